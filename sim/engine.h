@@ -1,0 +1,337 @@
+// Engine: the deterministic discrete-event core of the simulator.
+//
+// Contract
+//  - Virtual time is a TimePoint (int64 microseconds). now() only moves forward.
+//  - Events run in (time, sequence) order; the sequence number grows with every
+//    schedule call, so events at equal times run in the order they were scheduled.
+//    A run is therefore a pure function of what was scheduled: no wall clock, no
+//    address-dependent ordering, no global state. Engines are independent objects;
+//    any number may live in one process.
+//  - schedule_at(t, fn) with t < now() throws std::invalid_argument: scheduling in
+//    the past is a bug in the caller, never silently reordered. t == now() is allowed
+//    and runs after every event already scheduled for now().
+//  - cancel(id) marks a pending event dead (a tombstone) and destroys its callable at
+//    once; the dead entry is dropped when it reaches the front of the queue. Cancelling
+//    an event that already ran, is running, or was cancelled returns false.
+//  - run_until(t) runs every event with time <= t, then sets now() to t (if t is not
+//    in the past). run_for(d) is run_until(now() + d). run() runs until no event is
+//    left or stop() is called from a callback.
+//  - A callback that throws propagates out of step()/run*(); the event is consumed
+//    and the engine stays consistent.
+//
+// Thread safety: none. One thread drives an Engine (live mode hands work in through
+// its own inbox, fakes/).
+//
+// Costs (n = pending entries in the queue, tombstones included)
+//   | operation            | time          | heap allocation                          |
+//   |----------------------|---------------|------------------------------------------|
+//   | schedule_at/_after   | O(log4 n)     | none in steady state (slot reused; the   |
+//   |                      |               | queue vector and slot chunks grow only   |
+//   |                      |               | when n exceeds its previous maximum)     |
+//   | cancel               | O(1)          | none                                     |
+//   | step (pop + run)     | O(log4 n)     | none                                     |
+//   | now / pending        | O(1)          | none                                     |
+//  Queue: an implicit 4-ary min-heap of 16-byte keys {time, seq<<24 | slot} compared
+//  as one unsigned 128-bit integer (branch-free); removal uses the bottom-up (Floyd)
+//  sift: a 3-compare tournament per level, about log4 n levels.
+//  Callables live in stable slots (chunks of 1024) with kInlineBytes of inline
+//  storage; a larger callable is boxed on the heap (one allocation per schedule:
+//  keep hot-path captures small). Invocation is one indirect call through a
+//  per-type function pointer, no virtual dispatch.
+//  Memory per pending event: 16 bytes of queue + one slot (kInlineBytes + 24 bytes).
+//  Limits: at most 2^24 (16.7M) events pending at once and 2^40 schedule calls per
+//  engine; exceeding either throws std::length_error.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <new>
+#include <optional>
+#include <stdexcept>
+#include <type_traits>
+#include <utility>
+#include <vector>
+
+#include "failover/time.h"
+
+namespace failsim::sim {
+
+// Identifies one scheduled event. Default-constructed ids refer to nothing.
+struct EventId {
+  std::uint32_t slot = UINT32_MAX;
+  std::uint64_t seq = 0;
+  bool valid() const noexcept { return slot != UINT32_MAX; }
+};
+
+class Engine {
+ public:
+  static constexpr std::size_t kInlineBytes = 48;
+  static constexpr std::uint64_t kMaxPending = std::uint64_t{1} << 24;
+  static constexpr std::uint64_t kMaxSchedules = std::uint64_t{1} << 40;
+
+  explicit Engine(TimePoint start = TimePoint{}) : now_(start) {}
+  Engine(const Engine&) = delete;
+  Engine& operator=(const Engine&) = delete;
+  ~Engine();
+
+  TimePoint now() const noexcept { return now_; }
+
+  // Schedules fn() to run at virtual time t. REQUIRES: t >= now().
+  template <class F>
+  EventId schedule_at(TimePoint t, F&& fn);
+  // Schedules fn() to run at now() + d. REQUIRES: d >= 0.
+  template <class F>
+  EventId schedule_after(Duration d, F&& fn) {
+    return schedule_at(now_ + d, std::forward<F>(fn));
+  }
+
+  // true if the event was pending and is now cancelled; false otherwise.
+  bool cancel(EventId id) noexcept;
+  // true while the event is scheduled and neither ran nor was cancelled.
+  bool is_pending(EventId id) const noexcept;
+
+  // Runs the next live event. Returns false (and does nothing) when none is left.
+  bool step() {
+    settle_front();  // re-entrant call from a callback
+    if (!drop_front_tombstones()) return false;
+    run_front();
+    return true;
+  }
+  // Runs events with time <= t; then now() = max(now(), t). Returns events run.
+  std::uint64_t run_until(TimePoint t);
+  std::uint64_t run_for(Duration d) { return run_until(now_ + d); }
+  // Runs until the queue is empty or stop() is called. Returns events run.
+  std::uint64_t run();
+  // Makes the innermost run/run_until return after the current event.
+  void stop() noexcept { stop_requested_ = true; }
+
+  // Time of the next live event, dropping tombstones at the front; nullopt if none.
+  std::optional<TimePoint> next_time();
+
+  std::size_t pending() const noexcept { return live_; }
+  std::uint64_t executed() const noexcept { return executed_; }
+  std::uint64_t scheduled() const noexcept { return next_seq_; }
+
+ private:
+  enum class SlotState : std::uint8_t { kFree, kPending, kRunning, kCancelled };
+
+  struct Slot {
+    alignas(std::max_align_t) unsigned char storage[kInlineBytes];
+    void (*invoke)(void*) = nullptr;
+    void (*destroy)(void*) = nullptr;  // null when there is nothing to destroy
+    std::uint64_t seq = 0;
+    SlotState state = SlotState::kFree;
+  };
+
+  // A queue entry: one 128-bit key, compared as an unsigned integer, so ordering is
+  // branch-free. High 64 bits: the time in microseconds with its sign bit flipped
+  // (order-preserving); low 64 bits: seq << kSlotBits | slot (unique, so ties by seq).
+  using Entry = unsigned __int128;
+
+  static constexpr int kSlotBits = 24;
+  static constexpr std::uint64_t kSlotMask = (std::uint64_t{1} << kSlotBits) - 1;
+  static constexpr int kChunkBits = 10;
+  static constexpr std::uint32_t kChunkSize = 1u << kChunkBits;
+  static constexpr std::uint64_t kSignBit = std::uint64_t{1} << 63;
+
+  static Entry make_entry(std::int64_t time_us, std::uint64_t key) noexcept {
+    return (static_cast<Entry>(static_cast<std::uint64_t>(time_us) ^ kSignBit) << 64) | key;
+  }
+  static std::int64_t entry_time_us(Entry e) noexcept {
+    return static_cast<std::int64_t>(static_cast<std::uint64_t>(e >> 64) ^ kSignBit);
+  }
+  static std::uint32_t entry_slot(Entry e) noexcept {
+    return static_cast<std::uint32_t>(static_cast<std::uint64_t>(e) & kSlotMask);
+  }
+
+  Slot& slot_at(std::uint32_t index) noexcept {
+    return chunks_[index >> kChunkBits][index & (kChunkSize - 1)];
+  }
+  const Slot& slot_at(std::uint32_t index) const noexcept {
+    return chunks_[index >> kChunkBits][index & (kChunkSize - 1)];
+  }
+
+  std::uint32_t acquire_slot() {
+    if (!free_slots_.empty()) {
+      const std::uint32_t index = free_slots_.back();
+      free_slots_.pop_back();
+      return index;
+    }
+    return grow_slots();
+  }
+  std::uint32_t grow_slots();
+  void release_slot(std::uint32_t index) noexcept {
+    slot_at(index).state = SlotState::kFree;
+    free_slots_.push_back(index);  // capacity reserved in grow_slots: never allocates
+  }
+  void check_schedule(TimePoint t) const {
+    if (t < now_ || next_seq_ >= kMaxSchedules) reject_schedule(t);
+  }
+  [[noreturn]] void reject_schedule(TimePoint t) const;
+
+  void push(Entry e) {
+    heap_.push_back(e);
+    Entry* h = heap_.data();
+    std::size_t hole = heap_.size() - 1;
+    while (hole > 0) {
+      const std::size_t parent = (hole - 1) / 4;
+      if (!(e < h[parent])) break;
+      h[hole] = h[parent];
+      hole = parent;
+    }
+    h[hole] = e;
+  }
+
+  // Places x at the root's position of a heap of n entries whose root is vacant.
+  // Bottom-up: walk the hole down along the smallest children to a leaf, then sift x
+  // up from there (a new or former-last entry usually belongs near the bottom).
+  void fill_root(Entry x, std::size_t n) noexcept {
+    Entry* h = heap_.data();
+    std::size_t hole = 0;
+    for (;;) {
+      const std::size_t first = 4 * hole + 1;
+      if (first + 4 <= n) {
+        // Full node: a branch-free tournament of the four children.
+        const std::size_t a = h[first + 1] < h[first] ? first + 1 : first;
+        const std::size_t b = h[first + 3] < h[first + 2] ? first + 3 : first + 2;
+        const std::size_t best = h[b] < h[a] ? b : a;
+        h[hole] = h[best];
+        hole = best;
+      } else {
+        if (first >= n) break;
+        std::size_t best = first;
+        for (std::size_t c = first + 1; c < n; ++c) best = h[c] < h[best] ? c : best;
+        h[hole] = h[best];
+        hole = best;
+        break;  // a partial node's children are leaves
+      }
+    }
+    while (hole > 0) {
+      const std::size_t parent = (hole - 1) / 4;
+      if (!(x < h[parent])) break;
+      h[hole] = h[parent];
+      hole = parent;
+    }
+    h[hole] = x;
+  }
+
+  Entry pop_front() noexcept {
+    const Entry front = heap_.front();
+    const Entry last = heap_.back();
+    heap_.pop_back();
+    if (!heap_.empty()) fill_root(last, heap_.size());
+    return front;
+  }
+
+  // While an event runs its entry stays at the root (front_running_): the first event
+  // it schedules replaces the root in one sift instead of a pop plus a push.
+  void settle_front() noexcept {
+    if (front_running_) {
+      front_running_ = false;
+      pop_front();
+    }
+  }
+
+  void enqueue(Entry e) {
+    if (front_running_) {
+      front_running_ = false;
+      fill_root(e, heap_.size());
+    } else {
+      push(e);
+    }
+  }
+
+  // Pops dead entries at the front. Returns false when the queue is empty.
+  bool drop_front_tombstones() noexcept {
+    while (!heap_.empty()) {
+      const std::uint32_t index = entry_slot(heap_.front());
+      if (slot_at(index).state != SlotState::kCancelled) return true;
+      pop_front();
+      release_slot(index);
+    }
+    return false;
+  }
+
+  void run_front() {
+    const Entry e = heap_.front();
+    front_running_ = true;
+    const std::uint32_t index = entry_slot(e);
+    Slot& s = slot_at(index);  // chunk storage is stable while the callback schedules
+    now_ = TimePoint(Duration(entry_time_us(e)));
+    s.state = SlotState::kRunning;
+    --live_;
+    ++executed_;
+    struct Finish {
+      Engine* engine;
+      Slot* slot;
+      std::uint32_t index;
+      ~Finish() {
+        engine->settle_front();
+        if (slot->destroy != nullptr) slot->destroy(slot->storage);
+        engine->release_slot(index);
+      }
+    } finish{this, &s, index};
+    s.invoke(s.storage);
+  }
+
+  template <class Fn>
+  static void invoke_fn(void* p) {
+    (*static_cast<Fn*>(p))();
+  }
+  template <class Fn>
+  static void destroy_fn(void* p) noexcept {
+    static_cast<Fn*>(p)->~Fn();
+  }
+  template <class Fn>
+  static void invoke_boxed(void* p) {
+    (**static_cast<Fn**>(p))();
+  }
+  template <class Fn>
+  static void destroy_boxed(void* p) noexcept {
+    delete *static_cast<Fn**>(p);
+  }
+
+  TimePoint now_;
+  std::vector<Entry> heap_;
+  std::vector<std::unique_ptr<Slot[]>> chunks_;
+  std::vector<std::uint32_t> free_slots_;
+  std::uint32_t slot_count_ = 0;
+  std::size_t live_ = 0;
+  std::uint64_t next_seq_ = 0;
+  std::uint64_t executed_ = 0;
+  bool stop_requested_ = false;
+  bool front_running_ = false;  // the running event's entry is still at the root
+};
+
+template <class F>
+EventId Engine::schedule_at(TimePoint t, F&& fn) {
+  using Fn = std::decay_t<F>;
+  static_assert(std::is_invocable_r_v<void, Fn&>, "an event callback is callable as fn()");
+  check_schedule(t);
+  const std::uint32_t index = acquire_slot();
+  Slot& s = slot_at(index);
+  try {
+    if constexpr (sizeof(Fn) <= kInlineBytes && alignof(Fn) <= alignof(std::max_align_t)) {
+      ::new (static_cast<void*>(s.storage)) Fn(std::forward<F>(fn));
+      s.invoke = &invoke_fn<Fn>;
+      s.destroy = std::is_trivially_destructible_v<Fn> ? nullptr : &destroy_fn<Fn>;
+    } else {
+      Fn* boxed = new Fn(std::forward<F>(fn));
+      ::new (static_cast<void*>(s.storage)) Fn*(boxed);
+      s.invoke = &invoke_boxed<Fn>;
+      s.destroy = &destroy_boxed<Fn>;
+    }
+  } catch (...) {
+    release_slot(index);
+    throw;
+  }
+  const std::uint64_t seq = next_seq_++;
+  s.seq = seq;
+  s.state = SlotState::kPending;
+  ++live_;
+  enqueue(make_entry(to_us(t), (seq << kSlotBits) | index));
+  return EventId{index, seq};
+}
+
+}  // namespace failsim::sim
