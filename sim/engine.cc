@@ -9,7 +9,7 @@ namespace failsim::sim {
 Engine::~Engine() {
   for (std::uint32_t i = 0; i < slot_count_; ++i) {
     Slot& s = slot_at(i);
-    if (s.state == SlotState::kPending && s.destroy != nullptr) s.destroy(s.storage);
+    if (s.state() == kPending && s.destroy != nullptr) s.destroy(s.storage);
   }
 }
 
@@ -36,10 +36,10 @@ std::uint32_t Engine::grow_slots() {
 bool Engine::cancel(EventId id) noexcept {
   if (!id.valid() || id.slot >= slot_count_) return false;
   Slot& s = slot_at(id.slot);
-  if (s.seq != id.seq || s.state != SlotState::kPending) return false;
+  if (s.seq() != id.seq || s.state() != kPending) return false;
   if (s.destroy != nullptr) s.destroy(s.storage);
   s.destroy = nullptr;
-  s.state = SlotState::kCancelled;
+  s.set_state(kCancelled);
   --live_;
   return true;
 }
@@ -47,15 +47,14 @@ bool Engine::cancel(EventId id) noexcept {
 bool Engine::is_pending(EventId id) const noexcept {
   if (!id.valid() || id.slot >= slot_count_) return false;
   const Slot& s = slot_at(id.slot);
-  return s.seq == id.seq && s.state == SlotState::kPending;
+  return s.seq() == id.seq && s.state() == kPending;
 }
 
 std::uint64_t Engine::run_until(TimePoint t) {
-  settle_front();
   stop_requested_ = false;
   const std::uint64_t before = executed_;
   const std::int64_t limit_us = to_us(t);
-  while (!stop_requested_ && drop_front_tombstones() && entry_time_us(heap_.front()) <= limit_us) {
+  while (!stop_requested_ && drop_front_tombstones() && EventQueue::unbias(queue_.front().time) <= limit_us) {
     run_front();
   }
   if (!stop_requested_ && t > now_) now_ = t;
@@ -64,7 +63,6 @@ std::uint64_t Engine::run_until(TimePoint t) {
 }
 
 std::uint64_t Engine::run() {
-  settle_front();
   stop_requested_ = false;
   const std::uint64_t before = executed_;
   while (!stop_requested_ && drop_front_tombstones()) run_front();
@@ -73,9 +71,8 @@ std::uint64_t Engine::run() {
 }
 
 std::optional<TimePoint> Engine::next_time() {
-  settle_front();
   if (!drop_front_tombstones()) return std::nullopt;
-  return TimePoint(Duration(entry_time_us(heap_.front())));
+  return TimePoint(Duration(EventQueue::unbias(queue_.front().time)));
 }
 
 }  // namespace failsim::sim

@@ -22,23 +22,25 @@
 // Thread safety: none. One thread drives an Engine (live mode hands work in through
 // its own inbox, fakes/).
 //
-// Costs (n = pending entries in the queue, tombstones included)
-//   | operation            | time          | heap allocation                          |
-//   |----------------------|---------------|------------------------------------------|
-//   | schedule_at/_after   | O(log4 n)     | none in steady state (slot reused; the   |
-//   |                      |               | queue vector and slot chunks grow only   |
-//   |                      |               | when n exceeds its previous maximum)     |
-//   | cancel               | O(1)          | none                                     |
-//   | step (pop + run)     | O(log4 n)     | none                                     |
-//   | now / pending        | O(1)          | none                                     |
-//  Queue: an implicit 4-ary min-heap of 16-byte keys {time, seq<<24 | slot} compared
-//  as one unsigned 128-bit integer (branch-free); removal uses the bottom-up (Floyd)
-//  sift: a 3-compare tournament per level, about log4 n levels.
+// Costs (n = pending entries in the queue, tombstones included; "delay" = how far
+// ahead of now() an event is scheduled)
+//   | operation            | time            | heap allocation                        |
+//   |----------------------|-----------------|----------------------------------------|
+//   | schedule_at/_after   | O(1)            | none in steady state (slots are reused;|
+//   |                      |                 | queue buckets and slot chunks grow only|
+//   |                      |                 | past their largest size so far)        |
+//   | cancel               | O(1)            | none                                   |
+//   | step (pop + run)     | amortized       | none                                   |
+//   |                      | O(log64 delay)  |                                        |
+//   | now / pending        | O(1)            | none                                   |
+//  Queue: a monotone radix queue with 64-way digits (sim/event_queue.h) of 16-byte
+//  items {time, seq<<24 | slot}: an item moves at most once per 6-bit digit of its
+//  delay (about 3 times for delays under 0.26 s of virtual time), never sifts.
 //  Callables live in stable slots (chunks of 1024) with kInlineBytes of inline
 //  storage; a larger callable is boxed on the heap (one allocation per schedule:
 //  keep hot-path captures small). Invocation is one indirect call through a
 //  per-type function pointer, no virtual dispatch.
-//  Memory per pending event: 16 bytes of queue + one slot (kInlineBytes + 24 bytes).
+//  Memory per pending event: 16 bytes of queue + one 64-byte slot.
 //  Limits: at most 2^24 (16.7M) events pending at once and 2^40 schedule calls per
 //  engine; exceeding either throws std::length_error.
 #pragma once
@@ -54,6 +56,7 @@
 #include <vector>
 
 #include "failover/time.h"
+#include "sim/event_queue.h"
 
 namespace failsim::sim {
 
@@ -66,11 +69,11 @@ struct EventId {
 
 class Engine {
  public:
-  static constexpr std::size_t kInlineBytes = 48;
+  static constexpr std::size_t kInlineBytes = 40;
   static constexpr std::uint64_t kMaxPending = std::uint64_t{1} << 24;
   static constexpr std::uint64_t kMaxSchedules = std::uint64_t{1} << 40;
 
-  explicit Engine(TimePoint start = TimePoint{}) : now_(start) {}
+  explicit Engine(TimePoint start = TimePoint{}) : now_(start), queue_(to_us(start)) {}
   Engine(const Engine&) = delete;
   Engine& operator=(const Engine&) = delete;
   ~Engine();
@@ -93,7 +96,6 @@ class Engine {
 
   // Runs the next live event. Returns false (and does nothing) when none is left.
   bool step() {
-    settle_front();  // re-entrant call from a callback
     if (!drop_front_tombstones()) return false;
     run_front();
     return true;
@@ -114,35 +116,29 @@ class Engine {
   std::uint64_t scheduled() const noexcept { return next_seq_; }
 
  private:
-  enum class SlotState : std::uint8_t { kFree, kPending, kRunning, kCancelled };
+  enum SlotState : std::uint64_t { kFree = 0, kPending = 1, kRunning = 2, kCancelled = 3 };
 
-  struct Slot {
-    alignas(std::max_align_t) unsigned char storage[kInlineBytes];
+  // One cache line: the callable's inline storage, how to call and destroy it, and a
+  // tag = seq << 2 | state that identifies the occupant (stale EventIds mismatch).
+  struct alignas(64) Slot {
+    alignas(16) unsigned char storage[kInlineBytes];
     void (*invoke)(void*) = nullptr;
     void (*destroy)(void*) = nullptr;  // null when there is nothing to destroy
-    std::uint64_t seq = 0;
-    SlotState state = SlotState::kFree;
-  };
+    std::uint64_t tag = kFree;
 
-  // A queue entry: one 128-bit key, compared as an unsigned integer, so ordering is
-  // branch-free. High 64 bits: the time in microseconds with its sign bit flipped
-  // (order-preserving); low 64 bits: seq << kSlotBits | slot (unique, so ties by seq).
-  using Entry = unsigned __int128;
+    SlotState state() const noexcept { return static_cast<SlotState>(tag & 3); }
+    std::uint64_t seq() const noexcept { return tag >> 2; }
+    void set_state(SlotState s) noexcept { tag = (tag & ~std::uint64_t{3}) | s; }
+  };
+  static_assert(sizeof(Slot) == 64);
 
   static constexpr int kSlotBits = 24;
   static constexpr std::uint64_t kSlotMask = (std::uint64_t{1} << kSlotBits) - 1;
   static constexpr int kChunkBits = 10;
   static constexpr std::uint32_t kChunkSize = 1u << kChunkBits;
-  static constexpr std::uint64_t kSignBit = std::uint64_t{1} << 63;
 
-  static Entry make_entry(std::int64_t time_us, std::uint64_t key) noexcept {
-    return (static_cast<Entry>(static_cast<std::uint64_t>(time_us) ^ kSignBit) << 64) | key;
-  }
-  static std::int64_t entry_time_us(Entry e) noexcept {
-    return static_cast<std::int64_t>(static_cast<std::uint64_t>(e >> 64) ^ kSignBit);
-  }
-  static std::uint32_t entry_slot(Entry e) noexcept {
-    return static_cast<std::uint32_t>(static_cast<std::uint64_t>(e) & kSlotMask);
+  static std::uint32_t slot_of(const EventQueue::Item& item) noexcept {
+    return static_cast<std::uint32_t>(item.key & kSlotMask);
   }
 
   Slot& slot_at(std::uint32_t index) noexcept {
@@ -162,7 +158,7 @@ class Engine {
   }
   std::uint32_t grow_slots();
   void release_slot(std::uint32_t index) noexcept {
-    slot_at(index).state = SlotState::kFree;
+    slot_at(index).set_state(kFree);
     free_slots_.push_back(index);  // capacity reserved in grow_slots: never allocates
   }
   void check_schedule(TimePoint t) const {
@@ -170,96 +166,25 @@ class Engine {
   }
   [[noreturn]] void reject_schedule(TimePoint t) const;
 
-  void push(Entry e) {
-    heap_.push_back(e);
-    Entry* h = heap_.data();
-    std::size_t hole = heap_.size() - 1;
-    while (hole > 0) {
-      const std::size_t parent = (hole - 1) / 4;
-      if (!(e < h[parent])) break;
-      h[hole] = h[parent];
-      hole = parent;
-    }
-    h[hole] = e;
-  }
-
-  // Places x at the root's position of a heap of n entries whose root is vacant.
-  // Bottom-up: walk the hole down along the smallest children to a leaf, then sift x
-  // up from there (a new or former-last entry usually belongs near the bottom).
-  void fill_root(Entry x, std::size_t n) noexcept {
-    Entry* h = heap_.data();
-    std::size_t hole = 0;
-    for (;;) {
-      const std::size_t first = 4 * hole + 1;
-      if (first + 4 <= n) {
-        // Full node: a branch-free tournament of the four children.
-        const std::size_t a = h[first + 1] < h[first] ? first + 1 : first;
-        const std::size_t b = h[first + 3] < h[first + 2] ? first + 3 : first + 2;
-        const std::size_t best = h[b] < h[a] ? b : a;
-        h[hole] = h[best];
-        hole = best;
-      } else {
-        if (first >= n) break;
-        std::size_t best = first;
-        for (std::size_t c = first + 1; c < n; ++c) best = h[c] < h[best] ? c : best;
-        h[hole] = h[best];
-        hole = best;
-        break;  // a partial node's children are leaves
-      }
-    }
-    while (hole > 0) {
-      const std::size_t parent = (hole - 1) / 4;
-      if (!(x < h[parent])) break;
-      h[hole] = h[parent];
-      hole = parent;
-    }
-    h[hole] = x;
-  }
-
-  Entry pop_front() noexcept {
-    const Entry front = heap_.front();
-    const Entry last = heap_.back();
-    heap_.pop_back();
-    if (!heap_.empty()) fill_root(last, heap_.size());
-    return front;
-  }
-
-  // While an event runs its entry stays at the root (front_running_): the first event
-  // it schedules replaces the root in one sift instead of a pop plus a push.
-  void settle_front() noexcept {
-    if (front_running_) {
-      front_running_ = false;
-      pop_front();
-    }
-  }
-
-  void enqueue(Entry e) {
-    if (front_running_) {
-      front_running_ = false;
-      fill_root(e, heap_.size());
-    } else {
-      push(e);
-    }
-  }
-
-  // Pops dead entries at the front. Returns false when the queue is empty.
+  // Pops dead items at the front. Returns false when the queue is empty.
   bool drop_front_tombstones() noexcept {
-    while (!heap_.empty()) {
-      const std::uint32_t index = entry_slot(heap_.front());
-      if (slot_at(index).state != SlotState::kCancelled) return true;
-      pop_front();
+    while (!queue_.empty()) {
+      const std::uint32_t index = slot_of(queue_.front());
+      if (slot_at(index).state() != kCancelled) return true;
+      queue_.pop();
       release_slot(index);
     }
     return false;
   }
 
+  // REQUIRES: drop_front_tombstones() returned true.
   void run_front() {
-    const Entry e = heap_.front();
-    front_running_ = true;
-    const std::uint32_t index = entry_slot(e);
+    const EventQueue::Item item = queue_.front();
+    queue_.pop();
+    const std::uint32_t index = slot_of(item);
     Slot& s = slot_at(index);  // chunk storage is stable while the callback schedules
-    now_ = TimePoint(Duration(entry_time_us(e)));
-    s.state = SlotState::kRunning;
+    now_ = TimePoint(Duration(EventQueue::unbias(item.time)));
+    s.set_state(kRunning);
     --live_;
     ++executed_;
     struct Finish {
@@ -267,7 +192,6 @@ class Engine {
       Slot* slot;
       std::uint32_t index;
       ~Finish() {
-        engine->settle_front();
         if (slot->destroy != nullptr) slot->destroy(slot->storage);
         engine->release_slot(index);
       }
@@ -293,7 +217,7 @@ class Engine {
   }
 
   TimePoint now_;
-  std::vector<Entry> heap_;
+  EventQueue queue_;
   std::vector<std::unique_ptr<Slot[]>> chunks_;
   std::vector<std::uint32_t> free_slots_;
   std::uint32_t slot_count_ = 0;
@@ -301,7 +225,6 @@ class Engine {
   std::uint64_t next_seq_ = 0;
   std::uint64_t executed_ = 0;
   bool stop_requested_ = false;
-  bool front_running_ = false;  // the running event's entry is still at the root
 };
 
 template <class F>
@@ -312,7 +235,7 @@ EventId Engine::schedule_at(TimePoint t, F&& fn) {
   const std::uint32_t index = acquire_slot();
   Slot& s = slot_at(index);
   try {
-    if constexpr (sizeof(Fn) <= kInlineBytes && alignof(Fn) <= alignof(std::max_align_t)) {
+    if constexpr (sizeof(Fn) <= kInlineBytes && alignof(Fn) <= 16) {
       ::new (static_cast<void*>(s.storage)) Fn(std::forward<F>(fn));
       s.invoke = &invoke_fn<Fn>;
       s.destroy = std::is_trivially_destructible_v<Fn> ? nullptr : &destroy_fn<Fn>;
@@ -327,10 +250,9 @@ EventId Engine::schedule_at(TimePoint t, F&& fn) {
     throw;
   }
   const std::uint64_t seq = next_seq_++;
-  s.seq = seq;
-  s.state = SlotState::kPending;
+  s.tag = (seq << 2) | kPending;
   ++live_;
-  enqueue(make_entry(to_us(t), (seq << kSlotBits) | index));
+  queue_.push(to_us(t), (seq << kSlotBits) | index);
   return EventId{index, seq};
 }
 

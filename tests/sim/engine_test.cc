@@ -118,6 +118,18 @@ TEST(Engine, RunUntilIncludesTheBoundaryAndThenSetsNow) {
   EXPECT_EQ(engine.now(), T(100)) << "run_until never moves time backwards";
 }
 
+TEST(Engine, ScheduleAfterRunUntilLandsBeforeLaterEvents) {
+  Engine engine;
+  std::vector<int> order;
+  engine.schedule_at(T(100), [&] { order.push_back(100); });
+  engine.run_until(T(10));  // looks at the 100 s event without running it
+  engine.schedule_at(T(20), [&] { order.push_back(20); });
+  engine.schedule_at(T(15), [&] { order.push_back(15); });
+  engine.schedule_at(T(20), [&] { order.push_back(21); });
+  engine.run();
+  EXPECT_EQ(order, (std::vector<int>{15, 20, 21, 100}));
+}
+
 TEST(Engine, SchedulingInThePastIsAnError) {
   Engine engine;
   engine.run_until(T(60));

@@ -1,0 +1,322 @@
+#include "failover/policy.h"
+
+#include <nlohmann/json.hpp>
+
+#include <cmath>
+#include <map>
+#include <set>
+#include <stdexcept>
+
+#include "failover/duration.h"
+
+namespace failsim::failover {
+namespace {
+
+using nlohmann::json;
+
+// Thrown inside this file only; parse_policy turns it into a Result error.
+struct Invalid : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
+std::string describe(const json& v) {
+  std::string s = v.dump();
+  if (s.size() > 40) s = s.substr(0, 37) + "...";
+  return s;
+}
+
+// Reads one JSON object, remembering which fields were read so that unknown fields
+// (usually typos) are reported instead of silently ignored.
+class Fields {
+ public:
+  Fields(const json& j, std::string pointer) : j_(j), pointer_(std::move(pointer)) {
+    if (!j_.is_object()) fail(pointer_, "expected an object, got " + describe(j_));
+  }
+
+  [[noreturn]] static void fail(const std::string& pointer, const std::string& what) {
+    throw Invalid((pointer.empty() ? "/" : pointer) + ": " + what);
+  }
+
+  std::string at(const std::string& key) const { return pointer_ + "/" + key; }
+
+  const json* get(const std::string& key) {
+    known_.insert(key);
+    const auto it = j_.find(key);
+    return it == j_.end() ? nullptr : &*it;
+  }
+  const json& need(const std::string& key) {
+    const json* v = get(key);
+    if (v == nullptr) fail(at(key), "missing required field");
+    return *v;
+  }
+
+  std::string text(const std::string& key, std::optional<std::string> fallback = std::nullopt) {
+    const json* v = get(key);
+    if (v == nullptr) {
+      if (fallback) return *fallback;
+      fail(at(key), "missing required field (a string)");
+    }
+    if (!v->is_string()) fail(at(key), "expected a string, got " + describe(*v));
+    return v->get<std::string>();
+  }
+  bool flag(const std::string& key, bool fallback) {
+    const json* v = get(key);
+    if (v == nullptr) return fallback;
+    if (!v->is_boolean()) fail(at(key), "expected true or false, got " + describe(*v));
+    return v->get<bool>();
+  }
+  int integer(const std::string& key, int fallback, int min, int max) {
+    const json* v = get(key);
+    if (v == nullptr) return fallback;
+    if (!v->is_number_integer() || v->get<long long>() < min || v->get<long long>() > max) {
+      fail(at(key), "expected an integer in [" + std::to_string(min) + ", " + std::to_string(max) +
+                        "], got " + describe(*v));
+    }
+    return v->get<int>();
+  }
+  double number(const std::string& key, double fallback) {
+    const json* v = get(key);
+    if (v == nullptr) return fallback;
+    if (!v->is_number() || !std::isfinite(v->get<double>())) {
+      fail(at(key), "expected a number, got " + describe(*v));
+    }
+    return v->get<double>();
+  }
+  Duration duration(const std::string& key, std::optional<Duration> fallback = std::nullopt) {
+    const json* v = get(key);
+    if (v == nullptr) {
+      if (fallback) return *fallback;
+      fail(at(key), "missing required field (a duration such as \"30s\")");
+    }
+    if (!v->is_string()) {
+      fail(at(key), "expected a duration string such as \"30s\" or \"5m\", got " + describe(*v));
+    }
+    const auto parsed = parse_duration(v->get<std::string>());
+    if (!parsed) fail(at(key), parsed.error());
+    return parsed.value();
+  }
+  template <class E>
+  E choice(const std::string& key, const std::map<std::string, E>& options, E fallback) {
+    const json* v = get(key);
+    if (v == nullptr) return fallback;
+    std::string names;
+    for (const auto& [name, value] : options) names += (names.empty() ? "\"" : ", \"") + name + "\"";
+    if (!v->is_string()) fail(at(key), "expected one of " + names + ", got " + describe(*v));
+    const auto it = options.find(v->get<std::string>());
+    if (it == options.end()) fail(at(key), "expected one of " + names + ", got " + describe(*v));
+    return it->second;
+  }
+  std::vector<std::string> strings(const std::string& key) {
+    const json& v = need(key);
+    if (!v.is_array() || v.empty()) fail(at(key), "expected a non-empty array of strings");
+    std::vector<std::string> out;
+    for (std::size_t i = 0; i < v.size(); ++i) {
+      if (!v[i].is_string() || v[i].get<std::string>().empty()) {
+        fail(at(key) + "/" + std::to_string(i), "expected a non-empty string, got " + describe(v[i]));
+      }
+      out.push_back(v[i].get<std::string>());
+    }
+    return out;
+  }
+
+  // Reports the first field that was never read.
+  void finish() const {
+    for (const auto& [key, value] : j_.items()) {
+      if (known_.count(key) == 0) {
+        std::string names;
+        for (const auto& k : known_) names += (names.empty() ? "" : ", ") + k;
+        fail(at(key), "unknown field; expected one of: " + names);
+      }
+    }
+  }
+
+ private:
+  const json& j_;
+  std::string pointer_;
+  std::set<std::string> known_;
+};
+
+const std::map<std::string, Verdict> kVerdicts = {
+    {"pass", Verdict::kPass}, {"warn", Verdict::kWarn}, {"fail", Verdict::kFail}, {"ignore", Verdict::kIgnore}};
+
+const std::map<std::string, CompareOp> kOps = {{"==", CompareOp::kEq}, {"!=", CompareOp::kNe},
+                                               {"<", CompareOp::kLt},  {"<=", CompareOp::kLe},
+                                               {">", CompareOp::kGt},  {">=", CompareOp::kGe}};
+
+std::vector<HealthCheck> read_checks(Fields& parent, const std::string& key) {
+  std::vector<HealthCheck> checks;
+  const json* list = parent.get(key);
+  if (list == nullptr) return checks;
+  if (!list->is_array()) Fields::fail(parent.at(key), "expected an array of checks");
+  std::set<std::string> names;
+  for (std::size_t i = 0; i < list->size(); ++i) {
+    Fields f((*list)[i], parent.at(key) + "/" + std::to_string(i));
+    HealthCheck c;
+    c.name = f.text("name");
+    if (!names.insert(c.name).second) Fields::fail(f.at("name"), "duplicate check name \"" + c.name + "\"");
+    c.query = f.text("query");
+    if (c.query.empty()) Fields::fail(f.at("query"), "expected a PromQL expression, got \"\"");
+    c.op = f.choice("pass_if", kOps, CompareOp::kEq);
+    c.threshold = f.number("threshold", 1.0);
+    c.on_mismatch = f.choice("on_mismatch", kVerdicts, Verdict::kFail);
+    c.on_empty = f.choice("on_empty", kVerdicts, Verdict::kFail);
+    c.on_error = f.choice("on_error", kVerdicts, Verdict::kFail);
+    f.finish();
+    checks.push_back(std::move(c));
+  }
+  return checks;
+}
+
+RetryPolicy read_retry(Fields& parent) {
+  RetryPolicy r;
+  const json* v = parent.get("retry");
+  if (v == nullptr) return r;
+  Fields f(*v, parent.at("retry"));
+  r.max_attempts = f.integer("max_attempts", 1, 1, 100);
+  r.attempt_timeout = f.duration("attempt_timeout", r.attempt_timeout);
+  if (r.attempt_timeout <= Duration(0)) Fields::fail(f.at("attempt_timeout"), "expected a duration > 0");
+  r.wait_kind = f.choice("wait", std::map<std::string, WaitKind>{{"fixed", WaitKind::kFixed},
+                                                                 {"exponential", WaitKind::kExponential}},
+                         WaitKind::kFixed);
+  r.wait_base = f.duration("wait_base", r.wait_base);
+  r.multiplier = f.number("multiplier", 2.0);
+  if (r.multiplier < 1.0) Fields::fail(f.at("multiplier"), "expected a number >= 1");
+  if (f.get("wait_cap") != nullptr) r.wait_cap = f.duration("wait_cap");
+  r.jitter = f.choice("jitter", std::map<std::string, Jitter>{{"none", Jitter::kNone},
+                                                              {"full", Jitter::kFull},
+                                                              {"equal", Jitter::kEqual}},
+                      Jitter::kNone);
+  r.retry_on = f.choice("retry_on", std::map<std::string, RetryOn>{{"error", RetryOn::kError},
+                                                                   {"timeout", RetryOn::kTimeout},
+                                                                   {"any", RetryOn::kAny}},
+                        RetryOn::kError);
+  r.wait_after_last_attempt = f.flag("wait_after_last_attempt", false);
+  if (r.wait_kind == WaitKind::kFixed && (r.wait_cap || r.jitter != Jitter::kNone || f.get("multiplier"))) {
+    Fields::fail(f.at("wait"), "multiplier, wait_cap and jitter apply only to \"exponential\" waits");
+  }
+  f.finish();
+  return r;
+}
+
+Policy read_policy(const json& root) {
+  Fields top(root, "");
+  Policy p;
+  const int version = top.integer("policy_version", 0, 1, 1);
+  if (version != 1) Fields::fail("/policy_version", "missing required field (1)");
+  p.name = top.text("name");
+  p.description = top.text("description", std::string());
+  p.rule_file = top.text("rule_file", std::string());
+
+  Fields gate(top.need("gate"), "/gate");
+  p.placement = gate.choice("placement",
+                            std::map<std::string, GatePlacement>{{"in-job", GatePlacement::kInJob},
+                                                                 {"before-dispatch", GatePlacement::kBeforeDispatch}},
+                            GatePlacement::kBeforeDispatch);
+  p.preflight = read_checks(gate, "preflight");
+  p.gate = read_checks(gate, "checks");
+  gate.finish();
+
+  const json& list = top.need("candidates");
+  if (!list.is_array() || list.empty()) Fields::fail("/candidates", "expected a non-empty array of runners");
+  std::set<std::string> names;
+  for (std::size_t i = 0; i < list.size(); ++i) {
+    Fields f(list[i], "/candidates/" + std::to_string(i));
+    Candidate c;
+    c.name = f.text("name");
+    if (!names.insert(c.name).second) Fields::fail(f.at("name"), "duplicate candidate \"" + c.name + "\"");
+    const json* host = f.get("hostname");
+    if (host != nullptr && !host->is_null()) c.hostname = f.text("hostname");
+    c.instance = f.text("instance", std::string());
+    c.labels = f.strings("labels");
+    c.authorized_for_prod = f.flag("authorized_for_prod", false);
+    f.finish();
+    if (!c.hostname && p.placement == GatePlacement::kBeforeDispatch) {
+      Fields::fail(f.at("hostname"), "required when /gate/placement is \"before-dispatch\"");
+    }
+    p.candidates.push_back(std::move(c));
+  }
+
+  Fields job(top.need("job"), "/job");
+  p.concurrency_group = job.text("concurrency_group", std::string());
+  p.cancel_in_progress = job.flag("cancel_in_progress", false);
+  if (job.get("timeout_minutes") != nullptr) p.timeout_minutes = job.integer("timeout_minutes", 360, 1, 43200);
+  job.finish();
+
+  Fields fo(top.need("failover"), "/failover");
+  p.redispatch_on_failure = fo.flag("redispatch_on_failure", false);
+  p.redispatch_on_lost = fo.flag("redispatch_on_lost", false);
+  p.max_dispatches = fo.integer("max_dispatches", 1, 1, 100);
+  fo.finish();
+
+  Fields deploy(top.need("deploy"), "/deploy");
+  p.retry = read_retry(deploy);
+  deploy.finish();
+
+  Fields post(top.need("post_deploy"), "/post_deploy");
+  p.post_deploy_check = post.flag("check", false);
+  p.post_deploy_enforced = post.flag("enforced", false);
+  p.rollback = post.choice("rollback",
+                           std::map<std::string, Rollback>{{"none", Rollback::kNone},
+                                                           {"previous-version", Rollback::kPreviousVersion}},
+                           Rollback::kNone);
+  post.finish();
+  top.finish();
+  return p;
+}
+
+}  // namespace
+
+Result<Policy> parse_policy(std::string_view json_text, std::string_view source) {
+  const std::string prefix = std::string(source) + ": ";
+  json root;
+  try {
+    root = json::parse(json_text);
+  } catch (const json::parse_error& e) {
+    // Turn the byte offset into a line and column.
+    std::size_t line = 1;
+    std::size_t column = 1;
+    const std::size_t end = std::min<std::size_t>(e.byte == 0 ? 0 : e.byte - 1, json_text.size());
+    for (std::size_t i = 0; i < end; ++i) {
+      if (json_text[i] == '\n') {
+        ++line;
+        column = 1;
+      } else {
+        ++column;
+      }
+    }
+    std::string what = e.what();
+    const auto pos = what.find("syntax error");
+    if (pos != std::string::npos) what = what.substr(pos);
+    return Result<Policy>::error(prefix + "line " + std::to_string(line) + ", column " +
+                                 std::to_string(column) + ": invalid JSON: " + what);
+  }
+  try {
+    return Result<Policy>::ok(read_policy(root));
+  } catch (const Invalid& e) {
+    return Result<Policy>::error(prefix + e.what());
+  }
+}
+
+const char* to_string(Verdict v) {
+  switch (v) {
+    case Verdict::kPass: return "pass";
+    case Verdict::kWarn: return "warn";
+    case Verdict::kFail: return "fail";
+    case Verdict::kIgnore: return "ignore";
+  }
+  return "?";
+}
+
+const char* to_string(CompareOp op) {
+  switch (op) {
+    case CompareOp::kEq: return "==";
+    case CompareOp::kNe: return "!=";
+    case CompareOp::kLt: return "<";
+    case CompareOp::kLe: return "<=";
+    case CompareOp::kGt: return ">";
+    case CompareOp::kGe: return ">=";
+  }
+  return "?";
+}
+
+}  // namespace failsim::failover
