@@ -2,11 +2,13 @@
 #include <CLI/CLI.hpp>
 
 #include <cstdio>
+#include <cstdlib>
 #include <iostream>
 #include <string>
 
 #include "failover/duration.h"
 #include "harness/demo.h"
+#include "harness/gate.h"
 
 namespace {
 
@@ -46,6 +48,18 @@ int main(int argc, char** argv) {
   auto* demo = app.add_subcommand("demo", "Run the built-in demo scenario and print its timeline");
   demo->add_option("--seed", seed, "Seed of the run")->capture_default_str();
 
+  failsim::harness::GateOptions gate_options;
+  std::string gate_timeout = "5s";
+  auto* gate = app.add_subcommand(
+      "gate", "Run the production health gate against Prometheus and print the chosen target as JSON");
+  gate->add_option("--policy", gate_options.policy_path, "Policy file (JSON)")->required();
+  gate->add_option("--prometheus", gate_options.prometheus_url, "Prometheus base URL, e.g. http://127.0.0.1:9090")
+      ->required();
+  gate->add_option("--timeout", gate_timeout, "Connect and read timeout per query (Prometheus-style duration)")
+      ->capture_default_str();
+  gate->add_option("--hostname", gate_options.hostname,
+                   "Hostname for an in-job gate (default: this machine's hostname)");
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {
@@ -59,5 +73,15 @@ int main(int argc, char** argv) {
     return 2;
   }
   if (*demo) return run_demo_command(seed);
+  if (*gate) {
+    const auto timeout = failsim::parse_duration(gate_timeout);
+    if (!timeout) {
+      std::cerr << "failsim gate: --timeout: " << timeout.error() << "\n";
+      return 2;
+    }
+    gate_options.timeout = timeout.value();
+    if (const char* gh = std::getenv("GITHUB_OUTPUT"); gh != nullptr && *gh != '\0') gate_options.github_output = gh;
+    return failsim::harness::run_gate(gate_options, std::cout, std::cerr);
+  }
   return 2;
 }

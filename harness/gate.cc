@@ -1,0 +1,112 @@
+#include "harness/gate.h"
+
+#include <nlohmann/json.hpp>
+#include <unistd.h>
+
+#include <fstream>
+#include <ostream>
+#include <sstream>
+
+#include "failover/health.h"
+#include "failover/policy.h"
+#include "failover/selection.h"
+#include "harness/prometheus_query.h"
+
+namespace failsim::harness {
+namespace {
+
+std::string local_hostname() {
+  char buf[256] = {};
+  if (gethostname(buf, sizeof buf - 1) != 0) return "localhost";
+  return buf;
+}
+
+}  // namespace
+
+int run_gate(const GateOptions& options, std::ostream& out, std::ostream& err) {
+  std::ifstream in(options.policy_path);
+  if (!in) {
+    err << "failsim gate: cannot read policy file " << options.policy_path << "\n";
+    return 2;
+  }
+  std::stringstream text;
+  text << in.rdbuf();
+  const auto parsed = failover::parse_policy(text.str(), options.policy_path);
+  if (!parsed) {
+    err << "failsim gate: " << parsed.error() << "\n";
+    return 2;
+  }
+  const failover::Policy& policy = parsed.value();
+  const auto endpoint = parse_prometheus_url(options.prometheus_url);
+  if (!endpoint) {
+    err << "failsim gate: " << endpoint.error() << "\n";
+    return 2;
+  }
+  if (options.timeout <= Duration(0)) {
+    err << "failsim gate: --timeout must be greater than 0\n";
+    return 2;
+  }
+
+  std::vector<std::optional<failover::Assessment>> assessments(policy.candidates.size());
+  std::optional<failover::QueryOutcome> unreachable;
+  for (std::size_t i = 0; i < policy.candidates.size(); ++i) {
+    const failover::Candidate& c = policy.candidates[i];
+    if (!c.authorized_for_prod) continue;
+    const std::string host = c.hostname ? *c.hostname : options.hostname.value_or(local_hostname());
+    const auto plan = failover::plan_checks(policy, c, host);
+    std::vector<failover::QueryOutcome> outcomes;
+    for (const auto& check : plan) {
+      // Once Prometheus could not be reached, the remaining queries would each wait out
+      // the same timeout: reuse that answer, so the gate takes one timeout, not N.
+      if (unreachable) {
+        outcomes.push_back(*unreachable);
+        continue;
+      }
+      const InstantQuery answer = query_instant(endpoint.value(), check.query, options.timeout);
+      outcomes.push_back(answer.outcome);
+      if (answer.transport_error) unreachable = answer.outcome;
+    }
+    assessments[i] = failover::assess(c, plan, outcomes);
+  }
+  const failover::Selection sel = failover::select_target(policy, assessments);
+
+  nlohmann::json report;
+  report["policy"] = policy.name;
+  report["target"] = sel.target ? nlohmann::json(policy.candidates[*sel.target].name) : nlohmann::json(nullptr);
+  report["labels"] = sel.labels;
+  report["candidates"] = nlohmann::json::array();
+  for (const auto& c : sel.candidates) {
+    report["candidates"].push_back({{"name", c.name},
+                                    {"authorized", c.authorized},
+                                    {"healthy", c.healthy},
+                                    {"reasons", c.reasons},
+                                    {"warnings", c.warnings}});
+  }
+  out << report.dump() << "\n";
+
+  for (const auto& c : sel.candidates) {
+    for (const auto& w : c.warnings) err << "warning: " << c.name << ": " << w << "\n";
+  }
+  if (!sel.target) {
+    err << "failsim gate: no healthy runner authorized for production; not deploying.\n";
+    for (const auto& c : sel.candidates) {
+      err << "  " << c.name << ":";
+      for (const auto& r : c.reasons) err << "\n    - " << r;
+      err << "\n";
+    }
+    return 1;
+  }
+  if (options.github_output) {
+    std::ofstream gh(*options.github_output, std::ios::app);
+    if (!gh) {
+      err << "failsim gate: cannot append to GITHUB_OUTPUT file " << *options.github_output << "\n";
+      return 2;
+    }
+    gh << "target=" << policy.candidates[*sel.target].name << "\n"
+       << "labels=" << nlohmann::json(sel.labels).dump() << "\n";
+  }
+  err << "failsim gate: " << sel.diagnosis << "\n";
+  return 0;
+}
+
+}  // namespace failsim::harness

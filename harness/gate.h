@@ -1,0 +1,35 @@
+// `failsim gate`: the production health gate. Runs the policy's PromQL checks against
+// a live Prometheus, assesses each candidate, selects a target and reports it.
+//
+// Output contract (stdout, one JSON object):
+//   {"target": "<runner name>" | null, "labels": [...],
+//    "candidates": [{"name", "authorized", "healthy", "reasons": [...], "warnings": [...]}],
+//    "policy": "<name>"}
+// Exit status: 0 a target was chosen; 1 none is healthy (every candidate's reasons on
+// stderr in plain words); 2 usage, policy or file errors (message on stderr).
+// With github_output set (the GITHUB_OUTPUT file of a workflow step), appends
+// "target=<name>" and "labels=<JSON array>" lines to it when a target is chosen.
+//
+// Placement "in-job" (as built) assesses the policy's single candidate by the
+// hostname given (default: this machine's hostname), like the as-built step does.
+#pragma once
+
+#include <iosfwd>
+#include <optional>
+#include <string>
+
+#include "failover/time.h"
+
+namespace failsim::harness {
+
+struct GateOptions {
+  std::string policy_path;
+  std::string prometheus_url;
+  Duration timeout = std::chrono::seconds(5);
+  std::optional<std::string> hostname;      // in-job placement only
+  std::optional<std::string> github_output;  // path of the GITHUB_OUTPUT file
+};
+
+int run_gate(const GateOptions& options, std::ostream& out, std::ostream& err);
+
+}  // namespace failsim::harness
