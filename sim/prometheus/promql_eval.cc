@@ -1,0 +1,346 @@
+#include "sim/prometheus/promql_eval.h"
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <map>
+#include <regex>
+#include <stdexcept>
+
+#include "sim/prometheus/promql_parser.h"
+
+namespace failsim::sim::prometheus {
+namespace {
+
+struct ExecError : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
+bool matches(const Matcher& m, std::string_view value) {
+  switch (m.op) {
+    case Matcher::Op::kEq: return value == m.value;
+    case Matcher::Op::kNe: return value != m.value;
+    case Matcher::Op::kRe:
+    case Matcher::Op::kNre: {
+      // Prometheus anchors regular expressions at both ends.
+      const std::regex re("^(?:" + m.value + ")$");
+      const bool hit = std::regex_match(value.begin(), value.end(), re);
+      return m.op == Matcher::Op::kRe ? hit : !hit;
+    }
+  }
+  return false;
+}
+
+bool matches_all(const std::vector<Matcher>& matchers, const Labels& labels) {
+  for (const auto& m : matchers) {
+    if (!matches(m, label_value(labels, m.name))) return false;
+  }
+  return true;
+}
+
+bool is_comparison(BinaryOp op) {
+  return op == BinaryOp::kEq || op == BinaryOp::kNe || op == BinaryOp::kGt || op == BinaryOp::kLt ||
+         op == BinaryOp::kGe || op == BinaryOp::kLe;
+}
+bool is_set(BinaryOp op) { return op == BinaryOp::kAnd || op == BinaryOp::kOr || op == BinaryOp::kUnless; }
+
+// Arithmetic result, or for comparisons 1/0 (true/false).
+double apply(BinaryOp op, double a, double b) {
+  switch (op) {
+    case BinaryOp::kAdd: return a + b;
+    case BinaryOp::kSub: return a - b;
+    case BinaryOp::kMul: return a * b;
+    case BinaryOp::kDiv: return a / b;
+    case BinaryOp::kMod: return std::fmod(a, b);
+    case BinaryOp::kPow: return std::pow(a, b);
+    case BinaryOp::kEq: return a == b;
+    case BinaryOp::kNe: return a != b;
+    case BinaryOp::kGt: return a > b;
+    case BinaryOp::kLt: return a < b;
+    case BinaryOp::kGe: return a >= b;
+    case BinaryOp::kLe: return a <= b;
+    default: return 0;
+  }
+}
+
+void sort_vector(Vector& v) {
+  std::sort(v.begin(), v.end(), [](const VectorSample& a, const VectorSample& b) { return a.labels < b.labels; });
+}
+
+class Evaluator {
+ public:
+  Evaluator(const SeriesStore& store, std::int64_t t_ms, const EvalOptions& options)
+      : store_(store), t_ms_(t_ms), options_(options) {}
+
+  Value eval(const Node& n) {
+    switch (n.kind) {
+      case Node::Kind::kNumber: return Scalar{n.number};
+      case Node::Kind::kVectorSelector: return select_instant(n);
+      case Node::Kind::kMatrixSelector: return select_range(n);
+      case Node::Kind::kNegate: {
+        Value v = eval(*n.args[0]);
+        if (auto* s = std::get_if<Scalar>(&v)) return Scalar{-s->value};
+        Vector out = std::get<Vector>(std::move(v));
+        for (auto& sample : out) {
+          sample.labels = without_name(sample.labels);
+          sample.value = -sample.value;
+        }
+        return out;
+      }
+      case Node::Kind::kCall: return call(n);
+      case Node::Kind::kAggregate: return aggregate(n);
+      case Node::Kind::kBinary: return binary(n);
+    }
+    throw ExecError("unknown expression");
+  }
+
+ private:
+  Vector select_instant(const Node& n) {
+    Vector out;
+    for (const auto& [labels, samples] : store_.series()) {
+      if (!matches_all(n.matchers, labels)) continue;
+      if (auto p = SeriesStore::instant(samples, t_ms_, options_.lookback_ms)) out.push_back({labels, p->value});
+    }
+    return out;
+  }
+
+  Matrix select_range(const Node& n) {
+    Matrix out;
+    for (const auto& [labels, samples] : store_.series()) {
+      if (!matches_all(n.matchers, labels)) continue;
+      auto points = SeriesStore::range(samples, t_ms_, n.range_ms);
+      if (!points.empty()) out.push_back({labels, std::move(points)});
+    }
+    return out;
+  }
+
+  static Vector absent_result(const Node& selector) {
+    Labels labels;
+    for (const auto& m : selector.matchers) {
+      if (m.op == Matcher::Op::kEq && m.name != kMetricName) set_label(labels, m.name, m.value);
+    }
+    return {{labels, 1.0}};
+  }
+
+  // Prometheus's extrapolatedRate (promql/functions.go, 2.42), written anew.
+  static std::optional<double> extrapolated(const std::vector<Point>& pts, std::int64_t range_start_ms,
+                                            std::int64_t range_end_ms, bool is_rate) {
+    if (pts.size() < 2) return std::nullopt;
+    double delta = pts.back().value - pts.front().value;
+    for (std::size_t i = 1; i < pts.size(); ++i) {
+      if (pts[i].value < pts[i - 1].value) delta += pts[i - 1].value;  // counter reset
+    }
+    double to_start = static_cast<double>(pts.front().t_ms - range_start_ms) / 1000.0;
+    const double to_end = static_cast<double>(range_end_ms - pts.back().t_ms) / 1000.0;
+    const double sampled = static_cast<double>(pts.back().t_ms - pts.front().t_ms) / 1000.0;
+    const double avg_step = sampled / static_cast<double>(pts.size() - 1);
+    if (delta > 0 && pts.front().value >= 0) {
+      // A counter cannot have been below zero: do not extrapolate past that point.
+      const double to_zero = sampled * (pts.front().value / delta);
+      if (to_zero < to_start) to_start = to_zero;
+    }
+    const double threshold = avg_step * 1.1;
+    double interval = sampled;
+    interval += to_start < threshold ? to_start : avg_step / 2;
+    interval += to_end < threshold ? to_end : avg_step / 2;
+    double result = delta * (interval / sampled);
+    if (is_rate) result /= static_cast<double>(range_end_ms - range_start_ms) / 1000.0;
+    return result;
+  }
+
+  Value call(const Node& n) {
+    const std::string& f = n.function;
+    if (f == "time") return Scalar{static_cast<double>(t_ms_) / 1000.0};
+    if (f == "absent") {
+      Value v = eval(*n.args[0]);
+      const auto* vec = std::get_if<Vector>(&v);
+      if (vec == nullptr) throw ExecError("expected type instant vector in call to function \"absent\"");
+      if (!vec->empty()) return Vector{};
+      if (n.args[0]->kind == Node::Kind::kVectorSelector) return absent_result(*n.args[0]);
+      return Vector{{Labels{}, 1.0}};
+    }
+    const Node& sel = *n.args[0];
+    const Matrix m = select_range(sel);
+    if (f == "absent_over_time") return m.empty() ? absent_result(sel) : Vector{};
+    Vector out;
+    for (const auto& s : m) {
+      const auto& pts = s.points;
+      std::optional<double> v;
+      if (f == "rate" || f == "increase") {
+        v = extrapolated(pts, t_ms_ - sel.range_ms, t_ms_, f == "rate");
+      } else if (f == "count_over_time") {
+        v = static_cast<double>(pts.size());
+      } else if (f == "sum_over_time" || f == "avg_over_time") {
+        double sum = 0;
+        for (const auto& p : pts) sum += p.value;
+        v = f == "sum_over_time" ? sum : sum / static_cast<double>(pts.size());
+      } else if (f == "min_over_time" || f == "max_over_time") {
+        double best = pts.front().value;
+        for (const auto& p : pts) {
+          // NaN never replaces a number (Prometheus's min/max_over_time).
+          if (f == "min_over_time" ? (p.value < best || std::isnan(best)) : (p.value > best || std::isnan(best))) {
+            best = p.value;
+          }
+        }
+        v = best;
+      } else if (f == "last_over_time") {
+        out.push_back({s.labels, pts.back().value});  // keeps the metric name
+        continue;
+      }
+      if (v) out.push_back({without_name(s.labels), *v});
+    }
+    sort_vector(out);
+    return out;
+  }
+
+  Value aggregate(const Node& n) {
+    Value v = eval(*n.args[0]);
+    const auto* in = std::get_if<Vector>(&v);
+    if (in == nullptr) throw ExecError("expected type instant vector in aggregation");
+    struct Group {
+      double acc = 0;
+      double count = 0;
+    };
+    std::map<Labels, Group> groups;
+    for (const auto& s : *in) {
+      const Labels key = n.without ? drop(without_name(s.labels), n.grouping) : keep_only(s.labels, n.grouping);
+      auto [it, fresh] = groups.try_emplace(key);
+      Group& g = it->second;
+      switch (n.aggregate) {
+        case AggregateOp::kSum:
+        case AggregateOp::kAvg: g.acc += s.value; break;
+        case AggregateOp::kCount: break;
+        case AggregateOp::kMin:
+          if (fresh || s.value < g.acc || std::isnan(g.acc)) g.acc = s.value;
+          break;
+        case AggregateOp::kMax:
+          if (fresh || s.value > g.acc || std::isnan(g.acc)) g.acc = s.value;
+          break;
+      }
+      g.count += 1;
+    }
+    Vector out;
+    for (const auto& [labels, g] : groups) {
+      double value = g.acc;
+      if (n.aggregate == AggregateOp::kCount) value = g.count;
+      if (n.aggregate == AggregateOp::kAvg) value = g.acc / g.count;
+      out.push_back({labels, value});
+    }
+    return out;
+  }
+
+  static Labels signature(const Labels& l, const Node& n) {
+    if (n.has_matching && n.matching_on) return keep_only(l, n.matching);
+    return drop(without_name(l), n.has_matching ? n.matching : std::vector<std::string>{});
+  }
+
+  Value binary(const Node& n) {
+    Value lv = eval(*n.args[0]);
+    Value rv = eval(*n.args[1]);
+    const auto* ls = std::get_if<Scalar>(&lv);
+    const auto* rs = std::get_if<Scalar>(&rv);
+    if (std::holds_alternative<Matrix>(lv) || std::holds_alternative<Matrix>(rv)) {
+      throw ExecError("binary expression must contain only scalar and instant vector types");
+    }
+    if (is_set(n.op) && (ls != nullptr || rs != nullptr)) {
+      throw ExecError("set operator not allowed in binary scalar expression");
+    }
+    if (ls != nullptr && rs != nullptr) {
+      if (is_comparison(n.op) && !n.return_bool) throw ExecError("comparisons between scalars must use BOOL modifier");
+      return Scalar{apply(n.op, ls->value, rs->value)};
+    }
+    if (ls != nullptr || rs != nullptr) {
+      const bool scalar_left = ls != nullptr;
+      const double scalar = scalar_left ? ls->value : rs->value;
+      Vector out;
+      for (const auto& s : std::get<Vector>(scalar_left ? rv : lv)) {
+        const double a = scalar_left ? scalar : s.value;
+        const double b = scalar_left ? s.value : scalar;
+        const double r = apply(n.op, a, b);
+        if (is_comparison(n.op) && !n.return_bool) {
+          if (r != 0) out.push_back(s);  // filter: the vector's sample, unchanged
+        } else {
+          out.push_back({without_name(s.labels), r});
+        }
+      }
+      return out;
+    }
+    const Vector& lhs = std::get<Vector>(lv);
+    const Vector& rhs = std::get<Vector>(rv);
+    std::map<Labels, const VectorSample*> right;
+    for (const auto& s : rhs) {
+      auto [it, fresh] = right.emplace(signature(s.labels, n), &s);
+      if (!fresh && !is_set(n.op)) {
+        throw ExecError("found duplicate series for the match group " + to_string(it->first) +
+                        " on the right hand-side of the operation; many-to-many matching not allowed");
+      }
+    }
+    Vector out;
+    if (is_set(n.op)) {
+      std::map<Labels, bool> left_sigs;
+      for (const auto& s : lhs) {
+        const Labels sig = signature(s.labels, n);
+        left_sigs[sig] = true;
+        const bool in_right = right.count(sig) > 0;
+        if (n.op == BinaryOp::kOr || (n.op == BinaryOp::kAnd && in_right) || (n.op == BinaryOp::kUnless && !in_right)) {
+          out.push_back(s);
+        }
+      }
+      if (n.op == BinaryOp::kOr) {
+        for (const auto& s : rhs) {
+          if (left_sigs.count(signature(s.labels, n)) == 0) out.push_back(s);
+        }
+      }
+      sort_vector(out);
+      return out;
+    }
+    std::map<Labels, bool> seen_left;
+    for (const auto& s : lhs) {
+      const Labels sig = signature(s.labels, n);
+      if (!seen_left.emplace(sig, true).second) {
+        throw ExecError("found duplicate series for the match group " + to_string(sig) +
+                        " on the left hand-side of the operation; many-to-many matching not allowed");
+      }
+      const auto it = right.find(sig);
+      if (it == right.end()) continue;
+      const double r = apply(n.op, s.value, it->second->value);
+      if (is_comparison(n.op) && !n.return_bool && r == 0) continue;
+      Labels labels = s.labels;
+      if (!is_comparison(n.op) || n.return_bool) labels = without_name(labels);
+      if (n.has_matching) labels = n.matching_on ? keep_only(labels, n.matching) : drop(labels, n.matching);
+      out.push_back({labels, is_comparison(n.op) && !n.return_bool ? s.value : r});
+    }
+    sort_vector(out);
+    return out;
+  }
+
+  const SeriesStore& store_;
+  std::int64_t t_ms_;
+  EvalOptions options_;
+};
+
+}  // namespace
+
+Result<Value> evaluate(const Node& expr, const SeriesStore& store, std::int64_t t_ms, const EvalOptions& options) {
+  try {
+    Value v = Evaluator(store, t_ms, options).eval(expr);
+    if (auto* vec = std::get_if<Vector>(&v)) sort_vector(*vec);
+    return Result<Value>::ok(std::move(v));
+  } catch (const ExecError& e) {
+    return Result<Value>::error(e.what());
+  } catch (const std::regex_error& e) {
+    return Result<Value>::error(std::string("invalid regular expression: ") + e.what());
+  }
+}
+
+Result<Value> query(const std::string& promql, const SeriesStore& store, std::int64_t t_ms,
+                    const EvalOptions& options) {
+  auto parsed = parse_promql(promql);
+  if (!parsed) return Result<Value>::error(parsed.error());
+  if (parsed.value()->kind == Node::Kind::kMatrixSelector) {
+    return Result<Value>::error("a range vector cannot be the result of an instant query here");
+  }
+  return evaluate(*parsed.value(), store, t_ms, options);
+}
+
+}  // namespace failsim::sim::prometheus

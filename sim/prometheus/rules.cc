@@ -1,0 +1,260 @@
+#include "sim/prometheus/rules.h"
+
+#include <yaml-cpp/yaml.h>
+
+#include <fstream>
+#include <set>
+#include <sstream>
+
+#include "failover/duration.h"
+#include "sim/prometheus/promql_parser.h"
+
+namespace failsim::sim::prometheus {
+
+const char* to_string(AlertState s) {
+  switch (s) {
+    case AlertState::kInactive: return "inactive";
+    case AlertState::kPending: return "pending";
+    case AlertState::kFiring: return "firing";
+  }
+  return "?";
+}
+
+Result<Vector> AlertingRule::eval(const SeriesStore& store, std::int64_t t_ms, const EvalOptions& options) {
+  auto result = evaluate(*spec_.expr, store, t_ms, options);
+  if (!result) return Result<Vector>::error(result.error());
+  const Vector* samples = std::get_if<Vector>(&result.value());
+  if (samples == nullptr) return Result<Vector>::error("alerting rule expression must be an instant vector");
+
+  std::map<Labels, double> present;
+  for (const auto& s : *samples) {
+    Labels l = without_name(s.labels);
+    for (const auto& [name, value] : spec_.labels) set_label(l, name, value);
+    set_label(l, "alertname", spec_.name);
+    if (!present.emplace(l, s.value).second) {
+      return Result<Vector>::error("vector contains metrics with the same labelset after applying alert labels");
+    }
+  }
+  for (const auto& [labels, value] : present) {
+    auto it = alerts_.find(labels);
+    if (it != alerts_.end()) {
+      it->second.value = value;
+      it->second.keep_firing_since_ms = -1;  // present again
+      continue;
+    }
+    alerts_.emplace(labels, Alert{labels, AlertState::kPending, t_ms, -1, -1, value});
+  }
+  for (auto it = alerts_.begin(); it != alerts_.end();) {
+    Alert& a = it->second;
+    if (present.count(it->first) == 0) {
+      bool keep = false;
+      if (a.state == AlertState::kFiring && spec_.keep_firing_for_ms > 0) {
+        if (a.keep_firing_since_ms < 0) a.keep_firing_since_ms = t_ms;
+        keep = t_ms - a.keep_firing_since_ms < spec_.keep_firing_for_ms;
+      }
+      if (!keep) {
+        it = alerts_.erase(it);  // pending: dropped; firing: resolved
+        continue;
+      }
+    }
+    if (a.state == AlertState::kPending && t_ms - a.active_at_ms >= spec_.for_ms) {
+      a.state = AlertState::kFiring;
+      a.fired_at_ms = t_ms;
+    }
+    ++it;
+  }
+  Vector out;
+  for (const auto& [labels, a] : alerts_) {
+    Labels l = labels;
+    set_label(l, kMetricName, "ALERTS");
+    set_label(l, "alertstate", to_string(a.state));
+    out.push_back({l, 1.0});
+  }
+  return Result<Vector>::ok(std::move(out));
+}
+
+std::vector<Alert> AlertingRule::active() const {
+  std::vector<Alert> out;
+  for (const auto& [labels, a] : alerts_) out.push_back(a);
+  return out;
+}
+
+AlertState AlertingRule::state() const {
+  AlertState s = AlertState::kInactive;
+  for (const auto& [labels, a] : alerts_) {
+    if (a.state == AlertState::kFiring) return AlertState::kFiring;
+    s = AlertState::kPending;
+  }
+  return s;
+}
+
+RuleGroup::RuleGroup(RuleGroupSpec spec) : spec_(std::move(spec)) {
+  for (const auto& r : spec_.rules) {
+    if (r.alerting) alerting_.emplace_back(r);
+  }
+}
+
+const AlertingRule* RuleGroup::find_alert(const std::string& name) const {
+  for (const auto& r : alerting_) {
+    if (r.spec().name == name) return &r;
+  }
+  return nullptr;
+}
+
+Result<bool> RuleGroup::eval(SeriesStore& store, std::int64_t t_ms, const EvalOptions& options) {
+  std::string first_error;
+  std::vector<Labels> written;
+  std::size_t alerting_index = 0;
+  for (const auto& spec : spec_.rules) {
+    Vector out;
+    if (spec.alerting) {
+      auto r = alerting_[alerting_index++].eval(store, t_ms, options);
+      if (!r) {
+        if (first_error.empty()) first_error = "rule " + spec.name + ": " + r.error();
+        continue;
+      }
+      out = std::move(r).value();
+    } else {
+      auto r = evaluate(*spec.expr, store, t_ms, options);
+      if (!r) {
+        if (first_error.empty()) first_error = "rule " + spec.name + ": " + r.error();
+        continue;
+      }
+      if (const auto* s = std::get_if<Scalar>(&r.value())) {
+        out.push_back({Labels{}, s->value});
+      } else {
+        out = std::get<Vector>(std::move(r).value());
+      }
+      for (auto& sample : out) {
+        set_label(sample.labels, kMetricName, spec.name);
+        for (const auto& [name, value] : spec.labels) set_label(sample.labels, name, value);
+      }
+    }
+    for (const auto& sample : out) {
+      store.append(sample.labels, t_ms, sample.value);
+      written.push_back(sample.labels);
+    }
+  }
+  // Series written last time and not now get a stale marker, as Prometheus does.
+  const std::set<Labels> now_written(written.begin(), written.end());
+  for (const auto& labels : written_last_) {
+    if (now_written.count(labels) == 0) store.append_stale(labels, t_ms);
+  }
+  written_last_ = std::move(written);
+  if (!first_error.empty()) return Result<bool>::error(first_error);
+  return Result<bool>::ok(true);
+}
+
+namespace {
+
+struct RuleFileError : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
+[[noreturn]] void fail(const std::string& source, const YAML::Node& at, const std::string& what) {
+  const auto mark = at.Mark();
+  const std::string where = mark.line >= 0 ? ":" + std::to_string(mark.line + 1) : "";
+  throw RuleFileError(source + where + ": " + what);
+}
+
+std::int64_t duration_ms(const std::string& source, const YAML::Node& n, const std::string& field) {
+  const auto d = failsim::parse_duration(n.as<std::string>());
+  if (!d) fail(source, n, field + ": " + d.error());
+  return d.value().count() / 1000;
+}
+
+Labels string_map(const std::string& source, const YAML::Node& n, const std::string& field) {
+  if (!n.IsMap()) fail(source, n, field + ": expected a map of strings");
+  Labels out;
+  for (const auto& kv : n) set_label(out, kv.first.as<std::string>(), kv.second.as<std::string>());
+  return out;
+}
+
+}  // namespace
+
+Result<std::vector<RuleGroupSpec>> parse_rule_file(const std::string& yaml_text, const std::string& source) {
+  try {
+    const YAML::Node root = YAML::Load(yaml_text);
+    if (!root.IsMap() || !root["groups"]) fail(source, root, "expected a top-level \"groups:\" list");
+    for (const auto& kv : root) {
+      if (kv.first.as<std::string>() != "groups") fail(source, kv.first, "unknown field \"" + kv.first.as<std::string>() + "\"");
+    }
+    const YAML::Node groups = root["groups"];
+    if (!groups.IsSequence()) fail(source, groups, "groups: expected a list");
+    std::vector<RuleGroupSpec> out;
+    std::set<std::string> group_names;
+    for (const auto& g : groups) {
+      RuleGroupSpec spec;
+      spec.file = source;
+      for (const auto& kv : g) {
+        const std::string key = kv.first.as<std::string>();
+        if (key != "name" && key != "interval" && key != "rules" && key != "limit") {
+          fail(source, kv.first, "group: unknown field \"" + key + "\"");
+        }
+      }
+      if (!g["name"]) fail(source, g, "group: missing \"name\"");
+      spec.name = g["name"].as<std::string>();
+      if (!group_names.insert(spec.name).second) fail(source, g["name"], "groupname: \"" + spec.name + "\" is repeated in the same file");
+      if (g["interval"]) spec.interval_ms = duration_ms(source, g["interval"], "interval");
+      if (!g["rules"] || !g["rules"].IsSequence()) fail(source, g, "group \"" + spec.name + "\": expected a \"rules:\" list");
+      for (const auto& r : g["rules"]) {
+        RuleSpec rule;
+        for (const auto& kv : r) {
+          const std::string key = kv.first.as<std::string>();
+          if (key != "alert" && key != "record" && key != "expr" && key != "for" && key != "keep_firing_for" &&
+              key != "labels" && key != "annotations") {
+            fail(source, kv.first, "rule: unknown field \"" + key + "\"");
+          }
+        }
+        if (r["alert"] && r["record"]) fail(source, r, "rule: only one of \"alert\" and \"record\" may be set");
+        if (!r["alert"] && !r["record"]) fail(source, r, "rule: one of \"alert\" or \"record\" must be set");
+        rule.alerting = static_cast<bool>(r["alert"]);
+        rule.name = rule.alerting ? r["alert"].as<std::string>() : r["record"].as<std::string>();
+        if (!r["expr"]) fail(source, r, "rule " + rule.name + ": field \"expr\" must be set");
+        rule.expr_text = r["expr"].as<std::string>();
+        auto parsed = parse_promql(rule.expr_text);
+        if (!parsed) fail(source, r["expr"], "rule " + rule.name + ": could not parse expression: " + parsed.error());
+        rule.expr = std::shared_ptr<const Node>(std::move(parsed).value());
+        if (r["for"]) {
+          if (!rule.alerting) fail(source, r["for"], "rule " + rule.name + ": invalid field \"for\" in recording rule");
+          rule.for_ms = duration_ms(source, r["for"], "for");
+        }
+        if (r["keep_firing_for"]) {
+          if (!rule.alerting) fail(source, r["keep_firing_for"], "rule " + rule.name + ": invalid field \"keep_firing_for\" in recording rule");
+          rule.keep_firing_for_ms = duration_ms(source, r["keep_firing_for"], "keep_firing_for");
+        }
+        if (r["labels"]) {
+          rule.labels = string_map(source, r["labels"], "labels");
+          for (const auto& [name, value] : rule.labels) {
+            if (value.find("{{") != std::string::npos) {
+              fail(source, r["labels"], "rule " + rule.name + ": templated label values are not supported by failsim");
+            }
+          }
+        }
+        if (r["annotations"]) {
+          if (!rule.alerting) fail(source, r["annotations"], "rule " + rule.name + ": invalid field \"annotations\" in recording rule");
+          for (const auto& [name, value] : string_map(source, r["annotations"], "annotations")) {
+            rule.annotations.emplace_back(name, value);
+          }
+        }
+        spec.rules.push_back(std::move(rule));
+      }
+      out.push_back(std::move(spec));
+    }
+    return Result<std::vector<RuleGroupSpec>>::ok(std::move(out));
+  } catch (const RuleFileError& e) {
+    return Result<std::vector<RuleGroupSpec>>::error(e.what());
+  } catch (const YAML::Exception& e) {
+    return Result<std::vector<RuleGroupSpec>>::error(source + ":" + std::to_string(e.mark.line + 1) + ": " + e.msg);
+  }
+}
+
+Result<std::vector<RuleGroupSpec>> load_rule_file(const std::string& path) {
+  std::ifstream in(path);
+  if (!in) return Result<std::vector<RuleGroupSpec>>::error(path + ": cannot read the rule file");
+  std::stringstream text;
+  text << in.rdbuf();
+  return parse_rule_file(text.str(), path);
+}
+
+}  // namespace failsim::sim::prometheus

@@ -1,0 +1,106 @@
+// Rule groups of the Prometheus model: alerting and recording rules, evaluated at a
+// group's interval, exactly as Prometheus 2.42 (rules/alerting.go, rules/group.go)
+// moves alerts through inactive -> pending -> firing:
+//  - each evaluation runs the expression; every result sample becomes an alert whose
+//    labels are the sample's (minus __name__) plus the rule's labels and `alertname`;
+//  - a new alert is pending with activeAt = this evaluation's time; one evaluation
+//    without it drops a pending alert (so `for` restarts from zero);
+//  - a pending alert fires at the first evaluation with t - activeAt >= for
+//    (for: 0 fires at once);
+//  - a firing alert missing from the result stays firing while
+//    t - keepFiringSince < keep_firing_for, keepFiringSince being the first evaluation
+//    that missed it; then it resolves;
+//  - after each evaluation the group writes ALERTS{alertname, alertstate, ...} = 1 for
+//    every pending or firing alert (and recording rules' results) into the store at the
+//    evaluation time, and stale markers for series it wrote last time but not now.
+// Rule files are Prometheus's own YAML format (loaded with yaml-cpp); templates in
+// annotations are kept as text, not expanded.
+//
+// Thread safety: none.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "failover/result.h"
+#include "sim/prometheus/promql_ast.h"
+#include "sim/prometheus/promql_eval.h"
+#include "sim/prometheus/series_store.h"
+
+namespace failsim::sim::prometheus {
+
+enum class AlertState { kInactive, kPending, kFiring };
+const char* to_string(AlertState s);
+
+struct Alert {
+  Labels labels;  // sample labels + rule labels + alertname
+  AlertState state = AlertState::kPending;
+  std::int64_t active_at_ms = 0;
+  std::int64_t fired_at_ms = -1;           // -1 until it fires
+  std::int64_t keep_firing_since_ms = -1;  // -1 unless kept firing after its series went
+  double value = 0.0;
+};
+
+struct RuleSpec {
+  bool alerting = true;
+  std::string name;  // alert name, or the recorded metric name
+  std::string expr_text;
+  std::shared_ptr<const Node> expr;
+  std::int64_t for_ms = 0;
+  std::int64_t keep_firing_for_ms = 0;
+  Labels labels;
+  std::vector<std::pair<std::string, std::string>> annotations;
+};
+
+struct RuleGroupSpec {
+  std::string name;
+  std::string file;
+  std::int64_t interval_ms = 60'000;  // global evaluation_interval default: 1m
+  std::vector<RuleSpec> rules;
+};
+
+class AlertingRule {
+ public:
+  explicit AlertingRule(RuleSpec spec) : spec_(std::move(spec)) {}
+
+  // One evaluation at t_ms. Returns the ALERTS samples to record, or an error.
+  Result<Vector> eval(const SeriesStore& store, std::int64_t t_ms, const EvalOptions& options);
+
+  const RuleSpec& spec() const { return spec_; }
+  // Pending and firing alerts, sorted by labels.
+  std::vector<Alert> active() const;
+  // The rule's state: firing if any alert fires, else pending if any is pending.
+  AlertState state() const;
+
+ private:
+  RuleSpec spec_;
+  std::map<Labels, Alert> alerts_;  // active alerts, keyed by labels
+};
+
+class RuleGroup {
+ public:
+  explicit RuleGroup(RuleGroupSpec spec);
+
+  // Evaluates every rule in order at t_ms and records results into `store`.
+  // Returns the first rule error (the other rules still run), if any.
+  Result<bool> eval(SeriesStore& store, std::int64_t t_ms, const EvalOptions& options = {});
+
+  const RuleGroupSpec& spec() const { return spec_; }
+  const std::vector<AlertingRule>& alerting_rules() const { return alerting_; }
+  const AlertingRule* find_alert(const std::string& name) const;
+
+ private:
+  RuleGroupSpec spec_;
+  std::vector<AlertingRule> alerting_;  // in spec order, alerting rules only
+  std::vector<Labels> written_last_;    // series written by the previous evaluation
+};
+
+// Loads a rule file in Prometheus's YAML format. Errors name the file, the line and
+// what is wrong (bad YAML, unknown field, bad duration, a PromQL parse error).
+Result<std::vector<RuleGroupSpec>> load_rule_file(const std::string& path);
+Result<std::vector<RuleGroupSpec>> parse_rule_file(const std::string& yaml_text, const std::string& source);
+
+}  // namespace failsim::sim::prometheus

@@ -1,0 +1,44 @@
+#include "sim/prometheus/series_store.h"
+
+#include <algorithm>
+
+namespace failsim::sim::prometheus {
+
+bool SeriesStore::append(const Labels& labels, std::int64_t t_ms, double value) {
+  auto& samples = series_[labels];
+  if (!samples.empty() && samples.back().t_ms >= t_ms) return false;
+  samples.push_back(Sample{t_ms, value, false});
+  return true;
+}
+
+bool SeriesStore::append_stale(const Labels& labels, std::int64_t t_ms) {
+  const auto it = series_.find(labels);
+  if (it == series_.end() || it->second.empty() || it->second.back().stale) return false;
+  if (it->second.back().t_ms >= t_ms) return false;
+  it->second.push_back(Sample{t_ms, 0.0, true});
+  return true;
+}
+
+std::optional<Point> SeriesStore::instant(const std::vector<Sample>& samples, std::int64_t eval_ms,
+                                          std::int64_t lookback_ms) {
+  // First sample after eval_ms; the one before it is the candidate.
+  const auto after = std::upper_bound(samples.begin(), samples.end(), eval_ms,
+                                      [](std::int64_t t, const Sample& s) { return t < s.t_ms; });
+  if (after == samples.begin()) return std::nullopt;
+  const Sample& s = *(after - 1);
+  if (s.stale || s.t_ms < eval_ms - lookback_ms) return std::nullopt;
+  return Point{s.t_ms, s.value};
+}
+
+std::vector<Point> SeriesStore::range(const std::vector<Sample>& samples, std::int64_t eval_ms,
+                                      std::int64_t range_ms) {
+  std::vector<Point> out;
+  const auto first = std::lower_bound(samples.begin(), samples.end(), eval_ms - range_ms,
+                                      [](const Sample& s, std::int64_t t) { return s.t_ms < t; });
+  for (auto it = first; it != samples.end() && it->t_ms <= eval_ms; ++it) {
+    if (!it->stale) out.push_back(Point{it->t_ms, it->value});
+  }
+  return out;
+}
+
+}  // namespace failsim::sim::prometheus

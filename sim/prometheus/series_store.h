@@ -1,0 +1,56 @@
+// SeriesStore: the Prometheus model's time-series database.
+//
+// Samples carry millisecond timestamps (Prometheus's resolution; the simulator's
+// microsecond times are truncated on the way in). A stale marker (Prometheus writes
+// one for every series of a target whose scrape failed, or that disappeared from a
+// scrape) ends a series: instant queries no longer see it.
+//
+// Lookups follow Prometheus 2.42 (Debian bookworm's, the project's oracle):
+//  - instant: the newest sample with t in [eval - lookback, eval]; none if that sample
+//    is a stale marker (lookback default 5m);
+//  - range:   every non-stale sample with t in [eval - range, eval] (closed on both
+//    ends in 2.x; 3.0 made the left end open).
+// Samples of one series must be appended in time order; an out-of-order or duplicate
+// timestamp is rejected, as Prometheus rejects it.
+//
+// Thread safety: none.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <vector>
+
+#include "sim/prometheus/labels.h"
+
+namespace failsim::sim::prometheus {
+
+struct Sample {
+  std::int64_t t_ms;
+  double value;
+  bool stale = false;
+};
+
+struct Point {
+  std::int64_t t_ms;
+  double value;
+};
+
+class SeriesStore {
+ public:
+  // false when t_ms is not after the series' last sample (nothing is stored).
+  bool append(const Labels& labels, std::int64_t t_ms, double value);
+  bool append_stale(const Labels& labels, std::int64_t t_ms);
+
+  const std::map<Labels, std::vector<Sample>>& series() const { return series_; }
+
+  // Newest visible sample of a series at eval_ms, per the rules above.
+  static std::optional<Point> instant(const std::vector<Sample>& samples, std::int64_t eval_ms,
+                                      std::int64_t lookback_ms);
+  static std::vector<Point> range(const std::vector<Sample>& samples, std::int64_t eval_ms, std::int64_t range_ms);
+
+ private:
+  std::map<Labels, std::vector<Sample>> series_;
+};
+
+}  // namespace failsim::sim::prometheus
