@@ -249,6 +249,30 @@ Result<std::vector<RuleGroupSpec>> parse_rule_file(const std::string& yaml_text,
   }
 }
 
+std::string expand_labels_template(const std::string& text, const Labels& labels) {
+  std::string out;
+  std::size_t i = 0;
+  while (i < text.size()) {
+    const std::size_t open = text.find("{{", i);
+    if (open == std::string::npos) break;
+    const std::size_t close = text.find("}}", open);
+    if (close == std::string::npos) break;
+    std::string inner = text.substr(open + 2, close - open - 2);
+    const auto first = inner.find_first_not_of(' ');
+    const auto last = inner.find_last_not_of(' ');
+    inner = first == std::string::npos ? "" : inner.substr(first, last - first + 1);
+    out += text.substr(i, open - i);
+    if (inner.rfind("$labels.", 0) == 0) {
+      out += label_value(labels, inner.substr(8));
+    } else {
+      out += text.substr(open, close + 2 - open);
+    }
+    i = close + 2;
+  }
+  out += text.substr(i);
+  return out;
+}
+
 Result<std::vector<RuleGroupSpec>> load_rule_file(const std::string& path) {
   std::ifstream in(path);
   if (!in) return Result<std::vector<RuleGroupSpec>>::error(path + ": cannot read the rule file");

@@ -98,6 +98,10 @@ class RuleGroup {
   std::vector<Labels> written_last_;    // series written by the previous evaluation
 };
 
+// Expands the `{{ $labels.NAME }}` references of an annotation template (the only
+// template form failsim expands; anything else is kept as written).
+std::string expand_labels_template(const std::string& text, const Labels& labels);
+
 // Loads a rule file in Prometheus's YAML format. Errors name the file, the line and
 // what is wrong (bad YAML, unknown field, bad duration, a PromQL parse error).
 Result<std::vector<RuleGroupSpec>> load_rule_file(const std::string& path);
