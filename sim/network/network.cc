@@ -1,0 +1,64 @@
+#include "sim/network/network.h"
+
+namespace failsim::sim {
+
+const char* to_string(CallStatus s) {
+  switch (s) {
+    case CallStatus::kOk: return "ok";
+    case CallStatus::kTimeout: return "timeout";
+    case CallStatus::kRefused: return "refused";
+  }
+  return "?";
+}
+
+bool Network::host_up(const std::string& name) const {
+  const auto it = hosts_.find(name);
+  return it != hosts_.end() && it->second;
+}
+
+void Network::set_link_latency(const std::string& from, const std::string& to, Distribution latency) {
+  latency_[{from, to}] = latency;
+}
+
+int Network::add_fault(NetworkFault fault) {
+  const int id = next_fault_id_++;
+  faults_.emplace(id, std::move(fault));
+  return id;
+}
+
+bool Network::active(const NetworkFault& f, TimePoint now) const {
+  if (now < f.start) return false;
+  if (f.length > Duration(0) && now >= f.start + f.length) return false;
+  if (f.flap_down > Duration(0)) {
+    const Duration period = f.flap_down + f.flap_up;
+    const Duration phase = Duration((now - f.start).count() % period.count());
+    return phase < f.flap_down;  // each period starts with the link down
+  }
+  return true;
+}
+
+bool Network::applies(const NetworkFault& f, const std::string& from, const std::string& to, int port) const {
+  return (f.from == "*" || f.from == from) && f.to == to && (f.port == 0 || f.port == port);
+}
+
+Network::Route Network::route(const std::string& from, const std::string& to, int port) {
+  const TimePoint now = engine_.now();
+  const auto link = latency_.find({from, to});
+  Duration latency = (link != latency_.end() ? link->second : default_latency_).sample(rng_);
+  if (!host_up(from) || !host_up(to)) return Route{Fate::kDropped, latency};
+  for (const auto& [id, f] : faults_) {
+    if (f.kind != NetworkFault::Kind::kPartition || !applies(f, from, to, port) || !active(f, now)) continue;
+    // A rejection costs the round trip of the RST.
+    return Route{f.mode == FaultMode::kDrop ? Fate::kDropped : Fate::kRejected, latency + latency};
+  }
+  for (const auto& [id, f] : faults_) {
+    if (!applies(f, from, to, port) || !active(f, now)) continue;
+    if (f.kind == NetworkFault::Kind::kLoss && rng_.bernoulli(f.loss_probability)) {
+      return Route{Fate::kDropped, latency};
+    }
+    if (f.kind == NetworkFault::Kind::kLatency) latency += f.added_latency;
+  }
+  return Route{Fate::kDelivered, latency};
+}
+
+}  // namespace failsim::sim

@@ -1,0 +1,164 @@
+// Network: named hosts, per-link latency, and directional, time-bounded faults, for
+// request/response calls with a caller timeout.
+//
+// Fates of one message from A to B:port at time t (first match wins):
+//   A or B down            -> dropped (a dead host answers nothing)
+//   an active partition     -> its mode: drop (silence: the caller waits out its
+//     fault A->B (or *->B)     timeout) or reject (connection refused: the caller learns
+//                             at once, after one round trip)
+//   an active loss fault    -> dropped with its probability (seeded draw)
+//   otherwise               -> delivered after the link latency plus any active
+//                             added-latency faults
+// A fault is directional (from -> to[:port]; from "*" is any host; port 0 is any
+// port), active from `start` for `length` (0: forever), and optionally flapping: within
+// its window it is active for `flap_down`, then inactive for `flap_up`, repeating.
+//
+// request(): the request travels A->B; on arrival B's handler runs (nullopt: nothing
+// listens on that port -> refused); after its service time the response travels B->A.
+// The caller's callback runs exactly once: with the response, or with kTimeout at
+// t0 + timeout, or with kRefused. One-way partitions therefore behave as in the
+// Serotonin incident: Prometheus -> serotonin:9102 dropped, while serotonin -> GitHub
+// and a workstation -> serotonin:9102 still work.
+//
+// Determinism: latency and loss draws come from the Rng handed in (one stream).
+// Thread safety: none; lives on the engine's thread.
+#pragma once
+
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "failover/time.h"
+#include "sim/distribution.h"
+#include "sim/engine.h"
+#include "sim/random.h"
+
+namespace failsim::sim {
+
+enum class FaultMode { kDrop, kReject };
+
+struct NetworkFault {
+  enum class Kind { kPartition, kLoss, kLatency };
+  Kind kind = Kind::kPartition;
+  std::string from = "*";  // a host name or "*"
+  std::string to;          // a host name
+  int port = 0;            // 0: every port
+  FaultMode mode = FaultMode::kDrop;  // kPartition
+  double loss_probability = 0.0;      // kLoss
+  Duration added_latency{0};          // kLatency
+  TimePoint start{};
+  Duration length{0};     // 0: until removed
+  Duration flap_down{0};  // 0: no flapping
+  Duration flap_up{0};
+};
+
+enum class CallStatus { kOk, kTimeout, kRefused };
+const char* to_string(CallStatus s);
+
+template <class Response>
+struct CallResult {
+  CallStatus status;
+  std::optional<Response> response;  // set when status == kOk
+  Duration elapsed{0};
+};
+
+template <class Response>
+struct Served {
+  Response response;
+  Duration service_time{0};
+};
+
+class Network {
+ public:
+  Network(Engine& engine, Rng rng) : engine_(engine), rng_(std::move(rng)) {}
+
+  void add_host(const std::string& name) { hosts_[name] = true; }
+  bool has_host(const std::string& name) const { return hosts_.count(name) > 0; }
+  void set_host_up(const std::string& name, bool up) { hosts_[name] = up; }
+  bool host_up(const std::string& name) const;
+  // Latency of one direction of a link; default for every link: default_latency.
+  void set_link_latency(const std::string& from, const std::string& to, Distribution latency);
+  void set_default_latency(Distribution latency) { default_latency_ = latency; }
+
+  int add_fault(NetworkFault fault);
+  void remove_fault(int id) { faults_.erase(id); }
+
+  enum class Fate { kDelivered, kDropped, kRejected };
+  struct Route {
+    Fate fate;
+    Duration latency;  // one way, when delivered (or the time to learn of a rejection)
+  };
+  // The fate of one message sent now. Draws latency and loss from the network's stream.
+  Route route(const std::string& from, const std::string& to, int port);
+
+  // Sends a request; see the header comment. `serve` runs at the destination.
+  template <class Response>
+  void request(const std::string& from, const std::string& to, int port, Duration timeout,
+               std::function<std::optional<Served<Response>>()> serve,
+               std::function<void(const CallResult<Response>&)> done);
+
+ private:
+  bool active(const NetworkFault& f, TimePoint now) const;
+  bool applies(const NetworkFault& f, const std::string& from, const std::string& to, int port) const;
+
+  Engine& engine_;
+  Rng rng_;
+  std::map<std::string, bool> hosts_;
+  std::map<std::pair<std::string, std::string>, Distribution> latency_;
+  Distribution default_latency_ = Distribution::fixed(std::chrono::microseconds(500));
+  std::map<int, NetworkFault> faults_;
+  int next_fault_id_ = 1;
+};
+
+template <class Response>
+void Network::request(const std::string& from, const std::string& to, int port, Duration timeout,
+                      std::function<std::optional<Served<Response>>()> serve,
+                      std::function<void(const CallResult<Response>&)> done) {
+  const TimePoint t0 = engine_.now();
+  const TimePoint deadline = t0 + timeout;
+  // One state per call; the callback fires exactly once (timeout or answer first).
+  struct Call {
+    bool finished = false;
+    EventId timer;
+  };
+  auto call = std::make_shared<Call>();
+  auto finish = [this, call, done, t0](CallStatus status, std::optional<Response> response) {
+    if (call->finished) return;
+    call->finished = true;
+    engine_.cancel(call->timer);
+    done(CallResult<Response>{status, std::move(response), engine_.now() - t0});
+  };
+  call->timer = engine_.schedule_at(deadline, [finish] { finish(CallStatus::kTimeout, std::nullopt); });
+
+  const Route out = route(from, to, port);
+  if (out.fate == Fate::kDropped) return;  // the timer answers
+  if (out.fate == Fate::kRejected) {
+    if (t0 + out.latency < deadline) {
+      engine_.schedule_after(out.latency, [finish] { finish(CallStatus::kRefused, std::nullopt); });
+    }
+    return;
+  }
+  if (t0 + out.latency >= deadline) return;
+  engine_.schedule_after(out.latency, [this, from, to, port, deadline, serve, finish] {
+    std::optional<Served<Response>> served = serve();
+    const Route back = route(to, from, port);
+    if (!served) {  // nothing listens: RST travels back
+      if (back.fate == Fate::kDelivered && engine_.now() + back.latency < deadline) {
+        engine_.schedule_after(back.latency, [finish] { finish(CallStatus::kRefused, std::nullopt); });
+      }
+      return;
+    }
+    if (back.fate != Fate::kDelivered) return;
+    const Duration total = served->service_time + back.latency;
+    if (engine_.now() + total >= deadline) return;
+    engine_.schedule_after(total, [finish, response = std::move(served->response)]() mutable {
+      finish(CallStatus::kOk, std::move(response));
+    });
+  });
+}
+
+}  // namespace failsim::sim
