@@ -195,7 +195,11 @@ Result<std::vector<RuleGroupSpec>> parse_rule_file(const std::string& yaml_text,
       if (!g["name"]) fail(source, g, "group: missing \"name\"");
       spec.name = g["name"].as<std::string>();
       if (!group_names.insert(spec.name).second) fail(source, g["name"], "groupname: \"" + spec.name + "\" is repeated in the same file");
-      if (g["interval"]) spec.interval_ms = duration_ms(source, g["interval"], "interval");
+      if (g["interval"]) {
+        spec.interval_ms = duration_ms(source, g["interval"], "interval");
+        spec.interval_set = true;
+        if (spec.interval_ms <= 0) fail(source, g["interval"], "interval: must be greater than 0");
+      }
       if (!g["rules"] || !g["rules"].IsSequence()) fail(source, g, "group \"" + spec.name + "\": expected a \"rules:\" list");
       for (const auto& r : g["rules"]) {
         RuleSpec rule;

@@ -59,6 +59,7 @@ struct RuleGroupSpec {
   std::string name;
   std::string file;
   std::int64_t interval_ms = 60'000;  // global evaluation_interval default: 1m
+  bool interval_set = false;          // the file gave `interval:` (else the global one applies)
   std::vector<RuleSpec> rules;
 };
 

@@ -1,0 +1,164 @@
+#include "sim/prometheus/server.h"
+
+#include <set>
+
+#include "failover/duration.h"
+
+namespace failsim::sim::prometheus {
+namespace {
+
+std::int64_t to_ms(TimePoint t) { return to_us(t) / 1000; }
+
+}  // namespace
+
+std::optional<Served<Exposition>> ExporterDirectory::serve(const std::string& host, int port) const {
+  const auto it = handlers_.find({host, port});
+  if (it == handlers_.end()) return std::nullopt;
+  return it->second();
+}
+
+PrometheusServer::PrometheusServer(Engine& engine, Network& network, const ExporterDirectory& exporters,
+                                   PrometheusConfig config, Rng offsets)
+    : engine_(engine), network_(network), exporters_(exporters), config_(std::move(config)), offsets_(std::move(offsets)) {}
+
+Result<bool> PrometheusServer::add_scrape_config(const ScrapeConfig& config) {
+  if (config.scrape_timeout > config.scrape_interval) {
+    return Result<bool>::error("scrape_config " + config.job + ": scrape timeout greater than scrape interval (" +
+                               format_duration(config.scrape_timeout) + " > " +
+                               format_duration(config.scrape_interval) + ")");
+  }
+  if (config.scrape_interval <= Duration(0)) {
+    return Result<bool>::error("scrape_config " + config.job + ": scrape interval must be greater than 0");
+  }
+  scrape_configs_.push_back(std::make_unique<ScrapeConfig>(config));
+  const ScrapeConfig* stored = scrape_configs_.back().get();
+  for (const auto& target : stored->targets) {
+    TargetHealth h;
+    h.job = stored->job;
+    h.instance = target.host + ":" + std::to_string(target.port);
+    h.labels = target.labels;
+    set_label(h.labels, "job", stored->job);
+    set_label(h.labels, "instance", h.instance);
+    h.interval = stored->scrape_interval;
+    h.timeout = stored->scrape_timeout;
+    health_.push_back(h);
+    // A fixed offset per target within the interval, like Prometheus's hash-based one.
+    Rng per_target = offsets_.child(stored->job + "/" + h.instance);
+    const Duration offset(per_target.uniform_int(0, stored->scrape_interval.count() - 1));
+    health_.back().offset = offset;
+    loops_.push_back(Loop{target, stored, health_.size() - 1, offset, {}});
+  }
+  return Result<bool>::ok(true);
+}
+
+void PrometheusServer::add_rule_group(RuleGroupSpec spec) {
+  if (!spec.interval_set) spec.interval_ms = config_.evaluation_interval.count() / 1000;
+  groups_.emplace_back(std::move(spec));
+  last_states_.emplace_back();
+}
+
+void PrometheusServer::start() {
+  const TimePoint now = engine_.now();
+  for (std::size_t i = 0; i < loops_.size(); ++i) {
+    engine_.schedule_at(now + loops_[i].offset, [this, i] { scrape(i); });
+  }
+  for (std::size_t g = 0; g < groups_.size(); ++g) {
+    engine_.schedule_at(now + config_.evaluation_offset, [this, g] { evaluate(g); });
+  }
+}
+
+Labels PrometheusServer::final_labels(const Loop& loop, const Labels& exported) const {
+  const TargetHealth& h = health_[loop.health_index];
+  Labels out = exported;
+  for (const auto& [name, value] : h.labels) {
+    const std::string_view mine = label_value(exported, name);
+    if (mine.empty()) {
+      set_label(out, name, value);
+    } else if (!loop.config->honor_labels) {
+      // Without honor_labels the target's label wins; the exporter's is kept renamed.
+      set_label(out, "exported_" + name, mine);
+      set_label(out, name, value);
+    }
+  }
+  return out;
+}
+
+void PrometheusServer::scrape(std::size_t loop_index) {
+  const Loop& loop = loops_[loop_index];
+  const TimePoint started = engine_.now();
+  const std::string host = loop.target.host;
+  const int port = loop.target.port;
+  network_.request<Exposition>(
+      config_.host, host, port, loop.config->scrape_timeout,
+      [this, host, port] { return exporters_.serve(host, port); },
+      [this, loop_index, started](const CallResult<Exposition>& r) { finish_scrape(loop_index, started, r); });
+  engine_.schedule_after(loop.config->scrape_interval, [this, loop_index] { scrape(loop_index); });
+}
+
+void PrometheusServer::finish_scrape(std::size_t loop_index, TimePoint started, const CallResult<Exposition>& r) {
+  Loop& loop = loops_[loop_index];
+  TargetHealth& h = health_[loop.health_index];
+  const std::int64_t ts = to_ms(started);
+  std::vector<Labels> written;
+  if (r.status == CallStatus::kOk) {
+    for (const auto& [labels, value] : *r.response) {
+      const Labels l = final_labels(loop, labels);
+      if (store_.append(l, ts, value)) written.push_back(l);
+    }
+    h.health = "up";
+    h.last_error.clear();
+  } else {
+    h.health = "down";
+    // Go's net/http error texts, as the targets API shows them.
+    h.last_error = r.status == CallStatus::kTimeout
+                       ? "context deadline exceeded"
+                       : "Get \"http://" + h.instance + "/metrics\": dial tcp " + h.instance + ": connect: connection refused";
+  }
+  const std::set<Labels> now_written(written.begin(), written.end());
+  for (const auto& l : loop.last_series) {
+    if (now_written.count(l) == 0) store_.append_stale(l, ts);
+  }
+  loop.last_series = std::move(written);
+  Labels up = h.labels;
+  set_label(up, kMetricName, "up");
+  store_.append(up, ts, r.status == CallStatus::kOk ? 1.0 : 0.0);
+  Labels duration = h.labels;
+  set_label(duration, kMetricName, "scrape_duration_seconds");
+  store_.append(duration, ts, to_seconds(r.elapsed));
+  h.last_scrape = started;
+  h.last_scrape_duration = r.elapsed;
+}
+
+void PrometheusServer::evaluate(std::size_t group_index) {
+  RuleGroup& group = groups_[group_index];
+  const TimePoint now = engine_.now();
+  const auto result = group.eval(store_, to_ms(now), config_.query);
+  if (!result) rule_errors_.push_back(format_duration(now.time_since_epoch()) + ": " + result.error());
+  // Report state changes, alert by alert.
+  auto& last = last_states_[group_index];
+  for (const auto& rule : group.alerting_rules()) {
+    auto& before = last[rule.spec().name];
+    std::map<Labels, AlertState> after;
+    for (const auto& a : rule.active()) after[a.labels] = a.state;
+    for (const auto& [labels, state] : after) {
+      const auto it = before.find(labels);
+      const AlertState prev = it == before.end() ? AlertState::kInactive : it->second;
+      if (prev != state) {
+        for (const auto& l : listeners_) l(AlertChange{now, rule.spec().name, labels, prev, state});
+      }
+    }
+    for (const auto& [labels, state] : before) {
+      if (after.count(labels) == 0) {
+        for (const auto& l : listeners_) l(AlertChange{now, rule.spec().name, labels, state, AlertState::kInactive});
+      }
+    }
+    before = std::move(after);
+  }
+  engine_.schedule_after(Duration(group.spec().interval_ms * 1000), [this, group_index] { evaluate(group_index); });
+}
+
+Result<Value> PrometheusServer::query(const std::string& promql) const {
+  return prometheus::query(promql, store_, to_ms(engine_.now()), config_.query);
+}
+
+}  // namespace failsim::sim::prometheus

@@ -1,0 +1,144 @@
+// PrometheusServer: the monitoring host's Prometheus, on the engine and the network.
+//
+// Scraping (reference B, Prometheus 2.42 scrape/scrape.go):
+//  - one loop per target: the first scrape at a fixed per-target offset within the
+//    interval (a seeded draw per target), then every scrape_interval;
+//  - each scrape is a network request from the Prometheus host with scrape_timeout
+//    (<= interval, checked); samples are stamped with the scrape's *start* time (ms);
+//  - success: the exported samples get the target labels (job, instance, static
+//    labels); with honor_labels the exporter's value wins a conflict, without it the
+//    exporter's label is renamed exported_<name>; series of the previous scrape that
+//    are gone get stale markers; up = 1, scrape_duration_seconds = the elapsed time;
+//  - failure (timeout, refused): up = 0 and scrape_duration_seconds stamped at the
+//    scrape's start, and stale markers for every series of the previous scrape, so they
+//    vanish from instant queries instead of reading 0;
+//  - samples become visible when the scrape completes, not before.
+// Rules: every group is evaluated every `interval` from `evaluation_offset`; results
+// (ALERTS, recording rules) are written into the same store. A listener hears every
+// alert state change, for detection-time measurements.
+//
+// Determinism: offsets come from the Rng handed in; everything runs on the engine.
+#pragma once
+
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "sim/engine.h"
+#include "sim/network/network.h"
+#include "sim/prometheus/rules.h"
+#include "sim/prometheus/series_store.h"
+
+namespace failsim::sim::prometheus {
+
+// What an exporter answers to one scrape: its samples (labels include __name__).
+using Exposition = std::vector<std::pair<Labels, double>>;
+// Runs at the exporter's host when a scrape arrives; nullopt: nothing listens.
+using ExporterHandler = std::function<std::optional<Served<Exposition>>()>;
+
+// Which exporter answers on host:port. Models register themselves here.
+class ExporterDirectory {
+ public:
+  void listen(const std::string& host, int port, ExporterHandler handler) { handlers_[{host, port}] = std::move(handler); }
+  void close(const std::string& host, int port) { handlers_.erase({host, port}); }
+  std::optional<Served<Exposition>> serve(const std::string& host, int port) const;
+
+ private:
+  std::map<std::pair<std::string, int>, ExporterHandler> handlers_;
+};
+
+struct ScrapeConfig {
+  std::string job;
+  Duration scrape_interval = std::chrono::minutes(1);  // Prometheus's global default
+  Duration scrape_timeout = std::chrono::seconds(10);  // Prometheus's global default
+  bool honor_labels = false;                           // Prometheus's default
+  struct Target {
+    std::string host;
+    int port = 0;
+    Labels labels;  // static labels of the target (job and instance are added)
+  };
+  std::vector<Target> targets;
+};
+
+struct PrometheusConfig {
+  std::string host = "monitoring";
+  Duration evaluation_interval = std::chrono::minutes(1);  // global default
+  Duration evaluation_offset{0};
+  EvalOptions query;  // lookback 5m
+};
+
+struct TargetHealth {
+  std::string job;
+  std::string instance;
+  Labels labels;
+  std::string health = "unknown";  // "up", "down", "unknown"
+  std::string last_error;          // e.g. "context deadline exceeded"
+  TimePoint last_scrape{};
+  Duration last_scrape_duration{0};
+  Duration interval{0};
+  Duration timeout{0};
+  Duration offset{0};  // of the first scrape after start(), within the interval
+};
+
+struct AlertChange {
+  TimePoint at;
+  std::string alertname;
+  Labels labels;
+  AlertState from;
+  AlertState to;
+};
+
+class PrometheusServer {
+ public:
+  PrometheusServer(Engine& engine, Network& network, const ExporterDirectory& exporters, PrometheusConfig config,
+                   Rng offsets);
+
+  // REQUIRES: scrape_timeout <= scrape_interval (Prometheus rejects the config too).
+  Result<bool> add_scrape_config(const ScrapeConfig& config);
+  void add_rule_group(RuleGroupSpec spec);
+  // Schedules the scrape loops and rule evaluations from now on.
+  void start();
+
+  SeriesStore& store() { return store_; }
+  const SeriesStore& store() const { return store_; }
+  const std::vector<TargetHealth>& targets() const { return health_; }
+  const std::vector<RuleGroup>& rule_groups() const { return groups_; }
+  const PrometheusConfig& config() const { return config_; }
+  // An instant query at now(), as /api/v1/query would answer it.
+  Result<Value> query(const std::string& promql) const;
+  void on_alert_change(std::function<void(const AlertChange&)> listener) { listeners_.push_back(std::move(listener)); }
+  // Rule evaluation errors so far (e.g. many-to-many matching), newest last.
+  const std::vector<std::string>& rule_errors() const { return rule_errors_; }
+
+ private:
+  struct Loop {
+    ScrapeConfig::Target target;
+    const ScrapeConfig* config;
+    std::size_t health_index;
+    Duration offset;
+    std::vector<Labels> last_series;  // series written by the previous scrape
+  };
+
+  void scrape(std::size_t loop_index);
+  void finish_scrape(std::size_t loop_index, TimePoint started, const CallResult<Exposition>& result);
+  void evaluate(std::size_t group_index);
+  Labels final_labels(const Loop& loop, const Labels& exported) const;
+
+  Engine& engine_;
+  Network& network_;
+  const ExporterDirectory& exporters_;
+  PrometheusConfig config_;
+  Rng offsets_;
+  SeriesStore store_;
+  std::vector<std::unique_ptr<ScrapeConfig>> scrape_configs_;
+  std::vector<Loop> loops_;
+  std::vector<TargetHealth> health_;
+  std::vector<RuleGroup> groups_;
+  std::vector<std::map<std::string, std::map<Labels, AlertState>>> last_states_;  // per group
+  std::vector<std::function<void(const AlertChange&)>> listeners_;
+  std::vector<std::string> rule_errors_;
+};
+
+}  // namespace failsim::sim::prometheus
