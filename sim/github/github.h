@@ -1,0 +1,206 @@
+// GitHub: the Actions service as the failover logic meets it. Runner registry, job
+// queue with label matching, workflow runs and jobs with GitHub's statuses and
+// conclusions, concurrency groups, timeouts, lost communication, cancellation.
+// Every rule follows ../shared/reference/github-prometheus-semantics.md (section A);
+// every timing is a parameter in GitHubTimings with the real default, and the ones the
+// reference marks UNCONFIRMED (observed, not documented) say so.
+//
+// Concurrency groups (A1), per group name compared case-insensitively, repository-wide:
+//   - at most one running item; with queue "single" (default) at most one pending: a
+//     newcomer that finds a pending item cancels it (whatever cancel-in-progress says)
+//     and takes its place; with queue "max" up to 100 wait, FIFO, and an arrival that
+//     finds the queue full is cancelled;
+//   - cancel-in-progress: true also cancels the running item when a newcomer arrives
+//     (queue "max" with cancel-in-progress is a validation error);
+//   - job-level groups hold jobs; workflow-level groups hold whole runs.
+// Assignment (A2): a queued job goes only to an online, idle runner holding every
+// runs-on label (case-insensitive); among several, a seeded draw. A runner that does
+// not pick the job up within pickup_timeout (60 s) gives it back to the queue "for
+// another runner": runners that let an offer lapse are chosen only when no other is
+// eligible. A job nobody takes ends after queue_ttl (24 h). One job per runner.
+// Liveness (A4): a running job's runner renews its lock every 60 s; when renewals stop
+// (host down, service killed), the job fails with the lost-communication message
+// lost_communication_delay (~10 min, observed) after the last renewal.
+//
+// The models of the runner hosts call in (poll, pick up, renew, step results); the
+// world and harness listen for job events. Thread safety: none; engine thread only.
+#pragma once
+
+#include <deque>
+#include <functional>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "failover/result.h"
+#include "failover/time.h"
+#include "sim/engine.h"
+#include "sim/random.h"
+
+namespace failsim::sim::github {
+
+struct GitHubTimings {
+  Duration pickup_timeout = std::chrono::seconds(60);             // A2 rule 2
+  Duration queue_ttl = std::chrono::hours(24);                    // A2 rule 4, A3 limits
+  std::string queue_ttl_conclusion = "failure";                   // UNCONFIRMED: failure or cancelled
+  int default_timeout_minutes = 360;                              // A3: DefaultJobTimeoutInMinutes
+  std::string timeout_conclusion = "cancelled";                   // UNCONFIRMED: docs say "cancels"
+  Duration lock_renewal_interval = std::chrono::seconds(60);      // A4: JobDispatcher renews every 60 s
+  Duration lost_communication_delay = std::chrono::minutes(10);   // A4: observed ~10-15 min, UNCONFIRMED
+  Duration offline_after_last_poll = std::chrono::seconds(90);    // A4: UNCONFIRMED
+  Duration cancel_grace = std::chrono::seconds(10);               // A1: SIGINT, SIGTERM at 7.5 s, kill 2.5 s later
+  Duration force_cancel_after = std::chrono::minutes(5);          // A1: DefaultJobCancelTimeoutInMinutes
+  int queue_max = 100;                                            // A1: queue: max
+};
+
+enum class Status { kQueued, kPending, kInProgress, kCompleted, kWaiting, kRequested };
+const char* to_string(Status s);
+
+struct ConcurrencySpec {
+  std::string group;  // empty: none
+  bool cancel_in_progress = false;
+  bool queue_max = false;  // `queue: max`
+};
+
+struct JobSpec {
+  std::string name;
+  std::vector<std::string> runs_on;
+  ConcurrencySpec concurrency;  // job-level
+  std::optional<int> timeout_minutes;
+};
+
+struct WorkflowSpec {
+  std::string file;  // e.g. "ci.yml"
+  ConcurrencySpec concurrency;  // workflow-level
+  std::vector<JobSpec> jobs;    // run one after another (needs: previous)
+};
+
+struct Job {
+  std::int64_t id = 0;
+  std::int64_t run_id = 0;
+  JobSpec spec;
+  Status status = Status::kQueued;
+  std::string conclusion;  // empty until completed
+  std::string runner_name;  // empty until assigned
+  std::vector<std::string> annotations;  // e.g. the lost-communication message
+  TimePoint created_at{};
+  std::optional<TimePoint> started_at;
+  std::optional<TimePoint> completed_at;
+  // internal
+  std::optional<TimePoint> last_renewal;
+  std::string offered_to;  // runner the job was handed to, awaiting pickup
+  std::vector<std::string> missed_pickup;  // runners that let an offer lapse
+  EventId pickup_timer;
+  EventId queue_timer;
+  EventId timeout_timer;
+  EventId lost_timer;
+  bool cancel_requested = false;
+};
+
+struct Run {
+  std::int64_t id = 0;
+  WorkflowSpec workflow;
+  std::string event = "workflow_dispatch";
+  std::string ref;
+  Status status = Status::kQueued;
+  std::string conclusion;
+  TimePoint created_at{};
+  TimePoint updated_at{};
+  std::vector<std::int64_t> job_ids;
+  std::size_t next_job = 0;  // index of the next job to start
+};
+
+struct RunnerRecord {
+  std::int64_t id = 0;
+  std::string name;
+  std::vector<std::string> labels;
+  bool online = false;
+  bool busy = false;
+  std::optional<TimePoint> last_poll;
+  std::int64_t job_id = 0;  // 0: none
+};
+
+struct JobEvent {
+  enum class Kind { kQueued, kOffered, kStarted, kCompleted };
+  Kind kind;
+  std::int64_t job_id;
+  TimePoint at;
+};
+
+class GitHub {
+ public:
+  GitHub(Engine& engine, Rng rng, GitHubTimings timings = {});
+
+  // ---- runners (called by the runner host models) ----
+  std::int64_t register_runner(const std::string& name, std::vector<std::string> labels);
+  // The listener's long poll: marks the runner online now.
+  void poll(const std::string& runner);
+  // A graceful stop drops the registration's session at once: offline.
+  void runner_stopped(const std::string& runner);
+  // The runner accepts a job offered to it; starts it. false if not offered to it.
+  bool pick_up(const std::string& runner, std::int64_t job_id);
+  void renew_lock(const std::string& runner, std::int64_t job_id);
+  // The job's steps ended (success or failure), as reported by the runner.
+  void complete_job(std::int64_t job_id, bool success);
+
+  // ---- the REST-like API (called by the harness and fakes) ----
+  Result<std::int64_t> dispatch(const WorkflowSpec& workflow, const std::string& ref);
+  // 202 (true) or 409 with GitHub's message when the run cannot be cancelled.
+  Result<bool> cancel_run(std::int64_t run_id);
+
+  const std::map<std::int64_t, Run>& runs() const { return runs_; }
+  const std::map<std::int64_t, Job>& jobs() const { return jobs_; }
+  const std::map<std::string, RunnerRecord>& runners() const { return runners_; }
+  const Job* job(std::int64_t id) const;
+  const Run* run(std::int64_t id) const;
+  const GitHubTimings& timings() const { return timings_; }
+
+  // Listeners: job lifecycle events, and offers to a runner (the runner host model
+  // decides whether it picks the job up).
+  void on_job_event(std::function<void(const JobEvent&)> listener) { job_listeners_.push_back(std::move(listener)); }
+  void on_offer(std::function<void(const std::string& runner, std::int64_t job_id)> listener) {
+    offer_listeners_.push_back(std::move(listener));
+  }
+
+  // The label rule on its own: runner labels hold every runs-on label, ignoring case.
+  static bool labels_match(const std::vector<std::string>& runner_labels, const std::vector<std::string>& runs_on);
+
+ private:
+  struct GroupItem {
+    bool is_run;
+    std::int64_t id;
+  };
+  struct Group {
+    std::optional<GroupItem> running;
+    std::deque<GroupItem> pending;
+  };
+
+  void enter_group(const ConcurrencySpec& c, GroupItem item);
+  void leave_group(const std::string& group_key, GroupItem item);
+  void start_item(GroupItem item);
+  void cancel_item(GroupItem item, const std::string& annotation);
+  void start_run(std::int64_t run_id);
+  void enqueue_job(std::int64_t job_id);
+  void start_next_job(std::int64_t run_id);
+  void try_assign();
+  void finish_job(std::int64_t job_id, const std::string& conclusion, const std::string& annotation = "");
+  void finish_run(std::int64_t run_id, const std::string& conclusion);
+  void arm_lost_timer(Job& job);
+  void emit(JobEvent::Kind kind, std::int64_t job_id);
+  static std::string lower(std::string s);
+
+  Engine& engine_;
+  Rng rng_;
+  GitHubTimings timings_;
+  std::map<std::int64_t, Run> runs_;
+  std::map<std::int64_t, Job> jobs_;
+  std::map<std::string, RunnerRecord> runners_;
+  std::map<std::string, Group> groups_;  // key: lower-cased group name
+  std::vector<std::int64_t> queue_;      // queued job ids, oldest first
+  std::int64_t next_id_ = 1;
+  std::vector<std::function<void(const JobEvent&)>> job_listeners_;
+  std::vector<std::function<void(const std::string&, std::int64_t)>> offer_listeners_;
+};
+
+}  // namespace failsim::sim::github
