@@ -1,0 +1,186 @@
+#include "sim/runner/runner_host.h"
+
+namespace failsim::sim::runner {
+
+using prometheus::Exposition;
+using prometheus::make_labels;
+
+const char* to_string(ServiceState s) {
+  switch (s) {
+    case ServiceState::kRunning: return "running";
+    case ServiceState::kStopped: return "stopped";
+    case ServiceState::kCrashed: return "crashed";
+    case ServiceState::kRestarting: return "restarting";
+  }
+  return "?";
+}
+
+RunnerHost::RunnerHost(Engine& engine, Network& network, github::GitHub& github,
+                       prometheus::ExporterDirectory& exporters, RunnerHostSpec spec, Rng rng)
+    : engine_(engine),
+      network_(network),
+      github_(github),
+      exporters_(exporters),
+      spec_(std::move(spec)),
+      rng_(std::move(rng)) {}
+
+void RunnerHost::start() {
+  network_.add_host(spec_.host);
+  github_.register_runner(spec_.runner_name, spec_.labels);
+  github_.on_offer([this](const std::string& runner, std::int64_t job_id) {
+    if (runner == spec_.runner_name) offered(job_id);
+  });
+  exporters_.listen(spec_.host, spec_.exporter_port, [this]() -> std::optional<Served<Exposition>> {
+    if (!host_up_ || !exporter_running_) return std::nullopt;
+    return Served<Exposition>{metrics(), spec_.collect_time.sample(rng_)};
+  });
+  start_service();
+}
+
+void RunnerHost::call_github(std::function<void()> at_github) {
+  network_.request<bool>(
+      spec_.host, "github", 443, spec_.github_call_timeout,
+      [at_github]() -> std::optional<Served<bool>> {
+        at_github();
+        return Served<bool>{true, Duration(0)};
+      },
+      [](const CallResult<bool>&) {});
+}
+
+void RunnerHost::start_service() {
+  if (!host_up_) return;
+  service_ = ServiceState::kRunning;
+  ++generation_;
+  poll_loop(generation_);
+}
+
+void RunnerHost::poll_loop(std::uint64_t generation) {
+  if (generation != generation_ || !alive()) return;
+  const std::string name = spec_.runner_name;
+  call_github([this, name] { github_.poll(name); });
+  // The listener writes its _diag log as it polls: that is the exporter's check-in.
+  last_check_in_ = engine_.now();
+  checked_in_ = true;
+  engine_.schedule_after(spec_.poll_interval, [this, generation] { poll_loop(generation); });
+}
+
+void RunnerHost::offered(std::int64_t job_id) {
+  if (!alive()) return;  // a dead runner never picks the offer up: GitHub re-queues at 60 s
+  const std::uint64_t generation = generation_;
+  engine_.schedule_after(spec_.pickup_delay, [this, job_id, generation] {
+    if (generation != generation_ || !alive()) return;
+    const std::string name = spec_.runner_name;
+    call_github([this, name, job_id, generation] {
+      if (!github_.pick_up(name, job_id)) return;
+      job_ = job_id;
+      renew_loop(job_id, generation);
+      for (const auto& l : started_listeners_) l(job_id);
+    });
+  });
+}
+
+void RunnerHost::renew_loop(std::int64_t job_id, std::uint64_t generation) {
+  engine_.schedule_after(github_.timings().lock_renewal_interval, [this, job_id, generation] {
+    if (generation != generation_ || !alive() || job_ != job_id) return;
+    const github::Job* j = github_.job(job_id);
+    if (j == nullptr || j->status != github::Status::kInProgress) {
+      job_.reset();
+      return;
+    }
+    const std::string name = spec_.runner_name;
+    call_github([this, name, job_id] { github_.renew_lock(name, job_id); });
+    renew_loop(job_id, generation);
+  });
+}
+
+void RunnerHost::run_step(std::int64_t job_id, Duration duration, std::function<void()> done) {
+  const std::uint64_t generation = generation_;
+  engine_.schedule_after(duration, [this, job_id, generation, done = std::move(done)] {
+    if (generation != generation_ || !alive() || job_ != job_id) return;
+    const github::Job* j = github_.job(job_id);
+    if (j == nullptr || j->status != github::Status::kInProgress) return;
+    done();
+  });
+}
+
+void RunnerHost::finish_job(std::int64_t job_id, bool success) {
+  if (!alive() || job_ != job_id) return;
+  job_.reset();
+  call_github([this, job_id, success] { github_.complete_job(job_id, success); });
+}
+
+void RunnerHost::stop_service() {
+  if (service_ == ServiceState::kStopped) return;
+  const bool was_alive = alive();
+  service_ = ServiceState::kStopped;
+  ++generation_;
+  job_.reset();
+  // A graceful stop tells GitHub (the session is deleted) when the network allows.
+  if (was_alive) {
+    const std::string name = spec_.runner_name;
+    call_github([this, name] { github_.runner_stopped(name); });
+  }
+}
+
+void RunnerHost::crash_service() {
+  service_ = ServiceState::kCrashed;
+  ++generation_;
+  job_.reset();
+}
+
+void RunnerHost::restart_service(Duration after) {
+  service_ = ServiceState::kRestarting;
+  ++generation_;
+  job_.reset();
+  const std::uint64_t generation = generation_;
+  engine_.schedule_after(after, [this, generation] {
+    if (generation == generation_ && service_ == ServiceState::kRestarting) start_service();
+  });
+}
+
+void RunnerHost::set_host_up(bool up) {
+  if (host_up_ == up) return;
+  host_up_ = up;
+  network_.set_host_up(spec_.host, up);
+  if (!up) {
+    ++generation_;
+    job_.reset();
+    service_ = ServiceState::kCrashed;
+  } else {
+    start_service();  // systemd starts the enabled runner service at boot
+  }
+}
+
+void RunnerHost::set_exporter_running(bool running) { exporter_running_ = running; }
+
+void RunnerHost::set_resources(double cpu, double memory, double disk) {
+  spec_.cpu_percent = cpu;
+  spec_.memory_percent = memory;
+  spec_.disk_percent = disk;
+}
+
+Exposition RunnerHost::metrics() const {
+  const bool active = service_ == ServiceState::kRunning;
+  const std::string active_state = active ? "active" : (service_ == ServiceState::kRestarting ? "activating" : "unknown");
+  Exposition out;
+  out.push_back({make_labels({{"__name__", "runner_status"},
+                              {"hostname", spec_.hostname},
+                              {"environment", spec_.environment},
+                              {"authorized_for_prod", spec_.authorized_for_prod},
+                              {"active_state", active_state}}),
+                 active ? 1.0 : 0.0});
+  auto gauge = [&](const char* name, double value) {
+    out.push_back({make_labels({{"__name__", name}, {"hostname", spec_.hostname}, {"environment", spec_.environment}}), value});
+  };
+  gauge("runner_cpu_usage_percent", spec_.cpu_percent);
+  gauge("runner_memory_usage_percent", spec_.memory_percent);
+  gauge("runner_memory_total_bytes", spec_.memory_total_bytes);
+  gauge("runner_disk_usage_percent", spec_.disk_percent);
+  gauge("runner_disk_available_bytes", spec_.disk_available_bytes);
+  if (spec_.check_in_visible && checked_in_) {
+    gauge("runner_last_check_in_timestamp_seconds", static_cast<double>(to_us(last_check_in_) / 1'000'000));
+  }
+  return out;
+}
+
+}  // namespace failsim::sim::runner

@@ -1,0 +1,68 @@
+// World: every model of the simulation wired together on one engine, from one seed:
+// the network, GitHub, the runner hosts with their exporters, the monitoring host's
+// Prometheus (scraping the exporters, evaluating the rules) and production.
+//
+// Each component draws from its own named stream of the run's seed (sim/random.h), so
+// adding a runner or a fault never perturbs the draws of the others.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "sim/engine.h"
+#include "sim/github/github.h"
+#include "sim/network/network.h"
+#include "sim/production/production.h"
+#include "sim/prometheus/server.h"
+#include "sim/runner/runner_host.h"
+
+namespace failsim::sim {
+
+struct WorldSpec {
+  std::uint64_t seed = 1;
+  // Virtual time starts at a real moment so that every timestamp is Unix time:
+  // 2025-12-11T21:00:00Z, the evening of the Serotonin incident.
+  TimePoint start = TimePoint(std::chrono::seconds(1765486800));
+  std::vector<runner::RunnerHostSpec> runners;
+  prometheus::ScrapeConfig scrape;  // targets are filled from the runners when empty
+  prometheus::PrometheusConfig prometheus;
+  std::vector<prometheus::RuleGroupSpec> rules;
+  github::GitHubTimings github;
+  Distribution lan_latency = Distribution::lognormal(std::chrono::microseconds(400), 0.3);
+  std::string production_version = "v1.2.3";
+};
+
+// PAWS360 as built (paws360-as-built.md §1, §3.2): Serotonin (primary, :9102) and
+// dell-r640-01 (secondary, also carrying `primary`, :9101); scrape job
+// github-runner-health every 15 s with a 10 s timeout and honor_labels; evaluation
+// every 15 s. Extra runners ("runner-3", ...) may be added for load.
+WorldSpec paws360_world(std::uint64_t seed, int runner_count = 2);
+
+class World {
+ public:
+  explicit World(WorldSpec spec);
+  // Starts the runner services, the exporters and Prometheus.
+  Result<bool> start();
+
+  Engine& engine() { return engine_; }
+  Network& network() { return network_; }
+  github::GitHub& github() { return github_; }
+  prometheus::PrometheusServer& prometheus() { return prometheus_; }
+  production::Production& production() { return production_; }
+  runner::RunnerHost* runner(const std::string& runner_name);
+  std::vector<std::unique_ptr<runner::RunnerHost>>& runners() { return runners_; }
+  const WorldSpec& spec() const { return spec_; }
+
+ private:
+  WorldSpec spec_;
+  Engine engine_;
+  Network network_;
+  github::GitHub github_;
+  prometheus::ExporterDirectory exporters_;
+  prometheus::PrometheusServer prometheus_;
+  production::Production production_;
+  std::vector<std::unique_ptr<runner::RunnerHost>> runners_;
+};
+
+}  // namespace failsim::sim
