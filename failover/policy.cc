@@ -8,133 +8,14 @@
 #include <stdexcept>
 
 #include "failover/duration.h"
+#include "failover/json_fields.h"
 
 namespace failsim::failover {
 namespace {
 
 using nlohmann::json;
-
-// Thrown inside this file only; parse_policy turns it into a Result error.
-struct Invalid : std::runtime_error {
-  using std::runtime_error::runtime_error;
-};
-
-std::string describe(const json& v) {
-  std::string s = v.dump();
-  if (s.size() > 40) s = s.substr(0, 37) + "...";
-  return s;
-}
-
-// Reads one JSON object, remembering which fields were read so that unknown fields
-// (usually typos) are reported instead of silently ignored.
-class Fields {
- public:
-  Fields(const json& j, std::string pointer) : j_(j), pointer_(std::move(pointer)) {
-    if (!j_.is_object()) fail(pointer_, "expected an object, got " + describe(j_));
-  }
-
-  [[noreturn]] static void fail(const std::string& pointer, const std::string& what) {
-    throw Invalid((pointer.empty() ? "/" : pointer) + ": " + what);
-  }
-
-  std::string at(const std::string& key) const { return pointer_ + "/" + key; }
-
-  const json* get(const std::string& key) {
-    known_.insert(key);
-    const auto it = j_.find(key);
-    return it == j_.end() ? nullptr : &*it;
-  }
-  const json& need(const std::string& key) {
-    const json* v = get(key);
-    if (v == nullptr) fail(at(key), "missing required field");
-    return *v;
-  }
-
-  std::string text(const std::string& key, std::optional<std::string> fallback = std::nullopt) {
-    const json* v = get(key);
-    if (v == nullptr) {
-      if (fallback) return *fallback;
-      fail(at(key), "missing required field (a string)");
-    }
-    if (!v->is_string()) fail(at(key), "expected a string, got " + describe(*v));
-    return v->get<std::string>();
-  }
-  bool flag(const std::string& key, bool fallback) {
-    const json* v = get(key);
-    if (v == nullptr) return fallback;
-    if (!v->is_boolean()) fail(at(key), "expected true or false, got " + describe(*v));
-    return v->get<bool>();
-  }
-  int integer(const std::string& key, int fallback, int min, int max) {
-    const json* v = get(key);
-    if (v == nullptr) return fallback;
-    if (!v->is_number_integer() || v->get<long long>() < min || v->get<long long>() > max) {
-      fail(at(key), "expected an integer in [" + std::to_string(min) + ", " + std::to_string(max) +
-                        "], got " + describe(*v));
-    }
-    return v->get<int>();
-  }
-  double number(const std::string& key, double fallback) {
-    const json* v = get(key);
-    if (v == nullptr) return fallback;
-    if (!v->is_number() || !std::isfinite(v->get<double>())) {
-      fail(at(key), "expected a number, got " + describe(*v));
-    }
-    return v->get<double>();
-  }
-  Duration duration(const std::string& key, std::optional<Duration> fallback = std::nullopt) {
-    const json* v = get(key);
-    if (v == nullptr) {
-      if (fallback) return *fallback;
-      fail(at(key), "missing required field (a duration such as \"30s\")");
-    }
-    if (!v->is_string()) {
-      fail(at(key), "expected a duration string such as \"30s\" or \"5m\", got " + describe(*v));
-    }
-    const auto parsed = parse_duration(v->get<std::string>());
-    if (!parsed) fail(at(key), parsed.error());
-    return parsed.value();
-  }
-  template <class E>
-  E choice(const std::string& key, const std::map<std::string, E>& options, E fallback) {
-    const json* v = get(key);
-    if (v == nullptr) return fallback;
-    std::string names;
-    for (const auto& [name, value] : options) names += (names.empty() ? "\"" : ", \"") + name + "\"";
-    if (!v->is_string()) fail(at(key), "expected one of " + names + ", got " + describe(*v));
-    const auto it = options.find(v->get<std::string>());
-    if (it == options.end()) fail(at(key), "expected one of " + names + ", got " + describe(*v));
-    return it->second;
-  }
-  std::vector<std::string> strings(const std::string& key) {
-    const json& v = need(key);
-    if (!v.is_array() || v.empty()) fail(at(key), "expected a non-empty array of strings");
-    std::vector<std::string> out;
-    for (std::size_t i = 0; i < v.size(); ++i) {
-      if (!v[i].is_string() || v[i].get<std::string>().empty()) {
-        fail(at(key) + "/" + std::to_string(i), "expected a non-empty string, got " + describe(v[i]));
-      }
-      out.push_back(v[i].get<std::string>());
-    }
-    return out;
-  }
-
-  // Reports the first field that was never read.
-  void finish() const {
-    for (const auto& [key, value] : j_.items()) {
-      if (known_.count(key) == 0) {
-        std::string names;
-        for (const auto& k : known_) names += (names.empty() ? "" : ", ") + k;
-        fail(at(key), "unknown field; expected one of: " + names);
-      }
-    }
-  }
-
- private:
-  const json& j_;
-  std::string pointer_;
-  std::set<std::string> known_;
-};
+using json_fields::Fields;
+using json_fields::Invalid;
 
 const std::map<std::string, Verdict> kVerdicts = {
     {"pass", Verdict::kPass}, {"warn", Verdict::kWarn}, {"fail", Verdict::kFail}, {"ignore", Verdict::kIgnore}};
@@ -268,30 +149,10 @@ Policy read_policy(const json& root) {
 
 Result<Policy> parse_policy(std::string_view json_text, std::string_view source) {
   const std::string prefix = std::string(source) + ": ";
-  json root;
+  auto root = json_fields::parse(json_text, source);
+  if (!root) return Result<Policy>::error(root.error());
   try {
-    root = json::parse(json_text);
-  } catch (const json::parse_error& e) {
-    // Turn the byte offset into a line and column.
-    std::size_t line = 1;
-    std::size_t column = 1;
-    const std::size_t end = std::min<std::size_t>(e.byte == 0 ? 0 : e.byte - 1, json_text.size());
-    for (std::size_t i = 0; i < end; ++i) {
-      if (json_text[i] == '\n') {
-        ++line;
-        column = 1;
-      } else {
-        ++column;
-      }
-    }
-    std::string what = e.what();
-    const auto pos = what.find("syntax error");
-    if (pos != std::string::npos) what = what.substr(pos);
-    return Result<Policy>::error(prefix + "line " + std::to_string(line) + ", column " +
-                                 std::to_string(column) + ": invalid JSON: " + what);
-  }
-  try {
-    return Result<Policy>::ok(read_policy(root));
+    return Result<Policy>::ok(read_policy(root.value()));
   } catch (const Invalid& e) {
     return Result<Policy>::error(prefix + e.what());
   }

@@ -9,6 +9,15 @@
 #include "failover/duration.h"
 #include "harness/demo.h"
 #include "harness/gate.h"
+#include "harness/run.h"
+#include "harness/suite.h"
+#include "reports/report.h"
+
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <thread>
+#include <unistd.h>
 
 namespace {
 
@@ -37,6 +46,121 @@ int run_demo_command(std::uint64_t seed) {
   return 0;
 }
 
+std::string read_text(const std::string& path, bool& ok) {
+  std::ifstream in(path);
+  ok = static_cast<bool>(in);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+// failsim validate: scenarios, policies and rule files, without running anything.
+int validate_command(const std::vector<std::string>& files) {
+  int bad = 0;
+  for (const auto& f : files) {
+    bool ok = false;
+    const std::string text = read_text(f, ok);
+    if (!ok) {
+      std::cerr << f << ": cannot read\n";
+      ++bad;
+      continue;
+    }
+    std::string error;
+    std::string kind;
+    const std::string ext = std::filesystem::path(f).extension().string();
+    if (ext == ".yml" || ext == ".yaml") {
+      kind = "rule file";
+      auto r = failsim::sim::prometheus::parse_rule_file(text, f);
+      if (!r) error = r.error();
+    } else if (text.find("\"policy_version\"") != std::string::npos) {
+      kind = "policy";
+      auto r = failsim::failover::parse_policy(text, f);
+      if (!r) error = r.error();
+    } else {
+      kind = "scenario";
+      auto r = failsim::harness::parse_scenario(text, f);
+      if (!r) error = r.error();
+    }
+    if (error.empty()) {
+      std::cout << f << ": ok (" << kind << ")\n";
+    } else {
+      std::cerr << error << "\n";
+      ++bad;
+    }
+  }
+  return bad == 0 ? 0 : 2;
+}
+
+int run_command(failsim::harness::SuiteOptions options) {
+  auto suite = failsim::harness::run_suite(options, std::cerr);
+  if (!suite) {
+    std::cerr << "failsim run: " << suite.error() << "\n";
+    return 2;
+  }
+  std::vector<std::string> secrets;
+  for (const auto& p : options.scenario_paths) {
+    auto s = failsim::harness::load_scenario(p);
+    if (s) secrets.push_back(s.value().secret);
+  }
+  auto written = failsim::harness::write_reports(suite.value(), options.out_dir, secrets);
+  if (!written.has_value()) {
+    std::cerr << "failsim run: " << written.error() << "\n";
+    return 2;
+  }
+  bool ok = written.value();
+  std::size_t runs = 0;
+  for (const auto& s : suite.value().scenarios) {
+    ok = ok && s.passed;
+    runs += s.runs.size();
+  }
+  std::cout << failsim::reports::summary_md(suite.value()) << "\n"
+            << runs << " runs; reports in " << options.out_dir << "/ (results.json, junit.xml, summary.md)\n";
+  return ok ? 0 : 1;
+}
+
+int replay_command(const std::string& scenario_path, std::uint64_t seed, const std::string& policy_path,
+                   const std::string& trace_path) {
+  failsim::harness::SuiteOptions o;
+  auto scenario = failsim::harness::load_scenario(scenario_path);
+  if (!scenario) {
+    std::cerr << "failsim replay: " << scenario.error() << "\n";
+    return 2;
+  }
+  const std::string policy_file = policy_path.empty() ? scenario.value().policy_path : policy_path;
+  bool ok = false;
+  const std::string text = read_text(policy_file, ok);
+  auto policy = failsim::failover::parse_policy(text, policy_file);
+  if (!ok || !policy) {
+    std::cerr << "failsim replay: " << (ok ? policy.error() : policy_file + ": cannot read the policy file") << "\n";
+    return 2;
+  }
+  std::vector<failsim::sim::prometheus::RuleGroupSpec> rules;
+  const std::string rule_path = scenario.value().rules_path.value_or(
+      (std::filesystem::path(policy_file).parent_path() / policy.value().rule_file).lexically_normal().string());
+  if (!policy.value().rule_file.empty() || scenario.value().rules_path) {
+    auto loaded = failsim::sim::prometheus::load_rule_file(rule_path);
+    if (!loaded) {
+      std::cerr << "failsim replay: " << loaded.error() << "\n";
+      return 2;
+    }
+    rules = loaded.value();
+  }
+  const failsim::harness::RunInputs in{&scenario.value(), &policy.value(), &rules};
+  const auto result = failsim::harness::run_scenario(in, seed);
+  auto w = failsim::harness::write_atomically(trace_path, failsim::reports::chrome_trace(result));
+  if (!w) {
+    std::cerr << "failsim replay: " << w.error() << "\n";
+    return 2;
+  }
+  for (const auto& e : result.trace) {
+    std::cout << failsim::format_duration(failsim::Duration(e.t_us) - scenario.value().world.start.time_since_epoch())
+              << "  " << e.category << "  " << e.name << "  " << e.detail << "\n";
+  }
+  std::cout << "outcome: " << result.outcome << "; trace (" << result.trace.size() << " events, hash "
+            << result.trace_hash << ") written to " << trace_path << "\n";
+  return result.passed() ? 0 : 1;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -60,6 +184,30 @@ int main(int argc, char** argv) {
   gate->add_option("--hostname", gate_options.hostname,
                    "Hostname for an in-job gate (default: this machine's hostname)");
 
+  failsim::harness::SuiteOptions suite;
+  auto* run = app.add_subcommand("run", "Run scenarios over many seeds and write results.json, junit.xml, summary.md");
+  run->add_option("scenarios", suite.scenario_paths, "Scenario files")->required()->check(CLI::ExistingFile);
+  run->add_option("--policy", suite.policy_paths, "Policy file(s); default: each scenario's own")->check(CLI::ExistingFile);
+  run->add_option("--seeds", suite.seeds, "Number of seeds")->capture_default_str()->check(CLI::Range(1, 1000000));
+  run->add_option("--seed", suite.first_seed, "First seed")->capture_default_str();
+  run->add_option("--jobs", suite.jobs, "Threads (default: all cores)")->check(CLI::Range(0, 256));
+  run->add_option("--out", suite.out_dir, "Output directory")->capture_default_str();
+  run->add_flag("--check-determinism", suite.check_determinism, "Run each seed twice and compare the trace hashes");
+
+  std::vector<std::string> validate_files;
+  auto* validate = app.add_subcommand("validate", "Check scenarios, policies and rule files without running");
+  validate->add_option("files", validate_files, "Files to check")->required();
+
+  std::string replay_scenario;
+  std::string replay_policy;
+  std::string replay_trace = "trace.json";
+  std::uint64_t replay_seed = 1;
+  auto* replay = app.add_subcommand("replay", "Rerun one seed and write its event trace (Chrome trace format)");
+  replay->add_option("scenario", replay_scenario, "Scenario file")->required()->check(CLI::ExistingFile);
+  replay->add_option("--seed", replay_seed, "Seed")->required();
+  replay->add_option("--policy", replay_policy, "Policy file (default: the scenario's)")->check(CLI::ExistingFile);
+  replay->add_option("--trace", replay_trace, "Trace output file")->capture_default_str();
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {
@@ -73,6 +221,12 @@ int main(int argc, char** argv) {
     return 2;
   }
   if (*demo) return run_demo_command(seed);
+  if (*run) {
+    suite.progress = isatty(STDERR_FILENO) != 0;
+    return run_command(suite);
+  }
+  if (*validate) return validate_command(validate_files);
+  if (*replay) return replay_command(replay_scenario, replay_seed, replay_policy, replay_trace);
   if (*gate) {
     const auto timeout = failsim::parse_duration(gate_timeout);
     if (!timeout) {

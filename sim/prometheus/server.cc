@@ -85,6 +85,10 @@ Labels PrometheusServer::final_labels(const Loop& loop, const Labels& exported) 
 
 void PrometheusServer::scrape(std::size_t loop_index) {
   const Loop& loop = loops_[loop_index];
+  if (!network_.host_up(config_.host)) {  // the monitoring host is down: nothing scrapes
+    engine_.schedule_after(loop.config->scrape_interval, [this, loop_index] { scrape(loop_index); });
+    return;
+  }
   const TimePoint started = engine_.now();
   const std::string host = loop.target.host;
   const int port = loop.target.port;
@@ -132,6 +136,10 @@ void PrometheusServer::finish_scrape(std::size_t loop_index, TimePoint started, 
 void PrometheusServer::evaluate(std::size_t group_index) {
   RuleGroup& group = groups_[group_index];
   const TimePoint now = engine_.now();
+  if (!network_.host_up(config_.host)) {  // the monitoring host is down: nothing evaluates
+    engine_.schedule_after(Duration(group.spec().interval_ms * 1000), [this, group_index] { evaluate(group_index); });
+    return;
+  }
   const auto result = group.eval(store_, to_ms(now), config_.query);
   if (!result) rule_errors_.push_back(format_duration(now.time_since_epoch()) + ": " + result.error());
   // Report state changes, alert by alert.

@@ -1,0 +1,175 @@
+// Strict reading of JSON documents (policies, scenarios): every field read is
+// checked for type and range, unknown fields (usually typos) are errors, and every
+// error names the JSON pointer of the field and what was expected.
+//
+// Fields throws Invalid (inside the parsing function only; callers turn it into a
+// Result error prefixed with the file name). parse() reports syntax errors with the
+// line and column.
+#pragma once
+
+#include <nlohmann/json.hpp>
+
+#include <cmath>
+#include <map>
+#include <optional>
+#include <set>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "failover/duration.h"
+#include "failover/result.h"
+
+namespace failsim::json_fields {
+
+using nlohmann::json;
+
+// Thrown by Fields; the parsing function turns it into a Result error.
+struct Invalid : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
+inline std::string describe(const json& v) {
+  std::string s = v.dump();
+  if (s.size() > 40) s = s.substr(0, 37) + "...";
+  return s;
+}
+
+// Reads one JSON object, remembering which fields were read so that unknown fields
+// (usually typos) are reported instead of silently ignored.
+class Fields {
+ public:
+  Fields(const json& j, std::string pointer) : j_(j), pointer_(std::move(pointer)) {
+    if (!j_.is_object()) fail(pointer_, "expected an object, got " + describe(j_));
+  }
+
+  [[noreturn]] static void fail(const std::string& pointer, const std::string& what) {
+    throw Invalid((pointer.empty() ? "/" : pointer) + ": " + what);
+  }
+
+  std::string at(const std::string& key) const { return pointer_ + "/" + key; }
+
+  const json* get(const std::string& key) {
+    known_.insert(key);
+    const auto it = j_.find(key);
+    return it == j_.end() ? nullptr : &*it;
+  }
+  const json& need(const std::string& key) {
+    const json* v = get(key);
+    if (v == nullptr) fail(at(key), "missing required field");
+    return *v;
+  }
+
+  std::string text(const std::string& key, std::optional<std::string> fallback = std::nullopt) {
+    const json* v = get(key);
+    if (v == nullptr) {
+      if (fallback) return *fallback;
+      fail(at(key), "missing required field (a string)");
+    }
+    if (!v->is_string()) fail(at(key), "expected a string, got " + describe(*v));
+    return v->get<std::string>();
+  }
+  bool flag(const std::string& key, bool fallback) {
+    const json* v = get(key);
+    if (v == nullptr) return fallback;
+    if (!v->is_boolean()) fail(at(key), "expected true or false, got " + describe(*v));
+    return v->get<bool>();
+  }
+  int integer(const std::string& key, int fallback, int min, int max) {
+    const json* v = get(key);
+    if (v == nullptr) return fallback;
+    if (!v->is_number_integer() || v->get<long long>() < min || v->get<long long>() > max) {
+      fail(at(key), "expected an integer in [" + std::to_string(min) + ", " + std::to_string(max) +
+                        "], got " + describe(*v));
+    }
+    return v->get<int>();
+  }
+  double number(const std::string& key, double fallback) {
+    const json* v = get(key);
+    if (v == nullptr) return fallback;
+    if (!v->is_number() || !std::isfinite(v->get<double>())) {
+      fail(at(key), "expected a number, got " + describe(*v));
+    }
+    return v->get<double>();
+  }
+  Duration duration(const std::string& key, std::optional<Duration> fallback = std::nullopt) {
+    const json* v = get(key);
+    if (v == nullptr) {
+      if (fallback) return *fallback;
+      fail(at(key), "missing required field (a duration such as \"30s\")");
+    }
+    if (!v->is_string()) {
+      fail(at(key), "expected a duration string such as \"30s\" or \"5m\", got " + describe(*v));
+    }
+    const auto parsed = parse_duration(v->get<std::string>());
+    if (!parsed) fail(at(key), parsed.error());
+    return parsed.value();
+  }
+  template <class E>
+  E choice(const std::string& key, const std::map<std::string, E>& options, E fallback) {
+    const json* v = get(key);
+    if (v == nullptr) return fallback;
+    std::string names;
+    for (const auto& [name, value] : options) names += (names.empty() ? "\"" : ", \"") + name + "\"";
+    if (!v->is_string()) fail(at(key), "expected one of " + names + ", got " + describe(*v));
+    const auto it = options.find(v->get<std::string>());
+    if (it == options.end()) fail(at(key), "expected one of " + names + ", got " + describe(*v));
+    return it->second;
+  }
+  std::vector<std::string> strings(const std::string& key) {
+    const json& v = need(key);
+    if (!v.is_array() || v.empty()) fail(at(key), "expected a non-empty array of strings");
+    std::vector<std::string> out;
+    for (std::size_t i = 0; i < v.size(); ++i) {
+      if (!v[i].is_string() || v[i].get<std::string>().empty()) {
+        fail(at(key) + "/" + std::to_string(i), "expected a non-empty string, got " + describe(v[i]));
+      }
+      out.push_back(v[i].get<std::string>());
+    }
+    return out;
+  }
+
+  // Reports the first field that was never read.
+  void finish() const {
+    for (const auto& [key, value] : j_.items()) {
+      if (known_.count(key) == 0) {
+        std::string names;
+        for (const auto& k : known_) names += (names.empty() ? "" : ", ") + k;
+        fail(at(key), "unknown field; expected one of: " + names);
+      }
+    }
+  }
+
+ private:
+  const json& j_;
+  std::string pointer_;
+  std::set<std::string> known_;
+};
+
+
+// Parses JSON text; a syntax error names the source, line and column.
+inline Result<json> parse(std::string_view text, std::string_view source) {
+  try {
+    return Result<json>::ok(json::parse(text));
+  } catch (const json::parse_error& e) {
+    std::size_t line = 1;
+    std::size_t column = 1;
+    const std::size_t end = std::min<std::size_t>(e.byte == 0 ? 0 : e.byte - 1, text.size());
+    for (std::size_t i = 0; i < end; ++i) {
+      if (text[i] == '\n') {
+        ++line;
+        column = 1;
+      } else {
+        ++column;
+      }
+    }
+    std::string what = e.what();
+    const auto pos = what.find("syntax error");
+    if (pos != std::string::npos) what = what.substr(pos);
+    return Result<json>::error(std::string(source) + ": line " + std::to_string(line) + ", column " +
+                               std::to_string(column) + ": invalid JSON: " + what);
+  }
+}
+
+}  // namespace failsim::json_fields

@@ -1,0 +1,533 @@
+#include "harness/run.h"
+
+#include <cstdio>
+#include <memory>
+
+#include "failover/duration.h"
+#include "failover/orchestrator.h"
+#include "sim/world.h"
+
+namespace failsim::harness {
+
+using failover::Action;
+using failover::AttemptResult;
+using failover::DeployOrchestrator;
+using failover::QueryOutcome;
+using sim::Rng;
+
+namespace {
+
+constexpr int kPrometheusPort = 9090;
+const char* kGateHost = "github-hosted";  // where a before-dispatch gate runs
+
+QueryOutcome to_outcome(const Result<sim::prometheus::Value>& r) {
+  if (!r) return QueryOutcome::failed("Prometheus error: " + r.error());
+  if (const auto* s = std::get_if<sim::prometheus::Scalar>(&r.value())) return QueryOutcome::of_value(s->value);
+  const auto& v = std::get<sim::prometheus::Vector>(r.value());
+  if (v.empty()) return QueryOutcome::empty();
+  return QueryOutcome::of_value(v[0].value, v.size());
+}
+
+class Run;
+
+// One deploy request: its orchestrator and the actions it asks for.
+class DeployDriver {
+ public:
+  DeployDriver(Run& run, std::size_t index, const failover::Policy& policy, std::string version,
+               std::string previous)
+      : run_(run), index_(index), orchestrator_(policy, std::move(version), std::move(previous)) {}
+
+  void start();
+  void execute(std::vector<Action> actions);
+  void job_started(std::int64_t job_id, const std::string& runner);
+  void job_completed(std::int64_t job_id);
+  DeployOrchestrator& orchestrator() { return orchestrator_; }
+  std::optional<TimePoint> done_at;
+  std::int64_t job_id = 0;
+
+ private:
+  void run_queries(const std::vector<std::string>& queries);
+  void run_attempt(const Action& a);
+  void attempt_step(std::uint64_t attempt_token, std::size_t step);
+
+  Run& run_;
+  std::size_t index_;
+  DeployOrchestrator orchestrator_;
+  std::string runner_;
+  std::string host_;
+  std::uint64_t attempt_token_ = 0;  // invalidates callbacks of an earlier attempt
+  std::size_t failing_step_ = SIZE_MAX;
+  bool completing_ = false;  // we ended the job ourselves
+};
+
+class Run {
+ public:
+  Run(const RunInputs& in, std::uint64_t seed)
+      : in_(in), seed_(seed), world_(make_spec(in, seed)), attempts_rng_(Rng::stream(seed, "harness/attempts")),
+        jitter_rng_(Rng::stream(seed, "failover/jitter")), steps_rng_(Rng::stream(seed, "harness/steps")) {}
+
+  static sim::WorldSpec make_spec(const RunInputs& in, std::uint64_t seed) {
+    sim::WorldSpec spec = in.scenario->world;
+    spec.seed = seed;
+    spec.rules = *in.rules;
+    // A policy that names its candidates' runs-on labels comes with runners that carry
+    // them (the intended design gives every runner a unique custom label).
+    for (const auto& c : in.policy->candidates) {
+      for (auto& r : spec.runners) {
+        if (r.runner_name != c.name) continue;
+        for (const auto& label : c.labels) {
+          if (!sim::github::GitHub::labels_match(r.labels, {label})) r.labels.push_back(label);
+        }
+      }
+    }
+    return spec;
+  }
+
+  RunResult execute();
+
+  sim::World& world() { return world_; }
+  const RunInputs& inputs() const { return in_; }
+  Rng& attempts_rng() { return attempts_rng_; }
+  Rng& jitter_rng() { return jitter_rng_; }
+  Rng& steps_rng() { return steps_rng_; }
+  void trace(const std::string& category, const std::string& name, const std::string& detail) {
+    result_.trace.push_back(TraceEvent{to_us(world_.engine().now()), category, name, detail});
+  }
+  void attempt_on(const std::string& runner) {
+    const auto* host = world_.runner(runner);
+    if (host == nullptr || host->spec().authorized_for_prod != "true") result_.invariants["authorized_runners_only"] = false;
+  }
+  // "$deploy" names the runner running a deploy job right now.
+  std::string resolve_runner(const std::string& name) {
+    if (name != "$deploy") return name;
+    for (const auto& [job, driver] : by_job_) {
+      const auto* j = world_.github().job(job);
+      if (j != nullptr && j->status == sim::github::Status::kInProgress) return j->runner_name;
+    }
+    return "";
+  }
+
+ private:
+  void apply_fault(const FaultSpec& f);
+  void finish_result();
+
+  RunInputs in_;
+  std::uint64_t seed_;
+  sim::World world_;
+  Rng attempts_rng_;
+  Rng jitter_rng_;
+  Rng steps_rng_;
+  std::vector<std::unique_ptr<DeployDriver>> drivers_;
+  std::map<std::int64_t, DeployDriver*> by_job_;
+  RunResult result_;
+  std::optional<TimePoint> fault_start_;
+  std::string faulted_runner_;
+  std::optional<TimePoint> first_alert_;
+  std::optional<TimePoint> failover_at_;
+  friend class DeployDriver;
+};
+
+void DeployDriver::start() { execute(orchestrator_.start(run_.world().engine().now())); }
+
+void DeployDriver::execute(std::vector<Action> actions) {
+  sim::World& w = run_.world();
+  for (const Action& a : actions) {
+    switch (a.kind) {
+      case Action::Kind::kRunQueries: run_queries(a.queries); break;
+      case Action::Kind::kDispatch: {
+        sim::github::WorkflowSpec wf;
+        wf.file = "ci.yml";
+        sim::github::JobSpec job;
+        job.name = "deploy-to-production";
+        job.runs_on = a.labels;
+        const auto& policy = *run_.inputs().policy;
+        job.concurrency = sim::github::ConcurrencySpec{policy.concurrency_group, policy.cancel_in_progress, false};
+        job.timeout_minutes = policy.timeout_minutes;
+        wf.jobs.push_back(job);
+        const auto run_id = w.github().dispatch(wf, "refs/heads/master");
+        runner_.clear();
+        if (run_id) {
+          job_id = w.github().run(run_id.value())->job_ids.empty() ? 0 : w.github().run(run_id.value())->job_ids[0];
+          if (job_id != 0) run_.by_job_[job_id] = this;
+          run_.trace("deploy", "dispatch", "deploy " + std::to_string(index_) + " runs-on " + std::to_string(a.labels.size()) + " labels, run " + std::to_string(run_id.value()));
+        }
+        break;
+      }
+      case Action::Kind::kRunAttempt: run_attempt(a); break;
+      case Action::Kind::kWaitUntil: {
+        w.engine().schedule_at(a.wake_at, [this] { execute(orchestrator_.on_timer(run_.world().engine().now())); });
+        break;
+      }
+      case Action::Kind::kPostDeployCheck: {
+        w.engine().schedule_after(std::chrono::seconds(5), [this] {
+          const bool ok = run_.world().production().healthy();
+          run_.trace("deploy", "post_check", ok ? "healthy" : "unhealthy");
+          execute(orchestrator_.on_post_check(run_.world().engine().now(), ok));
+        });
+        break;
+      }
+      case Action::Kind::kRollback: {
+        const Duration d = run_.inputs().scenario->rollback_time.sample(run_.steps_rng());
+        const std::string version = a.version;
+        w.engine().schedule_after(d, [this, version] {
+          run_.world().production().rollback(version, run_.world().engine().now());
+          run_.trace("production", "rollback", version);
+          execute(orchestrator_.on_rollback_done(run_.world().engine().now(), true));
+        });
+        break;
+      }
+      case Action::Kind::kCompleteJob: {
+        completing_ = true;
+        if (auto* host = w.runner(runner_)) host->finish_job(job_id, a.job_success);
+        break;
+      }
+      case Action::Kind::kDone:
+        done_at = w.engine().now();
+        run_.trace("deploy", "outcome", std::string(failover::to_string(orchestrator_.outcome())) + ": " + orchestrator_.diagnosis());
+        break;
+    }
+  }
+}
+
+void DeployDriver::run_queries(const std::vector<std::string>& queries) {
+  sim::World& w = run_.world();
+  const std::string from = host_.empty() ? kGateHost : host_;
+  auto outcomes = std::make_shared<std::vector<QueryOutcome>>(queries.size());
+  auto remaining = std::make_shared<std::size_t>(queries.size());
+  for (std::size_t i = 0; i < queries.size(); ++i) {
+    const std::string q = queries[i];
+    w.network().request<QueryOutcome>(
+        from, w.spec().prometheus.host, kPrometheusPort, std::chrono::seconds(10),
+        [this, q]() -> std::optional<sim::Served<QueryOutcome>> {
+          return sim::Served<QueryOutcome>{to_outcome(run_.world().prometheus().query(q)), std::chrono::milliseconds(5)};
+        },
+        [this, i, outcomes, remaining](const sim::CallResult<QueryOutcome>& r) {
+          if (r.status == sim::CallStatus::kOk) {
+            (*outcomes)[i] = *r.response;
+          } else if (r.status == sim::CallStatus::kTimeout) {
+            (*outcomes)[i] = QueryOutcome::failed("Prometheus did not answer within 10s");
+          } else {
+            (*outcomes)[i] = QueryOutcome::failed("connection to Prometheus refused");
+          }
+          if (--*remaining == 0) execute(orchestrator_.on_query_results(run_.world().engine().now(), *outcomes));
+        });
+  }
+}
+
+void DeployDriver::job_started(std::int64_t id, const std::string& runner) {
+  if (id != job_id) return;
+  runner_ = runner;
+  const auto* host = run_.world().runner(runner);
+  host_ = host != nullptr ? host->spec().host : "";
+  run_.trace("job", "started", runner);
+  execute(orchestrator_.on_job_assigned(run_.world().engine().now(), runner, host != nullptr ? host->spec().hostname : runner));
+}
+
+void DeployDriver::job_completed(std::int64_t id) {
+  if (id != job_id) return;
+  const auto* job = run_.world().github().job(id);
+  run_.trace("job", "completed", job->conclusion + (job->annotations.empty() ? "" : ": " + job->annotations.back()));
+  ++attempt_token_;  // whatever attempt ran here is over
+  host_.clear();
+  if (completing_) {
+    completing_ = false;
+    return;
+  }
+  failover::JobEnd why = failover::JobEnd::kLost;
+  if (job->conclusion == "cancelled") {
+    const bool timed_out = !job->annotations.empty() && job->annotations.back().find("maximum execution time") != std::string::npos;
+    why = timed_out ? failover::JobEnd::kTimedOut : failover::JobEnd::kCancelled;
+  }
+  run_.world().production().abandon(job_id, run_.world().engine().now());
+  execute(orchestrator_.on_job_ended(run_.world().engine().now(), why));
+}
+
+void DeployDriver::run_attempt(const Action& a) {
+  sim::World& w = run_.world();
+  const std::uint64_t token = ++attempt_token_;
+  run_.attempt_on(runner_);
+  w.production().begin(job_id, a.version, runner_, w.engine().now());
+  const auto steps = w.production().steps().size();
+  failing_step_ = run_.attempts_rng().bernoulli(run_.inputs().scenario->attempt_failure_probability)
+                      ? run_.attempts_rng().uniform_below(steps)
+                      : SIZE_MAX;
+  w.engine().schedule_after(a.timeout, [this, token] {
+    // The retry action's timeout runs on the runner: a dead runner times nothing out
+    // (GitHub's lost-communication rule ends the job instead).
+    const auto* host = run_.world().runner(runner_);
+    if (token != attempt_token_ || host == nullptr || !host->alive()) return;
+    ++attempt_token_;
+    run_.world().production().abandon(job_id, run_.world().engine().now());
+    run_.trace("deploy", "attempt_timeout", runner_);
+    execute(orchestrator_.on_attempt_result(run_.world().engine().now(), AttemptResult::kTimeout, run_.jitter_rng().next_double()));
+  });
+  attempt_step(token, 0);
+}
+
+void DeployDriver::attempt_step(std::uint64_t token, std::size_t step) {
+  sim::World& w = run_.world();
+  auto* host = w.runner(runner_);
+  if (host == nullptr) return;
+  const Duration d = run_.inputs().scenario->deploy_step.sample(run_.steps_rng());
+  host->run_step(job_id, d, [this, token, step] {
+    if (token != attempt_token_) return;
+    sim::World& world = run_.world();
+    const TimePoint now = world.engine().now();
+    if (step == failing_step_) {
+      ++attempt_token_;
+      world.production().abandon(job_id, now);
+      run_.trace("deploy", "attempt_error", world.production().steps()[step]);
+      execute(orchestrator_.on_attempt_result(now, AttemptResult::kError, run_.jitter_rng().next_double()));
+      return;
+    }
+    world.production().apply_step(job_id, step, now);
+    if (step + 1 < world.production().steps().size()) {
+      attempt_step(token, step + 1);
+      return;
+    }
+    ++attempt_token_;
+    world.production().finish(job_id, now);
+    run_.trace("production", "deployed", world.production().current_version());
+    execute(orchestrator_.on_attempt_result(now, AttemptResult::kSuccess, run_.jitter_rng().next_double()));
+  });
+}
+
+void Run::apply_fault(const FaultSpec& f) {
+  const TimePoint start = world_.spec().start + f.at;
+  if (!fault_start_ || start < *fault_start_) fault_start_ = start;
+  if (!f.runner.empty() && f.runner != "$deploy" && faulted_runner_.empty()) faulted_runner_ = f.runner;
+  for (const auto& r : world_.runners()) {
+    if (faulted_runner_.empty() && !f.to.empty() && r->spec().host == f.to) faulted_runner_ = r->spec().runner_name;
+  }
+  const std::string what = std::string(to_string(f.kind)) + " " + (f.runner.empty() ? f.from + "->" + f.to + (f.port ? ":" + std::to_string(f.port) : "") : f.runner);
+  switch (f.kind) {
+    case FaultSpec::Kind::kPartition:
+    case FaultSpec::Kind::kLoss:
+    case FaultSpec::Kind::kLatency: {
+      sim::NetworkFault nf;
+      nf.kind = f.kind == FaultSpec::Kind::kPartition ? sim::NetworkFault::Kind::kPartition
+                : f.kind == FaultSpec::Kind::kLoss    ? sim::NetworkFault::Kind::kLoss
+                                                      : sim::NetworkFault::Kind::kLatency;
+      nf.from = f.from;
+      nf.to = f.to;
+      nf.port = f.port;
+      nf.mode = f.mode;
+      nf.loss_probability = f.probability;
+      nf.added_latency = f.added_latency;
+      nf.start = start;
+      nf.length = f.length;
+      nf.flap_down = f.flap_down;
+      nf.flap_up = f.flap_up;
+      world_.network().add_fault(nf);
+      world_.engine().schedule_at(start, [this, what] { trace("fault", "start", what); });
+      break;
+    }
+    default:
+      world_.engine().schedule_at(start, [this, f, what] {
+        trace("fault", "start", what);
+        auto* host = f.runner.empty() ? nullptr : world_.runner(resolve_runner(f.runner));
+        if (host != nullptr && faulted_runner_.empty()) faulted_runner_ = host->spec().runner_name;
+        if (host == nullptr && !f.runner.empty() && f.kind != FaultSpec::Kind::kCancelRun) {
+          trace("fault", "skipped", "no runner to apply it to");
+          return;
+        }
+        switch (f.kind) {
+          case FaultSpec::Kind::kHostDown:
+            for (auto& r : world_.runners()) {
+              if (r->spec().host == f.to) host = r.get();
+            }
+            if (host != nullptr) {
+              host->set_host_up(false);
+            } else {
+              world_.network().set_host_up(f.to, false);
+            }
+            break;
+          case FaultSpec::Kind::kServiceStop: host->stop_service(); break;
+          case FaultSpec::Kind::kServiceCrash: host->crash_service(); break;
+          case FaultSpec::Kind::kExporterStop: host->set_exporter_running(false); break;
+          case FaultSpec::Kind::kResources: host->set_resources(f.cpu, f.memory, f.disk); break;
+          case FaultSpec::Kind::kCancelRun: {
+            std::int64_t newest = 0;
+            for (const auto& [id, run] : world_.github().runs()) {
+              if (run.status != sim::github::Status::kCompleted) newest = id;
+            }
+            if (newest != 0) world_.github().cancel_run(newest);
+            break;
+          }
+          default: break;
+        }
+      });
+      if (f.length > Duration(0)) {
+        world_.engine().schedule_at(start + f.length, [this, f, what] {
+          trace("fault", "end", what);
+          auto* host = f.runner.empty() ? nullptr : world_.runner(resolve_runner(f.runner));
+          switch (f.kind) {
+            case FaultSpec::Kind::kHostDown:
+              for (auto& r : world_.runners()) {
+                if (r->spec().host == f.to) host = r.get();
+              }
+              if (host != nullptr) {
+                host->set_host_up(true);
+              } else {
+                world_.network().set_host_up(f.to, true);
+              }
+              break;
+            case FaultSpec::Kind::kServiceStop:
+            case FaultSpec::Kind::kServiceCrash: host->start_service(); break;
+            case FaultSpec::Kind::kExporterStop: host->set_exporter_running(true); break;
+            default: break;
+          }
+        });
+      }
+      break;
+  }
+}
+
+RunResult Run::execute() {
+  const Scenario& sc = *in_.scenario;
+  result_.scenario = sc.name;
+  result_.policy = in_.policy->name;
+  result_.seed = seed_;
+  result_.invariants = {{"single_mutator", true},
+                        {"no_request_lost", true},
+                        {"production_not_partial", true},
+                        {"authorized_runners_only", true},
+                        {"no_secret_in_output", true}};
+  world_.network().add_host(kGateHost);
+  auto started = world_.start();
+  if (!started) {
+    result_.outcome = "failed";
+    result_.broken.push_back("world did not start: " + started.error());
+    return result_;
+  }
+  world_.prometheus().on_alert_change([this](const sim::prometheus::AlertChange& c) {
+    trace("alert", c.alertname, std::string(sim::prometheus::to_string(c.from)) + "->" + sim::prometheus::to_string(c.to) +
+                                    " " + std::string(sim::prometheus::label_value(c.labels, "instance")));
+    if (c.to == sim::prometheus::AlertState::kFiring && fault_start_ && c.at >= *fault_start_ && !first_alert_) {
+      first_alert_ = c.at;
+    }
+  });
+  world_.github().on_job_event([this](const sim::github::JobEvent& e) {
+    const auto it = by_job_.find(e.job_id);
+    if (it == by_job_.end()) return;
+    if (e.kind == sim::github::JobEvent::Kind::kStarted) {
+      const std::string runner = world_.github().job(e.job_id)->runner_name;
+      if (fault_start_ && e.at >= *fault_start_ && !failover_at_ && !faulted_runner_.empty() && runner != faulted_runner_) {
+        failover_at_ = e.at;
+      }
+      it->second->job_started(e.job_id, runner);
+    } else if (e.kind == sim::github::JobEvent::Kind::kCompleted) {
+      it->second->job_completed(e.job_id);
+    }
+  });
+  for (const auto& f : sc.faults) apply_fault(f);
+  std::string previous = sc.world.production_version;
+  for (std::size_t i = 0; i < sc.deploys.size(); ++i) {
+    drivers_.push_back(std::make_unique<DeployDriver>(*this, i, *in_.policy, sc.deploys[i].version, previous));
+    previous = sc.deploys[i].version;
+    DeployDriver* d = drivers_.back().get();
+    world_.engine().schedule_at(world_.spec().start + sc.deploys[i].at, [this, d, i] {
+      trace("deploy", "trigger", in_.scenario->deploys[i].version);
+      d->start();
+    });
+  }
+  world_.engine().run_until(world_.spec().start + sc.run_length);
+  finish_result();
+  return result_;
+}
+
+void Run::finish_result() {
+  const Scenario& sc = *in_.scenario;
+  const TimePoint first_trigger = world_.spec().start + sc.deploys.front().at;
+  auto seconds_since = [](TimePoint from, TimePoint to) { return to_seconds(to - from); };
+  for (std::size_t i = 0; i < drivers_.size(); ++i) {
+    DeployOrchestrator& o = drivers_[i]->orchestrator();
+    DeployResult d;
+    d.version = sc.deploys[i].version;
+    d.outcome = o.outcome() == failover::Outcome::kPending ? "stuck" : failover::to_string(o.outcome());
+    d.diagnosis = o.diagnosis();
+    d.runner = o.deployed_on();
+    d.attempts = o.attempts();
+    if (drivers_[i]->done_at) d.finished_seconds = seconds_since(first_trigger, *drivers_[i]->done_at);
+    result_.attempts += d.attempts;
+    if (o.outcome() == failover::Outcome::kPending) result_.invariants["no_request_lost"] = false;
+    if (o.first_noticed() && fault_start_ && *o.first_noticed() >= *fault_start_) {
+      const double s = seconds_since(*fault_start_, *o.first_noticed());
+      if (!result_.noticed_seconds || s < *result_.noticed_seconds) result_.noticed_seconds = s;
+    }
+    result_.deploys.push_back(d);
+  }
+  result_.had_fault = fault_start_.has_value();
+  const DeployResult& last = result_.deploys.back();
+  result_.outcome = last.outcome;
+  if (!last.runner.empty()) result_.runner = last.runner;
+  result_.final_version = world_.production().current_version();
+  if (last.outcome == "deployed" && last.finished_seconds) result_.deploy_seconds = last.finished_seconds;
+  if (first_alert_) result_.detection_seconds = seconds_since(*fault_start_, *first_alert_);
+  if (failover_at_) result_.failover_seconds = seconds_since(*fault_start_, *failover_at_);
+  result_.invariants["single_mutator"] = world_.production().max_concurrent_mutators() <= 1;
+  result_.invariants["production_not_partial"] = !world_.production().partial();
+  for (const auto& d : drivers_) {
+    for (const auto& dec : d->orchestrator().log()) {
+      std::string reasons;
+      for (const auto& r : dec.reasons) reasons += (reasons.empty() ? "" : "; ") + r;
+      result_.trace.push_back(TraceEvent{to_us(dec.at), "decision", failover::to_string(dec.kind),
+                                         dec.message + (reasons.empty() ? "" : " [" + reasons + "]")});
+    }
+  }
+  std::stable_sort(result_.trace.begin(), result_.trace.end(),
+                   [](const TraceEvent& a, const TraceEvent& b) { return a.t_us < b.t_us; });
+  result_.trace_hash = hash_trace(result_.trace);
+  // Expectations: the policy's own, else the "*" entry.
+  auto it = sc.expect.find(in_.policy->name);
+  if (it == sc.expect.end()) it = sc.expect.find("*");
+  if (it == sc.expect.end()) return;
+  const Expectations& e = it->second;
+  auto fmt = [](double s) {
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "%.1fs", s);
+    return std::string(buf);
+  };
+  if (e.outcome && *e.outcome != result_.outcome) {
+    result_.broken.push_back("outcome: expected " + *e.outcome + ", got " + result_.outcome + " (" + last.diagnosis + ")");
+  }
+  if (e.runner && result_.runner.value_or("") != *e.runner) {
+    result_.broken.push_back("runner: expected " + *e.runner + ", got " + result_.runner.value_or("none"));
+  }
+  if (e.final_version && result_.final_version != *e.final_version) {
+    result_.broken.push_back("final_version: expected " + *e.final_version + ", got " + result_.final_version);
+  }
+  if (e.deploy_within) {
+    if (!result_.deploy_seconds) {
+      result_.broken.push_back("deploy_within " + format_duration(*e.deploy_within) + ": the deploy never landed");
+    } else if (*result_.deploy_seconds > to_seconds(*e.deploy_within)) {
+      result_.broken.push_back("deploy_within " + format_duration(*e.deploy_within) + ": took " + fmt(*result_.deploy_seconds));
+    }
+  }
+  if (e.detection_within) {
+    if (!result_.detection_seconds) {
+      result_.broken.push_back("detection_within " + format_duration(*e.detection_within) + ": no alert fired");
+    } else if (*result_.detection_seconds > to_seconds(*e.detection_within)) {
+      result_.broken.push_back("detection_within " + format_duration(*e.detection_within) + ": took " + fmt(*result_.detection_seconds));
+    }
+  }
+  for (const auto& name : e.violated_invariants) {
+    result_.expected_violations.push_back(name);
+    const auto inv = result_.invariants.find(name);
+    if (inv == result_.invariants.end() || inv->second) {
+      result_.broken.push_back("invariant " + name + " was expected to be violated (a known defect) but held");
+    }
+  }
+  if (e.alert_fires && *e.alert_fires != result_.detection_seconds.has_value()) {
+    result_.broken.push_back(*e.alert_fires ? "alert_fires: no alert fired after the fault" : "alert_fires: expected no alert, one fired");
+  }
+}
+
+}  // namespace
+
+RunResult run_scenario(const RunInputs& inputs, std::uint64_t seed) {
+  Run run(inputs, seed);
+  return run.execute();
+}
+
+}  // namespace failsim::harness

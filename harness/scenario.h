@@ -1,0 +1,85 @@
+// Scenario files: the world, the workload, the faults and the expectations of one
+// situation, in JSON (format: scenarios/README.md, schema: scenarios/scenario.schema.json).
+// A bad file is rejected before anything runs, with the file, the JSON pointer of the
+// field and what was expected: "failover.json: /faults/0/at: invalid duration ...".
+#pragma once
+
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "failover/result.h"
+#include "failover/time.h"
+#include "sim/distribution.h"
+#include "sim/world.h"
+
+namespace failsim::harness {
+
+struct DeployTrigger {
+  Duration at{0};
+  std::string version;
+};
+
+struct FaultSpec {
+  enum class Kind {
+    kPartition,       // network: from -> to[:port], drop or reject
+    kLoss,            // network: loss probability
+    kLatency,         // network: added latency
+    kHostDown,        // a host is down
+    kServiceStop,     // a runner's service stops gracefully
+    kServiceCrash,    // a runner's service dies abruptly
+    kExporterStop,    // a runner's exporter stops (connection refused)
+    kResources,       // a runner's cpu/memory/disk levels change
+    kCancelRun,       // the newest deploy run is cancelled through the API
+  };
+  Kind kind = Kind::kPartition;
+  Duration at{0};
+  Duration length{0};  // 0: until the end of the run
+  std::string from = "*";
+  std::string to;       // host (network faults, host_down)
+  int port = 0;
+  std::string runner;   // runner faults; "$deploy": the runner running the deploy then
+  sim::FaultMode mode = sim::FaultMode::kDrop;
+  double probability = 0.0;
+  Duration added_latency{0};
+  Duration flap_down{0};
+  Duration flap_up{0};
+  double cpu = 0, memory = 0, disk = 0;
+};
+
+struct Expectations {
+  std::optional<std::string> outcome;  // deployed | failed | rolled_back | cancelled | stuck
+  std::optional<std::string> runner;   // where the deploy landed
+  std::optional<Duration> deploy_within;
+  std::optional<Duration> detection_within;
+  std::optional<bool> alert_fires;     // does any alert of the rule file fire?
+  std::optional<std::string> final_version;
+  // Invariants this policy is known to break here (a finding, e.g. the as-built
+  // rollback that does nothing leaves production partial): they must be broken.
+  std::vector<std::string> violated_invariants;
+};
+
+struct Scenario {
+  std::string name;
+  std::string description;
+  std::string file;         // where it was loaded from
+  std::string policy_path;  // resolved path (scenario-relative in the file)
+  std::optional<std::string> rules_path;  // overrides the policy's rule_file
+  sim::WorldSpec world;     // seed filled in per run
+  std::vector<DeployTrigger> deploys;
+  std::vector<FaultSpec> faults;
+  sim::Distribution deploy_step = sim::Distribution::lognormal(std::chrono::seconds(45), 0.3);
+  sim::Distribution rollback_time = sim::Distribution::fixed(std::chrono::seconds(60));
+  double attempt_failure_probability = 0.0;
+  Duration run_length = std::chrono::hours(3);
+  std::string secret;  // a token that must never appear in any output
+  std::map<std::string, Expectations> expect;  // by policy name; "*" for every policy
+};
+
+Result<Scenario> parse_scenario(const std::string& json_text, const std::string& source);
+Result<Scenario> load_scenario(const std::string& path);
+
+const char* to_string(FaultSpec::Kind k);
+
+}  // namespace failsim::harness

@@ -1,0 +1,54 @@
+// Plain result data of scenario runs: what the harness measures and the report
+// writers read. No engine or model types: reports/ knows nothing of the simulator.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace failsim::reports {
+
+struct TraceEvent {
+  std::int64_t t_us;     // Unix microseconds (virtual time)
+  std::string category;  // fault, job, alert, deploy, decision, production
+  std::string name;
+  std::string detail;
+};
+
+struct DeployResult {
+  std::string version;
+  std::string outcome;  // deployed, failed, rolled_back, cancelled, stuck
+  std::string diagnosis;
+  std::string runner;   // where it landed, or ""
+  int attempts = 0;
+  std::optional<double> finished_seconds;  // after the first trigger
+};
+
+struct RunResult {
+  std::string scenario;
+  std::string policy;
+  std::uint64_t seed = 0;
+  std::string outcome;                 // of the newest deploy request
+  std::optional<std::string> runner;   // where it landed
+  std::string final_version;
+  std::optional<double> detection_seconds;
+  std::optional<double> noticed_seconds;
+  std::optional<double> failover_seconds;
+  std::optional<double> deploy_seconds;
+  int attempts = 0;
+  std::map<std::string, bool> invariants;
+  std::vector<DeployResult> deploys;
+  std::vector<std::string> broken;     // expectations that did not hold
+  std::vector<TraceEvent> trace;
+  std::uint64_t trace_hash = 0;
+  bool had_fault = false;              // the scenario injected a fault
+  std::vector<std::string> expected_violations;  // invariants the scenario expects broken
+  bool passed() const;
+};
+
+// FNV-1a over the trace's serialization: equal traces, equal hashes.
+std::uint64_t hash_trace(const std::vector<TraceEvent>& trace);
+
+}  // namespace failsim::reports
