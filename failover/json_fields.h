@@ -57,15 +57,25 @@ class Fields {
   }
   const json& need(const std::string& key) {
     const json* v = get(key);
-    if (v == nullptr) fail(at(key), "missing required field");
+    if (v == nullptr) fail(at(key), "missing required field" + typo_hint());
     return *v;
+  }
+
+  // " (the object has \"x\", which is not a known field: a typo?)" when it has keys
+  // that nothing has read so far, else "".
+  std::string typo_hint() const {
+    std::string unknown;
+    for (const auto& [k, value] : j_.items()) {
+      if (known_.count(k) == 0) unknown += (unknown.empty() ? "\"" : ", \"") + k + "\"";
+    }
+    return unknown.empty() ? "" : " (the object has " + unknown + ", not a known field: a typo?)";
   }
 
   std::string text(const std::string& key, std::optional<std::string> fallback = std::nullopt) {
     const json* v = get(key);
     if (v == nullptr) {
       if (fallback) return *fallback;
-      fail(at(key), "missing required field (a string)");
+      fail(at(key), "missing required field (a string)" + typo_hint());
     }
     if (!v->is_string()) fail(at(key), "expected a string, got " + describe(*v));
     return v->get<std::string>();
@@ -97,7 +107,7 @@ class Fields {
     const json* v = get(key);
     if (v == nullptr) {
       if (fallback) return *fallback;
-      fail(at(key), "missing required field (a duration such as \"30s\")");
+      fail(at(key), "missing required field (a duration such as \"30s\")" + typo_hint());
     }
     if (!v->is_string()) {
       fail(at(key), "expected a duration string such as \"30s\" or \"5m\", got " + describe(*v));

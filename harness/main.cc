@@ -113,7 +113,9 @@ int run_command(failsim::harness::SuiteOptions options) {
     ok = ok && s.passed;
     runs += s.runs.size();
   }
-  std::cout << failsim::reports::summary_md(suite.value()) << "\n"
+  // Print the summary as written (secrets redacted), never the in-memory one.
+  bool read_ok = false;
+  std::cout << read_text((std::filesystem::path(options.out_dir) / "summary.md").string(), read_ok) << "\n"
             << runs << " runs; reports in " << options.out_dir << "/ (results.json, junit.xml, summary.md)\n";
   return ok ? 0 : 1;
 }

@@ -1,0 +1,224 @@
+// The shipped scenarios under both policies (fixed seeds), the exact detection time of
+// the exporter partition computed by hand, determinism across runs and thread counts,
+// scenario-file errors, the secret check, and the run command's exit codes.
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "failover/policy.h"
+#include "harness/run.h"
+#include "harness/scenario.h"
+#include "harness/suite.h"
+#include "sim/world.h"
+#include "tests/harness/process.h"
+
+namespace failsim::harness {
+namespace {
+
+using std::chrono::minutes;
+using std::chrono::seconds;
+
+const std::string kDir = std::string(FAILSIM_SOURCE_DIR) + "/scenarios/";
+const char* kScenarios[] = {"healthy-primary", "failover", "concurrency", "interruption", "interruption-cancelled",
+                            "serotonin-exporter-partition", "prometheus-down"};
+const char* kPolicies[] = {"paws360-as-built", "health-gated-failover"};
+
+struct Loaded {
+  Scenario scenario;
+  failover::Policy policy;
+  std::vector<sim::prometheus::RuleGroupSpec> rules;
+};
+
+Loaded load(const std::string& scenario, const std::string& policy) {
+  Loaded l;
+  auto s = load_scenario(kDir + scenario + ".json");
+  EXPECT_TRUE(s.has_value()) << s.error();
+  l.scenario = s.value();
+  std::ifstream in(kDir + "policies/" + policy + ".json");
+  std::stringstream text;
+  text << in.rdbuf();
+  auto p = failover::parse_policy(text.str(), policy);
+  EXPECT_TRUE(p.has_value()) << p.error();
+  l.policy = p.value();
+  auto r = sim::prometheus::load_rule_file(kDir + "policies/" + l.policy.rule_file);
+  EXPECT_TRUE(r.has_value()) << r.error();
+  l.rules = r.value();
+  return l;
+}
+
+RunResult run(const Loaded& l, std::uint64_t seed) { return run_scenario(RunInputs{&l.scenario, &l.policy, &l.rules}, seed); }
+
+TEST(ShippedScenarios, MeetTheirExpectationsUnderBothPolicies) {
+  for (const char* scenario : kScenarios) {
+    for (const char* policy : kPolicies) {
+      const Loaded l = load(scenario, policy);
+      for (std::uint64_t seed = 1; seed <= 3; ++seed) {
+        const RunResult r = run(l, seed);
+        std::string why;
+        for (const auto& b : r.broken) why += b + "; ";
+        EXPECT_TRUE(r.passed()) << scenario << " / " << policy << " seed " << seed << ": " << why;
+      }
+    }
+  }
+}
+
+// The headline of the main job, pinned for fixed seeds.
+TEST(ShippedScenarios, ExporterPartitionHeadline) {
+  const Loaded built = load("serotonin-exporter-partition", "paws360-as-built");
+  const Loaded gated = load("serotonin-exporter-partition", "health-gated-failover");
+  for (std::uint64_t seed = 1; seed <= 10; ++seed) {
+    const RunResult b = run(built, seed);
+    EXPECT_FALSE(b.detection_seconds.has_value()) << "the documented runner_status == 0 alert never fires";
+    // A deploy GitHub places on Serotonin fails at preflight; one placed on dell lands.
+    if (b.outcome == "failed") {
+      EXPECT_NE(b.deploys[0].diagnosis.find("preflight runner_status: no series matched"), std::string::npos)
+          << b.deploys[0].diagnosis;
+    } else {
+      EXPECT_EQ(b.runner, "dell-r640-01-runner");
+    }
+    const RunResult g = run(gated, seed);
+    EXPECT_EQ(g.outcome, "deployed");
+    EXPECT_EQ(g.runner, "dell-r640-01-runner");
+    EXPECT_EQ(g.final_version, "v1.3.0");
+    ASSERT_TRUE(g.detection_seconds.has_value());
+  }
+}
+
+// Detection time of the partition under the corrected rule, by hand:
+//   fault at 5m (a multiple of the 15 s scrape interval), serotonin's scrapes start at
+//   offset o + k * 15 s, so the first dropped scrape starts at 5m + o and its up = 0
+//   (stamped 5m + o) becomes visible when the 10 s timeout expires, at 5m + o + 10 s.
+//   Rules are evaluated every 15 s from 0: the first evaluation after that instant is
+//   5m15s when o < 5 s, else 5m30s; RunnerScrapeDown (for: 2m) fires 2m later.
+//   detection = 2m15s when o < 5 s, 2m30s otherwise.
+TEST(ShippedScenarios, PartitionDetectionTimeMatchesTheArithmetic) {
+  const Loaded gated = load("serotonin-exporter-partition", "health-gated-failover");
+  for (std::uint64_t seed = 1; seed <= 10; ++seed) {
+    sim::World world(sim::paws360_world(seed));
+    ASSERT_TRUE(world.start().has_value());
+    const Duration o = world.prometheus().targets()[0].offset;
+    ASSERT_EQ(world.prometheus().targets()[0].instance, "serotonin:9102");
+    const double expected = o < seconds(5) ? 135.0 : 150.0;
+    const RunResult g = run(gated, seed);
+    ASSERT_TRUE(g.detection_seconds.has_value());
+    EXPECT_EQ(*g.detection_seconds, expected) << "seed " << seed << ", offset " << o.count() << " us";
+  }
+}
+
+TEST(Determinism, SameSeedSameTraceAndThreadCountDoesNotMatter) {
+  const Loaded l = load("interruption", "health-gated-failover");
+  const RunResult a = run(l, 7);
+  const RunResult b = run(l, 7);
+  EXPECT_EQ(a.trace_hash, b.trace_hash);
+  EXPECT_EQ(a.trace.size(), b.trace.size());
+  EXPECT_NE(run(l, 8).trace_hash, a.trace_hash);
+  SuiteOptions o;
+  o.scenario_paths = {kDir + "failover.json", kDir + "concurrency.json"};
+  o.policy_paths = {kDir + "policies/paws360-as-built.json", kDir + "policies/health-gated-failover.json"};
+  o.seeds = 6;
+  std::ostringstream sink;
+  o.jobs = 1;
+  const auto one = run_suite(o, sink);
+  o.jobs = 2;
+  const auto two = run_suite(o, sink);
+  ASSERT_TRUE(one.has_value() && two.has_value());
+  EXPECT_EQ(reports::results_json(one.value()), reports::results_json(two.value()));
+}
+
+TEST(ScenarioFiles, ErrorsNameTheFileAndTheJsonPointer) {
+  const std::string good = testing::read_file(kDir + "failover.json");
+  struct Case {
+    std::string from, to, message;
+  };
+  const Case cases[] = {
+      {R"("at": "2m")", R"("at": "2 minutes")", R"(/faults/0/at: invalid duration "2 minutes")"},
+      {R"("runner": "Serotonin-paws360")", R"("runner": "serotonin")", R"(/faults/0/runner: no runner named "serotonin" in the world)"},
+      {R"("kind": "service_stop")", R"("kind": "service_stopp")", "/faults/0/kind: expected one of"},
+      {R"("version": "v1.3.0")", R"("versoin": "v1.3.0")",
+       R"(/workload/deploys/0/version: missing required field (a string) (the object has "versoin", not a known field: a typo?))"},
+      {R"("outcome": "deployed", "runner": "dell-r640-01-runner", "alert_fires": true, "final_version")",
+       R"("outcome": "landed", "runner": "dell-r640-01-runner", "alert_fires": true, "final_version")",
+       R"(/expect/paws360-as-built/outcome: expected one of deployed, failed, rolled_back, cancelled, stuck, got "landed")"},
+      {R"("run_length": "1h")", R"("run_length": 3600)", "/run_length: expected a duration string"},
+  };
+  for (const auto& c : cases) {
+    std::string text = good;
+    const auto pos = text.find(c.from);
+    ASSERT_NE(pos, std::string::npos) << c.from;
+    text.replace(pos, c.from.size(), c.to);
+    const auto r = parse_scenario(text, "failover.json");
+    ASSERT_FALSE(r.has_value()) << c.to;
+    EXPECT_EQ(r.error().rfind("failover.json: /", 0), 0u) << r.error();
+    EXPECT_NE(r.error().find(c.message), std::string::npos) << r.error();
+  }
+  const auto syntax = parse_scenario("{\n \"name\": \n}", "x.json");
+  ASSERT_FALSE(syntax.has_value());
+  EXPECT_NE(syntax.error().find("x.json: line 3, column 1: invalid JSON"), std::string::npos) << syntax.error();
+}
+
+class RunCommand : public ::testing::Test {
+ protected:
+  std::filesystem::path dir = std::filesystem::temp_directory_path() / ("failsim-run-" + std::to_string(::getpid()));
+  void SetUp() override { std::filesystem::create_directories(dir); }
+  void TearDown() override { std::filesystem::remove_all(dir); }
+  std::string write_scenario(const std::string& name, const std::string& from, const std::string& to) {
+    std::string text = testing::read_file(kDir + "failover.json");
+    if (!from.empty()) text.replace(text.find(from), from.size(), to);
+    // Keep the policy path valid from the temporary directory.
+    text.replace(text.find("\"policies/"), 10, "\"" + kDir + "policies/");
+    const auto path = (dir / name).string();
+    std::ofstream(path) << text;
+    return path;
+  }
+  testing::CommandResult failsim(const std::string& args) {
+    return testing::run_command("'" FAILSIM_BINARY "' " + args + " 2>&1");
+  }
+};
+
+TEST_F(RunCommand, ExitCodesAndReports) {
+  const auto good = write_scenario("good.json", "", "");
+  auto r = failsim("run '" + good + "' --seeds 3 --out '" + (dir / "out").string() + "'");
+  EXPECT_EQ(r.exit_code, 0) << r.out;
+  for (const char* f : {"results.json", "junit.xml", "summary.md"}) {
+    EXPECT_TRUE(std::filesystem::exists(dir / "out" / f)) << f;
+    EXPECT_FALSE(std::filesystem::exists(dir / "out" / (std::string(f) + ".tmp"))) << "no half-written file left";
+  }
+  const std::string results = testing::read_file((dir / "out" / "results.json").string());
+  EXPECT_NE(results.find("\"schema_version\": 1"), std::string::npos);
+  EXPECT_NE(results.find("\"deploy_seconds\""), std::string::npos);
+
+  const auto wrong = write_scenario("wrong.json", R"("runner": "dell-r640-01-runner", "alert_fires": true, "detection_within")",
+                                    R"("runner": "Serotonin-paws360", "alert_fires": true, "detection_within")");
+  r = failsim("run '" + wrong + "' --seeds 2 --out '" + (dir / "out2").string() + "'");
+  EXPECT_EQ(r.exit_code, 1) << r.out;
+  const std::string junit = testing::read_file((dir / "out2" / "junit.xml").string());
+  EXPECT_NE(junit.find("<failure message=\"seed 1: runner: expected Serotonin-paws360, got dell-r640-01-runner"), std::string::npos)
+      << junit;
+
+  const auto bad = write_scenario("bad.json", R"("at": "2m")", R"("at": "2x")");
+  r = failsim("run '" + bad + "' --out '" + (dir / "out3").string() + "'");
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.out.find("/faults/0/at: invalid duration \"2x\""), std::string::npos) << r.out;
+  EXPECT_FALSE(std::filesystem::exists(dir / "out3" / "results.json")) << "nothing runs on bad input";
+  r = failsim("validate '" + bad + "'");
+  EXPECT_EQ(r.exit_code, 2);
+  r = failsim("validate '" + good + "'");
+  EXPECT_EQ(r.exit_code, 0) << r.out;
+}
+
+TEST_F(RunCommand, ASecretThatReachesAnOutputIsRedactedAndFailsTheRun) {
+  // The runner's name is in every report, so using it as the "secret" must trip the check.
+  const auto leaky = write_scenario("leaky.json", "\"run_length\": \"1h\",", "\"run_length\": \"1h\", \"secret\": \"dell-r640-01-runner\",");
+  const auto r = failsim("run '" + leaky + "' --seeds 1 --out '" + (dir / "leak").string() + "'");
+  EXPECT_EQ(r.exit_code, 1);
+  for (const char* f : {"results.json", "junit.xml", "summary.md"}) {
+    const std::string text = testing::read_file((dir / "leak" / f).string());
+    EXPECT_EQ(text.find("dell-r640-01-runner"), std::string::npos) << f;
+  }
+  EXPECT_NE(testing::read_file((dir / "leak" / "results.json").string()).find("\"no_secret_in_output\": false"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace failsim::harness
