@@ -64,14 +64,14 @@ Expectations read_expectations(Fields& f) {
   if (f.get("detection_within") != nullptr) e.detection_within = f.duration("detection_within");
   if (f.get("alert_fires") != nullptr) e.alert_fires = f.flag("alert_fires", false);
   if (f.get("final_version") != nullptr) e.final_version = f.text("final_version");
-  if (f.get("violated_invariants") != nullptr) {
+  if (f.get("known_violations") != nullptr) {
     static const std::set<std::string> kInvariants = {"single_mutator", "no_request_lost", "production_not_partial",
                                                       "authorized_runners_only", "no_secret_in_output"};
-    e.violated_invariants = f.strings("violated_invariants");
-    for (std::size_t i = 0; i < e.violated_invariants.size(); ++i) {
-      if (kInvariants.count(e.violated_invariants[i]) == 0) {
-        Fields::fail(f.at("violated_invariants") + "/" + std::to_string(i),
-                     "unknown invariant \"" + e.violated_invariants[i] +
+    e.known_violations = f.strings("known_violations");
+    for (std::size_t i = 0; i < e.known_violations.size(); ++i) {
+      if (kInvariants.count(e.known_violations[i]) == 0) {
+        Fields::fail(f.at("known_violations") + "/" + std::to_string(i),
+                     "unknown invariant \"" + e.known_violations[i] +
                          "\"; expected one of single_mutator, no_request_lost, production_not_partial, "
                          "authorized_runners_only, no_secret_in_output");
       }

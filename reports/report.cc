@@ -189,7 +189,36 @@ std::string junit_xml(const SuiteReport& suite) {
 }
 
 std::string summary_md(const SuiteReport& suite) {
-  std::string out = "# failsim: scenario suite\n\n";
+  std::string out = "# failsim: scenario suite\n\n## What happened\n\n";
+  // The story of each scenario under each policy, at a glance: outcomes, where the
+  // deploys landed, whether any alert fired, known defects, and one seed's diagnosis.
+  for (const auto& s : suite.scenarios) {
+    std::map<std::string, int> outcomes;
+    std::map<std::string, int> known;
+    for (const auto& r : s.runs) {
+      ++outcomes[r.outcome + (r.runner ? " on " + *r.runner : "")];
+      for (const auto& name : r.expected_violations) {
+        const auto it = r.invariants.find(name);
+        if (it != r.invariants.end() && !it->second) ++known[name];
+      }
+    }
+    std::string line;
+    for (const auto& [what, n] : outcomes) line += (line.empty() ? "" : ", ") + what + " ×" + std::to_string(n);
+    const auto& det = s.aggregate.metrics.at("detection_seconds");
+    out += "- " + std::string(s.passed ? "✅" : "❌") + " **" + s.name + "** / `" + s.policy + "`: " + line + "; alert " +
+           (det.count ? "fired in " + std::to_string(det.count) + "/" + std::to_string(s.runs.size()) + " runs (p50 " +
+                            fmt_seconds(det.p50) + " after the fault)"
+                      : std::string("**never fired**")) +
+           ".";
+    for (const auto& [name, n] : known) {
+      out += " Known defect: " + name + " violated in " + std::to_string(n) + "/" + std::to_string(s.runs.size()) + " runs.";
+    }
+    if (!s.runs.empty() && !s.runs[0].deploys.empty()) {
+      out += " Seed " + std::to_string(s.runs[0].seed) + ": " + s.runs[0].deploys.back().diagnosis;
+    }
+    out += "\n";
+  }
+  out += "\n## Measurements\n\n";
   out += "| scenario | policy | seeds | expectations | deployed | deploy p50 / p95 | detection p50 / p95 (none) | SLOs |\n";
   out += "|---|---|---|---|---|---|---|---|\n";
   for (const auto& s : suite.scenarios) {
@@ -205,23 +234,12 @@ std::string summary_md(const SuiteReport& suite) {
            (det.count ? fmt_seconds(det.p50) + " / " + fmt_seconds(det.p95) : std::string("never fired")) +
            " (" + std::to_string(det.nulls) + ") | " + slos + " |\n";
   }
-  out += "\n";
+  bool any_failed = false;
   for (const auto& s : suite.scenarios) {
     if (s.passed) continue;
+    if (!any_failed) out += "\n## Broken expectations\n\n";
+    any_failed = true;
     out += "- ❌ **" + s.name + "** under `" + s.policy + "`: " + first_failure(s) + "\n";
-  }
-  // The story of each scenario under each policy, in one line: the most common outcome.
-  out += "\n## What happened\n\n";
-  for (const auto& s : suite.scenarios) {
-    std::map<std::string, int> outcomes;
-    for (const auto& r : s.runs) ++outcomes[r.outcome + (r.runner ? " on " + *r.runner : "")];
-    std::string line;
-    for (const auto& [what, n] : outcomes) line += (line.empty() ? "" : ", ") + what + " ×" + std::to_string(n);
-    const auto& det = s.aggregate.metrics.at("detection_seconds");
-    out += "- **" + s.name + "** / `" + s.policy + "`: " + line + "; alert " +
-           (det.count ? "fired in " + std::to_string(det.count) + "/" + std::to_string(s.runs.size()) + " runs" : std::string("never fired")) + ".";
-    if (!s.runs.empty() && !s.runs[0].deploys.empty()) out += " Seed " + std::to_string(s.runs[0].seed) + ": " + s.runs[0].deploys.back().diagnosis;
-    out += "\n";
   }
   return out;
 }

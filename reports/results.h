@@ -44,7 +44,7 @@ struct RunResult {
   std::vector<TraceEvent> trace;
   std::uint64_t trace_hash = 0;
   bool had_fault = false;              // the scenario injected a fault
-  std::vector<std::string> expected_violations;  // invariants the scenario expects broken
+  std::vector<std::string> expected_violations;  // known defects: violations reported, tolerated
   bool passed() const;
 };
 
