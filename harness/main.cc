@@ -116,7 +116,7 @@ int run_command(failsim::harness::SuiteOptions options) {
   // Print the summary as written (secrets redacted), never the in-memory one.
   bool read_ok = false;
   std::cout << read_text((std::filesystem::path(options.out_dir) / "summary.md").string(), read_ok) << "\n"
-            << runs << " runs; reports in " << options.out_dir << "/ (results.json, junit.xml, summary.md)\n";
+            << runs << " runs; reports in " << options.out_dir << "/ (results.json, junit.xml, summary.md, report.html)\n";
   return ok ? 0 : 1;
 }
 

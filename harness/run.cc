@@ -1,5 +1,6 @@
 #include "harness/run.h"
 
+#include <algorithm>
 #include <cstdio>
 #include <memory>
 
@@ -407,6 +408,9 @@ RunResult Run::execute() {
       first_alert_ = c.at;
     }
   });
+  world_.prometheus().on_target_health([this](const sim::prometheus::TargetHealth& h) {
+    trace("scrape", h.instance, h.health + (h.last_error.empty() ? "" : ": " + h.last_error));
+  });
   world_.github().on_job_event([this](const sim::github::JobEvent& e) {
     const auto it = by_job_.find(e.job_id);
     if (it == by_job_.end()) return;
@@ -431,7 +435,22 @@ RunResult Run::execute() {
       d->start();
     });
   }
-  world_.engine().run_until(world_.spec().start + sc.run_length);
+  // The run ends at run_length, or earlier once it has nothing left to tell: every
+  // deploy request has its outcome, 5 minutes have passed since the last outcome (for
+  // post-outcome effects) and 10 since the last fault began (for its alerts).
+  const TimePoint end = world_.spec().start + sc.run_length;
+  TimePoint quiet_after = world_.spec().start;
+  for (const auto& f : sc.faults) quiet_after = std::max(quiet_after, world_.spec().start + f.at + std::chrono::minutes(10));
+  while (world_.engine().now() < end) {
+    world_.engine().run_until(std::min(end, world_.engine().now() + std::chrono::minutes(1)));
+    bool all_done = true;
+    TimePoint last_done = world_.spec().start;
+    for (const auto& d : drivers_) {
+      all_done = all_done && d->done_at.has_value();
+      if (d->done_at) last_done = std::max(last_done, *d->done_at);
+    }
+    if (all_done && world_.engine().now() >= std::max(quiet_after, last_done + std::chrono::minutes(5))) break;
+  }
   finish_result();
   return result_;
 }

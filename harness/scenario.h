@@ -1,5 +1,5 @@
 // Scenario files: the world, the workload, the faults and the expectations of one
-// situation, in JSON (format: scenarios/README.md, schema: scenarios/scenario.schema.json).
+// situation, in JSON (format: scenarios/README.md, schema: scenarios/schema/scenario.schema.json).
 // A bad file is rejected before anything runs, with the file, the JSON pointer of the
 // field and what was expected: "failover.json: /faults/0/at: invalid duration ...".
 #pragma once

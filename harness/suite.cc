@@ -117,8 +117,10 @@ Result<reports::SuiteReport> run_suite(const SuiteOptions& o, std::ostream& prog
           results[i].invariants["deterministic"] = true;
         }
       }
-      results[i].trace.clear();  // the suite keeps measurements only; replay rebuilds a trace
-      results[i].trace.shrink_to_fit();
+      if (i % seeds != 0) {  // keep the first seed's trace (the HTML timeline); replay rebuilds any
+        results[i].trace.clear();
+        results[i].trace.shrink_to_fit();
+      }
       ++done;
     }
   };
@@ -163,7 +165,8 @@ Result<bool> write_reports(const reports::SuiteReport& input, const std::string&
   auto render = [&suite] {
     return std::vector<std::pair<std::string, std::string>>{{"results.json", reports::results_json(suite)},
                                                             {"junit.xml", reports::junit_xml(suite)},
-                                                            {"summary.md", reports::summary_md(suite)}};
+                                                            {"summary.md", reports::summary_md(suite)},
+                                                            {"report.html", reports::html_report(suite)}};
   };
   auto docs = render();
   bool leaked = false;

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -55,5 +56,8 @@ std::string results_json(const SuiteReport& suite);
 std::string junit_xml(const SuiteReport& suite);
 std::string summary_md(const SuiteReport& suite);
 std::string chrome_trace(const RunResult& run);
+// Self-contained HTML (no network): per scenario a timeline of its first seed and the
+// CDFs of detection and deploy times, as inline SVG (reports/html.cc).
+std::string html_report(const SuiteReport& suite);
 
 }  // namespace failsim::reports

@@ -10,6 +10,7 @@ packages=(
   libboost-dev libcpp-httplib-dev nlohmann-json3-dev libspdlog-dev
   libcli11-dev libyaml-cpp-dev
   prometheus   # ships promtool and the real Prometheus, the oracles of the integration tests
+  chromium     # headless: the HTML report test loads report.html in a real browser
 )
 
 missing=()

@@ -5,17 +5,23 @@
 namespace failsim::sim::prometheus {
 
 bool SeriesStore::append(const Labels& labels, std::int64_t t_ms, double value) {
-  auto& samples = series_[labels];
+  return append_to(series_[labels], t_ms, value);
+}
+
+bool SeriesStore::append_stale(const Labels& labels, std::int64_t t_ms) {
+  const auto it = series_.find(labels);
+  return it != series_.end() && append_stale_to(it->second, t_ms);
+}
+
+bool SeriesStore::append_to(std::vector<Sample>& samples, std::int64_t t_ms, double value) {
   if (!samples.empty() && samples.back().t_ms >= t_ms) return false;
   samples.push_back(Sample{t_ms, value, false});
   return true;
 }
 
-bool SeriesStore::append_stale(const Labels& labels, std::int64_t t_ms) {
-  const auto it = series_.find(labels);
-  if (it == series_.end() || it->second.empty() || it->second.back().stale) return false;
-  if (it->second.back().t_ms >= t_ms) return false;
-  it->second.push_back(Sample{t_ms, 0.0, true});
+bool SeriesStore::append_stale_to(std::vector<Sample>& samples, std::int64_t t_ms) {
+  if (samples.empty() || samples.back().stale || samples.back().t_ms >= t_ms) return false;
+  samples.push_back(Sample{t_ms, 0.0, true});
   return true;
 }
 

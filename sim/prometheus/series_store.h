@@ -43,6 +43,12 @@ class SeriesStore {
   bool append_stale(const Labels& labels, std::int64_t t_ms);
 
   const std::map<Labels, std::vector<Sample>>& series() const { return series_; }
+  // The samples of a series, created empty if new. The reference stays valid for the
+  // store's lifetime (map nodes do not move), so writers may keep it.
+  std::vector<Sample>& series_for(const Labels& labels) { return series_[labels]; }
+  // Appends to a series obtained from series_for, with append()'s rules.
+  static bool append_to(std::vector<Sample>& samples, std::int64_t t_ms, double value);
+  static bool append_stale_to(std::vector<Sample>& samples, std::int64_t t_ms);
 
   // Newest visible sample of a series at eval_ms, per the rules above.
   static std::optional<Point> instant(const std::vector<Sample>& samples, std::int64_t eval_ms,

@@ -1,5 +1,6 @@
 #include "sim/prometheus/server.h"
 
+#include <algorithm>
 #include <set>
 
 #include "failover/duration.h"
@@ -46,7 +47,12 @@ Result<bool> PrometheusServer::add_scrape_config(const ScrapeConfig& config) {
     Rng per_target = offsets_.child(stored->job + "/" + h.instance);
     const Duration offset(per_target.uniform_int(0, stored->scrape_interval.count() - 1));
     health_.back().offset = offset;
-    loops_.push_back(Loop{target, stored, health_.size() - 1, offset, {}});
+    Loop loop;
+    loop.target = target;
+    loop.config = stored;
+    loop.health_index = health_.size() - 1;
+    loop.offset = offset;
+    loops_.push_back(std::move(loop));
   }
   return Result<bool>::ok(true);
 }
@@ -103,11 +109,19 @@ void PrometheusServer::finish_scrape(std::size_t loop_index, TimePoint started, 
   Loop& loop = loops_[loop_index];
   TargetHealth& h = health_[loop.health_index];
   const std::int64_t ts = to_ms(started);
-  std::vector<Labels> written;
-  if (r.status == CallStatus::kOk) {
-    for (const auto& [labels, value] : *r.response) {
-      const Labels l = final_labels(loop, labels);
-      if (store_.append(l, ts, value)) written.push_back(l);
+  const std::string health_before = h.health;
+  std::vector<Series*> written;
+  if (r.status == CallStatus::kOk && *r.response) {
+    const Samples& samples = **r.response;
+    // The label work (target labels, honor_labels, the store lookup) is done once per
+    // distinct exposition object; an unchanged exporter hands out the same object.
+    if (loop.cached != *r.response) {
+      loop.cached = *r.response;
+      loop.cached_series.clear();
+      for (const auto& [labels, value] : samples) loop.cached_series.push_back(&store_.series_for(final_labels(loop, labels)));
+    }
+    for (std::size_t i = 0; i < samples.size(); ++i) {
+      if (SeriesStore::append_to(*loop.cached_series[i], ts, samples[i].second)) written.push_back(loop.cached_series[i]);
     }
     h.health = "up";
     h.last_error.clear();
@@ -118,19 +132,25 @@ void PrometheusServer::finish_scrape(std::size_t loop_index, TimePoint started, 
                        ? "context deadline exceeded"
                        : "Get \"http://" + h.instance + "/metrics\": dial tcp " + h.instance + ": connect: connection refused";
   }
-  const std::set<Labels> now_written(written.begin(), written.end());
-  for (const auto& l : loop.last_series) {
-    if (now_written.count(l) == 0) store_.append_stale(l, ts);
+  for (Series* s : loop.last_series) {
+    if (std::find(written.begin(), written.end(), s) == written.end()) SeriesStore::append_stale_to(*s, ts);
   }
   loop.last_series = std::move(written);
-  Labels up = h.labels;
-  set_label(up, kMetricName, "up");
-  store_.append(up, ts, r.status == CallStatus::kOk ? 1.0 : 0.0);
-  Labels duration = h.labels;
-  set_label(duration, kMetricName, "scrape_duration_seconds");
-  store_.append(duration, ts, to_seconds(r.elapsed));
+  if (loop.up == nullptr) {
+    Labels up = h.labels;
+    set_label(up, kMetricName, "up");
+    loop.up = &store_.series_for(up);
+    Labels duration = h.labels;
+    set_label(duration, kMetricName, "scrape_duration_seconds");
+    loop.duration = &store_.series_for(duration);
+  }
+  SeriesStore::append_to(*loop.up, ts, r.status == CallStatus::kOk ? 1.0 : 0.0);
+  SeriesStore::append_to(*loop.duration, ts, to_seconds(r.elapsed));
   h.last_scrape = started;
   h.last_scrape_duration = r.elapsed;
+  if (h.health != health_before) {
+    for (const auto& l : health_listeners_) l(h);
+  }
 }
 
 void PrometheusServer::evaluate(std::size_t group_index) {

@@ -34,7 +34,10 @@
 namespace failsim::sim::prometheus {
 
 // What an exporter answers to one scrape: its samples (labels include __name__).
-using Exposition = std::vector<std::pair<Labels, double>>;
+// Shared and immutable: an exporter whose state did not change hands out the same
+// object again, which lets the scrape loop reuse its label work (see finish_scrape).
+using Samples = std::vector<std::pair<Labels, double>>;
+using Exposition = std::shared_ptr<const Samples>;
 // Runs at the exporter's host when a scrape arrives; nullopt: nothing listens.
 using ExporterHandler = std::function<std::optional<Served<Exposition>>()>;
 
@@ -109,16 +112,23 @@ class PrometheusServer {
   // An instant query at now(), as /api/v1/query would answer it.
   Result<Value> query(const std::string& promql) const;
   void on_alert_change(std::function<void(const AlertChange&)> listener) { listeners_.push_back(std::move(listener)); }
+  // Called when a target's health changes (unknown/up -> down, down -> up).
+  void on_target_health(std::function<void(const TargetHealth&)> listener) { health_listeners_.push_back(std::move(listener)); }
   // Rule evaluation errors so far (e.g. many-to-many matching), newest last.
   const std::vector<std::string>& rule_errors() const { return rule_errors_; }
 
  private:
+  using Series = std::vector<Sample>;
   struct Loop {
     ScrapeConfig::Target target;
-    const ScrapeConfig* config;
-    std::size_t health_index;
-    Duration offset;
-    std::vector<Labels> last_series;  // series written by the previous scrape
+    const ScrapeConfig* config = nullptr;
+    std::size_t health_index = 0;
+    Duration offset{0};
+    std::vector<Series*> last_series;  // series written by the previous scrape
+    Exposition cached;                 // the exposition `cached_series` was built for
+    std::vector<Series*> cached_series;  // its samples' series, in order
+    Series* up = nullptr;
+    Series* duration = nullptr;
   };
 
   void scrape(std::size_t loop_index);
@@ -138,6 +148,7 @@ class PrometheusServer {
   std::vector<RuleGroup> groups_;
   std::vector<std::map<std::string, std::map<Labels, AlertState>>> last_states_;  // per group
   std::vector<std::function<void(const AlertChange&)>> listeners_;
+  std::vector<std::function<void(const TargetHealth&)>> health_listeners_;
   std::vector<std::string> rule_errors_;
 };
 

@@ -161,26 +161,31 @@ void RunnerHost::set_resources(double cpu, double memory, double disk) {
 
 Exposition RunnerHost::metrics() const {
   const bool active = service_ == ServiceState::kRunning;
+  const bool check_in = spec_.check_in_visible && checked_in_;
+  const double check_in_s = static_cast<double>(to_us(last_check_in_) / 1'000'000);
+  std::vector<double> key = {static_cast<double>(service_), spec_.cpu_percent, spec_.memory_percent, spec_.disk_percent,
+                             spec_.memory_total_bytes, spec_.disk_available_bytes, check_in ? check_in_s : -1.0};
+  if (metrics_cache_ && key == metrics_key_) return metrics_cache_;
   const std::string active_state = active ? "active" : (service_ == ServiceState::kRestarting ? "activating" : "unknown");
-  Exposition out;
-  out.push_back({make_labels({{"__name__", "runner_status"},
-                              {"hostname", spec_.hostname},
-                              {"environment", spec_.environment},
-                              {"authorized_for_prod", spec_.authorized_for_prod},
-                              {"active_state", active_state}}),
-                 active ? 1.0 : 0.0});
+  auto out = std::make_shared<prometheus::Samples>();
+  out->push_back({make_labels({{"__name__", "runner_status"},
+                               {"hostname", spec_.hostname},
+                               {"environment", spec_.environment},
+                               {"authorized_for_prod", spec_.authorized_for_prod},
+                               {"active_state", active_state}}),
+                  active ? 1.0 : 0.0});
   auto gauge = [&](const char* name, double value) {
-    out.push_back({make_labels({{"__name__", name}, {"hostname", spec_.hostname}, {"environment", spec_.environment}}), value});
+    out->push_back({make_labels({{"__name__", name}, {"hostname", spec_.hostname}, {"environment", spec_.environment}}), value});
   };
   gauge("runner_cpu_usage_percent", spec_.cpu_percent);
   gauge("runner_memory_usage_percent", spec_.memory_percent);
   gauge("runner_memory_total_bytes", spec_.memory_total_bytes);
   gauge("runner_disk_usage_percent", spec_.disk_percent);
   gauge("runner_disk_available_bytes", spec_.disk_available_bytes);
-  if (spec_.check_in_visible && checked_in_) {
-    gauge("runner_last_check_in_timestamp_seconds", static_cast<double>(to_us(last_check_in_) / 1'000'000));
-  }
-  return out;
+  if (check_in) gauge("runner_last_check_in_timestamp_seconds", check_in_s);
+  metrics_cache_ = std::move(out);
+  metrics_key_ = std::move(key);
+  return metrics_cache_;
 }
 
 }  // namespace failsim::sim::runner

@@ -90,6 +90,8 @@ class RunnerHost {
   bool host_up() const { return host_up_; }
   bool alive() const { return host_up_ && service_ == ServiceState::kRunning; }
   std::optional<std::int64_t> current_job() const { return job_; }
+  // The exporter's answer. Rebuilt only when a reported value changed; otherwise the
+  // same shared object is returned.
   prometheus::Exposition metrics() const;
 
  private:
@@ -113,6 +115,8 @@ class RunnerHost {
   // Bumped whenever the service stops, so loops of an earlier life end.
   std::uint64_t generation_ = 0;
   std::vector<std::function<void(std::int64_t)>> started_listeners_;
+  mutable prometheus::Exposition metrics_cache_;
+  mutable std::vector<double> metrics_key_;  // the values metrics_cache_ was built from
 };
 
 }  // namespace failsim::sim::runner

@@ -16,12 +16,12 @@ using std::chrono::minutes;
 using std::chrono::seconds;
 
 Exposition paws360_metrics(const std::string& hostname, const std::string& environment, double status) {
-  return {
+  return std::make_shared<Samples>(Samples{
       {make_labels({{"__name__", "runner_status"}, {"hostname", hostname}, {"environment", environment},
                     {"authorized_for_prod", "true"}, {"active_state", status == 1 ? "active" : "inactive"}}),
        status},
       {make_labels({{"__name__", "runner_cpu_usage_percent"}, {"hostname", hostname}, {"environment", environment}}), 5.9},
-  };
+  });
 }
 
 class PrometheusModel : public ::testing::Test {

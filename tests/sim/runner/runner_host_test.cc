@@ -43,14 +43,16 @@ class WorldTest : public ::testing::Test {
 TEST_F(WorldTest, ExporterEmitsPaws360Series) {
   make();
   world->engine().run_until(at(minutes(1)));
-  const auto m = world->runner("Serotonin-paws360")->metrics();
+  const auto& m = *world->runner("Serotonin-paws360")->metrics();
   ASSERT_EQ(m.size(), 7u);
   EXPECT_EQ(m[0].first, prometheus::make_labels({{"__name__", "runner_status"}, {"hostname", "Serotonin"},
                                                   {"environment", "production"}, {"authorized_for_prod", "true"},
                                                   {"active_state", "active"}}));
   EXPECT_EQ(m[0].second, 1.0);
   EXPECT_EQ(prometheus::label_value(m[6].first, "__name__"), "runner_last_check_in_timestamp_seconds");
-  EXPECT_EQ(world->runner("dell-r640-01-runner")->metrics().size(), 6u) << "dell's check-in is hidden";
+  EXPECT_EQ(world->runner("dell-r640-01-runner")->metrics()->size(), 6u) << "dell's check-in is hidden";
+  EXPECT_EQ(world->runner("dell-r640-01-runner")->metrics(), world->runner("dell-r640-01-runner")->metrics())
+      << "an unchanged exporter hands out the same exposition";
   // Through Prometheus: the as-built preflight query answers 1 for both runners.
   EXPECT_EQ(instant("runner_status{hostname=\"Serotonin\",environment=\"production\"}")[0].value, 1);
   EXPECT_EQ(instant("up")[0].value, 1);
