@@ -189,6 +189,10 @@ TEST_F(RunCommand, ExitCodesAndReports) {
   EXPECT_NE(results.find("\"schema_version\": 1"), std::string::npos);
   EXPECT_NE(results.find("\"deploy_seconds\""), std::string::npos);
 
+  r = failsim("run '" + good + "' --seeds 3 --jobs 2 --check-determinism --out '" + (dir / "det").string() + "'");
+  EXPECT_EQ(r.exit_code, 0) << r.out;
+  EXPECT_NE(testing::read_file((dir / "det" / "results.json").string()).find("\"deterministic\": true"), std::string::npos);
+
   const auto wrong = write_scenario("wrong.json", R"("runner": "dell-r640-01-runner", "alert_fires": true, "detection_within")",
                                     R"("runner": "Serotonin-paws360", "alert_fires": true, "detection_within")");
   r = failsim("run '" + wrong + "' --seeds 2 --out '" + (dir / "out2").string() + "'");

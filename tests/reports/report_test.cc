@@ -1,0 +1,105 @@
+// The report writers over plain data: nearest-rank percentiles, SLO verdicts, the
+// results.json contract, JUnit failures naming the seed, XML escaping, Markdown.
+#include "reports/report.h"
+
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+namespace failsim::reports {
+namespace {
+
+RunResult run(std::uint64_t seed, const std::string& outcome, std::optional<double> deploy, std::optional<double> detection) {
+  RunResult r;
+  r.scenario = "s";
+  r.policy = "p";
+  r.seed = seed;
+  r.outcome = outcome;
+  r.deploy_seconds = deploy;
+  r.detection_seconds = detection;
+  r.had_fault = true;
+  r.invariants = {{"single_mutator", true}, {"no_secret_in_output", true}};
+  return r;
+}
+
+TEST(Percentiles, NearestRankOverNonNullValues) {
+  std::vector<std::optional<double>> v;
+  for (int i = 1; i <= 100; ++i) v.push_back(i);
+  v.push_back(std::nullopt);
+  const auto p = percentiles(v);
+  EXPECT_EQ(p.count, 100u);
+  EXPECT_EQ(p.nulls, 1u);
+  EXPECT_EQ(p.p50, 50);
+  EXPECT_EQ(p.p95, 95);
+  EXPECT_EQ(p.p99, 99);
+  EXPECT_EQ(p.max, 100);
+  EXPECT_EQ(percentiles({3.0}).p99, 3.0);
+  EXPECT_EQ(percentiles({}).count, 0u);
+}
+
+TEST(Aggregate, SloVerdicts) {
+  std::vector<RunResult> runs;
+  for (int i = 0; i < 19; ++i) runs.push_back(run(i, "deployed", 300, 120));
+  runs.push_back(run(19, "failed", std::nullopt, 400));
+  Aggregate a = aggregate(runs);
+  EXPECT_DOUBLE_EQ(a.success_rate, 0.95);
+  EXPECT_TRUE(a.slo["deploy_success_rate"]);
+  EXPECT_TRUE(a.slo["median_deploy_time"]);
+  EXPECT_TRUE(a.slo["detection_time"]) << "19 of 20 within 5 min is 95 %";
+  runs[0].detection_seconds.reset();
+  a = aggregate(runs);
+  EXPECT_FALSE(a.slo["detection_time"]);
+  runs[1].invariants["no_secret_in_output"] = false;
+  EXPECT_FALSE(aggregate(runs).slo["no_secret_in_output"]);
+  for (auto& r : runs) r.deploy_seconds = 700;
+  EXPECT_FALSE(aggregate(runs).slo["median_deploy_time"]);
+}
+
+TEST(Writers, ResultsJsonJunitAndMarkdown) {
+  SuiteReport suite;
+  suite.failsim_version = "9.9.9";
+  ScenarioReport s;
+  s.name = "exporter <partition> & co";
+  s.policy = "p";
+  s.file = "x.json";
+  s.runs = {run(1, "deployed", 200, 150), run(2, "failed", std::nullopt, std::nullopt)};
+  s.runs[1].broken = {"outcome: expected deployed, got failed"};
+  s.passed = false;
+  s.aggregate = aggregate(s.runs);
+  suite.scenarios.push_back(s);
+  const auto j = nlohmann::json::parse(results_json(suite));
+  EXPECT_EQ(j["schema_version"], 1);
+  EXPECT_EQ(j["failsim_version"], "9.9.9");
+  const auto& sc = j["scenarios"][0];
+  EXPECT_EQ(sc["seeds"], 2);
+  EXPECT_FALSE(sc["passed"].get<bool>());
+  EXPECT_EQ(sc["runs"][0]["deploy_seconds"], 200.0);
+  EXPECT_TRUE(sc["runs"][1]["deploy_seconds"].is_null());
+  EXPECT_EQ(sc["aggregate"]["deploy_seconds"]["nulls"], 1);
+  EXPECT_EQ(sc["aggregate"]["success_rate"], 0.5);
+  for (const char* k : {"seed", "outcome", "runner", "final_version", "detection_seconds", "noticed_seconds",
+                        "failover_seconds", "deploy_seconds", "attempts", "invariants"}) {
+    EXPECT_TRUE(sc["runs"][0].contains(k)) << k;
+  }
+  const std::string junit = junit_xml(suite);
+  EXPECT_NE(junit.find("failures=\"1\""), std::string::npos);
+  EXPECT_NE(junit.find("exporter &lt;partition&gt; &amp; co"), std::string::npos);
+  EXPECT_NE(junit.find("seed 2: outcome: expected deployed, got failed"), std::string::npos) << junit;
+  EXPECT_NE(junit.find("failsim replay x.json --seed 2"), std::string::npos) << junit;
+  const std::string md = summary_md(suite);
+  EXPECT_NE(md.find("❌ FAIL"), std::string::npos);
+  EXPECT_NE(md.find("## Broken expectations"), std::string::npos);
+  EXPECT_EQ(summary_md(suite), md) << "a pure function";
+}
+
+TEST(Writers, ChromeTraceIsValidJson) {
+  RunResult r = run(3, "deployed", 1, 1);
+  r.trace = {{1000, "fault", "start", "partition"}, {2000, "alert", "RunnerScrapeDown", "inactive->pending"}};
+  const auto j = nlohmann::json::parse(chrome_trace(r));
+  ASSERT_TRUE(j["traceEvents"].is_array());
+  EXPECT_EQ(j["traceEvents"][0]["ts"], 1000);
+  EXPECT_EQ(j["traceEvents"][0]["ph"], "i");
+  EXPECT_EQ(j["metadata"]["seed"], 3);
+}
+
+}  // namespace
+}  // namespace failsim::reports
