@@ -110,6 +110,19 @@ class Run {
 
  private:
   void apply_fault(const FaultSpec& f);
+  // host_down by runner (its services go down with it) or by plain host name.
+  void set_host_up(const FaultSpec& f, sim::runner::RunnerHost* host, bool up) {
+    if (host == nullptr) {
+      for (auto& r : world_.runners()) {
+        if (r->spec().host == f.to) host = r.get();
+      }
+    }
+    if (host != nullptr) {
+      host->set_host_up(up);
+    } else {
+      world_.network().set_host_up(f.to, up);
+    }
+  }
   void finish_result();
 
   RunInputs in_;
@@ -324,25 +337,19 @@ void Run::apply_fault(const FaultSpec& f) {
       break;
     }
     default:
-      world_.engine().schedule_at(start, [this, f, what] {
+      // The runner a "$deploy" fault hit is fixed when it starts, so its end undoes it there.
+      auto target = std::make_shared<std::string>();
+      world_.engine().schedule_at(start, [this, f, what, target] {
         trace("fault", "start", what);
-        auto* host = f.runner.empty() ? nullptr : world_.runner(resolve_runner(f.runner));
+        *target = f.runner.empty() ? "" : resolve_runner(f.runner);
+        auto* host = target->empty() ? nullptr : world_.runner(*target);
         if (host != nullptr && faulted_runner_.empty()) faulted_runner_ = host->spec().runner_name;
-        if (host == nullptr && !f.runner.empty() && f.kind != FaultSpec::Kind::kCancelRun) {
+        if (host == nullptr && !f.runner.empty()) {
           trace("fault", "skipped", "no runner to apply it to");
           return;
         }
         switch (f.kind) {
-          case FaultSpec::Kind::kHostDown:
-            for (auto& r : world_.runners()) {
-              if (r->spec().host == f.to) host = r.get();
-            }
-            if (host != nullptr) {
-              host->set_host_up(false);
-            } else {
-              world_.network().set_host_up(f.to, false);
-            }
-            break;
+          case FaultSpec::Kind::kHostDown: set_host_up(f, host, false); break;
           case FaultSpec::Kind::kServiceStop: host->stop_service(); break;
           case FaultSpec::Kind::kServiceCrash: host->crash_service(); break;
           case FaultSpec::Kind::kExporterStop: host->set_exporter_running(false); break;
@@ -359,20 +366,12 @@ void Run::apply_fault(const FaultSpec& f) {
         }
       });
       if (f.length > Duration(0)) {
-        world_.engine().schedule_at(start + f.length, [this, f, what] {
+        world_.engine().schedule_at(start + f.length, [this, f, what, target] {
           trace("fault", "end", what);
-          auto* host = f.runner.empty() ? nullptr : world_.runner(resolve_runner(f.runner));
+          auto* host = target->empty() ? nullptr : world_.runner(*target);
+          if (host == nullptr && !f.runner.empty()) return;
           switch (f.kind) {
-            case FaultSpec::Kind::kHostDown:
-              for (auto& r : world_.runners()) {
-                if (r->spec().host == f.to) host = r.get();
-              }
-              if (host != nullptr) {
-                host->set_host_up(true);
-              } else {
-                world_.network().set_host_up(f.to, true);
-              }
-              break;
+            case FaultSpec::Kind::kHostDown: set_host_up(f, host, true); break;
             case FaultSpec::Kind::kServiceStop:
             case FaultSpec::Kind::kServiceCrash: host->start_service(); break;
             case FaultSpec::Kind::kExporterStop: host->set_exporter_running(true); break;

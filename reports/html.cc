@@ -4,24 +4,13 @@
 #include <string>
 #include <vector>
 
+#include "reports/escape.h"
 #include "reports/report.h"
 
 namespace failsim::reports {
 namespace {
 
-std::string esc(const std::string& s) {
-  std::string out;
-  for (char c : s) {
-    switch (c) {
-      case '&': out += "&amp;"; break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '"': out += "&quot;"; break;
-      default: out += c;
-    }
-  }
-  return out;
-}
+std::string esc(const std::string& s) { return xml_escape(s); }
 
 std::string num(double v) {
   char buf[32];

@@ -1,5 +1,7 @@
 #include "reports/report.h"
 
+#include "reports/escape.h"
+
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
@@ -104,23 +106,6 @@ std::string fmt_seconds(double s) {
     std::snprintf(buf, sizeof buf, "%.1fs", s);
   }
   return buf;
-}
-
-std::string xml_escape(const std::string& s) {
-  std::string out;
-  for (char c : s) {
-    switch (c) {
-      case '&': out += "&amp;"; break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '"': out += "&quot;"; break;
-      case '\'': out += "&apos;"; break;
-      default:
-        // XML 1.0 forbids most control characters.
-        if (static_cast<unsigned char>(c) >= 0x20 || c == '\n' || c == '\t') out += c;
-    }
-  }
-  return out;
 }
 
 std::string first_failure(const ScenarioReport& s) {
