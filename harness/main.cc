@@ -121,7 +121,7 @@ int run_command(failsim::harness::SuiteOptions options) {
 }
 
 int replay_command(const std::string& scenario_path, std::uint64_t seed, const std::string& policy_path,
-                   const std::string& trace_path) {
+                   const std::string& rules_override, const std::string& trace_path) {
   failsim::harness::SuiteOptions o;
   auto scenario = failsim::harness::load_scenario(scenario_path);
   if (!scenario) {
@@ -137,9 +137,12 @@ int replay_command(const std::string& scenario_path, std::uint64_t seed, const s
     return 2;
   }
   std::vector<failsim::sim::prometheus::RuleGroupSpec> rules;
-  const std::string rule_path = scenario.value().rules_path.value_or(
-      (std::filesystem::path(policy_file).parent_path() / policy.value().rule_file).lexically_normal().string());
-  if (!policy.value().rule_file.empty() || scenario.value().rules_path) {
+  const std::string rule_path =
+      !rules_override.empty()
+          ? rules_override
+          : scenario.value().rules_path.value_or(
+                (std::filesystem::path(policy_file).parent_path() / policy.value().rule_file).lexically_normal().string());
+  if (!policy.value().rule_file.empty() || scenario.value().rules_path || !rules_override.empty()) {
     auto loaded = failsim::sim::prometheus::load_rule_file(rule_path);
     if (!loaded) {
       std::cerr << "failsim replay: " << loaded.error() << "\n";
@@ -195,6 +198,8 @@ int main(int argc, char** argv) {
   run->add_option("--jobs", suite.jobs, "Threads (default: all cores)")->check(CLI::Range(0, 256));
   run->add_option("--out", suite.out_dir, "Output directory")->capture_default_str();
   run->add_flag("--check-determinism", suite.check_determinism, "Run each seed twice and compare the trace hashes");
+  run->add_option("--rules", suite.rules_path, "Rule file overriding the policies' and scenarios' own")
+      ->check(CLI::ExistingFile);
 
   std::vector<std::string> validate_files;
   auto* validate = app.add_subcommand("validate", "Check scenarios, policies and rule files without running");
@@ -203,12 +208,14 @@ int main(int argc, char** argv) {
   std::string replay_scenario;
   std::string replay_policy;
   std::string replay_trace = "trace.json";
+  std::string replay_rules;
   std::uint64_t replay_seed = 1;
   auto* replay = app.add_subcommand("replay", "Rerun one seed and write its event trace (Chrome trace format)");
   replay->add_option("scenario", replay_scenario, "Scenario file")->required()->check(CLI::ExistingFile);
   replay->add_option("--seed", replay_seed, "Seed")->required();
   replay->add_option("--policy", replay_policy, "Policy file (default: the scenario's)")->check(CLI::ExistingFile);
   replay->add_option("--trace", replay_trace, "Trace output file")->capture_default_str();
+  replay->add_option("--rules", replay_rules, "Rule file overriding the policy's and scenario's own")->check(CLI::ExistingFile);
 
   try {
     app.parse(argc, argv);
@@ -228,7 +235,7 @@ int main(int argc, char** argv) {
     return run_command(suite);
   }
   if (*validate) return validate_command(validate_files);
-  if (*replay) return replay_command(replay_scenario, replay_seed, replay_policy, replay_trace);
+  if (*replay) return replay_command(replay_scenario, replay_seed, replay_policy, replay_rules, replay_trace);
   if (*gate) {
     const auto timeout = failsim::parse_duration(gate_timeout);
     if (!timeout) {

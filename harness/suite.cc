@@ -79,8 +79,9 @@ Result<reports::SuiteReport> run_suite(const SuiteOptions& o, std::ostream& prog
   // Scenario-level rule overrides.
   std::map<std::size_t, std::vector<sim::prometheus::RuleGroupSpec>> scenario_rules;
   for (std::size_t i = 0; i < scenarios.size(); ++i) {
-    if (!scenarios[i].rules_path) continue;
-    auto loaded = sim::prometheus::load_rule_file(*scenarios[i].rules_path);
+    const auto path = o.rules_path ? o.rules_path : scenarios[i].rules_path;
+    if (!path) continue;
+    auto loaded = sim::prometheus::load_rule_file(*path);
     if (!loaded) return R::error(loaded.error());
     scenario_rules[i] = std::move(loaded).value();
   }

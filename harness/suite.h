@@ -20,6 +20,7 @@ namespace failsim::harness {
 struct SuiteOptions {
   std::vector<std::string> scenario_paths;
   std::vector<std::string> policy_paths;  // empty: each scenario's own policy
+  std::optional<std::string> rules_path;  // overrides every policy's and scenario's rule file
   std::uint64_t first_seed = 1;
   int seeds = 1;
   int jobs = 0;  // 0: all cores

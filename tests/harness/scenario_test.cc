@@ -212,6 +212,16 @@ TEST_F(RunCommand, ExitCodesAndReports) {
   EXPECT_EQ(r.exit_code, 0) << r.out;
 }
 
+// What-if: the as-built deploy logic with the corrected rule file (--rules) now raises
+// an alert on the partition, which breaks the scenario's "alert_fires: false".
+TEST_F(RunCommand, RulesOverrideIsAWhatIf) {
+  const auto r = failsim("run '" + kDir + "serotonin-exporter-partition.json' --policy '" + kDir +
+                         "policies/paws360-as-built.json' --rules '" + kDir + "rules/runner-up-corrected.yml' --seeds 2 --out '" +
+                         (dir / "whatif").string() + "'");
+  EXPECT_EQ(r.exit_code, 1) << r.out;
+  EXPECT_NE(r.out.find("alert_fires: expected no alert, one fired"), std::string::npos) << r.out;
+}
+
 TEST_F(RunCommand, ASecretThatReachesAnOutputIsRedactedAndFailsTheRun) {
   // The runner's name is in every report, so using it as the "secret" must trip the check.
   const auto leaky = write_scenario("leaky.json", "\"run_length\": \"1h\",", "\"run_length\": \"1h\", \"secret\": \"dell-r640-01-runner\",");
