@@ -45,7 +45,7 @@ Result<bool> PrometheusServer::add_scrape_config(const ScrapeConfig& config) {
     health_.push_back(h);
     // A fixed offset per target within the interval, like Prometheus's hash-based one.
     Rng per_target = offsets_.child(stored->job + "/" + h.instance);
-    const Duration offset(per_target.uniform_int(0, stored->scrape_interval.count() - 1));
+    const Duration offset = stored->fixed_offset.value_or(Duration(per_target.uniform_int(0, stored->scrape_interval.count() - 1)));
     health_.back().offset = offset;
     Loop loop;
     loop.target = target;

@@ -57,6 +57,9 @@ struct ScrapeConfig {
   Duration scrape_interval = std::chrono::minutes(1);  // Prometheus's global default
   Duration scrape_timeout = std::chrono::seconds(10);  // Prometheus's global default
   bool honor_labels = false;                           // Prometheus's default
+  // Pins every target's offset instead of drawing it (0 aligns scrapes with promtool's
+  // sample grid, for cross-checks); Prometheus itself has no such setting.
+  std::optional<Duration> fixed_offset;
   struct Target {
     std::string host;
     int port = 0;

@@ -16,6 +16,7 @@
 
 #include "failover/duration.h"
 #include "sim/prometheus/rules.h"
+#include "sim/prometheus/server.h"
 #include "sim/random.h"
 
 namespace failsim::sim::prometheus {
@@ -388,6 +389,95 @@ TEST(PromtoolCrossCheck, TwentySeededRandomCasesAgreeWithPromtool) {
     EXPECT_EQ(code, 0) << "seed " << seed << " (interval " << interval << " ms, eval " << eval << " ms, for "
                        << for_text << keep_text << ")\n"
                        << output << "\n" << dir / "test.yml";
+    if (code == 0) std::filesystem::remove_all(dir);
+  }
+}
+
+// The same cross-check on series the simulator scraped itself: a Prometheus model
+// scrapes one PAWS360-style exporter over the network model while seeded fault windows
+// drop the scrapes (timeouts: up 0, stale markers) or stop the runner service
+// (runner_status 0). The scraped store becomes promtool input (sample, "_" or "stale" at
+// every scrape), and promtool must agree with the simulator's alert states at every
+// evaluation time. Scrape offsets are pinned to 0 so scrapes sit on promtool's grid.
+TEST(PromtoolCrossCheck, TwentyScrapedWorldsAgreeWithPromtool) {
+  const std::int64_t kIntervals[] = {10'000, 15'000, 30'000, 60'000};
+  const std::int64_t kFors[] = {0, 30'000, 60'000, 120'000, 300'000};
+  const std::int64_t kKeeps[] = {0, 0, 60'000, 120'000};
+  for (std::uint64_t seed = 1; seed <= 20; ++seed) {
+    Rng rng = Rng::stream(seed, "promtool-scraped");
+    const std::int64_t interval = kIntervals[rng.uniform_below(4)];
+    const std::int64_t eval = interval * static_cast<std::int64_t>(1 + rng.uniform_below(3));
+    const std::int64_t for_ms = kFors[rng.uniform_below(5)];
+    const std::int64_t keep_ms = kKeeps[rng.uniform_below(4)];
+    const std::size_t samples = 40;
+
+    Engine engine;
+    Network network(engine, Rng::stream(seed, "network"));
+    network.add_host("monitoring");
+    network.add_host("serotonin");
+    network.set_default_latency(Distribution::lognormal(std::chrono::milliseconds(1), 0.3));
+    ExporterDirectory exporters;
+    bool service_up = true;
+    exporters.listen("serotonin", 9102, [&service_up]() -> std::optional<Served<Exposition>> {
+      return Served<Exposition>{
+          std::make_shared<Samples>(Samples{{make_labels({{"__name__", "runner_status"}, {"hostname", "Serotonin"}}),
+                                             service_up ? 1.0 : 0.0}}),
+          std::chrono::milliseconds(20)};
+    });
+    PrometheusServer prometheus(engine, network, exporters, PrometheusConfig{}, Rng::stream(seed, "offsets"));
+    ScrapeConfig sc;
+    sc.job = "github-runner-health";
+    sc.scrape_interval = Duration(interval * 1000);
+    sc.scrape_timeout = Duration(std::min<std::int64_t>(interval, 10'000) * 1000);
+    sc.honor_labels = true;
+    sc.fixed_offset = Duration(0);
+    sc.targets = {{"serotonin", 9102, {}}};
+    ASSERT_TRUE(prometheus.add_scrape_config(sc).has_value());
+    // Fault windows, aligned to scrapes: drop the scrapes, or stop the runner service.
+    std::size_t i = 1 + rng.uniform_below(5);
+    while (i < samples) {
+      const std::size_t len = 1 + rng.uniform_below(12);
+      const TimePoint from(std::chrono::milliseconds(static_cast<std::int64_t>(i) * interval - interval / 2));
+      const Duration length = std::chrono::milliseconds(static_cast<std::int64_t>(len) * interval);
+      if (rng.bernoulli(0.5)) {
+        NetworkFault drop;
+        drop.from = "monitoring";
+        drop.to = "serotonin";
+        drop.port = 9102;
+        drop.start = from;
+        drop.length = length;
+        network.add_fault(drop);
+      } else {
+        engine.schedule_at(from, [&service_up] { service_up = false; });
+        engine.schedule_at(from + length, [&service_up] { service_up = true; });
+      }
+      i += len + 1 + rng.uniform_below(10);
+    }
+    prometheus.start();
+    engine.run_until(TimePoint(std::chrono::milliseconds(static_cast<std::int64_t>(samples) * interval)));
+    // The scraped store, as promtool input.
+    std::vector<InputSeries> series;
+    for (const auto& [labels, stored] : prometheus.store().series()) {
+      if (label_value(labels, kMetricName) == "scrape_duration_seconds") continue;
+      InputSeries in{labels, std::vector<std::string>(samples, "_")};
+      for (const auto& s : stored) {
+        ASSERT_EQ(s.t_ms % interval, 0) << "scrapes sit on the grid";
+        const auto k = static_cast<std::size_t>(s.t_ms / interval);
+        if (k < samples) in.values[k] = s.stale ? "stale" : (s.value == 0 ? "0" : "1");
+      }
+      series.push_back(in);
+    }
+    ASSERT_EQ(series.size(), 2u) << "up and runner_status";
+    const std::string for_text = format_duration(Duration(for_ms * 1000));
+    const std::string keep_text = keep_ms ? ", keep_firing_for: " + format_duration(Duration(keep_ms * 1000)) : "";
+    const std::string rules = "groups:\n- name: runners\n  rules:\n"
+                              "  - {alert: RunnerScrapeDown, expr: 'up{job=\"github-runner-health\"} == 0', for: " + for_text + keep_text + "}\n"
+                              "  - {alert: RunnerOffline, expr: 'runner_status == 0', for: " + for_text + "}\n"
+                              "  - {alert: RunnerSeriesMissing, expr: 'up{job=\"github-runner-health\"} == 1 unless on(instance) runner_status', for: " + for_text + "}\n"
+                              "  - {alert: RunnerAbsent, expr: 'absent(runner_status{hostname=\"Serotonin\"})', for: " + for_text + "}\n";
+    const auto dir = scratch("scraped-" + std::to_string(seed));
+    const auto [code, output] = promtool_agrees(rules, {PromtoolCase{"scraped-" + std::to_string(seed), series, interval, eval, samples}}, dir);
+    EXPECT_EQ(code, 0) << "seed " << seed << "\n" << output << "\n" << dir / "test.yml";
     if (code == 0) std::filesystem::remove_all(dir);
   }
 }
