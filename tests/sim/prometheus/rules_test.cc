@@ -338,17 +338,44 @@ TEST(PromtoolCrossCheck, GoldenCasesAgreeWithPromtool) {
   if (status == 0) std::filesystem::remove_all(dir);
 }
 
-TEST(PromtoolCrossCheck, TwentySeededRandomCasesAgreeWithPromtool) {
+// Seeded timing of one random cross-check case and the rules it is checked with.
+struct RandomTiming {
+  std::int64_t interval;  // scrape interval = promtool's series spacing
+  std::int64_t eval;      // evaluation interval: 1, 2 or 3 scrape intervals
+  std::string for_text;
+  std::string keep_text;  // ", keep_firing_for: ..." or ""
+};
+
+RandomTiming draw_timing(Rng& rng) {
   const std::int64_t kIntervals[] = {10'000, 15'000, 30'000, 60'000};
   const std::int64_t kFors[] = {0, 30'000, 60'000, 120'000, 300'000};
   const std::int64_t kKeeps[] = {0, 0, 60'000, 120'000};
+  RandomTiming t;
+  t.interval = kIntervals[rng.uniform_below(4)];
+  t.eval = t.interval * static_cast<std::int64_t>(1 + rng.uniform_below(3));
+  t.for_text = format_duration(Duration(kFors[rng.uniform_below(5)] * 1000));
+  const std::int64_t keep_ms = kKeeps[rng.uniform_below(4)];
+  t.keep_text = keep_ms ? ", keep_firing_for: " + format_duration(Duration(keep_ms * 1000)) : "";
+  return t;
+}
+
+// The corrected rules and the documented one, plus absent(), with the drawn timing.
+std::string random_rules(const RandomTiming& t) {
+  return "groups:\n- name: runners\n  rules:\n"
+         "  - {alert: RunnerScrapeDown, expr: 'up{job=\"github-runner-health\"} == 0', for: " + t.for_text + t.keep_text +
+         ", labels: {severity: critical}}\n"
+         "  - {alert: RunnerOffline, expr: 'runner_status == 0', for: " + t.for_text + "}\n"
+         "  - {alert: RunnerSeriesMissing, expr: 'up{job=\"github-runner-health\"} == 1 unless on(instance) runner_status', for: " +
+         t.for_text + "}\n"
+         "  - {alert: RunnerAbsent, expr: 'absent(runner_status{hostname=\"Serotonin\"})', for: " + t.for_text + "}\n";
+}
+
+TEST(PromtoolCrossCheck, TwentySeededRandomCasesAgreeWithPromtool) {
   for (std::uint64_t seed = 1; seed <= 20; ++seed) {
     Rng rng = Rng::stream(seed, "promtool-cross-check");
-    const std::int64_t interval = kIntervals[rng.uniform_below(4)];
-    // Evaluation interval: a multiple of the scrape interval or equal to it.
-    const std::int64_t eval = interval * static_cast<std::int64_t>(1 + rng.uniform_below(3));
-    const std::int64_t for_ms = kFors[rng.uniform_below(5)];
-    const std::int64_t keep_ms = kKeeps[rng.uniform_below(4)];
+    const RandomTiming timing = draw_timing(rng);
+    const std::int64_t interval = timing.interval;
+    const std::int64_t eval = timing.eval;
     const std::size_t samples = 40;
     // Fault windows: the scrape fails (up 0; runner_status one stale marker then gaps),
     // or the runner service stops (runner_status 0), or a sample goes missing.
@@ -371,13 +398,7 @@ TEST(PromtoolCrossCheck, TwentySeededRandomCasesAgreeWithPromtool) {
       }
       i += len + 1 + rng.uniform_below(10);
     }
-    const std::string for_text = format_duration(Duration(for_ms * 1000));
-    const std::string keep_text = keep_ms ? ", keep_firing_for: " + format_duration(Duration(keep_ms * 1000)) : "";
-    const std::string rules = "groups:\n- name: runners\n  rules:\n"
-                              "  - {alert: RunnerScrapeDown, expr: 'up{job=\"github-runner-health\"} == 0', for: " + for_text + keep_text + ", labels: {severity: critical}}\n"
-                              "  - {alert: RunnerOffline, expr: 'runner_status == 0', for: " + for_text + "}\n"
-                              "  - {alert: RunnerSeriesMissing, expr: 'up{job=\"github-runner-health\"} == 1 unless on(instance) runner_status', for: " + for_text + "}\n"
-                              "  - {alert: RunnerAbsent, expr: 'absent(runner_status{hostname=\"Serotonin\"})', for: " + for_text + "}\n";
+    const std::string rules = random_rules(timing);
     PromtoolCase c{"random-" + std::to_string(seed),
                    {{make_labels({{"__name__", "up"}, {"job", "github-runner-health"}, {"instance", "serotonin:9102"}}), up},
                     {make_labels({{"__name__", "runner_status"}, {"hostname", "Serotonin"}, {"instance", "serotonin:9102"},
@@ -387,7 +408,7 @@ TEST(PromtoolCrossCheck, TwentySeededRandomCasesAgreeWithPromtool) {
     const auto dir = scratch("random-" + std::to_string(seed));
     const auto [code, output] = promtool_agrees(rules, {c}, dir);
     EXPECT_EQ(code, 0) << "seed " << seed << " (interval " << interval << " ms, eval " << eval << " ms, for "
-                       << for_text << keep_text << ")\n"
+                       << timing.for_text << timing.keep_text << ")\n"
                        << output << "\n" << dir / "test.yml";
     if (code == 0) std::filesystem::remove_all(dir);
   }
@@ -400,15 +421,11 @@ TEST(PromtoolCrossCheck, TwentySeededRandomCasesAgreeWithPromtool) {
 // every scrape), and promtool must agree with the simulator's alert states at every
 // evaluation time. Scrape offsets are pinned to 0 so scrapes sit on promtool's grid.
 TEST(PromtoolCrossCheck, TwentyScrapedWorldsAgreeWithPromtool) {
-  const std::int64_t kIntervals[] = {10'000, 15'000, 30'000, 60'000};
-  const std::int64_t kFors[] = {0, 30'000, 60'000, 120'000, 300'000};
-  const std::int64_t kKeeps[] = {0, 0, 60'000, 120'000};
   for (std::uint64_t seed = 1; seed <= 20; ++seed) {
     Rng rng = Rng::stream(seed, "promtool-scraped");
-    const std::int64_t interval = kIntervals[rng.uniform_below(4)];
-    const std::int64_t eval = interval * static_cast<std::int64_t>(1 + rng.uniform_below(3));
-    const std::int64_t for_ms = kFors[rng.uniform_below(5)];
-    const std::int64_t keep_ms = kKeeps[rng.uniform_below(4)];
+    const RandomTiming timing = draw_timing(rng);
+    const std::int64_t interval = timing.interval;
+    const std::int64_t eval = timing.eval;
     const std::size_t samples = 40;
 
     Engine engine;
@@ -468,13 +485,7 @@ TEST(PromtoolCrossCheck, TwentyScrapedWorldsAgreeWithPromtool) {
       series.push_back(in);
     }
     ASSERT_EQ(series.size(), 2u) << "up and runner_status";
-    const std::string for_text = format_duration(Duration(for_ms * 1000));
-    const std::string keep_text = keep_ms ? ", keep_firing_for: " + format_duration(Duration(keep_ms * 1000)) : "";
-    const std::string rules = "groups:\n- name: runners\n  rules:\n"
-                              "  - {alert: RunnerScrapeDown, expr: 'up{job=\"github-runner-health\"} == 0', for: " + for_text + keep_text + "}\n"
-                              "  - {alert: RunnerOffline, expr: 'runner_status == 0', for: " + for_text + "}\n"
-                              "  - {alert: RunnerSeriesMissing, expr: 'up{job=\"github-runner-health\"} == 1 unless on(instance) runner_status', for: " + for_text + "}\n"
-                              "  - {alert: RunnerAbsent, expr: 'absent(runner_status{hostname=\"Serotonin\"})', for: " + for_text + "}\n";
+    const std::string rules = random_rules(timing);
     const auto dir = scratch("scraped-" + std::to_string(seed));
     const auto [code, output] = promtool_agrees(rules, {PromtoolCase{"scraped-" + std::to_string(seed), series, interval, eval, samples}}, dir);
     EXPECT_EQ(code, 0) << "seed " << seed << "\n" << output << "\n" << dir / "test.yml";
