@@ -21,6 +21,24 @@ std::string local_hostname() {
   return buf;
 }
 
+nlohmann::json check_json(const std::string& candidate, const failover::PlannedCheck& check,
+                          const failover::QueryOutcome& o) {
+  nlohmann::json j{{"candidate", candidate}, {"stage", check.stage}, {"query", check.query}};
+  switch (o.kind) {
+    case failover::QueryOutcome::Kind::kValue:
+      j["result"] = "value";
+      j["value"] = o.value;
+      j["series"] = o.samples;
+      break;
+    case failover::QueryOutcome::Kind::kEmpty: j["result"] = "empty"; break;
+    case failover::QueryOutcome::Kind::kError:
+      j["result"] = "error";
+      j["error"] = o.error;
+      break;
+  }
+  return j;
+}
+
 }  // namespace
 
 int run_gate(const GateOptions& options, std::ostream& out, std::ostream& err) {
@@ -48,6 +66,7 @@ int run_gate(const GateOptions& options, std::ostream& out, std::ostream& err) {
   }
 
   std::vector<std::optional<failover::Assessment>> assessments(policy.candidates.size());
+  nlohmann::json checks = nlohmann::json::array();
   std::optional<failover::QueryOutcome> unreachable;
   for (std::size_t i = 0; i < policy.candidates.size(); ++i) {
     const failover::Candidate& c = policy.candidates[i];
@@ -66,6 +85,9 @@ int run_gate(const GateOptions& options, std::ostream& out, std::ostream& err) {
       outcomes.push_back(answer.outcome);
       if (answer.transport_error) unreachable = answer.outcome;
     }
+    for (std::size_t k = 0; k < plan.size(); ++k) {
+      checks.push_back(check_json(c.name, plan[k], outcomes[k]));
+    }
     assessments[i] = failover::assess(c, plan, outcomes);
   }
   const failover::Selection sel = failover::select_target(policy, assessments);
@@ -74,6 +96,7 @@ int run_gate(const GateOptions& options, std::ostream& out, std::ostream& err) {
   report["policy"] = policy.name;
   report["target"] = sel.target ? nlohmann::json(policy.candidates[*sel.target].name) : nlohmann::json(nullptr);
   report["labels"] = sel.labels;
+  report["checks"] = checks;
   report["candidates"] = nlohmann::json::array();
   for (const auto& c : sel.candidates) {
     report["candidates"].push_back({{"name", c.name},

@@ -3,6 +3,8 @@
 //
 // Output contract (stdout, one JSON object):
 //   {"target": "<runner name>" | null, "labels": [...],
+//    "checks": [{"candidate", "stage", "query", "result": "value"|"empty"|"error",
+//                "value"?, "series"?, "error"?}],   every query the gate ran, in order
 //    "candidates": [{"name", "authorized", "healthy", "reasons": [...], "warnings": [...]}],
 //    "policy": "<name>"}
 // Exit status: 0 a target was chosen; 1 none is healthy (every candidate's reasons on

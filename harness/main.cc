@@ -9,7 +9,9 @@
 #include "failover/duration.h"
 #include "harness/demo.h"
 #include "harness/gate.h"
+#include "harness/inputs.h"
 #include "harness/run.h"
+#include "harness/serve.h"
 #include "harness/suite.h"
 #include "reports/report.h"
 
@@ -122,35 +124,13 @@ int run_command(failsim::harness::SuiteOptions options) {
 
 int replay_command(const std::string& scenario_path, std::uint64_t seed, const std::string& policy_path,
                    const std::string& rules_override, const std::string& trace_path) {
-  failsim::harness::SuiteOptions o;
-  auto scenario = failsim::harness::load_scenario(scenario_path);
-  if (!scenario) {
-    std::cerr << "failsim replay: " << scenario.error() << "\n";
+  auto loaded = failsim::harness::load_run(scenario_path, policy_path, rules_override);
+  if (!loaded) {
+    std::cerr << "failsim replay: " << loaded.error() << "\n";
     return 2;
   }
-  const std::string policy_file = policy_path.empty() ? scenario.value().policy_path : policy_path;
-  bool ok = false;
-  const std::string text = read_text(policy_file, ok);
-  auto policy = failsim::failover::parse_policy(text, policy_file);
-  if (!ok || !policy) {
-    std::cerr << "failsim replay: " << (ok ? policy.error() : policy_file + ": cannot read the policy file") << "\n";
-    return 2;
-  }
-  std::vector<failsim::sim::prometheus::RuleGroupSpec> rules;
-  const std::string rule_path =
-      !rules_override.empty()
-          ? rules_override
-          : scenario.value().rules_path.value_or(
-                (std::filesystem::path(policy_file).parent_path() / policy.value().rule_file).lexically_normal().string());
-  if (!policy.value().rule_file.empty() || scenario.value().rules_path || !rules_override.empty()) {
-    auto loaded = failsim::sim::prometheus::load_rule_file(rule_path);
-    if (!loaded) {
-      std::cerr << "failsim replay: " << loaded.error() << "\n";
-      return 2;
-    }
-    rules = loaded.value();
-  }
-  const failsim::harness::RunInputs in{&scenario.value(), &policy.value(), &rules};
+  const auto& scenario = loaded.value().scenario;
+  const failsim::harness::RunInputs in{&scenario, &loaded.value().policy, &loaded.value().rules};
   const auto result = failsim::harness::run_scenario(in, seed);
   auto w = failsim::harness::write_atomically(trace_path, failsim::reports::chrome_trace(result));
   if (!w) {
@@ -158,7 +138,7 @@ int replay_command(const std::string& scenario_path, std::uint64_t seed, const s
     return 2;
   }
   for (const auto& e : result.trace) {
-    std::cout << failsim::format_duration(failsim::Duration(e.t_us) - scenario.value().world.start.time_since_epoch())
+    std::cout << failsim::format_duration(failsim::Duration(e.t_us) - scenario.world.start.time_since_epoch())
               << "  " << e.category << "  " << e.name << "  " << e.detail << "\n";
   }
   std::cout << "outcome: " << result.outcome << "; trace (" << result.trace.size() << " events, hash "
@@ -217,6 +197,25 @@ int main(int argc, char** argv) {
   replay->add_option("--trace", replay_trace, "Trace output file")->capture_default_str();
   replay->add_option("--rules", replay_rules, "Rule file overriding the policy's and scenario's own")->check(CLI::ExistingFile);
 
+  failsim::harness::ServeOptions serve_options;
+  auto* serve = app.add_subcommand(
+      "serve", "Run one scenario live: fake GitHub and Prometheus APIs, runner exporters and chaos proxies on loopback");
+  serve->add_option("scenario", serve_options.scenario_path, "Scenario file")->required()->check(CLI::ExistingFile);
+  serve->add_option("--policy", serve_options.policy_path, "Policy file (default: the scenario's)")->check(CLI::ExistingFile);
+  serve->add_option("--rules", serve_options.rules_path, "Rule file overriding the policy's and scenario's own")
+      ->check(CLI::ExistingFile);
+  serve->add_option("--speed", serve_options.speed, "Virtual seconds per wall-clock second")->capture_default_str();
+  serve->add_option("--seed", serve_options.seed, "Seed of the run")->capture_default_str();
+  serve->add_option("--listen", serve_options.listen, "Address to serve on (loopback only)")->capture_default_str();
+  serve->add_option("--port-base", serve_options.port_base,
+                    "GitHub on PORT, Prometheus PORT+1, proxy control PORT+2, exporters PORT+10.. (0: any free ports)")
+      ->capture_default_str();
+  serve->add_option("--out", serve_options.out_dir, "Output directory (reports, endpoints.json, github-token)")
+      ->capture_default_str();
+  serve->add_flag("--keep-running", serve_options.keep_running, "After the scenario's schedule, keep serving until Ctrl-C");
+  bool no_live_gate = false;
+  serve->add_flag("--no-live-gate", no_live_gate, "Answer health gates from the model instead of failsim gate over HTTP");
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {
@@ -236,6 +235,10 @@ int main(int argc, char** argv) {
   }
   if (*validate) return validate_command(validate_files);
   if (*replay) return replay_command(replay_scenario, replay_seed, replay_policy, replay_rules, replay_trace);
+  if (*serve) {
+    serve_options.live_gate = !no_live_gate;
+    return failsim::harness::run_serve(serve_options, std::cout, std::cerr).exit_code;
+  }
   if (*gate) {
     const auto timeout = failsim::parse_duration(gate_timeout);
     if (!timeout) {

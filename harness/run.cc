@@ -36,7 +36,7 @@ class DeployDriver {
  public:
   DeployDriver(Run& run, std::size_t index, const failover::Policy& policy, std::string version,
                std::string previous)
-      : run_(run), index_(index), orchestrator_(policy, std::move(version), std::move(previous)) {}
+      : version(version), run_(run), index_(index), orchestrator_(policy, std::move(version), std::move(previous)) {}
 
   void start();
   void execute(std::vector<Action> actions);
@@ -45,6 +45,8 @@ class DeployDriver {
   DeployOrchestrator& orchestrator() { return orchestrator_; }
   std::optional<TimePoint> done_at;
   std::int64_t job_id = 0;
+  std::int64_t run_id = 0;
+  const std::string version;
 
  private:
   void run_queries(const std::vector<std::string>& queries);
@@ -61,7 +63,7 @@ class DeployDriver {
   bool completing_ = false;  // we ended the job ourselves
 };
 
-class Run {
+class Run final : public LiveControl {
  public:
   Run(const RunInputs& in, std::uint64_t seed)
       : in_(in), seed_(seed), world_(make_spec(in, seed)), attempts_rng_(Rng::stream(seed, "harness/attempts")),
@@ -86,12 +88,21 @@ class Run {
 
   RunResult execute();
 
-  sim::World& world() { return world_; }
+  sim::World& world() override { return world_; }
+  std::optional<std::int64_t> trigger_deploy(const std::string& version) override {
+    const std::string previous = drivers_.empty() ? in_.scenario->world.production_version : drivers_.back()->version;
+    drivers_.push_back(std::make_unique<DeployDriver>(*this, drivers_.size(), *in_.policy, version, previous));
+    DeployDriver* d = drivers_.back().get();
+    trace("deploy", "trigger", version);
+    d->start();
+    if (d->run_id == 0) return std::nullopt;
+    return d->run_id;
+  }
   const RunInputs& inputs() const { return in_; }
   Rng& attempts_rng() { return attempts_rng_; }
   Rng& jitter_rng() { return jitter_rng_; }
   Rng& steps_rng() { return steps_rng_; }
-  void trace(const std::string& category, const std::string& name, const std::string& detail) {
+  void trace(const std::string& category, const std::string& name, const std::string& detail) override {
     result_.trace.push_back(TraceEvent{to_us(world_.engine().now()), category, name, detail});
   }
   void attempt_on(const std::string& runner) {
@@ -161,6 +172,7 @@ void DeployDriver::execute(std::vector<Action> actions) {
         const auto run_id = w.github().dispatch(wf, "refs/heads/master");
         runner_.clear();
         if (run_id) {
+          this->run_id = run_id.value();
           job_id = w.github().run(run_id.value())->job_ids.empty() ? 0 : w.github().run(run_id.value())->job_ids[0];
           if (job_id != 0) run_.by_job_[job_id] = this;
           run_.trace("deploy", "dispatch", "deploy " + std::to_string(index_) + " runs-on " + std::to_string(a.labels.size()) + " labels, run " + std::to_string(run_id.value()));
@@ -208,11 +220,26 @@ void DeployDriver::run_queries(const std::vector<std::string>& queries) {
   const std::string from = host_.empty() ? kGateHost : host_;
   auto outcomes = std::make_shared<std::vector<QueryOutcome>>(queries.size());
   auto remaining = std::make_shared<std::size_t>(queries.size());
+  // Live: `failsim gate` asks the fake Prometheus over HTTP, now, with virtual time
+  // frozen; its answers travel the modelled network in place of the model's own.
+  std::shared_ptr<const GateAnswers> live;
+  const LiveHooks* hooks = run_.inputs().live;
+  if (hooks != nullptr && hooks->gate &&
+      w.network().peek(from, w.spec().prometheus.host, kPrometheusPort) == sim::Network::Fate::kDelivered) {
+    const auto* host = host_.empty() ? nullptr : w.runner(runner_);
+    live = std::make_shared<const GateAnswers>(hooks->gate(host != nullptr ? host->spec().hostname : ""));
+    run_.trace("gate", "failsim gate", live->verdict);
+  }
   for (std::size_t i = 0; i < queries.size(); ++i) {
     const std::string q = queries[i];
     w.network().request<QueryOutcome>(
         from, w.spec().prometheus.host, kPrometheusPort, std::chrono::seconds(10),
-        [this, q]() -> std::optional<sim::Served<QueryOutcome>> {
+        [this, q, live]() -> std::optional<sim::Served<QueryOutcome>> {
+          if (live) {
+            const auto it = live->by_query.find(q);
+            if (it != live->by_query.end()) return sim::Served<QueryOutcome>{it->second, std::chrono::milliseconds(5)};
+            run_.trace("gate", "not asked by failsim gate", q);
+          }
           return sim::Served<QueryOutcome>{to_outcome(run_.world().prometheus().query(q)), std::chrono::milliseconds(5)};
         },
         [this, i, outcomes, remaining](const sim::CallResult<QueryOutcome>& r) {
@@ -440,8 +467,25 @@ RunResult Run::execute() {
   const TimePoint end = world_.spec().start + sc.run_length;
   TimePoint quiet_after = world_.spec().start;
   for (const auto& f : sc.faults) quiet_after = std::max(quiet_after, world_.spec().start + f.at + std::chrono::minutes(10));
+  LiveHooks* live = in_.live;
+  if (live != nullptr && live->started) {
+    auto ok = live->started(*this);
+    if (!ok) {
+      result_.outcome = "failed";
+      result_.broken.push_back("live mode did not start: " + ok.error());
+      return result_;
+    }
+  }
   while (world_.engine().now() < end) {
-    world_.engine().run_until(std::min(end, world_.engine().now() + std::chrono::minutes(1)));
+    const TimePoint until = std::min(end, world_.engine().now() + std::chrono::minutes(1));
+    if (live != nullptr && live->advance) {
+      if (!live->advance(until)) {
+        trace("run", "interrupted", "stopped by hand before the scenario ended");
+        break;
+      }
+    } else {
+      world_.engine().run_until(until);
+    }
     bool all_done = true;
     TimePoint last_done = world_.spec().start;
     for (const auto& d : drivers_) {
@@ -450,6 +494,7 @@ RunResult Run::execute() {
     }
     if (all_done && world_.engine().now() >= std::max(quiet_after, last_done + std::chrono::minutes(5))) break;
   }
+  if (live != nullptr && live->finished) live->finished();
   finish_result();
   return result_;
 }
@@ -461,7 +506,7 @@ void Run::finish_result() {
   for (std::size_t i = 0; i < drivers_.size(); ++i) {
     DeployOrchestrator& o = drivers_[i]->orchestrator();
     DeployResult d;
-    d.version = sc.deploys[i].version;
+    d.version = drivers_[i]->version;
     d.outcome = o.outcome() == failover::Outcome::kPending ? "stuck" : failover::to_string(o.outcome());
     d.diagnosis = o.diagnosis();
     d.runner = o.deployed_on();

@@ -5,15 +5,19 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <optional>
 #include <string>
 #include <vector>
 
 #include "failover/policy.h"
+#include "failover/query.h"
+#include "failover/result.h"
 #include "harness/scenario.h"
 #include "reports/results.h"
 #include "sim/prometheus/rules.h"
+#include "sim/world.h"
 
 namespace failsim::harness {
 
@@ -21,10 +25,47 @@ using reports::DeployResult;
 using reports::RunResult;
 using reports::TraceEvent;
 
+// ---- live mode (`failsim serve`, harness/serve.h) ----------------------------------
+// The same run, driven in scaled real time by fakes/: only who advances the engine
+// and who answers the health gate's queries change; the models and the failover logic
+// are the ones `failsim run` uses.
+
+// What a live driver may do to a running scenario. Engine thread only.
+class LiveControl {
+ public:
+  virtual ~LiveControl() = default;
+  virtual sim::World& world() = 0;
+  // A deploy request starting now, like a scheduled trigger. Returns the GitHub run id
+  // when the policy dispatched at once (in-job placement), else nullopt.
+  virtual std::optional<std::int64_t> trigger_deploy(const std::string& version) = 0;
+  virtual void trace(const std::string& category, const std::string& name, const std::string& detail) = 0;
+};
+
+// What `failsim gate` saw when a live run asked it: each query's outcome, and a
+// one-line verdict for the trace.
+struct GateAnswers {
+  std::map<std::string, failover::QueryOutcome> by_query;
+  std::string verdict;
+};
+
+struct LiveHooks {
+  // After the world started and the schedule is laid out; an error ends the run.
+  std::function<Result<bool>(LiveControl&)> started;
+  // Replaces Engine::run_until(until). false: stop the run now (Ctrl-C).
+  std::function<bool(TimePoint until)> advance;
+  // Runs `failsim gate` for `hostname` ("" for a before-dispatch gate) against the
+  // live Prometheus with virtual time frozen. Used whenever the model lets the gate
+  // reach Prometheus; the gate's answers then feed the orchestrator.
+  std::function<GateAnswers(const std::string& hostname)> gate;
+  // After the schedule ended (or was stopped), before the results are measured.
+  std::function<void()> finished;
+};
+
 struct RunInputs {
   const Scenario* scenario;
   const failover::Policy* policy;
   const std::vector<sim::prometheus::RuleGroupSpec>* rules;
+  LiveHooks* live = nullptr;  // null: a plain simulated run
 };
 
 RunResult run_scenario(const RunInputs& inputs, std::uint64_t seed);

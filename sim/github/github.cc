@@ -162,7 +162,7 @@ Result<std::int64_t> GitHub::dispatch(const WorkflowSpec& workflow, const std::s
   r.id = next_id_++;
   r.workflow = workflow;
   r.ref = ref;
-  r.created_at = r.updated_at = engine_.now();
+  r.created_at = r.updated_at = r.started_at = engine_.now();
   const std::int64_t id = r.id;
   runs_.emplace(id, std::move(r));
   if (!workflow.concurrency.group.empty()) {
@@ -191,6 +191,7 @@ void GitHub::start_next_job(std::int64_t run_id) {
   j.id = next_id_++;
   j.run_id = run_id;
   j.spec = r.workflow.jobs[r.next_job++];
+  j.attempt = r.attempt;
   j.created_at = engine_.now();
   const std::int64_t id = j.id;
   r.job_ids.push_back(id);
@@ -394,6 +395,37 @@ Result<bool> GitHub::cancel_run(std::int64_t run_id) {
     return Result<bool>::error("Cannot cancel a workflow run that is completed.");
   }
   cancel_item(GroupItem{true, run_id}, "The run was canceled by @failsim.");
+  return Result<bool>::ok(true);
+}
+
+Result<bool> GitHub::rerun_failed_jobs(std::int64_t run_id) {
+  auto it = runs_.find(run_id);
+  if (it == runs_.end()) return Result<bool>::error("Not Found");
+  Run& r = it->second;
+  if (r.status != Status::kCompleted) return Result<bool>::error("This workflow is already running");
+  // The latest attempt's job for each position in the workflow.
+  std::optional<std::size_t> first_failed;
+  for (std::int64_t id : r.job_ids) {
+    const Job& j = jobs_[id];
+    if (j.attempt != r.attempt) continue;
+    for (std::size_t k = 0; k < r.workflow.jobs.size(); ++k) {
+      if (r.workflow.jobs[k].name == j.spec.name && j.conclusion != "success" && j.conclusion != "skipped" &&
+          (!first_failed || k < *first_failed)) {
+        first_failed = k;
+      }
+    }
+  }
+  if (!first_failed) return Result<bool>::error("This workflow run has no failed jobs to re-run");
+  r.attempt += 1;
+  r.next_job = *first_failed;
+  r.conclusion.clear();
+  r.started_at = engine_.now();
+  if (!r.workflow.concurrency.group.empty()) {
+    r.status = Status::kPending;
+    enter_group(r.workflow.concurrency, GroupItem{true, run_id});
+  } else {
+    start_run(run_id);
+  }
   return Result<bool>::ok(true);
 }
 

@@ -83,6 +83,7 @@ struct Job {
   Status status = Status::kQueued;
   std::string conclusion;  // empty until completed
   std::string runner_name;  // empty until assigned
+  int attempt = 1;          // the run attempt this job belongs to
   std::vector<std::string> annotations;  // e.g. the lost-communication message
   TimePoint created_at{};
   std::optional<TimePoint> started_at;
@@ -107,8 +108,10 @@ struct Run {
   std::string conclusion;
   TimePoint created_at{};
   TimePoint updated_at{};
-  std::vector<std::int64_t> job_ids;
+  std::vector<std::int64_t> job_ids;  // every attempt's jobs, oldest first
   std::size_t next_job = 0;  // index of the next job to start
+  int attempt = 1;           // run_attempt: 1, then +1 per re-run
+  TimePoint started_at{};    // run_started_at: start of the latest attempt
 };
 
 struct RunnerRecord {
@@ -148,6 +151,11 @@ class GitHub {
   Result<std::int64_t> dispatch(const WorkflowSpec& workflow, const std::string& ref);
   // 202 (true) or 409 with GitHub's message when the run cannot be cancelled.
   Result<bool> cancel_run(std::int64_t run_id);
+  // POST .../runs/{id}/rerun-failed-jobs (201): a completed run that did not succeed
+  // starts attempt n+1 from its first failed (or cancelled) job; jobs after it run
+  // again as its dependents (jobs run in sequence). Errors: "Not Found"; the run is
+  // still running or has no failed job (GitHub answers 403; message UNCONFIRMED).
+  Result<bool> rerun_failed_jobs(std::int64_t run_id);
 
   const std::map<std::int64_t, Run>& runs() const { return runs_; }
   const std::map<std::int64_t, Job>& jobs() const { return jobs_; }

@@ -61,4 +61,14 @@ Network::Route Network::route(const std::string& from, const std::string& to, in
   return Route{Fate::kDelivered, latency};
 }
 
+Network::Fate Network::peek(const std::string& from, const std::string& to, int port) const {
+  if ((has_host(from) && !host_up(from)) || !host_up(to)) return Fate::kDropped;
+  const TimePoint now = engine_.now();
+  for (const auto& [id, f] : faults_) {
+    if (f.kind != NetworkFault::Kind::kPartition || !applies(f, from, to, port) || !active(f, now)) continue;
+    return f.mode == FaultMode::kDrop ? Fate::kDropped : Fate::kRejected;
+  }
+  return Fate::kDelivered;
+}
+
 }  // namespace failsim::sim

@@ -94,6 +94,10 @@ class Network {
   };
   // The fate of one message sent now. Draws latency and loss from the network's stream.
   Route route(const std::string& from, const std::string& to, int port);
+  // The fate host state and partitions give a message sent now, without drawing from
+  // the stream (loss and latency are left out): what live mode mirrors onto its real
+  // endpoints. An unknown `from` counts as up (a client outside the model).
+  Fate peek(const std::string& from, const std::string& to, int port) const;
 
   // Sends a request; see the header comment. `serve` runs at the destination.
   template <class Response>

@@ -88,6 +88,7 @@ class RunnerHost {
   const RunnerHostSpec& spec() const { return spec_; }
   ServiceState service() const { return service_; }
   bool host_up() const { return host_up_; }
+  bool exporter_running() const { return exporter_running_; }
   bool alive() const { return host_up_ && service_ == ServiceState::kRunning; }
   std::optional<std::int64_t> current_job() const { return job_; }
   // The exporter's answer. Rebuilt only when a reported value changed; otherwise the

@@ -1,0 +1,514 @@
+#include "fakes/chaos_proxy.h"
+
+#include <boost/asio.hpp>
+
+#include <array>
+#include <future>
+#include <random>
+#include <set>
+#include <thread>
+
+#include "fakes/http_server.h"
+
+namespace failsim::fakes {
+namespace {
+
+namespace asio = boost::asio;
+using tcp = asio::ip::tcp;
+using boost::system::error_code;
+
+const std::set<std::string> kToxicTypes = {"latency", "bandwidth", "slow_close", "timeout", "reset_peer", "limit_data"};
+
+const std::map<std::string, std::vector<std::string>> kToxicAttributes = {
+    {"latency", {"latency", "jitter"}}, {"bandwidth", {"rate"}},     {"slow_close", {"delay"}},
+    {"timeout", {"timeout"}},           {"reset_peer", {"timeout"}}, {"limit_data", {"bytes"}}};
+
+Result<tcp::endpoint> parse_endpoint(const std::string& text, const std::string& what) {
+  const auto colon = text.rfind(':');
+  if (colon == std::string::npos || colon + 1 >= text.size()) {
+    return Result<tcp::endpoint>::error(what + " \"" + text + "\" is not host:port");
+  }
+  std::string host = text.substr(0, colon);
+  if (host.size() >= 2 && host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
+  if (host.empty() || host == "localhost") host = "127.0.0.1";
+  if (!is_loopback(host)) {
+    return Result<tcp::endpoint>::error(what + " \"" + text + "\" is not a loopback address (failsim proxies stay on 127.0.0.1)");
+  }
+  error_code ec;
+  const auto address = asio::ip::make_address(host, ec);
+  int port = -1;
+  try {
+    std::size_t used = 0;
+    port = std::stoi(text.substr(colon + 1), &used);
+    if (used != text.size() - colon - 1) port = -1;
+  } catch (...) {
+    port = -1;
+  }
+  if (ec || port < 0 || port > 65535) return Result<tcp::endpoint>::error(what + " \"" + text + "\" is not host:port");
+  return Result<tcp::endpoint>::ok(tcp::endpoint(address, static_cast<unsigned short>(port)));
+}
+
+std::string endpoint_text(const tcp::endpoint& ep) {
+  const std::string a = ep.address().to_string();
+  return (ep.address().is_v6() ? "[" + a + "]" : a) + ":" + std::to_string(ep.port());
+}
+
+}  // namespace
+
+Result<Toxic> validate_toxic(Toxic toxic) {
+  if (kToxicTypes.count(toxic.type) == 0) {
+    return Result<Toxic>::error("invalid toxic type: \"" + toxic.type +
+                                "\" (latency, bandwidth, slow_close, timeout, reset_peer, limit_data)");
+  }
+  if (toxic.stream != "upstream" && toxic.stream != "downstream") {
+    return Result<Toxic>::error("stream must be \"upstream\" or \"downstream\", not \"" + toxic.stream + "\"");
+  }
+  if (!(toxic.toxicity >= 0.0 && toxic.toxicity <= 1.0)) return Result<Toxic>::error("toxicity must be between 0 and 1");
+  const auto& allowed = kToxicAttributes.at(toxic.type);
+  for (const auto& [key, value] : toxic.attributes) {
+    if (std::find(allowed.begin(), allowed.end(), key) == allowed.end()) {
+      return Result<Toxic>::error("unknown attribute \"" + key + "\" for toxic type " + toxic.type);
+    }
+    if (value < 0) return Result<Toxic>::error("attribute \"" + key + "\" must not be negative");
+  }
+  for (const auto& key : allowed) toxic.attributes.emplace(key, 0);
+  if (toxic.name.empty()) toxic.name = toxic.type + "_" + toxic.stream;
+  return Result<Toxic>::ok(std::move(toxic));
+}
+
+struct ChaosProxies::Impl {
+  struct Session;
+
+  struct Proxy {
+    ProxyInfo info;
+    tcp::endpoint listen;
+    tcp::endpoint upstream;
+    std::unique_ptr<tcp::acceptor> acceptor;
+    std::uint64_t generation = 0;  // bumps when the acceptor is replaced
+    std::vector<std::weak_ptr<Session>> sessions;
+    std::uint64_t connections = 0;
+  };
+
+  // One proxied connection: two pumps, client -> server ("upstream") and back.
+  struct Session : std::enable_shared_from_this<Session> {
+    struct Pump {
+      std::array<char, 16384> buf{};
+      std::uint64_t passed = 0;
+      bool done = false;
+      std::unique_ptr<asio::steady_timer> timer;
+    };
+    Session(Impl& impl, std::shared_ptr<Proxy> p, tcp::socket c)
+        : impl(impl), proxy(std::move(p)), client(std::move(c)), server(impl.io), close_timer(impl.io), reset_timer(impl.io) {
+      up.timer = std::make_unique<asio::steady_timer>(impl.io);
+      down.timer = std::make_unique<asio::steady_timer>(impl.io);
+    }
+    Impl& impl;
+    std::shared_ptr<Proxy> proxy;
+    tcp::socket client;
+    tcp::socket server;
+    asio::steady_timer close_timer;
+    asio::steady_timer reset_timer;
+    bool close_armed = false;
+    bool reset_armed = false;
+    bool closed = false;
+    Pump up;
+    Pump down;
+    std::map<std::string, bool> hit;  // toxicity draw per toxic name, once per connection
+
+    std::vector<Toxic> active(bool upstream_dir) {
+      std::vector<Toxic> out;
+      for (const auto& t : proxy->info.toxics) {
+        if ((t.stream == "upstream") != upstream_dir) continue;
+        auto it = hit.find(t.name);
+        if (it == hit.end()) {
+          const bool draw = t.toxicity >= 1.0 || std::uniform_real_distribution<double>(0, 1)(impl.rng) < t.toxicity;
+          it = hit.emplace(t.name, draw).first;
+        }
+        if (it->second) out.push_back(t);
+      }
+      return out;
+    }
+
+    void start() {
+      auto self = shared_from_this();
+      server.async_connect(proxy->upstream, [self](const error_code& ec) {
+        if (ec || self->closed) {
+          self->close();
+          return;
+        }
+        self->arm_standing_toxics();
+        self->pump(true);
+        self->pump(false);
+      });
+    }
+
+    // timeout / reset_peer toxics act on the connection even when no data flows.
+    void arm_standing_toxics() {
+      for (bool dir : {true, false}) {
+        for (const auto& t : active(dir)) {
+          if (t.type == "timeout") arm_close(t.attribute("timeout"));
+          if (t.type == "reset_peer") arm_reset(t.attribute("timeout"));
+        }
+      }
+    }
+
+    void arm_close(std::int64_t after_ms) {
+      if (after_ms <= 0 || close_armed) return;
+      close_armed = true;
+      auto self = shared_from_this();
+      close_timer.expires_after(std::chrono::milliseconds(after_ms));
+      close_timer.async_wait([self](const error_code& ec) {
+        if (!ec) self->close();
+      });
+    }
+
+    void arm_reset(std::int64_t after_ms) {
+      if (reset_armed) return;
+      reset_armed = true;
+      auto self = shared_from_this();
+      reset_timer.expires_after(std::chrono::milliseconds(after_ms));
+      reset_timer.async_wait([self](const error_code& ec) {
+        if (!ec) self->reset();
+      });
+    }
+
+    void pump(bool upstream_dir) {
+      if (closed) return;
+      Pump& p = upstream_dir ? up : down;
+      tcp::socket& from = upstream_dir ? client : server;
+      auto self = shared_from_this();
+      from.async_read_some(asio::buffer(p.buf), [self, upstream_dir](const error_code& ec, std::size_t n) {
+        self->on_read(upstream_dir, ec, n);
+      });
+    }
+
+    void on_read(bool upstream_dir, const error_code& ec, std::size_t n) {
+      if (closed) return;
+      Pump& p = upstream_dir ? up : down;
+      tcp::socket& to = upstream_dir ? server : client;
+      const std::vector<Toxic> toxics = active(upstream_dir);
+      if (ec) {
+        if (ec != asio::error::eof) {
+          close();
+          return;
+        }
+        std::int64_t delay_ms = 0;
+        for (const auto& t : toxics) {
+          if (t.type == "slow_close") delay_ms += t.attribute("delay");
+        }
+        auto self = shared_from_this();
+        p.timer->expires_after(std::chrono::milliseconds(delay_ms));
+        p.timer->async_wait([self, upstream_dir](const error_code&) { self->half_close(upstream_dir); });
+        return;
+      }
+      std::int64_t delay_us = 0;
+      std::size_t pass = n;
+      bool close_after = false;
+      for (const auto& t : toxics) {
+        if (t.type == "timeout") {  // swallow the bytes, keep reading
+          arm_close(t.attribute("timeout"));
+          pump(upstream_dir);
+          return;
+        }
+        if (t.type == "reset_peer") arm_reset(t.attribute("timeout"));
+        if (t.type == "latency") {
+          const std::int64_t jitter = t.attribute("jitter");
+          const std::int64_t j = jitter > 0 ? std::uniform_int_distribution<std::int64_t>(-jitter, jitter)(impl.rng) : 0;
+          delay_us += std::max<std::int64_t>(0, t.attribute("latency") + j) * 1000;
+        }
+        if (t.type == "bandwidth" && t.attribute("rate") > 0) {
+          delay_us += static_cast<std::int64_t>(n) * 1'000'000 / (t.attribute("rate") * 1024);
+        }
+        if (t.type == "limit_data") {
+          const auto limit = static_cast<std::uint64_t>(t.attribute("bytes"));
+          if (p.passed + pass >= limit) {
+            pass = limit > p.passed ? static_cast<std::size_t>(limit - p.passed) : 0;
+            close_after = true;
+          }
+        }
+      }
+      p.passed += pass;
+      auto self = shared_from_this();
+      auto write = [self, upstream_dir, pass, close_after, &to, &p] {
+        asio::async_write(to, asio::buffer(p.buf.data(), pass), [self, upstream_dir, close_after](const error_code& wec, std::size_t) {
+          if (wec || close_after) {
+            self->close();
+            return;
+          }
+          self->pump(upstream_dir);
+        });
+      };
+      if (delay_us == 0) {
+        write();
+        return;
+      }
+      p.timer->expires_after(std::chrono::microseconds(delay_us));
+      p.timer->async_wait([self, write](const error_code& tec) {
+        if (!tec && !self->closed) write();
+      });
+    }
+
+    void half_close(bool upstream_dir) {
+      if (closed) return;
+      error_code ignored;
+      (upstream_dir ? server : client).shutdown(tcp::socket::shutdown_send, ignored);
+      (upstream_dir ? up : down).done = true;
+      if (up.done && down.done) close();
+    }
+
+    void reset() {
+      if (closed) return;
+      error_code ignored;
+      client.set_option(asio::socket_base::linger(true, 0), ignored);
+      server.set_option(asio::socket_base::linger(true, 0), ignored);
+      close();
+    }
+
+    void close() {
+      if (closed) return;
+      closed = true;
+      error_code ignored;
+      close_timer.cancel();
+      reset_timer.cancel();
+      up.timer->cancel();
+      down.timer->cancel();
+      client.close(ignored);
+      server.close(ignored);
+    }
+  };
+
+  asio::io_context io;
+  asio::executor_work_guard<asio::io_context::executor_type> work{io.get_executor()};
+  std::thread thread;
+  std::thread::id io_thread_id;
+  std::map<std::string, std::shared_ptr<Proxy>> proxies;  // io thread only
+  std::mt19937_64 rng{0x5eed};
+
+  Impl() {
+    thread = std::thread([this] { io.run(); });
+    io_thread_id = thread.get_id();
+  }
+
+  ~Impl() {
+    run([this] {
+      for (auto& [name, p] : proxies) close_proxy(*p);
+      proxies.clear();
+      return true;
+    });
+    work.reset();
+    io.stop();
+    thread.join();
+  }
+
+  // Runs fn on the I/O thread and returns its result.
+  template <class F>
+  auto run(F fn) -> decltype(fn()) {
+    if (std::this_thread::get_id() == io_thread_id) return fn();
+    std::packaged_task<decltype(fn())()> task(std::move(fn));
+    auto future = task.get_future();
+    asio::post(io, [&task] { task(); });
+    return future.get();
+  }
+
+  void accept(const std::shared_ptr<Proxy>& p) {
+    const std::uint64_t generation = p->generation;
+    p->acceptor->async_accept([this, p, generation](const error_code& ec, tcp::socket socket) {
+      if (ec || p->generation != generation || !p->acceptor) return;
+      ++p->connections;
+      auto session = std::make_shared<Session>(*this, p, std::move(socket));
+      std::erase_if(p->sessions, [](const std::weak_ptr<Session>& w) { return w.expired(); });
+      p->sessions.push_back(session);
+      session->start();
+      accept(p);
+    });
+  }
+
+  Result<bool> open(const std::shared_ptr<Proxy>& p) {
+    auto acceptor = std::make_unique<tcp::acceptor>(io);
+    error_code ec;
+    acceptor->open(p->listen.protocol(), ec);
+    if (!ec) acceptor->set_option(tcp::acceptor::reuse_address(true), ec);
+    if (!ec) acceptor->bind(p->listen, ec);
+    if (!ec) acceptor->listen(asio::socket_base::max_listen_connections, ec);
+    if (ec) return Result<bool>::error("listen " + endpoint_text(p->listen) + ": " + ec.message());
+    p->listen = acceptor->local_endpoint();
+    p->info.listen = endpoint_text(p->listen);
+    p->acceptor = std::move(acceptor);
+    ++p->generation;
+    accept(p);
+    return Result<bool>::ok(true);
+  }
+
+  void close_proxy(Proxy& p) {
+    ++p.generation;
+    if (p.acceptor) {
+      error_code ignored;
+      p.acceptor->close(ignored);
+      p.acceptor.reset();
+    }
+    for (auto& w : p.sessions) {
+      if (auto s = w.lock()) s->close();
+    }
+    p.sessions.clear();
+  }
+};
+
+ChaosProxies::ChaosProxies() : impl_(std::make_unique<Impl>()) {}
+ChaosProxies::~ChaosProxies() = default;
+
+Result<ProxyInfo> ChaosProxies::create(const std::string& name, const std::string& listen, const std::string& upstream,
+                                       bool enabled) {
+  if (name.empty()) return Result<ProxyInfo>::error("missing required field: name");
+  auto listen_ep = parse_endpoint(listen.empty() ? "127.0.0.1:0" : listen, "listen");
+  if (!listen_ep) return Result<ProxyInfo>::error(listen_ep.error());
+  auto upstream_ep = parse_endpoint(upstream, "upstream");
+  if (!upstream_ep) return Result<ProxyInfo>::error(upstream_ep.error());
+  return impl_->run([&]() -> Result<ProxyInfo> {
+    if (impl_->proxies.count(name) > 0) return Result<ProxyInfo>::error("proxy already exists");
+    auto p = std::make_shared<Impl::Proxy>();
+    p->info = ProxyInfo{name, endpoint_text(listen_ep.value()), endpoint_text(upstream_ep.value()), enabled, {}};
+    p->listen = listen_ep.value();
+    p->upstream = upstream_ep.value();
+    if (enabled) {
+      auto opened = impl_->open(p);
+      if (!opened) return Result<ProxyInfo>::error(opened.error());
+    }
+    impl_->proxies[name] = p;
+    return Result<ProxyInfo>::ok(p->info);
+  });
+}
+
+Result<ProxyInfo> ChaosProxies::update(const std::string& name, std::optional<bool> enabled,
+                                       std::optional<std::string> listen, std::optional<std::string> upstream) {
+  std::optional<tcp::endpoint> listen_ep, upstream_ep;
+  if (listen) {
+    auto ep = parse_endpoint(*listen, "listen");
+    if (!ep) return Result<ProxyInfo>::error(ep.error());
+    listen_ep = ep.value();
+  }
+  if (upstream) {
+    auto ep = parse_endpoint(*upstream, "upstream");
+    if (!ep) return Result<ProxyInfo>::error(ep.error());
+    upstream_ep = ep.value();
+  }
+  return impl_->run([&]() -> Result<ProxyInfo> {
+    const auto it = impl_->proxies.find(name);
+    if (it == impl_->proxies.end()) return Result<ProxyInfo>::error("proxy not found");
+    auto& p = it->second;
+    if (upstream_ep) {
+      p->upstream = *upstream_ep;
+      p->info.upstream = endpoint_text(*upstream_ep);
+    }
+    const bool want = enabled.value_or(p->info.enabled);
+    const bool rebind = listen_ep && endpoint_text(*listen_ep) != p->info.listen;
+    if ((!want || rebind) && p->info.enabled) impl_->close_proxy(*p);
+    if (listen_ep) {
+      p->listen = *listen_ep;
+      p->info.listen = endpoint_text(*listen_ep);
+    }
+    if (want && (!p->info.enabled || rebind)) {
+      auto opened = impl_->open(p);
+      if (!opened) {
+        p->info.enabled = false;
+        return Result<ProxyInfo>::error(opened.error());
+      }
+    }
+    p->info.enabled = want;
+    return Result<ProxyInfo>::ok(p->info);
+  });
+}
+
+bool ChaosProxies::remove(const std::string& name) {
+  return impl_->run([&] {
+    const auto it = impl_->proxies.find(name);
+    if (it == impl_->proxies.end()) return false;
+    impl_->close_proxy(*it->second);
+    impl_->proxies.erase(it);
+    return true;
+  });
+}
+
+std::optional<ProxyInfo> ChaosProxies::get(const std::string& name) const {
+  return impl_->run([&]() -> std::optional<ProxyInfo> {
+    const auto it = impl_->proxies.find(name);
+    if (it == impl_->proxies.end()) return std::nullopt;
+    return it->second->info;
+  });
+}
+
+std::vector<ProxyInfo> ChaosProxies::list() const {
+  return impl_->run([&] {
+    std::vector<ProxyInfo> out;
+    for (const auto& [name, p] : impl_->proxies) out.push_back(p->info);
+    return out;
+  });
+}
+
+Result<Toxic> ChaosProxies::add_toxic(const std::string& proxy, Toxic toxic) {
+  auto valid = validate_toxic(std::move(toxic));
+  if (!valid) return valid;
+  return impl_->run([&]() -> Result<Toxic> {
+    const auto it = impl_->proxies.find(proxy);
+    if (it == impl_->proxies.end()) return Result<Toxic>::error("proxy not found");
+    auto& toxics = it->second->info.toxics;
+    for (const auto& t : toxics) {
+      if (t.name == valid.value().name) return Result<Toxic>::error("toxic already exists");
+    }
+    toxics.push_back(valid.value());
+    // Open connections feel standing toxics (timeout, reset_peer) at once.
+    for (auto& w : it->second->sessions) {
+      if (auto s = w.lock(); s && !s->closed) s->arm_standing_toxics();
+    }
+    return valid;
+  });
+}
+
+Result<Toxic> ChaosProxies::update_toxic(const std::string& proxy, const std::string& toxic, double toxicity,
+                                         const std::map<std::string, std::int64_t>& attributes) {
+  return impl_->run([&]() -> Result<Toxic> {
+    const auto it = impl_->proxies.find(proxy);
+    if (it == impl_->proxies.end()) return Result<Toxic>::error("proxy not found");
+    for (auto& t : it->second->info.toxics) {
+      if (t.name != toxic) continue;
+      Toxic changed = t;
+      changed.toxicity = toxicity;
+      for (const auto& [k, v] : attributes) changed.attributes[k] = v;
+      auto valid = validate_toxic(changed);
+      if (!valid) return valid;
+      t = valid.value();
+      return valid;
+    }
+    return Result<Toxic>::error("toxic not found");
+  });
+}
+
+Result<bool> ChaosProxies::remove_toxic(const std::string& proxy, const std::string& toxic) {
+  return impl_->run([&]() -> Result<bool> {
+    const auto it = impl_->proxies.find(proxy);
+    if (it == impl_->proxies.end()) return Result<bool>::error("proxy not found");
+    auto& toxics = it->second->info.toxics;
+    const auto before = toxics.size();
+    std::erase_if(toxics, [&](const Toxic& t) { return t.name == toxic; });
+    if (toxics.size() == before) return Result<bool>::error("toxic not found");
+    return Result<bool>::ok(true);
+  });
+}
+
+void ChaosProxies::reset() {
+  impl_->run([&] {
+    for (auto& [name, p] : impl_->proxies) {
+      p->info.toxics.clear();
+      if (!p->info.enabled && impl_->open(p)) p->info.enabled = true;
+    }
+    return true;
+  });
+}
+
+std::uint64_t ChaosProxies::connections(const std::string& name) const {
+  return impl_->run([&]() -> std::uint64_t {
+    const auto it = impl_->proxies.find(name);
+    return it == impl_->proxies.end() ? 0 : it->second->connections;
+  });
+}
+
+}  // namespace failsim::fakes

@@ -1,0 +1,87 @@
+// ChaosProxies: TCP proxies on loopback with Toxiproxy's model of faults ("toxics"),
+// on Boost.Asio. Each proxy listens on `listen` and forwards every connection to
+// `upstream`; toxics act per direction: "upstream" = client -> server bytes,
+// "downstream" = server -> client bytes (Toxiproxy's names).
+//
+// Toxic types and attributes (Toxiproxy's, same units):
+//   latency    latency (ms), jitter (ms): each chunk is delayed latency ± jitter
+//   bandwidth  rate (KB/s): each chunk is delayed by its size / rate
+//   slow_close delay (ms): the close (FIN) is passed on after the delay
+//   timeout    timeout (ms): no data passes; the connection is closed after timeout,
+//              or held open forever when 0 (a blackhole: clients wait out their own
+//              timeout, like a dropped partition)
+//   reset_peer timeout (ms): the connection is reset (RST) after timeout
+//   limit_data bytes: the connection is closed once that many bytes passed
+// toxicity (0..1) is the chance a new connection is affected. A disabled proxy closes
+// its listener and every connection: clients get "connection refused".
+// Toxics added or removed at run time act on open connections from their next chunk.
+//
+// Loopback only: listen and upstream addresses must be 127.0.0.0/8, ::1 or localhost.
+// Thread safety: every public member is thread-safe (one internal I/O thread does the
+// socket work; control calls hand over to it and wait).
+#pragma once
+
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "failover/result.h"
+
+namespace failsim::fakes {
+
+struct Toxic {
+  std::string name;    // default: type + "_" + stream
+  std::string type;    // latency, bandwidth, slow_close, timeout, reset_peer, limit_data
+  std::string stream = "downstream";
+  double toxicity = 1.0;
+  std::map<std::string, std::int64_t> attributes;
+  std::int64_t attribute(const std::string& key) const {
+    const auto it = attributes.find(key);
+    return it == attributes.end() ? 0 : it->second;
+  }
+};
+
+struct ProxyInfo {
+  std::string name;
+  std::string listen;    // "127.0.0.1:PORT" (the bound port, even when asked for :0)
+  std::string upstream;  // "127.0.0.1:PORT"
+  bool enabled = true;
+  std::vector<Toxic> toxics;
+};
+
+// Checks a toxic (type, stream, toxicity, attribute names) and fills defaults.
+Result<Toxic> validate_toxic(Toxic toxic);
+
+class ChaosProxies {
+ public:
+  ChaosProxies();
+  ~ChaosProxies();
+  ChaosProxies(const ChaosProxies&) = delete;
+  ChaosProxies& operator=(const ChaosProxies&) = delete;
+
+  Result<ProxyInfo> create(const std::string& name, const std::string& listen, const std::string& upstream,
+                           bool enabled = true);
+  // Changes whichever of enabled / listen / upstream is given.
+  Result<ProxyInfo> update(const std::string& name, std::optional<bool> enabled, std::optional<std::string> listen,
+                           std::optional<std::string> upstream);
+  bool remove(const std::string& name);
+  std::optional<ProxyInfo> get(const std::string& name) const;
+  std::vector<ProxyInfo> list() const;
+  Result<Toxic> add_toxic(const std::string& proxy, Toxic toxic);
+  Result<Toxic> update_toxic(const std::string& proxy, const std::string& toxic, double toxicity,
+                             const std::map<std::string, std::int64_t>& attributes);
+  // "proxy not found" / "toxic not found" on failure.
+  Result<bool> remove_toxic(const std::string& proxy, const std::string& toxic);
+  // Enables every proxy and removes every toxic (Toxiproxy's POST /reset).
+  void reset();
+  // Connections accepted so far by `name` (for tests and the report).
+  std::uint64_t connections(const std::string& name) const;
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace failsim::fakes

@@ -1,0 +1,519 @@
+#include "fakes/github_api.h"
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <memory>
+#include <mutex>
+
+#include "fakes/wire_format.h"
+
+namespace failsim::fakes {
+namespace {
+
+using Json = nlohmann::ordered_json;
+namespace gh = sim::github;
+
+constexpr const char* kDocs = "https://docs.github.com/rest";
+constexpr int kDefaultPerPage = 30;  // A5 pagination
+constexpr int kMaxPerPage = 100;
+
+struct State {
+  GitHubApiConfig config;
+  DispatchHandler dispatch;
+  std::mutex mu;  // rate-limit window
+  std::int64_t window_start_s = 0;
+  int used = 0;
+};
+
+std::int64_t wall_seconds() {
+  return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+}
+
+void send(httplib::Response& res, int status, const Json& body) {
+  res.status = status;
+  res.set_content(body.dump(), "application/json; charset=utf-8");
+}
+
+void send_error(httplib::Response& res, int status, const std::string& message, const std::string& docs = kDocs) {
+  Json j{{"message", message}, {"documentation_url", docs}};
+  if (status == 401) j["status"] = "401";  // captured live: a string
+  send(res, status, j);
+}
+
+std::string iso(TimePoint t) { return rfc3339(to_us(t)); }
+Json iso_or_null(const std::optional<TimePoint>& t) { return t ? Json(iso(*t)) : Json(nullptr); }
+
+std::string fake_sha(std::int64_t id) {
+  char buf[48];
+  std::snprintf(buf, sizeof buf, "%016llx%016llx%08llx", static_cast<unsigned long long>(id * 0x9e3779b97f4a7c15ULL),
+                static_cast<unsigned long long>(id * 0xc2b2ae3d27d4eb4fULL), static_cast<unsigned long long>(id));
+  return std::string(buf, 40);
+}
+
+std::string branch_of(const std::string& ref) {
+  const std::string prefix = "refs/heads/";
+  return ref.rfind(prefix, 0) == 0 ? ref.substr(prefix.size()) : ref;
+}
+
+struct Urls {
+  std::string api;   // http://HOST/repos/o/r
+  std::string html;  // http://HOST/o/r (the fake has no HTML; the shape is GitHub's)
+};
+
+Json runner_json(const gh::RunnerRecord& r) {
+  Json labels = Json::array();
+  std::int64_t label_id = 1;
+  for (const auto& l : r.labels) {
+    const bool read_only = l == "self-hosted" || l == "Linux" || l == "X64";
+    labels.push_back(Json{{"id", label_id++}, {"name", l}, {"type", read_only ? "read-only" : "custom"}});
+  }
+  return Json{{"id", r.id},
+              {"name", r.name},
+              {"os", "Linux"},
+              {"status", r.online ? "online" : "offline"},
+              {"busy", r.busy},
+              {"ephemeral", false},
+              {"runner_group_id", 1},
+              {"version", r.last_poll ? Json("2.329.0") : Json(nullptr)},
+              {"labels", labels}};
+}
+
+Json run_json(const gh::Run& r, const State& s, const Urls& u) {
+  const std::string url = u.api + "/actions/runs/" + std::to_string(r.id);
+  Json repo{{"id", 1}, {"name", s.config.repo}, {"full_name", s.config.owner + "/" + s.config.repo},
+            {"owner", Json{{"login", s.config.owner}}}};
+  Json j;
+  j["id"] = r.id;
+  j["name"] = s.config.workflow_name;
+  j["node_id"] = "WFR_" + std::to_string(r.id);
+  j["head_branch"] = branch_of(r.ref);
+  j["head_sha"] = fake_sha(r.id);
+  j["path"] = ".github/workflows/" + r.workflow.file;
+  j["display_title"] = s.config.workflow_name;
+  j["run_number"] = r.id;
+  j["event"] = r.event;
+  j["status"] = gh::to_string(r.status);
+  j["conclusion"] = r.conclusion.empty() ? Json(nullptr) : Json(r.conclusion);
+  j["workflow_id"] = 1;
+  j["check_suite_id"] = r.id;
+  j["url"] = url;
+  j["html_url"] = u.html + "/actions/runs/" + std::to_string(r.id);
+  j["pull_requests"] = Json::array();
+  j["created_at"] = iso(r.created_at);
+  j["updated_at"] = iso(r.updated_at);
+  j["actor"] = Json{{"login", "failsim"}};
+  j["triggering_actor"] = Json{{"login", "failsim"}};
+  j["run_attempt"] = r.attempt;
+  j["run_started_at"] = iso(r.started_at);
+  j["jobs_url"] = url + "/jobs";
+  j["logs_url"] = url + "/logs";
+  j["check_suite_url"] = u.api + "/check-suites/" + std::to_string(r.id);
+  j["artifacts_url"] = url + "/artifacts";
+  j["cancel_url"] = url + "/cancel";
+  j["rerun_url"] = url + "/rerun";
+  j["previous_attempt_url"] = r.attempt > 1 ? Json(url + "/attempts/" + std::to_string(r.attempt - 1)) : Json(nullptr);
+  j["workflow_url"] = u.api + "/actions/workflows/1";
+  j["head_commit"] = Json{{"id", fake_sha(r.id)}, {"message", "deploy"}, {"timestamp", iso(r.created_at)}};
+  j["repository"] = repo;
+  j["head_repository"] = repo;
+  return j;
+}
+
+Json job_json(const gh::Job& job, const gh::GitHub& github, const State& s, const Urls& u) {
+  const std::string url = u.api + "/actions/jobs/" + std::to_string(job.id);
+  Json j;
+  j["id"] = job.id;
+  j["run_id"] = job.run_id;
+  j["run_url"] = u.api + "/actions/runs/" + std::to_string(job.run_id);
+  j["run_attempt"] = job.attempt;
+  j["node_id"] = "CR_" + std::to_string(job.id);
+  j["head_sha"] = fake_sha(job.run_id);
+  const gh::Run* run = github.run(job.run_id);
+  j["head_branch"] = run != nullptr ? branch_of(run->ref) : "";
+  j["workflow_name"] = s.config.workflow_name;
+  j["url"] = url;
+  j["html_url"] = u.html + "/actions/runs/" + std::to_string(job.run_id) + "/job/" + std::to_string(job.id);
+  j["status"] = gh::to_string(job.status);
+  j["conclusion"] = job.conclusion.empty() ? Json(nullptr) : Json(job.conclusion);
+  j["created_at"] = iso(job.created_at);
+  j["started_at"] = iso_or_null(job.started_at);
+  j["completed_at"] = iso_or_null(job.completed_at);
+  j["name"] = job.spec.name;
+  j["steps"] = Json::array();
+  j["check_run_url"] = u.api + "/check-runs/" + std::to_string(job.id);
+  j["labels"] = job.spec.runs_on;
+  const auto runner = github.runners().find(job.runner_name);
+  const bool assigned = !job.runner_name.empty();
+  j["runner_id"] = assigned && runner != github.runners().end() ? Json(runner->second.id) : Json(nullptr);
+  j["runner_name"] = assigned ? Json(job.runner_name) : Json(nullptr);
+  j["runner_group_id"] = assigned ? Json(1) : Json(nullptr);
+  j["runner_group_name"] = assigned ? Json("Default") : Json(nullptr);
+  return j;
+}
+
+// Page bounds and the Link header of a list of `total` items.
+struct Page {
+  std::size_t offset = 0;
+  std::size_t count = 0;
+  std::string link;
+};
+
+// What a list needs of its request, copied so the engine thread never touches it.
+struct ListQuery {
+  httplib::Params params;
+  std::string host;
+  std::string path;
+  explicit ListQuery(const httplib::Request& req) : params(req.params), host(req.get_header_value("Host")), path(req.path) {}
+  bool has(const char* name) const { return params.count(name) > 0; }
+  std::string get(const char* name) const {
+    const auto it = params.find(name);
+    return it == params.end() ? "" : it->second;
+  }
+};
+
+int int_param(const ListQuery& req, const char* name, int fallback) {
+  if (!req.has(name)) return fallback;
+  try {
+    std::size_t used = 0;
+    const std::string v = req.get(name);
+    const int n = std::stoi(v, &used);
+    return used == v.size() ? n : fallback;
+  } catch (...) {
+    return fallback;
+  }
+}
+
+std::string query_encode(const std::string& s) {
+  static const char* hex = "0123456789ABCDEF";
+  std::string out;
+  for (unsigned char c : s) {
+    if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~') {
+      out += static_cast<char>(c);
+    } else {
+      out += '%';
+      out += hex[c >> 4];
+      out += hex[c & 15];
+    }
+  }
+  return out;
+}
+
+Page paginate(const ListQuery& req, std::size_t total) {
+  const int per_page = std::clamp(int_param(req, "per_page", kDefaultPerPage), 1, kMaxPerPage);
+  const int page = std::max(1, int_param(req, "page", 1));
+  Page p;
+  p.offset = std::min(total, static_cast<std::size_t>(page - 1) * static_cast<std::size_t>(per_page));
+  p.count = std::min(total - p.offset, static_cast<std::size_t>(per_page));
+  const auto last = static_cast<int>(std::max<std::size_t>(1, (total + per_page - 1) / per_page));
+  if (last <= 1 && page <= 1) return p;  // one page holds everything: no Link header
+  std::string base = "http://" + req.host + req.path + "?";
+  for (const auto& [k, v] : req.params) {
+    if (k != "page" && k != "per_page") base += query_encode(k) + "=" + query_encode(v) + "&";
+  }
+  base += "per_page=" + std::to_string(per_page) + "&page=";
+  auto rel = [&](int n, const char* name) { return "<" + base + std::to_string(n) + ">; rel=\"" + name + "\""; };
+  std::vector<std::string> parts;
+  if (page > 1) parts.push_back(rel(std::min(page - 1, last), "prev"));
+  if (page < last) parts.push_back(rel(page + 1, "next"));
+  parts.push_back(rel(last, "last"));
+  if (page > 1) parts.push_back(rel(1, "first"));
+  for (std::size_t i = 0; i < parts.size(); ++i) p.link += (i ? ", " : "") + parts[i];
+  return p;
+}
+
+// A5: User-Agent, API version, credentials and the rate limit, in GitHub's order.
+bool admit(State& s, const httplib::Request& req, httplib::Response& res, bool count = true) {
+  if (req.get_header_value("User-Agent").empty()) {
+    send_error(res, 403,
+               "Request forbidden by administrative rules. Please make sure your request has a User-Agent header "
+               "(https://docs.github.com/en/rest/overview/resources-in-the-rest-api#user-agent-required).");
+    return false;
+  }
+  if (req.has_header("X-GitHub-Api-Version")) {
+    const std::string v = req.get_header_value("X-GitHub-Api-Version");
+    const auto& ok = s.config.api_versions;
+    if (std::find(ok.begin(), ok.end(), v) == ok.end()) {
+      send_error(res, 400, "API version '" + v + "' is not supported.", "https://docs.github.com/rest/about-the-rest-api/api-versions");
+      return false;
+    }
+  }
+  const std::string auth = req.get_header_value("Authorization");
+  if (auth.empty()) {
+    send_error(res, 404, "Not Found");
+    return false;
+  }
+  std::string presented;
+  for (const char* scheme : {"Bearer ", "bearer ", "token ", "Token "}) {
+    if (auth.rfind(scheme, 0) == 0) presented = auth.substr(std::string(scheme).size());
+  }
+  if (presented.empty() || presented != s.config.token) {
+    send_error(res, 401, "Bad credentials");
+    return false;
+  }
+  std::lock_guard<std::mutex> lock(s.mu);
+  const std::int64_t now = wall_seconds();
+  if (now >= s.window_start_s + 3600) {
+    s.window_start_s = now;
+    s.used = 0;
+  }
+  const int limit = s.config.rate_limit_per_hour;
+  const bool exhausted = s.used >= limit;
+  if (count && !exhausted) ++s.used;
+  res.set_header("x-ratelimit-limit", std::to_string(limit));
+  res.set_header("x-ratelimit-remaining", std::to_string(limit - s.used));
+  res.set_header("x-ratelimit-used", std::to_string(s.used));
+  res.set_header("x-ratelimit-reset", std::to_string(s.window_start_s + 3600));
+  res.set_header("x-ratelimit-resource", "core");
+  res.set_header("X-GitHub-Api-Version-Selected", req.has_header("X-GitHub-Api-Version") ? req.get_header_value("X-GitHub-Api-Version") : "2022-11-28");
+  if (count && exhausted) {
+    send_error(res, 403, "API rate limit exceeded for user ID 1. If you reach out to GitHub Support for help, please include the request ID.",
+               "https://docs.github.com/rest/overview/rate-limits-for-the-rest-api");
+    return false;
+  }
+  return true;
+}
+
+Urls urls_for(const httplib::Request& req, const State& s) {
+  const std::string host = "http://" + req.get_header_value("Host");
+  return Urls{host + "/repos/" + s.config.owner + "/" + s.config.repo, host + "/" + s.config.owner + "/" + s.config.repo};
+}
+
+std::optional<std::int64_t> id_param(const std::string& text) {
+  try {
+    std::size_t used = 0;
+    const long long v = std::stoll(text, &used);
+    if (used == text.size() && v > 0) return v;
+  } catch (...) {
+  }
+  return std::nullopt;
+}
+
+bool run_matches(const gh::Run& r, const ListQuery& req) {
+  if (req.has("status")) {
+    const std::string want = req.get("status");
+    if (want != gh::to_string(r.status) && want != r.conclusion) return false;
+  }
+  if (req.has("event") && req.get("event") != r.event) return false;
+  if (req.has("branch") && req.get("branch") != branch_of(r.ref)) return false;
+  return true;
+}
+
+}  // namespace
+
+void install_github_api(httplib::Server& server, LiveLoop& loop, gh::GitHub& github, GitHubApiConfig config,
+                        DispatchHandler dispatch) {
+  auto state = std::make_shared<State>();
+  state->config = std::move(config);
+  state->dispatch = std::move(dispatch);
+  if (!state->dispatch) {
+    state->dispatch = [&github, file = state->config.workflow_file, runs_on = state->config.default_runs_on](
+                          const std::string& ref, const nlohmann::json&) -> Result<std::optional<std::int64_t>> {
+      gh::WorkflowSpec wf;
+      wf.file = file;
+      gh::JobSpec job;
+      job.name = "deploy-to-production";
+      job.runs_on = runs_on;
+      wf.jobs.push_back(job);
+      auto id = github.dispatch(wf, ref);
+      if (!id) return Result<std::optional<std::int64_t>>::error(id.error());
+      return Result<std::optional<std::int64_t>>::ok(id.value());
+    };
+  }
+  const std::string base = "/repos/" + state->config.owner + "/" + state->config.repo + "/actions";
+  // Runs `render` on the engine thread and sends what it returns: {status, body}.
+  // Runs `render` on the engine thread (it sees only copies of the request) and sends
+  // what it returns.
+  struct Reply {
+    int status;
+    Json body;
+    std::string link = {};
+  };
+  auto answer = [&loop](httplib::Response& res, std::function<Reply()> render) {
+    auto r = loop.call(std::move(render));
+    if (!r) return send_error(res, 503, "The simulated world is not running.");
+    if (!r->link.empty()) res.set_header("Link", r->link);
+    if (r->status == 204) {
+      res.status = 204;
+      return;
+    }
+    send(res, r->status, r->body);
+  };
+  auto is_workflow = [state](const std::string& id) { return id == "1" || id == state->config.workflow_file; };
+
+  server.Get("/rate_limit", [state](const httplib::Request& req, httplib::Response& res) {
+    if (!admit(*state, req, res, false)) return;
+    std::lock_guard<std::mutex> lock(state->mu);
+    Json core{{"limit", state->config.rate_limit_per_hour},
+              {"used", state->used},
+              {"remaining", state->config.rate_limit_per_hour - state->used},
+              {"reset", state->window_start_s + 3600}};
+    send(res, 200, Json{{"resources", Json{{"core", core}}}, {"rate", core}});
+  });
+
+  server.Get(base + "/runners", [state, &github, answer](const httplib::Request& req, httplib::Response& res) {
+    if (!admit(*state, req, res)) return;
+    answer(res, [&github, q = ListQuery(req)] {
+      std::vector<const gh::RunnerRecord*> all;
+      for (const auto& [name, r] : github.runners()) {
+        if (!q.has("name") || q.get("name") == name) all.push_back(&r);
+      }
+      std::sort(all.begin(), all.end(), [](auto* a, auto* b) { return a->id < b->id; });
+      const Page p = paginate(q, all.size());
+      Json list = Json::array();
+      for (std::size_t i = p.offset; i < p.offset + p.count; ++i) list.push_back(runner_json(*all[i]));
+      return Reply{200, Json{{"total_count", all.size()}, {"runners", list}}, p.link};
+    });
+  });
+  server.Get(base + R"(/runners/([^/]+))", [state, &github, answer](const httplib::Request& req, httplib::Response& res) {
+    if (!admit(*state, req, res)) return;
+    const auto id = id_param(req.matches[1]);
+    answer(res, [&github, id] {
+      for (const auto& [name, r] : github.runners()) {
+        if (id && r.id == *id) return Reply{200, runner_json(r)};
+      }
+      return Reply{404, Json{{"message", "Not Found"}, {"documentation_url", kDocs}}};
+    });
+  });
+  server.Get(base + "/workflows", [state](const httplib::Request& req, httplib::Response& res) {
+    if (!admit(*state, req, res)) return;
+    const Urls u = urls_for(req, *state);
+    Json wf{{"id", 1},
+            {"node_id", "W_1"},
+            {"name", state->config.workflow_name},
+            {"path", ".github/workflows/" + state->config.workflow_file},
+            {"state", "active"},
+            {"created_at", "2025-01-01T00:00:00Z"},
+            {"updated_at", "2025-01-01T00:00:00Z"},
+            {"url", u.api + "/actions/workflows/1"},
+            {"html_url", u.html + "/blob/main/.github/workflows/" + state->config.workflow_file},
+            {"badge_url", u.html + "/workflows/" + state->config.workflow_name + "/badge.svg"}};
+    send(res, 200, Json{{"total_count", 1}, {"workflows", Json::array({wf})}});
+  });
+  server.Post(base + R"(/workflows/([^/]+)/dispatches)", [state, answer, is_workflow](const httplib::Request& req, httplib::Response& res) {
+    if (!admit(*state, req, res)) return;
+    if (!is_workflow(req.matches[1])) return send_error(res, 404, "Not Found");
+    const nlohmann::json body = nlohmann::json::parse(req.body, nullptr, false);
+    if (body.is_discarded()) return send_error(res, 400, "Problems parsing JSON");
+    if (!body.is_object()) return send_error(res, 400, "Body should be a JSON object");
+    auto invalid = [&res](const std::string& field, const std::string& code, const std::string& message) {
+      send(res, 422, Json{{"message", "Invalid request.\n\n" + message},
+                          {"documentation_url", "https://docs.github.com/rest/actions/workflows#create-a-workflow-dispatch-event"},
+                          {"errors", Json::array({Json{{"resource", "WorkflowDispatch"}, {"field", field}, {"code", code}, {"message", message}}})}});
+    };
+    if (!body.contains("ref")) return invalid("ref", "missing_field", "\"ref\" wasn't supplied.");
+    if (!body["ref"].is_string() || body["ref"].get<std::string>().empty()) return invalid("ref", "invalid", "\"ref\" must be a non-empty string.");
+    const nlohmann::json inputs = body.value("inputs", nlohmann::json::object());
+    if (!inputs.is_object()) return invalid("inputs", "invalid", "\"inputs\" must be an object.");
+    if (inputs.size() > 25) return invalid("inputs", "invalid", "you may only define up to 25 `inputs` for a `workflow_dispatch` event");
+    const bool details = body.value("return_run_details", false);
+    std::string ref = body["ref"].get<std::string>();
+    if (ref.rfind("refs/", 0) != 0) ref = "refs/heads/" + ref;
+    const Urls u = urls_for(req, *state);
+    answer(res, [state, ref, inputs, details, u] {
+      auto r = state->dispatch(ref, inputs);
+      if (!r) return Reply{422, Json{{"message", r.error()}, {"documentation_url", kDocs}}};
+      if (!details || !r.value()) return Reply{204, Json()};
+      const std::int64_t id = *r.value();
+      return Reply{200, Json{{"workflow_run_id", id},
+                             {"run_url", u.api + "/actions/runs/" + std::to_string(id)},
+                             {"html_url", u.html + "/actions/runs/" + std::to_string(id)}}};
+    });
+  });
+  auto list_runs = [state, &github, answer](const httplib::Request& req, httplib::Response& res) {
+    const Urls u = urls_for(req, *state);
+    answer(res, [state, &github, q = ListQuery(req), u] {
+      std::vector<const gh::Run*> all;
+      for (auto it = github.runs().rbegin(); it != github.runs().rend(); ++it) {  // newest first
+        if (run_matches(it->second, q)) all.push_back(&it->second);
+      }
+      const Page p = paginate(q, all.size());
+      Json list = Json::array();
+      for (std::size_t i = p.offset; i < p.offset + p.count; ++i) list.push_back(run_json(*all[i], *state, u));
+      return Reply{200, Json{{"total_count", all.size()}, {"workflow_runs", list}}, p.link};
+    });
+  };
+  server.Get(base + "/runs", [state, list_runs](const httplib::Request& req, httplib::Response& res) {
+    if (!admit(*state, req, res)) return;
+    list_runs(req, res);
+  });
+  server.Get(base + R"(/workflows/([^/]+)/runs)", [state, list_runs, is_workflow](const httplib::Request& req, httplib::Response& res) {
+    if (!admit(*state, req, res)) return;
+    if (!is_workflow(req.matches[1])) return send_error(res, 404, "Not Found");
+    list_runs(req, res);
+  });
+  server.Get(base + R"(/runs/([^/]+))", [state, &github, answer](const httplib::Request& req, httplib::Response& res) {
+    if (!admit(*state, req, res)) return;
+    const auto id = id_param(req.matches[1]);
+    const Urls u = urls_for(req, *state);
+    answer(res, [state, &github, id, u] {
+      const gh::Run* r = id ? github.run(*id) : nullptr;
+      if (r == nullptr) return Reply{404, Json{{"message", "Not Found"}, {"documentation_url", kDocs}}};
+      return Reply{200, run_json(*r, *state, u)};
+    });
+  });
+  server.Get(base + R"(/runs/([^/]+)/jobs)", [state, &github, answer](const httplib::Request& req, httplib::Response& res) {
+    if (!admit(*state, req, res)) return;
+    const auto id = id_param(req.matches[1]);
+    const std::string filter = req.has_param("filter") ? req.get_param_value("filter") : "latest";
+    if (filter != "latest" && filter != "all") {
+      return send(res, 422, Json{{"message", "Invalid request.\n\nfilter must be one of: latest, all."}, {"documentation_url", kDocs}});
+    }
+    const Urls u = urls_for(req, *state);
+    answer(res, [state, &github, id, filter, q = ListQuery(req), u] {
+      const gh::Run* r = id ? github.run(*id) : nullptr;
+      if (r == nullptr) return Reply{404, Json{{"message", "Not Found"}, {"documentation_url", kDocs}}};
+      std::vector<const gh::Job*> all;
+      for (std::int64_t job_id : r->job_ids) {
+        const gh::Job* j = github.job(job_id);
+        if (j == nullptr) continue;
+        if (filter == "latest") {  // a job re-run in a later attempt replaces its earlier self
+          std::erase_if(all, [&](const gh::Job* k) { return k->spec.name == j->spec.name; });
+        }
+        all.push_back(j);
+      }
+      const Page p = paginate(q, all.size());
+      Json list = Json::array();
+      for (std::size_t i = p.offset; i < p.offset + p.count; ++i) list.push_back(job_json(*all[i], github, *state, u));
+      return Reply{200, Json{{"total_count", all.size()}, {"jobs", list}}, p.link};
+    });
+  });
+  server.Get(base + R"(/jobs/([^/]+))", [state, &github, answer](const httplib::Request& req, httplib::Response& res) {
+    if (!admit(*state, req, res)) return;
+    const auto id = id_param(req.matches[1]);
+    const Urls u = urls_for(req, *state);
+    answer(res, [state, &github, id, u] {
+      const gh::Job* j = id ? github.job(*id) : nullptr;
+      if (j == nullptr) return Reply{404, Json{{"message", "Not Found"}, {"documentation_url", kDocs}}};
+      return Reply{200, job_json(*j, github, *state, u)};
+    });
+  });
+  server.Post(base + R"(/runs/([^/]+)/cancel)", [state, &github, answer](const httplib::Request& req, httplib::Response& res) {
+    if (!admit(*state, req, res)) return;
+    const auto id = id_param(req.matches[1]);
+    answer(res, [&github, id] {
+      if (!id || github.run(*id) == nullptr) return Reply{404, Json{{"message", "Not Found"}, {"documentation_url", kDocs}}};
+      auto r = github.cancel_run(*id);
+      if (!r) return Reply{409, Json{{"message", r.error()}, {"documentation_url", "https://docs.github.com/rest/actions/workflow-runs#cancel-a-workflow-run"}}};
+      return Reply{202, Json::object()};
+    });
+  });
+  server.Post(base + R"(/runs/([^/]+)/rerun-failed-jobs)", [state, &github, answer](const httplib::Request& req, httplib::Response& res) {
+    if (!admit(*state, req, res)) return;
+    const auto id = id_param(req.matches[1]);
+    answer(res, [&github, id] {
+      if (!id || github.run(*id) == nullptr) return Reply{404, Json{{"message", "Not Found"}, {"documentation_url", kDocs}}};
+      auto r = github.rerun_failed_jobs(*id);
+      if (!r) return Reply{403, Json{{"message", r.error()}, {"documentation_url", "https://docs.github.com/rest/actions/workflow-runs#re-run-failed-jobs-from-a-workflow-run"}}};
+      return Reply{201, Json::object()};
+    });
+  });
+  server.set_error_handler([](const httplib::Request&, httplib::Response& res) {
+    if (!res.body.empty()) return;
+    if (res.status == 404) return send_error(res, 404, "Not Found");
+    if (res.status == 413) return send_error(res, 413, "Payload too large");
+    send_error(res, res.status, res.status == 400 ? "Problems parsing request" : "Error");
+  });
+}
+
+}  // namespace failsim::fakes

@@ -1,0 +1,52 @@
+#include "fakes/http_server.h"
+
+#include <chrono>
+#include <exception>
+
+namespace failsim::fakes {
+
+HttpServer::HttpServer(std::size_t max_body_bytes) {
+  server_.set_payload_max_length(max_body_bytes);
+  server_.set_read_timeout(std::chrono::seconds(5));
+  server_.set_write_timeout(std::chrono::seconds(5));
+  server_.set_exception_handler([](const httplib::Request&, httplib::Response& res, std::exception_ptr ep) {
+    std::string what = "internal error";
+    try {
+      if (ep) std::rethrow_exception(ep);
+    } catch (const std::exception& e) {
+      what = e.what();
+    } catch (...) {
+    }
+    res.status = 500;
+    res.set_content(what + "\n", "text/plain; charset=utf-8");
+  });
+}
+
+HttpServer::~HttpServer() { stop(); }
+
+Result<int> HttpServer::start(const std::string& host, int port) {
+  host_ = host;
+  const int bound = port == 0 ? server_.bind_to_any_port(host) : (server_.bind_to_port(host, port) ? port : -1);
+  if (bound <= 0) {
+    return Result<int>::error("cannot listen on " + host + ":" + std::to_string(port) + " (address in use or not local)");
+  }
+  port_ = bound;
+  thread_ = std::thread([this] { server_.listen_after_bind(); });
+  // stop() before the accept loop started would be lost: wait until it runs.
+  for (int i = 0; i < 2000 && !server_.is_running(); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  return Result<int>::ok(port_);
+}
+
+void HttpServer::stop() {
+  if (!thread_.joinable()) return;
+  server_.stop();
+  thread_.join();
+}
+
+std::string HttpServer::url() const { return "http://" + (host_.find(':') != std::string::npos ? "[" + host_ + "]" : host_) + ":" + std::to_string(port_); }
+
+bool is_loopback(const std::string& host) {
+  return host == "localhost" || host == "::1" || host.rfind("127.", 0) == 0;
+}
+
+}  // namespace failsim::fakes

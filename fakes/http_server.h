@@ -1,0 +1,47 @@
+// HttpServer: one cpp-httplib server on a loopback port, on its own thread, with the
+// limits every fake shares:
+//  - binds 127.0.0.1 unless told otherwise (port 0: the kernel picks one);
+//  - request bodies over max_body_bytes (default 1 MiB) get 413, malformed requests
+//    400 (cpp-httplib), long URIs 414, handler exceptions 500 with a plain message;
+//    the server keeps serving after each;
+//  - reads time out after 5 s, so a stalled client cannot hold a worker forever;
+//  - stop() (or the destructor) closes the listener and joins the thread.
+// Routes are added to routes() before start().
+#pragma once
+
+#include <httplib.h>
+
+#include <cstddef>
+#include <string>
+#include <thread>
+
+#include "failover/result.h"
+
+namespace failsim::fakes {
+
+class HttpServer {
+ public:
+  explicit HttpServer(std::size_t max_body_bytes = 1 << 20);
+  ~HttpServer();
+  HttpServer(const HttpServer&) = delete;
+  HttpServer& operator=(const HttpServer&) = delete;
+
+  httplib::Server& routes() { return server_; }
+  // Binds and starts serving. Returns the bound port; errors name host and port.
+  Result<int> start(const std::string& host, int port);
+  void stop();
+  int port() const { return port_; }
+  // "http://127.0.0.1:PORT"
+  std::string url() const;
+
+ private:
+  httplib::Server server_;
+  std::thread thread_;
+  std::string host_;
+  int port_ = 0;
+};
+
+// Loopback addresses only (127.0.0.0/8, ::1, "localhost").
+bool is_loopback(const std::string& host);
+
+}  // namespace failsim::fakes

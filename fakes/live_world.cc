@@ -1,0 +1,161 @@
+#include "fakes/live_world.h"
+
+#include "fakes/exposition.h"
+#include "fakes/prometheus_api.h"
+#include "fakes/toxiproxy_api.h"
+
+namespace failsim::fakes {
+namespace {
+
+constexpr const char* kPartitionToxic = "failsim_partition";
+constexpr const char* kOutsideClient = "failsim-client";  // a loopback client outside the model
+
+std::string exporter_proxy(const std::string& runner) { return "exporter-" + runner; }
+
+}  // namespace
+
+LiveWorld::LiveWorld(sim::World& world, LiveLoop& loop, LiveOptions options, DispatchHandler dispatch)
+    : world_(world), loop_(loop), options_(std::move(options)), dispatch_(std::move(dispatch)) {}
+
+LiveWorld::~LiveWorld() { stop(); }
+
+Result<int> LiveWorld::publish(const std::string& name, int upstream_port, int offset) {
+  const int port = options_.port_base == 0 ? 0 : options_.port_base + offset;
+  auto p = proxies_.create(name, options_.listen + ":" + std::to_string(port), "127.0.0.1:" + std::to_string(upstream_port));
+  if (!p) return Result<int>::error("proxy " + name + ": " + p.error());
+  const std::string listen = p.value().listen;
+  endpoints_.push_back(Endpoint{name, "http://" + listen});
+  return Result<int>::ok(std::stoi(listen.substr(listen.rfind(':') + 1)));
+}
+
+Result<bool> LiveWorld::start() {
+  if (!is_loopback(options_.listen)) {
+    return Result<bool>::error("--listen " + options_.listen + ": failsim serves on loopback only (127.0.0.1, ::1)");
+  }
+  auto fail = [](const std::string& what, const std::string& why) { return Result<bool>::error(what + ": " + why); };
+  install_github_api(github_.routes(), loop_, world_.github(), options_.github, dispatch_);
+  install_prometheus_api(prometheus_.routes(), loop_, world_.prometheus(), world_.spec().start);
+  install_toxiproxy_api(control_.routes(), proxies_, [this](const std::string& proxy) {
+    loop_.post([this, proxy] { mirror_manual(proxy); });
+  });
+  auto gh = github_.start("127.0.0.1", 0);
+  if (!gh) return fail("GitHub API", gh.error());
+  auto pr = prometheus_.start("127.0.0.1", 0);
+  if (!pr) return fail("Prometheus API", pr.error());
+  if (auto p = publish("github", gh.value(), 0); !p) return fail("GitHub API", p.error());
+  if (auto p = publish("prometheus", pr.value(), 1); !p) return fail("Prometheus API", p.error());
+  auto ctl = control_.start(options_.listen, options_.port_base == 0 ? 0 : options_.port_base + 2);
+  if (!ctl) return fail("proxy control API", ctl.error());
+  endpoints_.push_back(Endpoint{"control", control_.url()});
+  int index = 0;
+  for (const auto& host : world_.runners()) {
+    auto server = std::make_unique<HttpServer>();
+    const std::string runner = host->spec().runner_name;
+    server->routes().Get("/metrics", [this, runner](const httplib::Request&, httplib::Response& res) {
+      auto body = loop_.call([this, runner]() -> std::optional<std::string> {
+        const auto* h = world_.runner(runner);
+        if (h == nullptr || !h->host_up() || !h->exporter_running()) return std::nullopt;
+        return render_exposition(*h->metrics());
+      });
+      if (!body || !*body) {
+        res.status = 503;
+        res.set_content("exporter not running\n", "text/plain; charset=utf-8");
+        return;
+      }
+      res.set_content(**body, kExpositionContentType);
+    });
+    server->routes().Get("/health", [](const httplib::Request&, httplib::Response& res) { res.set_content("OK", "text/plain"); });
+    auto port = server->start("127.0.0.1", 0);
+    if (!port) return fail("exporter of " + runner, port.error());
+    if (auto p = publish(exporter_proxy(runner), port.value(), 10 + index); !p) return fail("exporter of " + runner, p.error());
+    endpoints_.back().url += "/metrics";
+    exporters_.push_back(std::move(server));
+    ++index;
+  }
+  sync();
+  return Result<bool>::ok(true);
+}
+
+void LiveWorld::stop() {
+  if (stopped_) return;
+  stopped_ = true;
+  control_.stop();
+  github_.stop();
+  prometheus_.stop();
+  for (auto& e : exporters_) e->stop();
+}
+
+std::vector<Endpoint> LiveWorld::endpoints() const { return endpoints_; }
+
+std::string LiveWorld::url(const std::string& name) const {
+  for (const auto& e : endpoints_) {
+    if (e.name == name) return e.url;
+  }
+  return "";
+}
+
+void LiveWorld::apply(const std::string& proxy, sim::Network::Fate fate) {
+  const Mirror want{fate != sim::Network::Fate::kRejected, fate == sim::Network::Fate::kDropped};
+  auto it = applied_.find(proxy);
+  if (it != applied_.end() && it->second.enabled == want.enabled && it->second.blackhole == want.blackhole) return;
+  const Mirror had = it != applied_.end() ? it->second : Mirror{};
+  if (want.blackhole && !had.blackhole) {
+    Toxic t;
+    t.name = kPartitionToxic;
+    t.type = "timeout";
+    t.stream = "upstream";
+    proxies_.add_toxic(proxy, t);
+  } else if (!want.blackhole && had.blackhole) {
+    proxies_.remove_toxic(proxy, kPartitionToxic);
+  }
+  if (want.enabled != had.enabled) proxies_.update(proxy, want.enabled, std::nullopt, std::nullopt);
+  applied_[proxy] = want;
+}
+
+void LiveWorld::sync() {
+  if (stopped_) return;
+  refresh();
+  world_.engine().schedule_after(options_.sync_interval, [this] { sync(); });
+}
+
+void LiveWorld::refresh() {
+  auto& net = world_.network();
+  const std::string& monitoring = world_.spec().prometheus.host;
+  for (const auto& host : world_.runners()) {
+    const auto& spec = host->spec();
+    sim::Network::Fate fate = net.peek(monitoring, spec.host, spec.exporter_port);
+    if (fate == sim::Network::Fate::kDelivered && !host->exporter_running()) fate = sim::Network::Fate::kRejected;
+    apply(exporter_proxy(spec.runner_name), fate);
+  }
+  apply("prometheus", net.peek(kOutsideClient, monitoring, 9090));
+}
+
+void LiveWorld::mirror_manual(const std::string& proxy) {
+  const std::string prefix = "exporter-";
+  if (proxy.rfind(prefix, 0) != 0) return;
+  const auto* host = world_.runner(proxy.substr(prefix.size()));
+  const auto info = proxies_.get(proxy);
+  if (host == nullptr || !info) return;
+  bool blackhole = false;
+  for (const auto& t : info->toxics) blackhole = blackhole || (t.type == "timeout" && t.name != kPartitionToxic);
+  const auto applied = applied_.find(proxy);
+  const bool refused = !info->enabled && (applied == applied_.end() || applied->second.enabled);
+  auto existing = manual_faults_.find(proxy);
+  if (existing != manual_faults_.end()) {
+    world_.network().remove_fault(existing->second);
+    manual_faults_.erase(existing);
+    if (manual_listener_) manual_listener_("end " + proxy);
+  }
+  if (!blackhole && !refused) return;
+  sim::NetworkFault f;
+  f.kind = sim::NetworkFault::Kind::kPartition;
+  f.from = world_.spec().prometheus.host;
+  f.to = host->spec().host;
+  f.port = host->spec().exporter_port;
+  f.mode = refused ? sim::FaultMode::kReject : sim::FaultMode::kDrop;
+  f.start = world_.engine().now();
+  manual_faults_[proxy] = world_.network().add_fault(f);
+  if (manual_listener_) manual_listener_(std::string("start ") + (refused ? "reject " : "drop ") + f.from + "->" + f.to + ":" + std::to_string(f.port) + " (by hand, " + proxy + ")");
+}
+
+}  // namespace failsim::fakes

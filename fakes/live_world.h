@@ -1,0 +1,100 @@
+// LiveWorld: the simulated world made reachable over real HTTP on loopback.
+//
+// What it starts (every published port sits behind a chaos proxy, so a game day can
+// add toxics anywhere through the control API):
+//   proxy "github"              -> fake GitHub REST API (fakes/github_api.h)
+//   proxy "prometheus"          -> fake Prometheus HTTP API (fakes/prometheus_api.h)
+//   proxy "exporter-<runner>"   -> the runner's /metrics (text 0.0.4) and /health
+//   the proxy control API       (fakes/toxiproxy_api.h), not proxied itself
+// Published ports: options.port_base + 0 (GitHub), + 1 (Prometheus), + 2 (control),
+// + 10 + i (runner i's exporter); port_base 0 lets the kernel pick each one.
+//
+// The network model drives the proxies: every sync_interval of virtual time the live
+// world asks the model (Network::peek, no random draws) how a message from the
+// Prometheus host to each exporter would fare and mirrors it: delivered -> no fault;
+// dropped (partition drop, host down) -> a "failsim_partition" timeout toxic, so
+// scrapes hang until the scraper's timeout; rejected (partition reject, exporter
+// stopped) -> the proxy disabled, so connections are refused. The Prometheus proxy
+// mirrors the monitoring host the same way for clients outside the model.
+// Faults made by hand through the control API on an exporter's proxy flow the other
+// way: a timeout toxic becomes a drop partition Prometheus -> runner:port in the model,
+// a disabled proxy a reject partition, until removed; on_manual_fault hears each.
+//
+// Thread safety: start/stop on the engine thread before/after the loop runs;
+// everything else the servers do goes through the LiveLoop.
+#pragma once
+
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "fakes/chaos_proxy.h"
+#include "fakes/github_api.h"
+#include "fakes/http_server.h"
+#include "fakes/live_loop.h"
+#include "sim/world.h"
+
+namespace failsim::fakes {
+
+struct LiveOptions {
+  std::string listen = "127.0.0.1";  // loopback only
+  int port_base = 0;
+  GitHubApiConfig github;
+  Duration sync_interval = std::chrono::seconds(1);
+};
+
+struct Endpoint {
+  std::string name;  // "github", "prometheus", "control", "exporter-<runner>"
+  std::string url;   // where clients connect (the proxy's listen address)
+};
+
+class LiveWorld {
+ public:
+  LiveWorld(sim::World& world, LiveLoop& loop, LiveOptions options, DispatchHandler dispatch = {});
+  ~LiveWorld();
+  LiveWorld(const LiveWorld&) = delete;
+  LiveWorld& operator=(const LiveWorld&) = delete;
+
+  // Engine thread, after World::start(). Binds every server and proxy; errors name
+  // the port. Schedules the model -> proxy mirror on the engine.
+  Result<bool> start();
+  void stop();
+
+  std::vector<Endpoint> endpoints() const;
+  std::string url(const std::string& name) const;  // "" when unknown
+  ChaosProxies& proxies() { return proxies_; }
+  // Engine thread: mirrors the network model onto the proxies now (sync does this every
+  // sync_interval; a caller about to use an endpoint can make sure it is current).
+  void refresh();
+  // Engine thread: a hand-made fault was mirrored into the model ("start ..."/"end ...").
+  void on_manual_fault(std::function<void(const std::string&)> listener) { manual_listener_ = std::move(listener); }
+
+ private:
+  struct Mirror {  // what failsim last applied to one proxy
+    bool enabled = true;
+    bool blackhole = false;
+  };
+  void sync();
+  void apply(const std::string& proxy, sim::Network::Fate fate);
+  void mirror_manual(const std::string& proxy);
+  Result<int> publish(const std::string& name, int upstream_port, int offset);
+
+  sim::World& world_;
+  LiveLoop& loop_;
+  LiveOptions options_;
+  DispatchHandler dispatch_;
+  ChaosProxies proxies_;
+  HttpServer github_;
+  HttpServer prometheus_;
+  HttpServer control_;
+  std::vector<std::unique_ptr<HttpServer>> exporters_;
+  std::vector<Endpoint> endpoints_;
+  std::map<std::string, Mirror> applied_;
+  std::map<std::string, int> manual_faults_;  // proxy -> model fault id
+  std::function<void(const std::string&)> manual_listener_;
+  bool stopped_ = false;
+};
+
+}  // namespace failsim::fakes

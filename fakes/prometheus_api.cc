@@ -1,0 +1,329 @@
+#include "fakes/prometheus_api.h"
+
+#include <nlohmann/json.hpp>
+
+#include <charconv>
+#include <cmath>
+#include <map>
+
+#include "failover/duration.h"
+#include "fakes/wire_format.h"
+#include "sim/prometheus/promql_eval.h"
+#include "sim/prometheus/promql_parser.h"
+
+namespace failsim::fakes {
+namespace {
+
+using Json = nlohmann::ordered_json;
+namespace prom = sim::prometheus;
+
+constexpr std::int64_t kMaxPointsPerSeries = 11000;
+
+ApiReply success(Json data) {
+  Json j;
+  j["status"] = "success";
+  j["data"] = std::move(data);
+  return ApiReply{200, j.dump()};
+}
+
+ApiReply error_reply(const std::string& type, const std::string& message) {
+  Json j;
+  j["status"] = "error";
+  j["errorType"] = type;
+  j["error"] = message;
+  const int status = type == "bad_data" ? 400 : type == "execution" ? 422 : type == "unavailable" ? 503 : 500;
+  return ApiReply{status, j.dump()};
+}
+
+ApiReply bad_param(const std::string& name, const std::string& message) {
+  return error_reply("bad_data", "invalid parameter \"" + name + "\": " + message);
+}
+
+std::string param(const httplib::Params& params, const std::string& name) {
+  const auto it = params.find(name);
+  return it == params.end() ? "" : it->second;
+}
+
+Json metric_json(const prom::Labels& labels) {
+  Json m = Json::object();
+  for (const auto& [k, v] : labels) m[k] = v;
+  return m;
+}
+
+Json point_json(std::int64_t t_ms, double v) {
+  return Json::array({static_cast<double>(t_ms) / 1000.0, format_sample_value(v)});
+}
+
+// Parses `query`; on failure the Prometheus bad_data reply.
+std::optional<ApiReply> parse_query_param(const httplib::Params& params, prom::NodePtr& out) {
+  const std::string q = param(params, "query");
+  if (q.find_first_not_of(" \t\r\n") == std::string::npos) {
+    return bad_param("query", "1:1: parse error: no expression found in input");
+  }
+  auto parsed = prom::parse_promql(q);
+  if (!parsed) return bad_param("query", parsed.error());
+  out = std::move(parsed).value();
+  return std::nullopt;
+}
+
+Result<std::int64_t> time_param(const httplib::Params& params, const std::string& name) {
+  auto t = parse_api_time(param(params, name));
+  if (!t) return Result<std::int64_t>::error("Invalid time value for '" + name + "': " + t.error());
+  return t;
+}
+
+Json alert_json(const prom::RuleSpec& rule, const prom::Alert& a) {
+  Json j;
+  j["labels"] = metric_json(a.labels);
+  Json ann = Json::object();
+  for (const auto& [k, v] : rule.annotations) ann[k] = prom::expand_labels_template(v, a.labels);
+  j["annotations"] = ann;
+  j["state"] = a.state == prom::AlertState::kFiring ? "firing" : "pending";
+  j["activeAt"] = rfc3339(a.active_at_ms * 1000, 9);
+  if (a.keep_firing_since_ms >= 0) j["keepFiringSince"] = rfc3339(a.keep_firing_since_ms * 1000, 9);
+  j["value"] = format_alert_value(a.value);
+  return j;
+}
+
+}  // namespace
+
+ApiReply render_query(const prom::PrometheusServer& prometheus, const httplib::Params& params, TimePoint now) {
+  prom::NodePtr expr;
+  if (auto bad = parse_query_param(params, expr)) return *bad;
+  std::int64_t t_ms = to_us(now) / 1000;
+  if (params.count("time") > 0) {
+    auto t = time_param(params, "time");
+    if (!t) return bad_param("time", t.error());
+    t_ms = t.value();
+  }
+  auto value = prom::evaluate(*expr, prometheus.store(), t_ms, prometheus.config().query);
+  if (!value) return error_reply("execution", value.error());
+  Json data;
+  if (const auto* s = std::get_if<prom::Scalar>(&value.value())) {
+    data["resultType"] = "scalar";
+    data["result"] = point_json(t_ms, s->value);
+  } else if (const auto* v = std::get_if<prom::Vector>(&value.value())) {
+    data["resultType"] = "vector";
+    data["result"] = Json::array();
+    for (const auto& sample : *v) {
+      data["result"].push_back(Json{{"metric", metric_json(sample.labels)}, {"value", point_json(t_ms, sample.value)}});
+    }
+  } else {
+    data["resultType"] = "matrix";
+    data["result"] = Json::array();
+    for (const auto& series : std::get<prom::Matrix>(value.value())) {
+      Json values = Json::array();
+      for (const auto& p : series.points) values.push_back(point_json(p.t_ms, p.value));
+      data["result"].push_back(Json{{"metric", metric_json(series.labels)}, {"values", values}});
+    }
+  }
+  return success(std::move(data));
+}
+
+ApiReply render_query_range(const prom::PrometheusServer& prometheus, const httplib::Params& params) {
+  auto start = time_param(params, "start");
+  if (!start) return bad_param("start", start.error());
+  auto end = time_param(params, "end");
+  if (!end) return bad_param("end", end.error());
+  if (end.value() < start.value()) return bad_param("end", "end timestamp must not be before start time");
+  const std::string step_text = param(params, "step");
+  std::int64_t step_ms = 0;
+  double step_s = 0;
+  const auto [ptr, ec] = std::from_chars(step_text.data(), step_text.data() + step_text.size(), step_s);
+  if (ec == std::errc() && ptr == step_text.data() + step_text.size() && std::isfinite(step_s)) {
+    step_ms = static_cast<std::int64_t>(std::llround(step_s * 1000.0));
+  } else if (auto d = parse_duration(step_text)) {
+    step_ms = to_us(d.value()) / 1000;
+  } else {
+    return bad_param("step", "cannot parse \"" + step_text + "\" to a valid duration");
+  }
+  if (step_ms <= 0) {
+    return bad_param("step", "zero or negative query resolution step widths are not accepted. Try a positive integer");
+  }
+  if ((end.value() - start.value()) / step_ms + 1 > kMaxPointsPerSeries) {
+    return error_reply("bad_data",
+                       "exceeded maximum resolution of 11,000 points per timeseries. Try decreasing the query resolution (?step=XX)");
+  }
+  prom::NodePtr expr;
+  if (auto bad = parse_query_param(params, expr)) return *bad;
+  std::map<prom::Labels, std::vector<prom::Point>> series;
+  for (std::int64_t t = start.value(); t <= end.value(); t += step_ms) {
+    auto value = prom::evaluate(*expr, prometheus.store(), t, prometheus.config().query);
+    if (!value) return error_reply("execution", value.error());
+    if (const auto* s = std::get_if<prom::Scalar>(&value.value())) {
+      series[{}].push_back({t, s->value});
+    } else if (const auto* v = std::get_if<prom::Vector>(&value.value())) {
+      for (const auto& sample : *v) series[sample.labels].push_back({t, sample.value});
+    } else {
+      return bad_param("query", "invalid expression type \"range vector\" for range query, must be Scalar or instant Vector");
+    }
+  }
+  Json data;
+  data["resultType"] = "matrix";
+  data["result"] = Json::array();
+  for (const auto& [labels, points] : series) {
+    Json values = Json::array();
+    for (const auto& p : points) values.push_back(point_json(p.t_ms, p.value));
+    data["result"].push_back(Json{{"metric", metric_json(labels)}, {"values", values}});
+  }
+  return success(std::move(data));
+}
+
+ApiReply render_targets(const prom::PrometheusServer& prometheus, const httplib::Params& params) {
+  const std::string state = param(params, "state");
+  const std::string pool = param(params, "scrapePool");
+  const bool active = state.empty() || state == "active" || state == "any";
+  Json data;
+  data["activeTargets"] = Json::array();
+  data["droppedTargets"] = Json::array();
+  data["droppedTargetCounts"] = Json::object();
+  if (!active) return success(std::move(data));
+  for (const auto& t : prometheus.targets()) {
+    if (!pool.empty() && pool != t.job) continue;
+    Json j;
+    prom::Labels discovered = t.labels;
+    prom::set_label(discovered, "__address__", t.instance);
+    prom::set_label(discovered, "__metrics_path__", "/metrics");
+    prom::set_label(discovered, "__scheme__", "http");
+    prom::set_label(discovered, "job", t.job);
+    j["discoveredLabels"] = metric_json(discovered);
+    j["labels"] = metric_json(t.labels);
+    j["scrapePool"] = t.job;
+    j["scrapeUrl"] = "http://" + t.instance + "/metrics";
+    j["globalUrl"] = "http://" + t.instance + "/metrics";
+    j["lastError"] = t.last_error;
+    j["lastScrape"] = t.health == "unknown" ? "0001-01-01T00:00:00Z" : rfc3339(to_us(t.last_scrape), 9);
+    j["lastScrapeDuration"] = to_seconds(t.last_scrape_duration);
+    j["health"] = t.health;
+    j["scrapeInterval"] = format_duration(t.interval);
+    j["scrapeTimeout"] = format_duration(t.timeout);
+    data["activeTargets"].push_back(j);
+    data["droppedTargetCounts"][t.job] = 0;
+  }
+  return success(std::move(data));
+}
+
+ApiReply render_alerts(const prom::PrometheusServer& prometheus) {
+  Json alerts = Json::array();
+  for (const auto& group : prometheus.rule_groups()) {
+    for (const auto& rule : group.alerting_rules()) {
+      for (const auto& a : rule.active()) alerts.push_back(alert_json(rule.spec(), a));
+    }
+  }
+  return success(Json{{"alerts", alerts}});
+}
+
+ApiReply render_rules(const prom::PrometheusServer& prometheus, const httplib::Params& params, TimePoint now,
+                      TimePoint started) {
+  const std::string type = param(params, "type");
+  if (!type.empty() && type != "alert" && type != "record") {
+    return bad_param("type", "not supported value \"" + type + "\"");
+  }
+  const std::int64_t now_ms = to_us(now) / 1000;
+  const std::int64_t start_ms = to_us(started + prometheus.config().evaluation_offset) / 1000;
+  Json groups = Json::array();
+  for (const auto& group : prometheus.rule_groups()) {
+    const auto& spec = group.spec();
+    const std::int64_t interval_ms = spec.interval_set ? spec.interval_ms : to_us(prometheus.config().evaluation_interval) / 1000;
+    const bool evaluated = now_ms >= start_ms && interval_ms > 0;
+    const std::string last = evaluated ? rfc3339((start_ms + (now_ms - start_ms) / interval_ms * interval_ms) * 1000, 9)
+                                       : "0001-01-01T00:00:00Z";
+    Json rules = Json::array();
+    for (const auto& rule : spec.rules) {
+      if ((rule.alerting && type == "record") || (!rule.alerting && type == "alert")) continue;
+      Json r;
+      if (rule.alerting) {
+        const prom::AlertingRule* ar = group.find_alert(rule.name);
+        const prom::AlertState state = ar != nullptr ? ar->state() : prom::AlertState::kInactive;
+        r["state"] = prom::to_string(state);
+        r["name"] = rule.name;
+        r["query"] = rule.expr_text;
+        r["duration"] = static_cast<double>(rule.for_ms) / 1000.0;
+        r["keepFiringFor"] = static_cast<double>(rule.keep_firing_for_ms) / 1000.0;
+        r["labels"] = metric_json(rule.labels);
+        Json ann = Json::object();
+        for (const auto& [k, v] : rule.annotations) ann[k] = v;
+        r["annotations"] = ann;
+        r["alerts"] = Json::array();
+        if (ar != nullptr) {
+          for (const auto& a : ar->active()) r["alerts"].push_back(alert_json(rule, a));
+        }
+      } else {
+        r["name"] = rule.name;
+        r["query"] = rule.expr_text;
+        r["labels"] = metric_json(rule.labels);
+      }
+      r["health"] = evaluated ? "ok" : "unknown";
+      r["evaluationTime"] = 0.0;
+      r["lastEvaluation"] = last;
+      r["type"] = rule.alerting ? "alerting" : "recording";
+      rules.push_back(r);
+    }
+    if (!type.empty() && rules.empty()) continue;
+    Json g;
+    g["name"] = spec.name;
+    g["file"] = spec.file;
+    g["rules"] = rules;
+    g["interval"] = static_cast<double>(interval_ms) / 1000.0;
+    g["limit"] = 0;
+    g["evaluationTime"] = 0.0;
+    g["lastEvaluation"] = last;
+    groups.push_back(g);
+  }
+  return success(Json{{"groups", groups}});
+}
+
+void install_prometheus_api(httplib::Server& server, LiveLoop& loop, const prom::PrometheusServer& prometheus,
+                            TimePoint started) {
+  // Every reply is computed on the engine thread; a stopping loop answers 503.
+  auto reply = [&loop](httplib::Response& res, auto render) {
+    std::optional<ApiReply> r = loop.call(std::move(render));
+    if (!r) r = error_reply("unavailable", "the simulated world is not running");
+    res.status = r->status;
+    res.set_content(r->body, r->content_type.c_str());
+  };
+  auto query = [&, reply](const httplib::Request& req, httplib::Response& res) {
+    const httplib::Params params = req.params;
+    reply(res, [&prometheus, &loop, params] { return render_query(prometheus, params, loop.engine().now()); });
+  };
+  auto query_range = [&, reply](const httplib::Request& req, httplib::Response& res) {
+    const httplib::Params params = req.params;
+    reply(res, [&prometheus, params] { return render_query_range(prometheus, params); });
+  };
+  server.Get("/api/v1/query", query);
+  server.Post("/api/v1/query", query);
+  server.Get("/api/v1/query_range", query_range);
+  server.Post("/api/v1/query_range", query_range);
+  server.Get("/api/v1/targets", [&, reply](const httplib::Request& req, httplib::Response& res) {
+    const httplib::Params params = req.params;
+    reply(res, [&prometheus, params] { return render_targets(prometheus, params); });
+  });
+  server.Get("/api/v1/alerts", [&, reply](const httplib::Request&, httplib::Response& res) {
+    reply(res, [&prometheus] { return render_alerts(prometheus); });
+  });
+  server.Get("/api/v1/rules", [&, reply, started](const httplib::Request& req, httplib::Response& res) {
+    const httplib::Params params = req.params;
+    reply(res, [&prometheus, &loop, params, started] { return render_rules(prometheus, params, loop.engine().now(), started); });
+  });
+  auto text = [](const char* body) {
+    return [body](const httplib::Request& req, httplib::Response& res) {
+      res.set_content(req.method == "HEAD" ? "" : body, "text/plain; charset=utf-8");
+    };
+  };
+  server.Get("/-/healthy", text("Prometheus Server is Healthy.\n"));
+  server.Get("/-/ready", [&loop](const httplib::Request&, httplib::Response& res) {
+    if (loop.stopped()) {
+      res.status = 503;
+      res.set_header("X-Prometheus-Stopping", "true");
+      res.set_content("Service Unavailable", "text/plain; charset=utf-8");
+      return;
+    }
+    res.set_content("Prometheus Server is Ready.\n", "text/plain; charset=utf-8");
+  });
+  // Prometheus's router answers unknown paths with Go's plain-text 404.
+  server.set_error_handler([](const httplib::Request&, httplib::Response& res) {
+    if (res.status == 404) res.set_content("404 page not found\n", "text/plain; charset=utf-8");
+  });
+}
+
+}  // namespace failsim::fakes

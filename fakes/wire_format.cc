@@ -1,0 +1,128 @@
+#include "fakes/wire_format.h"
+
+#include <charconv>
+#include <cmath>
+#include <cstdio>
+#include <string>
+
+namespace failsim::fakes {
+namespace {
+
+// Days since 1970-01-01 -> civil date (Howard Hinnant's algorithm, proleptic Gregorian).
+void civil_from_days(std::int64_t z, int& y, unsigned& m, unsigned& d) {
+  z += 719468;
+  const std::int64_t era = (z >= 0 ? z : z - 146096) / 146097;
+  const auto doe = static_cast<unsigned>(z - era * 146097);
+  const unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+  const unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+  const unsigned mp = (5 * doy + 2) / 153;
+  d = doy - (153 * mp + 2) / 5 + 1;
+  m = mp < 10 ? mp + 3 : mp - 9;
+  y = static_cast<int>(yoe + era * 400 + (m <= 2 ? 1 : 0));
+}
+
+std::int64_t days_from_civil(int y, unsigned m, unsigned d) {
+  y -= m <= 2 ? 1 : 0;
+  const std::int64_t era = (y >= 0 ? y : y - 399) / 400;
+  const auto yoe = static_cast<unsigned>(y - era * 400);
+  const unsigned doy = (153 * (m > 2 ? m - 3 : m + 9) + 2) / 5 + d - 1;
+  const unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+  return era * 146097 + static_cast<std::int64_t>(doe) - 719468;
+}
+
+std::string special(double v) {
+  if (std::isnan(v)) return "NaN";
+  return v > 0 ? "+Inf" : "-Inf";
+}
+
+}  // namespace
+
+std::string rfc3339(std::int64_t unix_us, int fraction_digits) {
+  std::int64_t secs = unix_us / 1'000'000;
+  std::int64_t frac_us = unix_us % 1'000'000;
+  if (frac_us < 0) {
+    frac_us += 1'000'000;
+    --secs;
+  }
+  std::int64_t days = secs / 86400;
+  std::int64_t rem = secs % 86400;
+  if (rem < 0) {
+    rem += 86400;
+    --days;
+  }
+  int y = 0;
+  unsigned m = 0, d = 0;
+  civil_from_days(days, y, m, d);
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "%04d-%02u-%02uT%02d:%02d:%02d", y, m, d, static_cast<int>(rem / 3600),
+                static_cast<int>(rem / 60 % 60), static_cast<int>(rem % 60));
+  std::string out = buf;
+  if (fraction_digits > 0 && frac_us != 0) {
+    char f[16];
+    std::snprintf(f, sizeof f, "%06lld000", static_cast<long long>(frac_us));
+    std::string digits(f, static_cast<std::size_t>(std::min(fraction_digits, 9)));
+    while (!digits.empty() && digits.back() == '0') digits.pop_back();
+    if (!digits.empty()) out += "." + digits;
+  }
+  return out + "Z";
+}
+
+Result<std::int64_t> parse_api_time(std::string_view text) {
+  const std::string s(text);
+  // Unix seconds with an optional fraction.
+  double seconds = 0;
+  const auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), seconds);
+  if (ec == std::errc() && end == s.data() + s.size() && std::isfinite(seconds)) {
+    return Result<std::int64_t>::ok(static_cast<std::int64_t>(std::llround(seconds * 1000.0)));
+  }
+  // RFC3339: YYYY-MM-DDTHH:MM:SS[.frac](Z|±HH:MM)
+  int y = 0, mo = 0, d = 0, h = 0, mi = 0, sec = 0, used = 0;
+  if (std::sscanf(s.c_str(), "%4d-%2d-%2dT%2d:%2d:%2d%n", &y, &mo, &d, &h, &mi, &sec, &used) == 6 && used == 19 &&
+      mo >= 1 && mo <= 12 && d >= 1 && d <= 31 && h < 24 && mi < 60 && sec < 61) {
+    std::size_t i = 19;
+    std::int64_t ms = 0;
+    if (i < s.size() && s[i] == '.') {
+      ++i;
+      int digits = 0;
+      while (i < s.size() && s[i] >= '0' && s[i] <= '9') {
+        if (digits < 3) ms = ms * 10 + (s[i] - '0');
+        ++digits;
+        ++i;
+      }
+      if (digits == 0) i = s.size() + 1;  // "." without digits: invalid
+      for (; digits < 3 && digits > 0; ++digits) ms *= 10;
+    }
+    std::int64_t offset_s = 0;
+    bool ok = false;
+    if (i + 1 == s.size() && (s[i] == 'Z' || s[i] == 'z')) {
+      ok = true;
+    } else if (i + 6 == s.size() && (s[i] == '+' || s[i] == '-') && s[i + 3] == ':') {
+      int oh = 0, om = 0;
+      if (std::sscanf(s.c_str() + i + 1, "%2d:%2d", &oh, &om) == 2) {
+        offset_s = (oh * 3600 + om * 60) * (s[i] == '+' ? 1 : -1);
+        ok = true;
+      }
+    }
+    if (ok) {
+      const std::int64_t days = days_from_civil(y, static_cast<unsigned>(mo), static_cast<unsigned>(d));
+      return Result<std::int64_t>::ok((days * 86400 + h * 3600 + mi * 60 + sec - offset_s) * 1000 + ms);
+    }
+  }
+  return Result<std::int64_t>::error("cannot parse \"" + s + "\" to a valid timestamp");
+}
+
+std::string format_sample_value(double v) {
+  if (!std::isfinite(v)) return special(v);
+  char buf[400];
+  const auto r = std::to_chars(buf, buf + sizeof buf, v, std::chars_format::fixed);
+  return std::string(buf, r.ptr);
+}
+
+std::string format_alert_value(double v) {
+  if (!std::isfinite(v)) return special(v);
+  char buf[64];
+  const auto r = std::to_chars(buf, buf + sizeof buf, v, std::chars_format::scientific);
+  return std::string(buf, r.ptr);
+}
+
+}  // namespace failsim::fakes

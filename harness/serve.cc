@@ -1,0 +1,270 @@
+#include "harness/serve.h"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <nlohmann/json.hpp>
+
+#include <chrono>
+#include <csignal>
+#include <filesystem>
+#include <memory>
+#include <ostream>
+#include <random>
+#include <sstream>
+#include <thread>
+
+#include "failover/duration.h"
+#include "fakes/live_loop.h"
+#include "harness/gate.h"
+#include "harness/inputs.h"
+#include "harness/run.h"
+#include "harness/suite.h"
+#include "reports/report.h"
+
+namespace failsim::harness {
+namespace {
+
+std::atomic<bool> g_signalled{false};
+
+extern "C" void on_signal(int) { g_signalled.store(true); }
+
+// Restores the previous SIGINT/SIGTERM handlers when the run ends.
+class SignalGuard {
+ public:
+  SignalGuard() {
+    g_signalled.store(false);
+    struct sigaction sa {};
+    sa.sa_handler = on_signal;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, &old_int_);
+    sigaction(SIGTERM, &sa, &old_term_);
+  }
+  ~SignalGuard() {
+    sigaction(SIGINT, &old_int_, nullptr);
+    sigaction(SIGTERM, &old_term_, nullptr);
+  }
+
+ private:
+  struct sigaction old_int_ {};
+  struct sigaction old_term_ {};
+};
+
+std::string new_token() {
+  std::random_device rd;
+  static const char* hex = "0123456789abcdef";
+  std::string t = "failsim_";
+  for (int i = 0; i < 32; ++i) t += hex[rd() & 15];
+  return t;
+}
+
+Result<bool> write_private(const std::string& path, const std::string& text) {
+  const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+  if (fd < 0) return Result<bool>::error("cannot write " + path);
+  ::fchmod(fd, 0600);
+  const bool ok = ::write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size());
+  ::close(fd);
+  return ok ? Result<bool>::ok(true) : Result<bool>::error("cannot write " + path);
+}
+
+failover::QueryOutcome outcome_from(const nlohmann::json& check) {
+  const std::string kind = check.value("result", "");
+  if (kind == "value") {
+    const auto& v = check["value"];
+    const double value = v.is_number() ? v.get<double>() : std::numeric_limits<double>::quiet_NaN();
+    return failover::QueryOutcome::of_value(value, check.value("series", std::size_t{1}));
+  }
+  if (kind == "empty") return failover::QueryOutcome::empty();
+  return failover::QueryOutcome::failed(check.value("error", std::string("failsim gate gave no answer")));
+}
+
+// Everything live for one run; built when the world has started.
+struct LiveSession {
+  std::unique_ptr<fakes::LiveLoop> loop;
+  std::unique_ptr<fakes::LiveWorld> world;
+  std::atomic<bool> finished{false};
+  std::thread watcher;
+  int dispatches = 0;
+
+  ~LiveSession() {
+    finished = true;
+    if (watcher.joinable()) watcher.join();
+    if (world) world->stop();
+  }
+};
+
+}  // namespace
+
+ServeOutcome run_serve(const ServeOptions& options, std::ostream& out, std::ostream& err) {
+  ServeOutcome outcome;
+  auto loaded = load_run(options.scenario_path, options.policy_path, options.rules_path);
+  if (!loaded) {
+    err << "failsim serve: " << loaded.error() << "\n";
+    return outcome;
+  }
+  if (!(options.speed > 0) || options.speed > 1e6) {
+    err << "failsim serve: --speed must be greater than 0 and at most 1000000\n";
+    return outcome;
+  }
+  if (!fakes::is_loopback(options.listen)) {
+    err << "failsim serve: --listen " << options.listen << ": failsim serves on loopback only (127.0.0.1 or ::1)\n";
+    return outcome;
+  }
+  if (options.port_base < 0 || options.port_base > 65535 - 64) {
+    err << "failsim serve: --port-base must be 0 (any free ports) or between 1 and 65471\n";
+    return outcome;
+  }
+  std::error_code ec;
+  std::filesystem::create_directories(options.out_dir, ec);
+  if (ec) {
+    err << "failsim serve: cannot create " << options.out_dir << ": " << ec.message() << "\n";
+    return outcome;
+  }
+  const LoadedRun& run = loaded.value();
+  const std::string token = run.scenario.secret.empty() ? new_token() : run.scenario.secret;
+  const std::string token_path = (std::filesystem::path(options.out_dir) / "github-token").string();
+  if (auto w = write_private(token_path, token + "\n"); !w) {
+    err << "failsim serve: " << w.error() << "\n";
+    return outcome;
+  }
+
+  SignalGuard signals;
+  LiveSession session;
+  LiveHooks hooks;
+  hooks.started = [&](LiveControl& control) -> Result<bool> {
+    session.loop = std::make_unique<fakes::LiveLoop>(control.world().engine(), options.speed);
+    fakes::LiveOptions lo;
+    lo.listen = options.listen;
+    lo.port_base = options.port_base;
+    lo.github.token = token;
+    // A REST dispatch of the deploy workflow is a deploy request, like a scheduled one.
+    auto dispatch = [&session, &control](const std::string& ref, const nlohmann::json& inputs) {
+      const int n = ++session.dispatches;
+      std::string version = "manual-" + std::to_string(n);
+      if (inputs.contains("version") && inputs["version"].is_string()) version = inputs["version"].get<std::string>();
+      control.trace("deploy", "rest_dispatch", ref + " version " + version);
+      return Result<std::optional<std::int64_t>>::ok(control.trigger_deploy(version));
+    };
+    session.world = std::make_unique<fakes::LiveWorld>(control.world(), *session.loop, lo, dispatch);
+    session.world->on_manual_fault([&control](const std::string& what) { control.trace("fault", "manual", what); });
+    auto started = session.world->start();
+    if (!started) return started;
+    session.watcher = std::thread([&session, stop = options.stop] {
+      while (!session.finished.load()) {
+        if (g_signalled.load() || (stop != nullptr && stop->load())) {
+          session.loop->stop();
+          return;
+        }
+        std::this_thread::sleep_for(std::chrono::milliseconds(20));
+      }
+    });
+    const auto endpoints = session.world->endpoints();
+    nlohmann::ordered_json ep;
+    ep["scenario"] = run.scenario.name;
+    ep["policy"] = run.policy.name;
+    ep["seed"] = options.seed;
+    ep["speed"] = options.speed;
+    ep["token_file"] = token_path;
+    out << "failsim serve: " << run.scenario.name << " under " << run.policy.name << ", seed " << options.seed << ", "
+        << options.speed << "x real time\n";
+    for (const auto& e : endpoints) {
+      std::string label = e.name;
+      std::string url = e.url;
+      if (e.name == "github") {
+        url += "/repos/" + lo.github.owner + "/" + lo.github.repo + "/actions";
+        label = "GitHub API";
+      } else if (e.name == "prometheus") {
+        label = "Prometheus";
+      } else if (e.name == "control") {
+        label = "proxy control (Toxiproxy API)";
+      }
+      out << "  " << label << std::string(label.size() < 30 ? 30 - label.size() : 1, ' ') << url << "\n";
+      ep["endpoints"][e.name] = url;
+    }
+    out << "  GitHub token                  in " << token_path
+        << " (curl -H \"Authorization: Bearer $(cat " << token_path << ")\" ...)\n"
+        << "Ctrl-C stops; reports go to " << options.out_dir << "/\n";
+    out.flush();
+    if (auto w = write_atomically((std::filesystem::path(options.out_dir) / "endpoints.json").string(), ep.dump(2) + "\n"); !w) {
+      return w;
+    }
+    if (options.on_ready) options.on_ready(endpoints);
+    return Result<bool>::ok(true);
+  };
+  hooks.advance = [&](TimePoint until) {
+    const bool reached = session.loop->run_until(until);
+    if (!reached) return false;
+    return true;
+  };
+  if (options.live_gate) {
+    hooks.gate = [&](const std::string& hostname) {
+      session.world->refresh();
+      GateOptions g;
+      g.policy_path = run.policy_path;
+      g.prometheus_url = session.world->url("prometheus");
+      g.timeout = std::chrono::seconds(10);
+      g.hostname = hostname;
+      std::ostringstream gate_out, gate_err;
+      std::atomic<bool> done{false};
+      int code = -1;
+      std::thread t([&] {
+        code = run_gate(g, gate_out, gate_err);
+        done = true;
+        session.loop->wake();
+      });
+      session.loop->run_frozen_until([&] { return done.load(); });
+      t.join();
+      GateAnswers answers;
+      const auto report = nlohmann::json::parse(gate_out.str(), nullptr, false);
+      if (report.is_discarded() || !report.is_object()) {
+        answers.verdict = "exit " + std::to_string(code) + ": no JSON report";
+        return answers;
+      }
+      for (const auto& c : report.value("checks", nlohmann::json::array())) {
+        answers.by_query[c.value("query", "")] = outcome_from(c);
+      }
+      const auto& target = report["target"];
+      answers.verdict = "exit " + std::to_string(code) + ": target " + (target.is_string() ? target.get<std::string>() : "none") +
+                        (hostname.empty() ? "" : " (in-job on " + hostname + ")");
+      return answers;
+    };
+  }
+  if (options.keep_running) {
+    // Past the schedule: keep the world running until stopped.
+    hooks.finished = [&] {
+      while (session.loop->run_until(session.loop->engine().now() + std::chrono::hours(1))) {
+      }
+    };
+  }
+
+  const RunInputs in{&run.scenario, &run.policy, &run.rules, &hooks};
+  reports::RunResult result = run_scenario(in, options.seed);
+  session.finished = true;
+  if (session.world) session.world->stop();
+
+  reports::SuiteReport suite;
+  suite.failsim_version = FAILSIM_VERSION;
+  reports::ScenarioReport sr;
+  sr.name = run.scenario.name;
+  sr.policy = run.policy.name;
+  sr.file = run.scenario.file;
+  sr.runs.push_back(result);
+  sr.passed = result.passed();
+  sr.aggregate = reports::aggregate(sr.runs);
+  suite.scenarios.push_back(std::move(sr));
+  auto written = write_reports(suite, options.out_dir, {token, run.scenario.secret});
+  if (!written) {
+    err << "failsim serve: " << written.error() << "\n";
+    return outcome;
+  }
+  out << "outcome: " << result.outcome << (result.runner ? " on " + *result.runner : "") << "; "
+      << (result.passed() ? "expectations met" : "expectations NOT met") << "; reports in " << options.out_dir
+      << "/ (results.json, junit.xml, summary.md, report.html)\n";
+  for (const auto& b : result.broken) out << "  broken: " << b << "\n";
+  outcome.exit_code = result.passed() && written.value() ? 0 : 1;
+  outcome.result = std::move(result);
+  return outcome;
+}
+
+}  // namespace failsim::harness
