@@ -1,0 +1,211 @@
+// The chaos proxies: pass-through, each Toxiproxy toxic's effect on a real HTTP
+// exchange over loopback, run-time changes, and the Toxiproxy-style control API.
+// Timing assertions are lower bounds (a toxic never makes things faster than it says).
+#include "fakes/chaos_proxy.h"
+
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include "fakes/http_server.h"
+#include "fakes/toxiproxy_api.h"
+#include "tests/fakes/live_fixture.h"
+
+namespace failsim::fakes {
+namespace {
+
+using namespace std::chrono_literals;
+using nlohmann::json;
+using Clock = std::chrono::steady_clock;
+
+class ChaosProxyTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    upstream_.routes().Get("/ping", [](const httplib::Request&, httplib::Response& res) { res.set_content("pong", "text/plain"); });
+    upstream_.routes().Get("/big", [](const httplib::Request&, httplib::Response& res) {
+      res.set_content(std::string(50 * 1024, 'b'), "text/plain");
+    });
+    ASSERT_TRUE(upstream_.start("127.0.0.1", 0));
+    auto p = proxies_.create("web", "127.0.0.1:0", "127.0.0.1:" + std::to_string(upstream_.port()));
+    ASSERT_TRUE(p) << p.error();
+    port_ = std::stoi(p.value().listen.substr(p.value().listen.rfind(':') + 1));
+  }
+  httplib::Result ping(const char* path = "/ping", std::chrono::milliseconds read_timeout = 3s) {
+    httplib::Client c("127.0.0.1", port_);
+    c.set_connection_timeout(2s);
+    c.set_read_timeout(read_timeout);
+    return c.Get(path);
+  }
+  static Toxic toxic(const std::string& type, const std::string& stream, std::map<std::string, std::int64_t> attrs) {
+    Toxic t;
+    t.type = type;
+    t.stream = stream;
+    t.attributes = std::move(attrs);
+    return t;
+  }
+
+  HttpServer upstream_;
+  ChaosProxies proxies_;
+  int port_ = 0;
+};
+
+TEST_F(ChaosProxyTest, ForwardsBytesBothWays) {
+  auto r = ping();
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 200);
+  EXPECT_EQ(r->body, "pong");
+  auto big = ping("/big");
+  ASSERT_TRUE(big);
+  EXPECT_EQ(big->body.size(), 50u * 1024);
+  EXPECT_GE(proxies_.connections("web"), 2u);
+}
+
+TEST_F(ChaosProxyTest, LatencyDelaysTheResponseAtLeastThatLong) {
+  ASSERT_TRUE(proxies_.add_toxic("web", toxic("latency", "downstream", {{"latency", 200}})));
+  const auto t0 = Clock::now();
+  auto r = ping();
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->body, "pong");
+  EXPECT_GE(Clock::now() - t0, 200ms);
+}
+
+TEST_F(ChaosProxyTest, TimeoutBlackholesUntilTheClientGivesUpAndRemovingItHeals) {
+  ASSERT_TRUE(proxies_.add_toxic("web", toxic("timeout", "upstream", {{"timeout", 0}})));
+  const auto t0 = Clock::now();
+  auto r = ping("/ping", 300ms);
+  EXPECT_FALSE(r);  // the connection is accepted, the request swallowed
+  EXPECT_GE(Clock::now() - t0, 300ms);
+  EXPECT_EQ(r.error(), httplib::Error::Read);
+  ASSERT_TRUE(proxies_.remove_toxic("web", "timeout_upstream"));
+  r = ping();
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->body, "pong");
+}
+
+TEST_F(ChaosProxyTest, ADisabledProxyRefusesConnectionsUntilEnabled) {
+  ASSERT_TRUE(proxies_.update("web", false, std::nullopt, std::nullopt));
+  auto r = ping();
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error(), httplib::Error::Connection);
+  ASSERT_TRUE(proxies_.update("web", true, std::nullopt, std::nullopt));
+  r = ping();
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->body, "pong");
+}
+
+TEST_F(ChaosProxyTest, ResetPeerAndLimitDataBreakTheExchange) {
+  ASSERT_TRUE(proxies_.add_toxic("web", toxic("reset_peer", "upstream", {{"timeout", 0}})));
+  EXPECT_FALSE(ping());
+  ASSERT_TRUE(proxies_.remove_toxic("web", "reset_peer_upstream"));
+  ASSERT_TRUE(proxies_.add_toxic("web", toxic("limit_data", "downstream", {{"bytes", 1000}})));
+  auto r = ping("/big");
+  EXPECT_TRUE(!r || r->body.size() < 50u * 1024);
+}
+
+TEST_F(ChaosProxyTest, BandwidthLimitsThroughput) {
+  ASSERT_TRUE(proxies_.add_toxic("web", toxic("bandwidth", "downstream", {{"rate", 100}})));  // 100 KB/s
+  const auto t0 = Clock::now();
+  auto r = ping("/big");  // 50 KB
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->body.size(), 50u * 1024);
+  EXPECT_GE(Clock::now() - t0, 400ms);
+}
+
+TEST_F(ChaosProxyTest, ToxicsAndAddressesAreValidated) {
+  EXPECT_FALSE(validate_toxic(toxic("lightning", "downstream", {})));
+  EXPECT_FALSE(validate_toxic(toxic("latency", "sideways", {})));
+  EXPECT_FALSE(validate_toxic(toxic("latency", "upstream", {{"bytes", 1}})));
+  EXPECT_FALSE(validate_toxic(toxic("latency", "upstream", {{"latency", -1}})));
+  Toxic t = toxic("latency", "upstream", {});
+  t.toxicity = 1.5;
+  EXPECT_FALSE(validate_toxic(t));
+  const auto ok = validate_toxic(toxic("latency", "upstream", {{"latency", 5}}));
+  ASSERT_TRUE(ok);
+  EXPECT_EQ(ok.value().name, "latency_upstream");
+  EXPECT_EQ(ok.value().attribute("jitter"), 0);
+  // Loopback only, both ends.
+  EXPECT_FALSE(proxies_.create("out", "0.0.0.0:0", "127.0.0.1:1"));
+  EXPECT_FALSE(proxies_.create("out", "127.0.0.1:0", "10.0.0.1:80"));
+  EXPECT_FALSE(proxies_.create("web", "127.0.0.1:0", "127.0.0.1:1"));  // exists
+}
+
+class ToxiproxyApiTest : public ChaosProxyTest {
+ protected:
+  void SetUp() override {
+    ChaosProxyTest::SetUp();
+    install_toxiproxy_api(control_.routes(), proxies_, [this](const std::string& name) { changed_.push_back(name); });
+    ASSERT_TRUE(control_.start("127.0.0.1", 0));
+    client_ = testing::client_for(control_);
+  }
+  static json body(const httplib::Result& r) { return r ? json::parse(r->body, nullptr, false) : json(); }
+  HttpServer control_;
+  std::unique_ptr<httplib::Client> client_;
+  std::vector<std::string> changed_;
+};
+
+TEST_F(ToxiproxyApiTest, ProxiesAreCreatedListedAndConflictsAre409) {
+  auto r = client_->Post("/proxies", json{{"name", "api"}, {"listen", "127.0.0.1:0"}, {"upstream", "127.0.0.1:" + std::to_string(upstream_.port())}}.dump(), "application/json");
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 201);
+  json p = body(r);
+  EXPECT_EQ(p["name"], "api");
+  EXPECT_EQ(p["enabled"], true);
+  EXPECT_EQ(p["toxics"], json::array());
+  EXPECT_NE(p["listen"], "127.0.0.1:0");  // the bound port is reported
+  r = client_->Post("/proxies", json{{"name", "api"}, {"upstream", "127.0.0.1:1"}}.dump(), "application/json");
+  EXPECT_EQ(r->status, 409);
+  EXPECT_EQ(body(r), json({{"error", "proxy already exists"}, {"status", 409}}));
+  const json all = body(client_->Get("/proxies"));
+  EXPECT_TRUE(all.contains("api"));
+  EXPECT_TRUE(all.contains("web"));
+  EXPECT_EQ(client_->Get("/proxies/nope")->status, 404);
+  EXPECT_EQ(client_->Post("/proxies", "{bad", "application/json")->status, 400);
+  EXPECT_EQ(client_->Post("/proxies", json{{"upstream", "127.0.0.1:1"}}.dump(), "application/json")->status, 400);
+  EXPECT_EQ(client_->Delete("/proxies/api")->status, 204);
+  EXPECT_EQ(client_->Delete("/proxies/api")->status, 404);
+  EXPECT_EQ(changed_, (std::vector<std::string>{"api", "api"}));
+}
+
+TEST_F(ToxiproxyApiTest, ToxicsAreAddedUpdatedAndRemovedAtRunTime) {
+  auto r = client_->Post("/proxies/web/toxics", json{{"type", "latency"}, {"attributes", {{"latency", 150}}}}.dump(), "application/json");
+  ASSERT_TRUE(r);
+  ASSERT_EQ(r->status, 200) << r->body;
+  const json t = body(r);
+  EXPECT_EQ(t["name"], "latency_downstream");  // Toxiproxy's default name and stream
+  EXPECT_EQ(t["stream"], "downstream");
+  EXPECT_EQ(t["toxicity"], 1.0);
+  EXPECT_EQ(t["attributes"]["latency"], 150);
+  EXPECT_EQ(t["attributes"]["jitter"], 0);
+  const auto t0 = Clock::now();
+  ASSERT_TRUE(ping());
+  EXPECT_GE(Clock::now() - t0, 150ms);
+  EXPECT_EQ(client_->Post("/proxies/web/toxics", json{{"type", "latency"}}.dump(), "application/json")->status, 409);
+  EXPECT_EQ(client_->Post("/proxies/web/toxics", json{{"type", "nope"}}.dump(), "application/json")->status, 400);
+  EXPECT_EQ(client_->Post("/proxies/none/toxics", json{{"type", "latency"}}.dump(), "application/json")->status, 404);
+  r = client_->Post("/proxies/web/toxics/latency_downstream", json{{"attributes", {{"latency", 10}}}}.dump(), "application/json");
+  ASSERT_TRUE(r);
+  EXPECT_EQ(body(r)["attributes"]["latency"], 10);
+  EXPECT_EQ(body(client_->Get("/proxies/web/toxics")).size(), 1u);
+  EXPECT_EQ(body(client_->Get("/proxies/web/toxics/latency_downstream"))["type"], "latency");
+  EXPECT_EQ(client_->Delete("/proxies/web/toxics/latency_downstream")->status, 204);
+  EXPECT_EQ(client_->Get("/proxies/web/toxics/latency_downstream")->status, 404);
+}
+
+TEST_F(ToxiproxyApiTest, DisablingAndResetWorkThroughTheApi) {
+  auto r = client_->Post("/proxies/web", R"({"enabled":false})", "application/json");
+  ASSERT_TRUE(r);
+  EXPECT_EQ(body(r)["enabled"], false);
+  EXPECT_FALSE(ping());
+  client_->Post("/proxies/web/toxics", json{{"type", "timeout"}}.dump(), "application/json");
+  EXPECT_EQ(client_->Post("/reset", "", "application/json")->status, 204);
+  const json p = body(client_->Get("/proxies/web"));
+  EXPECT_EQ(p["enabled"], true);
+  EXPECT_EQ(p["toxics"], json::array());
+  auto ok = ping();
+  ASSERT_TRUE(ok);
+  EXPECT_EQ(ok->body, "pong");
+  EXPECT_TRUE(body(client_->Get("/version")).contains("version"));
+  EXPECT_EQ(body(client_->Get("/no/such/path"))["status"], 404);
+}
+
+}  // namespace
+}  // namespace failsim::fakes

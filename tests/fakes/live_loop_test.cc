@@ -1,0 +1,141 @@
+// LiveLoop: pacing never runs an event early, the inbox runs tasks on the engine
+// thread in order, frozen waits keep virtual time still, and stop() releases waiters.
+#include "fakes/live_loop.h"
+
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <thread>
+#include <vector>
+
+namespace failsim::fakes {
+namespace {
+
+using namespace std::chrono_literals;
+using Clock = std::chrono::steady_clock;
+
+TEST(LiveLoop, RejectsSpeedsThatAreNotPositive) {
+  sim::Engine engine;
+  EXPECT_THROW(LiveLoop(engine, 0.0), std::invalid_argument);
+  EXPECT_THROW(LiveLoop(engine, -5.0), std::invalid_argument);
+}
+
+TEST(LiveLoop, AnEventFiresNoEarlierThanItsScaledWallDeadline) {
+  sim::Engine engine;
+  LiveLoop loop(engine, 100.0);  // 10 virtual seconds = 100 ms of wall time
+  Clock::time_point fired{};
+  engine.schedule_at(TimePoint(10s), [&] { fired = Clock::now(); });
+  const auto t0 = Clock::now();
+  EXPECT_TRUE(loop.run_until(TimePoint(12s)));
+  EXPECT_GE(fired - t0, 99ms);
+  EXPECT_EQ(engine.now(), TimePoint(12s));
+}
+
+TEST(LiveLoop, EventsRunInTimeOrderAndTiesInScheduleOrderAtAnySpeed) {
+  sim::Engine engine;
+  LiveLoop loop(engine, 1e5);
+  std::vector<std::pair<TimePoint, int>> ran;
+  for (int i = 0; i < 100; ++i) {
+    const TimePoint t(std::chrono::seconds(i * 37 % 100 + 1));
+    engine.schedule_at(t, [&ran, &engine, i] { ran.emplace_back(engine.now(), i); });
+  }
+  engine.schedule_at(TimePoint(50s), [&ran, &engine] { ran.emplace_back(engine.now(), 1000); });
+  loop.run_until(TimePoint(200s));
+  ASSERT_EQ(ran.size(), 101u);
+  for (std::size_t k = 1; k < ran.size(); ++k) EXPECT_LE(ran[k - 1].first, ran[k].first);
+  for (std::size_t k = 1; k < ran.size(); ++k) {
+    if (ran[k].second == 1000) {
+      EXPECT_EQ(ran[k - 1].first, TimePoint(50s));  // the earlier-scheduled tie ran first
+      EXPECT_NE(ran[k - 1].second, 1000);
+    }
+  }
+}
+
+TEST(LiveLoop, CallRunsOnTheEngineThreadInFifoOrderAndReturnsTheResult) {
+  sim::Engine engine;
+  LiveLoop loop(engine, 1.0);
+  std::thread::id engine_thread;
+  std::thread driver([&] {
+    engine_thread = std::this_thread::get_id();
+    loop.run_until(TimePoint(1h));
+  });
+  std::vector<int> seen;
+  for (int i = 0; i < 20; ++i) {
+    auto r = loop.call([&, i] {
+      EXPECT_EQ(std::this_thread::get_id(), engine_thread);
+      seen.push_back(i);
+      return i * 2;
+    });
+    ASSERT_TRUE(r.has_value());
+    EXPECT_EQ(*r, i * 2);
+  }
+  loop.stop();
+  driver.join();
+  ASSERT_EQ(seen.size(), 20u);
+  for (int i = 0; i < 20; ++i) EXPECT_EQ(seen[static_cast<std::size_t>(i)], i);
+  // A stopped loop refuses work instead of hanging the caller.
+  EXPECT_FALSE(loop.call([] { return 1; }).has_value());
+  EXPECT_FALSE(loop.post([] {}));
+}
+
+TEST(LiveLoop, CallRethrowsWhatTheTaskThrew) {
+  sim::Engine engine;
+  LiveLoop loop(engine, 1.0);
+  std::thread driver([&] { loop.run_until(TimePoint(1h)); });
+  EXPECT_THROW(loop.call([]() -> int { throw std::runtime_error("boom"); }), std::runtime_error);
+  loop.stop();
+  driver.join();
+}
+
+TEST(LiveLoop, InboxTasksSeeTheVirtualTimeTheWallClockHasReached) {
+  sim::Engine engine;
+  LiveLoop loop(engine, 1000.0);  // 1 ms wall = 1 s virtual
+  std::thread driver([&] { loop.run_until(TimePoint(24h)); });
+  std::this_thread::sleep_for(50ms);
+  auto t = loop.call([&] { return engine.now(); });
+  loop.stop();
+  driver.join();
+  ASSERT_TRUE(t.has_value());
+  EXPECT_GE(*t, TimePoint(49s));  // at least 50 ms of wall time were scaled in
+}
+
+TEST(LiveLoop, AFrozenWaitServesTheInboxWithoutAdvancingVirtualTime) {
+  sim::Engine engine;
+  LiveLoop loop(engine, 1000.0);
+  std::atomic<bool> done{false};
+  std::vector<TimePoint> seen;
+  std::atomic<bool> second_event_ran{false};
+  engine.schedule_at(TimePoint(5s), [&] {
+    std::thread helper([&] {
+      for (int i = 0; i < 5; ++i) {
+        auto r = loop.call([&] { return engine.now(); });
+        if (r) seen.push_back(*r);
+        std::this_thread::sleep_for(20ms);  // 100 ms wall would be 100 s virtual if time ran
+      }
+      done = true;
+      loop.wake();
+    });
+    loop.run_frozen_until([&] { return done.load(); });
+    helper.join();
+  });
+  engine.schedule_at(TimePoint(6s), [&] { second_event_ran = true; });
+  loop.run_until(TimePoint(7s));
+  ASSERT_EQ(seen.size(), 5u);
+  for (const auto& t : seen) EXPECT_EQ(t, TimePoint(5s));
+  EXPECT_TRUE(second_event_ran.load());
+}
+
+TEST(LiveLoop, StopEndsRunUntilPromptly) {
+  sim::Engine engine;
+  LiveLoop loop(engine, 1.0);
+  bool reached = true;
+  std::thread driver([&] { reached = loop.run_until(TimePoint(24h)); });
+  std::this_thread::sleep_for(20ms);
+  loop.stop();
+  driver.join();
+  EXPECT_FALSE(reached);
+  EXPECT_LT(engine.now(), TimePoint(1h));
+}
+
+}  // namespace
+}  // namespace failsim::fakes

@@ -1,0 +1,242 @@
+// The live world end to end: every endpoint up behind its proxy, exporters in the
+// text format promtool accepts, network-model faults mirrored onto the real sockets,
+// hand-made faults mirrored into the model, and Debian's real Prometheus scraping the
+// live exporters through the proxies: blackholing the primary's exporter makes it
+// report the target down with "context deadline exceeded", as in the Serotonin
+// incident (paws360-as-built.md §6; reference B1). Loopback only; every wait bounded.
+#include "fakes/live_world.h"
+
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include <filesystem>
+#include <fstream>
+
+#include "tests/fakes/live_fixture.h"
+#include "tests/harness/process.h"
+
+namespace failsim::fakes {
+namespace {
+
+using namespace std::chrono_literals;
+using nlohmann::json;
+
+class LiveWorldTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    ASSERT_TRUE(live_.started);
+    live_.advance(1min);
+    live_.loop = std::make_unique<LiveLoop>(live_.world.engine(), 10.0);
+    LiveOptions options;
+    options.github.token = "test-token";
+    world_ = std::make_unique<LiveWorld>(live_.world, *live_.loop, options);
+    auto started = world_->start();
+    ASSERT_TRUE(started) << started.error();
+    const TimePoint until = live_.world.engine().now() + 24h;
+    live_.engine_thread = std::thread([this, until] { live_.loop->run_until(until); });
+    dir_ = std::filesystem::temp_directory_path() / ("failsim-live-" + std::to_string(::getpid()));
+    std::filesystem::create_directories(dir_ / "tsdb");
+  }
+  void TearDown() override {
+    if (prometheus_) prometheus_->stop();
+    live_.stop();
+    world_->stop();
+    std::error_code ec;
+    std::filesystem::remove_all(dir_, ec);
+  }
+  static std::pair<std::string, int> host_port(const std::string& url) {
+    const auto start = url.find("//") + 2;
+    const auto colon = url.find(':', start);
+    const auto slash = url.find('/', colon);
+    return {url.substr(start, colon - start), std::stoi(url.substr(colon + 1, slash - colon - 1))};
+  }
+  httplib::Result fetch(const std::string& url, std::chrono::milliseconds read_timeout = 2s) {
+    const auto [host, port] = host_port(url);
+    httplib::Client c(host, port);
+    c.set_connection_timeout(1s);
+    c.set_read_timeout(read_timeout);
+    const auto slash = url.find('/', url.find("//") + 2);
+    return c.Get(slash == std::string::npos ? "/" : url.substr(slash));
+  }
+  template <class F>
+  auto on_engine(F fn) {
+    return live_.loop->call(std::move(fn));
+  }
+
+  testing::LiveFixture live_{testing::corrected_world(11)};
+  std::unique_ptr<LiveWorld> world_;
+  std::filesystem::path dir_;
+  std::unique_ptr<testing::ChildProcess> prometheus_;
+};
+
+TEST_F(LiveWorldTest, EveryEndpointAnswersOnLoopback) {
+  const auto eps = world_->endpoints();
+  std::set<std::string> names;
+  for (const auto& e : eps) {
+    names.insert(e.name);
+    EXPECT_EQ(e.url.rfind("http://127.0.0.1:", 0), 0u) << e.url;
+  }
+  EXPECT_EQ(names, (std::set<std::string>{"github", "prometheus", "control", "exporter-Serotonin-paws360",
+                                          "exporter-dell-r640-01-runner"}));
+  auto r = fetch(world_->url("prometheus") + "/api/v1/query?query=up");
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 200);
+  r = fetch(world_->url("github") + "/repos/rmnanney/PAWS360/actions/runners");
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 404);  // no credentials
+  r = fetch(world_->url("control") + "/proxies");
+  ASSERT_TRUE(r);
+  EXPECT_TRUE(json::parse(r->body).contains("exporter-Serotonin-paws360"));
+}
+
+TEST_F(LiveWorldTest, ExportersServeTheTextFormatThatPromtoolAccepts) {
+  for (const char* name : {"exporter-Serotonin-paws360", "exporter-dell-r640-01-runner"}) {
+    auto r = fetch(world_->url(name));
+    ASSERT_TRUE(r) << name;
+    ASSERT_EQ(r->status, 200);
+    EXPECT_EQ(r->get_header_value("Content-Type"), "text/plain; version=0.0.4; charset=utf-8");  // B5
+    ASSERT_FALSE(r->body.empty());
+    EXPECT_EQ(r->body.back(), '\n');
+    EXPECT_NE(r->body.find("# TYPE runner_status gauge\n"), std::string::npos);
+    const std::string file = (dir_ / "metrics.txt").string();
+    std::ofstream(file) << r->body;
+    const auto check = testing::run_command("promtool check metrics < '" + file + "' 2>&1");
+    EXPECT_EQ(check.exit_code, 0) << name << ":\n" << check.out << "\n" << r->body;
+  }
+  auto r = fetch(world_->url("exporter-Serotonin-paws360"));
+  EXPECT_NE(r->body.find("runner_status{active_state=\"active\",authorized_for_prod=\"true\",environment=\"production\",hostname=\"Serotonin\"} 1\n"),
+            std::string::npos)
+      << r->body;
+}
+
+TEST_F(LiveWorldTest, ExportersFollowTheRunnerStateInRealTime) {
+  on_engine([this] {
+    live_.world.runner("Serotonin-paws360")->stop_service();
+    return true;
+  });
+  auto r = fetch(world_->url("exporter-Serotonin-paws360"));
+  ASSERT_TRUE(r);
+  EXPECT_NE(r->body.find("hostname=\"Serotonin\"} 0\n"), std::string::npos) << r->body;
+  EXPECT_NE(r->body.find("active_state=\"unknown\""), std::string::npos);
+}
+
+TEST_F(LiveWorldTest, ModelFaultsBecomeRefusalsAndBlackholesOnTheRealSockets) {
+  const std::string url = world_->url("exporter-Serotonin-paws360");
+  // Exporter stopped (host up): connection refused.
+  on_engine([this] {
+    live_.world.runner("Serotonin-paws360")->set_exporter_running(false);
+    return true;
+  });
+  ASSERT_TRUE(testing::wait_until([&] { auto r = fetch(url); return !r && r.error() == httplib::Error::Connection; }, 5s, 20ms));
+  on_engine([this] {
+    live_.world.runner("Serotonin-paws360")->set_exporter_running(true);
+    return true;
+  });
+  ASSERT_TRUE(testing::wait_until([&] { return static_cast<bool>(fetch(url)); }, 5s, 20ms));
+  // A drop partition from the Prometheus host: the request hangs until the client's timeout.
+  on_engine([this] {
+    sim::NetworkFault f;
+    f.from = live_.world.spec().prometheus.host;
+    f.to = "serotonin";
+    f.port = 9102;
+    f.start = live_.world.engine().now();
+    return live_.world.network().add_fault(f);
+  });
+  ASSERT_TRUE(testing::wait_until(
+      [&] {
+        auto r = fetch(url, 300ms);
+        return !r && r.error() == httplib::Error::Read;
+      },
+      5s, 20ms));
+  // The other runner is untouched.
+  EXPECT_TRUE(fetch(world_->url("exporter-dell-r640-01-runner")));
+}
+
+TEST_F(LiveWorldTest, AHandMadeBlackholeReachesTheModelsPrometheus) {
+  std::vector<std::string> heard;
+  world_->on_manual_fault([&heard](const std::string& s) { heard.push_back(s); });
+  const auto [host, port] = host_port(world_->url("control"));
+  httplib::Client control(host, port);
+  auto r = control.Post("/proxies/exporter-Serotonin-paws360/toxics",
+                        json{{"name", "gameday"}, {"type", "timeout"}, {"stream", "upstream"}}.dump(), "application/json");
+  ASSERT_TRUE(r);
+  ASSERT_EQ(r->status, 200);
+  // 10x: the 15 s scrape and its 10 s timeout pass in a few wall seconds.
+  ASSERT_TRUE(testing::wait_until(
+      [&] {
+        auto q = fetch(world_->url("prometheus") + "/api/v1/query?query=up%7Binstance%3D%22serotonin%3A9102%22%7D");
+        return q && json::parse(q->body)["data"]["result"].size() == 1 &&
+               json::parse(q->body)["data"]["result"][0]["value"][1] == "0";
+      },
+      20s, 100ms));
+  auto h = on_engine([&heard] { return heard; });
+  ASSERT_TRUE(h);
+  ASSERT_FALSE(h->empty());
+  EXPECT_NE(h->front().find("drop monitoring->serotonin:9102"), std::string::npos) << h->front();
+}
+
+TEST_F(LiveWorldTest, RealPrometheusSeesTheBlackholedPrimaryDownWithDeadlineExceeded) {
+  const auto serotonin = host_port(world_->url("exporter-Serotonin-paws360"));
+  const auto dell = host_port(world_->url("exporter-dell-r640-01-runner"));
+  const std::string s_target = "127.0.0.1:" + std::to_string(serotonin.second);
+  const std::string d_target = "127.0.0.1:" + std::to_string(dell.second);
+  std::ofstream(dir_ / "prometheus.yml") << "global:\n  scrape_interval: 1s\n  scrape_timeout: 1s\n"
+                                            "scrape_configs:\n  - job_name: github-runner-health\n"
+                                            "    honor_labels: true\n    static_configs:\n      - targets: ['"
+                                         << s_target << "', '" << d_target << "']\n";
+  const int port = testing::free_loopback_port();
+  prometheus_ = std::make_unique<testing::ChildProcess>(
+      std::vector<std::string>{"/usr/bin/prometheus", "--config.file=" + (dir_ / "prometheus.yml").string(),
+                               "--storage.tsdb.path=" + (dir_ / "tsdb").string(),
+                               "--web.listen-address=127.0.0.1:" + std::to_string(port)},
+      (dir_ / "prometheus.log").string());
+  ASSERT_TRUE(prometheus_->started());
+  httplib::Client prom("127.0.0.1", port);
+  prom.set_connection_timeout(1s);
+  prom.set_read_timeout(2s);
+  std::string last;
+  auto targets = [&] {
+    std::map<std::string, json> by;
+    auto r = prom.Get("/api/v1/targets");
+    if (!r || r->status != 200) {
+      last = r ? r->body : httplib::to_string(r.error());
+      return by;
+    }
+    last = r->body;
+    const json body = json::parse(r->body);  // kept alive: the loop walks a part of it
+    for (const auto& t : body["data"]["activeTargets"]) by[t["labels"]["instance"].get<std::string>()] = t;
+    return by;
+  };
+  ASSERT_TRUE(testing::wait_until(
+      [&] {
+        auto t = targets();
+        return t.size() == 2 && t[s_target]["health"] == "up" && t[d_target]["health"] == "up";
+      },
+      30s))
+      << last;
+  // The seed's incident: Prometheus -> serotonin:9102 dropped, in the network model.
+  on_engine([this] {
+    sim::NetworkFault f;
+    f.from = live_.world.spec().prometheus.host;
+    f.to = "serotonin";
+    f.port = 9102;
+    f.start = live_.world.engine().now();
+    return live_.world.network().add_fault(f);
+  });
+  json down;
+  ASSERT_TRUE(testing::wait_until(
+      [&] {
+        auto t = targets();
+        down = t[s_target];
+        return down["health"] == "down";
+      },
+      30s));
+  EXPECT_NE(down["lastError"].get<std::string>().find("context deadline exceeded"), std::string::npos) << down.dump();
+  EXPECT_EQ(targets()[d_target]["health"], "up");
+  // From the runner itself (a client outside the model's Prometheus) the exporter is
+  // just as blackholed on loopback: the proxy cannot tell clients apart, so the live
+  // mirror applies the Prometheus host's view to everyone (see live_world.h).
+}
+
+}  // namespace
+}  // namespace failsim::fakes

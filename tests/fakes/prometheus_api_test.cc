@@ -1,0 +1,230 @@
+// The fake Prometheus HTTP API against a plain HTTP client: success and error shapes
+// and status codes as Prometheus 2.42 writes them (reference B4, bodies marked [2.42✓]).
+// The world: PAWS360 with the corrected rules; Serotonin's exporter stopped 2 minutes
+// in, so after 10 simulated minutes its target is down and RunnerScrapeDown fires.
+#include "fakes/prometheus_api.h"
+
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include "tests/fakes/live_fixture.h"
+
+namespace failsim::fakes {
+namespace {
+
+using namespace std::chrono_literals;
+using nlohmann::json;
+
+class FakePrometheusApi : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    ASSERT_TRUE(live_.started);
+    start_s_ = to_us(live_.world.spec().start) / 1'000'000;
+    live_.world.engine().schedule_at(live_.world.spec().start + 2min,
+                                     [this] { live_.world.runner("Serotonin-paws360")->set_exporter_running(false); });
+    live_.advance(10min);
+    install_prometheus_api(server_.routes(), *(loop_ = std::make_unique<LiveLoop>(live_.world.engine(), 1.0)),
+                           live_.world.prometheus(), live_.world.spec().start);
+    ASSERT_TRUE(server_.start("127.0.0.1", 0));
+    engine_ = std::thread([this] { loop_->run_until(live_.world.engine().now() + 1h); });
+    client_ = testing::client_for(server_);
+  }
+  void TearDown() override {
+    loop_->stop();
+    engine_.join();
+    server_.stop();
+  }
+  json get_json(const std::string& path, int expect_status = 200) {
+    auto res = client_->Get(path);
+    EXPECT_TRUE(res) << path;
+    if (!res) return json();
+    EXPECT_EQ(res->status, expect_status) << path << ": " << res->body;
+    EXPECT_EQ(res->get_header_value("Content-Type"), "application/json");
+    return json::parse(res->body, nullptr, false);
+  }
+
+  testing::LiveFixture live_{testing::corrected_world(3)};
+  std::unique_ptr<LiveLoop> loop_;
+  std::thread engine_;
+  HttpServer server_;
+  std::unique_ptr<httplib::Client> client_;
+  std::int64_t start_s_ = 0;
+};
+
+TEST_F(FakePrometheusApi, InstantQueryReturnsAVectorWithStringValues) {
+  const json j = get_json("/api/v1/query?query=up");
+  EXPECT_EQ(j["status"], "success");
+  EXPECT_FALSE(j.contains("errorType"));
+  EXPECT_EQ(j["data"]["resultType"], "vector");
+  ASSERT_EQ(j["data"]["result"].size(), 2u);
+  std::map<std::string, std::string> up;
+  for (const auto& r : j["data"]["result"]) {
+    EXPECT_EQ(r["metric"]["__name__"], "up");
+    EXPECT_EQ(r["metric"]["job"], "github-runner-health");
+    ASSERT_TRUE(r["value"][0].is_number());
+    ASSERT_TRUE(r["value"][1].is_string());  // B4: values are always strings
+    up[r["metric"]["instance"]] = r["value"][1];
+  }
+  EXPECT_EQ(up["serotonin:9102"], "0");
+  EXPECT_EQ(up["dell-r640-01:9101"], "1");
+}
+
+TEST_F(FakePrometheusApi, PostFormQueriesAndAggregatesHaveAnEmptyMetric) {
+  auto res = client_->Post("/api/v1/query", "query=count(up)", "application/x-www-form-urlencoded");
+  ASSERT_TRUE(res);
+  ASSERT_EQ(res->status, 200) << res->body;
+  const json j = json::parse(res->body);
+  ASSERT_EQ(j["data"]["result"].size(), 1u);
+  EXPECT_EQ(j["data"]["result"][0]["metric"], json::object());  // B4: {"metric":{},"value":[…,"2"]}
+  EXPECT_EQ(j["data"]["result"][0]["value"][1], "2");
+}
+
+TEST_F(FakePrometheusApi, ScalarResultsAreAPairNotAList) {
+  const json j = get_json("/api/v1/query?query=2*3");
+  EXPECT_EQ(j["data"]["resultType"], "scalar");
+  ASSERT_TRUE(j["data"]["result"].is_array());
+  ASSERT_EQ(j["data"]["result"].size(), 2u);
+  EXPECT_EQ(j["data"]["result"][1], "6");
+}
+
+TEST_F(FakePrometheusApi, TimeParameterEvaluatesInThePast) {
+  // One minute in, both exporters still answered.
+  const json j = get_json("/api/v1/query?query=up&time=" + std::to_string(start_s_ + 60));
+  ASSERT_EQ(j["data"]["result"].size(), 2u);
+  for (const auto& r : j["data"]["result"]) EXPECT_EQ(r["value"][1], "1");
+  EXPECT_DOUBLE_EQ(j["data"]["result"][0]["value"][0].get<double>(), static_cast<double>(start_s_ + 60));
+}
+
+TEST_F(FakePrometheusApi, ErrorBodiesMatchPrometheusExactly) {
+  // [2.42✓] bodies from the reference, byte for byte.
+  auto res = client_->Get("/api/v1/query");
+  ASSERT_TRUE(res);
+  EXPECT_EQ(res->status, 400);
+  EXPECT_EQ(res->body,
+            R"({"status":"error","errorType":"bad_data","error":"invalid parameter \"query\": 1:1: parse error: no expression found in input"})");
+  res = client_->Get("/api/v1/query?query=up&time=abc");
+  ASSERT_TRUE(res);
+  EXPECT_EQ(res->status, 400);
+  EXPECT_EQ(res->body,
+            R"({"status":"error","errorType":"bad_data","error":"invalid parameter \"time\": Invalid time value for 'time': cannot parse \"abc\" to a valid timestamp"})");
+  res = client_->Get("/api/v1/query_range?query=up&start=0&end=20000&step=1");
+  ASSERT_TRUE(res);
+  EXPECT_EQ(res->status, 400);
+  EXPECT_EQ(res->body,
+            R"X({"status":"error","errorType":"bad_data","error":"exceeded maximum resolution of 11,000 points per timeseries. Try decreasing the query resolution (?step=XX)"})X");
+}
+
+TEST_F(FakePrometheusApi, ParseErrorsAreBadDataAndEvaluationErrorsAreExecution) {
+  json j = get_json("/api/v1/query?query=up%7B", 400);
+  EXPECT_EQ(j["errorType"], "bad_data");
+  EXPECT_EQ(j["error"].get<std::string>().rfind("invalid parameter \"query\": ", 0), 0u);
+  // Two series on each side matched on no labels: many-to-many, an execution error.
+  j = get_json("/api/v1/query?query=up%20%2B%20on()%20up", 422);
+  EXPECT_EQ(j["status"], "error");
+  EXPECT_EQ(j["errorType"], "execution");
+}
+
+TEST_F(FakePrometheusApi, RangeQueriesReturnAMatrixWithOnePointPerStep) {
+  const std::string q = "/api/v1/query_range?query=up&start=" + std::to_string(start_s_ + 300) +
+                        "&end=" + std::to_string(start_s_ + 360) + "&step=15s";
+  const json j = get_json(q);
+  EXPECT_EQ(j["data"]["resultType"], "matrix");
+  ASSERT_EQ(j["data"]["result"].size(), 2u);
+  for (const auto& s : j["data"]["result"]) EXPECT_EQ(s["values"].size(), 5u);  // start and end inclusive
+  get_json("/api/v1/query_range?query=up&start=10&end=20&step=0", 400);
+  get_json("/api/v1/query_range?query=up&start=20&end=10&step=1", 400);
+  get_json("/api/v1/query_range?query=up&end=10&step=1", 400);
+}
+
+TEST_F(FakePrometheusApi, TargetsShowTheStoppedExporterDown) {
+  const json j = get_json("/api/v1/targets");
+  ASSERT_EQ(j["data"]["activeTargets"].size(), 2u);
+  bool saw = false;
+  for (const auto& t : j["data"]["activeTargets"]) {
+    EXPECT_EQ(t["scrapePool"], "github-runner-health");
+    EXPECT_EQ(t["scrapeInterval"], "15s");
+    EXPECT_EQ(t["scrapeTimeout"], "10s");
+    if (t["labels"]["instance"] == "serotonin:9102") {
+      saw = true;
+      EXPECT_EQ(t["health"], "down");
+      EXPECT_FALSE(t["lastError"].get<std::string>().empty());
+      EXPECT_EQ(t["scrapeUrl"], "http://serotonin:9102/metrics");
+    } else {
+      EXPECT_EQ(t["health"], "up");
+      EXPECT_EQ(t["lastError"], "");
+    }
+  }
+  EXPECT_TRUE(saw);
+  EXPECT_EQ(get_json("/api/v1/targets?state=dropped")["data"]["activeTargets"].size(), 0u);
+}
+
+TEST_F(FakePrometheusApi, AlertsListTheFiringAlertWithExpandedAnnotations) {
+  const json j = get_json("/api/v1/alerts");
+  bool firing = false;
+  for (const auto& a : j["data"]["alerts"]) {
+    if (a["labels"]["alertname"] != "RunnerScrapeDown") continue;
+    firing = true;
+    EXPECT_EQ(a["state"], "firing");
+    EXPECT_EQ(a["labels"]["instance"], "serotonin:9102");
+    EXPECT_EQ(a["labels"]["severity"], "critical");
+    EXPECT_EQ(a["annotations"]["summary"], "Prometheus cannot scrape serotonin:9102");
+    EXPECT_EQ(a["value"], "0e+00");
+    EXPECT_EQ(a["activeAt"].get<std::string>().back(), 'Z');
+  }
+  EXPECT_TRUE(firing);
+}
+
+TEST_F(FakePrometheusApi, RulesShowStatesAndFilterByType) {
+  json j = get_json("/api/v1/rules");
+  ASSERT_EQ(j["data"]["groups"].size(), 1u);
+  const json& g = j["data"]["groups"][0];
+  EXPECT_EQ(g["name"], "github_runner_health");
+  EXPECT_EQ(g["interval"], 15.0);
+  bool found = false;
+  for (const auto& r : g["rules"]) {
+    EXPECT_EQ(r["type"], "alerting");
+    EXPECT_EQ(r["health"], "ok");
+    if (r["name"] == "RunnerScrapeDown") {
+      found = true;
+      EXPECT_EQ(r["state"], "firing");
+      EXPECT_EQ(r["duration"], 120.0);
+      EXPECT_EQ(r["query"], "up{job=\"github-runner-health\"} == 0");
+      EXPECT_EQ(r["annotations"]["summary"], "Prometheus cannot scrape {{ $labels.instance }}");  // unexpanded
+      EXPECT_EQ(r["alerts"].size(), 1u);
+    }
+  }
+  EXPECT_TRUE(found);
+  EXPECT_EQ(get_json("/api/v1/rules?type=record")["data"]["groups"].size(), 0u);
+  get_json("/api/v1/rules?type=bogus", 400);
+}
+
+TEST_F(FakePrometheusApi, HealthReadinessAndUnknownPaths) {
+  auto res = client_->Get("/-/healthy");
+  ASSERT_TRUE(res);
+  EXPECT_EQ(res->status, 200);
+  EXPECT_EQ(res->body, "Prometheus Server is Healthy.\n");
+  res = client_->Head("/-/healthy");
+  ASSERT_TRUE(res);
+  EXPECT_EQ(res->status, 200);
+  EXPECT_EQ(res->body, "");
+  res = client_->Get("/-/ready");
+  ASSERT_TRUE(res);
+  EXPECT_EQ(res->body, "Prometheus Server is Ready.\n");
+  res = client_->Get("/api/v1/no_such_endpoint");
+  ASSERT_TRUE(res);
+  EXPECT_EQ(res->status, 404);
+  EXPECT_EQ(res->body, "404 page not found\n");
+}
+
+TEST_F(FakePrometheusApi, AStoppedWorldAnswersUnavailableAndNotReady) {
+  loop_->stop();
+  const json j = get_json("/api/v1/query?query=up", 503);
+  EXPECT_EQ(j["errorType"], "unavailable");
+  auto res = client_->Get("/-/ready");
+  ASSERT_TRUE(res);
+  EXPECT_EQ(res->status, 503);
+  EXPECT_EQ(res->get_header_value("X-Prometheus-Stopping"), "true");
+}
+
+}  // namespace
+}  // namespace failsim::fakes
