@@ -56,6 +56,24 @@ class ChildProcess {
   ChildProcess& operator=(const ChildProcess&) = delete;
 
   bool started() const { return pid_ > 0; }
+  // Sends SIGINT (Ctrl-C).
+  void interrupt() {
+    if (pid_ > 0) ::kill(pid_, SIGINT);
+  }
+  // Waits up to `limit` for the child to exit; its exit code, or -1 (still running or
+  // killed by a signal).
+  int wait(std::chrono::milliseconds limit) {
+    const auto deadline = std::chrono::steady_clock::now() + limit;
+    while (pid_ > 0 && std::chrono::steady_clock::now() < deadline) {
+      int status = 0;
+      if (::waitpid(pid_, &status, WNOHANG) == pid_) {
+        pid_ = -1;
+        return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+    return -1;
+  }
   void stop() {
     if (pid_ <= 0) return;
     ::kill(pid_, SIGTERM);
