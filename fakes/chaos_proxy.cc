@@ -136,6 +136,11 @@ struct ChaosProxies::Impl {
           self->close();
           return;
         }
+        // Chunks go out as they come in: Nagle's algorithm would hold a small second
+        // write (an HTTP body after its headers) for the peer's delayed ACK (~40 ms).
+        error_code ignored;
+        self->client.set_option(tcp::no_delay(true), ignored);
+        self->server.set_option(tcp::no_delay(true), ignored);
         self->arm_standing_toxics();
         self->pump(true);
         self->pump(false);

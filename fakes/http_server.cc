@@ -7,6 +7,9 @@ namespace failsim::fakes {
 
 HttpServer::HttpServer(std::size_t max_body_bytes) {
   server_.set_payload_max_length(max_body_bytes);
+  // Answers go out at once: with Nagle, the body written after the headers would wait
+  // for the client's delayed ACK (tens of ms per request).
+  server_.set_tcp_nodelay(true);
   server_.set_read_timeout(std::chrono::seconds(5));
   server_.set_write_timeout(std::chrono::seconds(5));
   server_.set_exception_handler([](const httplib::Request&, httplib::Response& res, std::exception_ptr ep) {

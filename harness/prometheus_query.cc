@@ -50,6 +50,7 @@ InstantQuery query_instant(const PrometheusEndpoint& endpoint, const std::string
   httplib::Client client(endpoint.scheme_host_port);
   client.set_connection_timeout(std::chrono::duration_cast<std::chrono::microseconds>(timeout));
   client.set_read_timeout(std::chrono::duration_cast<std::chrono::microseconds>(timeout));
+  client.set_tcp_nodelay(true);
   client.set_write_timeout(std::chrono::duration_cast<std::chrono::microseconds>(timeout));
   client.set_url_encode(false);  // the path is already percent-encoded
   const std::string path = endpoint.path_prefix + "/api/v1/query?query=" + url_encode(promql);

@@ -46,6 +46,8 @@ struct Case {
   std::uint64_t seed;
 };
 
+void PrintTo(const Case& c, std::ostream* os) { *os << c.scenario << " under " << c.policy << ", seed " << c.seed; }
+
 class LiveMatchesSimulated : public ::testing::TestWithParam<Case> {};
 
 TEST_P(LiveMatchesSimulated, SameOutcomesAndTraceAsFailsimRun) {
