@@ -216,6 +216,16 @@ TEST_F(FakePrometheusApi, HealthReadinessAndUnknownPaths) {
   EXPECT_EQ(res->body, "404 page not found\n");
 }
 
+TEST_F(FakePrometheusApi, MalformedAndOversizedRequestsGet4xxAndServingGoesOn) {
+  EXPECT_EQ(testing::raw_exchange(server_.port(), "NOT HTTP AT ALL\r\n\r\n").rfind("HTTP/1.1 400", 0), 0u);
+  const std::string big = "query=" + std::string(2 << 20, '1');  // a 2 MiB form body
+  const std::string reply = testing::raw_exchange(
+      server_.port(), "POST /api/v1/query HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-www-form-urlencoded\r\n"
+                      "Content-Length: " + std::to_string(big.size()) + "\r\n\r\n" + big);
+  EXPECT_EQ(reply.rfind("HTTP/1.1 413", 0), 0u) << reply.substr(0, 80);
+  EXPECT_EQ(get_json("/api/v1/query?query=up")["status"], "success");
+}
+
 TEST_F(FakePrometheusApi, AStoppedWorldAnswersUnavailableAndNotReady) {
   loop_->stop();
   const json j = get_json("/api/v1/query?query=up", 503);
