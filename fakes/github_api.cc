@@ -184,21 +184,6 @@ int int_param(const ListQuery& req, const char* name, int fallback) {
   }
 }
 
-std::string query_encode(const std::string& s) {
-  static const char* hex = "0123456789ABCDEF";
-  std::string out;
-  for (unsigned char c : s) {
-    if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~') {
-      out += static_cast<char>(c);
-    } else {
-      out += '%';
-      out += hex[c >> 4];
-      out += hex[c & 15];
-    }
-  }
-  return out;
-}
-
 Page paginate(const ListQuery& req, std::size_t total) {
   const int per_page = std::clamp(int_param(req, "per_page", kDefaultPerPage), 1, kMaxPerPage);
   const int page = std::max(1, int_param(req, "page", 1));
@@ -209,7 +194,7 @@ Page paginate(const ListQuery& req, std::size_t total) {
   if (last <= 1 && page <= 1) return p;  // one page holds everything: no Link header
   std::string base = "http://" + req.host + req.path + "?";
   for (const auto& [k, v] : req.params) {
-    if (k != "page" && k != "per_page") base += query_encode(k) + "=" + query_encode(v) + "&";
+    if (k != "page" && k != "per_page") base += percent_encode(k) + "=" + percent_encode(v) + "&";
   }
   base += "per_page=" + std::to_string(per_page) + "&page=";
   auto rel = [&](int n, const char* name) { return "<" + base + std::to_string(n) + ">; rel=\"" + name + "\""; };
@@ -488,26 +473,27 @@ void install_github_api(httplib::Server& server, LiveLoop& loop, gh::GitHub& git
       return Reply{200, job_json(*j, github, *state, u)};
     });
   });
-  server.Post(base + R"(/runs/([^/]+)/cancel)", [state, &github, answer](const httplib::Request& req, httplib::Response& res) {
-    if (!admit(*state, req, res)) return;
-    const auto id = id_param(req.matches[1]);
-    answer(res, [&github, id] {
-      if (!id || github.run(*id) == nullptr) return Reply{404, Json{{"message", "Not Found"}, {"documentation_url", kDocs}}};
-      auto r = github.cancel_run(*id);
-      if (!r) return Reply{409, Json{{"message", r.error()}, {"documentation_url", "https://docs.github.com/rest/actions/workflow-runs#cancel-a-workflow-run"}}};
-      return Reply{202, Json::object()};
-    });
-  });
-  server.Post(base + R"(/runs/([^/]+)/rerun-failed-jobs)", [state, &github, answer](const httplib::Request& req, httplib::Response& res) {
-    if (!admit(*state, req, res)) return;
-    const auto id = id_param(req.matches[1]);
-    answer(res, [&github, id] {
-      if (!id || github.run(*id) == nullptr) return Reply{404, Json{{"message", "Not Found"}, {"documentation_url", kDocs}}};
-      auto r = github.rerun_failed_jobs(*id);
-      if (!r) return Reply{403, Json{{"message", r.error()}, {"documentation_url", "https://docs.github.com/rest/actions/workflow-runs#re-run-failed-jobs-from-a-workflow-run"}}};
-      return Reply{201, Json::object()};
-    });
-  });
+  // POST /runs/{id}/<action>: `act` on the model; `fail_status` with its message when refused.
+  auto run_action = [&server, &github, state, answer, base](const std::string& action, int ok_status, int fail_status,
+                                                            const std::string& docs,
+                                                            std::function<Result<bool>(gh::GitHub&, std::int64_t)> act) {
+    server.Post(base + R"(/runs/([^/]+)/)" + action,
+                [state, &github, answer, ok_status, fail_status, docs, act](const httplib::Request& req, httplib::Response& res) {
+                  if (!admit(*state, req, res)) return;
+                  const auto id = id_param(req.matches[1]);
+                  answer(res, [&github, id, ok_status, fail_status, docs, act] {
+                    if (!id || github.run(*id) == nullptr) return Reply{404, Json{{"message", "Not Found"}, {"documentation_url", kDocs}}};
+                    auto r = act(github, *id);
+                    if (!r) return Reply{fail_status, Json{{"message", r.error()}, {"documentation_url", docs}}};
+                    return Reply{ok_status, Json::object()};
+                  });
+                });
+  };
+  run_action("cancel", 202, 409, "https://docs.github.com/rest/actions/workflow-runs#cancel-a-workflow-run",
+             [](gh::GitHub& g, std::int64_t id) { return g.cancel_run(id); });
+  run_action("rerun-failed-jobs", 201, 403,
+             "https://docs.github.com/rest/actions/workflow-runs#re-run-failed-jobs-from-a-workflow-run",
+             [](gh::GitHub& g, std::int64_t id) { return g.rerun_failed_jobs(id); });
   server.set_error_handler([](const httplib::Request&, httplib::Response& res) {
     if (!res.body.empty()) return;
     if (res.status == 404) return send_error(res, 404, "Not Found");

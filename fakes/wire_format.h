@@ -8,6 +8,8 @@
 //  - format_sample_value: Go strconv.FormatFloat(v, 'f', -1, 64) with NaN/+Inf/-Inf,
 //    as sample values are sent (strings in JSON).
 //  - format_alert_value: Go's %e-style FormatFloat(v, 'e', -1, 64): "1e+00".
+//  - percent_encode: a query-string value with everything but RFC 3986's unreserved
+//    characters percent-encoded (upper-case hex).
 // Pure functions; thread-safe.
 #pragma once
 
@@ -23,5 +25,6 @@ std::string rfc3339(std::int64_t unix_us, int fraction_digits = 0);
 Result<std::int64_t> parse_api_time(std::string_view text);
 std::string format_sample_value(double v);
 std::string format_alert_value(double v);
+std::string percent_encode(std::string_view value);
 
 }  // namespace failsim::fakes

@@ -1,5 +1,7 @@
 #include "harness/prometheus_query.h"
 
+#include "fakes/wire_format.h"
+
 #include <httplib.h>
 
 #include "failover/duration.h"
@@ -30,21 +32,7 @@ Result<PrometheusEndpoint> parse_prometheus_url(const std::string& url) {
   return Result<PrometheusEndpoint>::ok(e);
 }
 
-std::string url_encode(const std::string& value) {
-  static const char* kHex = "0123456789ABCDEF";
-  std::string out;
-  for (unsigned char c : value) {
-    if ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '.' ||
-        c == '_' || c == '~') {
-      out += static_cast<char>(c);
-    } else {
-      out += '%';
-      out += kHex[c >> 4];
-      out += kHex[c & 15];
-    }
-  }
-  return out;
-}
+std::string url_encode(const std::string& value) { return fakes::percent_encode(value); }
 
 InstantQuery query_instant(const PrometheusEndpoint& endpoint, const std::string& promql, Duration timeout) {
   httplib::Client client(endpoint.scheme_host_port);

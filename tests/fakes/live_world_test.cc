@@ -62,6 +62,17 @@ class LiveWorldTest : public ::testing::Test {
   auto on_engine(F fn) {
     return live_.loop->call(std::move(fn));
   }
+  // The seed's incident in the model: Prometheus -> serotonin:9102 dropped, from now on.
+  void partition_serotonin_exporter() {
+    on_engine([this] {
+      sim::NetworkFault f;
+      f.from = live_.world.spec().prometheus.host;
+      f.to = "serotonin";
+      f.port = 9102;
+      f.start = live_.world.engine().now();
+      return live_.world.network().add_fault(f);
+    });
+  }
 
   testing::LiveFixture live_{testing::corrected_world(11)};
   std::unique_ptr<LiveWorld> world_;
@@ -134,14 +145,7 @@ TEST_F(LiveWorldTest, ModelFaultsBecomeRefusalsAndBlackholesOnTheRealSockets) {
   });
   ASSERT_TRUE(testing::wait_until([&] { return static_cast<bool>(fetch(url)); }, 5s, 20ms));
   // A drop partition from the Prometheus host: the request hangs until the client's timeout.
-  on_engine([this] {
-    sim::NetworkFault f;
-    f.from = live_.world.spec().prometheus.host;
-    f.to = "serotonin";
-    f.port = 9102;
-    f.start = live_.world.engine().now();
-    return live_.world.network().add_fault(f);
-  });
+  partition_serotonin_exporter();
   ASSERT_TRUE(testing::wait_until(
       [&] {
         auto r = fetch(url, 300ms);
@@ -215,14 +219,7 @@ TEST_F(LiveWorldTest, RealPrometheusSeesTheBlackholedPrimaryDownWithDeadlineExce
       30s))
       << last;
   // The seed's incident: Prometheus -> serotonin:9102 dropped, in the network model.
-  on_engine([this] {
-    sim::NetworkFault f;
-    f.from = live_.world.spec().prometheus.host;
-    f.to = "serotonin";
-    f.port = 9102;
-    f.start = live_.world.engine().now();
-    return live_.world.network().add_fault(f);
-  });
+  partition_serotonin_exporter();
   json down;
   ASSERT_TRUE(testing::wait_until(
       [&] {
