@@ -86,6 +86,7 @@ struct LiveSession {
   std::atomic<bool> finished{false};
   std::thread watcher;
   int dispatches = 0;
+  std::string startup_error;  // set when an endpoint could not be started
 
   ~LiveSession() {
     finished = true;
@@ -149,7 +150,10 @@ ServeOutcome run_serve(const ServeOptions& options, std::ostream& out, std::ostr
     session.world = std::make_unique<fakes::LiveWorld>(control.world(), *session.loop, lo, dispatch);
     session.world->on_manual_fault([&control](const std::string& what) { control.trace("fault", "manual", what); });
     auto started = session.world->start();
-    if (!started) return started;
+    if (!started) {
+      session.startup_error = started.error();
+      return started;
+    }
     session.watcher = std::thread([&session, stop = options.stop] {
       while (!session.finished.load()) {
         if (g_signalled.load() || (stop != nullptr && stop->load())) {
@@ -242,6 +246,10 @@ ServeOutcome run_serve(const ServeOptions& options, std::ostream& out, std::ostr
   reports::RunResult result = run_scenario(in, options.seed);
   session.finished = true;
   if (session.world) session.world->stop();
+  if (!session.startup_error.empty()) {  // nothing ran: no report
+    err << "failsim serve: " << session.startup_error << "\n";
+    return outcome;
+  }
 
   reports::SuiteReport suite;
   suite.failsim_version = FAILSIM_VERSION;

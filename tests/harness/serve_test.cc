@@ -9,6 +9,11 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
 #include <csignal>
 #include <filesystem>
 #include <sstream>
@@ -201,6 +206,21 @@ TEST(ServeCommand, BadInputIsRefusedWithExit2AndAClearMessage) {
     EXPECT_EQ(r.exit_code, 2) << b.args << "\n" << r.out;
     EXPECT_NE(r.out.find(b.says), std::string::npos) << b.args << "\n" << r.out;
   }
+  // A port already taken: the endpoint that cannot listen is named, and nothing runs.
+  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ASSERT_EQ(::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
+  ASSERT_EQ(::listen(fd, 1), 0);
+  socklen_t len = sizeof addr;
+  ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
+  const auto r = testing::run_command(std::string("'") + FAILSIM_BINARY + "' serve " + source("scenarios/failover.json") +
+                                      " --port-base " + std::to_string(ntohs(addr.sin_port)) + " --out '" +
+                                      (dir / "out").string() + "' 2>&1");
+  ::close(fd);
+  EXPECT_EQ(r.exit_code, 2) << r.out;
+  EXPECT_NE(r.out.find("GitHub API"), std::string::npos) << r.out;
   EXPECT_FALSE(std::filesystem::exists(dir / "out" / "results.json"));  // nothing half-written
   std::filesystem::remove_all(dir);
 }
