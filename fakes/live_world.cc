@@ -8,6 +8,7 @@ namespace failsim::fakes {
 namespace {
 
 constexpr const char* kPartitionToxic = "failsim_partition";
+constexpr const char* kLatencyToxic = "failsim_latency";
 constexpr const char* kOutsideClient = "failsim-client";  // a loopback client outside the model
 
 std::string exporter_proxy(const std::string& runner) { return "exporter-" + runner; }
@@ -94,11 +95,25 @@ std::string LiveWorld::url(const std::string& name) const {
   return "";
 }
 
-void LiveWorld::apply(const std::string& proxy, sim::Network::Fate fate) {
-  const Mirror want{fate != sim::Network::Fate::kRejected, fate == sim::Network::Fate::kDropped};
+void LiveWorld::apply(const std::string& proxy, sim::Network::Fate fate, Duration added_latency) {
+  const Mirror want{fate != sim::Network::Fate::kRejected, fate == sim::Network::Fate::kDropped, to_us(added_latency) / 1000};
   auto it = applied_.find(proxy);
-  if (it != applied_.end() && it->second.enabled == want.enabled && it->second.blackhole == want.blackhole) return;
+  if (it != applied_.end() && it->second.enabled == want.enabled && it->second.blackhole == want.blackhole &&
+      it->second.latency_ms == want.latency_ms) {
+    return;
+  }
   const Mirror had = it != applied_.end() ? it->second : Mirror{};
+  if (want.latency_ms != had.latency_ms) {
+    if (had.latency_ms > 0) proxies_.remove_toxic(proxy, kLatencyToxic);
+    if (want.latency_ms > 0) {
+      Toxic t;
+      t.name = kLatencyToxic;
+      t.type = "latency";
+      t.stream = "upstream";
+      t.attributes = {{"latency", want.latency_ms}};
+      proxies_.add_toxic(proxy, t);
+    }
+  }
   if (want.blackhole && !had.blackhole) {
     Toxic t;
     t.name = kPartitionToxic;
@@ -125,9 +140,9 @@ void LiveWorld::refresh() {
     const auto& spec = host->spec();
     sim::Network::Fate fate = net.peek(monitoring, spec.host, spec.exporter_port);
     if (fate == sim::Network::Fate::kDelivered && !host->exporter_running()) fate = sim::Network::Fate::kRejected;
-    apply(exporter_proxy(spec.runner_name), fate);
+    apply(exporter_proxy(spec.runner_name), fate, net.peek_added_latency(monitoring, spec.host, spec.exporter_port));
   }
-  apply("prometheus", net.peek(kOutsideClient, monitoring, 9090));
+  apply("prometheus", net.peek(kOutsideClient, monitoring, 9090), net.peek_added_latency(kOutsideClient, monitoring, 9090));
 }
 
 void LiveWorld::mirror_manual(const std::string& proxy) {
@@ -137,7 +152,7 @@ void LiveWorld::mirror_manual(const std::string& proxy) {
   const auto info = proxies_.get(proxy);
   if (host == nullptr || !info) return;
   bool blackhole = false;
-  for (const auto& t : info->toxics) blackhole = blackhole || (t.type == "timeout" && t.name != kPartitionToxic);
+  for (const auto& t : info->toxics) blackhole = blackhole || (t.type == "timeout" && t.name != kPartitionToxic);  // failsim's own toxics are not hand-made
   const auto applied = applied_.find(proxy);
   const bool refused = !info->enabled && (applied == applied_.end() || applied->second.enabled);
   auto existing = manual_faults_.find(proxy);

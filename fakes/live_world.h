@@ -14,7 +14,9 @@
 // Prometheus host to each exporter would fare and mirrors it: delivered -> no fault;
 // dropped (partition drop, host down) -> a "failsim_partition" timeout toxic, so
 // scrapes hang until the scraper's timeout; rejected (partition reject, exporter
-// stopped) -> the proxy disabled, so connections are refused. The Prometheus proxy
+// stopped) -> the proxy disabled, so connections are refused; added-latency faults ->
+// a "failsim_latency" toxic on the requests (upstream), the fault's duration taken as
+// wall-clock time, since real clients time out in wall-clock time. The Prometheus proxy
 // mirrors the monitoring host the same way for clients outside the model.
 // Faults made by hand through the control API on an exporter's proxy flow the other
 // way: a timeout toxic becomes a drop partition Prometheus -> runner:port in the model,
@@ -75,9 +77,10 @@ class LiveWorld {
   struct Mirror {  // what failsim last applied to one proxy
     bool enabled = true;
     bool blackhole = false;
+    std::int64_t latency_ms = 0;
   };
   void sync();
-  void apply(const std::string& proxy, sim::Network::Fate fate);
+  void apply(const std::string& proxy, sim::Network::Fate fate, Duration added_latency);
   void mirror_manual(const std::string& proxy);
   Result<int> publish(const std::string& name, int upstream_port, int offset);
 

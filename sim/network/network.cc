@@ -71,4 +71,14 @@ Network::Fate Network::peek(const std::string& from, const std::string& to, int 
   return Fate::kDelivered;
 }
 
+Duration Network::peek_added_latency(const std::string& from, const std::string& to, int port) const {
+  Duration added{0};
+  for (const auto& [id, f] : faults_) {
+    if (f.kind == NetworkFault::Kind::kLatency && applies(f, from, to, port) && active(f, engine_.now())) {
+      added += f.added_latency;
+    }
+  }
+  return added;
+}
+
 }  // namespace failsim::sim

@@ -98,6 +98,8 @@ class Network {
   // the stream (loss and latency are left out): what live mode mirrors onto its real
   // endpoints. An unknown `from` counts as up (a client outside the model).
   Fate peek(const std::string& from, const std::string& to, int port) const;
+  // The latency active added-latency faults add to a message sent now (no draws).
+  Duration peek_added_latency(const std::string& from, const std::string& to, int port) const;
 
   // Sends a request; see the header comment. `serve` runs at the destination.
   template <class Response>

@@ -156,6 +156,39 @@ TEST_F(LiveWorldTest, ModelFaultsBecomeRefusalsAndBlackholesOnTheRealSockets) {
   EXPECT_TRUE(fetch(world_->url("exporter-dell-r640-01-runner")));
 }
 
+TEST_F(LiveWorldTest, ModelLatencyFaultsBecomeALatencyToxicOnTheExportersRequests) {
+  on_engine([this] {
+    sim::NetworkFault f;
+    f.kind = sim::NetworkFault::Kind::kLatency;
+    f.from = live_.world.spec().prometheus.host;
+    f.to = "dell-r640-01";
+    f.added_latency = std::chrono::milliseconds(250);
+    f.start = live_.world.engine().now();
+    return live_.world.network().add_fault(f);
+  });
+  const auto [host, port] = host_port(world_->url("control"));
+  httplib::Client control(host, port);
+  json toxic;
+  ASSERT_TRUE(testing::wait_until(
+      [&] {
+        auto r = control.Get("/proxies/exporter-dell-r640-01-runner/toxics/failsim_latency");
+        if (!r || r->status != 200) return false;
+        toxic = json::parse(r->body);
+        return true;
+      },
+      5s, 20ms));
+  EXPECT_EQ(toxic["type"], "latency");
+  EXPECT_EQ(toxic["stream"], "upstream");
+  EXPECT_EQ(toxic["attributes"]["latency"], 250);
+  const auto t0 = std::chrono::steady_clock::now();
+  ASSERT_TRUE(fetch(world_->url("exporter-dell-r640-01-runner")));
+  EXPECT_GE(std::chrono::steady_clock::now() - t0, 250ms);
+  // Serotonin's proxy is untouched.
+  auto r = control.Get("/proxies/exporter-Serotonin-paws360/toxics");
+  ASSERT_TRUE(r);
+  EXPECT_EQ(json::parse(r->body), json::array());
+}
+
 TEST_F(LiveWorldTest, AHandMadeBlackholeReachesTheModelsPrometheus) {
   std::vector<std::string> heard;
   world_->on_manual_fault([&heard](const std::string& s) { heard.push_back(s); });
