@@ -152,6 +152,15 @@ Json job_json(const gh::Job& job, const gh::GitHub& github, const State& s, cons
   return j;
 }
 
+// What an engine-thread renderer hands back to its HTTP thread.
+struct Reply {
+  int status;
+  Json body;
+  std::string link = {};
+};
+
+Reply not_found() { return Reply{404, Json{{"message", "Not Found"}, {"documentation_url", kDocs}}}; }
+
 // Page bounds and the Link header of a list of `total` items.
 struct Page {
   std::size_t offset = 0;
@@ -309,11 +318,6 @@ void install_github_api(httplib::Server& server, LiveLoop& loop, gh::GitHub& git
   // Runs `render` on the engine thread and sends what it returns: {status, body}.
   // Runs `render` on the engine thread (it sees only copies of the request) and sends
   // what it returns.
-  struct Reply {
-    int status;
-    Json body;
-    std::string link = {};
-  };
   auto answer = [&loop](httplib::Response& res, std::function<Reply()> render) {
     auto r = loop.call(std::move(render));
     if (!r) return send_error(res, 503, "The simulated world is not running.");
@@ -357,7 +361,7 @@ void install_github_api(httplib::Server& server, LiveLoop& loop, gh::GitHub& git
       for (const auto& [name, r] : github.runners()) {
         if (id && r.id == *id) return Reply{200, runner_json(r)};
       }
-      return Reply{404, Json{{"message", "Not Found"}, {"documentation_url", kDocs}}};
+      return not_found();
     });
   });
   server.Get(base + "/workflows", [state](const httplib::Request& req, httplib::Response& res) {
@@ -433,7 +437,7 @@ void install_github_api(httplib::Server& server, LiveLoop& loop, gh::GitHub& git
     const Urls u = urls_for(req, *state);
     answer(res, [state, &github, id, u] {
       const gh::Run* r = id ? github.run(*id) : nullptr;
-      if (r == nullptr) return Reply{404, Json{{"message", "Not Found"}, {"documentation_url", kDocs}}};
+      if (r == nullptr) return not_found();
       return Reply{200, run_json(*r, *state, u)};
     });
   });
@@ -447,7 +451,7 @@ void install_github_api(httplib::Server& server, LiveLoop& loop, gh::GitHub& git
     const Urls u = urls_for(req, *state);
     answer(res, [state, &github, id, filter, q = ListQuery(req), u] {
       const gh::Run* r = id ? github.run(*id) : nullptr;
-      if (r == nullptr) return Reply{404, Json{{"message", "Not Found"}, {"documentation_url", kDocs}}};
+      if (r == nullptr) return not_found();
       std::vector<const gh::Job*> all;
       for (std::int64_t job_id : r->job_ids) {
         const gh::Job* j = github.job(job_id);
@@ -469,7 +473,7 @@ void install_github_api(httplib::Server& server, LiveLoop& loop, gh::GitHub& git
     const Urls u = urls_for(req, *state);
     answer(res, [state, &github, id, u] {
       const gh::Job* j = id ? github.job(*id) : nullptr;
-      if (j == nullptr) return Reply{404, Json{{"message", "Not Found"}, {"documentation_url", kDocs}}};
+      if (j == nullptr) return not_found();
       return Reply{200, job_json(*j, github, *state, u)};
     });
   });
@@ -482,7 +486,7 @@ void install_github_api(httplib::Server& server, LiveLoop& loop, gh::GitHub& git
                   if (!admit(*state, req, res)) return;
                   const auto id = id_param(req.matches[1]);
                   answer(res, [&github, id, ok_status, fail_status, docs, act] {
-                    if (!id || github.run(*id) == nullptr) return Reply{404, Json{{"message", "Not Found"}, {"documentation_url", kDocs}}};
+                    if (!id || github.run(*id) == nullptr) return not_found();
                     auto r = act(github, *id);
                     if (!r) return Reply{fail_status, Json{{"message", r.error()}, {"documentation_url", docs}}};
                     return Reply{ok_status, Json::object()};
