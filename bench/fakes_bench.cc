@@ -5,6 +5,7 @@
 //  - BM_HttpRoundTrip/direct and /proxied: one small GET to a loopback HTTP server,
 //    straight and through a chaos proxy without toxics; the difference of the two
 //    times is what the proxy adds per request.
+#include "harness/world_file.h"
 #include <benchmark/benchmark.h>
 #include <httplib.h>
 
@@ -25,7 +26,12 @@ using failsim::fakes::HttpServer;
 using failsim::fakes::LiveLoop;
 
 void BM_FakePrometheusQuery(benchmark::State& state) {
-  failsim::sim::World world(failsim::sim::paws360_world(1));
+  auto spec = failsim::harness::load_world(std::string(FAILSIM_SOURCE_DIR) + "/worlds/paws360.json");
+  if (!spec) {
+    state.SkipWithError(spec.error().c_str());
+    return;
+  }
+  failsim::sim::World world(spec.value().spec);
   if (!world.start()) {
     state.SkipWithError("world did not start");
     return;

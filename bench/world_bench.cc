@@ -1,11 +1,13 @@
-// One simulated hour of a three-runner world: 15 s scrapes of three exporters over the
-// network model, both shipped rule files evaluated every 15 s, runners polling GitHub.
+// One simulated hour of the three-runner world worlds/northwind.json: 30 s scrapes of
+// three exporters over the network model, both shipped PAWS360 rule files and the
+// world's own evaluated every 30 s, runners polling GitHub.
 // Reports simulated seconds per wall-clock second (items_per_second, one item = one
 // simulated second) and engine events per simulated hour.
 #include <benchmark/benchmark.h>
 
 #include <string>
 
+#include "harness/world_file.h"
 #include "sim/prometheus/rules.h"
 #include "sim/world.h"
 
@@ -26,10 +28,20 @@ void BM_WorldSimulatedHour(benchmark::State& state) {
       rules.push_back(g);
     }
   }
+  auto world = failsim::harness::load_world(std::string(FAILSIM_SOURCE_DIR) + "/worlds/northwind.json");
+  if (!world) {
+    state.SkipWithError(world.error().c_str());
+    return;
+  }
+  for (const auto& file : world.value().rule_files) {
+    auto loaded = failsim::sim::prometheus::load_rule_file(file);
+    if (loaded) rules.insert(rules.end(), loaded.value().begin(), loaded.value().end());
+  }
   std::uint64_t seed = 1;
   std::uint64_t events = 0;
   for (auto _ : state) {
-    auto spec = failsim::sim::paws360_world(seed++, 3);
+    auto spec = world.value().spec;
+    spec.seed = seed++;
     spec.rules = rules;
     World world(spec);
     if (!world.start().has_value()) state.SkipWithError("world did not start");

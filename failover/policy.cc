@@ -37,6 +37,16 @@ std::vector<HealthCheck> read_checks(Fields& parent, const std::string& key) {
     if (!names.insert(c.name).second) Fields::fail(f.at("name"), "duplicate check name \"" + c.name + "\"");
     c.query = f.text("query");
     if (c.query.empty()) Fields::fail(f.at("query"), "expected a PromQL expression, got \"\"");
+    // Placeholders are filled from the candidate being assessed; any other is a typo
+    // that would reach Prometheus verbatim.
+    for (auto open = c.query.find("${"); open != std::string::npos; open = c.query.find("${", open + 2)) {
+      const auto close = c.query.find('}', open);
+      const std::string name = close == std::string::npos ? c.query.substr(open + 2) : c.query.substr(open + 2, close - open - 2);
+      if (close == std::string::npos || (name != "hostname" && name != "instance" && name != "name")) {
+        Fields::fail(f.at("query"), "unknown placeholder ${" + name + (close == std::string::npos ? "" : "}") +
+                                        "; a query may use ${hostname}, ${instance} and ${name} (the candidate's fields)");
+      }
+    }
     c.op = f.choice("pass_if", kOps, CompareOp::kEq);
     c.threshold = f.number("threshold", 1.0);
     c.on_mismatch = f.choice("on_mismatch", kVerdicts, Verdict::kFail);

@@ -142,7 +142,8 @@ void LiveWorld::refresh() {
     if (fate == sim::Network::Fate::kDelivered && !host->exporter_running()) fate = sim::Network::Fate::kRejected;
     apply(exporter_proxy(spec.runner_name), fate, net.peek_added_latency(monitoring, spec.host, spec.exporter_port));
   }
-  apply("prometheus", net.peek(kOutsideClient, monitoring, 9090), net.peek_added_latency(kOutsideClient, monitoring, 9090));
+  apply("prometheus", net.peek(kOutsideClient, monitoring, world_.spec().prometheus_port),
+        net.peek_added_latency(kOutsideClient, monitoring, world_.spec().prometheus_port));
 }
 
 void LiveWorld::mirror_manual(const std::string& proxy) {

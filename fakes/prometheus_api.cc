@@ -220,10 +220,11 @@ ApiReply render_rules(const prom::PrometheusServer& prometheus, const httplib::P
     return bad_param("type", "not supported value \"" + type + "\"");
   }
   const std::int64_t now_ms = to_us(now) / 1000;
-  const std::int64_t start_ms = to_us(started + prometheus.config().evaluation_offset) / 1000;
   Json groups = Json::array();
-  for (const auto& group : prometheus.rule_groups()) {
+  for (std::size_t index = 0; index < prometheus.rule_groups().size(); ++index) {
+    const auto& group = prometheus.rule_groups()[index];
     const auto& spec = group.spec();
+    const std::int64_t start_ms = to_us(prometheus.first_evaluation_after(index, started)) / 1000;
     const std::int64_t interval_ms = spec.interval_set ? spec.interval_ms : to_us(prometheus.config().evaluation_interval) / 1000;
     const bool evaluated = now_ms >= start_ms && interval_ms > 0;
     const std::string last = evaluated ? rfc3339((start_ms + (now_ms - start_ms) / interval_ms * interval_ms) * 1000, 9)

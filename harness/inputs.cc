@@ -1,34 +1,144 @@
 #include "harness/inputs.h"
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
 
+#include "failover/health.h"
+#include "sim/prometheus/promql_parser.h"
+
 namespace failsim::harness {
+namespace {
+
+std::string join(const std::vector<std::string>& items) {
+  std::string out;
+  for (const auto& i : items) out += (out.empty() ? "" : ", ") + i;
+  return out;
+}
+
+}  // namespace
+
+Result<failover::Policy> load_policy_file(const std::string& path, const std::string& referenced_by) {
+  using R = Result<failover::Policy>;
+  if (!std::filesystem::exists(path)) {
+    return R::error(referenced_by + ": policy file " + path + " does not exist");
+  }
+  std::ifstream in(path);
+  if (!in) return R::error(path + ": cannot read the policy file (named by " + referenced_by + ")");
+  std::stringstream text;
+  text << in.rdbuf();
+  return failover::parse_policy(text.str(), path);
+}
+
+Result<std::vector<sim::prometheus::RuleGroupSpec>> load_rules_for(const Scenario& scenario,
+                                                                   const failover::Policy& policy,
+                                                                   const std::string& policy_path,
+                                                                   const std::optional<std::string>& rules_override) {
+  using R = Result<std::vector<sim::prometheus::RuleGroupSpec>>;
+  std::vector<std::pair<std::string, std::string>> files;  // path, who named it
+  if (rules_override) {
+    files.emplace_back(*rules_override, "--rules");
+  } else if (scenario.rules_path) {
+    files.emplace_back(*scenario.rules_path, scenario.file + ": /rules");
+  } else if (!policy.rule_file.empty()) {
+    files.emplace_back((std::filesystem::path(policy_path).parent_path() / policy.rule_file).lexically_normal().string(),
+                       policy_path + ": /rule_file");
+  } else {
+    for (std::size_t i = 0; i < scenario.world_file.rule_files.size(); ++i) {
+      files.emplace_back(scenario.world_file.rule_files[i],
+                         scenario.world_path + ": /prometheus/rule_files/" + std::to_string(i));
+    }
+  }
+  std::vector<sim::prometheus::RuleGroupSpec> groups;
+  for (const auto& [path, by] : files) {
+    if (!std::filesystem::exists(path)) return R::error(by + ": rule file " + path + " does not exist");
+    auto loaded = sim::prometheus::load_rule_file(path);
+    if (!loaded) return R::error(loaded.error() + " (named by " + by + ")");
+    for (auto& g : loaded.value()) groups.push_back(std::move(g));
+  }
+  return R::ok(std::move(groups));
+}
+
+Result<bool> check_policy_fits(const Scenario& scenario, const failover::Policy& policy, const std::string& policy_path) {
+  using R = Result<bool>;
+  const auto instances = scenario.world_file.instances();
+  std::vector<std::string> runners;
+  for (const auto& r : scenario.world.runners) runners.push_back(r.runner_name);
+  std::vector<std::string> targets;
+  for (const auto& [instance, runner] : instances) targets.push_back(instance);
+  const std::string where = policy_path + " (with the world " + scenario.world_path + ")";
+  for (std::size_t i = 0; i < policy.candidates.size(); ++i) {
+    const auto& c = policy.candidates[i];
+    const std::string at = where + ": /candidates/" + std::to_string(i);
+    // A candidate with a hostname or an instance names one runner of the world; an
+    // in-job candidate (hostname null, no instance) is a label set, whoever matches.
+    if (c.hostname || !c.instance.empty()) {
+      if (std::find(runners.begin(), runners.end(), c.name) == runners.end()) {
+        return R::error(at + "/name: no runner named \"" + c.name + "\"; runners: " + join(runners));
+      }
+    }
+    if (!c.instance.empty()) {
+      const auto it = instances.find(c.instance);
+      if (it == instances.end()) {
+        return R::error(at + "/instance: no scrape job has the target \"" + c.instance + "\"; targets: " + join(targets));
+      }
+      if (it->second != c.name) {
+        return R::error(at + "/instance: " + c.instance + " is the exporter of " + it->second + ", not of " + c.name);
+      }
+    }
+  }
+  const failover::Candidate sample{"runner", std::string("host"), "host:9100", {}, true};
+  auto check_queries = [&](const std::vector<failover::HealthCheck>& checks, const std::string& pointer) -> R {
+    for (std::size_t i = 0; i < checks.size(); ++i) {
+      const std::string q = failover::fill_placeholders(checks[i].query, sample, "host");
+      auto parsed = sim::prometheus::parse_promql(q);
+      if (!parsed) {
+        return R::error(policy_path + ": " + pointer + "/" + std::to_string(i) + "/query: not a PromQL expression (" +
+                        parsed.error() + "): " + checks[i].query);
+      }
+    }
+    return R::ok(true);
+  };
+  if (auto r = check_queries(policy.preflight, "/gate/preflight"); !r) return r;
+  return check_queries(policy.gate, "/gate/checks");
+}
+
+Result<bool> check_expect_keys(const Scenario& scenario, const std::vector<std::string>& policy_names) {
+  using R = Result<bool>;
+  if (scenario.expect.count("*") != 0) return R::ok(true);
+  std::vector<std::string> unmatched_keys;
+  for (const auto& [key, e] : scenario.expect) {
+    if (std::find(policy_names.begin(), policy_names.end(), key) == policy_names.end()) unmatched_keys.push_back(key);
+  }
+  if (unmatched_keys.empty()) return R::ok(true);
+  for (const auto& name : policy_names) {
+    if (scenario.expect.count(name) == 0) {
+      return R::error(scenario.file + ": /expect/" + unmatched_keys.front() + ": names no policy of this run, and policy " +
+                      name + " has no expectations here; policies of the run: " + join(policy_names) +
+                      " (key the expectations by one of them, or by \"*\")");
+    }
+  }
+  return R::ok(true);
+}
 
 Result<LoadedRun> load_run(const std::string& scenario_path, const std::string& policy_override,
-                           const std::string& rules_override) {
+                           const std::string& rules_override, bool check_keys) {
   using R = Result<LoadedRun>;
   auto scenario = load_scenario(scenario_path);
   if (!scenario) return R::error(scenario.error());
   LoadedRun run{scenario.value(), {}, policy_override.empty() ? scenario.value().policy_path : policy_override, {}};
-  std::ifstream in(run.policy_path);
-  if (!in) return R::error(run.policy_path + ": cannot read the policy file");
-  std::stringstream text;
-  text << in.rdbuf();
-  auto policy = failover::parse_policy(text.str(), run.policy_path);
+  auto policy = load_policy_file(run.policy_path, policy_override.empty() ? scenario_path + ": /policy" : "--policy");
   if (!policy) return R::error(policy.error());
   run.policy = policy.value();
-  const std::string rule_path =
-      !rules_override.empty()
-          ? rules_override
-          : run.scenario.rules_path.value_or(
-                (std::filesystem::path(run.policy_path).parent_path() / run.policy.rule_file).lexically_normal().string());
-  if (!run.policy.rule_file.empty() || run.scenario.rules_path || !rules_override.empty()) {
-    auto loaded = sim::prometheus::load_rule_file(rule_path);
-    if (!loaded) return R::error(loaded.error());
-    run.rules = loaded.value();
+  if (auto fits = check_policy_fits(run.scenario, run.policy, run.policy_path); !fits) return R::error(fits.error());
+  if (check_keys) {
+    if (auto keys = check_expect_keys(run.scenario, {run.policy.name}); !keys) return R::error(keys.error());
   }
+  auto rules = load_rules_for(run.scenario, run.policy, run.policy_path,
+                              rules_override.empty() ? std::nullopt : std::optional<std::string>(rules_override));
+  if (!rules) return R::error(rules.error());
+  run.rules = std::move(rules).value();
   return R::ok(std::move(run));
 }
 

@@ -1,8 +1,11 @@
-// Loads what one run needs from files: the scenario, the policy (the scenario's own
-// unless overridden) and the rule file (override > scenario's > policy's rule_file,
-// relative to the policy). Errors name the file and what is wrong.
+// Loads what one run needs from files, and checks that they fit together before
+// anything runs: the scenario (and the world it names), the policy (the scenario's own
+// unless overridden) and the rules (override > scenario's `rules` > the policy's
+// rule_file > the world's rule_files). Errors name the file, the JSON pointer or line,
+// the resolved path and the file that referenced it, and the valid choices.
 #pragma once
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -20,7 +23,28 @@ struct LoadedRun {
   std::vector<sim::prometheus::RuleGroupSpec> rules;
 };
 
+// A policy file; `referenced_by` ("scenarios/x.json: /policy") says who named it.
+Result<failover::Policy> load_policy_file(const std::string& path, const std::string& referenced_by);
+
+// The rule groups a run of `scenario` under `policy` evaluates.
+Result<std::vector<sim::prometheus::RuleGroupSpec>> load_rules_for(const Scenario& scenario,
+                                                                   const failover::Policy& policy,
+                                                                   const std::string& policy_path,
+                                                                   const std::optional<std::string>& rules_override);
+
+// The policy against the scenario's world: every check query parses as PromQL once its
+// ${hostname}, ${instance} and ${name} are filled; every named candidate is a runner of
+// the world and its instance a scrape target.
+Result<bool> check_policy_fits(const Scenario& scenario, const failover::Policy& policy, const std::string& policy_path);
+
+// Every `expect` key must name a policy of the run ("*" excepted) unless each policy
+// of the run already has its own entry: a key that matches nothing would otherwise
+// leave a policy silently unchecked.
+Result<bool> check_expect_keys(const Scenario& scenario, const std::vector<std::string>& policy_names);
+
+// check_keys: also check_expect_keys with this one policy (off when the caller checks
+// the keys against several policies itself).
 Result<LoadedRun> load_run(const std::string& scenario_path, const std::string& policy_override,
-                           const std::string& rules_override);
+                           const std::string& rules_override, bool check_keys = true);
 
 }  // namespace failsim::harness

@@ -3,13 +3,16 @@
 
 #include <cstdio>
 #include <cstdlib>
+#include <stdexcept>
 #include <iostream>
+#include <optional>
 #include <string>
 
 #include "failover/duration.h"
 #include "harness/demo.h"
 #include "harness/gate.h"
 #include "harness/inputs.h"
+#include "harness/world_file.h"
 #include "harness/run.h"
 #include "harness/serve.h"
 #include "harness/suite.h"
@@ -56,35 +59,66 @@ std::string read_text(const std::string& path, bool& ok) {
   return ss.str();
 }
 
-// failsim validate: scenarios, policies and rule files, without running anything.
+// failsim validate: worlds, scenarios, policies and rule files, without running
+// anything. A scenario is checked with everything it references (its world, its policy
+// or the policies given alongside it, their rule files), as a run would load it.
 int validate_command(const std::vector<std::string>& files) {
   int bad = 0;
+  std::vector<std::string> policy_files;
+  for (const auto& f : files) {
+    bool ok = false;
+    const std::string text = read_text(f, ok);
+    if (ok && text.find("\"policy_version\"") != std::string::npos) policy_files.push_back(f);
+  }
   for (const auto& f : files) {
     bool ok = false;
     const std::string text = read_text(f, ok);
     if (!ok) {
-      std::cerr << f << ": cannot read\n";
+      std::cerr << f << ": cannot read (" << (std::filesystem::exists(f) ? "permission denied" : "no such file") << ")\n";
       ++bad;
       continue;
     }
     std::string error;
     std::string kind;
+    std::string note;
     const std::string ext = std::filesystem::path(f).extension().string();
     if (ext == ".yml" || ext == ".yaml") {
       kind = "rule file";
       auto r = failsim::sim::prometheus::parse_rule_file(text, f);
       if (!r) error = r.error();
+    } else if (text.find("\"world_version\"") != std::string::npos) {
+      kind = "world";
+      auto r = failsim::harness::parse_world(text, f);
+      if (!r) {
+        error = r.error();
+      } else {
+        for (const auto& u : r.value().unconfirmed) note += (note.empty() ? "; UNCONFIRMED timings: " : ", ") + u.name + "=" + u.value;
+      }
     } else if (text.find("\"policy_version\"") != std::string::npos) {
       kind = "policy";
       auto r = failsim::failover::parse_policy(text, f);
       if (!r) error = r.error();
     } else {
       kind = "scenario";
-      auto r = failsim::harness::parse_scenario(text, f);
-      if (!r) error = r.error();
+      const std::vector<std::string> policies = policy_files.empty() ? std::vector<std::string>{""} : policy_files;
+      std::vector<std::string> names;
+      std::optional<failsim::harness::Scenario> scenario;
+      for (const auto& p : policies) {
+        auto r = failsim::harness::load_run(f, p, "", /*check_keys=*/false);
+        if (!r) {
+          error = r.error();
+          break;
+        }
+        names.push_back(r.value().policy.name);
+        scenario = r.value().scenario;
+      }
+      if (error.empty() && scenario) {
+        auto keys = failsim::harness::check_expect_keys(*scenario, names);
+        if (!keys) error = keys.error();
+      }
     }
     if (error.empty()) {
-      std::cout << f << ": ok (" << kind << ")\n";
+      std::cout << f << ": ok (" << kind << note << ")\n";
     } else {
       std::cerr << error << "\n";
       ++bad;
@@ -148,6 +182,21 @@ int replay_command(const std::string& scenario_path, std::uint64_t seed, const s
 
 }  // namespace
 
+// A seed is an integer >= 0; "-1" would otherwise wrap to 2^64-1.
+const CLI::Validator kSeed(
+    [](std::string& value) -> std::string {
+      if (value.empty() || value.find_first_not_of("0123456789") != std::string::npos) {
+        return "expected a seed (an integer >= 0), got " + value;
+      }
+      try {
+        (void)std::stoull(value);
+      } catch (const std::out_of_range&) {
+        return "expected a seed of at most 18446744073709551615, got " + value;
+      }
+      return "";
+    },
+    "SEED", "seed");
+
 int main(int argc, char** argv) {
   CLI::App app{"failsim: a deterministic simulator and test harness for CI runner failover"};
   app.require_subcommand(1);
@@ -155,7 +204,7 @@ int main(int argc, char** argv) {
 
   std::uint64_t seed = 1;
   auto* demo = app.add_subcommand("demo", "Run the built-in demo scenario and print its timeline");
-  demo->add_option("--seed", seed, "Seed of the run")->capture_default_str();
+  demo->add_option("--seed", seed, "Seed of the run")->capture_default_str()->check(kSeed);
 
   failsim::harness::GateOptions gate_options;
   std::string gate_timeout = "5s";
@@ -174,7 +223,7 @@ int main(int argc, char** argv) {
   run->add_option("scenarios", suite.scenario_paths, "Scenario files")->required()->check(CLI::ExistingFile);
   run->add_option("--policy", suite.policy_paths, "Policy file(s); default: each scenario's own")->check(CLI::ExistingFile);
   run->add_option("--seeds", suite.seeds, "Number of seeds")->capture_default_str()->check(CLI::Range(1, 1000000));
-  run->add_option("--seed", suite.first_seed, "First seed")->capture_default_str();
+  run->add_option("--seed", suite.first_seed, "First seed")->capture_default_str()->check(kSeed);
   run->add_option("--jobs", suite.jobs, "Threads (default: all cores)")->check(CLI::Range(0, 256));
   run->add_option("--out", suite.out_dir, "Output directory")->capture_default_str();
   run->add_flag("--check-determinism", suite.check_determinism, "Run each seed twice and compare the trace hashes");
@@ -192,7 +241,7 @@ int main(int argc, char** argv) {
   std::uint64_t replay_seed = 1;
   auto* replay = app.add_subcommand("replay", "Rerun one seed and write its event trace (Chrome trace format)");
   replay->add_option("scenario", replay_scenario, "Scenario file")->required()->check(CLI::ExistingFile);
-  replay->add_option("--seed", replay_seed, "Seed")->required();
+  replay->add_option("--seed", replay_seed, "Seed")->required()->check(kSeed);
   replay->add_option("--policy", replay_policy, "Policy file (default: the scenario's)")->check(CLI::ExistingFile);
   replay->add_option("--trace", replay_trace, "Trace output file")->capture_default_str();
   replay->add_option("--rules", replay_rules, "Rule file overriding the policy's and scenario's own")->check(CLI::ExistingFile);
@@ -205,7 +254,7 @@ int main(int argc, char** argv) {
   serve->add_option("--rules", serve_options.rules_path, "Rule file overriding the policy's and scenario's own")
       ->check(CLI::ExistingFile);
   serve->add_option("--speed", serve_options.speed, "Virtual seconds per wall-clock second")->capture_default_str();
-  serve->add_option("--seed", serve_options.seed, "Seed of the run")->capture_default_str();
+  serve->add_option("--seed", serve_options.seed, "Seed of the run")->capture_default_str()->check(kSeed);
   serve->add_option("--listen", serve_options.listen, "Address to serve on (loopback only)")->capture_default_str();
   serve->add_option("--port-base", serve_options.port_base,
                     "GitHub on PORT, Prometheus PORT+1, proxy control PORT+2, exporters PORT+10.. (0: any free ports)")
@@ -216,6 +265,20 @@ int main(int argc, char** argv) {
   bool no_live_gate = false;
   serve->add_flag("--no-live-gate", no_live_gate, "Answer health gates from the model instead of failsim gate over HTTP");
 
+  // An unknown first word is a mistyped command, not a stray argument.
+  if (argc > 1 && argv[1][0] != '-') {
+    const std::string word = argv[1];
+    std::string names;
+    bool known = false;
+    for (const auto* sub : app.get_subcommands([](const CLI::App*) { return true; })) {
+      known = known || sub->get_name() == word;
+      names += (names.empty() ? "" : ", ") + sub->get_name();
+    }
+    if (!known) {
+      std::cerr << "failsim: unknown subcommand " << word << "; commands: " << names << " (failsim --help)\n";
+      return 2;
+    }
+  }
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {

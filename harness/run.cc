@@ -18,7 +18,6 @@ using sim::Rng;
 
 namespace {
 
-constexpr int kPrometheusPort = 9090;
 const char* kGateHost = "github-hosted";  // where a before-dispatch gate runs
 
 QueryOutcome to_outcome(const Result<sim::prometheus::Value>& r) {
@@ -121,6 +120,7 @@ class Run final : public LiveControl {
 
  private:
   void apply_fault(const FaultSpec& f);
+  void run_upstream_job(std::int64_t job_id);
   // host_down by runner (its services go down with it) or by plain host name.
   void set_host_up(const FaultSpec& f, sim::runner::RunnerHost* host, bool up) {
     if (host == nullptr) {
@@ -144,6 +144,7 @@ class Run final : public LiveControl {
   Rng steps_rng_;
   std::vector<std::unique_ptr<DeployDriver>> drivers_;
   std::map<std::int64_t, DeployDriver*> by_job_;
+  std::map<std::int64_t, DeployDriver*> by_run_;
   RunResult result_;
   std::optional<TimePoint> fault_start_;
   std::string faulted_runner_;
@@ -160,20 +161,28 @@ void DeployDriver::execute(std::vector<Action> actions) {
     switch (a.kind) {
       case Action::Kind::kRunQueries: run_queries(a.queries); break;
       case Action::Kind::kDispatch: {
-        sim::github::WorkflowSpec wf;
-        wf.file = "ci.yml";
-        sim::github::JobSpec job;
-        job.name = "deploy-to-production";
-        job.runs_on = a.labels;
+        // The world's deploy workflow, with the deploy job sent where the policy says; a
+        // policy that sets the job's concurrency or timeout overrides the workflow's.
+        const WorldFile& world = run_.inputs().scenario->world_file;
+        sim::github::WorkflowSpec wf = world.deploy_workflow_spec();
         const auto& policy = *run_.inputs().policy;
-        job.concurrency = sim::github::ConcurrencySpec{policy.concurrency_group, policy.cancel_in_progress, false};
-        job.timeout_minutes = policy.timeout_minutes;
-        wf.jobs.push_back(job);
-        const auto run_id = w.github().dispatch(wf, "refs/heads/master");
+        for (auto& job : wf.jobs) {
+          if (job.name != world.deploy_job) continue;
+          job.runs_on = a.labels;
+          if (!policy.concurrency_group.empty()) {
+            job.concurrency = sim::github::ConcurrencySpec{policy.concurrency_group, policy.cancel_in_progress, false};
+          }
+          if (policy.timeout_minutes) job.timeout_minutes = policy.timeout_minutes;
+        }
+        const auto run_id = w.github().dispatch(wf, "refs/heads/" + world.default_branch);
         runner_.clear();
+        job_id = 0;
         if (run_id) {
           this->run_id = run_id.value();
-          job_id = w.github().run(run_id.value())->job_ids.empty() ? 0 : w.github().run(run_id.value())->job_ids[0];
+          run_.by_run_[run_id.value()] = this;
+          for (const std::int64_t id : w.github().run(run_id.value())->job_ids) {
+            if (w.github().job(id)->spec.name == world.deploy_job) job_id = id;
+          }
           if (job_id != 0) run_.by_job_[job_id] = this;
           run_.trace("deploy", "dispatch", "deploy " + std::to_string(index_) + " runs-on " + std::to_string(a.labels.size()) + " labels, run " + std::to_string(run_id.value()));
         }
@@ -225,7 +234,7 @@ void DeployDriver::run_queries(const std::vector<std::string>& queries) {
   std::shared_ptr<const GateAnswers> live;
   const LiveHooks* hooks = run_.inputs().live;
   if (hooks != nullptr && hooks->gate &&
-      w.network().peek(from, w.spec().prometheus.host, kPrometheusPort) == sim::Network::Fate::kDelivered) {
+      w.network().peek(from, w.spec().prometheus.host, w.spec().prometheus_port) == sim::Network::Fate::kDelivered) {
     const auto* host = host_.empty() ? nullptr : w.runner(runner_);
     live = std::make_shared<const GateAnswers>(hooks->gate(host != nullptr ? host->spec().hostname : ""));
     run_.trace("gate", "failsim gate", live->verdict);
@@ -233,7 +242,7 @@ void DeployDriver::run_queries(const std::vector<std::string>& queries) {
   for (std::size_t i = 0; i < queries.size(); ++i) {
     const std::string q = queries[i];
     w.network().request<QueryOutcome>(
-        from, w.spec().prometheus.host, kPrometheusPort, std::chrono::seconds(10),
+        from, w.spec().prometheus.host, w.spec().prometheus_port, std::chrono::seconds(10),
         [this, q, live]() -> std::optional<sim::Served<QueryOutcome>> {
           if (live) {
             const auto it = live->by_query.find(q);
@@ -331,6 +340,19 @@ void DeployDriver::attempt_step(std::uint64_t token, std::size_t step) {
     run_.trace("production", "deployed", world.production().current_version());
     execute(orchestrator_.on_attempt_result(now, AttemptResult::kSuccess, run_.jitter_rng().next_double()));
   });
+}
+
+// A job of the deploy workflow other than the deploy (an upstream build, say): its
+// steps take the world's run_time for it on the runner it landed on, then succeed.
+void Run::run_upstream_job(std::int64_t job_id) {
+  const sim::github::Job* job = world_.github().job(job_id);
+  auto* host = world_.runner(job->runner_name);
+  if (host == nullptr) return;
+  const auto& times = in_.scenario->world_file.job_run_time;
+  const auto it = times.find(job->spec.name);
+  const Duration d = it == times.end() ? Duration(std::chrono::minutes(2)) : it->second.sample(steps_rng_);
+  trace("job", "started", job->spec.name + " on " + job->runner_name);
+  host->run_step(job_id, d, [host, job_id] { host->finish_job(job_id, true); });
 }
 
 void Run::apply_fault(const FaultSpec& f) {
@@ -438,8 +460,22 @@ RunResult Run::execute() {
     trace("scrape", h.instance, h.health + (h.last_error.empty() ? "" : ": " + h.last_error));
   });
   world_.github().on_job_event([this](const sim::github::JobEvent& e) {
+    const sim::github::Job* job = world_.github().job(e.job_id);
+    if (job == nullptr) return;
+    if (e.kind == sim::github::JobEvent::Kind::kQueued) {
+      // The deploy job of a driver's run (it exists once its upstream jobs are done).
+      const auto run = by_run_.find(job->run_id);
+      if (run != by_run_.end() && job->spec.name == in_.scenario->world_file.deploy_job) {
+        run->second->job_id = e.job_id;
+        by_job_[e.job_id] = run->second;
+      }
+      return;
+    }
     const auto it = by_job_.find(e.job_id);
-    if (it == by_job_.end()) return;
+    if (it == by_job_.end()) {
+      if (e.kind == sim::github::JobEvent::Kind::kStarted && by_run_.count(job->run_id) != 0) run_upstream_job(e.job_id);
+      return;
+    }
     if (e.kind == sim::github::JobEvent::Kind::kStarted) {
       const std::string runner = world_.github().job(e.job_id)->runner_name;
       if (fault_start_ && e.at >= *fault_start_ && !failover_at_ && !faulted_runner_.empty() && runner != faulted_runner_) {

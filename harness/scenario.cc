@@ -1,10 +1,12 @@
 #include "harness/scenario.h"
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
 
 #include "failover/json_fields.h"
+#include "harness/distribution_field.h"
 
 namespace failsim::harness {
 namespace {
@@ -13,41 +15,49 @@ using json_fields::Fields;
 using json_fields::Invalid;
 using json_fields::json;
 
-sim::Distribution read_distribution(Fields& parent, const std::string& key, sim::Distribution fallback) {
-  const json* v = parent.get(key);
-  if (v == nullptr) return fallback;
-  if (v->is_string()) return sim::Distribution::fixed(parent.duration(key));
-  Fields f(*v, parent.at(key));
-  const auto kind = f.choice("kind",
-                             std::map<std::string, sim::Distribution::Kind>{
-                                 {"fixed", sim::Distribution::Kind::kFixed},
-                                 {"uniform", sim::Distribution::Kind::kUniform},
-                                 {"exponential", sim::Distribution::Kind::kExponential},
-                                 {"normal", sim::Distribution::Kind::kNormal},
-                                 {"lognormal", sim::Distribution::Kind::kLognormal}},
-                             sim::Distribution::Kind::kFixed);
-  sim::Distribution d;
-  d.kind = kind;
-  switch (kind) {
-    case sim::Distribution::Kind::kFixed: d.a = f.duration("value"); break;
-    case sim::Distribution::Kind::kUniform:
-      d.a = f.duration("min");
-      d.b = f.duration("max");
-      if (d.b < d.a) Fields::fail(f.at("max"), "expected max >= min");
-      break;
-    case sim::Distribution::Kind::kExponential: d.a = f.duration("mean"); break;
-    case sim::Distribution::Kind::kNormal:
-      d.a = f.duration("mean");
-      d.b = f.duration("stddev");
-      break;
-    case sim::Distribution::Kind::kLognormal:
-      d.a = f.duration("median");
-      d.sigma = f.number("sigma", 0.3);
-      if (d.sigma < 0) Fields::fail(f.at("sigma"), "expected a number >= 0");
-      break;
+std::string join(const std::vector<std::string>& items) {
+  std::string out;
+  for (const auto& i : items) out += (out.empty() ? "" : ", ") + i;
+  return out;
+}
+
+// Every runner, host and port a fault names must exist in the world.
+void check_fault_references(const Scenario& s, const FaultSpec& x, Fields& f) {
+  const sim::WorldSpec& w = s.world;
+  std::vector<std::string> runners;
+  for (const auto& r : w.runners) runners.push_back(r.runner_name);
+  if (!x.runner.empty() && x.runner != "$deploy" &&
+      std::find(runners.begin(), runners.end(), x.runner) == runners.end()) {
+    Fields::fail(f.at("runner"), "no runner named \"" + x.runner + "\" in the world " + s.world_path +
+                                     "; runners: " + join(runners) + " (or \"$deploy\")");
   }
-  f.finish();
-  return d;
+  std::vector<std::string> hosts = w.hosts;
+  for (const char* builtin : {"github", "github-hosted"}) {
+    if (std::find(hosts.begin(), hosts.end(), builtin) == hosts.end()) hosts.push_back(builtin);
+  }
+  auto known_host = [&](const std::string& h) { return std::find(hosts.begin(), hosts.end(), h) != hosts.end(); };
+  const bool network = x.kind == FaultSpec::Kind::kPartition || x.kind == FaultSpec::Kind::kLoss ||
+                       x.kind == FaultSpec::Kind::kLatency;
+  if (network && x.from != "*" && !known_host(x.from)) {
+    Fields::fail(f.at("from"), "no host named \"" + x.from + "\" in the world; hosts: " + join(hosts) + " (or \"*\")");
+  }
+  if ((network || (x.kind == FaultSpec::Kind::kHostDown && x.runner.empty())) && !known_host(x.to)) {
+    Fields::fail(f.at(network ? "to" : "host"), "no host named \"" + x.to + "\" in the world; hosts: " + join(hosts));
+  }
+  if (network && x.port != 0) {
+    std::vector<int> ports;
+    for (const auto& r : w.runners) {
+      if (r.host == x.to) ports.push_back(r.exporter_port);
+    }
+    if (x.to == w.prometheus.host) ports.push_back(w.prometheus_port);
+    if (x.to == "github") ports.push_back(443);
+    if (std::find(ports.begin(), ports.end(), x.port) == ports.end()) {
+      std::vector<std::string> names;
+      for (int p : ports) names.push_back(std::to_string(p));
+      Fields::fail(f.at("port"), "nothing listens on " + x.to + ":" + std::to_string(x.port) + " in the world; ports on " +
+                                     x.to + ": " + (names.empty() ? "none" : join(names)) + " (or 0 for every port)");
+    }
+  }
 }
 
 Expectations read_expectations(Fields& f) {
@@ -91,40 +101,24 @@ Scenario read_scenario(const json& root, const std::string& source) {
   const std::filesystem::path dir = std::filesystem::path(source).parent_path();
   s.policy_path = (dir / top.text("policy")).lexically_normal().string();
   if (top.get("rules") != nullptr) s.rules_path = (dir / top.text("rules")).lexically_normal().string();
-  s.world = sim::paws360_world(1, top.integer("runner_count", 2, 1, 50));
-  if (const json* p = top.get("prometheus")) {
-    Fields f(*p, "/prometheus");
-    s.world.scrape.scrape_interval = f.duration("scrape_interval", s.world.scrape.scrape_interval);
-    s.world.scrape.scrape_timeout = f.duration("scrape_timeout", s.world.scrape.scrape_timeout);
-    s.world.scrape.honor_labels = f.flag("honor_labels", s.world.scrape.honor_labels);
-    s.world.prometheus.evaluation_interval = f.duration("evaluation_interval", s.world.prometheus.evaluation_interval);
-    if (s.world.scrape.scrape_timeout > s.world.scrape.scrape_interval) {
-      Fields::fail("/prometheus/scrape_timeout", "must not be greater than scrape_interval");
-    }
-    if (s.world.scrape.scrape_interval <= Duration(0) || s.world.prometheus.evaluation_interval <= Duration(0)) {
-      Fields::fail("/prometheus", "intervals must be greater than 0");
-    }
-    f.finish();
-  }
-  if (const json* r = top.get("runners")) {
-    if (!r->is_array()) Fields::fail("/runners", "expected an array of runner overrides");
-    for (std::size_t i = 0; i < r->size(); ++i) {
-      Fields f((*r)[i], "/runners/" + std::to_string(i));
-      const std::string name = f.text("name");
-      sim::runner::RunnerHostSpec* spec = nullptr;
-      for (auto& x : s.world.runners) {
-        if (x.runner_name == name) spec = &x;
-      }
-      if (spec == nullptr) Fields::fail(f.at("name"), "no runner named \"" + name + "\" in the world");
-      if (f.get("labels") != nullptr) spec->labels = f.strings("labels");
-      spec->environment = f.text("environment", spec->environment);
-      if (f.get("authorized_for_prod") != nullptr) spec->authorized_for_prod = f.flag("authorized_for_prod", false) ? "true" : "false";
-      spec->check_in_visible = f.flag("check_in_visible", spec->check_in_visible);
-      spec->cpu_percent = f.number("cpu_percent", spec->cpu_percent);
-      spec->memory_percent = f.number("memory_percent", spec->memory_percent);
-      f.finish();
+  for (const char* removed : {"runner_count", "prometheus", "runners"}) {
+    if (top.get(removed) != nullptr) {
+      Fields::fail(std::string("/") + removed, "scenarios no longer describe the world; declare runners and Prometheus in "
+                                               "the world file the scenario names (\"world\": \"../worlds/NAME.json\")");
     }
   }
+  const std::string world_ref = top.text("world");
+  s.world_path = (dir / world_ref).lexically_normal().string();
+  if (!std::filesystem::exists(s.world_path)) {
+    Fields::fail("/world", "world file " + s.world_path + " does not exist (\"" + world_ref + "\" relative to " + source + ")");
+  }
+  auto world = load_world(s.world_path);
+  if (!world) throw Invalid("/world: " + world.error());
+  s.world_file = std::move(world).value();
+  s.world = s.world_file.spec;
+  s.deploy_step = s.world_file.deploy_step;
+  s.rollback_time = s.world_file.rollback_time;
+  s.attempt_failure_probability = s.world_file.attempt_failure_probability;
   const json& workload = top.need("workload");
   Fields w(workload, "/workload");
   const json& deploys = w.need("deploys");
@@ -136,7 +130,7 @@ Scenario read_scenario(const json& root, const std::string& source) {
   }
   s.deploy_step = read_distribution(w, "deploy_step", s.deploy_step);
   s.rollback_time = read_distribution(w, "rollback_time", s.rollback_time);
-  s.attempt_failure_probability = w.number("attempt_failure_probability", 0.0);
+  s.attempt_failure_probability = w.number("attempt_failure_probability", s.attempt_failure_probability);
   if (s.attempt_failure_probability < 0 || s.attempt_failure_probability > 1) {
     Fields::fail("/workload/attempt_failure_probability", "expected a number in [0, 1]");
   }
@@ -190,15 +184,25 @@ Scenario read_scenario(const json& root, const std::string& source) {
         case FaultSpec::Kind::kCancelRun: break;
       }
       f.finish();
-      if (!x.runner.empty() && x.runner != "$deploy") {
-        bool found = false;
-        for (const auto& r : s.world.runners) found = found || r.runner_name == x.runner;
-        if (!found) Fields::fail(f.at("runner"), "no runner named \"" + x.runner + "\" in the world");
-      }
+      check_fault_references(s, x, f);
       s.faults.push_back(x);
     }
   }
   s.run_length = top.duration("run_length", s.run_length);
+  for (std::size_t i = 0; i < s.deploys.size(); ++i) {
+    if (s.deploys[i].at >= s.run_length) {
+      Fields::fail("/workload/deploys/" + std::to_string(i) + "/at",
+                   "the deploy at " + format_duration(s.deploys[i].at) + " comes after the run ends (run_length " +
+                       format_duration(s.run_length) + ")");
+    }
+  }
+  for (std::size_t i = 0; i < s.faults.size(); ++i) {
+    if (s.faults[i].at >= s.run_length) {
+      Fields::fail("/faults/" + std::to_string(i) + "/at", "the fault at " + format_duration(s.faults[i].at) +
+                                                               " starts after the run ends (run_length " +
+                                                               format_duration(s.run_length) + ")");
+    }
+  }
   s.secret = top.text("secret", std::string());
   if (const json* e = top.get("expect")) {
     if (!e->is_object()) Fields::fail("/expect", "expected an object keyed by policy name (or \"*\")");

@@ -12,6 +12,7 @@
 #include "failover/result.h"
 #include "failover/time.h"
 #include "sim/distribution.h"
+#include "harness/world_file.h"
 #include "sim/world.h"
 
 namespace failsim::harness {
@@ -67,7 +68,9 @@ struct Scenario {
   std::string file;         // where it was loaded from
   std::string policy_path;  // resolved path (scenario-relative in the file)
   std::optional<std::string> rules_path;  // overrides the policy's rule_file
-  sim::WorldSpec world;     // seed filled in per run
+  std::string world_path;   // resolved path of the world file
+  WorldFile world_file;     // the world as loaded
+  sim::WorldSpec world;     // world_file.spec with the workload's overrides; seed filled in per run
   std::vector<DeployTrigger> deploys;
   std::vector<FaultSpec> faults;
   sim::Distribution deploy_step = sim::Distribution::lognormal(std::chrono::seconds(45), 0.3);

@@ -139,6 +139,15 @@ ServeOutcome run_serve(const ServeOptions& options, std::ostream& out, std::ostr
     lo.listen = options.listen;
     lo.port_base = options.port_base;
     lo.github.token = token;
+    // The fake GitHub serves the world's repository and deploy workflow.
+    const WorldFile& wf = loaded.value().scenario.world_file;
+    lo.github.owner = wf.repository.substr(0, wf.repository.find('/'));
+    lo.github.repo = wf.repository.substr(wf.repository.find('/') + 1);
+    lo.github.workflow_file = wf.deploy_workflow;
+    lo.github.workflow_name = wf.deploy_workflow_spec().name;
+    for (const auto& job : wf.deploy_workflow_spec().jobs) {
+      if (job.name == wf.deploy_job) lo.github.default_runs_on = job.runs_on;
+    }
     // A REST dispatch of the deploy workflow is a deploy request, like a scheduled one.
     auto dispatch = [&session, &control](const std::string& ref, const nlohmann::json& inputs) {
       const int n = ++session.dispatches;

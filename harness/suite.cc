@@ -9,22 +9,16 @@
 #include <thread>
 
 #include "failover/policy.h"
+#include "harness/inputs.h"
 #include "harness/run.h"
 
 namespace failsim::harness {
 namespace {
 
-Result<failover::Policy> load_policy(const std::string& path) {
-  std::ifstream in(path);
-  if (!in) return Result<failover::Policy>::error(path + ": cannot read the policy file");
-  std::stringstream text;
-  text << in.rdbuf();
-  return failover::parse_policy(text.str(), path);
-}
-
 struct Job {
   std::size_t scenario;
   std::size_t policy;
+  std::vector<sim::prometheus::RuleGroupSpec> rules;
 };
 
 }  // namespace
@@ -62,36 +56,28 @@ Result<reports::SuiteReport> run_suite(const SuiteOptions& o, std::ostream& prog
     }
   }
   std::vector<failover::Policy> policies;
-  std::vector<std::vector<sim::prometheus::RuleGroupSpec>> policy_rules;
   for (const auto& p : policy_paths) {
-    auto pol = load_policy(p);
-    if (!pol) return R::error(pol.error());
-    std::vector<sim::prometheus::RuleGroupSpec> rules;
-    if (!pol.value().rule_file.empty()) {
-      const auto rule_path = (std::filesystem::path(p).parent_path() / pol.value().rule_file).lexically_normal().string();
-      auto loaded = sim::prometheus::load_rule_file(rule_path);
-      if (!loaded) return R::error(loaded.error());
-      rules = std::move(loaded).value();
+    std::string named_by = "--policy";
+    for (const auto& s : scenarios) {
+      if (o.policy_paths.empty() && s.policy_path == p) named_by = s.file + ": /policy";
     }
+    auto pol = load_policy_file(p, named_by);
+    if (!pol) return R::error(pol.error());
     policies.push_back(std::move(pol).value());
-    policy_rules.push_back(std::move(rules));
-  }
-  // Scenario-level rule overrides.
-  std::map<std::size_t, std::vector<sim::prometheus::RuleGroupSpec>> scenario_rules;
-  for (std::size_t i = 0; i < scenarios.size(); ++i) {
-    const auto path = o.rules_path ? o.rules_path : scenarios[i].rules_path;
-    if (!path) continue;
-    auto loaded = sim::prometheus::load_rule_file(*path);
-    if (!loaded) return R::error(loaded.error());
-    scenario_rules[i] = std::move(loaded).value();
   }
   std::vector<Job> jobs;
   for (std::size_t s = 0; s < scenarios.size(); ++s) {
     // Without --policy, a scenario runs with its own policy only.
+    std::vector<std::string> names;
     for (std::size_t p = 0; p < policies.size(); ++p) {
       if (o.policy_paths.empty() && policy_paths[p] != scenarios[s].policy_path) continue;
-      jobs.push_back({s, p});
+      if (auto fits = check_policy_fits(scenarios[s], policies[p], policy_paths[p]); !fits) return R::error(fits.error());
+      auto rules = load_rules_for(scenarios[s], policies[p], policy_paths[p], o.rules_path);
+      if (!rules) return R::error(rules.error());
+      names.push_back(policies[p].name);
+      jobs.push_back({s, p, std::move(rules).value()});
     }
+    if (auto keys = check_expect_keys(scenarios[s], names); !keys) return R::error(keys.error());
   }
   const std::size_t seeds = static_cast<std::size_t>(std::max(1, o.seeds));
   const std::size_t total = jobs.size() * seeds;
@@ -104,9 +90,7 @@ Result<reports::SuiteReport> run_suite(const SuiteOptions& o, std::ostream& prog
     for (std::size_t i = next++; i < total; i = next++) {
       const Job& j = jobs[i / seeds];
       const std::uint64_t seed = o.first_seed + i % seeds;
-      const auto sr = scenario_rules.find(j.scenario);
-      const RunInputs in{&scenarios[j.scenario], &policies[j.policy],
-                         sr != scenario_rules.end() ? &sr->second : &policy_rules[j.policy]};
+      const RunInputs in{&scenarios[j.scenario], &policies[j.policy], &j.rules};
       results[i] = run_scenario(in, seed);
       if (o.check_determinism) {
         const RunResult again = run_scenario(in, seed);

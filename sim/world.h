@@ -1,16 +1,20 @@
 // World: every model of the simulation wired together on one engine, from one seed:
 // the network, GitHub, the runner hosts with their exporters, the monitoring host's
 // Prometheus (scraping the exporters, evaluating the rules) and production.
+// WorldSpec is plain data, built from a world file (harness/world_file.h); nothing here
+// names a team's hosts, runners or ports.
 //
 // Each component draws from its own named stream of the run's seed (sim/random.h), so
 // adding a runner or a fault never perturbs the draws of the others.
 #pragma once
 
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "sim/engine.h"
+#include "sim/prometheus/alertmanager.h"
 #include "sim/github/github.h"
 #include "sim/network/network.h"
 #include "sim/production/production.h"
@@ -24,20 +28,18 @@ struct WorldSpec {
   // Virtual time starts at a real moment so that every timestamp is Unix time:
   // 2025-12-11T21:00:00Z, the evening of the Serotonin incident.
   TimePoint start = TimePoint(std::chrono::seconds(1765486800));
+  std::vector<std::string> hosts;  // every network host (runner hosts are added too)
   std::vector<runner::RunnerHostSpec> runners;
-  prometheus::ScrapeConfig scrape;  // targets are filled from the runners when empty
+  std::vector<prometheus::ScrapeConfig> scrape_configs;
   prometheus::PrometheusConfig prometheus;
+  int prometheus_port = 9090;
+  std::optional<prometheus::AlertmanagerConfig> alertmanager;
   std::vector<prometheus::RuleGroupSpec> rules;
   github::GitHubTimings github;
   Distribution lan_latency = Distribution::lognormal(std::chrono::microseconds(400), 0.3);
   std::string production_version = "v1.2.3";
+  std::vector<std::string> production_steps = {"database", "backend", "frontend", "loadbalancer"};
 };
-
-// PAWS360 as built (paws360-as-built.md §1, §3.2): Serotonin (primary, :9102) and
-// dell-r640-01 (secondary, also carrying `primary`, :9101); scrape job
-// github-runner-health every 15 s with a 10 s timeout and honor_labels; evaluation
-// every 15 s. Extra runners ("runner-3", ...) may be added for load.
-WorldSpec paws360_world(std::uint64_t seed, int runner_count = 2);
 
 class World {
  public:

@@ -52,11 +52,12 @@ void GitHub::emit(JobEvent::Kind kind, std::int64_t job_id) {
 
 // ---- runners ---------------------------------------------------------------------
 
-std::int64_t GitHub::register_runner(const std::string& name, std::vector<std::string> labels) {
+std::int64_t GitHub::register_runner(const std::string& name, std::vector<std::string> labels, std::string group) {
   RunnerRecord& r = runners_[name];
   if (r.id == 0) r.id = next_id_++;
   r.name = name;
   r.labels = std::move(labels);
+  r.group = std::move(group);
   return r.id;
 }
 
@@ -220,7 +221,8 @@ void GitHub::try_assign() {
     Job& j = jobs_[queue_[qi]];
     std::vector<RunnerRecord*> eligible;
     for (auto& [name, r] : runners_) {
-      if (r.online && !r.busy && labels_match(r.labels, j.spec.runs_on)) eligible.push_back(&r);
+      const bool group_ok = j.spec.runs_on_group.empty() || lower(j.spec.runs_on_group) == lower(r.group);
+      if (r.online && !r.busy && group_ok && labels_match(r.labels, j.spec.runs_on)) eligible.push_back(&r);
     }
     if (eligible.empty()) {
       ++qi;

@@ -64,16 +64,30 @@ struct ConcurrencySpec {
 };
 
 struct JobSpec {
-  std::string name;
-  std::vector<std::string> runs_on;
-  ConcurrencySpec concurrency;  // job-level
+  std::string name;                   // the job id in the workflow file
+  std::vector<std::string> runs_on;   // every label required (AND)
+  std::string runs_on_group;          // runs-on: {group: ...}; empty: any group
+  ConcurrencySpec concurrency;        // job-level
   std::optional<int> timeout_minutes;
+  std::string environment;            // recorded; approvals are not modelled
+  std::vector<std::string> needs;     // upstream jobs (the model runs jobs in order)
+};
+
+// A workflow_dispatch input (on.workflow_dispatch.inputs).
+struct WorkflowInput {
+  std::string name;
+  bool required = false;
+  std::string type = "string";
+  std::optional<std::string> default_value;
+  std::vector<std::string> options;  // type: choice
 };
 
 struct WorkflowSpec {
-  std::string file;  // e.g. "ci.yml"
+  std::string file;  // e.g. "deploy.yml"
+  std::string name;  // the workflow's `name:` (default: the file)
   ConcurrencySpec concurrency;  // workflow-level
-  std::vector<JobSpec> jobs;    // run one after another (needs: previous)
+  std::vector<JobSpec> jobs;    // run one after another, in an order that respects `needs`
+  std::vector<WorkflowInput> inputs;
 };
 
 struct Job {
@@ -118,6 +132,7 @@ struct RunnerRecord {
   std::int64_t id = 0;
   std::string name;
   std::vector<std::string> labels;
+  std::string group = "Default";
   bool online = false;
   bool busy = false;
   std::optional<TimePoint> last_poll;
@@ -136,7 +151,8 @@ class GitHub {
   GitHub(Engine& engine, Rng rng, GitHubTimings timings = {});
 
   // ---- runners (called by the runner host models) ----
-  std::int64_t register_runner(const std::string& name, std::vector<std::string> labels);
+  std::int64_t register_runner(const std::string& name, std::vector<std::string> labels,
+                               std::string group = "Default");
   // The listener's long poll: marks the runner online now.
   void poll(const std::string& runner);
   // A graceful stop drops the registration's session at once: offline.

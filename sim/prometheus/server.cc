@@ -43,9 +43,21 @@ Result<bool> PrometheusServer::add_scrape_config(const ScrapeConfig& config) {
     h.interval = stored->scrape_interval;
     h.timeout = stored->scrape_timeout;
     health_.push_back(h);
-    // A fixed offset per target within the interval, like Prometheus's hash-based one.
-    Rng per_target = offsets_.child(stored->job + "/" + h.instance);
-    const Duration offset = stored->fixed_offset.value_or(Duration(per_target.uniform_int(0, stored->scrape_interval.count() - 1)));
+    Duration offset{0};
+    if (target.offset) {
+      offset = *target.offset;
+    } else if (stored->fixed_offset) {
+      offset = *stored->fixed_offset;
+    } else if (config_.jitter_seed) {
+      ScrapeTargetKey key{stored->job, h.instance, stored->scheme, stored->metrics_path, stored->scrape_interval,
+                          stored->scrape_timeout, {}};
+      for (const auto& [name, value] : target.labels) key.labels.emplace_back(name, value);
+      offset = scrape_phase(key, *config_.jitter_seed);
+    } else {
+      // The server's FQDN unknown: a fixed phase per target, drawn from the seed.
+      Rng per_target = offsets_.child(stored->job + "/" + h.instance);
+      offset = Duration(per_target.uniform_int(0, stored->scrape_interval.count() - 1));
+    }
     health_.back().offset = offset;
     Loop loop;
     loop.target = target;
@@ -66,11 +78,24 @@ void PrometheusServer::add_rule_group(RuleGroupSpec spec) {
 void PrometheusServer::start() {
   const TimePoint now = engine_.now();
   for (std::size_t i = 0; i < loops_.size(); ++i) {
-    engine_.schedule_at(now + loops_[i].offset, [this, i] { scrape(i); });
+    const Loop& loop = loops_[i];
+    const bool pinned = loop.target.offset || loop.config->fixed_offset;
+    const TimePoint first = pinned || !config_.jitter_seed
+                                ? now + loop.offset
+                                : first_slot_after(now, loop.offset, loop.config->scrape_interval);
+    engine_.schedule_at(first, [this, i] { scrape(i); });
   }
   for (std::size_t g = 0; g < groups_.size(); ++g) {
-    engine_.schedule_at(now + config_.evaluation_offset, [this, g] { evaluate(g); });
+    engine_.schedule_at(first_evaluation(g, now), [this, g] { evaluate(g); });
   }
+}
+
+TimePoint PrometheusServer::first_evaluation(std::size_t group_index, TimePoint start) const {
+  const RuleGroupSpec& spec = groups_[group_index].spec();
+  if (const auto it = config_.group_offsets.find(spec.name); it != config_.group_offsets.end()) return start + it->second;
+  if (!config_.hashed_evaluation_phase) return start + config_.evaluation_offset;
+  const Duration interval(spec.interval_ms * 1000);
+  return first_slot_after(start, evaluation_phase(spec.name, spec.file, interval), interval);
 }
 
 Labels PrometheusServer::final_labels(const Loop& loop, const Labels& exported) const {

@@ -1,8 +1,11 @@
 // PrometheusServer: the monitoring host's Prometheus, on the engine and the network.
 //
 // Scraping (reference B, Prometheus 2.42 scrape/scrape.go):
-//  - one loop per target: the first scrape at a fixed per-target offset within the
-//    interval (a seeded draw per target), then every scrape_interval;
+//  - one loop per target: the first scrape at a fixed per-target phase within the
+//    interval, then every scrape_interval. The phase is Prometheus's own (target hash
+//    XOR the server's jitter seed, sim/prometheus/schedule.h) when the config gives a
+//    jitter seed, a seeded draw per target when it does not (the server's FQDN unknown),
+//    or pinned per target or per job;
 //  - each scrape is a network request from the Prometheus host with scrape_timeout
 //    (<= interval, checked); samples are stamped with the scrape's *start* time (ms);
 //  - success: the exported samples get the target labels (job, instance, static
@@ -13,7 +16,8 @@
 //    scrape's start, and stale markers for every series of the previous scrape, so they
 //    vanish from instant queries instead of reading 0;
 //  - samples become visible when the scrape completes, not before.
-// Rules: every group is evaluated every `interval` from `evaluation_offset`; results
+// Rules: every group is evaluated every `interval`, first at the group's phase as
+// Prometheus computes it (hash of name and file) or at a pinned offset; results
 // (ALERTS, recording rules) are written into the same store. A listener hears every
 // alert state change, for detection-time measurements.
 //
@@ -23,12 +27,14 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "sim/engine.h"
 #include "sim/network/network.h"
 #include "sim/prometheus/rules.h"
+#include "sim/prometheus/schedule.h"
 #include "sim/prometheus/series_store.h"
 
 namespace failsim::sim::prometheus {
@@ -54,6 +60,8 @@ class ExporterDirectory {
 
 struct ScrapeConfig {
   std::string job;
+  std::string scheme = "http";
+  std::string metrics_path = "/metrics";
   Duration scrape_interval = std::chrono::minutes(1);  // Prometheus's global default
   Duration scrape_timeout = std::chrono::seconds(10);  // Prometheus's global default
   bool honor_labels = false;                           // Prometheus's default
@@ -64,6 +72,7 @@ struct ScrapeConfig {
     std::string host;
     int port = 0;
     Labels labels;  // static labels of the target (job and instance are added)
+    std::optional<Duration> offset = std::nullopt;  // pins this target's phase (tests)
   };
   std::vector<Target> targets;
 };
@@ -71,7 +80,15 @@ struct ScrapeConfig {
 struct PrometheusConfig {
   std::string host = "monitoring";
   Duration evaluation_interval = std::chrono::minutes(1);  // global default
+  // Rule groups: with hashed_evaluation_phase each group's phase is Prometheus's (first
+  // evaluation at the first slot after start); otherwise, and for groups named in
+  // group_offsets, the first evaluation is at start + the offset.
+  bool hashed_evaluation_phase = false;
   Duration evaluation_offset{0};
+  std::map<std::string, Duration> group_offsets;  // by group name
+  // Scrape phases: Prometheus's when set (FNV-1a of FQDN + external labels).
+  std::optional<std::uint64_t> jitter_seed;
+  std::vector<std::pair<std::string, std::string>> external_labels;
   EvalOptions query;  // lookback 5m
 };
 
@@ -85,7 +102,7 @@ struct TargetHealth {
   Duration last_scrape_duration{0};
   Duration interval{0};
   Duration timeout{0};
-  Duration offset{0};  // of the first scrape after start(), within the interval
+  Duration offset{0};  // phase of the scrapes within the interval (first scrape: start + offset when aligned)
 };
 
 struct AlertChange {
@@ -111,6 +128,8 @@ class PrometheusServer {
   const SeriesStore& store() const { return store_; }
   const std::vector<TargetHealth>& targets() const { return health_; }
   const std::vector<RuleGroup>& rule_groups() const { return groups_; }
+  // When a group is first evaluated after a start() at `start`.
+  TimePoint first_evaluation_after(std::size_t group_index, TimePoint start) const { return first_evaluation(group_index, start); }
   const PrometheusConfig& config() const { return config_; }
   // An instant query at now(), as /api/v1/query would answer it.
   Result<Value> query(const std::string& promql) const;
@@ -137,6 +156,7 @@ class PrometheusServer {
   void scrape(std::size_t loop_index);
   void finish_scrape(std::size_t loop_index, TimePoint started, const CallResult<Exposition>& result);
   void evaluate(std::size_t group_index);
+  TimePoint first_evaluation(std::size_t group_index, TimePoint start) const;
   Labels final_labels(const Loop& loop, const Labels& exported) const;
 
   Engine& engine_;

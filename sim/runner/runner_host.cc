@@ -1,5 +1,7 @@
 #include "sim/runner/runner_host.h"
 
+#include <algorithm>
+
 namespace failsim::sim::runner {
 
 using prometheus::Exposition;
@@ -26,7 +28,7 @@ RunnerHost::RunnerHost(Engine& engine, Network& network, github::GitHub& github,
 
 void RunnerHost::start() {
   network_.add_host(spec_.host);
-  github_.register_runner(spec_.runner_name, spec_.labels);
+  github_.register_runner(spec_.runner_name, spec_.labels, spec_.runner_group);
   github_.on_offer([this](const std::string& runner, std::int64_t job_id) {
     if (runner == spec_.runner_name) offered(job_id);
   });
@@ -168,14 +170,18 @@ Exposition RunnerHost::metrics() const {
   if (metrics_cache_ && key == metrics_key_) return metrics_cache_;
   const std::string active_state = active ? "active" : (service_ == ServiceState::kRestarting ? "activating" : "unknown");
   auto out = std::make_shared<prometheus::Samples>();
-  out->push_back({make_labels({{"__name__", "runner_status"},
+  auto exported = [this](const char* name) {
+    return spec_.exported_metrics.empty() ||
+           std::find(spec_.exported_metrics.begin(), spec_.exported_metrics.end(), name) != spec_.exported_metrics.end();
+  };
+  if (exported("runner_status")) out->push_back({make_labels({{"__name__", "runner_status"},
                                {"hostname", spec_.hostname},
                                {"environment", spec_.environment},
                                {"authorized_for_prod", spec_.authorized_for_prod},
                                {"active_state", active_state}}),
                   active ? 1.0 : 0.0});
   auto gauge = [&](const char* name, double value) {
-    out->push_back({make_labels({{"__name__", name}, {"hostname", spec_.hostname}, {"environment", spec_.environment}}), value});
+    if (exported(name)) out->push_back({make_labels({{"__name__", name}, {"hostname", spec_.hostname}, {"environment", spec_.environment}}), value});
   };
   gauge("runner_cpu_usage_percent", spec_.cpu_percent);
   gauge("runner_memory_usage_percent", spec_.memory_percent);

@@ -44,7 +44,10 @@ struct RunnerHostSpec {
   std::string host;         // network host name, e.g. "serotonin"
   std::string hostname;     // OS hostname the exporter reports, e.g. "Serotonin"
   std::vector<std::string> labels;
+  std::string runner_group = "Default";       // GitHub's runner group
   int exporter_port = 9100;                   // the exporter's default --port
+  // The metrics the exporter serves, among kExporterMetrics; empty: all of them.
+  std::vector<std::string> exported_metrics;
   std::string environment = "production";     // ENVIRONMENT default
   std::string authorized_for_prod = "false";  // AUTHORIZED_FOR_PROD default
   bool check_in_visible = true;               // the _diag log is readable by the exporter
@@ -58,6 +61,12 @@ struct RunnerHostSpec {
   double memory_total_bytes = 24030.0 * 1024 * 1024;
   double disk_available_bytes = 200.0 * 1024 * 1024 * 1024;
 };
+
+// Every metric the modelled exporter can serve (paws360-as-built.md §3.1).
+inline const std::vector<std::string> kExporterMetrics = {
+    "runner_status",           "runner_cpu_usage_percent",  "runner_memory_usage_percent",
+    "runner_memory_total_bytes", "runner_disk_usage_percent", "runner_disk_available_bytes",
+    "runner_last_check_in_timestamp_seconds"};
 
 class RunnerHost {
  public:

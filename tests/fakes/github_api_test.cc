@@ -49,7 +49,7 @@ class FakeGitHubApi : public ::testing::Test {
     return r ? body(r)["workflow_run_id"].get<std::int64_t>() : 0;
   }
 
-  testing::LiveFixture live_{sim::paws360_world(5)};
+  testing::LiveFixture live_{testing::paws360_world(5)};
   HttpServer server_;
   std::unique_ptr<httplib::Client> client_;
 };

@@ -14,11 +14,12 @@
 #include "fakes/live_loop.h"
 #include "sim/prometheus/rules.h"
 #include "sim/world.h"
+#include "tests/world_fixture.h"
 
 namespace failsim::testing {
 
 inline sim::WorldSpec corrected_world(std::uint64_t seed) {
-  sim::WorldSpec spec = sim::paws360_world(seed);
+  sim::WorldSpec spec = paws360_world(seed);
   auto rules = sim::prometheus::load_rule_file(std::string(FAILSIM_SOURCE_DIR) + "/scenarios/rules/runner-up-corrected.yml");
   if (rules) spec.rules = rules.value();
   return spec;

@@ -12,6 +12,7 @@
 #include "harness/scenario.h"
 #include "harness/suite.h"
 #include "sim/world.h"
+#include "tests/world_fixture.h"
 #include "tests/harness/process.h"
 
 namespace failsim::harness {
@@ -96,7 +97,7 @@ TEST(ShippedScenarios, ExporterPartitionHeadline) {
 TEST(ShippedScenarios, PartitionDetectionTimeMatchesTheArithmetic) {
   const Loaded gated = load("serotonin-exporter-partition", "health-gated-failover");
   for (std::uint64_t seed = 1; seed <= 10; ++seed) {
-    sim::World world(sim::paws360_world(seed));
+    sim::World world(testing::paws360_world(seed));
     ASSERT_TRUE(world.start().has_value());
     const Duration o = world.prometheus().targets()[0].offset;
     ASSERT_EQ(world.prometheus().targets()[0].instance, "serotonin:9102");
@@ -148,9 +149,9 @@ TEST(ScenarioFiles, ErrorsNameTheFileAndTheJsonPointer) {
     const auto pos = text.find(c.from);
     ASSERT_NE(pos, std::string::npos) << c.from;
     text.replace(pos, c.from.size(), c.to);
-    const auto r = parse_scenario(text, "failover.json");
+    const auto r = parse_scenario(text, kDir + "failover.json");
     ASSERT_FALSE(r.has_value()) << c.to;
-    EXPECT_EQ(r.error().rfind("failover.json: /", 0), 0u) << r.error();
+    EXPECT_EQ(r.error().rfind(kDir + "failover.json: /", 0), 0u) << r.error();
     EXPECT_NE(r.error().find(c.message), std::string::npos) << r.error();
   }
   const auto syntax = parse_scenario("{\n \"name\": \n}", "x.json");
@@ -168,6 +169,7 @@ class RunCommand : public ::testing::Test {
     if (!from.empty()) text.replace(text.find(from), from.size(), to);
     // Keep the policy path valid from the temporary directory.
     text.replace(text.find("\"policies/"), 10, "\"" + kDir + "policies/");
+    text.replace(text.find("\"../worlds/"), 11, "\"" + kDir + "../worlds/");
     const auto path = (dir / name).string();
     std::ofstream(path) << text;
     return path;

@@ -7,6 +7,7 @@
 #include <gtest/gtest.h>
 
 #include "sim/world.h"
+#include "tests/world_fixture.h"
 
 namespace failsim::sim {
 namespace {
@@ -29,7 +30,7 @@ class WorldTest : public ::testing::Test {
  protected:
   std::unique_ptr<World> world;
   void make(std::uint64_t seed = 1) {
-    world = std::make_unique<World>(paws360_world(seed));
+    world = std::make_unique<World>(failsim::testing::paws360_world(seed));
     ASSERT_TRUE(world->start().has_value());
   }
   TimePoint at(Duration d) { return world->spec().start + d; }
@@ -132,7 +133,7 @@ TEST_F(WorldTest, SerotoninIncidentExporterUnreachableRunnerOnline) {
 
 TEST_F(WorldTest, SameSeedSameWorld) {
   auto run = [](std::uint64_t seed) {
-    World w(paws360_world(seed));
+    World w(failsim::testing::paws360_world(seed));
     EXPECT_TRUE(w.start().has_value());
     w.engine().run_until(w.spec().start + minutes(30));
     std::string digest;

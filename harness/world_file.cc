@@ -1,0 +1,554 @@
+#include "harness/world_file.h"
+
+#include <algorithm>
+#include <filesystem>
+#include <fstream>
+#include <set>
+#include <sstream>
+
+#include "failover/json_fields.h"
+#include "harness/distribution_field.h"
+#include "sim/prometheus/rules.h"
+#include "sim/prometheus/schedule.h"
+
+namespace failsim::harness {
+namespace {
+
+using json_fields::Fields;
+using json_fields::Invalid;
+using json_fields::json;
+
+std::string join(const std::vector<std::string>& items, const std::string& sep = ", ") {
+  std::string out;
+  for (const auto& i : items) out += (out.empty() ? "" : sep) + i;
+  return out;
+}
+
+// A GitHub timing: a plain value, or {"value", "unconfirmed", "source"}.
+struct TimingReader {
+  Fields& parent;
+  WorldFile& world;
+  const std::set<std::string>& unconfirmed_names;
+
+  const json* open(const std::string& key, Fields*& inner, std::optional<Fields>& holder) {
+    const json* v = parent.get(key);
+    inner = &parent;
+    if (v == nullptr || !v->is_object()) return v;
+    holder.emplace(*v, parent.at(key));
+    holder->flag("unconfirmed", false);
+    holder->text("source", std::string());
+    inner = &*holder;
+    return v;
+  }
+  void note(const std::string& key, const std::string& value) {
+    if (unconfirmed_names.count(key) != 0) world.unconfirmed.push_back({key, value});
+  }
+  Duration duration(const std::string& key, Duration fallback) {
+    Fields* f = nullptr;
+    std::optional<Fields> holder;
+    const json* v = open(key, f, holder);
+    const Duration d = v == nullptr ? fallback : f->duration(v->is_object() ? "value" : key, fallback);
+    if (holder) holder->finish();
+    if (d <= Duration(0)) Fields::fail(parent.at(key), "expected a duration > 0");
+    note(key, format_duration(d));
+    return d;
+  }
+  std::string conclusion(const std::string& key, const std::string& fallback) {
+    Fields* f = nullptr;
+    std::optional<Fields> holder;
+    const json* v = open(key, f, holder);
+    std::string c = fallback;
+    if (v != nullptr) {
+      c = f->choice<std::string>(v->is_object() ? "value" : key,
+                                 {{"failure", "failure"}, {"cancelled", "cancelled"}, {"timed_out", "timed_out"}}, fallback);
+    }
+    if (holder) holder->finish();
+    note(key, c);
+    return c;
+  }
+};
+
+sim::github::GitHubTimings read_timings(Fields& f, WorldFile& world) {
+  // Reference C: the timings observed rather than documented.
+  static const std::set<std::string> kUnconfirmed = {"lost_communication_delay", "offline_after_last_poll",
+                                                     "queue_ttl_conclusion", "timeout_conclusion"};
+  sim::github::GitHubTimings t;
+  TimingReader r{f, world, kUnconfirmed};
+  t.pickup_timeout = r.duration("pickup_timeout", t.pickup_timeout);
+  t.queue_ttl = r.duration("queue_ttl", t.queue_ttl);
+  t.queue_ttl_conclusion = r.conclusion("queue_ttl_conclusion", t.queue_ttl_conclusion);
+  t.default_timeout_minutes = f.integer("default_timeout_minutes", t.default_timeout_minutes, 1, 43200);
+  t.timeout_conclusion = r.conclusion("timeout_conclusion", t.timeout_conclusion);
+  t.lock_renewal_interval = r.duration("lock_renewal_interval", t.lock_renewal_interval);
+  t.lost_communication_delay = r.duration("lost_communication_delay", t.lost_communication_delay);
+  t.offline_after_last_poll = r.duration("offline_after_last_poll", t.offline_after_last_poll);
+  t.cancel_grace = r.duration("cancel_grace", t.cancel_grace);
+  t.force_cancel_after = r.duration("force_cancel_after", t.force_cancel_after);
+  t.queue_max = f.integer("queue_max", t.queue_max, 1, 100000);
+  f.finish();
+  return t;
+}
+
+// runs-on: "label", ["a", "b"], or {"group": "...", "labels": "label" | [...]}.
+void read_runs_on(const json& v, const std::string& at, sim::github::JobSpec& job) {
+  auto labels_of = [&at](const json& l, const std::string& where) {
+    std::vector<std::string> out;
+    if (l.is_string()) {
+      out.push_back(l.get<std::string>());
+    } else if (l.is_array() && !l.empty()) {
+      for (std::size_t i = 0; i < l.size(); ++i) {
+        if (!l[i].is_string() || l[i].get<std::string>().empty()) {
+          Fields::fail(where + "/" + std::to_string(i), "expected a runner label (a non-empty string)");
+        }
+        out.push_back(l[i].get<std::string>());
+      }
+    } else {
+      Fields::fail(where, "expected a label, a non-empty array of labels" + std::string(at.empty() ? "" : ""));
+    }
+    return out;
+  };
+  if (v.is_object()) {
+    Fields f(v, at);
+    job.runs_on_group = f.text("group", std::string());
+    if (const json* l = f.get("labels")) job.runs_on = labels_of(*l, f.at("labels"));
+    if (job.runs_on_group.empty() && job.runs_on.empty()) Fields::fail(at, "expected \"group\", \"labels\" or both");
+    f.finish();
+    return;
+  }
+  job.runs_on = labels_of(v, at);
+}
+
+// concurrency: "group" or {"group", "cancel_in_progress", "queue": "single" | "max"}.
+sim::github::ConcurrencySpec read_concurrency(const json& v, const std::string& at) {
+  sim::github::ConcurrencySpec c;
+  if (v.is_null()) return c;
+  if (v.is_string()) {
+    c.group = v.get<std::string>();
+    return c;
+  }
+  Fields f(v, at);
+  c.group = f.text("group");
+  c.cancel_in_progress = f.flag("cancel_in_progress", false);
+  c.queue_max = f.choice<bool>("queue", {{"single", false}, {"max", true}}, false);
+  f.finish();
+  // Reference A1: queue: max together with cancel-in-progress: true is a validation error.
+  if (c.queue_max && c.cancel_in_progress) {
+    Fields::fail(at, "queue: max cannot be combined with cancel_in_progress: true (GitHub rejects the workflow)");
+  }
+  if (c.group.empty()) Fields::fail(at + "/group", "expected a non-empty group name");
+  return c;
+}
+
+// Orders jobs so that every job comes after the jobs it needs (stable otherwise).
+std::vector<sim::github::JobSpec> order_jobs(const std::vector<sim::github::JobSpec>& jobs, const std::string& at) {
+  std::vector<std::string> ids;
+  for (const auto& j : jobs) ids.push_back(j.name);
+  for (std::size_t i = 0; i < jobs.size(); ++i) {
+    for (std::size_t n = 0; n < jobs[i].needs.size(); ++n) {
+      if (std::find(ids.begin(), ids.end(), jobs[i].needs[n]) == ids.end()) {
+        Fields::fail(at + "/" + std::to_string(i) + "/needs/" + std::to_string(n),
+                     "no job \"" + jobs[i].needs[n] + "\" in this workflow; jobs: " + join(ids));
+      }
+    }
+  }
+  std::vector<sim::github::JobSpec> out;
+  std::set<std::string> placed;
+  while (out.size() < jobs.size()) {
+    bool progress = false;
+    for (const auto& j : jobs) {
+      if (placed.count(j.name) != 0) continue;
+      const bool ready = std::all_of(j.needs.begin(), j.needs.end(), [&](const std::string& n) { return placed.count(n) != 0; });
+      if (!ready) continue;
+      out.push_back(j);
+      placed.insert(j.name);
+      progress = true;
+    }
+    if (!progress) {
+      std::vector<std::string> stuck;
+      for (const auto& j : jobs) {
+        if (placed.count(j.name) == 0) stuck.push_back(j.name);
+      }
+      Fields::fail(at, "the jobs' needs form a cycle among: " + join(stuck));
+    }
+  }
+  return out;
+}
+
+sim::github::WorkflowSpec read_workflow(Fields& f, WorldFile& world) {
+  sim::github::WorkflowSpec w;
+  w.file = f.text("file");
+  w.name = f.text("name", w.file);
+  if (const json* c = f.get("concurrency")) w.concurrency = read_concurrency(*c, f.at("concurrency"));
+  if (const json* in = f.get("inputs")) {
+    if (!in->is_object()) Fields::fail(f.at("inputs"), "expected an object keyed by input name");
+    for (const auto& [name, spec] : in->items()) {
+      Fields i(spec, f.at("inputs") + "/" + name);
+      sim::github::WorkflowInput input;
+      input.name = name;
+      input.required = i.flag("required", false);
+      input.type = i.choice<std::string>("type", {{"string", "string"}, {"boolean", "boolean"}, {"choice", "choice"},
+                                                  {"number", "number"}, {"environment", "environment"}},
+                                         "string");
+      if (i.get("default") != nullptr) input.default_value = i.text("default");
+      if (i.get("options") != nullptr) input.options = i.strings("options");
+      i.text("description", std::string());
+      i.finish();
+      w.inputs.push_back(input);
+    }
+  }
+  const json& jobs = f.need("jobs");
+  if (!jobs.is_array() || jobs.empty()) Fields::fail(f.at("jobs"), "expected a non-empty array of jobs");
+  std::vector<sim::github::JobSpec> read;
+  for (std::size_t i = 0; i < jobs.size(); ++i) {
+    Fields j(jobs[i], f.at("jobs") + "/" + std::to_string(i));
+    sim::github::JobSpec job;
+    job.name = j.text("id");
+    for (const auto& other : read) {
+      if (other.name == job.name) Fields::fail(j.at("id"), "duplicate job id \"" + job.name + "\"");
+    }
+    read_runs_on(j.need("runs_on"), j.at("runs_on"), job);
+    if (const json* c = j.get("concurrency")) job.concurrency = read_concurrency(*c, j.at("concurrency"));
+    if (j.get("timeout_minutes") != nullptr) job.timeout_minutes = j.integer("timeout_minutes", 360, 1, 43200);
+    job.environment = j.text("environment", std::string());
+    if (j.get("needs") != nullptr) job.needs = j.strings("needs");
+    if (j.get("run_time") != nullptr) {
+      world.job_run_time[job.name] = read_distribution(j, "run_time", sim::Distribution::fixed(std::chrono::minutes(2)));
+    }
+    j.finish();
+    read.push_back(job);
+  }
+  w.jobs = order_jobs(read, f.at("jobs"));
+  return w;
+}
+
+std::pair<std::string, int> split_target(const std::string& target, const std::string& at) {
+  const auto colon = target.rfind(':');
+  if (colon == std::string::npos || colon == 0) Fields::fail(at, "expected host:port, got \"" + target + "\"");
+  int port = 0;
+  try {
+    std::size_t used = 0;
+    port = std::stoi(target.substr(colon + 1), &used);
+    if (used != target.size() - colon - 1) port = -1;
+  } catch (const std::exception&) {
+    port = -1;
+  }
+  if (port <= 0 || port > 65535) Fields::fail(at, "expected host:port with a port in [1, 65535], got \"" + target + "\"");
+  return {target.substr(0, colon), port};
+}
+
+std::vector<std::pair<std::string, std::string>> read_label_map(Fields& f, const std::string& key) {
+  std::vector<std::pair<std::string, std::string>> out;
+  const json* v = f.get(key);
+  if (v == nullptr) return out;
+  if (!v->is_object()) Fields::fail(f.at(key), "expected an object of label names to string values");
+  for (const auto& [name, value] : v->items()) {
+    if (!value.is_string()) Fields::fail(f.at(key) + "/" + name, "expected a string label value");
+    out.emplace_back(name, value.get<std::string>());
+  }
+  return out;
+}
+
+void read_prometheus(Fields& p, WorldFile& world, const std::filesystem::path& dir) {
+  sim::WorldSpec& spec = world.spec;
+  spec.prometheus.host = p.text("host", std::string("monitoring"));
+  spec.prometheus_port = p.integer("port", 9090, 1, 65535);
+  // Reference B1: global defaults 1m / 10s (timeout min(10s, interval)) / 1m.
+  Duration scrape_interval = std::chrono::minutes(1);
+  std::optional<Duration> scrape_timeout;
+  if (const json* g = p.get("global")) {
+    Fields f(*g, p.at("global"));
+    scrape_interval = f.duration("scrape_interval", scrape_interval);
+    if (f.get("scrape_timeout") != nullptr) scrape_timeout = f.duration("scrape_timeout");
+    spec.prometheus.evaluation_interval = f.duration("evaluation_interval", std::chrono::minutes(1));
+    spec.prometheus.external_labels = read_label_map(f, "external_labels");
+    f.finish();
+    if (scrape_timeout && *scrape_timeout > scrape_interval) {
+      Fields::fail(p.at("global") + "/scrape_timeout", "global scrape timeout greater than scrape interval");
+    }
+    if (scrape_interval <= Duration(0) || spec.prometheus.evaluation_interval <= Duration(0)) {
+      Fields::fail(p.at("global"), "intervals must be greater than 0");
+    }
+  }
+  const Duration global_timeout = scrape_timeout.value_or(std::min<Duration>(std::chrono::seconds(10), scrape_interval));
+  if (p.get("fqdn") != nullptr) {
+    const std::string fqdn = p.text("fqdn");
+    spec.prometheus.jitter_seed = sim::prometheus::jitter_seed(fqdn, spec.prometheus.external_labels);
+  }
+  // Exporters the world has, by host:port.
+  std::map<std::pair<std::string, int>, std::string> exporters;
+  for (const auto& r : spec.runners) exporters[{r.host, r.exporter_port}] = r.runner_name;
+  std::vector<std::string> exporter_list;
+  for (const auto& [at, runner] : exporters) exporter_list.push_back(at.first + ":" + std::to_string(at.second) + " (" + runner + ")");
+  const json& jobs = p.need("scrape_configs");
+  if (!jobs.is_array()) Fields::fail(p.at("scrape_configs"), "expected an array of scrape configs");
+  std::set<std::string> job_names;
+  for (std::size_t i = 0; i < jobs.size(); ++i) {
+    Fields f(jobs[i], p.at("scrape_configs") + "/" + std::to_string(i));
+    sim::prometheus::ScrapeConfig c;
+    c.job = f.text("job_name");
+    if (!job_names.insert(c.job).second) Fields::fail(f.at("job_name"), "found multiple scrape configs with job name \"" + c.job + "\"");
+    c.scrape_interval = f.duration("scrape_interval", scrape_interval);
+    c.scrape_timeout = f.duration("scrape_timeout", f.get("scrape_interval") != nullptr && !scrape_timeout
+                                                        ? std::min<Duration>(global_timeout, c.scrape_interval)
+                                                        : global_timeout);
+    if (c.scrape_timeout > c.scrape_interval) {
+      Fields::fail(f.at("scrape_timeout"), "scrape timeout greater than scrape interval for scrape config with job name \"" + c.job + "\"");
+    }
+    c.honor_labels = f.flag("honor_labels", false);
+    c.metrics_path = f.text("metrics_path", std::string("/metrics"));
+    c.scheme = f.choice<std::string>("scheme", {{"http", "http"}, {"https", "https"}}, "http");
+    if (f.get("scrape_offset") != nullptr) c.fixed_offset = f.duration("scrape_offset");
+    const json& statics = f.need("static_configs");
+    if (!statics.is_array() || statics.empty()) Fields::fail(f.at("static_configs"), "expected a non-empty array");
+    for (std::size_t s = 0; s < statics.size(); ++s) {
+      Fields sc(statics[s], f.at("static_configs") + "/" + std::to_string(s));
+      const auto labels = read_label_map(sc, "labels");
+      std::optional<Duration> offset;
+      if (sc.get("scrape_offset") != nullptr) offset = sc.duration("scrape_offset");
+      const auto targets = sc.strings("targets");
+      for (std::size_t t = 0; t < targets.size(); ++t) {
+        const std::string at = sc.at("targets") + "/" + std::to_string(t);
+        const auto [host, port] = split_target(targets[t], at);
+        if (exporters.count({host, port}) == 0) {
+          Fields::fail(at, "no exporter listens on " + targets[t] + "; the world's exporters: " +
+                               (exporter_list.empty() ? "none" : join(exporter_list)));
+        }
+        sim::prometheus::ScrapeConfig::Target target;
+        target.host = host;
+        target.port = port;
+        std::vector<sim::prometheus::Label> pairs(labels.begin(), labels.end());
+        target.labels = sim::prometheus::make_labels(pairs);
+        target.offset = offset;
+        c.targets.push_back(target);
+      }
+      sc.finish();
+    }
+    f.finish();
+    spec.scrape_configs.push_back(c);
+  }
+  if (p.get("rule_files") != nullptr) {
+    const auto files = p.strings("rule_files");
+    for (std::size_t i = 0; i < files.size(); ++i) {
+      const std::string path = (dir / files[i]).lexically_normal().string();
+      if (!std::filesystem::exists(path)) {
+        Fields::fail(p.at("rule_files") + "/" + std::to_string(i), "rule file " + path + " does not exist");
+      }
+      world.rule_files.push_back(path);
+    }
+  }
+  // Rule groups: Prometheus's phase from (name, file) unless pinned.
+  if (const json* e = p.get("evaluation_offset")) {
+    if (e->is_string()) {
+      spec.prometheus.evaluation_offset = p.duration("evaluation_offset");
+      spec.prometheus.hashed_evaluation_phase = false;
+    } else {
+      Fields f(*e, p.at("evaluation_offset"));
+      for (const auto& [group, value] : e->items()) spec.prometheus.group_offsets[group] = f.duration(group);
+      spec.prometheus.hashed_evaluation_phase = true;
+    }
+  } else {
+    spec.prometheus.hashed_evaluation_phase = true;
+  }
+  if (const json* a = p.get("alertmanager")) {
+    Fields f(*a, p.at("alertmanager"));
+    sim::prometheus::AlertmanagerConfig am;  // reference B7: 30s / 5m / 4h
+    am.group_wait = f.duration("group_wait", am.group_wait);
+    am.group_interval = f.duration("group_interval", am.group_interval);
+    am.repeat_interval = f.duration("repeat_interval", am.repeat_interval);
+    if (f.get("group_by") != nullptr) am.group_by = f.strings("group_by");
+    f.finish();
+    spec.alertmanager = am;
+  }
+}
+
+sim::runner::RunnerHostSpec read_runner(Fields& f) {
+  sim::runner::RunnerHostSpec r;
+  r.runner_name = f.text("name");
+  r.host = f.text("host");
+  r.hostname = f.text("hostname", r.host);
+  r.labels = f.strings("labels");
+  r.runner_group = f.text("runner_group", std::string("Default"));
+  // Whether the team has approved this runner for production deploys (what the
+  // `authorized_runners_only` invariant checks).
+  const bool authorized = f.flag("authorized_for_prod", false);
+  r.authorized_for_prod = authorized ? "true" : "false";
+  f.text("environment", std::string());  // documentation: the environment it serves
+  if (const json* e = f.get("exporter")) {
+    Fields x(*e, f.at("exporter"));
+    r.exporter_port = x.integer("port", 9100, 1, 65535);
+    if (x.get("metrics") != nullptr) {
+      r.exported_metrics = x.strings("metrics");
+      for (std::size_t i = 0; i < r.exported_metrics.size(); ++i) {
+        const auto& known = sim::runner::kExporterMetrics;
+        if (std::find(known.begin(), known.end(), r.exported_metrics[i]) == known.end()) {
+          Fields::fail(x.at("metrics") + "/" + std::to_string(i),
+                       "unknown metric \"" + r.exported_metrics[i] + "\"; the modelled exporter serves: " + join(known));
+        }
+      }
+    }
+    // The exporter's own labels (ENVIRONMENT / AUTHORIZED_FOR_PROD; defaults production / false).
+    r.environment = x.text("environment", std::string("production"));
+    r.authorized_for_prod = x.text("authorized_for_prod", r.authorized_for_prod);
+    r.check_in_visible = x.flag("check_in_visible", true);
+    r.collect_time = read_distribution(x, "collect_time", r.collect_time);
+    x.finish();
+  } else {
+    Fields::fail(f.at("exporter"), "missing required field (the runner's exporter: {\"port\": ...})");
+  }
+  if (const json* s = f.get("service")) {
+    Fields x(*s, f.at("service"));
+    r.poll_interval = x.duration("poll_interval", r.poll_interval);
+    r.pickup_delay = x.duration("pickup_delay", r.pickup_delay);
+    r.github_call_timeout = x.duration("github_call_timeout", r.github_call_timeout);
+    x.finish();
+  }
+  if (const json* s = f.get("resources")) {
+    Fields x(*s, f.at("resources"));
+    r.cpu_percent = x.number("cpu_percent", r.cpu_percent);
+    r.memory_percent = x.number("memory_percent", r.memory_percent);
+    r.disk_percent = x.number("disk_percent", r.disk_percent);
+    r.memory_total_bytes = x.number("memory_total_bytes", r.memory_total_bytes);
+    r.disk_available_bytes = x.number("disk_available_bytes", r.disk_available_bytes);
+    x.finish();
+  }
+  f.finish();
+  return r;
+}
+
+WorldFile read_world(const json& root, const std::string& source) {
+  Fields top(root, "");
+  WorldFile w;
+  w.file = source;
+  if (top.integer("world_version", 0, 1, 1) != 1) Fields::fail("/world_version", "missing required field (1)");
+  w.name = top.text("name");
+  w.description = top.text("description", std::string());
+  top.text("$schema", std::string());
+  const std::filesystem::path dir = std::filesystem::path(source).parent_path();
+  sim::WorldSpec& spec = w.spec;
+  if (top.get("hosts") != nullptr) spec.hosts = top.strings("hosts");
+  if (const json* n = top.get("network")) {
+    Fields f(*n, "/network");
+    spec.lan_latency = read_distribution(f, "lan_latency", spec.lan_latency);
+    f.finish();
+  }
+  const json& runners = top.need("runners");
+  if (!runners.is_array() || runners.empty()) Fields::fail("/runners", "expected a non-empty array of runners");
+  for (std::size_t i = 0; i < runners.size(); ++i) {
+    Fields f(runners[i], "/runners/" + std::to_string(i));
+    auto r = read_runner(f);
+    for (const auto& other : spec.runners) {
+      if (other.runner_name == r.runner_name) Fields::fail(f.at("name"), "duplicate runner name \"" + r.runner_name + "\"");
+      if (other.host == r.host && other.exporter_port == r.exporter_port) {
+        Fields::fail(f.at("exporter") + "/port", "port " + std::to_string(r.exporter_port) + " on " + r.host +
+                                                     " is already the exporter of " + other.runner_name);
+      }
+    }
+    if (std::find(spec.hosts.begin(), spec.hosts.end(), r.host) == spec.hosts.end()) spec.hosts.push_back(r.host);
+    spec.runners.push_back(r);
+  }
+  {
+    Fields p(top.need("prometheus"), "/prometheus");
+    read_prometheus(p, w, dir);
+    p.finish();
+    if (std::find(spec.hosts.begin(), spec.hosts.end(), spec.prometheus.host) == spec.hosts.end()) {
+      spec.hosts.push_back(spec.prometheus.host);
+    }
+  }
+  {
+    Fields g(top.need("github"), "/github");
+    w.repository = g.text("repository");
+    if (w.repository.find('/') == std::string::npos || w.repository.front() == '/' || w.repository.back() == '/') {
+      Fields::fail("/github/repository", "expected owner/name, got \"" + w.repository + "\"");
+    }
+    w.default_branch = g.text("default_branch", w.default_branch);
+    if (const json* t = g.get("timings")) {
+      Fields f(*t, "/github/timings");
+      spec.github = read_timings(f, w);
+    } else {
+      json empty = json::object();
+      Fields f(empty, "/github/timings");
+      spec.github = read_timings(f, w);
+    }
+    const json& workflows = g.need("workflows");
+    if (!workflows.is_array() || workflows.empty()) Fields::fail("/github/workflows", "expected a non-empty array of workflows");
+    for (std::size_t i = 0; i < workflows.size(); ++i) {
+      Fields f(workflows[i], "/github/workflows/" + std::to_string(i));
+      w.workflows.push_back(read_workflow(f, w));
+      f.finish();
+    }
+    Fields d(g.need("deploy"), "/github/deploy");
+    w.deploy_workflow = d.text("workflow");
+    w.deploy_job = d.text("job");
+    d.finish();
+    std::vector<std::string> files;
+    const sim::github::WorkflowSpec* deploy = nullptr;
+    for (const auto& wf : w.workflows) {
+      files.push_back(wf.file);
+      if (wf.file == w.deploy_workflow) deploy = &wf;
+    }
+    if (deploy == nullptr) Fields::fail("/github/deploy/workflow", "no workflow \"" + w.deploy_workflow + "\"; workflows: " + join(files));
+    std::vector<std::string> jobs;
+    bool found = false;
+    for (const auto& j : deploy->jobs) {
+      jobs.push_back(j.name);
+      found = found || j.name == w.deploy_job;
+    }
+    if (!found) Fields::fail("/github/deploy/job", "no job \"" + w.deploy_job + "\" in " + w.deploy_workflow + "; jobs: " + join(jobs));
+    g.finish();
+  }
+  {
+    Fields p(top.need("production"), "/production");
+    spec.production_version = p.text("initial_version");
+    if (p.get("steps") != nullptr) spec.production_steps = p.strings("steps");
+    w.deploy_step = read_distribution(p, "deploy_step", w.deploy_step);
+    w.rollback_time = read_distribution(p, "rollback_time", w.rollback_time);
+    w.attempt_failure_probability = p.number("attempt_failure_probability", 0.0);
+    if (w.attempt_failure_probability < 0 || w.attempt_failure_probability > 1) {
+      Fields::fail("/production/attempt_failure_probability", "expected a number in [0, 1]");
+    }
+    p.finish();
+  }
+  top.finish();
+  return w;
+}
+
+}  // namespace
+
+const sim::github::WorkflowSpec& WorldFile::deploy_workflow_spec() const {
+  for (const auto& wf : workflows) {
+    if (wf.file == deploy_workflow) return wf;
+  }
+  return workflows.front();  // unreachable for a validated world
+}
+
+std::map<std::string, std::string> WorldFile::instances() const {
+  std::map<std::string, std::string> out;
+  for (const auto& c : spec.scrape_configs) {
+    for (const auto& t : c.targets) {
+      for (const auto& r : spec.runners) {
+        if (r.host == t.host && r.exporter_port == t.port) out[t.host + ":" + std::to_string(t.port)] = r.runner_name;
+      }
+    }
+  }
+  return out;
+}
+
+Result<WorldFile> parse_world(const std::string& json_text, const std::string& source) {
+  auto root = json_fields::parse(json_text, source);
+  if (!root) return Result<WorldFile>::error(root.error());
+  try {
+    return Result<WorldFile>::ok(read_world(root.value(), source));
+  } catch (const Invalid& e) {
+    return Result<WorldFile>::error(source + ": " + e.what());
+  }
+}
+
+Result<WorldFile> load_world(const std::string& path) {
+  std::ifstream in(path);
+  if (!in) return Result<WorldFile>::error(path + ": cannot read the world file");
+  std::stringstream text;
+  text << in.rdbuf();
+  return parse_world(text.str(), path);
+}
+
+}  // namespace failsim::harness

@@ -1,0 +1,58 @@
+// World files: one team's setup as data (format: worlds/README.md, schema:
+// worlds/world.schema.json): hosts, runners and their exporters, Prometheus (global
+// settings, scrape jobs with static targets, rule files, Alertmanager timing), GitHub
+// (repository, workflows and their jobs, every timing of the model) and production.
+// Scenarios name a world ("world": "../worlds/paws360.json") and add the workload,
+// faults, run length and expectations.
+//
+// A bad file is rejected before anything runs, naming the file, the JSON pointer and
+// the valid choices: "acme.json: /prometheus/scrape_configs/0/static_configs/0/targets/2:
+// no exporter listens on build-03:9103; exporters: ...". Every reference is checked:
+// scrape targets name a declared host and a port some runner's exporter listens on;
+// `needs` name jobs of the workflow (no cycles); the deploy workflow and job exist;
+// rule files exist and parse.
+#pragma once
+
+#include <map>
+#include <string>
+#include <vector>
+
+#include "failover/result.h"
+#include "sim/distribution.h"
+#include "sim/world.h"
+
+namespace failsim::harness {
+
+// A GitHub timing the reference marks UNCONFIRMED, and the value this world uses.
+struct UnconfirmedParameter {
+  std::string name;
+  std::string value;
+};
+
+struct WorldFile {
+  std::string name;
+  std::string description;
+  std::string file;        // where it was loaded from
+  sim::WorldSpec spec;     // seed filled in per run
+  std::string repository;  // owner/name
+  std::string default_branch = "main";  // the ref deploys are dispatched on
+  std::vector<sim::github::WorkflowSpec> workflows;
+  std::string deploy_workflow;  // file of the workflow that deploys
+  std::string deploy_job;       // the job (id) in it that deploys
+  // How long each non-deploy job's steps take (by job id), e.g. an upstream build.
+  std::map<std::string, sim::Distribution> job_run_time;
+  std::vector<std::string> rule_files;  // resolved paths (relative to the world file)
+  sim::Distribution deploy_step = sim::Distribution::lognormal(std::chrono::seconds(45), 0.3);
+  sim::Distribution rollback_time = sim::Distribution::fixed(std::chrono::seconds(60));
+  double attempt_failure_probability = 0.0;
+  std::vector<UnconfirmedParameter> unconfirmed;
+
+  const sim::github::WorkflowSpec& deploy_workflow_spec() const;
+  // "instance" -> runner name, for every scrape target that is a runner's exporter.
+  std::map<std::string, std::string> instances() const;
+};
+
+Result<WorldFile> parse_world(const std::string& json_text, const std::string& source);
+Result<WorldFile> load_world(const std::string& path);
+
+}  // namespace failsim::harness
