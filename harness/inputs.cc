@@ -55,7 +55,10 @@ Result<std::vector<sim::prometheus::RuleGroupSpec>> load_rules_for(const Scenari
     if (!std::filesystem::exists(path)) return R::error(by + ": rule file " + path + " does not exist");
     auto loaded = sim::prometheus::load_rule_file(path);
     if (!loaded) return R::error(loaded.error() + " (named by " + by + ")");
-    for (auto& g : loaded.value()) groups.push_back(std::move(g));
+    for (auto g : loaded.value()) {
+      g.file = scenario.world_file.server_path_for(path);
+      groups.push_back(std::move(g));
+    }
   }
   return R::ok(std::move(groups));
 }

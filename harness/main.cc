@@ -12,6 +12,7 @@
 #include "harness/demo.h"
 #include "harness/gate.h"
 #include "harness/inputs.h"
+#include "harness/schedule_command.h"
 #include "harness/world_file.h"
 #include "harness/run.h"
 #include "harness/serve.h"
@@ -246,6 +247,11 @@ int main(int argc, char** argv) {
   replay->add_option("--trace", replay_trace, "Trace output file")->capture_default_str();
   replay->add_option("--rules", replay_rules, "Rule file overriding the policy's and scenario's own")->check(CLI::ExistingFile);
 
+  std::string schedule_world;
+  auto* schedule = app.add_subcommand(
+      "schedule", "Print when the world's Prometheus scrapes each target and evaluates each rule group (phases, JSON)");
+  schedule->add_option("world", schedule_world, "World file")->required();
+
   failsim::harness::ServeOptions serve_options;
   auto* serve = app.add_subcommand(
       "serve", "Run one scenario live: fake GitHub and Prometheus APIs, runner exporters and chaos proxies on loopback");
@@ -297,6 +303,20 @@ int main(int argc, char** argv) {
     return run_command(suite);
   }
   if (*validate) return validate_command(validate_files);
+  if (*schedule) {
+    auto world = failsim::harness::load_world(schedule_world);
+    if (!world) {
+      std::cerr << "failsim schedule: " << world.error() << "\n";
+      return 2;
+    }
+    auto s = failsim::harness::world_schedule(world.value());
+    if (!s) {
+      std::cerr << "failsim schedule: " << s.error() << "\n";
+      return 2;
+    }
+    std::cout << s.value().dump(2) << "\n";
+    return 0;
+  }
   if (*replay) return replay_command(replay_scenario, replay_seed, replay_policy, replay_rules, replay_trace);
   if (*serve) {
     serve_options.live_gate = !no_live_gate;

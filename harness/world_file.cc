@@ -326,6 +326,7 @@ void read_prometheus(Fields& p, WorldFile& world, const std::filesystem::path& d
     f.finish();
     spec.scrape_configs.push_back(c);
   }
+  world.prometheus_config_dir = p.text("config_dir", world.prometheus_config_dir);
   if (p.get("rule_files") != nullptr) {
     const auto files = p.strings("rule_files");
     for (std::size_t i = 0; i < files.size(); ++i) {
@@ -334,6 +335,9 @@ void read_prometheus(Fields& p, WorldFile& world, const std::filesystem::path& d
         Fields::fail(p.at("rule_files") + "/" + std::to_string(i), "rule file " + path + " does not exist");
       }
       world.rule_files.push_back(path);
+      world.rule_server_paths.push_back(std::filesystem::path(files[i]).is_absolute()
+                                            ? files[i]
+                                            : (std::filesystem::path(world.prometheus_config_dir) / files[i]).lexically_normal().string());
     }
   }
   // Rule groups: Prometheus's phase from (name, file) unless pinned.
@@ -519,6 +523,13 @@ const sim::github::WorkflowSpec& WorldFile::deploy_workflow_spec() const {
     if (wf.file == deploy_workflow) return wf;
   }
   return workflows.front();  // unreachable for a validated world
+}
+
+std::string WorldFile::server_path_for(const std::string& local_path) const {
+  for (std::size_t i = 0; i < rule_files.size(); ++i) {
+    if (rule_files[i] == local_path) return rule_server_paths[i];
+  }
+  return (std::filesystem::path(prometheus_config_dir) / std::filesystem::path(local_path).filename()).string();
 }
 
 std::map<std::string, std::string> WorldFile::instances() const {

@@ -42,6 +42,14 @@ struct WorldFile {
   // How long each non-deploy job's steps take (by job id), e.g. an upstream build.
   std::map<std::string, sim::Distribution> job_run_time;
   std::vector<std::string> rule_files;  // resolved paths (relative to the world file)
+  // The same files as the world's Prometheus loads them (prometheus.config_dir joined
+  // with the path as written, like Prometheus's JoinDir): the `file` that, with the
+  // group's name, sets a rule group's evaluation phase.
+  std::vector<std::string> rule_server_paths;
+  std::string prometheus_config_dir = "/etc/prometheus";
+  // Where the world's Prometheus would load a rule file from elsewhere (a policy's,
+  // --rules): config_dir + its file name. Independent of where failsim runs.
+  std::string server_path_for(const std::string& local_path) const;
   sim::Distribution deploy_step = sim::Distribution::lognormal(std::chrono::seconds(45), 0.3);
   sim::Distribution rollback_time = sim::Distribution::fixed(std::chrono::seconds(60));
   double attempt_failure_probability = 0.0;
