@@ -11,6 +11,7 @@
 #include "failover/duration.h"
 #include "harness/demo.h"
 #include "harness/gate.h"
+#include "harness/import_command.h"
 #include "harness/inputs.h"
 #include "harness/schedule_command.h"
 #include "harness/world_file.h"
@@ -247,6 +248,35 @@ int main(int argc, char** argv) {
   replay->add_option("--trace", replay_trace, "Trace output file")->capture_default_str();
   replay->add_option("--rules", replay_rules, "Rule file overriding the policy's and scenario's own")->check(CLI::ExistingFile);
 
+  failsim::harness::ImportPrometheusArgs import_prom;
+  failsim::harness::ImportWorkflowArgs import_wf;
+  std::string import_fqdn;
+  std::string import_runners_from;
+  std::string import_deploy_job;
+  auto* import_cmd = app.add_subcommand("import", "Turn the files a team already keeps into a world (and an as-built policy)");
+  import_cmd->require_subcommand(1);
+  auto* import_prom_cmd = import_cmd->add_subcommand(
+      "prometheus", "prometheus.yml -> the world's Prometheus part (and, with --runners-from, its runners)");
+  import_prom_cmd->add_option("file", import_prom.file, "prometheus.yml")->required()->check(CLI::ExistingFile);
+  import_prom_cmd->add_option("--out", import_prom.out, "World file to write (default: stdout)");
+  import_prom_cmd->add_option("--world", import_prom.world, "World to merge into (default: --out when it exists)");
+  import_prom_cmd->add_option("--fqdn", import_fqdn, "The Prometheus server's FQDN (gives Prometheus's own scrape phases)");
+  import_prom_cmd->add_option("--server-config", import_prom.server_config,
+                              "Where the server reads this file, e.g. /etc/prometheus/prometheus.yml (rule-group phases)");
+  import_prom_cmd->add_option("--runners-from", import_runners_from, "Make one runner per target of this scrape job");
+  import_prom_cmd->add_option("--runner-label", import_prom.runner_labels, "A GitHub label of those runners (repeatable)");
+  import_prom_cmd->add_option("--prometheus-host", import_prom.prometheus_host, "The Prometheus host's name")
+      ->capture_default_str();
+  auto* import_wf_cmd = import_cmd->add_subcommand(
+      "workflow", "A deploy workflow -> the world's GitHub part and the as-built policy");
+  import_wf_cmd->add_option("file", import_wf.file, "Workflow YAML, e.g. .github/workflows/deploy.yml")->required()->check(CLI::ExistingFile);
+  import_wf_cmd->add_option("--out", import_wf.out, "World file to write (default: stdout)");
+  import_wf_cmd->add_option("--world", import_wf.world, "World to merge into (default: --out when it exists)");
+  import_wf_cmd->add_option("--deploy-job", import_deploy_job, "The job that deploys (default: environment production)");
+  import_wf_cmd->add_option("--repository", import_wf.repository, "owner/name")->capture_default_str();
+  import_wf_cmd->add_option("--policy-out", import_wf.policy_out, "Write the as-built policy here");
+  import_wf_cmd->add_option("--scenario-out", import_wf.scenario_out, "Write a starter scenario here (needs --out and --policy-out)");
+
   std::string schedule_world;
   auto* schedule = app.add_subcommand(
       "schedule", "Print when the world's Prometheus scrapes each target and evaluates each rule group (phases, JSON)");
@@ -303,6 +333,15 @@ int main(int argc, char** argv) {
     return run_command(suite);
   }
   if (*validate) return validate_command(validate_files);
+  if (*import_prom_cmd) {
+    if (!import_fqdn.empty()) import_prom.fqdn = import_fqdn;
+    if (!import_runners_from.empty()) import_prom.runners_from = import_runners_from;
+    return failsim::harness::import_prometheus_command(import_prom, std::cout, std::cerr);
+  }
+  if (*import_wf_cmd) {
+    if (!import_deploy_job.empty()) import_wf.deploy_job = import_deploy_job;
+    return failsim::harness::import_workflow_command(import_wf, std::cout, std::cerr);
+  }
   if (*schedule) {
     auto world = failsim::harness::load_world(schedule_world);
     if (!world) {

@@ -277,6 +277,7 @@ void read_prometheus(Fields& p, WorldFile& world, const std::filesystem::path& d
   // Exporters the world has, by host:port.
   std::map<std::pair<std::string, int>, std::string> exporters;
   for (const auto& r : spec.runners) exporters[{r.host, r.exporter_port}] = r.runner_name;
+  for (const auto& [host, port] : spec.plain_exporters) exporters[{host, port}] = "plain exporter";
   std::vector<std::string> exporter_list;
   for (const auto& [at, runner] : exporters) exporter_list.push_back(at.first + ":" + std::to_string(at.second) + " (" + runner + ")");
   const json& jobs = p.need("scrape_configs");
@@ -310,8 +311,8 @@ void read_prometheus(Fields& p, WorldFile& world, const std::filesystem::path& d
         const std::string at = sc.at("targets") + "/" + std::to_string(t);
         const auto [host, port] = split_target(targets[t], at);
         if (exporters.count({host, port}) == 0) {
-          Fields::fail(at, "no exporter listens on " + targets[t] + "; the world's exporters: " +
-                               (exporter_list.empty() ? "none" : join(exporter_list)));
+          Fields::fail(at, "no exporter listens on " + targets[t] + " (declare it as a runner's exporter or under /exporters); "
+                               "the world's exporters: " + (exporter_list.empty() ? "none" : join(exporter_list)));
         }
         sim::prometheus::ScrapeConfig::Target target;
         target.host = host;
@@ -327,17 +328,32 @@ void read_prometheus(Fields& p, WorldFile& world, const std::filesystem::path& d
     spec.scrape_configs.push_back(c);
   }
   world.prometheus_config_dir = p.text("config_dir", world.prometheus_config_dir);
-  if (p.get("rule_files") != nullptr) {
-    const auto files = p.strings("rule_files");
-    for (std::size_t i = 0; i < files.size(); ++i) {
-      const std::string path = (dir / files[i]).lexically_normal().string();
+  // rule_files: paths relative to the world file, as Prometheus's config writes them
+  // (the server loads config_dir/path), or {"path", "server_path"} when they differ.
+  if (const json* files = p.get("rule_files")) {
+    if (!files->is_array()) Fields::fail(p.at("rule_files"), "expected an array of rule files");
+    for (std::size_t i = 0; i < files->size(); ++i) {
+      const std::string at = p.at("rule_files") + "/" + std::to_string(i);
+      std::string written;
+      std::optional<std::string> server;
+      if ((*files)[i].is_string()) {
+        written = (*files)[i].get<std::string>();
+      } else {
+        Fields f((*files)[i], at);
+        written = f.text("path");
+        server = f.text("server_path");
+        f.finish();
+      }
+      const std::string path = (dir / written).lexically_normal().string();
       if (!std::filesystem::exists(path)) {
-        Fields::fail(p.at("rule_files") + "/" + std::to_string(i), "rule file " + path + " does not exist");
+        Fields::fail(at, "rule file " + path + " does not exist (\"" + written + "\" relative to " + world.file + ")");
       }
       world.rule_files.push_back(path);
-      world.rule_server_paths.push_back(std::filesystem::path(files[i]).is_absolute()
-                                            ? files[i]
-                                            : (std::filesystem::path(world.prometheus_config_dir) / files[i]).lexically_normal().string());
+      world.rule_server_paths.push_back(
+          server ? *server
+                 : std::filesystem::path(written).is_absolute()
+                       ? written
+                       : (std::filesystem::path(world.prometheus_config_dir) / written).lexically_normal().string());
     }
   }
   // Rule groups: Prometheus's phase from (name, file) unless pinned.
@@ -449,6 +465,20 @@ WorldFile read_world(const json& root, const std::string& source) {
     }
     if (std::find(spec.hosts.begin(), spec.hosts.end(), r.host) == spec.hosts.end()) spec.hosts.push_back(r.host);
     spec.runners.push_back(r);
+  }
+  // Exporters that are not runners' (node exporters, ...): they answer every scrape.
+  if (top.get("exporters") != nullptr) {
+    const auto list = top.strings("exporters");
+    for (std::size_t i = 0; i < list.size(); ++i) {
+      const auto [host, port] = split_target(list[i], "/exporters/" + std::to_string(i));
+      for (const auto& r : spec.runners) {
+        if (r.host == host && r.exporter_port == port) {
+          Fields::fail("/exporters/" + std::to_string(i), list[i] + " is already the exporter of " + r.runner_name);
+        }
+      }
+      spec.plain_exporters.emplace_back(host, port);
+      if (std::find(spec.hosts.begin(), spec.hosts.end(), host) == spec.hosts.end()) spec.hosts.push_back(host);
+    }
   }
   {
     Fields p(top.need("prometheus"), "/prometheus");

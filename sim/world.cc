@@ -28,6 +28,13 @@ runner::RunnerHost* World::runner(const std::string& runner_name) {
 
 Result<bool> World::start() {
   for (auto& r : runners_) r->start();
+  auto empty = std::make_shared<const prometheus::Samples>();
+  for (const auto& [host, port] : spec_.plain_exporters) {
+    exporters_.listen(host, port, [this, empty, host = host]() -> std::optional<Served<prometheus::Exposition>> {
+      if (!network_.host_up(host)) return std::nullopt;
+      return Served<prometheus::Exposition>{empty, std::chrono::milliseconds(5)};
+    });
+  }
   for (const auto& scrape : spec_.scrape_configs) {
     auto added = prometheus_.add_scrape_config(scrape);
     if (!added) return added;

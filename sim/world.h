@@ -30,6 +30,9 @@ struct WorldSpec {
   TimePoint start = TimePoint(std::chrono::seconds(1765486800));
   std::vector<std::string> hosts;  // every network host (runner hosts are added too)
   std::vector<runner::RunnerHostSpec> runners;
+  // Exporters that are not runners' (host, port): each answers a scrape at once with no
+  // samples, so its target's `up` reads 1 while the host is up and reachable.
+  std::vector<std::pair<std::string, int>> plain_exporters;
   std::vector<prometheus::ScrapeConfig> scrape_configs;
   prometheus::PrometheusConfig prometheus;
   int prometheus_port = 9090;

@@ -8,7 +8,9 @@
 #include <sstream>
 
 #include "failover/policy.h"
+#include "harness/inputs.h"
 #include "harness/run.h"
+#include "harness/schedule_command.h"
 #include "harness/scenario.h"
 #include "harness/suite.h"
 #include "sim/world.h"
@@ -234,6 +236,107 @@ TEST_F(RunCommand, ASecretThatReachesAnOutputIsRedactedAndFailsTheRun) {
     EXPECT_EQ(text.find("dell-r640-01-runner"), std::string::npos) << f;
   }
   EXPECT_NE(testing::read_file((dir / "leak" / "results.json").string()).find("\"no_secret_in_output\": false"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace failsim::harness
+
+namespace failsim::harness {
+namespace {
+
+// The second shipped world, worlds/northwind.json: three runners, 30 s scrapes with
+// Prometheus's own phases, a workflow-level concurrency group with queue: max and a
+// deploy job that waits on an upstream build job.
+const char* kNorthwindScenarios[] = {"healthy-primary", "failover", "concurrency", "interruption",
+                                     "interruption-cancelled", "exporter-partition", "prometheus-down"};
+
+TEST(SecondWorld, CounterpartsMeetTheirExpectationsUnderBothPolicies) {
+  for (const char* scenario : kNorthwindScenarios) {
+    for (const char* policy : {"northwind-gated", "northwind-in-job"}) {
+      auto loaded = load_run(kDir + "northwind/" + scenario + ".json", kDir + "policies/" + policy + ".json", "");
+      ASSERT_TRUE(loaded.has_value()) << loaded.error();
+      const auto& l = loaded.value();
+      for (std::uint64_t seed = 1; seed <= 3; ++seed) {
+        const RunResult r = run_scenario(RunInputs{&l.scenario, &l.policy, &l.rules}, seed);
+        std::string why;
+        for (const auto& b : r.broken) why += b + "; ";
+        EXPECT_TRUE(r.passed()) << scenario << " / " << policy << " seed " << seed << ": " << why;
+      }
+    }
+  }
+}
+
+// queue: max at workflow level (reference A1): five dispatches within 80 s all wait and
+// all deploy, in order; PAWS360's default queue cancels the superseded pending ones.
+TEST(SecondWorld, QueueMaxReleasesEveryDeployInOrder) {
+  auto loaded = load_run(kDir + "northwind/concurrency.json", kDir + "policies/northwind-gated.json", "");
+  ASSERT_TRUE(loaded.has_value()) << loaded.error();
+  const auto& l = loaded.value();
+  const RunResult r = run_scenario(RunInputs{&l.scenario, &l.policy, &l.rules}, 1);
+  ASSERT_EQ(r.deploys.size(), 5u);
+  double last = 0;
+  for (const auto& d : r.deploys) {
+    EXPECT_EQ(d.outcome, "deployed") << d.version << ": " << d.diagnosis;
+    ASSERT_TRUE(d.finished_seconds.has_value());
+    EXPECT_GT(*d.finished_seconds, last) << d.version << " finished after the one dispatched before it";
+    last = *d.finished_seconds;
+  }
+  auto paws = load_run(kDir + "concurrency.json", kDir + "policies/health-gated-failover.json", "");
+  ASSERT_TRUE(paws.has_value());
+  const RunResult p = run_scenario(RunInputs{&paws.value().scenario, &paws.value().policy, &paws.value().rules}, 1);
+  int cancelled = 0;
+  for (const auto& d : p.deploys) cancelled += d.outcome == "cancelled";
+  EXPECT_GT(cancelled, 0) << "the default queue supersedes pending deploys";
+}
+
+// The upstream build job runs on the builder (runner group `builders`) before the deploy
+// job is even queued.
+TEST(SecondWorld, TheBuildJobRunsOnTheBuilderBeforeTheDeployJob) {
+  auto loaded = load_run(kDir + "northwind/healthy-primary.json", kDir + "policies/northwind-gated.json", "");
+  ASSERT_TRUE(loaded.has_value()) << loaded.error();
+  const auto& l = loaded.value();
+  const RunResult r = run_scenario(RunInputs{&l.scenario, &l.policy, &l.rules}, 2);
+  std::int64_t build_started = -1, deploy_started = -1;
+  for (const auto& e : r.trace) {
+    if (e.category == "job" && e.name == "started" && e.detail == "build on builder") build_started = e.t_us;
+    if (e.category == "job" && e.name == "started" && e.detail == "deploy-blue") deploy_started = e.t_us;
+  }
+  ASSERT_GE(build_started, 0);
+  ASSERT_GE(deploy_started, 0);
+  EXPECT_GE(deploy_started - build_started, 170'000'000) << "the build takes 2m50s-3m10s (worlds/northwind.json)";
+}
+
+// Detection of the partition by hand, from the phases `failsim schedule` prints:
+//   the first scrape of rack1-a:9200 at or after the fault (5m) starts at t_s, the
+//   first slot >= 5m with phase p; its up = 0 is visible after the 10 s timeout; the
+//   group (phase q, every 30 s) first sees it at t_e, the first slot after t_s + 10 s;
+//   RunnerTargetDown (for: 1m) fires at t_e + 60 s. detection = t_e + 60 s - 5m.
+TEST(SecondWorld, PartitionDetectionTimeMatchesTheArithmeticOfPrometheusPhases) {
+  auto loaded = load_run(kDir + "northwind/exporter-partition.json", kDir + "policies/northwind-gated.json", "");
+  ASSERT_TRUE(loaded.has_value()) << loaded.error();
+  const auto& l = loaded.value();
+  auto schedule = world_schedule(l.scenario.world_file);
+  ASSERT_TRUE(schedule.has_value());
+  double p = -1;
+  for (const auto& t : schedule.value()["targets"]) {
+    if (t["instance"] == "rack1-a:9200") p = t["phase_seconds"].get<double>();
+  }
+  const double q = schedule.value()["rule_groups"][0]["phase_seconds"].get<double>();
+  ASSERT_GE(p, 0);
+  const double start = 1765486800.0;  // aligned to 30 s
+  auto next_slot = [&](double at_or_after, double phase, bool strictly) {
+    double t = start + phase;
+    while (t < at_or_after || (strictly && t == at_or_after)) t += 30;
+    return t;
+  };
+  const double t_s = next_slot(start + 300, p, false);
+  const double t_e = next_slot(t_s + 10, q, true);
+  const double expected = t_e + 60 - (start + 300);
+  for (std::uint64_t seed = 1; seed <= 5; ++seed) {
+    const RunResult r = run_scenario(RunInputs{&l.scenario, &l.policy, &l.rules}, seed);
+    ASSERT_TRUE(r.detection_seconds.has_value());
+    EXPECT_NEAR(*r.detection_seconds, expected, 1e-3) << "seed " << seed << ", phases " << p << " / " << q;
+  }
 }
 
 }  // namespace

@@ -1,0 +1,213 @@
+#include "harness/import_command.h"
+
+#include <nlohmann/json.hpp>
+
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "failover/policy.h"
+#include "harness/import_prometheus.h"
+#include "harness/import_workflow.h"
+#include "harness/suite.h"
+#include "harness/world_file.h"
+
+namespace failsim::harness {
+namespace {
+
+namespace fs = std::filesystem;
+using nlohmann::json;
+
+bool read(const std::string& path, std::string& text) {
+  std::ifstream in(path);
+  if (!in) return false;
+  std::stringstream ss;
+  ss << in.rdbuf();
+  text = ss.str();
+  return true;
+}
+
+// The world to merge into: --world, else --out when it exists, else a new one.
+bool base_world(const std::string& world, const std::string& out, json& doc, std::ostream& err) {
+  const std::string path = !world.empty() ? world : out;
+  if (path.empty() || (world.empty() && !fs::exists(out))) {
+    doc = {{"world_version", 1}, {"name", out.empty() ? "imported" : fs::path(out).stem().string()}};
+    return true;
+  }
+  std::string text;
+  if (!read(path, text)) {
+    err << "failsim import: " << path << ": cannot read the world file\n";
+    return false;
+  }
+  doc = json::parse(text, nullptr, false);
+  if (!doc.is_object()) {
+    err << "failsim import: " << path << ": not a JSON object (a world or a fragment written by failsim import)\n";
+    return false;
+  }
+  return true;
+}
+
+void print_notes(const std::vector<ImportNote>& notes, std::ostream& err) {
+  for (const auto& n : notes) err << n.where() << ": " << n.what << "\n";
+}
+
+// Validates a complete world; writes it (or the fragment) atomically.
+bool write_world(const json& doc, const std::string& out, std::ostream& outs, std::ostream& err) {
+  const std::string text = doc.dump(2) + "\n";
+  const bool complete = doc.contains("runners") && doc.contains("prometheus") && doc.contains("github") &&
+                        doc.contains("production");
+  if (complete) {
+    auto world = parse_world(text, out.empty() ? "world.json" : out);
+    if (!world) {
+      err << "failsim import: the imported world does not validate: " << world.error() << "\n";
+      return false;
+    }
+  }
+  if (out.empty()) {
+    outs << text;
+  } else {
+    auto w = write_atomically(out, text);
+    if (!w) {
+      err << "failsim import: " << w.error() << "\n";
+      return false;
+    }
+    std::vector<std::string> missing;
+    for (const char* part : {"runners", "prometheus", "github", "production"}) {
+      if (!doc.contains(part)) missing.push_back(part);
+    }
+    if (complete) {
+      outs << "wrote the world " << out << " (valid)\n";
+    } else {
+      std::string list;
+      for (const auto& m : missing) list += (list.empty() ? "" : ", ") + m;
+      outs << "wrote a world fragment " << out << "; still missing: " << list
+           << (doc.contains("github") ? "" : " (failsim import workflow ... --world " + out + " adds github)") << "\n";
+    }
+  }
+  return true;
+}
+
+std::string relative(const std::string& target, const std::string& from_file) {
+  return fs::absolute(target).lexically_relative(fs::absolute(from_file).parent_path()).string();
+}
+
+}  // namespace
+
+int import_prometheus_command(const ImportPrometheusArgs& a, std::ostream& out, std::ostream& err) {
+  std::string text;
+  if (!read(a.file, text)) {
+    err << "failsim import prometheus: " << a.file << ": cannot read\n";
+    return 2;
+  }
+  PrometheusImportOptions o;
+  o.out_path = a.out;
+  o.server_config_path = a.server_config;
+  o.fqdn = a.fqdn;
+  o.prometheus_host = a.prometheus_host;
+  o.runners_from_job = a.runners_from;
+  o.runner_labels = a.runner_labels;
+  auto imported = import_prometheus(text, a.file, o);
+  if (!imported) {
+    err << "failsim import prometheus: " << imported.error() << "\n";
+    return 2;
+  }
+  json doc;
+  if (!base_world(a.world, a.out, doc, err)) return 2;
+  const PrometheusImport& p = imported.value();
+  doc["prometheus"] = p.prometheus;
+  json hosts = doc.value("hosts", json::array());
+  for (const auto& h : p.hosts) {
+    if (std::find(hosts.begin(), hosts.end(), h) == hosts.end()) hosts.push_back(h);
+  }
+  doc["hosts"] = hosts;
+  if (!p.exporters.empty()) {
+    json exporters = doc.value("exporters", json::array());
+    for (const auto& e : p.exporters) {
+      if (std::find(exporters.begin(), exporters.end(), e) == exporters.end()) exporters.push_back(e);
+    }
+    doc["exporters"] = exporters;
+  }
+  if (!p.runners.empty()) {
+    json runners = doc.value("runners", json::array());
+    for (const auto& r : p.runners) {
+      bool known = false;
+      for (const auto& existing : runners) known = known || existing["name"] == r["name"];
+      if (!known) runners.push_back(r);
+    }
+    doc["runners"] = runners;
+  }
+  print_notes(p.notes, err);
+  std::size_t targets = 0;
+  for (const auto& job : p.prometheus["scrape_configs"]) {
+    for (const auto& sc : job["static_configs"]) targets += sc.value("targets", json::array()).size();
+  }
+  err << "imported " << p.prometheus["scrape_configs"].size() << " scrape config(s), " << targets << " target(s), "
+      << p.prometheus.value("rule_files", json::array()).size() << " rule file(s), " << p.runners.size() << " runner(s); "
+      << p.notes.size() << " note(s)\n";
+  return write_world(doc, a.out, out, err) ? 0 : 2;
+}
+
+int import_workflow_command(const ImportWorkflowArgs& a, std::ostream& out, std::ostream& err) {
+  std::string text;
+  if (!read(a.file, text)) {
+    err << "failsim import workflow: " << a.file << ": cannot read\n";
+    return 2;
+  }
+  WorkflowImportOptions o;
+  o.deploy_job = a.deploy_job;
+  o.repository = a.repository;
+  auto imported = import_workflow(text, a.file, o);
+  if (!imported) {
+    err << "failsim import workflow: " << imported.error() << "\n";
+    return 2;
+  }
+  const WorkflowImport& w = imported.value();
+  json doc;
+  if (!base_world(a.world, a.out, doc, err)) return 2;
+  doc["github"] = w.github;
+  std::vector<ImportNote> notes = w.notes;
+  if (!doc.contains("production")) {
+    doc["production"] = {{"initial_version", "v0.0.0"}};
+    notes.push_back({a.file, 0, "production is not in the workflow: initial_version v0.0.0 and the default steps written"});
+  }
+  const std::string policy_text = w.policy.dump(2) + "\n";
+  if (auto parsed = failover::parse_policy(policy_text, a.policy_out.empty() ? "policy.json" : a.policy_out); !parsed) {
+    err << "failsim import workflow: the imported policy does not validate: " << parsed.error() << "\n";
+    return 2;
+  }
+  print_notes(notes, err);
+  err << "imported workflow " << w.github["workflows"][0]["file"].get<std::string>() << " with "
+      << w.github["workflows"][0]["jobs"].size() << " job(s), deploy job " << w.deploy_job << "; " << notes.size()
+      << " note(s)\n";
+  if (!write_world(doc, a.out, out, err)) return 2;
+  if (!a.policy_out.empty()) {
+    if (auto r = write_atomically(a.policy_out, policy_text); !r) {
+      err << "failsim import workflow: " << r.error() << "\n";
+      return 2;
+    }
+    out << "wrote the as-built policy " << a.policy_out << "\n";
+  }
+  if (!a.scenario_out.empty()) {
+    if (a.out.empty() || a.policy_out.empty()) {
+      err << "failsim import workflow: --scenario-out needs --out and --policy-out (the scenario names both)\n";
+      return 2;
+    }
+    const std::string initial = doc["production"].value("initial_version", "v0.0.0");
+    json scenario = {{"scenario_version", 1},
+                     {"world", relative(a.out, a.scenario_out)},
+                     {"name", fs::path(a.scenario_out).stem().string()},
+                     {"description", "A first deploy on the imported world: every runner healthy, one deploy at 10m."},
+                     {"policy", relative(a.policy_out, a.scenario_out)},
+                     {"workload", {{"deploys", json::array({{{"at", "10m"}, {"version", initial + "-next"}}})}}},
+                     {"run_length", "1h"},
+                     {"expect", {{w.policy["name"].get<std::string>(), {{"outcome", "deployed"}}}}}};
+    if (auto r = write_atomically(a.scenario_out, scenario.dump(2) + "\n"); !r) {
+      err << "failsim import workflow: " << r.error() << "\n";
+      return 2;
+    }
+    out << "wrote a starter scenario " << a.scenario_out << "\n";
+  }
+  return 0;
+}
+
+}  // namespace failsim::harness

@@ -1,0 +1,235 @@
+#include "harness/import_prometheus.h"
+
+#include <glob.h>
+
+#include <algorithm>
+#include <filesystem>
+#include <map>
+#include <set>
+
+namespace failsim::harness {
+namespace {
+
+namespace fs = std::filesystem;
+using nlohmann::json;
+
+class Importer {
+ public:
+  Importer(std::string file, const PrometheusImportOptions& o) : file_(std::move(file)), o_(o) {}
+
+  PrometheusImport run(const YAML::Node& root) {
+    if (!root.IsMap()) import_fail(file_, root, "expected a Prometheus configuration (a mapping with scrape_configs)");
+    out_.prometheus = json::object();
+    out_.prometheus["host"] = o_.prometheus_host;
+    if (o_.fqdn) out_.prometheus["fqdn"] = *o_.fqdn;
+    const fs::path server = o_.server_config_path.empty() ? fs::absolute(file_) : fs::path(o_.server_config_path);
+    out_.prometheus["config_dir"] = server.parent_path().lexically_normal().string();
+    add_host(o_.prometheus_host);
+    for (const auto& kv : root) {
+      const std::string key = kv.first.as<std::string>();
+      if (key == "global") {
+        global(kv.second);
+      } else if (key == "scrape_configs") {
+        if (!kv.second.IsSequence()) import_fail(file_, kv.second, "scrape_configs: expected a list");
+        json jobs = json::array();
+        for (const auto& job : kv.second) {
+          json j = scrape_config(job);
+          if (!j.is_null()) jobs.push_back(j);
+        }
+        out_.prometheus["scrape_configs"] = jobs;
+      } else if (key == "rule_files") {
+        rule_files(kv.second);
+      } else if (key == "alerting") {
+        alerting(kv.second);
+      } else {
+        note(kv.first, key + " is not modelled (ignored)");
+      }
+    }
+    if (!out_.prometheus.contains("scrape_configs")) out_.prometheus["scrape_configs"] = json::array();
+    if (!o_.fqdn) {
+      note(root, "the server's FQDN is not in prometheus.yml: scrape phases are drawn per seed (give --fqdn for Prometheus's own)");
+    }
+    if (o_.runners_from_job && !runners_job_seen_) {
+      import_fail(file_, root, "--runners-from " + *o_.runners_from_job + ": no scrape config has that job_name");
+    }
+    return out_;
+  }
+
+ private:
+  void note(const YAML::Node& at, const std::string& what) { out_.notes.push_back({file_, line_of(at), what}); }
+  void add_host(const std::string& h) {
+    if (std::find(out_.hosts.begin(), out_.hosts.end(), h) == out_.hosts.end()) out_.hosts.push_back(h);
+  }
+
+  void global(const YAML::Node& g) {
+    if (!g.IsMap()) import_fail(file_, g, "global: expected a mapping");
+    json out = json::object();
+    for (const auto& kv : g) {
+      const std::string key = kv.first.as<std::string>();
+      if (key == "scrape_interval" || key == "scrape_timeout" || key == "evaluation_interval") {
+        out[key] = scalar(file_, kv.second, "a duration");
+      } else if (key == "external_labels") {
+        out[key] = labels(kv.second);
+      } else {
+        note(kv.first, "global." + key + " is not modelled (ignored)");
+      }
+    }
+    out_.prometheus["global"] = out;
+  }
+
+  json labels(const YAML::Node& n) {
+    if (!n.IsMap()) import_fail(file_, n, "expected a mapping of label names to values");
+    json out = json::object();
+    for (const auto& kv : n) out[kv.first.as<std::string>()] = scalar(file_, kv.second, "a label value");
+    return out;
+  }
+
+  json scrape_config(const YAML::Node& job) {
+    if (!job.IsMap()) import_fail(file_, job, "scrape_configs: expected a mapping per job");
+    if (!job["job_name"]) import_fail(file_, job, "scrape config without job_name");
+    json out = json::object();
+    const std::string name = scalar(file_, job["job_name"], "a job name");
+    out["job_name"] = name;
+    const bool runners = o_.runners_from_job && *o_.runners_from_job == name;
+    runners_job_seen_ = runners_job_seen_ || runners;
+    for (const auto& kv : job) {
+      const std::string key = kv.first.as<std::string>();
+      if (key == "job_name") continue;
+      if (key == "scrape_interval" || key == "scrape_timeout" || key == "metrics_path" || key == "scheme") {
+        out[key] = scalar(file_, kv.second, "a value");
+      } else if (key == "honor_labels") {
+        out[key] = kv.second.as<bool>();
+      } else if (key == "static_configs") {
+        if (!kv.second.IsSequence()) import_fail(file_, kv.second, "static_configs: expected a list");
+        json statics = json::array();
+        for (const auto& sc : kv.second) statics.push_back(static_config(sc, runners));
+        out[key] = statics;
+      } else {
+        note(kv.first, "scrape_configs[" + name + "]." + key + " is not modelled (ignored)");
+      }
+    }
+    if (!out.contains("static_configs")) {
+      note(job, "scrape_configs[" + name + "] has no static_configs: failsim models static targets only; job left out");
+      return json();
+    }
+    return out;
+  }
+
+  json static_config(const YAML::Node& sc, bool make_runners) {
+    if (!sc.IsMap()) import_fail(file_, sc, "static_configs: expected a mapping");
+    json out = json::object();
+    json target_labels = json::object();
+    if (sc["labels"]) target_labels = labels(sc["labels"]);
+    for (const auto& kv : sc) {
+      const std::string key = kv.first.as<std::string>();
+      if (key == "targets") {
+        json targets = json::array();
+        for (const auto& t : kv.second) {
+          const std::string target = scalar(file_, t, "a host:port target");
+          const auto colon = target.rfind(':');
+          if (colon == std::string::npos) import_fail(file_, t, "target \"" + target + "\": expected host:port");
+          targets.push_back(target);
+          add_host(target.substr(0, colon));
+          if (make_runners) {
+            runner(t, target, target_labels);
+          } else if (std::find(out_.exporters.begin(), out_.exporters.end(), target) == out_.exporters.end()) {
+            out_.exporters.push_back(target);
+          }
+        }
+        out["targets"] = targets;
+      } else if (key == "labels") {
+        out["labels"] = target_labels;
+      } else {
+        note(kv.first, "static_configs." + key + " is not modelled (ignored)");
+      }
+    }
+    return out;
+  }
+
+  // One runner per exporter target; what prometheus.yml cannot say is a note.
+  void runner(const YAML::Node& at, const std::string& target, const json& target_labels) {
+    const auto colon = target.rfind(':');
+    const std::string host = target.substr(0, colon);
+    const int port = std::stoi(target.substr(colon + 1));
+    if (!runner_targets_.insert(target).second) {
+      note(at, "target " + target + " is listed twice: one runner made for it");
+      return;
+    }
+    std::string name = target_labels.value("runner_name", host);
+    json labels = json::array({"self-hosted", "Linux", "X64"});
+    for (const auto& l : o_.runner_labels) labels.push_back(l);
+    const bool authorized = target_labels.value("authorized_for_prod", "false") == "true";
+    out_.runners.push_back({{"name", name},
+                            {"host", host},
+                            {"hostname", host},
+                            {"labels", labels},
+                            {"authorized_for_prod", authorized},
+                            {"exporter",
+                             {{"port", port},
+                              {"environment", target_labels.value("environment", "production")},
+                              {"authorized_for_prod", authorized ? "true" : "false"}}}});
+    note(at, "runner " + name + " made from target " + target +
+                 ": its GitHub labels, runner group and OS hostname are not in prometheus.yml; check them in the world");
+  }
+
+  void rule_files(const YAML::Node& n) {
+    if (!n.IsSequence()) import_fail(file_, n, "rule_files: expected a list of globs");
+    const fs::path local_dir = fs::absolute(file_).parent_path();
+    const fs::path out_dir = o_.out_path.empty() ? fs::current_path() : fs::absolute(o_.out_path).parent_path();
+    const fs::path server_dir = out_.prometheus["config_dir"].get<std::string>();
+    json files = json::array();
+    for (const auto& item : n) {
+      const std::string pattern = scalar(file_, item, "a rule file glob");
+      const fs::path joined = fs::path(pattern).is_absolute() ? fs::path(pattern) : local_dir / pattern;
+      glob_t g{};
+      const int rc = ::glob(joined.string().c_str(), 0, nullptr, &g);
+      std::vector<std::string> matches;
+      for (std::size_t i = 0; rc == 0 && i < g.gl_pathc; ++i) matches.emplace_back(g.gl_pathv[i]);
+      ::globfree(&g);
+      if (matches.empty()) note(item, "rule_files: \"" + pattern + "\" matches no file here");
+      for (const auto& m : matches) {
+        const fs::path rel_to_config = fs::path(m).lexically_relative(local_dir);
+        files.push_back({{"path", fs::path(m).lexically_relative(out_dir).string()},
+                         {"server_path", (server_dir / rel_to_config).lexically_normal().string()}});
+      }
+    }
+    out_.prometheus["rule_files"] = files;
+  }
+
+  void alerting(const YAML::Node& n) {
+    if (!n.IsMap()) import_fail(file_, n, "alerting: expected a mapping");
+    for (const auto& kv : n) {
+      const std::string key = kv.first.as<std::string>();
+      if (key == "alertmanagers") {
+        // Alertmanager's timing lives in alertmanager.yml: the route defaults apply.
+        out_.prometheus["alertmanager"] = {{"group_wait", "30s"}, {"group_interval", "5m"}, {"repeat_interval", "4h"}};
+        note(kv.first, "alerting.alertmanagers: targets noted; group_wait / group_interval / repeat_interval come from "
+                       "alertmanager.yml, not this file: Alertmanager's defaults (30s / 5m / 4h) written");
+      } else {
+        note(kv.first, "alerting." + key + " is not modelled (ignored)");
+      }
+    }
+  }
+
+  std::string file_;
+  const PrometheusImportOptions& o_;
+  PrometheusImport out_;
+  bool runners_job_seen_ = false;
+  std::set<std::string> runner_targets_;
+};
+
+}  // namespace
+
+Result<PrometheusImport> import_prometheus(const std::string& yaml_text, const std::string& file,
+                                           const PrometheusImportOptions& options) {
+  try {
+    const YAML::Node root = load_yaml(yaml_text, file);
+    return Result<PrometheusImport>::ok(Importer(file, options).run(root));
+  } catch (const ImportError& e) {
+    return Result<PrometheusImport>::error(e.what());
+  } catch (const YAML::Exception& e) {
+    return Result<PrometheusImport>::error(file + ":" + std::to_string(e.mark.line + 1) + ": " + e.msg);
+  }
+}
+
+}  // namespace failsim::harness

@@ -1,0 +1,237 @@
+// Importers (harness/import_prometheus.h, harness/import_workflow.h) through the
+// command line: a prometheus.yml and a deploy workflow in PAWS360's shapes
+// (tests/harness/import/, written from ../shared/reference/paws360-as-built.md §2, §3.2)
+// import into the same parts as worlds/paws360.json, and the as-built policy imported
+// from the workflow equals scenarios/policies/paws360-as-built.json in every field the
+// workflow determines. What is not modelled is listed with file:line; malformed files
+// exit 2 and write nothing.
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+#include <string>
+
+#include "failover/policy.h"
+#include "harness/world_file.h"
+#include "tests/harness/process.h"
+
+namespace failsim {
+namespace {
+
+namespace fs = std::filesystem;
+const std::string kFixtures = std::string(FAILSIM_SOURCE_DIR) + "/tests/harness/import/";
+
+// The 1-based line of the first line of `file` that contains `text`.
+int line_of(const std::string& file, const std::string& text) {
+  std::ifstream in(file);
+  std::string line;
+  for (int n = 1; std::getline(in, line); ++n) {
+    if (line.find(text) != std::string::npos) return n;
+  }
+  return -1;
+}
+
+class Import : public ::testing::Test {
+ protected:
+  fs::path dir = fs::temp_directory_path() / ("failsim-import-" + std::to_string(::getpid()));
+  void SetUp() override {
+    fs::remove_all(dir);
+    fs::create_directories(dir);
+  }
+  void TearDown() override { fs::remove_all(dir); }
+  testing::CommandResult failsim(const std::string& args) {
+    return testing::run_command("'" FAILSIM_BINARY "' " + args + " 2>&1");
+  }
+  // Both imports of the PAWS360 files into dir/world.json (+ as-built.json, first.json).
+  std::string import_paws360() {
+    const auto p = failsim("import prometheus '" + kFixtures + "paws360-prometheus.yml' --runners-from github-runner-health "
+                           "--runner-label production --runner-label primary --out '" + (dir / "world.json").string() + "'");
+    EXPECT_EQ(p.exit_code, 0) << p.out;
+    const auto w = failsim("import workflow '" + kFixtures + "paws360-ci.yml' --repository rmnanney/PAWS360 --out '" +
+                           (dir / "world.json").string() + "' --policy-out '" + (dir / "as-built.json").string() +
+                           "' --scenario-out '" + (dir / "first.json").string() + "'");
+    EXPECT_EQ(w.exit_code, 0) << w.out;
+    return p.out + w.out;
+  }
+};
+
+TEST_F(Import, PrometheusYmlGivesTheSamePrometheusPartAsThePaws360World) {
+  import_paws360();
+  auto imported = harness::load_world((dir / "world.json").string());
+  auto shipped = harness::load_world(std::string(FAILSIM_SOURCE_DIR) + "/worlds/paws360.json");
+  ASSERT_TRUE(imported.has_value()) << imported.error();
+  ASSERT_TRUE(shipped.has_value()) << shipped.error();
+  const auto& a = imported.value().spec;
+  const auto& b = shipped.value().spec;
+  EXPECT_EQ(a.prometheus.host, b.prometheus.host);
+  EXPECT_EQ(a.prometheus.evaluation_interval, b.prometheus.evaluation_interval);
+  ASSERT_EQ(a.scrape_configs.size(), b.scrape_configs.size()) << "the node job (file_sd only) is left out";
+  for (std::size_t i = 0; i < a.scrape_configs.size(); ++i) {
+    const auto& x = a.scrape_configs[i];
+    const auto& y = b.scrape_configs[i];
+    EXPECT_EQ(x.job, y.job);
+    EXPECT_EQ(x.scrape_interval, y.scrape_interval);
+    EXPECT_EQ(x.scrape_timeout, y.scrape_timeout);
+    EXPECT_EQ(x.honor_labels, y.honor_labels);
+    EXPECT_EQ(x.metrics_path, y.metrics_path);
+    EXPECT_EQ(x.scheme, y.scheme);
+    ASSERT_EQ(x.targets.size(), y.targets.size());
+    for (std::size_t t = 0; t < x.targets.size(); ++t) {
+      EXPECT_EQ(x.targets[t].host, y.targets[t].host);
+      EXPECT_EQ(x.targets[t].port, y.targets[t].port);
+      EXPECT_EQ(x.targets[t].labels, y.targets[t].labels);
+    }
+  }
+  // Runners made from the job's targets: names, hosts, exporter ports and labels.
+  ASSERT_EQ(a.runners.size(), b.runners.size());
+  for (std::size_t i = 0; i < a.runners.size(); ++i) {
+    EXPECT_EQ(a.runners[i].runner_name, b.runners[i].runner_name);
+    EXPECT_EQ(a.runners[i].host, b.runners[i].host);
+    EXPECT_EQ(a.runners[i].exporter_port, b.runners[i].exporter_port);
+    EXPECT_EQ(a.runners[i].authorized_for_prod, b.runners[i].authorized_for_prod);
+    EXPECT_EQ(a.runners[i].environment, b.runners[i].environment);
+  }
+  ASSERT_TRUE(a.alertmanager.has_value());
+  EXPECT_EQ(a.alertmanager->group_wait, b.alertmanager->group_wait);
+  EXPECT_EQ(a.alertmanager->group_interval, b.alertmanager->group_interval);
+}
+
+TEST_F(Import, WorkflowGivesTheSameGitHubPartAsThePaws360World) {
+  import_paws360();
+  auto imported = harness::load_world((dir / "world.json").string());
+  auto shipped = harness::load_world(std::string(FAILSIM_SOURCE_DIR) + "/worlds/paws360.json");
+  ASSERT_TRUE(imported.has_value() && shipped.has_value());
+  const auto& a = imported.value();
+  const auto& b = shipped.value();
+  EXPECT_EQ(a.repository, b.repository);
+  EXPECT_EQ(a.default_branch, "master") << "from on.push.branches";
+  EXPECT_EQ(a.default_branch, b.default_branch);
+  EXPECT_EQ(a.deploy_workflow, b.deploy_workflow == "ci.yml" ? "paws360-ci.yml" : b.deploy_workflow);
+  EXPECT_EQ(a.deploy_job, b.deploy_job);
+  const auto& x = a.deploy_workflow_spec();
+  const auto& y = b.deploy_workflow_spec();
+  EXPECT_EQ(x.name, y.name);
+  EXPECT_EQ(x.concurrency.group, y.concurrency.group) << "no workflow-level concurrency";
+  const auto job = [](const sim::github::WorkflowSpec& w, const std::string& id) {
+    for (const auto& j : w.jobs) {
+      if (j.name == id) return j;
+    }
+    return sim::github::JobSpec{};
+  };
+  const auto dx = job(x, a.deploy_job);
+  const auto dy = job(y, b.deploy_job);
+  EXPECT_EQ(dx.runs_on, dy.runs_on);
+  EXPECT_EQ(dx.concurrency.group, dy.concurrency.group);
+  EXPECT_EQ(dx.concurrency.cancel_in_progress, dy.concurrency.cancel_in_progress);
+  EXPECT_EQ(dx.concurrency.queue_max, dy.concurrency.queue_max);
+  EXPECT_EQ(dx.timeout_minutes, dy.timeout_minutes) << "none: GitHub's 360-minute default";
+  EXPECT_EQ(dx.environment, dy.environment);
+  // The upstream build job runs first (the shipped world leaves it out).
+  ASSERT_EQ(x.jobs.size(), 2u);
+  EXPECT_EQ(x.jobs[0].name, "build-and-push-images-production");
+  EXPECT_EQ(x.jobs[1].needs, std::vector<std::string>{"build-and-push-images-production"});
+  EXPECT_EQ(a.spec.github.lost_communication_delay, b.spec.github.lost_communication_delay);
+  EXPECT_EQ(a.unconfirmed.size(), b.unconfirmed.size());
+}
+
+TEST_F(Import, TheAsBuiltPolicyEqualsTheShippedOneInEveryFieldTheWorkflowDetermines) {
+  import_paws360();
+  auto read_policy = [](const std::string& path) {
+    auto p = failover::parse_policy(testing::read_file(path), path);
+    EXPECT_TRUE(p.has_value()) << (p ? "" : p.error());
+    return p ? p.value() : failover::Policy{};
+  };
+  const auto a = read_policy((dir / "as-built.json").string());
+  const auto b = read_policy(std::string(FAILSIM_SOURCE_DIR) + "/scenarios/policies/paws360-as-built.json");
+  EXPECT_EQ(a.placement, b.placement);
+  ASSERT_EQ(a.candidates.size(), b.candidates.size());
+  EXPECT_EQ(a.candidates[0].labels, b.candidates[0].labels);
+  EXPECT_EQ(a.candidates[0].hostname, b.candidates[0].hostname);
+  EXPECT_EQ(a.candidates[0].authorized_for_prod, b.candidates[0].authorized_for_prod);
+  EXPECT_EQ(a.concurrency_group, b.concurrency_group);
+  EXPECT_EQ(a.cancel_in_progress, b.cancel_in_progress);
+  EXPECT_EQ(a.timeout_minutes, b.timeout_minutes);
+  EXPECT_EQ(a.redispatch_on_failure, b.redispatch_on_failure);
+  EXPECT_EQ(a.redispatch_on_lost, b.redispatch_on_lost);
+  EXPECT_EQ(a.max_dispatches, b.max_dispatches);
+  EXPECT_EQ(a.retry.max_attempts, b.retry.max_attempts);
+  EXPECT_EQ(a.retry.attempt_timeout, b.retry.attempt_timeout);
+  EXPECT_EQ(a.retry.wait_kind, b.retry.wait_kind);
+  EXPECT_EQ(a.retry.wait_base, b.retry.wait_base);
+  EXPECT_EQ(a.retry.jitter, b.retry.jitter);
+  EXPECT_EQ(a.retry.retry_on, b.retry.retry_on);
+  EXPECT_EQ(a.retry.wait_after_last_attempt, b.retry.wait_after_last_attempt);
+  EXPECT_EQ(a.rollback, b.rollback);
+}
+
+TEST_F(Import, TheStarterScenarioRunsOnTheImportedWorld) {
+  import_paws360();
+  const auto v = failsim("validate '" + (dir / "world.json").string() + "' '" + (dir / "first.json").string() + "'");
+  EXPECT_EQ(v.exit_code, 0) << v.out;
+  const auto r = failsim("run '" + (dir / "first.json").string() + "' --seeds 5 --out '" + (dir / "out").string() + "'");
+  EXPECT_EQ(r.exit_code, 0) << r.out;
+  EXPECT_NE(r.out.find("| first | paws360-ci-as-built | 5 | ✅ pass | 100.0 %"), std::string::npos) << r.out;
+}
+
+TEST_F(Import, WhatIsNotModelledIsListedWithFileAndLine) {
+  const std::string out = import_paws360();
+  const std::string prom = kFixtures + "paws360-prometheus.yml";
+  const std::string ci = kFixtures + "paws360-ci.yml";
+  for (const auto& [file, key, what] : std::vector<std::tuple<std::string, std::string, std::string>>{
+           {prom, "query_log_file:", "global.query_log_file is not modelled"},
+           {prom, "relabel_configs:", "scrape_configs[node].relabel_configs is not modelled"},
+           {prom, "file_sd_configs:", "scrape_configs[node].file_sd_configs is not modelled"},
+           {prom, "remote_write:", "remote_write is not modelled"},
+           {prom, "alertmanagers:", "alerting.alertmanagers: targets noted; group_wait / group_interval / repeat_interval come from alertmanager.yml"},
+           {ci, "    if: github.ref", "jobs.deploy-to-production.if is not modelled"},
+           {ci, "warning_on_retry:", "the retry step's warning_on_retry is not modelled"},
+           {ci, "  push:", "on.push: runs triggered by push are not modelled"}}) {
+    const std::string where = file + ":" + std::to_string(line_of(file, key)) + ": " + what;
+    EXPECT_NE(out.find(where), std::string::npos) << "missing: " << where << "\n" << out;
+  }
+}
+
+TEST_F(Import, ExpressionsAreReportedNotGuessed) {
+  std::ofstream(dir / "wf.yml") << "name: Deploy\non: {workflow_dispatch: {inputs: {version: {required: true}}}}\n"
+                                   "concurrency: deploy-${{ github.ref }}\n"
+                                   "jobs:\n"
+                                   "  gate:\n    runs-on: ubuntu-latest\n"
+                                   "  deploy:\n    needs: gate\n    environment: production\n"
+                                   "    runs-on: ${{ fromJSON(needs.gate.outputs.labels) }}\n"
+                                   "    timeout-minutes: ${{ inputs.minutes }}\n";
+  const auto r = failsim("import workflow '" + (dir / "wf.yml").string() + "' --policy-out '" + (dir / "p.json").string() + "'");
+  EXPECT_EQ(r.exit_code, 0) << r.out;
+  const std::string wf = (dir / "wf.yml").string();
+  EXPECT_NE(r.out.find(wf + ":3: cannot evaluate the expression in \"deploy-${{ github.ref }}\""), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find(wf + ":10: runs-on of deploy comes from an upstream job's outputs"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find(wf + ":11: cannot evaluate timeout-minutes \"${{ inputs.minutes }}\""), std::string::npos) << r.out;
+  EXPECT_NE(testing::read_file((dir / "p.json").string()).find("\"placement\": \"before-dispatch\""), std::string::npos);
+  EXPECT_NE(r.out.find("\"required\": true"), std::string::npos) << "the dispatch inputs reach the world: " << r.out;
+}
+
+TEST_F(Import, MalformedFilesExit2AndWriteNothing) {
+  const auto out = (dir / "w.json").string();
+  std::ofstream(dir / "bad.yml") << "global:\n  scrape_interval: [15s\nscrape_configs: []\n";
+  auto r = failsim("import prometheus '" + (dir / "bad.yml").string() + "' --out '" + out + "'");
+  EXPECT_EQ(r.exit_code, 2) << r.out;
+  EXPECT_NE(r.out.find((dir / "bad.yml").string() + ":"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("invalid YAML"), std::string::npos) << r.out;
+  std::ofstream(dir / "noport.yml") << "scrape_configs:\n  - job_name: x\n    static_configs:\n      - targets: [hostonly]\n";
+  r = failsim("import prometheus '" + (dir / "noport.yml").string() + "' --out '" + out + "'");
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.out.find("noport.yml:4: target \"hostonly\": expected host:port"), std::string::npos) << r.out;
+  std::ofstream(dir / "norunson.yml") << "on: workflow_dispatch\njobs:\n  deploy:\n    steps: []\n";
+  r = failsim("import workflow '" + (dir / "norunson.yml").string() + "' --out '" + out + "'");
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.out.find("norunson.yml:4: job deploy has no runs-on"), std::string::npos) << r.out;
+  r = failsim("import workflow '" + kFixtures + "paws360-ci.yml' --deploy-job deploy --out '" + out + "'");
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.out.find("--deploy-job deploy: no such job; jobs: build-and-push-images-production, deploy-to-production"),
+            std::string::npos)
+      << r.out;
+  EXPECT_FALSE(fs::exists(out)) << "nothing is written on bad input";
+}
+
+}  // namespace
+}  // namespace failsim
