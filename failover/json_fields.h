@@ -182,4 +182,17 @@ inline Result<json> parse(std::string_view text, std::string_view source) {
   }
 }
 
+// Parses `text` and reads it with `read(const json&)`, which throws Invalid; every error
+// is prefixed with the source ("world.json: /runners/0/name: ...").
+template <class T, class Read>
+Result<T> read_document(std::string_view text, const std::string& source, Read read) {
+  auto root = parse(text, source);
+  if (!root) return Result<T>::error(root.error());
+  try {
+    return Result<T>::ok(read(root.value()));
+  } catch (const Invalid& e) {
+    return Result<T>::error(source + ": " + e.what());
+  }
+}
+
 }  // namespace failsim::json_fields

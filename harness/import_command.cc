@@ -3,13 +3,10 @@
 #include <nlohmann/json.hpp>
 
 #include <filesystem>
-#include <fstream>
-#include <sstream>
 
 #include "failover/policy.h"
-#include "harness/import_prometheus.h"
-#include "harness/import_workflow.h"
 #include "harness/suite.h"
+#include "harness/text_file.h"
 #include "harness/world_file.h"
 
 namespace failsim::harness {
@@ -18,15 +15,6 @@ namespace {
 namespace fs = std::filesystem;
 using nlohmann::json;
 
-bool read(const std::string& path, std::string& text) {
-  std::ifstream in(path);
-  if (!in) return false;
-  std::stringstream ss;
-  ss << in.rdbuf();
-  text = ss.str();
-  return true;
-}
-
 // The world to merge into: --world, else --out when it exists, else a new one.
 bool base_world(const std::string& world, const std::string& out, json& doc, std::ostream& err) {
   const std::string path = !world.empty() ? world : out;
@@ -34,12 +22,12 @@ bool base_world(const std::string& world, const std::string& out, json& doc, std
     doc = {{"world_version", 1}, {"name", out.empty() ? "imported" : fs::path(out).stem().string()}};
     return true;
   }
-  std::string text;
-  if (!read(path, text)) {
+  const auto text = read_text_file(path);
+  if (!text) {
     err << "failsim import: " << path << ": cannot read the world file\n";
     return false;
   }
-  doc = json::parse(text, nullptr, false);
+  doc = json::parse(*text, nullptr, false);
   if (!doc.is_object()) {
     err << "failsim import: " << path << ": not a JSON object (a world or a fragment written by failsim import)\n";
     return false;
@@ -94,25 +82,19 @@ std::string relative(const std::string& target, const std::string& from_file) {
 }  // namespace
 
 int import_prometheus_command(const ImportPrometheusArgs& a, std::ostream& out, std::ostream& err) {
-  std::string text;
-  if (!read(a.file, text)) {
+  const auto text = read_text_file(a.file);
+  if (!text) {
     err << "failsim import prometheus: " << a.file << ": cannot read\n";
     return 2;
   }
-  PrometheusImportOptions o;
-  o.out_path = a.out;
-  o.server_config_path = a.server_config;
-  o.fqdn = a.fqdn;
-  o.prometheus_host = a.prometheus_host;
-  o.runners_from_job = a.runners_from;
-  o.runner_labels = a.runner_labels;
-  auto imported = import_prometheus(text, a.file, o);
+  const std::string& out_path = a.options.out_path;
+  auto imported = import_prometheus(*text, a.file, a.options);
   if (!imported) {
     err << "failsim import prometheus: " << imported.error() << "\n";
     return 2;
   }
   json doc;
-  if (!base_world(a.world, a.out, doc, err)) return 2;
+  if (!base_world(a.world, out_path, doc, err)) return 2;
   const PrometheusImport& p = imported.value();
   doc["prometheus"] = p.prometheus;
   json hosts = doc.value("hosts", json::array());
@@ -144,19 +126,16 @@ int import_prometheus_command(const ImportPrometheusArgs& a, std::ostream& out, 
   err << "imported " << p.prometheus["scrape_configs"].size() << " scrape config(s), " << targets << " target(s), "
       << p.prometheus.value("rule_files", json::array()).size() << " rule file(s), " << p.runners.size() << " runner(s); "
       << p.notes.size() << " note(s)\n";
-  return write_world(doc, a.out, out, err) ? 0 : 2;
+  return write_world(doc, out_path, out, err) ? 0 : 2;
 }
 
 int import_workflow_command(const ImportWorkflowArgs& a, std::ostream& out, std::ostream& err) {
-  std::string text;
-  if (!read(a.file, text)) {
+  const auto text = read_text_file(a.file);
+  if (!text) {
     err << "failsim import workflow: " << a.file << ": cannot read\n";
     return 2;
   }
-  WorkflowImportOptions o;
-  o.deploy_job = a.deploy_job;
-  o.repository = a.repository;
-  auto imported = import_workflow(text, a.file, o);
+  auto imported = import_workflow(*text, a.file, a.options);
   if (!imported) {
     err << "failsim import workflow: " << imported.error() << "\n";
     return 2;

@@ -11,25 +11,22 @@
 #include <string>
 #include <vector>
 
+#include "harness/import_prometheus.h"
+#include "harness/import_workflow.h"
+
 namespace failsim::harness {
 
 struct ImportPrometheusArgs {
   std::string file;
-  std::string out;    // the world to write
-  std::string world;  // an existing world to merge into (default: out, if it exists)
-  std::optional<std::string> fqdn;
-  std::string server_config;
-  std::optional<std::string> runners_from;
-  std::vector<std::string> runner_labels;
-  std::string prometheus_host = "monitoring";
+  std::string world;  // an existing world to merge into (default: the output, if it exists)
+  PrometheusImportOptions options;  // options.out_path: the world to write ("" = stdout)
 };
 
 struct ImportWorkflowArgs {
   std::string file;
   std::string out;    // the world to write
   std::string world;  // an existing world to merge into (default: out, if it exists)
-  std::optional<std::string> deploy_job;
-  std::string repository = "your-org/your-repo";
+  WorkflowImportOptions options;
   std::string policy_out;
   std::string scenario_out;
 };

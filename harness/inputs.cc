@@ -2,10 +2,9 @@
 
 #include <algorithm>
 #include <filesystem>
-#include <fstream>
-#include <sstream>
 
 #include "failover/health.h"
+#include "harness/text_file.h"
 #include "sim/prometheus/promql_parser.h"
 
 namespace failsim::harness {
@@ -24,11 +23,9 @@ Result<failover::Policy> load_policy_file(const std::string& path, const std::st
   if (!std::filesystem::exists(path)) {
     return R::error(referenced_by + ": policy file " + path + " does not exist");
   }
-  std::ifstream in(path);
-  if (!in) return R::error(path + ": cannot read the policy file (named by " + referenced_by + ")");
-  std::stringstream text;
-  text << in.rdbuf();
-  return failover::parse_policy(text.str(), path);
+  const auto text = read_text_file(path);
+  if (!text) return R::error(path + ": cannot read the policy file (named by " + referenced_by + ")");
+  return failover::parse_policy(*text, path);
 }
 
 Result<std::vector<sim::prometheus::RuleGroupSpec>> load_rules_for(const Scenario& scenario,

@@ -14,6 +14,7 @@
 #include "harness/import_command.h"
 #include "harness/inputs.h"
 #include "harness/schedule_command.h"
+#include "harness/text_file.h"
 #include "harness/world_file.h"
 #include "harness/run.h"
 #include "harness/serve.h"
@@ -27,6 +28,8 @@
 #include <unistd.h>
 
 namespace {
+
+using failsim::harness::PrometheusImportOptions;
 
 int run_demo_command(std::uint64_t seed) {
   failsim::harness::DemoOptions options;
@@ -53,13 +56,6 @@ int run_demo_command(std::uint64_t seed) {
   return 0;
 }
 
-std::string read_text(const std::string& path, bool& ok) {
-  std::ifstream in(path);
-  ok = static_cast<bool>(in);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
 
 // failsim validate: worlds, scenarios, policies and rule files, without running
 // anything. A scenario is checked with everything it references (its world, its policy
@@ -68,18 +64,17 @@ int validate_command(const std::vector<std::string>& files) {
   int bad = 0;
   std::vector<std::string> policy_files;
   for (const auto& f : files) {
-    bool ok = false;
-    const std::string text = read_text(f, ok);
-    if (ok && text.find("\"policy_version\"") != std::string::npos) policy_files.push_back(f);
+    const auto text = failsim::harness::read_text_file(f);
+    if (text && text->find("\"policy_version\"") != std::string::npos) policy_files.push_back(f);
   }
   for (const auto& f : files) {
-    bool ok = false;
-    const std::string text = read_text(f, ok);
-    if (!ok) {
+    const auto read = failsim::harness::read_text_file(f);
+    if (!read) {
       std::cerr << f << ": cannot read (" << (std::filesystem::exists(f) ? "permission denied" : "no such file") << ")\n";
       ++bad;
       continue;
     }
+    const std::string& text = *read;
     std::string error;
     std::string kind;
     std::string note;
@@ -152,8 +147,8 @@ int run_command(failsim::harness::SuiteOptions options) {
     runs += s.runs.size();
   }
   // Print the summary as written (secrets redacted), never the in-memory one.
-  bool read_ok = false;
-  std::cout << read_text((std::filesystem::path(options.out_dir) / "summary.md").string(), read_ok) << "\n"
+  std::cout << failsim::harness::read_text_file((std::filesystem::path(options.out_dir) / "summary.md").string()).value_or("")
+            << "\n"
             << runs << " runs; reports in " << options.out_dir << "/ (results.json, junit.xml, summary.md, report.html)\n";
   return ok ? 0 : 1;
 }
@@ -253,19 +248,20 @@ int main(int argc, char** argv) {
   std::string import_fqdn;
   std::string import_runners_from;
   std::string import_deploy_job;
+  PrometheusImportOptions& prom_options = import_prom.options;
   auto* import_cmd = app.add_subcommand("import", "Turn the files a team already keeps into a world (and an as-built policy)");
   import_cmd->require_subcommand(1);
   auto* import_prom_cmd = import_cmd->add_subcommand(
       "prometheus", "prometheus.yml -> the world's Prometheus part (and, with --runners-from, its runners)");
   import_prom_cmd->add_option("file", import_prom.file, "prometheus.yml")->required()->check(CLI::ExistingFile);
-  import_prom_cmd->add_option("--out", import_prom.out, "World file to write (default: stdout)");
+  import_prom_cmd->add_option("--out", prom_options.out_path, "World file to write (default: stdout)");
   import_prom_cmd->add_option("--world", import_prom.world, "World to merge into (default: --out when it exists)");
   import_prom_cmd->add_option("--fqdn", import_fqdn, "The Prometheus server's FQDN (gives Prometheus's own scrape phases)");
-  import_prom_cmd->add_option("--server-config", import_prom.server_config,
+  import_prom_cmd->add_option("--server-config", prom_options.server_config_path,
                               "Where the server reads this file, e.g. /etc/prometheus/prometheus.yml (rule-group phases)");
   import_prom_cmd->add_option("--runners-from", import_runners_from, "Make one runner per target of this scrape job");
-  import_prom_cmd->add_option("--runner-label", import_prom.runner_labels, "A GitHub label of those runners (repeatable)");
-  import_prom_cmd->add_option("--prometheus-host", import_prom.prometheus_host, "The Prometheus host's name")
+  import_prom_cmd->add_option("--runner-label", prom_options.runner_labels, "A GitHub label of those runners (repeatable)");
+  import_prom_cmd->add_option("--prometheus-host", prom_options.prometheus_host, "The Prometheus host's name")
       ->capture_default_str();
   auto* import_wf_cmd = import_cmd->add_subcommand(
       "workflow", "A deploy workflow -> the world's GitHub part and the as-built policy");
@@ -273,7 +269,7 @@ int main(int argc, char** argv) {
   import_wf_cmd->add_option("--out", import_wf.out, "World file to write (default: stdout)");
   import_wf_cmd->add_option("--world", import_wf.world, "World to merge into (default: --out when it exists)");
   import_wf_cmd->add_option("--deploy-job", import_deploy_job, "The job that deploys (default: environment production)");
-  import_wf_cmd->add_option("--repository", import_wf.repository, "owner/name")->capture_default_str();
+  import_wf_cmd->add_option("--repository", import_wf.options.repository, "owner/name")->capture_default_str();
   import_wf_cmd->add_option("--policy-out", import_wf.policy_out, "Write the as-built policy here");
   import_wf_cmd->add_option("--scenario-out", import_wf.scenario_out, "Write a starter scenario here (needs --out and --policy-out)");
 
@@ -334,12 +330,12 @@ int main(int argc, char** argv) {
   }
   if (*validate) return validate_command(validate_files);
   if (*import_prom_cmd) {
-    if (!import_fqdn.empty()) import_prom.fqdn = import_fqdn;
-    if (!import_runners_from.empty()) import_prom.runners_from = import_runners_from;
+    if (!import_fqdn.empty()) prom_options.fqdn = import_fqdn;
+    if (!import_runners_from.empty()) prom_options.runners_from_job = import_runners_from;
     return failsim::harness::import_prometheus_command(import_prom, std::cout, std::cerr);
   }
   if (*import_wf_cmd) {
-    if (!import_deploy_job.empty()) import_wf.deploy_job = import_deploy_job;
+    if (!import_deploy_job.empty()) import_wf.options.deploy_job = import_deploy_job;
     return failsim::harness::import_workflow_command(import_wf, std::cout, std::cerr);
   }
   if (*schedule) {

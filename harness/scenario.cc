@@ -2,11 +2,10 @@
 
 #include <algorithm>
 #include <filesystem>
-#include <fstream>
-#include <sstream>
 
 #include "failover/json_fields.h"
 #include "harness/distribution_field.h"
+#include "harness/text_file.h"
 
 namespace failsim::harness {
 namespace {
@@ -218,21 +217,13 @@ Scenario read_scenario(const json& root, const std::string& source) {
 }  // namespace
 
 Result<Scenario> parse_scenario(const std::string& json_text, const std::string& source) {
-  auto root = json_fields::parse(json_text, source);
-  if (!root) return Result<Scenario>::error(root.error());
-  try {
-    return Result<Scenario>::ok(read_scenario(root.value(), source));
-  } catch (const Invalid& e) {
-    return Result<Scenario>::error(source + ": " + e.what());
-  }
+  return json_fields::read_document<Scenario>(json_text, source, [&](const json& root) { return read_scenario(root, source); });
 }
 
 Result<Scenario> load_scenario(const std::string& path) {
-  std::ifstream in(path);
-  if (!in) return Result<Scenario>::error(path + ": cannot read the scenario file");
-  std::stringstream text;
-  text << in.rdbuf();
-  return parse_scenario(text.str(), path);
+  const auto text = read_text_file(path);
+  if (!text) return Result<Scenario>::error(path + ": cannot read the scenario file");
+  return parse_scenario(*text, path);
 }
 
 const char* to_string(FaultSpec::Kind k) {

@@ -2,12 +2,11 @@
 
 #include <algorithm>
 #include <filesystem>
-#include <fstream>
 #include <set>
-#include <sstream>
 
 #include "failover/json_fields.h"
 #include "harness/distribution_field.h"
+#include "harness/text_file.h"
 #include "sim/prometheus/rules.h"
 #include "sim/prometheus/schedule.h"
 
@@ -575,21 +574,13 @@ std::map<std::string, std::string> WorldFile::instances() const {
 }
 
 Result<WorldFile> parse_world(const std::string& json_text, const std::string& source) {
-  auto root = json_fields::parse(json_text, source);
-  if (!root) return Result<WorldFile>::error(root.error());
-  try {
-    return Result<WorldFile>::ok(read_world(root.value(), source));
-  } catch (const Invalid& e) {
-    return Result<WorldFile>::error(source + ": " + e.what());
-  }
+  return json_fields::read_document<WorldFile>(json_text, source, [&](const json& root) { return read_world(root, source); });
 }
 
 Result<WorldFile> load_world(const std::string& path) {
-  std::ifstream in(path);
-  if (!in) return Result<WorldFile>::error(path + ": cannot read the world file");
-  std::stringstream text;
-  text << in.rdbuf();
-  return parse_world(text.str(), path);
+  const auto text = read_text_file(path);
+  if (!text) return Result<WorldFile>::error(path + ": cannot read the world file");
+  return parse_world(*text, path);
 }
 
 }  // namespace failsim::harness
