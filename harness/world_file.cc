@@ -90,7 +90,7 @@ sim::github::GitHubTimings read_timings(Fields& f, WorldFile& world) {
 
 // runs-on: "label", ["a", "b"], or {"group": "...", "labels": "label" | [...]}.
 void read_runs_on(const json& v, const std::string& at, sim::github::JobSpec& job) {
-  auto labels_of = [&at](const json& l, const std::string& where) {
+  auto labels_of = [](const json& l, const std::string& where) {
     std::vector<std::string> out;
     if (l.is_string()) {
       out.push_back(l.get<std::string>());
@@ -102,7 +102,7 @@ void read_runs_on(const json& v, const std::string& at, sim::github::JobSpec& jo
         out.push_back(l[i].get<std::string>());
       }
     } else {
-      Fields::fail(where, "expected a label, a non-empty array of labels" + std::string(at.empty() ? "" : ""));
+      Fields::fail(where, "expected a label or a non-empty array of labels");
     }
     return out;
   };
