@@ -9,6 +9,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include <cctype>
 #include <cmath>
 #include <map>
 #include <optional>
@@ -157,6 +158,11 @@ class Fields {
   std::set<std::string> known_;
 };
 
+
+inline std::string lower(std::string s) {
+  for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return s;
+}
 
 // Parses JSON text; a syntax error names the source, line and column.
 inline Result<json> parse(std::string_view text, std::string_view source) {

@@ -50,6 +50,7 @@ Result<bool> LiveWorld::start() {
   endpoints_.push_back(Endpoint{"control", control_.url()});
   int index = 0;
   for (const auto& host : world_.runners()) {
+    if (host->spec().exporter_port == 0) continue;  // a runner without an exporter
     auto server = std::make_unique<HttpServer>();
     const std::string runner = host->spec().runner_name;
     server->routes().Get("/metrics", [this, runner](const httplib::Request&, httplib::Response& res) {
@@ -138,6 +139,7 @@ void LiveWorld::refresh() {
   const std::string& monitoring = world_.spec().prometheus.host;
   for (const auto& host : world_.runners()) {
     const auto& spec = host->spec();
+    if (spec.exporter_port == 0) continue;
     sim::Network::Fate fate = net.peek(monitoring, spec.host, spec.exporter_port);
     if (fate == sim::Network::Fate::kDelivered && !host->exporter_running()) fate = sim::Network::Fate::kRejected;
     apply(exporter_proxy(spec.runner_name), fate, net.peek_added_latency(monitoring, spec.host, spec.exporter_port));

@@ -35,6 +35,18 @@ bool base_world(const std::string& world, const std::string& out, json& doc, std
   return true;
 }
 
+// Adds runners to the world's list, keeping any of the same name already there.
+void add_runners(json& doc, const json& runners) {
+  if (runners.empty()) return;
+  json merged = doc.value("runners", json::array());
+  for (const auto& r : runners) {
+    bool known = false;
+    for (const auto& existing : merged) known = known || existing["name"] == r["name"];
+    if (!known) merged.push_back(r);
+  }
+  doc["runners"] = merged;
+}
+
 void print_notes(const std::vector<ImportNote>& notes, std::ostream& err) {
   for (const auto& n : notes) err << n.where() << ": " << n.what << "\n";
 }
@@ -109,15 +121,7 @@ int import_prometheus_command(const ImportPrometheusArgs& a, std::ostream& out, 
     }
     doc["exporters"] = exporters;
   }
-  if (!p.runners.empty()) {
-    json runners = doc.value("runners", json::array());
-    for (const auto& r : p.runners) {
-      bool known = false;
-      for (const auto& existing : runners) known = known || existing["name"] == r["name"];
-      if (!known) runners.push_back(r);
-    }
-    doc["runners"] = runners;
-  }
+  add_runners(doc, p.runners);
   print_notes(p.notes, err);
   std::size_t targets = 0;
   for (const auto& job : p.prometheus["scrape_configs"]) {
@@ -144,6 +148,7 @@ int import_workflow_command(const ImportWorkflowArgs& a, std::ostream& out, std:
   json doc;
   if (!base_world(a.world, a.out, doc, err)) return 2;
   doc["github"] = w.github;
+  add_runners(doc, w.hosted_runners);
   std::vector<ImportNote> notes = w.notes;
   if (!doc.contains("production")) {
     doc["production"] = {{"initial_version", "v0.0.0"}};

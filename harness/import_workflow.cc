@@ -221,7 +221,26 @@ class Importer {
       if (has_expression(l.get<std::string>())) note(n, "cannot evaluate the runs-on label " + l.get<std::string>() + " of job " + id);
     }
     if (is_deploy) deploy_labels_ = labels;
+    if (labels.size() == 1 && is_github_hosted(labels[0].get<std::string>())) hosted_runner(n, labels[0], id);
     return labels;
+  }
+
+  // ubuntu-latest, windows-2022, macos-14, ...: GitHub's own runners.
+  static bool is_github_hosted(const std::string& label) {
+    for (const char* prefix : {"ubuntu-", "windows-", "macos-"}) {
+      if (label.rfind(prefix, 0) == 0) return true;
+    }
+    return false;
+  }
+  void hosted_runner(const YAML::Node& at, const json& label, const std::string& id) {
+    const std::string name = "github-hosted-" + label.get<std::string>();
+    for (const auto& r : out_.hosted_runners) {
+      if (r["name"] == name) return;
+    }
+    out_.hosted_runners.push_back({{"name", name}, {"host", "github-hosted"}, {"labels", json::array({label})},
+                                   {"authorized_for_prod", false}});
+    note(at, "job " + id + " runs on GitHub-hosted " + label.get<std::string>() + ": modelled as runner " + name +
+                 " on host github-hosted (no exporter)");
   }
 
   // The as-built policy of the deploy job.

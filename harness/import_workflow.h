@@ -36,6 +36,9 @@ struct WorkflowImportOptions {
 struct WorkflowImport {
   nlohmann::json github;  // the world's "github" object
   nlohmann::json policy;  // the as-built policy
+  // A runner for each GitHub-hosted label a job runs on (ubuntu-latest, ...): on host
+  // github-hosted, without an exporter, never approved for production.
+  nlohmann::json hosted_runners = nlohmann::json::array();
   std::string deploy_job;
   std::vector<ImportNote> notes;
 };

@@ -46,7 +46,7 @@ void check_fault_references(const Scenario& s, const FaultSpec& x, Fields& f) {
   if (network && x.port != 0) {
     std::vector<int> ports;
     for (const auto& r : w.runners) {
-      if (r.host == x.to) ports.push_back(r.exporter_port);
+      if (r.host == x.to && r.exporter_port != 0) ports.push_back(r.exporter_port);
     }
     if (x.to == w.prometheus.host) ports.push_back(w.prometheus_port);
     if (x.to == "github") ports.push_back(443);

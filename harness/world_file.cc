@@ -275,7 +275,9 @@ void read_prometheus(Fields& p, WorldFile& world, const std::filesystem::path& d
   }
   // Exporters the world has, by host:port.
   std::map<std::pair<std::string, int>, std::string> exporters;
-  for (const auto& r : spec.runners) exporters[{r.host, r.exporter_port}] = r.runner_name;
+  for (const auto& r : spec.runners) {
+    if (r.exporter_port != 0) exporters[{r.host, r.exporter_port}] = r.runner_name;
+  }
   for (const auto& [host, port] : spec.plain_exporters) exporters[{host, port}] = "plain exporter";
   std::vector<std::string> exporter_list;
   for (const auto& [at, runner] : exporters) exporter_list.push_back(at.first + ":" + std::to_string(at.second) + " (" + runner + ")");
@@ -412,7 +414,7 @@ sim::runner::RunnerHostSpec read_runner(Fields& f) {
     r.collect_time = read_distribution(x, "collect_time", r.collect_time);
     x.finish();
   } else {
-    Fields::fail(f.at("exporter"), "missing required field (the runner's exporter: {\"port\": ...})");
+    r.exporter_port = 0;  // no exporter (a GitHub-hosted runner, say): nothing to scrape
   }
   if (const json* s = f.get("service")) {
     Fields x(*s, f.at("service"));
@@ -457,7 +459,7 @@ WorldFile read_world(const json& root, const std::string& source) {
     auto r = read_runner(f);
     for (const auto& other : spec.runners) {
       if (other.runner_name == r.runner_name) Fields::fail(f.at("name"), "duplicate runner name \"" + r.runner_name + "\"");
-      if (other.host == r.host && other.exporter_port == r.exporter_port) {
+      if (r.exporter_port != 0 && other.host == r.host && other.exporter_port == r.exporter_port) {
         Fields::fail(f.at("exporter") + "/port", "port " + std::to_string(r.exporter_port) + " on " + r.host +
                                                      " is already the exporter of " + other.runner_name);
       }
@@ -527,6 +529,25 @@ WorldFile read_world(const json& root, const std::string& source) {
       found = found || j.name == w.deploy_job;
     }
     if (!found) Fields::fail("/github/deploy/job", "no job \"" + w.deploy_job + "\" in " + w.deploy_workflow + "; jobs: " + join(jobs));
+    // Every other job of the deploy workflow must have a runner, or no deploy ever starts.
+    for (std::size_t i = 0; i < deploy->jobs.size(); ++i) {
+      const auto& job = deploy->jobs[i];
+      if (job.name == w.deploy_job) continue;
+      bool runnable = false;
+      std::vector<std::string> offered;
+      for (const auto& r : spec.runners) {
+        const bool group_ok = job.runs_on_group.empty() || json_fields::lower(job.runs_on_group) == json_fields::lower(r.runner_group);
+        runnable = runnable || (group_ok && sim::github::GitHub::labels_match(r.labels, job.runs_on));
+        offered.push_back(r.runner_name + " [" + join(r.labels) + "] in " + r.runner_group);
+      }
+      if (!runnable) {
+        Fields::fail("/github/workflows/" + std::to_string(deploy - w.workflows.data()) + "/jobs/" + std::to_string(i),
+                     "no runner can take job " + job.name + " (runs-on " + join(job.runs_on) +
+                         (job.runs_on_group.empty() ? "" : ", group " + job.runs_on_group) +
+                         "), so no deploy would ever start; runners: " + join(offered, "; ") +
+                         " (a GitHub-hosted runner is a runner on host github-hosted without an exporter)");
+      }
+    }
     g.finish();
   }
   {

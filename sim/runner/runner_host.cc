@@ -32,10 +32,12 @@ void RunnerHost::start() {
   github_.on_offer([this](const std::string& runner, std::int64_t job_id) {
     if (runner == spec_.runner_name) offered(job_id);
   });
-  exporters_.listen(spec_.host, spec_.exporter_port, [this]() -> std::optional<Served<Exposition>> {
-    if (!host_up_ || !exporter_running_) return std::nullopt;
-    return Served<Exposition>{metrics(), spec_.collect_time.sample(rng_)};
-  });
+  if (spec_.exporter_port != 0) {
+    exporters_.listen(spec_.host, spec_.exporter_port, [this]() -> std::optional<Served<Exposition>> {
+      if (!host_up_ || !exporter_running_) return std::nullopt;
+      return Served<Exposition>{metrics(), spec_.collect_time.sample(rng_)};
+    });
+  }
   start_service();
 }
 

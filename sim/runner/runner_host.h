@@ -45,7 +45,7 @@ struct RunnerHostSpec {
   std::string hostname;     // OS hostname the exporter reports, e.g. "Serotonin"
   std::vector<std::string> labels;
   std::string runner_group = "Default";       // GitHub's runner group
-  int exporter_port = 9100;                   // the exporter's default --port
+  int exporter_port = 9100;                   // the exporter's default --port; 0: no exporter (e.g. GitHub-hosted)
   // The metrics the exporter serves, among kExporterMetrics; empty: all of them.
   std::vector<std::string> exported_metrics;
   std::string environment = "production";     // ENVIRONMENT default

@@ -235,3 +235,68 @@ TEST_F(Import, MalformedFilesExit2AndWriteNothing) {
 
 }  // namespace
 }  // namespace failsim
+
+namespace failsim {
+namespace {
+
+// A job on GitHub's own runners (ubuntu-latest) becomes a runner on host github-hosted
+// without an exporter, so the imported world runs: the build runs there, then the deploy.
+TEST_F(Import, GitHubHostedJobsGetARunnerAndTheWorldRuns) {
+  std::ofstream(dir / "deploy.yml") << "name: Deploy\non: workflow_dispatch\n"
+                                       "jobs:\n"
+                                       "  build:\n    runs-on: ubuntu-latest\n    steps: [{run: make}]\n"
+                                       "  deploy:\n    needs: build\n    environment: production\n"
+                                       "    runs-on: [self-hosted, production]\n    steps: [{run: ./deploy.sh}]\n";
+  const std::string world = (dir / "world.json").string();
+  auto r = failsim("import prometheus '" + kFixtures + "paws360-prometheus.yml' --runners-from github-runner-health "
+                   "--runner-label production --out '" + world + "'");
+  ASSERT_EQ(r.exit_code, 0) << r.out;
+  r = failsim("import workflow '" + (dir / "deploy.yml").string() + "' --out '" + world + "' --policy-out '" +
+              (dir / "p.json").string() + "' --scenario-out '" + (dir / "s.json").string() + "'");
+  ASSERT_EQ(r.exit_code, 0) << r.out;
+  EXPECT_NE(r.out.find("deploy.yml:5: job build runs on GitHub-hosted ubuntu-latest: modelled as runner "
+                       "github-hosted-ubuntu-latest on host github-hosted (no exporter)"),
+            std::string::npos)
+      << r.out;
+  r = failsim("replay '" + (dir / "s.json").string() + "' --seed 1 --trace '" + (dir / "t.json").string() + "'");
+  EXPECT_EQ(r.exit_code, 0) << r.out;
+  EXPECT_NE(r.out.find("job  started  build on github-hosted-ubuntu-latest"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("outcome: deployed"), std::string::npos) << r.out;
+}
+
+// rule_files globs resolve relative to prometheus.yml (as Prometheus resolves them), in
+// the world relative to the world file, and each group's evaluation phase uses the path
+// the server loads (--server-config's directory).
+TEST_F(Import, RuleFileGlobsResolveRelativeToTheConfigAndKeepTheServerPath) {
+  fs::create_directories(dir / "etc" / "rules");
+  std::ofstream(dir / "etc" / "rules" / "a.yml") << "groups:\n  - name: a\n    rules:\n      - {alert: A, expr: up == 0}\n";
+  std::ofstream(dir / "etc" / "rules" / "b.yml") << "groups:\n  - name: b\n    rules:\n      - {record: b, expr: up}\n";
+  std::ofstream(dir / "etc" / "rules" / "notes.txt") << "not a rule file\n";
+  std::ofstream(dir / "etc" / "prometheus.yml") << "global: {scrape_interval: 30s, evaluation_interval: 30s}\n"
+                                                   "rule_files: ['rules/*.yml', 'missing/*.yml']\n"
+                                                   "scrape_configs:\n  - job_name: runners\n"
+                                                   "    static_configs: [{targets: ['r1:9100']}]\n";
+  fs::create_directories(dir / "worlds");
+  const std::string world = (dir / "worlds" / "w.json").string();
+  auto r = failsim("import prometheus '" + (dir / "etc" / "prometheus.yml").string() +
+                   "' --runners-from runners --server-config /etc/prometheus/prometheus.yml --fqdn prom-1 --out '" + world + "'");
+  ASSERT_EQ(r.exit_code, 0) << r.out;
+  EXPECT_NE(r.out.find("prometheus.yml:2: rule_files: \"missing/*.yml\" matches no file here"), std::string::npos) << r.out;
+  r = failsim("import workflow '" + kFixtures + "paws360-ci.yml' --out '" + world + "'");
+  ASSERT_EQ(r.exit_code, 0) << r.out;
+  auto loaded = harness::load_world(world);
+  ASSERT_TRUE(loaded.has_value()) << loaded.error();
+  ASSERT_EQ(loaded.value().rule_files.size(), 2u);
+  EXPECT_EQ(fs::path(loaded.value().rule_files[0]).filename(), "a.yml");
+  EXPECT_TRUE(fs::exists(loaded.value().rule_files[1])) << loaded.value().rule_files[1];
+  EXPECT_EQ(loaded.value().rule_server_paths[0], "/etc/prometheus/rules/a.yml");
+  EXPECT_EQ(loaded.value().rule_server_paths[1], "/etc/prometheus/rules/b.yml");
+  ASSERT_TRUE(loaded.value().spec.prometheus.jitter_seed.has_value()) << "--fqdn gives Prometheus's own phases";
+  const auto schedule = failsim("schedule '" + world + "'");
+  EXPECT_EQ(schedule.exit_code, 0) << schedule.out;
+  EXPECT_NE(schedule.out.find("\"file\": \"/etc/prometheus/rules/a.yml\""), std::string::npos) << schedule.out;
+  EXPECT_NE(schedule.out.find("prometheus 2.42 (target hash XOR jitter seed)"), std::string::npos) << schedule.out;
+}
+
+}  // namespace
+}  // namespace failsim

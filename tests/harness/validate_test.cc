@@ -145,6 +145,14 @@ TEST_F(Validate, AWorkflowNeedsThatNamesNoJobListsTheJobs) {
                   {"/github/workflows/0/jobs/1/needs/0: no job \"compile\" in this workflow; jobs: build, deploy"});
 }
 
+TEST_F(Validate, AnUpstreamJobNoRunnerCanTakeIsAnError) {
+  // The deploy would wait for a build that never starts.
+  edit("worlds/northwind.json", R"({"group": "builders", "labels")", R"({"group": "builderz", "labels")");
+  expect_rejected("validate worlds/northwind.json",
+                  {"/github/workflows/0/jobs/0: no runner can take job build (runs-on self-hosted, build, group builderz), "
+                   "so no deploy would ever start; runners: deploy-blue [self-hosted, Linux, ARM64, deploy, blue] in deployers"});
+}
+
 TEST_F(Validate, QueueMaxWithCancelInProgressIsAWorkflowError) {
   edit("worlds/northwind.json", R"({"group": "prod-deploy", "queue": "max"})",
        R"({"group": "prod-deploy", "queue": "max", "cancel_in_progress": true})");
