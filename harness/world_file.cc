@@ -290,9 +290,8 @@ void read_prometheus(Fields& p, WorldFile& world, const std::filesystem::path& d
     c.job = f.text("job_name");
     if (!job_names.insert(c.job).second) Fields::fail(f.at("job_name"), "found multiple scrape configs with job name \"" + c.job + "\"");
     c.scrape_interval = f.duration("scrape_interval", scrape_interval);
-    c.scrape_timeout = f.duration("scrape_timeout", f.get("scrape_interval") != nullptr && !scrape_timeout
-                                                        ? std::min<Duration>(global_timeout, c.scrape_interval)
-                                                        : global_timeout);
+    // config/config.go (2.42): an unset job timeout is min(global timeout, job interval).
+    c.scrape_timeout = f.duration("scrape_timeout", std::min<Duration>(global_timeout, c.scrape_interval));
     if (c.scrape_timeout > c.scrape_interval) {
       Fields::fail(f.at("scrape_timeout"), "scrape timeout greater than scrape interval for scrape config with job name \"" + c.job + "\"");
     }

@@ -179,3 +179,21 @@ TEST_F(Validate, ANegativeOrTooLargeSeedIsRejected) {
 
 }  // namespace
 }  // namespace failsim
+
+namespace failsim {
+namespace {
+
+// Reference B1 / config/config.go (2.42): a job without scrape_timeout takes
+// min(global timeout, its interval); an explicit one above the interval is an error.
+TEST_F(Validate, ScrapeTimeoutsDefaultAsPrometheusDefaultsThem) {
+  edit("worlds/northwind.json", R"("job_name": "ci-runners",)", R"("job_name": "ci-runners", "scrape_interval": "5s",)");
+  auto r = failsim("validate worlds/northwind.json");
+  EXPECT_EQ(r.exit_code, 0) << "timeout min(10s, 5s) = 5s: " << r.out;
+  edit("worlds/northwind.json", R"("scrape_interval": "5s",)", R"("scrape_interval": "5s", "scrape_timeout": "6s",)");
+  expect_rejected("validate worlds/northwind.json",
+                  {"/prometheus/scrape_configs/0/scrape_timeout: scrape timeout greater than scrape interval for scrape "
+                   "config with job name \"ci-runners\""});
+}
+
+}  // namespace
+}  // namespace failsim
