@@ -298,14 +298,25 @@ void read_prometheus(Fields& p, WorldFile& world, const std::filesystem::path& d
     c.honor_labels = f.flag("honor_labels", false);
     c.metrics_path = f.text("metrics_path", std::string("/metrics"));
     c.scheme = f.choice<std::string>("scheme", {{"http", "http"}, {"https", "https"}}, "http");
-    if (f.get("scrape_offset") != nullptr) c.fixed_offset = f.duration("scrape_offset");
+    auto check_offset = [&c](Fields& where, Duration offset) {
+      if (offset >= c.scrape_interval) {
+        Fields::fail(where.at("scrape_offset"), "expected an offset below the scrape interval (" + format_duration(c.scrape_interval) + ")");
+      }
+    };
+    if (f.get("scrape_offset") != nullptr) {
+      c.fixed_offset = f.duration("scrape_offset");
+      check_offset(f, *c.fixed_offset);
+    }
     const json& statics = f.need("static_configs");
     if (!statics.is_array() || statics.empty()) Fields::fail(f.at("static_configs"), "expected a non-empty array");
     for (std::size_t s = 0; s < statics.size(); ++s) {
       Fields sc(statics[s], f.at("static_configs") + "/" + std::to_string(s));
       const auto labels = read_label_map(sc, "labels");
       std::optional<Duration> offset;
-      if (sc.get("scrape_offset") != nullptr) offset = sc.duration("scrape_offset");
+      if (sc.get("scrape_offset") != nullptr) {
+        offset = sc.duration("scrape_offset");
+        check_offset(sc, *offset);
+      }
       const auto targets = sc.strings("targets");
       for (std::size_t t = 0; t < targets.size(); ++t) {
         const std::string at = sc.at("targets") + "/" + std::to_string(t);

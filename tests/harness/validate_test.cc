@@ -195,5 +195,12 @@ TEST_F(Validate, ScrapeTimeoutsDefaultAsPrometheusDefaultsThem) {
                    "config with job name \"ci-runners\""});
 }
 
+TEST_F(Validate, APinnedScrapeOffsetMustFallWithinTheInterval) {
+  edit("worlds/northwind.json", R"("labels": {"team": "platform", "tier": "deploy"}})",
+       R"("labels": {"team": "platform", "tier": "deploy"}, "scrape_offset": "30s"})");
+  expect_rejected("validate worlds/northwind.json", {"/prometheus/scrape_configs/0/static_configs/0/scrape_offset: expected an "
+                                                     "offset below the scrape interval (30s)"});
+}
+
 }  // namespace
 }  // namespace failsim
