@@ -39,7 +39,7 @@ struct HealthCheck {
 struct Candidate {
   std::string name;                     // GitHub runner name
   std::optional<std::string> hostname;  // OS hostname; nullopt: the runner the job lands on
-  std::string instance;                 // Prometheus target, e.g. "serotonin:9102"
+  std::string instance;                 // Prometheus target (host:port of its exporter), e.g. "rack1-a:9200"
   std::vector<std::string> labels;      // the deploy job's runs-on when this is the target
   bool authorized_for_prod = false;     // pre-approved for production
 };

@@ -40,9 +40,9 @@ enum class ServiceState { kRunning, kStopped, kCrashed, kRestarting };
 const char* to_string(ServiceState s);
 
 struct RunnerHostSpec {
-  std::string runner_name;  // GitHub runner name, e.g. "Serotonin-paws360"
-  std::string host;         // network host name, e.g. "serotonin"
-  std::string hostname;     // OS hostname the exporter reports, e.g. "Serotonin"
+  std::string runner_name;  // GitHub runner name, e.g. "deploy-blue"
+  std::string host;         // network host name, e.g. "rack1-a"
+  std::string hostname;     // OS hostname the exporter reports, e.g. "rack1-a"
   std::vector<std::string> labels;
   std::string runner_group = "Default";       // GitHub's runner group
   int exporter_port = 9100;                   // the exporter's default --port; 0: no exporter (e.g. GitHub-hosted)
