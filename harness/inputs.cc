@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <filesystem>
 
+#include <nlohmann/json.hpp>
+
 #include "failover/health.h"
 #include "harness/text_file.h"
 #include "sim/prometheus/promql_parser.h"
@@ -16,22 +18,49 @@ std::string join(const std::vector<std::string>& items) {
   return out;
 }
 
+// Names of the policies beside a scenario's own policy file: the policies its
+// expectations may be written for.
+std::vector<std::string> sibling_policy_names(const Scenario& s) {
+  std::vector<std::string> names;
+  std::error_code ec;
+  const auto dir = std::filesystem::path(s.policy_path).parent_path();
+  std::vector<std::filesystem::path> files;
+  for (const auto& entry : std::filesystem::directory_iterator(dir.empty() ? "." : dir, ec)) {
+    if (entry.path().extension() == ".json") files.push_back(entry.path());
+  }
+  std::sort(files.begin(), files.end());
+  for (const auto& f : files) {
+    const auto text = read_text_file(f.string());
+    if (!text) continue;
+    const auto j = nlohmann::json::parse(*text, nullptr, false);
+    if (j.is_object() && j.contains("policy_version") && j.contains("name") && j["name"].is_string()) {
+      names.push_back(j["name"].get<std::string>());
+    }
+  }
+  return names;
+}
+
 }  // namespace
 
-Result<failover::Policy> load_policy_file(const std::string& path, const std::string& referenced_by) {
+Result<failover::Policy> load_policy_file(const std::string& path, const std::string& referenced_by,
+                                          const std::vector<Override>& overrides) {
   using R = Result<failover::Policy>;
   if (!std::filesystem::exists(path)) {
     return R::error(referenced_by + ": policy file " + path + " does not exist");
   }
   const auto text = read_text_file(path);
   if (!text) return R::error(path + ": cannot read the policy file (named by " + referenced_by + ")");
-  return failover::parse_policy(*text, path);
+  return parse_with_overrides<failover::Policy>(*text, path, "policy", overrides,
+                                                [](const std::string& t, const std::string& src) {
+                                                  return failover::parse_policy(t, src);
+                                                });
 }
 
 Result<std::vector<sim::prometheus::RuleGroupSpec>> load_rules_for(const Scenario& scenario,
                                                                    const failover::Policy& policy,
                                                                    const std::string& policy_path,
-                                                                   const std::optional<std::string>& rules_override) {
+                                                                   const std::optional<std::string>& rules_override,
+                                                                   const std::vector<Override>& overrides) {
   using R = Result<std::vector<sim::prometheus::RuleGroupSpec>>;
   std::vector<std::pair<std::string, std::string>> files;  // path, who named it
   if (rules_override) {
@@ -57,6 +86,7 @@ Result<std::vector<sim::prometheus::RuleGroupSpec>> load_rules_for(const Scenari
       groups.push_back(std::move(g));
     }
   }
+  if (auto changed = apply_rule_overrides(groups, overrides); !changed) return R::error(changed.error());
   return R::ok(std::move(groups));
 }
 
@@ -106,29 +136,40 @@ Result<bool> check_policy_fits(const Scenario& scenario, const failover::Policy&
 
 Result<bool> check_expect_keys(const Scenario& scenario, const std::vector<std::string>& policy_names) {
   using R = Result<bool>;
-  if (scenario.expect.count("*") != 0) return R::ok(true);
-  std::vector<std::string> unmatched_keys;
+  if (scenario.expect.empty()) return R::ok(true);
+  const std::vector<std::string> known_names = sibling_policy_names(scenario);
+  auto has = [](const std::vector<std::string>& v, const std::string& x) { return std::find(v.begin(), v.end(), x) != v.end(); };
   for (const auto& [key, e] : scenario.expect) {
-    if (std::find(policy_names.begin(), policy_names.end(), key) == policy_names.end()) unmatched_keys.push_back(key);
+    if (key == "*" || has(policy_names, key) || has(known_names, key)) continue;
+    std::vector<std::string> all = policy_names;
+    for (const auto& k : known_names) {
+      if (!has(all, k)) all.push_back(k);
+    }
+    return R::error(scenario.file + ": /expect/" + key + ": names no policy (policies: " + join(all) +
+                    "; or \"*\" for every policy): a typo here would leave expectations unchecked");
   }
-  if (unmatched_keys.empty()) return R::ok(true);
+  if (scenario.expect.count("*") != 0) return R::ok(true);
   for (const auto& name : policy_names) {
     if (scenario.expect.count(name) == 0) {
-      return R::error(scenario.file + ": /expect/" + unmatched_keys.front() + ": names no policy of this run, and policy " +
-                      name + " has no expectations here; policies of the run: " + join(policy_names) +
-                      " (key the expectations by one of them, or by \"*\")");
+      std::vector<std::string> keys;
+      for (const auto& [key, e] : scenario.expect) keys.push_back(key);
+      return R::error(scenario.file + ": /expect: policy " + name + " of this run has no expectations here (keys: " +
+                      join(keys) + "); add /expect/" + name + " or \"*\", or run the change as a --variant of the policy "
+                      "whose expectations apply");
     }
   }
   return R::ok(true);
 }
 
 Result<LoadedRun> load_run(const std::string& scenario_path, const std::string& policy_override,
-                           const std::string& rules_override, bool check_keys) {
+                           const std::string& rules_override, bool check_keys,
+                           const std::vector<Override>& overrides) {
   using R = Result<LoadedRun>;
-  auto scenario = load_scenario(scenario_path);
+  auto scenario = load_scenario(scenario_path, overrides);
   if (!scenario) return R::error(scenario.error());
   LoadedRun run{scenario.value(), {}, policy_override.empty() ? scenario.value().policy_path : policy_override, {}};
-  auto policy = load_policy_file(run.policy_path, policy_override.empty() ? scenario_path + ": /policy" : "--policy");
+  auto policy = load_policy_file(run.policy_path, policy_override.empty() ? scenario_path + ": /policy" : "--policy",
+                                 overrides);
   if (!policy) return R::error(policy.error());
   run.policy = policy.value();
   if (auto fits = check_policy_fits(run.scenario, run.policy, run.policy_path); !fits) return R::error(fits.error());
@@ -136,7 +177,7 @@ Result<LoadedRun> load_run(const std::string& scenario_path, const std::string& 
     if (auto keys = check_expect_keys(run.scenario, {run.policy.name}); !keys) return R::error(keys.error());
   }
   auto rules = load_rules_for(run.scenario, run.policy, run.policy_path,
-                              rules_override.empty() ? std::nullopt : std::optional<std::string>(rules_override));
+                              rules_override.empty() ? std::nullopt : std::optional<std::string>(rules_override), overrides);
   if (!rules) return R::error(rules.error());
   run.rules = std::move(rules).value();
   return R::ok(std::move(run));

@@ -24,27 +24,31 @@ struct LoadedRun {
 };
 
 // A policy file; `referenced_by` ("scenarios/x.json: /policy") says who named it.
-Result<failover::Policy> load_policy_file(const std::string& path, const std::string& referenced_by);
+Result<failover::Policy> load_policy_file(const std::string& path, const std::string& referenced_by,
+                                          const std::vector<Override>& overrides = {});
 
 // The rule groups a run of `scenario` under `policy` evaluates.
 Result<std::vector<sim::prometheus::RuleGroupSpec>> load_rules_for(const Scenario& scenario,
                                                                    const failover::Policy& policy,
                                                                    const std::string& policy_path,
-                                                                   const std::optional<std::string>& rules_override);
+                                                                   const std::optional<std::string>& rules_override,
+                                                                   const std::vector<Override>& overrides = {});
 
 // The policy against the scenario's world: every check query parses as PromQL once its
 // ${hostname}, ${instance} and ${name} are filled; every named candidate is a runner of
 // the world and its instance a scrape target.
 Result<bool> check_policy_fits(const Scenario& scenario, const failover::Policy& policy, const std::string& policy_path);
 
-// Every `expect` key must name a policy of the run ("*" excepted) unless each policy
-// of the run already has its own entry: a key that matches nothing would otherwise
-// leave a policy silently unchecked.
+// When the scenario has expectations: every `expect` key is "*", a policy of the run or
+// a policy beside the scenario's own policy file (those it is written against), and every
+// policy of the run has an entry or "*". A typo or a renamed policy is an error, never
+// a silently unchecked run.
 Result<bool> check_expect_keys(const Scenario& scenario, const std::vector<std::string>& policy_names);
 
 // check_keys: also check_expect_keys with this one policy (off when the caller checks
 // the keys against several policies itself).
 Result<LoadedRun> load_run(const std::string& scenario_path, const std::string& policy_override,
-                           const std::string& rules_override, bool check_keys = true);
+                           const std::string& rules_override, bool check_keys = true,
+                           const std::vector<Override>& overrides = {});
 
 }  // namespace failsim::harness

@@ -18,6 +18,7 @@
 #include "harness/world_file.h"
 #include "harness/run.h"
 #include "harness/serve.h"
+#include "harness/run_command.h"
 #include "harness/suite.h"
 #include "reports/report.h"
 
@@ -124,38 +125,14 @@ int validate_command(const std::vector<std::string>& files) {
   return bad == 0 ? 0 : 2;
 }
 
-int run_command(failsim::harness::SuiteOptions options) {
-  auto suite = failsim::harness::run_suite(options, std::cerr);
-  if (!suite) {
-    std::cerr << "failsim run: " << suite.error() << "\n";
-    return 2;
-  }
-  std::vector<std::string> secrets;
-  for (const auto& p : options.scenario_paths) {
-    auto s = failsim::harness::load_scenario(p);
-    if (s) secrets.push_back(s.value().secret);
-  }
-  auto written = failsim::harness::write_reports(suite.value(), options.out_dir, secrets);
-  if (!written.has_value()) {
-    std::cerr << "failsim run: " << written.error() << "\n";
-    return 2;
-  }
-  bool ok = written.value();
-  std::size_t runs = 0;
-  for (const auto& s : suite.value().scenarios) {
-    ok = ok && s.passed;
-    runs += s.runs.size();
-  }
-  // Print the summary as written (secrets redacted), never the in-memory one.
-  std::cout << failsim::harness::read_text_file((std::filesystem::path(options.out_dir) / "summary.md").string()).value_or("")
-            << "\n"
-            << runs << " runs; reports in " << options.out_dir << "/ (results.json, junit.xml, summary.md, report.html)\n";
-  return ok ? 0 : 1;
-}
-
 int replay_command(const std::string& scenario_path, std::uint64_t seed, const std::string& policy_path,
-                   const std::string& rules_override, const std::string& trace_path) {
-  auto loaded = failsim::harness::load_run(scenario_path, policy_path, rules_override);
+                   const std::string& rules_override, const std::string& trace_path, const std::vector<std::string>& sets) {
+  auto overrides = failsim::harness::parse_overrides(sets);
+  if (!overrides) {
+    std::cerr << "failsim replay: " << overrides.error() << "\n";
+    return 2;
+  }
+  auto loaded = failsim::harness::load_run(scenario_path, policy_path, rules_override, true, overrides.value());
   if (!loaded) {
     std::cerr << "failsim replay: " << loaded.error() << "\n";
     return 2;
@@ -215,7 +192,8 @@ int main(int argc, char** argv) {
   gate->add_option("--hostname", gate_options.hostname,
                    "Hostname for an in-job gate (default: this machine's hostname)");
 
-  failsim::harness::SuiteOptions suite;
+  failsim::harness::RunCommandOptions run_options;
+  failsim::harness::SuiteOptions& suite = run_options.suite;
   auto* run = app.add_subcommand("run", "Run scenarios over many seeds and write results.json, junit.xml, summary.md");
   run->add_option("scenarios", suite.scenario_paths, "Scenario files")->required()->check(CLI::ExistingFile);
   run->add_option("--policy", suite.policy_paths, "Policy file(s); default: each scenario's own")->check(CLI::ExistingFile);
@@ -224,10 +202,38 @@ int main(int argc, char** argv) {
   run->add_option("--jobs", suite.jobs, "Threads (default: all cores)")->check(CLI::Range(0, 256));
   run->add_option("--out", suite.out_dir, "Output directory")->capture_default_str();
   run->add_flag("--check-determinism", suite.check_determinism, "Run each seed twice and compare the trace hashes");
+  run->add_option("--set", run_options.suite.sets,
+                  "PATH=VALUE: change a world, scenario, policy or rule field for this run (repeatable)");
+  run->add_option("--variant", run_options.variant_args,
+                  "NAME[:PATH=VALUE]: run everything again as a variant with this change (repeatable; the same NAME "
+                  "accumulates changes)");
+  run->add_option("--variants", run_options.variants_file, "A variants file (names, --set changes, expectations)")
+      ->check(CLI::ExistingFile);
+  run->add_option("--sweep", run_options.sweep_args, "PATH=V1,V2,...: one variant per value (repeatable: cross product)");
+  run->add_option("--baseline", run_options.baseline, "A results.json to compare with (writes compare.*)");
+  run->add_option("--fail-on", run_options.fail_on,
+                  "Exit 1 when a metric got worse beyond this, e.g. detection_p95:+30s,deploy_success:-1%");
+  run->add_option("--bootstrap", run_options.bootstrap, "Bootstrap resamples of --baseline's intervals")
+      ->capture_default_str()->check(CLI::Range(100, 100000));
+  run->add_option("--slos", run_options.suite.slo_path, "SLO file for every scenario (default: each scenario's slo_file)")
+      ->check(CLI::ExistingFile);
+  run->add_option("--timeline-seed", run_options.suite.timeline_seed, "The seed whose timeline report.html shows")
+      ->check(kSeed);
   run->add_option("--rules", suite.rules_path, "Rule file overriding the policies' and scenarios' own")
       ->check(CLI::ExistingFile);
 
   std::vector<std::string> validate_files;
+  failsim::harness::CompareCommandOptions compare_options;
+  auto* compare = app.add_subcommand("compare", "Compare two results.json: differences with 95 % intervals and verdicts");
+  compare->add_option("base", compare_options.base, "The baseline results.json")->required()->check(CLI::ExistingFile);
+  compare->add_option("new", compare_options.fresh, "The new results.json")->required()->check(CLI::ExistingFile);
+  compare->add_option("--out", compare_options.out_dir, "Also write compare.md, compare.json and compare.html here");
+  compare->add_option("--fail-on", compare_options.fail_on,
+                      "Exit 1 when a metric got worse beyond this, e.g. detection_p95:+30s,deploy_success:-1%");
+  compare->add_option("--bootstrap", compare_options.bootstrap, "Bootstrap resamples")
+      ->capture_default_str()->check(CLI::Range(100, 100000));
+  compare->add_option("--seed", compare_options.seed, "Bootstrap seed")->capture_default_str()->check(kSeed);
+
   auto* validate = app.add_subcommand("validate", "Check scenarios, policies and rule files without running");
   validate->add_option("files", validate_files, "Files to check")->required();
 
@@ -235,12 +241,14 @@ int main(int argc, char** argv) {
   std::string replay_policy;
   std::string replay_trace = "trace.json";
   std::string replay_rules;
+  std::vector<std::string> replay_sets;
   std::uint64_t replay_seed = 1;
   auto* replay = app.add_subcommand("replay", "Rerun one seed and write its event trace (Chrome trace format)");
   replay->add_option("scenario", replay_scenario, "Scenario file")->required()->check(CLI::ExistingFile);
   replay->add_option("--seed", replay_seed, "Seed")->required()->check(kSeed);
   replay->add_option("--policy", replay_policy, "Policy file (default: the scenario's)")->check(CLI::ExistingFile);
   replay->add_option("--trace", replay_trace, "Trace output file")->capture_default_str();
+  replay->add_option("--set", replay_sets, "PATH=VALUE: change a world, scenario, policy or rule field (repeatable)");
   replay->add_option("--rules", replay_rules, "Rule file overriding the policy's and scenario's own")->check(CLI::ExistingFile);
 
   failsim::harness::ImportPrometheusArgs import_prom;
@@ -325,9 +333,10 @@ int main(int argc, char** argv) {
   }
   if (*demo) return run_demo_command(seed);
   if (*run) {
-    suite.progress = isatty(STDERR_FILENO) != 0;
-    return run_command(suite);
+    run_options.suite.progress = isatty(STDERR_FILENO) != 0;
+    return failsim::harness::run_command(run_options, std::cout, std::cerr);
   }
+  if (*compare) return failsim::harness::compare_command(compare_options, std::cout, std::cerr);
   if (*validate) return validate_command(validate_files);
   if (*import_prom_cmd) {
     if (!import_fqdn.empty()) prom_options.fqdn = import_fqdn;
@@ -352,7 +361,7 @@ int main(int argc, char** argv) {
     std::cout << s.value().dump(2) << "\n";
     return 0;
   }
-  if (*replay) return replay_command(replay_scenario, replay_seed, replay_policy, replay_rules, replay_trace);
+  if (*replay) return replay_command(replay_scenario, replay_seed, replay_policy, replay_rules, replay_trace, replay_sets);
   if (*serve) {
     serve_options.live_gate = !no_live_gate;
     return failsim::harness::run_serve(serve_options, std::cout, std::cerr).exit_code;

@@ -1,5 +1,7 @@
 #include "harness/run.h"
 
+#include "reports/slo.h"
+
 #include <algorithm>
 #include <cstdio>
 #include <memory>
@@ -357,7 +359,10 @@ void Run::run_upstream_job(std::int64_t job_id) {
 
 void Run::apply_fault(const FaultSpec& f) {
   const TimePoint start = world_.spec().start + f.at;
-  if (!fault_start_ || start < *fault_start_) fault_start_ = start;
+  static const std::vector<std::string> kBuiltinClock = reports::builtin_slos().clock_fault_kinds;
+  const auto& clock = in_.clock_fault_kinds != nullptr ? *in_.clock_fault_kinds : kBuiltinClock;
+  const bool starts_clock = std::find(clock.begin(), clock.end(), to_string(f.kind)) != clock.end();
+  if (starts_clock && (!fault_start_ || start < *fault_start_)) fault_start_ = start;
   if (!f.runner.empty() && f.runner != "$deploy" && faulted_runner_.empty()) faulted_runner_ = f.runner;
   for (const auto& r : world_.runners()) {
     if (faulted_runner_.empty() && !f.to.empty() && r->spec().host == f.to) faulted_runner_ = r->spec().runner_name;
@@ -548,6 +553,7 @@ void Run::finish_result() {
     d.runner = o.deployed_on();
     d.attempts = o.attempts();
     if (drivers_[i]->done_at) d.finished_seconds = seconds_since(first_trigger, *drivers_[i]->done_at);
+    d.triggered_seconds = to_seconds(sc.deploys[i].at - sc.deploys.front().at);
     result_.attempts += d.attempts;
     if (o.outcome() == failover::Outcome::kPending) result_.invariants["no_request_lost"] = false;
     if (o.first_noticed() && fault_start_ && *o.first_noticed() >= *fault_start_) {
@@ -561,7 +567,9 @@ void Run::finish_result() {
   result_.outcome = last.outcome;
   if (!last.runner.empty()) result_.runner = last.runner;
   result_.final_version = world_.production().current_version();
-  if (last.outcome == "deployed" && last.finished_seconds) result_.deploy_seconds = last.finished_seconds;
+  if (last.outcome == "deployed" && last.finished_seconds) {
+    result_.deploy_seconds = *last.finished_seconds - last.triggered_seconds;
+  }
   if (first_alert_) result_.detection_seconds = seconds_since(*fault_start_, *first_alert_);
   if (failover_at_) result_.failover_seconds = seconds_since(*fault_start_, *failover_at_);
   result_.invariants["single_mutator"] = world_.production().max_concurrent_mutators() <= 1;
@@ -577,11 +585,9 @@ void Run::finish_result() {
   std::stable_sort(result_.trace.begin(), result_.trace.end(),
                    [](const TraceEvent& a, const TraceEvent& b) { return a.t_us < b.t_us; });
   result_.trace_hash = hash_trace(result_.trace);
-  // Expectations: the policy's own, else the "*" entry.
-  auto it = sc.expect.find(in_.policy->name);
-  if (it == sc.expect.end()) it = sc.expect.find("*");
-  if (it == sc.expect.end()) return;
-  const Expectations& e = it->second;
+  const Expectations* expect = in_.expect != nullptr ? in_.expect : expectations_for(sc, in_.policy->name);
+  if (expect == nullptr) return;
+  const Expectations& e = *expect;
   auto fmt = [](double s) {
     char buf[32];
     std::snprintf(buf, sizeof buf, "%.1fs", s);
@@ -617,6 +623,12 @@ void Run::finish_result() {
 }
 
 }  // namespace
+
+const Expectations* expectations_for(const Scenario& scenario, const std::string& policy_name) {
+  auto it = scenario.expect.find(policy_name);
+  if (it == scenario.expect.end()) it = scenario.expect.find("*");
+  return it == scenario.expect.end() ? nullptr : &it->second;
+}
 
 RunResult run_scenario(const RunInputs& inputs, std::uint64_t seed) {
   Run run(inputs, seed);

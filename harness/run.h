@@ -66,7 +66,16 @@ struct RunInputs {
   const failover::Policy* policy;
   const std::vector<sim::prometheus::RuleGroupSpec>* rules;
   LiveHooks* live = nullptr;  // null: a plain simulated run
+  // The run's expectations (the suite merges scenario, variant and policy entries);
+  // null: the scenario's entry for the policy's name, else its "*" entry.
+  const Expectations* expect = nullptr;
+  // Fault kinds ("partition", ...) that start the detection clock; null: every kind but
+  // cancel_run (reports::builtin_slos()).
+  const std::vector<std::string>* clock_fault_kinds = nullptr;
 };
+
+// The expectations a run of `scenario` under the policy named `policy_name` checks.
+const Expectations* expectations_for(const Scenario& scenario, const std::string& policy_name);
 
 RunResult run_scenario(const RunInputs& inputs, std::uint64_t seed);
 

@@ -59,6 +59,29 @@ void check_fault_references(const Scenario& s, const FaultSpec& x, Fields& f) {
   }
 }
 
+// 0.95 or "95%".
+std::optional<double> read_fraction(Fields& f, const std::string& key) {
+  const json* v = f.get(key);
+  if (v == nullptr) return std::nullopt;
+  double x = -1;
+  if (v->is_number()) {
+    x = v->get<double>();
+  } else if (v->is_string()) {
+    const std::string s = v->get<std::string>();
+    try {
+      std::size_t used = 0;
+      x = std::stod(s, &used) / 100.0;
+      if (used + 1 != s.size() || s.back() != '%') x = -1;
+    } catch (const std::exception&) {
+      x = -1;
+    }
+  }
+  if (!(x >= 0 && x <= 1)) Fields::fail(f.at(key), "expected a fraction in [0, 1] or a percentage like \"95%\", got " + json_fields::describe(*v));
+  return x;
+}
+
+}  // namespace
+
 Expectations read_expectations(Fields& f) {
   Expectations e;
   if (f.get("outcome") != nullptr) {
@@ -73,6 +96,12 @@ Expectations read_expectations(Fields& f) {
   if (f.get("detection_within") != nullptr) e.detection_within = f.duration("detection_within");
   if (f.get("alert_fires") != nullptr) e.alert_fires = f.flag("alert_fires", false);
   if (f.get("final_version") != nullptr) e.final_version = f.text("final_version");
+  if (f.get("detection_p50_within") != nullptr) e.detection_p50_within = f.duration("detection_p50_within");
+  if (f.get("detection_p95_within") != nullptr) e.detection_p95_within = f.duration("detection_p95_within");
+  if (f.get("deploy_p50_within") != nullptr) e.deploy_p50_within = f.duration("deploy_p50_within");
+  if (f.get("deploy_p95_within") != nullptr) e.deploy_p95_within = f.duration("deploy_p95_within");
+  e.deploy_success_at_least = read_fraction(f, "deploy_success_at_least");
+  e.alert_fires_in_at_least = read_fraction(f, "alert_fires_in_at_least");
   if (f.get("known_violations") != nullptr) {
     static const std::set<std::string> kInvariants = {"single_mutator", "no_request_lost", "production_not_partial",
                                                       "authorized_runners_only", "no_secret_in_output"};
@@ -90,7 +119,9 @@ Expectations read_expectations(Fields& f) {
   return e;
 }
 
-Scenario read_scenario(const json& root, const std::string& source) {
+namespace {
+
+Scenario read_scenario(const json& root, const std::string& source, const std::vector<Override>& overrides) {
   Fields top(root, "");
   Scenario s;
   s.file = source;
@@ -111,7 +142,7 @@ Scenario read_scenario(const json& root, const std::string& source) {
   if (!std::filesystem::exists(s.world_path)) {
     Fields::fail("/world", "world file " + s.world_path + " does not exist (\"" + world_ref + "\" relative to " + source + ")");
   }
-  auto world = load_world(s.world_path);
+  auto world = load_world(s.world_path, overrides);
   if (!world) throw Invalid("/world: " + world.error());
   s.world_file = std::move(world).value();
   s.world = s.world_file.spec;
@@ -203,6 +234,11 @@ Scenario read_scenario(const json& root, const std::string& source) {
     }
   }
   s.secret = top.text("secret", std::string());
+  if (top.get("slo_file") != nullptr) {
+    s.slo_file = (dir / top.text("slo_file")).lexically_normal().string();
+    if (!std::filesystem::exists(*s.slo_file)) Fields::fail("/slo_file", "SLO file " + *s.slo_file + " does not exist");
+  }
+  if (top.get("slos") != nullptr) s.slos = top.strings("slos");
   if (const json* e = top.get("expect")) {
     if (!e->is_object()) Fields::fail("/expect", "expected an object keyed by policy name (or \"*\")");
     for (const auto& [policy, value] : e->items()) {
@@ -216,14 +252,19 @@ Scenario read_scenario(const json& root, const std::string& source) {
 
 }  // namespace
 
-Result<Scenario> parse_scenario(const std::string& json_text, const std::string& source) {
-  return json_fields::read_document<Scenario>(json_text, source, [&](const json& root) { return read_scenario(root, source); });
+Result<Scenario> parse_scenario(const std::string& json_text, const std::string& source,
+                                const std::vector<Override>& overrides) {
+  return json_fields::read_document<Scenario>(json_text, source,
+                                              [&](const json& root) { return read_scenario(root, source, overrides); });
 }
 
-Result<Scenario> load_scenario(const std::string& path) {
+Result<Scenario> load_scenario(const std::string& path, const std::vector<Override>& overrides) {
   const auto text = read_text_file(path);
   if (!text) return Result<Scenario>::error(path + ": cannot read the scenario file");
-  return parse_scenario(*text, path);
+  return parse_with_overrides<Scenario>(*text, path, "scenario", overrides,
+                                        [&](const std::string& t, const std::string& src) {
+                                          return parse_scenario(t, src, overrides);
+                                        });
 }
 
 const char* to_string(FaultSpec::Kind k) {

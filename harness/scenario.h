@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "failover/json_fields.h"
 #include "failover/result.h"
 #include "failover/time.h"
 #include "sim/distribution.h"
@@ -56,6 +57,11 @@ struct Expectations {
   std::optional<Duration> detection_within;
   std::optional<bool> alert_fires;     // does any alert of the rule file fire?
   std::optional<std::string> final_version;
+  // Over all seeds of the run (per-seed keys above are for deterministic facts):
+  std::optional<Duration> detection_p50_within, detection_p95_within;  // of runs whose alert fired
+  std::optional<Duration> deploy_p50_within, deploy_p95_within;        // of runs whose deploy landed
+  std::optional<double> deploy_success_at_least;  // fraction of runs whose newest deploy landed
+  std::optional<double> alert_fires_in_at_least;  // fraction of runs in which an alert fired
   // Invariants this policy is known to break here (a finding, e.g. the as-built
   // rollback that does nothing leaves production partial): a violation of one of
   // them is reported, but does not fail the run.
@@ -79,10 +85,18 @@ struct Scenario {
   Duration run_length = std::chrono::hours(3);
   std::string secret;  // a token that must never appear in any output
   std::map<std::string, Expectations> expect;  // by policy name; "*" for every policy
+  std::optional<std::string> slo_file;          // resolved path; none: the built-in SC-001..SC-004
+  std::optional<std::vector<std::string>> slos; // SLO ids in scope; none: every SLO that applies
 };
 
-Result<Scenario> parse_scenario(const std::string& json_text, const std::string& source);
-Result<Scenario> load_scenario(const std::string& path);
+// `overrides` (--set) apply to the scenario and to the world it names.
+// One expectations object (a scenario's /expect/KEY, or a variant's); throws
+// json_fields::Invalid naming the field.
+Expectations read_expectations(json_fields::Fields& f);
+
+Result<Scenario> parse_scenario(const std::string& json_text, const std::string& source,
+                                const std::vector<Override>& overrides = {});
+Result<Scenario> load_scenario(const std::string& path, const std::vector<Override>& overrides = {});
 
 const char* to_string(FaultSpec::Kind k);
 

@@ -1,6 +1,8 @@
 #include "harness/suite.h"
 
+#include <algorithm>
 #include <atomic>
+#include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <map>
@@ -11,17 +13,251 @@
 #include "failover/policy.h"
 #include "harness/inputs.h"
 #include "harness/run.h"
+#include "harness/overrides.h"
+#include "harness/slo_file.h"
+#include "harness/text_file.h"
+#include "reports/format.h"
 
 namespace failsim::harness {
 namespace {
 
+using nlohmann::json;
+
+// One variant as run: its label, overrides, extra expectations and sweep point.
+struct Variant {
+  std::string label;
+  std::string name;  // the --variant name, without the sweep point
+  std::vector<std::string> set_texts;
+  std::vector<Override> overrides;
+  std::map<std::string, Expectations> expect;  // by scenario name or "*"
+  std::vector<std::pair<std::string, std::string>> point;
+};
+
+// Everything one variant loaded: its scenarios and policies with its overrides.
+struct Loaded {
+  std::vector<Scenario> scenarios;
+  std::vector<failover::Policy> policies;
+};
+
 struct Job {
+  std::size_t variant;
   std::size_t scenario;
   std::size_t policy;
   std::vector<sim::prometheus::RuleGroupSpec> rules;
+  std::optional<Expectations> expect;
+  const reports::SloSet* slos;
 };
 
+std::string join(const std::vector<std::string>& items, const std::string& sep = ", ") {
+  std::string out;
+  for (const auto& i : items) out += (out.empty() ? "" : sep) + i;
+  return out;
+}
+
+// Scenario expectations overlaid with a variant's: the variant's fields win.
+Expectations merge(const Expectations* base, const Expectations& over) {
+  Expectations e = base != nullptr ? *base : Expectations{};
+  auto take = [](auto& into, const auto& from) {
+    if (from) into = from;
+  };
+  take(e.outcome, over.outcome);
+  take(e.runner, over.runner);
+  take(e.deploy_within, over.deploy_within);
+  take(e.detection_within, over.detection_within);
+  take(e.alert_fires, over.alert_fires);
+  take(e.final_version, over.final_version);
+  take(e.detection_p50_within, over.detection_p50_within);
+  take(e.detection_p95_within, over.detection_p95_within);
+  take(e.deploy_p50_within, over.deploy_p50_within);
+  take(e.deploy_p95_within, over.deploy_p95_within);
+  take(e.deploy_success_at_least, over.deploy_success_at_least);
+  take(e.alert_fires_in_at_least, over.alert_fires_in_at_least);
+  if (!over.known_violations.empty()) e.known_violations = over.known_violations;
+  return e;
+}
+
+std::string fraction(double x) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%g %%", 100.0 * x);
+  return buf;
+}
+
+// Each expectation in words, as the report lists them.
+std::vector<std::string> describe(const Expectations& e) {
+  std::vector<std::string> out;
+  if (e.outcome) out.push_back("each seed: outcome " + *e.outcome);
+  if (e.runner) out.push_back("each seed: lands on " + *e.runner);
+  if (e.final_version) out.push_back("each seed: production ends on " + *e.final_version);
+  if (e.deploy_within) out.push_back("each seed: deploy within " + format_duration(*e.deploy_within));
+  if (e.detection_within) out.push_back("each seed: detection within " + format_duration(*e.detection_within));
+  if (e.alert_fires) out.push_back(std::string("each seed: an alert ") + (*e.alert_fires ? "fires" : "never fires"));
+  if (e.detection_p50_within) out.push_back("over seeds: detection p50 within " + format_duration(*e.detection_p50_within));
+  if (e.detection_p95_within) out.push_back("over seeds: detection p95 within " + format_duration(*e.detection_p95_within));
+  if (e.deploy_p50_within) out.push_back("over seeds: deploy p50 within " + format_duration(*e.deploy_p50_within));
+  if (e.deploy_p95_within) out.push_back("over seeds: deploy p95 within " + format_duration(*e.deploy_p95_within));
+  if (e.deploy_success_at_least) out.push_back("over seeds: deployed in at least " + fraction(*e.deploy_success_at_least));
+  if (e.alert_fires_in_at_least) out.push_back("over seeds: an alert fires in at least " + fraction(*e.alert_fires_in_at_least));
+  for (const auto& k : e.known_violations) out.push_back("known violation: " + k);
+  return out;
+}
+
+// The expectations over all seeds; each broken one in words with the figure.
+std::vector<std::string> check_distribution(const Expectations& e, const reports::ScenarioReport& s) {
+  std::vector<std::string> broken;
+  const auto& det = s.aggregate.metrics.at("detection_seconds");
+  const auto& dep = s.aggregate.metrics.at("deploy_seconds");
+  const double n = static_cast<double>(std::max<std::size_t>(1, s.runs.size()));
+  auto within = [&](const char* name, const std::optional<Duration>& limit, const reports::Percentiles& p, double value,
+                    const char* none) {
+    if (!limit) return;
+    const std::string head = std::string(name) + " " + format_duration(*limit);
+    if (p.count == 0) {
+      broken.push_back(head + ": " + none);
+    } else if (value > std::chrono::duration<double>(*limit).count()) {
+      broken.push_back(head + ": was " + reports::format_seconds(value));
+    }
+  };
+  within("detection_p50_within", e.detection_p50_within, det, det.p50, "no alert fired in any seed");
+  within("detection_p95_within", e.detection_p95_within, det, det.p95, "no alert fired in any seed");
+  within("deploy_p50_within", e.deploy_p50_within, dep, dep.p50, "no deploy landed in any seed");
+  within("deploy_p95_within", e.deploy_p95_within, dep, dep.p95, "no deploy landed in any seed");
+  if (e.deploy_success_at_least && s.aggregate.success_rate < *e.deploy_success_at_least) {
+    broken.push_back("deploy_success_at_least " + fraction(*e.deploy_success_at_least) + ": was " +
+                     reports::format_percent(s.aggregate.success_rate));
+  }
+  if (e.alert_fires_in_at_least && static_cast<double>(det.count) / n < *e.alert_fires_in_at_least) {
+    broken.push_back("alert_fires_in_at_least " + fraction(*e.alert_fires_in_at_least) + ": fired in " +
+                     std::to_string(det.count) + "/" + std::to_string(s.runs.size()));
+  }
+  return broken;
+}
+
+std::vector<std::vector<std::pair<std::string, std::string>>> sweep_points(
+    const std::vector<std::pair<std::string, std::vector<std::string>>>& sweeps) {
+  std::vector<std::vector<std::pair<std::string, std::string>>> points{{}};
+  for (const auto& [path, values] : sweeps) {
+    std::vector<std::vector<std::pair<std::string, std::string>>> next;
+    for (const auto& p : points) {
+      for (const auto& v : values) {
+        auto q = p;
+        q.emplace_back(path, v);
+        next.push_back(std::move(q));
+      }
+    }
+    points = std::move(next);
+  }
+  return points;
+}
+
+Result<std::vector<Variant>> expand_variants(const SuiteOptions& o) {
+  using R = Result<std::vector<Variant>>;
+  std::vector<VariantSpec> specs = o.variants;
+  if (specs.empty()) specs.push_back(VariantSpec{});
+  for (std::size_t i = 0; i < specs.size(); ++i) {
+    for (std::size_t j = 0; j < i; ++j) {
+      if (specs[i].name == specs[j].name) {
+        return R::error("two variants are named \"" + specs[i].name + "\": their rows could not be told apart; name each one");
+      }
+    }
+  }
+  std::vector<Variant> out;
+  for (const auto& spec : specs) {
+    std::map<std::string, Expectations> expect;
+    for (const auto& [scenario, value] : spec.expect) {
+      try {
+        json_fields::Fields f(value, "/variants/" + spec.name + "/expect/" + scenario);
+        expect[scenario] = read_expectations(f);
+      } catch (const json_fields::Invalid& e) {
+        return R::error(std::string("variant ") + spec.name + ": " + e.what());
+      }
+    }
+    for (const auto& point : sweep_points(o.sweeps)) {
+      Variant v;
+      std::vector<std::string> coords;
+      for (const auto& [path, value] : point) coords.push_back(path + "=" + value);
+      v.name = spec.name;
+      v.label = spec.name.empty() ? join(coords) : coords.empty() ? spec.name : spec.name + " · " + join(coords);
+      v.set_texts = o.sets;
+      v.set_texts.insert(v.set_texts.end(), spec.sets.begin(), spec.sets.end());
+      v.set_texts.insert(v.set_texts.end(), coords.begin(), coords.end());
+      auto parsed = parse_overrides(v.set_texts);
+      if (!parsed) return R::error(parsed.error());
+      v.overrides = std::move(parsed).value();
+      v.expect = expect;
+      v.point = point;
+      out.push_back(std::move(v));
+    }
+  }
+  return R::ok(std::move(out));
+}
+
 }  // namespace
+
+Result<VariantSpec> parse_variant_arg(const std::string& text) {
+  const auto colon = text.find(':');
+  VariantSpec v;
+  v.name = text.substr(0, colon);
+  if (v.name.empty()) return Result<VariantSpec>::error("--variant " + text + ": expected NAME or NAME:PATH=VALUE");
+  if (colon != std::string::npos) v.sets.push_back(text.substr(colon + 1));
+  return Result<VariantSpec>::ok(std::move(v));
+}
+
+Result<std::vector<VariantSpec>> load_variants_file(const std::string& path) {
+  using R = Result<std::vector<VariantSpec>>;
+  const auto text = read_text_file(path);
+  if (!text) return R::error(path + ": cannot read the variants file");
+  return json_fields::read_document<std::vector<VariantSpec>>(*text, path, [&](const json& root) {
+    json_fields::Fields top(root, "");
+    std::vector<VariantSpec> out;
+    const json& list = top.need("variants");
+    if (!list.is_array() || list.empty()) json_fields::Fields::fail("/variants", "expected a non-empty array of variants");
+    for (std::size_t i = 0; i < list.size(); ++i) {
+      json_fields::Fields f(list[i], "/variants/" + std::to_string(i));
+      VariantSpec v;
+      v.name = f.text("name");
+      if (v.name.empty()) json_fields::Fields::fail(f.at("name"), "expected a non-empty name");
+      if (const json* set = f.get("set")) {
+        if (!set->is_object()) json_fields::Fields::fail(f.at("set"), "expected an object of PATH: VALUE");
+        for (const auto& [k, value] : set->items()) {
+          v.sets.push_back(k + "=" + (value.is_string() ? value.get<std::string>() : value.dump()));
+        }
+      }
+      if (const json* e = f.get("expect")) {
+        if (!e->is_object()) json_fields::Fields::fail(f.at("expect"), "expected an object keyed by scenario name (or \"*\")");
+        for (const auto& [k, value] : e->items()) {
+          json_fields::Fields check(value, f.at("expect") + "/" + k);
+          read_expectations(check);  // reported with this file's pointer now, not at run time
+          v.expect[k] = value;
+        }
+      }
+      f.finish();
+      out.push_back(std::move(v));
+    }
+    top.finish();
+    return out;
+  });
+}
+
+Result<std::pair<std::string, std::vector<std::string>>> parse_sweep_arg(const std::string& text) {
+  using R = Result<std::pair<std::string, std::vector<std::string>>>;
+  const auto eq = text.find('=');
+  if (eq == std::string::npos || eq == 0 || eq + 1 == text.size()) {
+    return R::error("--sweep " + text + ": expected PATH=V1,V2,... (e.g. prometheus.scrape_interval=15s,30s,60s)");
+  }
+  std::vector<std::string> values;
+  std::string cur;
+  for (std::size_t i = eq + 1; i <= text.size(); ++i) {
+    if (i == text.size() || text[i] == ',') {
+      if (cur.empty()) return R::error("--sweep " + text + ": an empty value");
+      if (std::find(values.begin(), values.end(), cur) != values.end()) return R::error("--sweep " + text + ": " + cur + " twice");
+      values.push_back(cur);
+      cur.clear();
+    } else {
+      cur += text[i];
+    }
+  }
+  return R::ok({text.substr(0, eq), values});
+}
 
 Result<bool> write_atomically(const std::string& path, const std::string& text) {
   const std::string tmp = path + ".tmp";
@@ -40,57 +276,126 @@ Result<bool> write_atomically(const std::string& path, const std::string& text) 
 
 Result<reports::SuiteReport> run_suite(const SuiteOptions& o, std::ostream& progress) {
   using R = Result<reports::SuiteReport>;
-  std::vector<Scenario> scenarios;
-  for (const auto& p : o.scenario_paths) {
-    auto s = load_scenario(p);
-    if (!s) return R::error(s.error());
-    scenarios.push_back(std::move(s).value());
+  for (const auto& [path, values] : o.sweeps) {
+    if (std::count_if(o.sweeps.begin(), o.sweeps.end(), [&](const auto& s) { return s.first == path; }) > 1) {
+      return R::error("--sweep " + path + " is given twice; give its values once, comma-separated");
+    }
   }
-  // Policies: the given ones, or each scenario's own (deduplicated by path).
-  std::vector<std::string> policy_paths = o.policy_paths;
-  if (policy_paths.empty()) {
-    for (const auto& s : scenarios) {
-      if (std::find(policy_paths.begin(), policy_paths.end(), s.policy_path) == policy_paths.end()) {
-        policy_paths.push_back(s.policy_path);
+  auto expanded = expand_variants(o);
+  if (!expanded) return R::error(expanded.error());
+  const std::vector<Variant> variants = std::move(expanded).value();
+
+  // SLO sets: --slos for all, else each scenario's slo_file, else the built-in ones.
+  std::map<std::string, reports::SloSet> slo_sets;
+  slo_sets["built-in"] = reports::builtin_slos();
+  auto slo_set_for = [&](const Scenario& s) -> Result<const reports::SloSet*> {
+    const std::string path = o.slo_path ? *o.slo_path : s.slo_file.value_or("built-in");
+    if (slo_sets.count(path) == 0) {
+      auto loaded = load_slo_file(path);
+      if (!loaded) return Result<const reports::SloSet*>::error(loaded.error() + (o.slo_path ? " (--slos)" : " (named by " + s.file + ": /slo_file)"));
+      slo_sets[path] = std::move(loaded).value();
+    }
+    const reports::SloSet* set = &slo_sets[path];
+    if (s.slos) {
+      for (std::size_t i = 0; i < s.slos->size(); ++i) {
+        const auto& id = (*s.slos)[i];
+        if (std::none_of(set->slos.begin(), set->slos.end(), [&](const auto& x) { return x.id == id; })) {
+          std::vector<std::string> ids;
+          for (const auto& x : set->slos) ids.push_back(x.id);
+          return Result<const reports::SloSet*>::error(s.file + ": /slos/" + std::to_string(i) + ": no SLO " + id + " in " +
+                                                       set->source + "; SLOs: " + join(ids));
+        }
       }
     }
-  }
-  std::vector<failover::Policy> policies;
-  for (const auto& p : policy_paths) {
-    std::string named_by = "--policy";
-    for (const auto& s : scenarios) {
-      if (o.policy_paths.empty() && s.policy_path == p) named_by = s.file + ": /policy";
-    }
-    auto pol = load_policy_file(p, named_by);
-    if (!pol) return R::error(pol.error());
-    policies.push_back(std::move(pol).value());
-  }
+    return Result<const reports::SloSet*>::ok(set);
+  };
+
+  std::vector<Loaded> loaded(variants.size());
   std::vector<Job> jobs;
-  for (std::size_t s = 0; s < scenarios.size(); ++s) {
-    // Without --policy, a scenario runs with its own policy only.
-    std::vector<std::string> names;
-    for (std::size_t p = 0; p < policies.size(); ++p) {
-      if (o.policy_paths.empty() && policy_paths[p] != scenarios[s].policy_path) continue;
-      if (auto fits = check_policy_fits(scenarios[s], policies[p], policy_paths[p]); !fits) return R::error(fits.error());
-      auto rules = load_rules_for(scenarios[s], policies[p], policy_paths[p], o.rules_path);
-      if (!rules) return R::error(rules.error());
-      names.push_back(policies[p].name);
-      jobs.push_back({s, p, std::move(rules).value()});
+  for (std::size_t v = 0; v < variants.size(); ++v) {
+    const auto& ov = variants[v].overrides;
+    auto& L = loaded[v];
+    for (const auto& p : o.scenario_paths) {
+      auto s = load_scenario(p, ov);
+      if (!s) return R::error(s.error());
+      L.scenarios.push_back(std::move(s).value());
     }
-    if (auto keys = check_expect_keys(scenarios[s], names); !keys) return R::error(keys.error());
+    // Policies: the given ones, or each scenario's own (deduplicated by path).
+    std::vector<std::string> policy_paths = o.policy_paths;
+    if (policy_paths.empty()) {
+      for (const auto& s : L.scenarios) {
+        if (std::find(policy_paths.begin(), policy_paths.end(), s.policy_path) == policy_paths.end()) {
+          policy_paths.push_back(s.policy_path);
+        }
+      }
+    }
+    for (const auto& p : policy_paths) {
+      std::string named_by = "--policy";
+      for (const auto& s : L.scenarios) {
+        if (o.policy_paths.empty() && s.policy_path == p) named_by = s.file + ": /policy";
+      }
+      auto pol = load_policy_file(p, named_by, ov);
+      if (!pol) return R::error(pol.error());
+      for (std::size_t k = 0; k < L.policies.size(); ++k) {
+        if (L.policies[k].name == pol.value().name) {
+          return R::error("two policies are named \"" + pol.value().name + "\" (" + policy_paths[k] + " and " + p +
+                          "): their rows and expectations could not be told apart; rename one, or run the change as "
+                          "a --variant of the other");
+        }
+      }
+      L.policies.push_back(std::move(pol).value());
+    }
+    // The variant's expectation keys name scenarios of the run.
+    for (const auto& [key, e] : variants[v].expect) {
+      if (key != "*" && std::none_of(L.scenarios.begin(), L.scenarios.end(), [&](const auto& s) { return s.name == key; })) {
+        std::vector<std::string> names;
+        for (const auto& s : L.scenarios) names.push_back(s.name);
+        return R::error("variant " + variants[v].label + ": expectations for \"" + key + "\", which names no scenario of the run; scenarios: " + join(names));
+      }
+    }
+    for (std::size_t s = 0; s < L.scenarios.size(); ++s) {
+      const Scenario& sc = L.scenarios[s];
+      auto slos = slo_set_for(sc);
+      if (!slos) return R::error(slos.error());
+      // Without --policy, a scenario runs with its own policy only.
+      std::vector<std::string> names;
+      for (std::size_t p = 0; p < L.policies.size(); ++p) {
+        if (o.policy_paths.empty() && policy_paths[p] != sc.policy_path) continue;
+        if (auto fits = check_policy_fits(sc, L.policies[p], policy_paths[p]); !fits) return R::error(fits.error());
+        auto rules = load_rules_for(sc, L.policies[p], policy_paths[p], o.rules_path, ov);
+        if (!rules) return R::error(rules.error());
+        names.push_back(L.policies[p].name);
+        Job job{v, s, p, std::move(rules).value(), std::nullopt, slos.value()};
+        const Expectations* base = expectations_for(sc, L.policies[p].name);
+        auto over = variants[v].expect.find(sc.name);
+        if (over == variants[v].expect.end()) over = variants[v].expect.find("*");
+        if (over != variants[v].expect.end()) {
+          job.expect = merge(base, over->second);
+        } else if (base != nullptr) {
+          job.expect = *base;
+        }
+        jobs.push_back(std::move(job));
+      }
+      if (auto keys = check_expect_keys(sc, names); !keys) return R::error(keys.error());
+    }
   }
   const std::size_t seeds = static_cast<std::size_t>(std::max(1, o.seeds));
   const std::size_t total = jobs.size() * seeds;
   std::vector<RunResult> results(total);
-  std::vector<std::string> determinism_errors(total);
   std::atomic<std::size_t> next{0};
   std::atomic<std::size_t> done{0};
   const int threads = o.jobs > 0 ? o.jobs : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  auto inputs_of = [&](const Job& j) {
+    RunInputs in{&loaded[j.variant].scenarios[j.scenario], &loaded[j.variant].policies[j.policy], &j.rules};
+    in.expect = j.expect ? &*j.expect : nullptr;
+    in.clock_fault_kinds = &j.slos->clock_fault_kinds;
+    return in;
+  };
   auto worker = [&] {
     for (std::size_t i = next++; i < total; i = next++) {
       const Job& j = jobs[i / seeds];
       const std::uint64_t seed = o.first_seed + i % seeds;
-      const RunInputs in{&scenarios[j.scenario], &policies[j.policy], &j.rules};
+      const RunInputs in = inputs_of(j);
       results[i] = run_scenario(in, seed);
       if (o.check_determinism) {
         const RunResult again = run_scenario(in, seed);
@@ -102,10 +407,9 @@ Result<reports::SuiteReport> run_suite(const SuiteOptions& o, std::ostream& prog
           results[i].invariants["deterministic"] = true;
         }
       }
-      if (i % seeds != 0) {  // keep the first seed's trace (the HTML timeline); replay rebuilds any
-        results[i].trace.clear();
-        results[i].trace.shrink_to_fit();
-      }
+      // Traces are dropped to bound memory; the report's timeline seed is re-run below.
+      results[i].trace.clear();
+      results[i].trace.shrink_to_fit();
       ++done;
     }
   };
@@ -126,18 +430,42 @@ Result<reports::SuiteReport> run_suite(const SuiteOptions& o, std::ostream& prog
 
   reports::SuiteReport suite;
   suite.failsim_version = FAILSIM_VERSION;
+  std::vector<std::string> sources;
+  for (const auto& [path, values] : o.sweeps) suite.sweep_paths.push_back(path);
   for (std::size_t k = 0; k < jobs.size(); ++k) {
+    const Job& j = jobs[k];
+    const Scenario& sc = loaded[j.variant].scenarios[j.scenario];
     reports::ScenarioReport sr;
-    sr.name = scenarios[jobs[k].scenario].name;
-    sr.policy = policies[jobs[k].policy].name;
-    sr.file = scenarios[jobs[k].scenario].file;
-    for (std::size_t s = 0; s < seeds; ++s) {
-      sr.runs.push_back(std::move(results[k * seeds + s]));
-      if (!sr.runs.back().passed()) sr.passed = false;
+    sr.name = sc.name;
+    sr.policy = loaded[j.variant].policies[j.policy].name;
+    sr.variant = variants[j.variant].label;
+    sr.variant_name = variants[j.variant].name;
+    sr.overrides = variants[j.variant].set_texts;
+    sr.sweep_point = variants[j.variant].point;
+    sr.file = sc.file;
+    sr.slo_scope = sc.slos;
+    sr.timeline_seed = o.timeline_seed;
+    if (std::find(sources.begin(), sources.end(), j.slos->source) == sources.end()) sources.push_back(j.slos->source);
+    for (std::size_t s = 0; s < seeds; ++s) sr.runs.push_back(std::move(results[k * seeds + s]));
+    sr.aggregate = reports::aggregate(sr.runs, *j.slos, sc.slos);
+    if (j.expect) {
+      sr.expectations = describe(*j.expect);
+      sr.distribution_broken = check_distribution(*j.expect, sr);
     }
-    sr.aggregate = reports::aggregate(sr.runs);
+    sr.passed = sr.distribution_broken.empty();
+    for (const auto& r : sr.runs) sr.passed = sr.passed && r.passed();
+    // The timeline the report shows (the picked, first failing or first seed): re-run it
+    // for its trace; the run is a pure function of its inputs, so nothing else changes.
+    if (const RunResult* shown = reports::timeline_run(sr); shown != nullptr) {
+      RunResult again = run_scenario(inputs_of(j), shown->seed);
+      for (auto& r : sr.runs) {
+        if (r.seed == shown->seed) r.trace = std::move(again.trace);
+      }
+    }
     suite.scenarios.push_back(std::move(sr));
   }
+  suite.slo_source = join(sources);
+  if (!jobs.empty()) suite.slo_definitions = jobs.front().slos->slos;
   return R::ok(std::move(suite));
 }
 

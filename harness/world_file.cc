@@ -608,10 +608,10 @@ Result<WorldFile> parse_world(const std::string& json_text, const std::string& s
   return json_fields::read_document<WorldFile>(json_text, source, [&](const json& root) { return read_world(root, source); });
 }
 
-Result<WorldFile> load_world(const std::string& path) {
+Result<WorldFile> load_world(const std::string& path, const std::vector<Override>& overrides) {
   const auto text = read_text_file(path);
   if (!text) return Result<WorldFile>::error(path + ": cannot read the world file");
-  return parse_world(*text, path);
+  return parse_with_overrides<WorldFile>(*text, path, "world", overrides, parse_world);
 }
 
 }  // namespace failsim::harness

@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "failover/result.h"
+#include "harness/overrides.h"
 #include "sim/distribution.h"
 #include "sim/world.h"
 
@@ -61,6 +62,6 @@ struct WorldFile {
 };
 
 Result<WorldFile> parse_world(const std::string& json_text, const std::string& source);
-Result<WorldFile> load_world(const std::string& path);
+Result<WorldFile> load_world(const std::string& path, const std::vector<Override>& overrides = {});
 
 }  // namespace failsim::harness

@@ -1,12 +1,15 @@
 #include "reports/report.h"
 
 #include "reports/escape.h"
+#include "reports/format.h"
+#include "reports/stats.h"
 
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <set>
 
 namespace failsim::reports {
 
@@ -24,51 +27,72 @@ Percentiles percentiles(const std::vector<std::optional<double>>& values) {
   }
   p.count = v.size();
   if (v.empty()) return p;
-  std::sort(v.begin(), v.end());
-  auto rank = [&v](double q) {
-    const auto n = static_cast<double>(v.size());
-    auto idx = static_cast<std::size_t>(std::ceil(q * n));
-    if (idx == 0) idx = 1;
-    return v[std::min(idx, v.size()) - 1];
-  };
-  p.p50 = rank(0.50);
-  p.p95 = rank(0.95);
-  p.p99 = rank(0.99);
-  p.max = v.back();
+  p.p50 = *nearest_rank(v, 0.50);
+  p.p95 = *nearest_rank(v, 0.95);
+  p.p99 = *nearest_rank(v, 0.99);
+  p.max = *std::max_element(v.begin(), v.end());
   return p;
 }
 
-Aggregate aggregate(const std::vector<RunResult>& runs, const SloConfig& slo) {
+Aggregate aggregate(const std::vector<RunResult>& runs, const SloSet& slos,
+                    const std::optional<std::vector<std::string>>& slo_scope) {
   Aggregate a;
   std::vector<std::optional<double>> detection, noticed, failover, deploy;
-  std::size_t deployed = 0;
-  std::size_t faulted = 0;
-  std::size_t detected_in_time = 0;
-  bool secret_ok = true;
   for (const auto& r : runs) {
     detection.push_back(r.detection_seconds);
     noticed.push_back(r.noticed_seconds);
     failover.push_back(r.failover_seconds);
     deploy.push_back(r.deploy_seconds);
-    if (r.outcome == "deployed") ++deployed;
-    if (r.had_fault) {
-      ++faulted;
-      if (r.detection_seconds && *r.detection_seconds <= slo.max_detection_s) ++detected_in_time;
-    }
-    const auto it = r.invariants.find("no_secret_in_output");
-    if (it != r.invariants.end() && !it->second) secret_ok = false;
+    if (r.outcome == "deployed") ++a.deployed;
   }
   a.metrics["detection_seconds"] = percentiles(detection);
   a.metrics["noticed_seconds"] = percentiles(noticed);
   a.metrics["failover_seconds"] = percentiles(failover);
   a.metrics["deploy_seconds"] = percentiles(deploy);
-  a.success_rate = runs.empty() ? 0 : static_cast<double>(deployed) / static_cast<double>(runs.size());
-  a.slo["deploy_success_rate"] = a.success_rate >= slo.min_success_rate;
-  const auto& d = a.metrics["deploy_seconds"];
-  a.slo["median_deploy_time"] = d.count > 0 && d.nulls <= d.count && d.p50 <= slo.max_median_deploy_s;
-  a.slo["detection_time"] = faulted == 0 || static_cast<double>(detected_in_time) >= slo.min_detection_fraction * static_cast<double>(faulted);
-  a.slo["no_secret_in_output"] = secret_ok;
+  a.success_rate = runs.empty() ? 0 : static_cast<double>(a.deployed) / static_cast<double>(runs.size());
+  a.slos = judge_slos(slos, slo_scope, runs);
   return a;
+}
+
+RowNumbers row_numbers(const ScenarioReport& s, int resamples) {
+  RowNumbers n;
+  n.n = s.runs.size();
+  std::vector<double> detection, deploy;
+  for (const auto& r : s.runs) {
+    if (r.outcome == "deployed") ++n.deployed;
+    if (r.detection_seconds) detection.push_back(*r.detection_seconds);
+    if (r.deploy_seconds) deploy.push_back(*r.deploy_seconds);
+  }
+  n.fired = detection.size();
+  n.deployed_ci = wilson(n.deployed, n.n);
+  const std::string key = s.name + "|" + s.label();
+  auto fill = [&](const std::vector<double>& v, double q, const char* what, std::optional<double>& value,
+                  std::optional<Interval>& ci) {
+    value = nearest_rank(v, q);
+    if (value) ci = bootstrap(v, Statistic{q}, resamples, fnv1a64(key + "|" + what));
+  };
+  fill(detection, 0.5, "detection_p50", n.detection_p50, n.detection_p50_ci);
+  fill(detection, 0.95, "detection_p95", n.detection_p95, n.detection_p95_ci);
+  fill(deploy, 0.5, "deploy_p50", n.deploy_p50, n.deploy_p50_ci);
+  fill(deploy, 0.95, "deploy_p95", n.deploy_p95, n.deploy_p95_ci);
+  return n;
+}
+
+std::string with_interval(const std::optional<double>& v, const std::optional<Interval>& ci) {
+  if (!v) return "never";
+  std::string out = format_seconds(*v);
+  if (ci && (ci->low != *v || ci->high != *v)) out += " [" + format_seconds(ci->low) + "–" + format_seconds(ci->high) + "]";
+  return out;
+}
+
+const RunResult* timeline_run(const ScenarioReport& s) {
+  for (const auto& r : s.runs) {
+    if (s.timeline_seed && r.seed == *s.timeline_seed) return &r;
+  }
+  for (const auto& r : s.runs) {
+    if (!r.passed()) return &r;
+  }
+  return s.runs.empty() ? nullptr : &s.runs.front();
 }
 
 namespace {
@@ -88,27 +112,24 @@ json run_json(const RunResult& r) {
   j["attempts"] = r.attempts;
   j["invariants"] = r.invariants;
   j["broken_expectations"] = r.broken;
+  j["known_violations"] = r.expected_violations;
+  j["had_fault"] = r.had_fault;
   j["trace_hash"] = r.trace_hash;
   j["deploys"] = json::array();
   for (const auto& d : r.deploys) {
     j["deploys"].push_back({{"version", d.version}, {"outcome", d.outcome}, {"diagnosis", d.diagnosis},
                             {"runner", d.runner.empty() ? json(nullptr) : json(d.runner)}, {"attempts", d.attempts},
-                            {"finished_seconds", opt(d.finished_seconds)}});
+                            {"finished_seconds", opt(d.finished_seconds)}, {"triggered_seconds", d.triggered_seconds}});
   }
   return j;
 }
 
-std::string fmt_seconds(double s) {
-  char buf[32];
-  if (s >= 60) {
-    std::snprintf(buf, sizeof buf, "%dm%02ds", static_cast<int>(s) / 60, static_cast<int>(s) % 60);
-  } else {
-    std::snprintf(buf, sizeof buf, "%.1fs", s);
-  }
-  return buf;
-}
+std::string fmt_seconds(double s) { return format_seconds(s); }
+
+}  // namespace
 
 std::string first_failure(const ScenarioReport& s) {
+  for (const auto& b : s.distribution_broken) return "over " + std::to_string(s.runs.size()) + " seeds: " + b;
   for (const auto& r : s.runs) {
     std::string why;
     for (const auto& b : r.broken) why += (why.empty() ? "" : "; ") + b;
@@ -121,20 +142,61 @@ std::string first_failure(const ScenarioReport& s) {
   return "";
 }
 
-}  // namespace
+std::vector<std::pair<std::string, std::size_t>> broken_counts(const ScenarioReport& s) {
+  std::vector<std::pair<std::string, std::size_t>> out;
+  for (const auto& b : s.distribution_broken) out.emplace_back(b + " (over all seeds)", s.runs.size());
+  std::map<std::string, std::size_t> counts;
+  for (const auto& r : s.runs) {
+    std::set<std::string> keys;
+    for (const auto& b : r.broken) keys.insert(b.substr(0, b.find(':')));
+    for (const auto& [name, ok] : r.invariants) {
+      const bool expected = std::find(r.expected_violations.begin(), r.expected_violations.end(), name) != r.expected_violations.end();
+      if (!ok && !expected) keys.insert("invariant " + name);
+    }
+    for (const auto& k : keys) ++counts[k];
+  }
+  for (const auto& [k, n] : counts) out.emplace_back(k, n);
+  return out;
+}
+
+std::map<std::string, std::size_t> known_violation_counts(const ScenarioReport& s) {
+  std::map<std::string, std::size_t> known;
+  for (const auto& r : s.runs) {
+    for (const auto& name : r.expected_violations) {
+      const auto it = r.invariants.find(name);
+      if (it != r.invariants.end() && !it->second) ++known[name];
+    }
+  }
+  return known;
+}
+
+std::string slo_cell(const SloVerdict& v) {
+  if (v.status == "met") return "✅ " + v.id + " " + v.figure;
+  if (v.status == "missed") return "❌ " + v.id + " " + v.figure + " (objective " + v.objective + ")";
+  if (v.status == "out_of_scope") return "➖ " + v.id + " out of scope";
+  return "➖ " + v.id + " " + v.note;
+}
 
 std::string results_json(const SuiteReport& suite) {
   json root;
   root["schema_version"] = kSchemaVersion;
   root["failsim_version"] = suite.failsim_version;
+  root["slo_source"] = suite.slo_source;
+  root["sweep_paths"] = suite.sweep_paths;
   root["scenarios"] = json::array();
   for (const auto& s : suite.scenarios) {
     json js;
     js["name"] = s.name;
     js["policy"] = s.policy;
+    js["variant"] = s.variant;
+    js["overrides"] = s.overrides;
+    js["sweep_point"] = json::object();
+    for (const auto& [path, value] : s.sweep_point) js["sweep_point"][path] = value;
     js["file"] = s.file;
     js["seeds"] = s.runs.size();
     js["passed"] = s.passed;
+    js["expectations"] = s.expectations;
+    js["distribution_broken"] = s.distribution_broken;
     js["runs"] = json::array();
     for (const auto& r : s.runs) js["runs"].push_back(run_json(r));
     json agg;
@@ -144,7 +206,13 @@ std::string results_json(const SuiteReport& suite) {
                    {"max", p.count ? json(p.max) : json(nullptr)}};
     }
     agg["success_rate"] = s.aggregate.success_rate;
-    agg["slo"] = s.aggregate.slo;
+    const Interval ci = wilson(s.aggregate.deployed, s.runs.size());
+    agg["success_rate_ci95"] = {ci.low, ci.high};
+    agg["slo"] = json::object();
+    for (const auto& v : s.aggregate.slos) {
+      agg["slo"][v.id] = {{"name", v.name}, {"status", v.status}, {"figure", v.figure}, {"objective", v.objective},
+                          {"note", v.note}};
+    }
     js["aggregate"] = agg;
     root["scenarios"].push_back(js);
   }
@@ -160,11 +228,12 @@ std::string junit_xml(const SuiteReport& suite) {
   out += "  <testsuite name=\"failsim scenarios\" tests=\"" + std::to_string(suite.scenarios.size()) +
          "\" failures=\"" + std::to_string(failures) + "\">\n";
   for (const auto& s : suite.scenarios) {
-    out += "    <testcase classname=\"" + xml_escape(s.name) + "\" name=\"" + xml_escape(s.name + " [" + s.policy + "]") + "\">";
+    out += "    <testcase classname=\"" + xml_escape(s.name) + "\" name=\"" + xml_escape(s.name + " [" + s.label() + "]") + "\">";
     if (!s.passed) {
       const std::string why = first_failure(s);
+      const RunResult* r = timeline_run(s);
       out += "\n      <failure message=\"" + xml_escape(why) + "\">" + xml_escape(why) +
-             "\nReproduce: failsim replay " + xml_escape(s.file) + " --seed " + why.substr(5, why.find(':') - 5) +
+             "\nReproduce: failsim replay " + xml_escape(s.file) + " --seed " + std::to_string(r ? r->seed : 1) +
              "</failure>\n    ";
     }
     out += "</testcase>\n";
@@ -179,53 +248,59 @@ std::string summary_md(const SuiteReport& suite) {
   // deploys landed, whether any alert fired, known defects, and one seed's diagnosis.
   for (const auto& s : suite.scenarios) {
     std::map<std::string, int> outcomes;
-    std::map<std::string, int> known;
-    for (const auto& r : s.runs) {
-      ++outcomes[r.outcome + (r.runner ? " on " + *r.runner : "")];
-      for (const auto& name : r.expected_violations) {
-        const auto it = r.invariants.find(name);
-        if (it != r.invariants.end() && !it->second) ++known[name];
-      }
-    }
+    for (const auto& r : s.runs) ++outcomes[r.outcome + (r.runner ? " on " + *r.runner : "")];
     std::string line;
     for (const auto& [what, n] : outcomes) line += (line.empty() ? "" : ", ") + what + " ×" + std::to_string(n);
     const auto& det = s.aggregate.metrics.at("detection_seconds");
-    out += "- " + std::string(s.passed ? "✅" : "❌") + " **" + s.name + "** / `" + s.policy + "`: " + line + "; alert " +
+    out += "- " + std::string(s.passed ? "✅" : "❌") + " **" + s.name + "** / `" + s.label() + "`: " + line + "; alert " +
            (det.count ? "fired in " + std::to_string(det.count) + "/" + std::to_string(s.runs.size()) + " runs (p50 " +
                             fmt_seconds(det.p50) + " after the fault)"
                       : std::string("**never fired**")) +
            ".";
-    for (const auto& [name, n] : known) {
+    for (const auto& [name, n] : known_violation_counts(s)) {
       out += " Known defect: " + name + " violated in " + std::to_string(n) + "/" + std::to_string(s.runs.size()) + " runs.";
     }
-    if (!s.runs.empty() && !s.runs[0].deploys.empty()) {
-      out += " Seed " + std::to_string(s.runs[0].seed) + ": " + s.runs[0].deploys.back().diagnosis;
+    if (const RunResult* r = timeline_run(s); r != nullptr && !r->deploys.empty()) {
+      out += " Seed " + std::to_string(r->seed) + ": " + r->deploys.back().diagnosis;
     }
     out += "\n";
   }
   out += "\n## Measurements\n\n";
-  out += "| scenario | policy | seeds | expectations | deployed | deploy p50 / p95 | detection p50 / p95 (none) | SLOs |\n";
+  out += "| scenario | policy | seeds | expectations | deployed (95 % CI) | deploy p50 / p95 (landed) | "
+         "detection p50 / p95 (fired) | SLOs |\n";
   out += "|---|---|---|---|---|---|---|---|\n";
   for (const auto& s : suite.scenarios) {
     const auto& d = s.aggregate.metrics.at("deploy_seconds");
     const auto& det = s.aggregate.metrics.at("detection_seconds");
-    char rate[16];
-    std::snprintf(rate, sizeof rate, "%.1f %%", 100.0 * s.aggregate.success_rate);
+    const Interval ci = wilson(s.aggregate.deployed, s.runs.size());
     std::string slos;
-    for (const auto& [name, ok] : s.aggregate.slo) slos += (slos.empty() ? "" : ", ") + std::string(ok ? "✅ " : "❌ ") + name;
-    out += "| " + s.name + " | " + s.policy + " | " + std::to_string(s.runs.size()) + " | " +
-           (s.passed ? "✅ pass" : "❌ FAIL") + " | " + rate + " | " +
-           (d.count ? fmt_seconds(d.p50) + " / " + fmt_seconds(d.p95) : std::string("never")) + " | " +
-           (det.count ? fmt_seconds(det.p50) + " / " + fmt_seconds(det.p95) : std::string("never fired")) +
-           " (" + std::to_string(det.nulls) + ") | " + slos + " |\n";
+    for (const auto& v : s.aggregate.slos) slos += (slos.empty() ? "" : "<br>") + slo_cell(v);
+    const std::string n = std::to_string(s.runs.size());
+    out += "| " + s.name + " | " + s.label() + " | " + n + " | " + (s.passed ? "✅ pass" : "❌ FAIL") + " | " +
+           format_percent(s.aggregate.success_rate) + " (" + format_percent(ci.low) + "–" + format_percent(ci.high) + ") | " +
+           (d.count ? fmt_seconds(d.p50) + " / " + fmt_seconds(d.p95) + " (" + std::to_string(d.count) + "/" + n + ")"
+                    : std::string("never")) +
+           " | " +
+           (det.count ? fmt_seconds(det.p50) + " / " + fmt_seconds(det.p95) + " (" + std::to_string(det.count) + "/" + n + ")"
+                      : std::string("never fired")) +
+           " | " + slos + " |\n";
   }
   bool any_failed = false;
   for (const auto& s : suite.scenarios) {
-    if (s.passed) continue;
+    const auto counts = broken_counts(s);
+    if (counts.empty()) continue;
     if (!any_failed) out += "\n## Broken expectations\n\n";
     any_failed = true;
-    out += "- ❌ **" + s.name + "** under `" + s.policy + "`: " + first_failure(s) + "\n";
+    out += "- ❌ **" + s.name + "** under `" + s.label() + "`:";
+    for (const auto& [what, k] : counts) out += " " + what + " in " + std::to_string(k) + "/" + std::to_string(s.runs.size()) + " seeds;";
+    out += " first: " + first_failure(s) + "\n";
   }
+  if (suite.compare_markdown) out += "\n" + *suite.compare_markdown;
+  out += "\nDeployed: runs whose newest deploy request landed, with a Wilson 95 % interval. Deploy time: that request's "
+         "trigger to production running its version (landed runs only). Detection: the first fault that starts the "
+         "detection clock to the first alert firing (runs where one fired). SLOs from " +
+         (suite.slo_source.empty() ? std::string("built-in") : suite.slo_source) +
+         "; ➖ marks an SLO out of the scenario's scope or not applicable.\n";
   return out;
 }
 

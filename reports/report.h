@@ -10,10 +10,14 @@
 #include <vector>
 
 #include "reports/results.h"
+#include "reports/slo.h"
+#include "reports/stats.h"
 
 namespace failsim::reports {
 
-inline constexpr int kSchemaVersion = 1;
+// 2: rows carry a variant and its overrides; SLO verdicts are objects with the figure
+// they were judged on; deploy_seconds is the newest request's trigger -> landing.
+inline constexpr int kSchemaVersion = 2;
 
 struct Percentiles {
   std::size_t count = 0;  // runs with a value
@@ -21,36 +25,70 @@ struct Percentiles {
   double p50 = 0, p95 = 0, p99 = 0, max = 0;
 };
 
-struct SloConfig {
-  double min_success_rate = 0.95;       // SC-001
-  double max_median_deploy_s = 600;     // SC-002: median deploy <= 10 min
-  double max_detection_s = 300;         // SC-003: detection <= 5 min ...
-  double min_detection_fraction = 0.95; // ... in >= 95 % of runs
-};
-
 struct Aggregate {
   std::map<std::string, Percentiles> metrics;  // detection/noticed/failover/deploy_seconds
   double success_rate = 0;                     // runs whose newest deploy landed
-  std::map<std::string, bool> slo;
+  std::size_t deployed = 0;                    // ... how many
+  std::vector<SloVerdict> slos;
 };
 
 struct ScenarioReport {
   std::string name;
   std::string policy;
+  std::string variant;                 // "" without --variant/--sweep
+  std::string variant_name;            // the --variant name alone (variant = name · sweep point)
+  std::vector<std::string> overrides;  // the --set texts this row ran with
+  std::vector<std::pair<std::string, std::string>> sweep_point;  // swept path -> value
   std::string file;
   std::vector<RunResult> runs;
   Aggregate aggregate;
+  std::vector<std::string> distribution_broken;  // expectations over all seeds that failed
+  std::vector<std::string> expectations;         // every expectation that applied, as written
+  std::optional<std::vector<std::string>> slo_scope;
+  std::optional<std::uint64_t> timeline_seed;  // the user's pick (--timeline-seed)
   bool passed = true;
+  std::string label() const { return variant.empty() ? policy : policy + " · " + variant; }
 };
 
 struct SuiteReport {
   std::string failsim_version;
+  std::string slo_source;
+  std::vector<std::string> sweep_paths;  // in --sweep order
+  std::vector<SloSpec> slo_definitions;  // of the first SLO set, for the report's definitions
   std::vector<ScenarioReport> scenarios;
+  std::optional<std::string> compare_markdown;  // a baseline was given: its compare table
+  std::optional<std::string> compare_html;      // ... and its HTML section
 };
 
 // Nearest-rank percentiles of the non-null values.
 Percentiles percentiles(const std::vector<std::optional<double>>& values);
-Aggregate aggregate(const std::vector<RunResult>& runs, const SloConfig& slo = {});
+Aggregate aggregate(const std::vector<RunResult>& runs, const SloSet& slos = builtin_slos(),
+                    const std::optional<std::vector<std::string>>& slo_scope = std::nullopt);
+// A row's headline numbers with 95 % intervals: Wilson for the deploy success rate,
+// a seeded percentile bootstrap (`resamples`, seeded by the row's label) for the
+// percentiles of detection (runs where an alert fired) and deploy time (runs that landed).
+struct RowNumbers {
+  std::size_t n = 0, deployed = 0, fired = 0;
+  Interval deployed_ci;
+  std::optional<double> detection_p50, detection_p95, deploy_p50, deploy_p95;
+  std::optional<Interval> detection_p50_ci, detection_p95_ci, deploy_p50_ci, deploy_p95_ci;
+};
+RowNumbers row_numbers(const ScenarioReport& s, int resamples = 1000);
+// "2m30s [2m15s–2m45s]", or "never" when there is no value.
+std::string with_interval(const std::optional<double>& v, const std::optional<Interval>& ci);
+
+// The run whose timeline the report shows: the user's pick, else the first that
+// failed, else the first.
+const RunResult* timeline_run(const ScenarioReport& s);
+
+// What went wrong in a row, for every writer: the first failure in words ("seed 7: ..."
+// or "over 200 seeds: ..."); each broken expectation or unexpected invariant violation
+// with the number of seeds it broke in; the known violations with theirs; one SLO verdict
+// as a table cell ("✅ SC-001 100.0 % (200/200)").
+std::string first_failure(const ScenarioReport& s);
+std::vector<std::pair<std::string, std::size_t>> broken_counts(const ScenarioReport& s);
+std::map<std::string, std::size_t> known_violation_counts(const ScenarioReport& s);
+std::string slo_cell(const SloVerdict& v);
 
 std::string results_json(const SuiteReport& suite);
 std::string junit_xml(const SuiteReport& suite);
@@ -59,5 +97,11 @@ std::string chrome_trace(const RunResult& run);
 // Self-contained HTML (no network): per scenario a timeline of its first seed and the
 // CDFs of detection and deploy times, as inline SVG (reports/html.cc).
 std::string html_report(const SuiteReport& suite);
+// A sweep (--sweep): each metric as a function of the swept values, per scenario and
+// policy: a Markdown table, and an SVG with one panel per metric (x: the first swept
+// path's values in the order given; one line per combination of the other swept
+// values; 95 % interval bars as in row_numbers). Empty without sweep paths.
+std::string sweep_markdown(const SuiteReport& suite);
+std::string sweep_svg(const SuiteReport& suite);
 
 }  // namespace failsim::reports

@@ -24,6 +24,7 @@ struct DeployResult {
   std::string runner;   // where it landed, or ""
   int attempts = 0;
   std::optional<double> finished_seconds;  // after the first trigger
+  double triggered_seconds = 0;            // its trigger, after the first trigger
 };
 
 struct RunResult {
@@ -36,7 +37,7 @@ struct RunResult {
   std::optional<double> detection_seconds;
   std::optional<double> noticed_seconds;
   std::optional<double> failover_seconds;
-  std::optional<double> deploy_seconds;
+  std::optional<double> deploy_seconds;  // newest request: its trigger -> landing
   int attempts = 0;
   std::map<std::string, bool> invariants;
   std::vector<DeployResult> deploys;

@@ -11,6 +11,7 @@ packages=(
   libcli11-dev libyaml-cpp-dev
   prometheus   # ships promtool and the real Prometheus, the oracles of the integration tests
   chromium     # headless: the HTML report test loads report.html in a real browser
+  poppler-utils  # pdftotext: the report test reads the first page of report.html printed to PDF
   curl jq      # the failsim serve test and the README examples call the live endpoints with them
   python3-jsonschema  # the schema test checks every shipped world and scenario against its JSON Schema
 )

@@ -172,6 +172,7 @@ class RunCommand : public ::testing::Test {
     // Keep the policy path valid from the temporary directory.
     text.replace(text.find("\"policies/"), 10, "\"" + kDir + "policies/");
     text.replace(text.find("\"../worlds/"), 11, "\"" + kDir + "../worlds/");
+    text.replace(text.find("\"slos/"), 6, "\"" + kDir + "slos/");
     const auto path = (dir / name).string();
     std::ofstream(path) << text;
     return path;
@@ -190,7 +191,7 @@ TEST_F(RunCommand, ExitCodesAndReports) {
     EXPECT_FALSE(std::filesystem::exists(dir / "out" / (std::string(f) + ".tmp"))) << "no half-written file left";
   }
   const std::string results = testing::read_file((dir / "out" / "results.json").string());
-  EXPECT_NE(results.find("\"schema_version\": 1"), std::string::npos);
+  EXPECT_NE(results.find("\"schema_version\": 2"), std::string::npos);
   EXPECT_NE(results.find("\"deploy_seconds\""), std::string::npos);
 
   r = failsim("run '" + good + "' --seeds 3 --jobs 2 --check-determinism --out '" + (dir / "det").string() + "'");

@@ -122,8 +122,8 @@ TEST_F(Validate, AnExpectKeyThatNamesNoPolicyOfTheRunIsAnError) {
   // The typo leaves the scenario's own policy without expectations: a vacuous pass before.
   edit("scenarios/failover.json", R"("health-gated-failover": {)", R"("health-gated-failvoer": {)");
   expect_rejected("validate scenarios/failover.json",
-                  {"/expect/health-gated-failvoer: names no policy of this run, and policy health-gated-failover has no "
-                   "expectations here; policies of the run: health-gated-failover"});
+                  {"/expect/health-gated-failvoer: names no policy (policies: health-gated-failover, northwind-gated, "
+                   "northwind-in-job, paws360-as-built; or \"*\" for every policy)"});
   const auto r = failsim("run scenarios/failover.json --seeds 1 --out out");
   EXPECT_EQ(r.exit_code, 2) << r.out;
   EXPECT_FALSE(fs::exists(root / "out" / "results.json"));

@@ -36,22 +36,43 @@ TEST(Percentiles, NearestRankOverNonNullValues) {
   EXPECT_EQ(percentiles({}).count, 0u);
 }
 
-TEST(Aggregate, SloVerdicts) {
+std::string status(const Aggregate& a, const std::string& id) {
+  for (const auto& v : a.slos) {
+    if (v.id == id) return v.status;
+  }
+  return "absent";
+}
+
+TEST(Aggregate, SloVerdictsCarryTheFigureTheyWereJudgedOn) {
   std::vector<RunResult> runs;
   for (int i = 0; i < 19; ++i) runs.push_back(run(i, "deployed", 300, 120));
   runs.push_back(run(19, "failed", std::nullopt, 400));
   Aggregate a = aggregate(runs);
   EXPECT_DOUBLE_EQ(a.success_rate, 0.95);
-  EXPECT_TRUE(a.slo["deploy_success_rate"]);
-  EXPECT_TRUE(a.slo["median_deploy_time"]);
-  EXPECT_TRUE(a.slo["detection_time"]) << "19 of 20 within 5 min is 95 %";
+  EXPECT_EQ(status(a, "SC-001"), "met");
+  EXPECT_EQ(a.slos[0].figure, "95.0 % (19/20)");
+  EXPECT_EQ(status(a, "SC-002"), "met");
+  EXPECT_EQ(a.slos[1].figure, "5m00s (p50 of 19 landed)") << "the failed run is SC-001's, not in the median";
+  EXPECT_EQ(status(a, "SC-003"), "met") << "19 of 20 within 5 min is 95 %";
   runs[0].detection_seconds.reset();
   a = aggregate(runs);
-  EXPECT_FALSE(a.slo["detection_time"]);
+  EXPECT_EQ(status(a, "SC-003"), "missed");
+  EXPECT_EQ(a.slos[2].figure, "90.0 % (18/20) within 5m00s");
   runs[1].invariants["no_secret_in_output"] = false;
-  EXPECT_FALSE(aggregate(runs).slo["no_secret_in_output"]);
+  EXPECT_EQ(status(aggregate(runs), "SC-004"), "missed");
   for (auto& r : runs) r.deploy_seconds = 700;
-  EXPECT_FALSE(aggregate(runs).slo["median_deploy_time"]);
+  EXPECT_EQ(status(aggregate(runs), "SC-002"), "missed");
+  // Applicability: no clock-starting fault -> SC-003 not applicable; nothing landed ->
+  // SC-002 not judged; a scenario's scope leaves the rest out.
+  for (auto& r : runs) {
+    r.had_fault = false;
+    r.outcome = "failed";
+  }
+  a = aggregate(runs, builtin_slos(), std::vector<std::string>{"SC-001", "SC-002", "SC-003"});
+  EXPECT_EQ(status(a, "SC-001"), "missed");
+  EXPECT_EQ(status(a, "SC-002"), "not_judged");
+  EXPECT_EQ(status(a, "SC-003"), "not_applicable");
+  EXPECT_EQ(status(a, "SC-004"), "out_of_scope");
 }
 
 TEST(Writers, ResultsJsonJunitAndMarkdown) {
@@ -67,7 +88,7 @@ TEST(Writers, ResultsJsonJunitAndMarkdown) {
   s.aggregate = aggregate(s.runs);
   suite.scenarios.push_back(s);
   const auto j = nlohmann::json::parse(results_json(suite));
-  EXPECT_EQ(j["schema_version"], 1);
+  EXPECT_EQ(j["schema_version"], 2);
   EXPECT_EQ(j["failsim_version"], "9.9.9");
   const auto& sc = j["scenarios"][0];
   EXPECT_EQ(sc["seeds"], 2);

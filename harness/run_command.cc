@@ -1,0 +1,147 @@
+#include "harness/run_command.h"
+
+#include <filesystem>
+#include <ostream>
+
+#include "harness/scenario.h"
+#include "harness/text_file.h"
+#include "reports/compare.h"
+
+namespace failsim::harness {
+namespace {
+
+Result<std::vector<reports::Tolerance>> tolerances(const std::optional<std::string>& text) {
+  if (!text) return Result<std::vector<reports::Tolerance>>::ok({});
+  return reports::parse_fail_on(*text);
+}
+
+Result<bool> write_compare(const reports::CompareReport& c, const std::string& dir) {
+  std::error_code ec;
+  std::filesystem::create_directories(dir, ec);
+  if (ec) return Result<bool>::error(dir + ": " + ec.message());
+  for (const auto& [name, text] : std::vector<std::pair<std::string, std::string>>{
+           {"compare.md", reports::compare_markdown(c)},
+           {"compare.json", reports::compare_json(c)},
+           {"compare.html", reports::compare_html(c)}}) {
+    auto w = write_atomically((std::filesystem::path(dir) / name).string(), text);
+    if (!w) return w;
+  }
+  return Result<bool>::ok(true);
+}
+
+}  // namespace
+
+int run_command(RunCommandOptions o, std::ostream& out, std::ostream& err) {
+  SuiteOptions& suite = o.suite;
+  auto fail = [&err](const std::string& what) {
+    err << "failsim run: " << what << "\n";
+    return 2;
+  };
+  if (o.variants_file) {
+    auto v = load_variants_file(*o.variants_file);
+    if (!v) return fail(v.error());
+    suite.variants = std::move(v).value();
+  }
+  for (const auto& arg : o.variant_args) {
+    auto v = parse_variant_arg(arg);
+    if (!v) return fail(v.error());
+    auto same = std::find_if(suite.variants.begin(), suite.variants.end(), [&](const VariantSpec& x) { return x.name == v.value().name; });
+    if (same == suite.variants.end()) {
+      suite.variants.push_back(std::move(v).value());
+    } else {
+      same->sets.insert(same->sets.end(), v.value().sets.begin(), v.value().sets.end());
+    }
+  }
+  for (const auto& arg : o.sweep_args) {
+    auto s = parse_sweep_arg(arg);
+    if (!s) return fail(s.error());
+    suite.sweeps.push_back(std::move(s).value());
+  }
+  auto tol = tolerances(o.fail_on);
+  if (!tol) return fail(tol.error());
+  if (o.fail_on && !o.baseline) return fail("--fail-on needs --baseline (a results.json to compare with)");
+  std::optional<std::string> baseline_text;
+  if (o.baseline) {
+    baseline_text = read_text_file(*o.baseline);
+    if (!baseline_text) return fail("--baseline " + *o.baseline + ": cannot read the file");
+    // Checked now, not after the runs: a wrong file fails in a second, not in minutes.
+    auto check = reports::compare_results(*baseline_text, *o.baseline, *baseline_text, *o.baseline, {1, 1, {}});
+    if (!check) return fail("--baseline: " + check.error());
+  }
+  auto result = run_suite(suite, err);
+  if (!result) return fail(result.error());
+  reports::SuiteReport report = std::move(result).value();
+  std::optional<reports::CompareReport> compared;
+  if (baseline_text) {
+    reports::CompareOptions co;
+    co.resamples = o.bootstrap;
+    co.fail_on = tol.value();
+    auto c = reports::compare_results(*baseline_text, *o.baseline, reports::results_json(report),
+                                      (std::filesystem::path(suite.out_dir) / "results.json").string(), co);
+    if (!c) return fail(c.error());
+    compared = std::move(c).value();
+    report.compare_markdown = reports::compare_markdown(*compared);
+    report.compare_html = reports::compare_html_section(*compared);
+  }
+  std::vector<std::string> secrets;
+  for (const auto& p : suite.scenario_paths) {
+    auto s = load_scenario(p);
+    if (s) secrets.push_back(s.value().secret);
+  }
+  auto written = write_reports(report, suite.out_dir, secrets);
+  if (!written.has_value()) return fail(written.error());
+  if (compared) {
+    if (auto w = write_compare(*compared, suite.out_dir); !w) return fail(w.error());
+  }
+  if (!suite.sweeps.empty()) {
+    for (const auto& [name, text] : std::vector<std::pair<std::string, std::string>>{
+             {"sweep.md", reports::sweep_markdown(report)}, {"sweep.svg", reports::sweep_svg(report)}}) {
+      auto w = write_atomically((std::filesystem::path(suite.out_dir) / name).string(), text);
+      if (!w) return fail(w.error());
+    }
+  }
+  bool ok = written.value();
+  std::size_t runs = 0;
+  for (const auto& s : report.scenarios) {
+    ok = ok && s.passed;
+    runs += s.runs.size();
+  }
+  // Print the summary as written (secrets redacted), never the in-memory one.
+  out << read_text_file((std::filesystem::path(suite.out_dir) / "summary.md").string()).value_or("") << "\n";
+  if (!suite.sweeps.empty()) out << reports::sweep_markdown(report) << "\n";
+  out << runs << " runs; reports in " << suite.out_dir << "/ (results.json, junit.xml, summary.md, report.html"
+      << (suite.sweeps.empty() ? "" : ", sweep.md, sweep.svg") << (compared ? ", compare.md, compare.json, compare.html" : "")
+      << ")\n";
+  if (compared && !compared->failures.empty()) {
+    for (const auto& f : compared->failures) err << "failsim run: worse than allowed: " << f << "\n";
+    ok = false;
+  }
+  return ok ? 0 : 1;
+}
+
+int compare_command(const CompareCommandOptions& o, std::ostream& out, std::ostream& err) {
+  auto fail = [&err](const std::string& what) {
+    err << "failsim compare: " << what << "\n";
+    return 2;
+  };
+  auto tol = tolerances(o.fail_on);
+  if (!tol) return fail(tol.error());
+  const auto base = read_text_file(o.base);
+  if (!base) return fail(o.base + ": cannot read the file");
+  const auto fresh = read_text_file(o.fresh);
+  if (!fresh) return fail(o.fresh + ": cannot read the file");
+  reports::CompareOptions co;
+  co.resamples = o.bootstrap;
+  co.seed = o.seed;
+  co.fail_on = tol.value();
+  auto c = reports::compare_results(*base, o.base, *fresh, o.fresh, co);
+  if (!c) return fail(c.error());
+  if (o.out_dir) {
+    if (auto w = write_compare(c.value(), *o.out_dir); !w) return fail(w.error());
+  }
+  out << reports::compare_markdown(c.value());
+  for (const auto& f : c.value().failures) err << "failsim compare: worse than allowed: " << f << "\n";
+  return c.value().failures.empty() ? 0 : 1;
+}
+
+}  // namespace failsim::harness

@@ -1,0 +1,39 @@
+// `failsim run` and `failsim compare` as commands: option checks that must fail before
+// any run (a bad --variant, --sweep, --fail-on or baseline file exits 2 at once), the
+// suite, the reports (plus sweep.md/sweep.svg for a sweep and compare.md/.json/.html
+// with a baseline), the printed summary and the exit code: 0 every expectation holds
+// and nothing got worse than --fail-on allows, 1 otherwise, 2 bad input.
+#pragma once
+
+#include <iosfwd>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "harness/suite.h"
+
+namespace failsim::harness {
+
+struct RunCommandOptions {
+  SuiteOptions suite;
+  std::vector<std::string> variant_args;  // --variant NAME[:PATH=VALUE], repeatable; same NAME accumulates
+  std::optional<std::string> variants_file;
+  std::vector<std::string> sweep_args;    // --sweep PATH=V1,V2
+  std::optional<std::string> baseline;    // a results.json
+  std::optional<std::string> fail_on;     // "detection_p95:+30s,deploy_success:-1%"
+  int bootstrap = 2000;
+};
+
+int run_command(RunCommandOptions options, std::ostream& out, std::ostream& err);
+
+struct CompareCommandOptions {
+  std::string base, fresh;
+  std::optional<std::string> out_dir;  // also write compare.md, compare.json, compare.html
+  std::optional<std::string> fail_on;
+  int bootstrap = 2000;
+  std::uint64_t seed = 1;
+};
+
+int compare_command(const CompareCommandOptions& options, std::ostream& out, std::ostream& err);
+
+}  // namespace failsim::harness
