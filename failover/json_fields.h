@@ -165,9 +165,65 @@ inline std::string lower(std::string s) {
 }
 
 // Parses JSON text; a syntax error names the source, line and column.
+// A field given twice in one object is an error: JSON parsers keep only the last one,
+// so a second "deploy_within" would silently replace the first.
+class DuplicateFieldCheck {
+ public:
+  bool operator()(int /*depth*/, json::parse_event_t event, json& parsed) {
+    switch (event) {
+      case json::parse_event_t::object_start:
+      case json::parse_event_t::array_start:
+        frames_.push_back(Frame{event == json::parse_event_t::array_start, 0, {}, child_name()});
+        break;
+      case json::parse_event_t::key: {
+        const std::string key = parsed.get<std::string>();
+        if (!frames_.back().keys.insert(key).second) {
+          throw Invalid(pointer() + "/" + key + ": the field is given twice in one object (JSON keeps only the last; "
+                                                "remove one)");
+        }
+        last_key_ = key;
+        break;
+      }
+      case json::parse_event_t::object_end:
+      case json::parse_event_t::array_end:
+        frames_.pop_back();
+        if (!frames_.empty() && frames_.back().array) ++frames_.back().index;
+        break;
+      case json::parse_event_t::value:
+        if (!frames_.empty() && frames_.back().array) ++frames_.back().index;
+        break;
+    }
+    return true;
+  }
+
+ private:
+  struct Frame {
+    bool array;
+    std::size_t index;
+    std::set<std::string> keys;
+    std::string name;  // under which key or index it sits in its parent
+  };
+  std::string child_name() const {
+    if (frames_.empty()) return "";
+    return frames_.back().array ? std::to_string(frames_.back().index) : last_key_;
+  }
+  std::string pointer() const {
+    std::string p;
+    for (std::size_t i = 1; i < frames_.size(); ++i) p += "/" + frames_[i].name;
+    return p;
+  }
+  std::vector<Frame> frames_;
+  std::string last_key_;
+};
+
 inline Result<json> parse(std::string_view text, std::string_view source) {
   try {
-    return Result<json>::ok(json::parse(text));
+    DuplicateFieldCheck check;
+    return Result<json>::ok(json::parse(text, [&check](int depth, json::parse_event_t event, json& parsed) {
+      return check(depth, event, parsed);
+    }));
+  } catch (const Invalid& e) {
+    return Result<json>::error(std::string(source) + ": " + e.what());
   } catch (const json::parse_error& e) {
     std::size_t line = 1;
     std::size_t column = 1;

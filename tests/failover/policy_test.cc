@@ -92,6 +92,12 @@ TEST(PolicyErrors, NameTheFieldAndWhatWasExpected) {
       {R"("policy_version": 1,)", "", "/policy_version: missing required field"},
       {R"("name": "paws360-as-built",)", R"("name": ["x"],)", "/name: expected a string, got [\"x\"]"},
       {R"("cancel_in_progress": false)", R"("cancel_in_progress": "no")", "/job/cancel_in_progress: expected true or false"},
+      // JSON keeps only the last of two equal keys: a second value silently won before.
+      {R"("max_attempts": 3)", R"("max_attempts": 3, "max_attempts": 5)",
+       "p.json: /deploy/retry/max_attempts: the field is given twice in one object"},
+      {R"("labels": ["self-hosted", "production", "primary"])",
+       R"("labels": ["self-hosted", "production", "primary"], "labels": ["x"])",
+       "p.json: /candidates/0/labels: the field is given twice"},
   };
   for (const auto& c : cases) {
     std::string text = good;
