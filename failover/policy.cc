@@ -97,6 +97,11 @@ Policy read_policy(const json& root) {
   p.name = top.text("name");
   p.description = top.text("description", std::string());
   p.rule_file = top.text("rule_file", std::string());
+  // Expectations of scenario runs under this policy: read by `failsim run` (harness),
+  // not by the failover logic or `failsim gate`.
+  if (const auto* expect = top.get("expect"); expect != nullptr && !expect->is_object()) {
+    Fields::fail("/expect", "expected an object keyed by scenario name (or \"*\")");
+  }
 
   Fields gate(top.need("gate"), "/gate");
   p.placement = gate.choice("placement",

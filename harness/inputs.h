@@ -5,6 +5,7 @@
 // the resolved path and the file that referenced it, and the valid choices.
 #pragma once
 
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -43,7 +44,15 @@ Result<bool> check_policy_fits(const Scenario& scenario, const failover::Policy&
 // a policy beside the scenario's own policy file (those it is written against), and every
 // policy of the run has an entry or "*". A typo or a renamed policy is an error, never
 // a silently unchecked run.
-Result<bool> check_expect_keys(const Scenario& scenario, const std::vector<std::string>& policy_names);
+// `covered`: policies of the run whose expectations for this scenario come from their
+// own policy file (or a variant) instead.
+Result<bool> check_expect_keys(const Scenario& scenario, const std::vector<std::string>& policy_names,
+                               const std::vector<std::string>& covered = {});
+
+// The expectations a policy file carries for scenarios (its `expect`, keyed by scenario
+// name or "*"), read from the document as the run loads it (--set applied).
+Result<std::map<std::string, Expectations>> load_policy_expectations(const std::string& path,
+                                                                     const std::vector<Override>& overrides = {});
 
 // check_keys: also check_expect_keys with this one policy (off when the caller checks
 // the keys against several policies itself).

@@ -37,6 +37,7 @@ struct Variant {
 struct Loaded {
   std::vector<Scenario> scenarios;
   std::vector<failover::Policy> policies;
+  std::vector<std::map<std::string, Expectations>> policy_expect;  // each policy file's, by scenario name
 };
 
 struct Job {
@@ -130,6 +131,30 @@ std::vector<std::string> check_distribution(const Expectations& e, const reports
                      std::to_string(det.count) + "/" + std::to_string(s.runs.size()));
   }
   return broken;
+}
+
+// Names of the scenarios in the folders of the run's scenario files: the scenarios a
+// policy file's expectations may be written for.
+std::vector<std::string> scenario_names_beside(const std::vector<std::string>& scenario_paths) {
+  std::vector<std::string> names;
+  std::vector<std::filesystem::path> dirs;
+  for (const auto& p : scenario_paths) {
+    const auto d = std::filesystem::path(p).parent_path();
+    if (std::find(dirs.begin(), dirs.end(), d) == dirs.end()) dirs.push_back(d);
+  }
+  for (const auto& d : dirs) {
+    std::error_code ec;
+    for (const auto& entry : std::filesystem::directory_iterator(d.empty() ? "." : d, ec)) {
+      if (entry.path().extension() != ".json") continue;
+      const auto text = read_text_file(entry.path().string());
+      if (!text) continue;
+      const json j = json::parse(*text, nullptr, false);
+      if (j.is_object() && j.contains("scenario_version") && j.contains("name") && j["name"].is_string()) {
+        names.push_back(j["name"].get<std::string>());
+      }
+    }
+  }
+  return names;
 }
 
 std::vector<std::vector<std::pair<std::string, std::string>>> sweep_points(
@@ -344,6 +369,18 @@ Result<reports::SuiteReport> run_suite(const SuiteOptions& o, std::ostream& prog
         }
       }
       L.policies.push_back(std::move(pol).value());
+      auto own = load_policy_expectations(p, ov);
+      if (!own) return R::error(own.error());
+      for (const auto& [key, e] : own.value()) {
+        const bool in_run = std::any_of(L.scenarios.begin(), L.scenarios.end(), [&](const auto& s) { return s.name == key; });
+        if (key == "*" || in_run) continue;
+        const auto beside = scenario_names_beside(o.scenario_paths);
+        if (std::find(beside.begin(), beside.end(), key) == beside.end()) {
+          return R::error(p + ": /expect/" + key + ": names no scenario (scenarios: " + join(beside) +
+                          "; or \"*\" for every scenario): a typo here would leave expectations unchecked");
+        }
+      }
+      L.policy_expect.push_back(std::move(own).value());
     }
     // The variant's expectation keys name scenarios of the run.
     for (const auto& [key, e] : variants[v].expect) {
@@ -358,7 +395,7 @@ Result<reports::SuiteReport> run_suite(const SuiteOptions& o, std::ostream& prog
       auto slos = slo_set_for(sc);
       if (!slos) return R::error(slos.error());
       // Without --policy, a scenario runs with its own policy only.
-      std::vector<std::string> names;
+      std::vector<std::string> names, covered;
       for (std::size_t p = 0; p < L.policies.size(); ++p) {
         if (o.policy_paths.empty() && policy_paths[p] != sc.policy_path) continue;
         if (auto fits = check_policy_fits(sc, L.policies[p], policy_paths[p]); !fits) return R::error(fits.error());
@@ -366,17 +403,20 @@ Result<reports::SuiteReport> run_suite(const SuiteOptions& o, std::ostream& prog
         if (!rules) return R::error(rules.error());
         names.push_back(L.policies[p].name);
         Job job{v, s, p, std::move(rules).value(), std::nullopt, slos.value()};
-        const Expectations* base = expectations_for(sc, L.policies[p].name);
-        auto over = variants[v].expect.find(sc.name);
-        if (over == variants[v].expect.end()) over = variants[v].expect.find("*");
-        if (over != variants[v].expect.end()) {
-          job.expect = merge(base, over->second);
-        } else if (base != nullptr) {
-          job.expect = *base;
+        // The scenario's expectations for the policy, then the policy file's for the
+        // scenario, then the variant's: later fields win.
+        if (const Expectations* base = expectations_for(sc, L.policies[p].name)) job.expect = *base;
+        using Layer = const std::map<std::string, Expectations>*;
+        for (Layer layer : {Layer{&L.policy_expect[p]}, Layer{&variants[v].expect}}) {
+          auto it = layer->find(sc.name);
+          if (it == layer->end()) it = layer->find("*");
+          if (it == layer->end()) continue;
+          job.expect = merge(job.expect ? &*job.expect : nullptr, it->second);
+          covered.push_back(L.policies[p].name);
         }
         jobs.push_back(std::move(job));
       }
-      if (auto keys = check_expect_keys(sc, names); !keys) return R::error(keys.error());
+      if (auto keys = check_expect_keys(sc, names, covered); !keys) return R::error(keys.error());
     }
   }
   const std::size_t seeds = static_cast<std::size_t>(std::max(1, o.seeds));

@@ -185,7 +185,7 @@ std::string slo_html(const SloVerdict& v) {
   const std::string cls = v.status == "met" ? "pass" : v.status == "missed" ? "fail" : "na";
   const std::string mark = v.status == "met" ? "✓" : v.status == "missed" ? "✗" : "–";
   std::string text = v.status == "met" || v.status == "missed" ? v.figure : v.status == "out_of_scope" ? "out of scope" : v.note;
-  if (v.status == "missed") text += " (objective " + v.objective + ")";
+  if (v.status == "missed") text += " (needs " + v.objective + ")";
   return "<div class=\"" + cls + "\">" + mark + " " + esc(v.id) + " " + esc(text) + "</div>";
 }
 

@@ -172,7 +172,7 @@ std::map<std::string, std::size_t> known_violation_counts(const ScenarioReport& 
 
 std::string slo_cell(const SloVerdict& v) {
   if (v.status == "met") return "✅ " + v.id + " " + v.figure;
-  if (v.status == "missed") return "❌ " + v.id + " " + v.figure + " (objective " + v.objective + ")";
+  if (v.status == "missed") return "❌ " + v.id + " " + v.figure + " (needs " + v.objective + ")";
   if (v.status == "out_of_scope") return "➖ " + v.id + " out of scope";
   return "➖ " + v.id + " " + v.note;
 }

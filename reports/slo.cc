@@ -52,7 +52,7 @@ std::vector<SloVerdict> judge_slos(const SloSet& set, const std::optional<std::v
     if (slo.metric == "deploy_success_rate") {
       std::size_t deployed = 0;
       for (const auto& r : runs) deployed += r.outcome == "deployed" ? 1 : 0;
-      v.objective = ">= " + format_percent(slo.at_least);
+      v.objective = "≥ " + format_percent(slo.at_least);
       v.figure = ratio(deployed, runs.size());
       verdict(!runs.empty() && static_cast<double>(deployed) >= slo.at_least * static_cast<double>(runs.size()));
     } else if (slo.metric == "deploy_time_p50") {
@@ -60,7 +60,7 @@ std::vector<SloVerdict> judge_slos(const SloSet& set, const std::optional<std::v
       for (const auto& r : runs) {
         if (r.outcome == "deployed" && r.deploy_seconds) times.push_back(*r.deploy_seconds);
       }
-      v.objective = "<= " + format_seconds(slo.at_most_seconds);
+      v.objective = "≤ " + format_seconds(slo.at_most_seconds);
       const auto p50 = nearest_rank(times, 0.5);
       if (!p50) {
         v.status = "not_judged";
@@ -76,7 +76,7 @@ std::vector<SloVerdict> judge_slos(const SloSet& set, const std::optional<std::v
         ++faulted;
         if (r.detection_seconds && *r.detection_seconds <= slo.within_seconds) ++in_time;
       }
-      v.objective = ">= " + format_percent(slo.at_least) + " within " + format_seconds(slo.within_seconds);
+      v.objective = "≥ " + format_percent(slo.at_least);
       if (faulted == 0) {
         v.status = "not_applicable";
         v.note = "no fault that starts the detection clock";

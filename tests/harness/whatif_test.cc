@@ -185,6 +185,21 @@ TEST_F(WhatIf, RenamedPolicyIsAnErrorAndAVariantKeepsItsExpectations) {
   auto r = failsim("run scenarios/interruption.json --seeds 5 --policy '" + renamed + "' --out '" + out("r") + "'");
   EXPECT_EQ(r.exit_code, 2) << r.out;
   EXPECT_NE(r.out.find("policy paws360-as-built-v2 of this run has no expectations here"), std::string::npos) << r.out;
+  // ... or the renamed policy carries its expectations in its own file, keyed by
+  // scenario; a key that names no scenario is an error too.
+  auto with_expect = [&](const std::string& key) {
+    std::string text = policy;
+    text.replace(text.find("\"rule_file\""), 0,
+                 "\"expect\": {\"" + key + "\": {\"outcome\": \"failed\", \"known_violations\": [\"production_not_partial\"]}},\n  ");
+    std::ofstream(renamed) << text;
+    return failsim("run scenarios/interruption.json --seeds 5 --policy '" + renamed + "' --out '" + out("own") + "'");
+  };
+  auto own = with_expect("interruption");
+  EXPECT_EQ(own.exit_code, 0) << own.out;
+  EXPECT_NE(own.out.find("Known defect: production_not_partial violated in"), std::string::npos) << own.out;
+  auto typo = with_expect("interuption");
+  EXPECT_EQ(typo.exit_code, 2) << typo.out;
+  EXPECT_NE(typo.out.find("/expect/interuption: names no scenario"), std::string::npos) << typo.out;
   auto v = failsim("run scenarios/interruption.json --seeds 5 --policy scenarios/policies/paws360-as-built.json "
                    "--variant 'v2:deploy.retry.max_attempts=2' --out '" + out("v") + "'");
   EXPECT_EQ(v.exit_code, 0) << v.out;
