@@ -130,6 +130,7 @@ std::string value_text(const std::optional<double>& v, const std::string& unit) 
 }
 
 std::string diff_text(double d, const std::string& unit) {
+  if (std::fabs(d) < 1e-6) d = 0;  // float noise of equal medians reads as no change, not "-0.0s"
   const std::string sign = d > 0 ? "+" : d < 0 ? "-" : "±";
   const double a = std::fabs(d);
   if (unit == "rate") {
@@ -146,6 +147,7 @@ std::string diff_text(double d, const std::string& unit) {
 std::string ci_text(const MetricDiff& m) {
   if (!m.ci) return "";
   auto one = [&](double v) {
+    if (std::fabs(v) < 1e-6) v = 0;
     if (m.unit == "rate") {
       char buf[32];
       std::snprintf(buf, sizeof buf, "%+.1f", 100.0 * v);
@@ -315,16 +317,29 @@ std::string compare_markdown(const CompareReport& r) {
   out += "Base `" + r.base_source + "`, new `" + r.new_source + "`. Δ is new − base with a 95 % interval: Newcombe's hybrid "
          "score interval for rates (pp = percentage points), a seeded percentile bootstrap (" +
          std::to_string(r.resamples) + " resamples) for percentiles and means. A verdict needs the interval to exclude 0.\n\n";
-  out += "| scenario | policy | metric | base | new | Δ | 95 % CI | verdict |\n|---|---|---|---|---|---|---|---|\n";
+  const std::string head = "| scenario | policy | metric | base | new | Δ | 95 % CI | verdict |\n|---|---|---|---|---|---|---|---|\n";
+  std::string changed, all;
+  std::size_t n_changed = 0, n_all = 0;
   for (const auto& row : r.rows) {
     const std::string policy = row.policy + (row.new_variant.empty() ? "" : " · " + row.new_variant) +
                                (row.base_variant != row.new_variant && !row.base_variant.empty() ? " (vs " + row.base_variant + ")" : "");
     for (const auto& m : row.metrics) {
-      out += "| " + row.scenario + " | " + policy + " | " + m.metric + " | " + value_text(m.base, m.unit) + " | " +
-             value_text(m.fresh, m.unit) + " | " + (m.diff ? diff_text(*m.diff, m.unit) : "—") + " | " +
-             (m.ci ? ci_text(m) : m.note) + " | " + verdict_mark(m.verdict) + " |\n";
+      const std::string line = "| " + row.scenario + " | " + policy + " | " + m.metric + " | " + value_text(m.base, m.unit) +
+                               " | " + value_text(m.fresh, m.unit) + " | " + (m.diff ? diff_text(*m.diff, m.unit) : "—") +
+                               " | " + (m.ci ? ci_text(m) : m.note) + " | " + verdict_mark(m.verdict) + " |\n";
+      all += line;
+      ++n_all;
+      if (m.verdict == "better" || m.verdict == "worse") {
+        changed += line;
+        ++n_changed;
+      }
     }
   }
+  // The detectable changes first; every comparison in a block GitHub folds in a PR comment.
+  out += n_changed == 0 ? "No detectable change in any of the " + std::to_string(n_all) + " comparisons.\n"
+                        : std::to_string(n_changed) + " detectable change(s) in " + std::to_string(n_all) + " comparisons:\n\n" +
+                              head + changed;
+  out += "\n<details><summary>All " + std::to_string(n_all) + " comparisons</summary>\n\n" + head + all + "\n</details>\n";
   for (const auto& k : r.only_in_base) out += "\n- only in base: " + k;
   for (const auto& k : r.only_in_new) out += "\n- only in new: " + k;
   if (!r.only_in_base.empty() || !r.only_in_new.empty()) out += "\n";
