@@ -204,7 +204,7 @@ std::string summary_table(const SuiteReport& suite, const std::vector<RowNumbers
     std::string slos;
     for (const auto& v : s.aggregate.slos) slos += slo_html(v);
     out += "<tr><td><a href=\"#" + anchor(s.name) + "\">" + esc(s.name) + "</a></td><td>" + esc(s.label()) + "</td><td>" +
-           std::to_string(n.n) + "</td>" + status_cell(s) + "<td>" + format_percent(s.aggregate.success_rate) + " [" +
+           std::to_string(n.n) + "</td>" + status_cell(s) + "<td class=\"num\">" + format_percent(s.aggregate.success_rate) + " [" +
            format_percent(n.deployed_ci.low) + "–" + format_percent(n.deployed_ci.high) + "]</td><td class=\"num\">" +
            std::to_string(n.fired) + "/" + std::to_string(n.n) + "</td><td class=\"num\">" +
            with_interval(n.detection_p50, n.detection_p50_ci) + "<br>" + with_interval(n.detection_p95, n.detection_p95_ci) +
@@ -236,7 +236,10 @@ std::string difference_table(const std::vector<const ScenarioReport*>& rows) {
     std::snprintf(buf, sizeof buf, "%+.1f", 100.0 * x);
     return std::string(buf);
   };
-  auto signed_s = [](double x) { return (x < 0 ? "-" : "+") + format_seconds(std::fabs(x)); };
+  auto signed_s = [](double x) {
+    if (std::fabs(x) < 1e-6) return std::string("±0.0s");  // equal medians, float noise aside
+    return (x < 0 ? "-" : "+") + format_seconds(std::fabs(x));
+  };
   for (std::size_t i = 1; i < rows.size(); ++i) {
     const ScenarioReport& s = *rows[i];
     const auto nb = base.runs.size(), nn = s.runs.size();
