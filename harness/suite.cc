@@ -343,6 +343,12 @@ Result<reports::SuiteReport> run_suite(const SuiteOptions& o, std::ostream& prog
     for (const auto& p : o.scenario_paths) {
       auto s = load_scenario(p, ov);
       if (!s) return R::error(s.error());
+      for (const auto& other : L.scenarios) {
+        if (other.name == s.value().name) {
+          return R::error("two scenarios are named \"" + other.name + "\" (" + other.file + " and " + p +
+                          "): their rows could not be told apart; give each its own name");
+        }
+      }
       L.scenarios.push_back(std::move(s).value());
     }
     // Policies: the given ones, or each scenario's own (deduplicated by path).

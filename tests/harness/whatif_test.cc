@@ -232,6 +232,10 @@ TEST_F(WhatIf, UnmatchedKeysAndSameNamedRowsAreErrors) {
                       copy + "' --out '" + out("p") + "'");
   EXPECT_EQ(same.exit_code, 2) << same.out;
   EXPECT_NE(same.out.find("two policies are named \"health-gated-failover\""), std::string::npos) << same.out;
+  auto twice_scenario = failsim("run scenarios/failover.json " + scenario_copy("failover", "\"run_length\"", "\"run_length\"") +
+                                " --seeds 2 --out '" + out("s") + "'");
+  EXPECT_EQ(twice_scenario.exit_code, 2) << twice_scenario.out;
+  EXPECT_NE(twice_scenario.out.find("two scenarios are named \"failover\""), std::string::npos) << twice_scenario.out;
 }
 
 // Trap 4: a per-seed time limit turns red with more seeds; a distribution expectation
