@@ -94,8 +94,14 @@ struct Decision {
 
 class DeployOrchestrator {
  public:
-  // The policy must outlive the orchestrator.
+  // The policy must outlive the orchestrator. `previous_version`: what a rollback
+  // restores until set_rollback_version says what production really runs.
   DeployOrchestrator(const Policy& policy, std::string version, std::string previous_version);
+
+  // The version production runs when this deploy's job first starts (read from
+  // production by whoever drives the orchestrator): what a rollback restores. A version
+  // requested earlier but never deployed (cancelled, superseded) is not a rollback target.
+  void set_rollback_version(std::string version) { previous_version_ = std::move(version); }
 
   std::vector<Action> start(TimePoint now);
   std::vector<Action> on_query_results(TimePoint now, const std::vector<QueryOutcome>& outcomes);

@@ -44,6 +44,7 @@ class DeployDriver {
   void job_started(std::int64_t job_id, const std::string& runner);
   void job_completed(std::int64_t job_id);
   DeployOrchestrator& orchestrator() { return orchestrator_; }
+  std::optional<TimePoint> triggered_at;
   std::optional<TimePoint> done_at;
   std::int64_t job_id = 0;
   std::int64_t run_id = 0;
@@ -62,6 +63,7 @@ class DeployDriver {
   std::uint64_t attempt_token_ = 0;  // invalidates callbacks of an earlier attempt
   std::size_t failing_step_ = SIZE_MAX;
   bool completing_ = false;  // we ended the job ourselves
+  bool rollback_version_set_ = false;
 };
 
 class Run final : public LiveControl {
@@ -155,7 +157,10 @@ class Run final : public LiveControl {
   friend class DeployDriver;
 };
 
-void DeployDriver::start() { execute(orchestrator_.start(run_.world().engine().now())); }
+void DeployDriver::start() {
+  triggered_at = run_.world().engine().now();
+  execute(orchestrator_.start(run_.world().engine().now()));
+}
 
 void DeployDriver::execute(std::vector<Action> actions) {
   sim::World& w = run_.world();
@@ -268,6 +273,12 @@ void DeployDriver::run_queries(const std::vector<std::string>& queries) {
 
 void DeployDriver::job_started(std::int64_t id, const std::string& runner) {
   if (id != job_id) return;
+  // The first time the deploy job runs, production's version is what a rollback
+  // restores (not the previous request's version, which may never have landed).
+  if (!rollback_version_set_) {
+    orchestrator_.set_rollback_version(run_.world().production().current_version());
+    rollback_version_set_ = true;
+  }
   runner_ = runner;
   const auto* host = run_.world().runner(runner);
   host_ = host != nullptr ? host->spec().host : "";
@@ -542,7 +553,7 @@ RunResult Run::execute() {
 
 void Run::finish_result() {
   const Scenario& sc = *in_.scenario;
-  const TimePoint first_trigger = world_.spec().start + sc.deploys.front().at;
+  const TimePoint run_start = world_.spec().start;
   auto seconds_since = [](TimePoint from, TimePoint to) { return to_seconds(to - from); };
   for (std::size_t i = 0; i < drivers_.size(); ++i) {
     DeployOrchestrator& o = drivers_[i]->orchestrator();
@@ -552,8 +563,10 @@ void Run::finish_result() {
     d.diagnosis = o.diagnosis();
     d.runner = o.deployed_on();
     d.attempts = o.attempts();
-    if (drivers_[i]->done_at) d.finished_seconds = seconds_since(first_trigger, *drivers_[i]->done_at);
-    d.triggered_seconds = to_seconds(sc.deploys[i].at - sc.deploys.front().at);
+    // Both after the run's start: a request dispatched through the live API before the
+    // first scheduled trigger is not "negative seconds".
+    if (drivers_[i]->done_at) d.finished_seconds = seconds_since(run_start, *drivers_[i]->done_at);
+    if (drivers_[i]->triggered_at) d.triggered_seconds = seconds_since(run_start, *drivers_[i]->triggered_at);
     result_.attempts += d.attempts;
     if (o.outcome() == failover::Outcome::kPending) result_.invariants["no_request_lost"] = false;
     if (o.first_noticed() && fault_start_ && *o.first_noticed() >= *fault_start_) {

@@ -23,8 +23,8 @@ struct DeployResult {
   std::string diagnosis;
   std::string runner;   // where it landed, or ""
   int attempts = 0;
-  std::optional<double> finished_seconds;  // after the first trigger
-  double triggered_seconds = 0;            // its trigger, after the first trigger
+  std::optional<double> finished_seconds;  // when it ended, after the run's start
+  double triggered_seconds = 0;            // when it was triggered, after the run's start
 };
 
 struct RunResult {

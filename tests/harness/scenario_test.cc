@@ -342,3 +342,44 @@ TEST(SecondWorld, PartitionDetectionTimeMatchesTheArithmeticOfPrometheusPhases) 
 
 }  // namespace
 }  // namespace failsim::harness
+
+namespace failsim::harness {
+namespace {
+
+// A rollback restores what production runs, not the previous request's version: here
+// v1.3.0 is cancelled before its job starts (it never reaches production), then every
+// attempt of v1.4.0 fails and the gated policy rolls back, to v1.2.3. Before the fix it
+// "rolled back to v1.3.0", a version production never ran. Trigger and finish times are
+// after the run's start, never negative.
+TEST(Rollback, RestoresTheVersionProductionRunsNotTheLastRequested) {
+  const std::string text = R"({
+    "scenario_version": 1, "world": "../worlds/paws360.json", "name": "rollback-target",
+    "policy": "policies/health-gated-failover.json",
+    "workload": {"deploys": [{"at": "5m", "version": "v1.3.0"}, {"at": "8m", "version": "v1.4.0"}],
+                 "attempt_failure_probability": 1.0},
+    "faults": [{"kind": "cancel_run", "at": "5m500ms"}],
+    "run_length": "2h"})";
+  auto s = parse_scenario(text, kDir + "rollback-target.json");
+  ASSERT_TRUE(s.has_value()) << s.error();
+  Loaded l = load("failover", "health-gated-failover");
+  l.scenario = s.value();
+  for (std::uint64_t seed = 1; seed <= 5; ++seed) {
+    const RunResult r = run(l, seed);
+    ASSERT_EQ(r.deploys.size(), 2u);
+    EXPECT_EQ(r.deploys[0].outcome, "cancelled") << r.deploys[0].diagnosis;
+    EXPECT_EQ(r.deploys[1].outcome, "rolled_back") << r.deploys[1].diagnosis;
+    EXPECT_NE(r.deploys[1].diagnosis.find("rolled back to v1.2.3"), std::string::npos) << r.deploys[1].diagnosis;
+    EXPECT_EQ(r.deploys[1].diagnosis.find("v1.3.0"), std::string::npos) << r.deploys[1].diagnosis;
+    EXPECT_EQ(r.final_version, "v1.2.3");
+    for (const auto& d : r.deploys) {
+      ASSERT_TRUE(d.finished_seconds.has_value());
+      EXPECT_GE(d.triggered_seconds, 0);
+      EXPECT_GE(*d.finished_seconds, d.triggered_seconds);
+    }
+    EXPECT_DOUBLE_EQ(r.deploys[0].triggered_seconds, 300);
+    EXPECT_DOUBLE_EQ(r.deploys[1].triggered_seconds, 480);
+  }
+}
+
+}  // namespace
+}  // namespace failsim::harness
