@@ -12,6 +12,17 @@ HttpServer::HttpServer(std::size_t max_body_bytes) {
   server_.set_tcp_nodelay(true);
   server_.set_read_timeout(std::chrono::seconds(5));
   server_.set_write_timeout(std::chrono::seconds(5));
+  // A request with neither Content-Length nor Transfer-Encoding has no body (RFC 9112
+  // section 6.3). cpp-httplib 0.11 reads one until the client closes or the read times
+  // out, so `curl -X POST URL` (no -d, no Content-Length) waited 5 s and got 400 where
+  // GitHub answers at once. Say "no body" before it reads: the Request is the server's
+  // own non-const object, handed to this hook as const.
+  server_.set_pre_routing_handler([](const httplib::Request& req, httplib::Response&) {
+    if (!req.has_header("Content-Length") && !req.has_header("Transfer-Encoding")) {
+      const_cast<httplib::Request&>(req).headers.emplace("Content-Length", "0");
+    }
+    return httplib::Server::HandlerResponse::Unhandled;
+  });
   server_.set_exception_handler([](const httplib::Request&, httplib::Response& res, std::exception_ptr ep) {
     std::string what = "internal error";
     try {

@@ -5,6 +5,8 @@
 //    400 (cpp-httplib), long URIs 414, handler exceptions 500 with a plain message;
 //    the server keeps serving after each;
 //  - reads time out after 5 s, so a stalled client cannot hold a worker forever;
+//  - a request without Content-Length or Transfer-Encoding has an empty body and is
+//    answered at once (curl -X POST without data), as RFC 9112 says;
 //  - stop() (or the destructor) closes the listener and joins the thread.
 // Routes are added to routes() before start().
 #pragma once

@@ -260,6 +260,22 @@ TEST_F(FakeGitHubApi, CancelIs202ThenConflictAndFailedJobsCanBeRerun) {
   EXPECT_EQ(post(kBase + "/runs/424242/cancel")->status, 404);
 }
 
+// `curl -X POST URL` sends no body and no Content-Length: GitHub answers at once. The
+// fake used to wait for a body until its 5 s read timeout and then answer 400; curl's
+// -m 3 would fail on that.
+TEST_F(FakeGitHubApi, APostWithoutBodyOrContentLengthIsAnsweredAtOnce) {
+  start();
+  const auto id = dispatch_run();
+  std::string headers;
+  for (const auto& [k, v] : auth()) headers += " -H '" + k + ": " + v + "'";
+  const auto r = testing::run_command("curl -sS -m 3 -o /dev/null -w '%{http_code}' -X POST" + headers + " '" + server_.url() +
+                                      kBase + "/runs/" + std::to_string(id) + "/cancel' 2>&1");
+  EXPECT_EQ(r.exit_code, 0) << r.out;
+  EXPECT_EQ(r.out, "202");
+  ASSERT_TRUE(testing::wait_until([&] { return body(get(kBase + "/runs/" + std::to_string(id)))["conclusion"] == "cancelled"; },
+                                  10s, 20ms));
+}
+
 TEST_F(FakeGitHubApi, UnknownPathsAndOversizedBodiesGet4xxAndTheServerKeepsServing) {
   start();
   auto r = get("/repos/someone/else/actions/runs");
