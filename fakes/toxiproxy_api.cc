@@ -131,7 +131,9 @@ void install_toxiproxy_api(httplib::Server& server, ChaosProxies& proxies, std::
     if (!p) return fail(res, "proxy not found");
     send(res, 200, proxy_json(*p));
   });
-  server.Post(R"(/proxies/([^/]+))", [&proxies, changed](const httplib::Request& req, httplib::Response& res) {
+  // Updates answer POST and PATCH alike, as Toxiproxy routes them (api.go: ProxyUpdate,
+  // ToxicUpdate: Methods("POST", "PATCH")); the official CLI updates with PATCH.
+  const auto update_proxy = [&proxies, changed](const httplib::Request& req, httplib::Response& res) {
     auto j = body_object(req, res);
     if (!j) return;
     bool ok = true;
@@ -143,7 +145,9 @@ void install_toxiproxy_api(httplib::Server& server, ChaosProxies& proxies, std::
     if (!p) return fail(res, p.error());
     send(res, 200, proxy_json(p.value()));
     changed(p.value().name);
-  });
+  };
+  server.Post(R"(/proxies/([^/]+))", update_proxy);
+  server.Patch(R"(/proxies/([^/]+))", update_proxy);
   server.Delete(R"(/proxies/([^/]+))", [&proxies, changed](const httplib::Request& req, httplib::Response& res) {
     if (!proxies.remove(req.matches[1])) return fail(res, "proxy not found");
     res.status = 204;
@@ -172,7 +176,7 @@ void install_toxiproxy_api(httplib::Server& server, ChaosProxies& proxies, std::
     }
     fail(res, "toxic not found");
   });
-  server.Post(R"(/proxies/([^/]+)/toxics/([^/]+))", [&proxies, changed](const httplib::Request& req, httplib::Response& res) {
+  const auto update_toxic = [&proxies, changed](const httplib::Request& req, httplib::Response& res) {
     auto j = body_object(req, res);
     if (!j) return;
     auto p = proxies.get(req.matches[1]);
@@ -189,7 +193,9 @@ void install_toxiproxy_api(httplib::Server& server, ChaosProxies& proxies, std::
     if (!updated) return fail(res, updated.error());
     send(res, 200, toxic_json(updated.value()));
     changed(req.matches[1]);
-  });
+  };
+  server.Post(R"(/proxies/([^/]+)/toxics/([^/]+))", update_toxic);
+  server.Patch(R"(/proxies/([^/]+)/toxics/([^/]+))", update_toxic);
   server.Delete(R"(/proxies/([^/]+)/toxics/([^/]+))", [&proxies, changed](const httplib::Request& req, httplib::Response& res) {
     auto removed = proxies.remove_toxic(req.matches[1], req.matches[2]);
     if (!removed) return fail(res, removed.error());

@@ -4,6 +4,8 @@
 #include "fakes/chaos_proxy.h"
 
 #include <gtest/gtest.h>
+
+#include "tests/harness/process.h"
 #include <nlohmann/json.hpp>
 
 #include "fakes/http_server.h"
@@ -205,6 +207,29 @@ TEST_F(ToxiproxyApiTest, DisablingAndResetWorkThroughTheApi) {
   EXPECT_EQ(ok->body, "pong");
   EXPECT_TRUE(body(client_->Get("/version")).contains("version"));
   EXPECT_EQ(body(client_->Get("/no/such/path"))["status"], 404);
+}
+
+// The official CLI updates with PATCH (Toxiproxy routes POST and PATCH to the same
+// update), and clients reset with a bare `POST /reset`: no body, no Content-Length.
+TEST_F(ToxiproxyApiTest, PatchUpdatesAndABodilessResetIsAnsweredAtOnce) {
+  ASSERT_EQ(client_->Post("/proxies/web/toxics", json{{"type", "latency"}, {"attributes", {{"latency", 150}}}}.dump(),
+                          "application/json")->status, 200);
+  auto r = client_->Patch("/proxies/web/toxics/latency_downstream", json{{"attributes", {{"latency", 20}}}}.dump(),
+                          "application/json");
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 200) << r->body;
+  EXPECT_EQ(body(client_->Get("/proxies/web/toxics/latency_downstream"))["attributes"]["latency"], 20);
+  r = client_->Patch("/proxies/web", R"({"enabled":false})", "application/json");
+  ASSERT_TRUE(r);
+  EXPECT_EQ(body(r)["enabled"], false);
+  EXPECT_FALSE(ping());
+  const auto reset = testing::run_command("curl -sS -m 3 -o /dev/null -w '%{http_code}' -X POST '" + control_.url() + "/reset' 2>&1");
+  EXPECT_EQ(reset.exit_code, 0) << reset.out;
+  EXPECT_EQ(reset.out, "204");
+  const json p = body(client_->Get("/proxies/web"));
+  EXPECT_EQ(p["enabled"], true);
+  EXPECT_EQ(p["toxics"], json::array());
+  EXPECT_EQ(changed_.back(), "web");
 }
 
 }  // namespace
