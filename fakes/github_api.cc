@@ -6,6 +6,7 @@
 #include <memory>
 #include <mutex>
 
+#include "fakes/http_server.h"
 #include "fakes/wire_format.h"
 
 namespace failsim::fakes {
@@ -79,6 +80,30 @@ Json runner_json(const gh::RunnerRecord& r) {
               {"labels", labels}};
 }
 
+// GitHub's simple-user, for the one account the fake knows.
+Json user_json(const Urls& u) {
+  const std::string api = u.api.substr(0, u.api.find("/repos/"));
+  const std::string url = api + "/users/failsim";
+  return Json{{"login", "failsim"},
+              {"id", 1},
+              {"node_id", "U_1"},
+              {"avatar_url", api + "/avatars/failsim"},
+              {"gravatar_id", ""},
+              {"url", url},
+              {"html_url", u.html.substr(0, u.html.find('/', 8)) + "/failsim"},
+              {"followers_url", url + "/followers"},
+              {"following_url", url + "/following{/other_user}"},
+              {"gists_url", url + "/gists{/gist_id}"},
+              {"starred_url", url + "/starred{/owner}{/repo}"},
+              {"subscriptions_url", url + "/subscriptions"},
+              {"organizations_url", url + "/orgs"},
+              {"repos_url", url + "/repos"},
+              {"events_url", url + "/events{/privacy}"},
+              {"received_events_url", url + "/received_events"},
+              {"type", "User"},
+              {"site_admin", false}};
+}
+
 Json run_json(const gh::Run& r, const State& s, const Urls& u) {
   const std::string url = u.api + "/actions/runs/" + std::to_string(r.id);
   Json repo{{"id", 1}, {"name", s.config.repo}, {"full_name", s.config.owner + "/" + s.config.repo},
@@ -102,8 +127,8 @@ Json run_json(const gh::Run& r, const State& s, const Urls& u) {
   j["pull_requests"] = Json::array();
   j["created_at"] = iso(r.created_at);
   j["updated_at"] = iso(r.updated_at);
-  j["actor"] = Json{{"login", "failsim"}};
-  j["triggering_actor"] = Json{{"login", "failsim"}};
+  j["actor"] = user_json(u);
+  j["triggering_actor"] = user_json(u);
   j["run_attempt"] = r.attempt;
   j["run_started_at"] = iso(r.started_at);
   j["jobs_url"] = url + "/jobs";
@@ -114,7 +139,9 @@ Json run_json(const gh::Run& r, const State& s, const Urls& u) {
   j["rerun_url"] = url + "/rerun";
   j["previous_attempt_url"] = r.attempt > 1 ? Json(url + "/attempts/" + std::to_string(r.attempt - 1)) : Json(nullptr);
   j["workflow_url"] = u.api + "/actions/workflows/1";
-  j["head_commit"] = Json{{"id", fake_sha(r.id)}, {"message", "deploy"}, {"timestamp", iso(r.created_at)}};
+  const Json author{{"name", "failsim"}, {"email", "failsim@users.noreply.github.com"}};
+  j["head_commit"] = Json{{"id", fake_sha(r.id)}, {"tree_id", fake_sha(r.id + 1000000)}, {"message", "deploy"},
+                          {"timestamp", iso(r.created_at)}, {"author", author}, {"committer", author}};
   j["repository"] = repo;
   j["head_repository"] = repo;
   return j;
@@ -173,7 +200,8 @@ struct ListQuery {
   httplib::Params params;
   std::string host;
   std::string path;
-  explicit ListQuery(const httplib::Request& req) : params(req.params), host(req.get_header_value("Host")), path(req.path) {}
+  explicit ListQuery(const httplib::Request& req)
+      : params(req.params), host(req.get_header_value("Host")), path(req.get_header_value(kPathPrefixHeader) + req.path) {}
   bool has(const char* name) const { return params.count(name) > 0; }
   std::string get(const char* name) const {
     const auto it = params.find(name);
@@ -269,8 +297,11 @@ bool admit(State& s, const httplib::Request& req, httplib::Response& res, bool c
 }
 
 Urls urls_for(const httplib::Request& req, const State& s) {
+  // A client that used GitHub Enterprise's /api/v3 prefix (gh with GH_HOST) gets URLs
+  // with it (HttpServer strips it before routing and says so in this header).
   const std::string host = "http://" + req.get_header_value("Host");
-  return Urls{host + "/repos/" + s.config.owner + "/" + s.config.repo, host + "/" + s.config.owner + "/" + s.config.repo};
+  return Urls{host + req.get_header_value(kPathPrefixHeader) + "/repos/" + s.config.owner + "/" + s.config.repo,
+              host + "/" + s.config.owner + "/" + s.config.repo};
 }
 
 std::optional<std::int64_t> id_param(const std::string& text) {
@@ -283,7 +314,31 @@ std::optional<std::int64_t> id_param(const std::string& text) {
   return std::nullopt;
 }
 
+// `created` as GitHub's search syntax has it: DATE, >DATE, >=DATE, <DATE, <=DATE or
+// FROM..TO (either end may be *), each an ISO 8601 date or date-time (UTC).
+bool created_matches(const std::string& filter, TimePoint created) {
+  const std::string at = iso(created);  // "2025-12-11T00:05:00Z", compared as text
+  auto bound = [](std::string v, bool upper) {
+    if (v.size() == 10) v += upper ? "T23:59:59.999999Z" : "T00:00:00Z";  // a whole day
+    return v;
+  };
+  const auto dots = filter.find("..");
+  if (dots != std::string::npos) {
+    const std::string from = filter.substr(0, dots), to = filter.substr(dots + 2);
+    return (from == "*" || at >= bound(from, false)) && (to == "*" || at <= bound(to, true));
+  }
+  if (filter.rfind(">=", 0) == 0) return at >= bound(filter.substr(2), false);
+  if (filter.rfind("<=", 0) == 0) return at <= bound(filter.substr(2), true);
+  if (filter.rfind('>', 0) == 0) return at > bound(filter.substr(1), true);
+  if (filter.rfind('<', 0) == 0) return at < bound(filter.substr(1), false);
+  return at >= bound(filter, false) && at <= bound(filter, true);
+}
+
 bool run_matches(const gh::Run& r, const ListQuery& req) {
+  if (req.has("actor") && req.get("actor") != "failsim") return false;  // every run's actor
+  if (req.has("head_sha") && req.get("head_sha") != fake_sha(r.id)) return false;
+  if (req.has("check_suite_id") && req.get("check_suite_id") != std::to_string(r.id)) return false;
+  if (req.has("created") && !created_matches(req.get("created"), r.created_at)) return false;
   if (req.has("status")) {
     const std::string want = req.get("status");
     if (want != gh::to_string(r.status) && want != r.conclusion) return false;
@@ -364,10 +419,8 @@ void install_github_api(httplib::Server& server, LiveLoop& loop, gh::GitHub& git
       return not_found();
     });
   });
-  server.Get(base + "/workflows", [state](const httplib::Request& req, httplib::Response& res) {
-    if (!admit(*state, req, res)) return;
-    const Urls u = urls_for(req, *state);
-    Json wf{{"id", 1},
+  auto workflow_json = [state](const Urls& u) {
+    return Json{{"id", 1},
             {"node_id", "W_1"},
             {"name", state->config.workflow_name},
             {"path", ".github/workflows/" + state->config.workflow_file},
@@ -377,7 +430,16 @@ void install_github_api(httplib::Server& server, LiveLoop& loop, gh::GitHub& git
             {"url", u.api + "/actions/workflows/1"},
             {"html_url", u.html + "/blob/main/.github/workflows/" + state->config.workflow_file},
             {"badge_url", u.html + "/workflows/" + state->config.workflow_name + "/badge.svg"}};
-    send(res, 200, Json{{"total_count", 1}, {"workflows", Json::array({wf})}});
+  };
+  server.Get(base + "/workflows", [state, workflow_json](const httplib::Request& req, httplib::Response& res) {
+    if (!admit(*state, req, res)) return;
+    send(res, 200, Json{{"total_count", 1}, {"workflows", Json::array({workflow_json(urls_for(req, *state))})}});
+  });
+  // By numeric id or file name, as `gh workflow run deploy.yml` asks before dispatching.
+  server.Get(base + R"(/workflows/([^/]+))", [state, workflow_json, is_workflow](const httplib::Request& req, httplib::Response& res) {
+    if (!admit(*state, req, res)) return;
+    if (!is_workflow(req.matches[1])) return send_error(res, 404, "Not Found");
+    send(res, 200, workflow_json(urls_for(req, *state)));
   });
   server.Post(base + R"(/workflows/([^/]+)/dispatches)", [state, answer, is_workflow](const httplib::Request& req, httplib::Response& res) {
     if (!admit(*state, req, res)) return;
@@ -395,6 +457,40 @@ void install_github_api(httplib::Server& server, LiveLoop& loop, gh::GitHub& git
     const nlohmann::json inputs = body.value("inputs", nlohmann::json::object());
     if (!inputs.is_object()) return invalid("inputs", "invalid", "\"inputs\" must be an object.");
     if (inputs.size() > 25) return invalid("inputs", "invalid", "you may only define up to 25 `inputs` for a `workflow_dispatch` event");
+    // Against the workflow's declared inputs, with the messages clients report from
+    // GitHub: "Unexpected inputs provided: [\"x\"]", "Required input 'x' not provided".
+    if (state->config.inputs) {
+      const auto& declared = *state->config.inputs;
+      auto find = [&declared](const std::string& name) {
+        return std::find_if(declared.begin(), declared.end(), [&](const auto& d) { return d.name == name; });
+      };
+      std::string unexpected;  // ["a", "b"], sorted, as clients quote GitHub
+      for (const auto& [name, value] : inputs.items()) {
+        if (find(name) == declared.end()) unexpected += (unexpected.empty() ? "" : ", ") + nlohmann::json(name).dump();
+      }
+      auto dispatch_error = [&res](const std::string& message) {
+        send(res, 422, Json{{"message", message},
+                            {"documentation_url", "https://docs.github.com/rest/actions/workflows#create-a-workflow-dispatch-event"}});
+      };
+      if (!unexpected.empty()) return dispatch_error("Unexpected inputs provided: [" + unexpected + "]");
+      for (const auto& d : declared) {
+        if (d.required && !d.default_value && !inputs.contains(d.name)) {
+          return dispatch_error("Required input '" + d.name + "' not provided");
+        }
+        const auto it = inputs.find(d.name);
+        if (it == inputs.end()) continue;
+        if (!it->is_string() && !it->is_boolean() && !it->is_number()) {
+          return dispatch_error("Provided value for input '" + d.name + "' must be a string");  // wording UNCONFIRMED
+        }
+        const std::string v = it->is_string() ? it->get<std::string>() : it->dump();
+        if (d.type == "choice" && std::find(d.options.begin(), d.options.end(), v) == d.options.end()) {
+          return dispatch_error("Provided value '" + v + "' for input '" + d.name + "' not in the list of allowed values");  // wording UNCONFIRMED
+        }
+        if (d.type == "boolean" && v != "true" && v != "false") {
+          return dispatch_error("Provided value '" + v + "' for input '" + d.name + "' is not a valid boolean");  // wording UNCONFIRMED
+        }
+      }
+    }
     const bool details = body.value("return_run_details", false);
     std::string ref = body["ref"].get<std::string>();
     if (ref.rfind("refs/", 0) != 0) ref = "refs/heads/" + ref;

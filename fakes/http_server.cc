@@ -17,9 +17,13 @@ HttpServer::HttpServer(std::size_t max_body_bytes) {
   // out, so `curl -X POST URL` (no -d, no Content-Length) waited 5 s and got 400 where
   // GitHub answers at once. Say "no body" before it reads: the Request is the server's
   // own non-const object, handed to this hook as const.
-  server_.set_pre_routing_handler([](const httplib::Request& req, httplib::Response&) {
-    if (!req.has_header("Content-Length") && !req.has_header("Transfer-Encoding")) {
-      const_cast<httplib::Request&>(req).headers.emplace("Content-Length", "0");
+  server_.set_pre_routing_handler([this](const httplib::Request& const_req, httplib::Response&) {
+    auto& req = const_cast<httplib::Request&>(const_req);
+    if (!req.has_header("Content-Length") && !req.has_header("Transfer-Encoding")) req.headers.emplace("Content-Length", "0");
+    req.headers.erase(kPathPrefixHeader);  // only this hook sets it
+    if (!prefix_.empty() && req.path.rfind(prefix_ + "/", 0) == 0) {
+      req.path = req.path.substr(prefix_.size());
+      req.headers.emplace(kPathPrefixHeader, prefix_);
     }
     return httplib::Server::HandlerResponse::Unhandled;
   });

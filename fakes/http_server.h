@@ -21,6 +21,10 @@
 
 namespace failsim::fakes {
 
+// Set on a request whose path began with a prefix accept_path_prefix() strips: the
+// prefix, so handlers can write URLs the client can follow.
+inline constexpr const char* kPathPrefixHeader = "X-Failsim-Path-Prefix";
+
 class HttpServer {
  public:
   explicit HttpServer(std::size_t max_body_bytes = 1 << 20);
@@ -29,6 +33,9 @@ class HttpServer {
   HttpServer& operator=(const HttpServer&) = delete;
 
   httplib::Server& routes() { return server_; }
+  // Also serve every route under `prefix` (GitHub Enterprise's "/api/v3", which `gh`
+  // uses for any GH_HOST but github.com). Before start().
+  void accept_path_prefix(std::string prefix) { prefix_ = std::move(prefix); }
   // Binds and starts serving. Returns the bound port; errors name host and port.
   Result<int> start(const std::string& host, int port);
   void stop();
@@ -40,6 +47,7 @@ class HttpServer {
   httplib::Server server_;
   std::thread thread_;
   std::string host_;
+  std::string prefix_;
   int port_ = 0;
 };
 

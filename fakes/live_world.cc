@@ -34,6 +34,7 @@ Result<bool> LiveWorld::start() {
     return Result<bool>::error("--listen " + options_.listen + ": failsim serves on loopback only (127.0.0.1, ::1)");
   }
   auto fail = [](const std::string& what, const std::string& why) { return Result<bool>::error(what + ": " + why); };
+  github_.accept_path_prefix("/api/v3");  // GitHub Enterprise's prefix, which gh uses with GH_HOST
   install_github_api(github_.routes(), loop_, world_.github(), options_.github, dispatch_);
   install_prometheus_api(prometheus_.routes(), loop_, world_.prometheus(), world_.spec().start);
   install_toxiproxy_api(control_.routes(), proxies_, [this](const std::string& proxy) {

@@ -45,6 +45,7 @@ class DeployDriver {
   void job_completed(std::int64_t job_id);
   DeployOrchestrator& orchestrator() { return orchestrator_; }
   std::optional<TimePoint> triggered_at;
+  std::string ref;  // the dispatched ref; "": the world's default branch
   std::optional<TimePoint> done_at;
   std::int64_t job_id = 0;
   std::int64_t run_id = 0;
@@ -92,10 +93,11 @@ class Run final : public LiveControl {
   RunResult execute();
 
   sim::World& world() override { return world_; }
-  std::optional<std::int64_t> trigger_deploy(const std::string& version) override {
+  std::optional<std::int64_t> trigger_deploy(const std::string& version, const std::string& ref) override {
     const std::string previous = drivers_.empty() ? in_.scenario->world.production_version : drivers_.back()->version;
     drivers_.push_back(std::make_unique<DeployDriver>(*this, drivers_.size(), *in_.policy, version, previous));
     DeployDriver* d = drivers_.back().get();
+    d->ref = ref;
     trace("deploy", "trigger", version);
     d->start();
     if (d->run_id == 0) return std::nullopt;
@@ -181,7 +183,7 @@ void DeployDriver::execute(std::vector<Action> actions) {
           }
           if (policy.timeout_minutes) job.timeout_minutes = policy.timeout_minutes;
         }
-        const auto run_id = w.github().dispatch(wf, "refs/heads/" + world.default_branch);
+        const auto run_id = w.github().dispatch(wf, ref.empty() ? "refs/heads/" + world.default_branch : ref);
         runner_.clear();
         job_id = 0;
         if (run_id) {

@@ -37,7 +37,8 @@ class LiveControl {
   virtual sim::World& world() = 0;
   // A deploy request starting now, like a scheduled trigger. Returns the GitHub run id
   // when the policy dispatched at once (in-job placement), else nullopt.
-  virtual std::optional<std::int64_t> trigger_deploy(const std::string& version) = 0;
+  // `ref`: the dispatched ref (refs/heads/NAME); "" for the world's default branch.
+  virtual std::optional<std::int64_t> trigger_deploy(const std::string& version, const std::string& ref = "") = 0;
   virtual void trace(const std::string& category, const std::string& name, const std::string& detail) = 0;
 };
 

@@ -145,6 +145,7 @@ ServeOutcome run_serve(const ServeOptions& options, std::ostream& out, std::ostr
     lo.github.repo = wf.repository.substr(wf.repository.find('/') + 1);
     lo.github.workflow_file = wf.deploy_workflow;
     lo.github.workflow_name = wf.deploy_workflow_spec().name;
+    if (wf.deploy_workflow_spec().inputs_declared) lo.github.inputs = wf.deploy_workflow_spec().inputs;
     for (const auto& job : wf.deploy_workflow_spec().jobs) {
       if (job.name == wf.deploy_job) lo.github.default_runs_on = job.runs_on;
     }
@@ -154,7 +155,7 @@ ServeOutcome run_serve(const ServeOptions& options, std::ostream& out, std::ostr
       std::string version = "manual-" + std::to_string(n);
       if (inputs.contains("version") && inputs["version"].is_string()) version = inputs["version"].get<std::string>();
       control.trace("deploy", "rest_dispatch", ref + " version " + version);
-      return Result<std::optional<std::int64_t>>::ok(control.trigger_deploy(version));
+      return Result<std::optional<std::int64_t>>::ok(control.trigger_deploy(version, ref));
     };
     session.world = std::make_unique<fakes::LiveWorld>(control.world(), *session.loop, lo, dispatch);
     session.world->on_manual_fault([&control](const std::string& what) { control.trace("fault", "manual", what); });

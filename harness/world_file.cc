@@ -180,6 +180,7 @@ sim::github::WorkflowSpec read_workflow(Fields& f, WorldFile& world) {
   if (const json* c = f.get("concurrency")) w.concurrency = read_concurrency(*c, f.at("concurrency"));
   if (const json* in = f.get("inputs")) {
     if (!in->is_object()) Fields::fail(f.at("inputs"), "expected an object keyed by input name");
+    w.inputs_declared = true;
     for (const auto& [name, spec] : in->items()) {
       Fields i(spec, f.at("inputs") + "/" + name);
       sim::github::WorkflowInput input;

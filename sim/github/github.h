@@ -88,6 +88,7 @@ struct WorkflowSpec {
   ConcurrencySpec concurrency;  // workflow-level
   std::vector<JobSpec> jobs;    // run one after another, in an order that respects `needs`
   std::vector<WorkflowInput> inputs;
+  bool inputs_declared = false;  // the world says which inputs exist (else they are not checked)
 };
 
 struct Job {

@@ -19,13 +19,15 @@ const std::string kBase = "/repos/rmnanney/PAWS360/actions";
 
 class FakeGitHubApi : public ::testing::Test {
  protected:
-  void start(int rate_limit = 1000) {
+  void start(int rate_limit = 1000, std::optional<std::vector<sim::github::WorkflowInput>> inputs = std::nullopt) {
     ASSERT_TRUE(live_.started);
     live_.advance(2min);  // runners registered and online
     GitHubApiConfig config;
     config.token = kToken;
     config.rate_limit_per_hour = rate_limit;
+    config.inputs = std::move(inputs);
     live_.go(100.0);
+    server_.accept_path_prefix("/api/v3");
     install_github_api(server_.routes(), *live_.loop, live_.world.github(), config);
     ASSERT_TRUE(server_.start("127.0.0.1", 0));
     client_ = testing::client_for(server_);
@@ -292,6 +294,90 @@ TEST_F(FakeGitHubApi, UnknownPathsAndOversizedBodiesGet4xxAndTheServerKeepsServi
   EXPECT_EQ(reply.rfind("HTTP/1.1 400", 0), 0u) << reply;
   // And it still serves.
   EXPECT_EQ(get(kBase + "/runners")->status, 200);
+}
+
+}  // namespace
+}  // namespace failsim::fakes
+
+namespace failsim::fakes {
+namespace {
+
+// The dispatched ref is the run's head_branch, so listWorkflowRuns({branch, event}) finds
+// one's own run; the other documented filters narrow the list too.
+TEST_F(FakeGitHubApi, TheDispatchedRefAndEveryRunFilterAreKept) {
+  start();
+  dispatch_run();  // on master
+  auto r = post(kBase + "/workflows/ci.yml/dispatches", R"({"ref":"release/2.0","return_run_details":true})");
+  ASSERT_TRUE(r && r->status == 200);
+  const std::int64_t id = body(r)["workflow_run_id"];
+  const json run = body(get(kBase + "/runs/" + std::to_string(id)));
+  EXPECT_EQ(run["head_branch"], "release/2.0");
+  auto count = [&](const std::string& query) { return body(get(kBase + "/runs?" + query))["total_count"].get<int>(); };
+  EXPECT_EQ(count("branch=release/2.0&event=workflow_dispatch"), 1);
+  EXPECT_EQ(count("branch=master"), 1);
+  EXPECT_EQ(count("head_sha=" + run["head_sha"].get<std::string>()), 1);
+  EXPECT_EQ(count("check_suite_id=" + std::to_string(run["check_suite_id"].get<std::int64_t>())), 1);
+  EXPECT_EQ(count("actor=failsim"), 2);
+  EXPECT_EQ(count("actor=someone-else"), 0);
+  const std::string day = run["created_at"].get<std::string>().substr(0, 10);
+  EXPECT_EQ(count("created=" + day), 2);
+  EXPECT_EQ(count("created=%3E%3D" + day), 2);  // >=DAY
+  EXPECT_EQ(count("created=%3C" + day), 0);     // <DAY
+  EXPECT_EQ(count("created=" + day + "..*"), 2);
+  EXPECT_EQ(count("created=2000-01-01..2000-12-31"), 0);
+  // Nested objects complete enough for clients that read them (head_commit.author.name).
+  EXPECT_EQ(run["head_commit"]["author"]["name"], "failsim");
+  EXPECT_EQ(run["head_commit"]["committer"]["email"], "failsim@users.noreply.github.com");
+  EXPECT_EQ(run["actor"]["type"], "User");
+  EXPECT_EQ(run["triggering_actor"]["id"], 1);
+}
+
+// gh asks for the workflow by file name before `gh workflow run`, and speaks to any host
+// but github.com under /api/v3; links it is given keep the prefix.
+TEST_F(FakeGitHubApi, AWorkflowByIdOrFileAndTheApiV3Prefix) {
+  start();
+  const json by_file = body(get(kBase + "/workflows/ci.yml"));
+  EXPECT_EQ(by_file["id"], 1);
+  EXPECT_EQ(by_file["path"], ".github/workflows/ci.yml");
+  EXPECT_EQ(body(get(kBase + "/workflows/1"))["name"], by_file["name"]);
+  EXPECT_EQ(get(kBase + "/workflows/other.yml")->status, 404);
+  const auto id = dispatch_run();
+  auto r = get("/api/v3" + kBase + "/runs/" + std::to_string(id));
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 200);
+  EXPECT_EQ(body(r)["url"], server_.url() + "/api/v3" + kBase + "/runs/" + std::to_string(id));
+  dispatch_run();
+  r = get("/api/v3" + kBase + "/runs?per_page=1");
+  ASSERT_TRUE(r);
+  EXPECT_NE(r->get_header_value("Link").find(server_.url() + "/api/v3" + kBase + "/runs?"), std::string::npos)
+      << r->get_header_value("Link");
+  // The prefix header is the server's to set: a client's own is dropped.
+  httplib::Headers spoofed = auth();
+  spoofed.emplace(kPathPrefixHeader, "/evil");
+  EXPECT_EQ(body(client_->Get(kBase + "/runs/" + std::to_string(id), spoofed))["url"],
+            server_.url() + kBase + "/runs/" + std::to_string(id));
+}
+
+// Inputs are checked against the workflow's declared ones, with GitHub's 422 messages.
+TEST_F(FakeGitHubApi, DispatchInputsAreCheckedAgainstTheWorkflow) {
+  sim::github::WorkflowInput version{"version", true, "string", std::nullopt, {}};
+  sim::github::WorkflowInput env{"environment", false, "choice", std::string("production"), {"production", "staging"}};
+  start(1000, std::vector<sim::github::WorkflowInput>{version, env});
+  auto dispatch = [&](const std::string& inputs) {
+    return post(kBase + "/workflows/ci.yml/dispatches", R"({"ref":"master","inputs":)" + inputs + "}");
+  };
+  auto r = dispatch(R"({"version":"v2","foo":"x","bar":"y"})");
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 422);
+  EXPECT_EQ(body(r)["message"], "Unexpected inputs provided: [\"bar\", \"foo\"]");
+  r = dispatch(R"({})");
+  EXPECT_EQ(r->status, 422);
+  EXPECT_EQ(body(r)["message"], "Required input 'version' not provided");
+  r = dispatch(R"({"version":"v2","environment":"moon"})");
+  EXPECT_EQ(r->status, 422);
+  EXPECT_NE(body(r)["message"].get<std::string>().find("'moon' for input 'environment'"), std::string::npos);
+  EXPECT_EQ(dispatch(R"({"version":"v2","environment":"staging"})")->status, 204);
+  EXPECT_EQ(dispatch(R"({"version":"v2"})")->status, 204);
 }
 
 }  // namespace

@@ -156,18 +156,20 @@ TEST(ServeCommand, ServesRestCallsWithTheTokenStopsOnSigintAndWritesReportsWitho
         return j.is_object() && j["data"]["result"].size() == 1 && j["data"]["result"][0]["value"][1] == "2";
       },
       20s, 50ms));
-  r = curl("-X POST" + auth + "-d '{\"ref\":\"master\",\"inputs\":{\"version\":\"v9.9.9\"}}' " + api + "/workflows/ci.yml/dispatches");
+  r = curl("-X POST" + auth + "-d '{\"ref\":\"hotfix/1\",\"inputs\":{\"version\":\"v9.9.9\"}}' " + api + "/workflows/ci.yml/dispatches");
   EXPECT_EQ(status_of(r), "204") << r.out;
   r = curl(std::string(ep["endpoints"]["control"]) + "/proxies");
   EXPECT_EQ(status_of(r), "200");
-  // The REST-dispatched deploy reaches GitHub's model (the health-gated policy dispatches after its gate).
+  // The REST-dispatched deploy reaches GitHub's model (the health-gated policy dispatches
+  // after its gate) on the ref it was dispatched with, so the usual way to find one's
+  // run, by branch and event, finds it.
   std::string runs_body;
   EXPECT_TRUE(testing::wait_until(
       [&] {
-        auto runs = curl(auth + api + "/runs");
+        auto runs = curl(auth + "'" + api + "/runs?branch=hotfix/1&event=workflow_dispatch'");
         runs_body = runs.out;
         auto j = json::parse(runs.out.substr(0, runs.out.rfind('\n')), nullptr, false);
-        return j.is_object() && j["total_count"].get<int>() >= 1;
+        return j.is_object() && j["total_count"].get<int>() == 1 && j["workflow_runs"][0]["head_branch"] == "hotfix/1";
       },
       20s, 100ms))
       << runs_body;
