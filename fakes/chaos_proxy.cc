@@ -3,6 +3,7 @@
 #include <boost/asio.hpp>
 
 #include <array>
+#include <deque>
 #include <future>
 #include <random>
 #include <set>
@@ -91,12 +92,28 @@ struct ChaosProxies::Impl {
 
   // One proxied connection: two pumps, client -> server ("upstream") and back.
   struct Session : std::enable_shared_from_this<Session> {
+    // One direction, as a pipeline (Toxiproxy's toxics/latency.go): reading goes on
+    // while earlier chunks wait; each chunk leaves at its own due time, which is its
+    // arrival plus its latency (± jitter), never before the chunk ahead of it, plus the
+    // time its size takes at a bandwidth toxic's rate.
+    struct Chunk {
+      std::vector<char> bytes;
+      std::chrono::steady_clock::time_point due;
+      bool close_after = false;  // limit_data reached
+      bool eof = false;          // pass the close (FIN) on
+    };
     struct Pump {
       std::array<char, 16384> buf{};
       std::uint64_t passed = 0;
       bool done = false;
       std::unique_ptr<asio::steady_timer> timer;
+      std::deque<Chunk> queue;
+      bool writing = false;   // the writer is waiting or writing
+      bool paused = false;    // reading stopped: the queue is full
+      std::chrono::steady_clock::time_point latency_out{};  // when the previous chunk left the latency stage
+      std::chrono::steady_clock::time_point last_due{};
     };
+    static constexpr std::size_t kMaxQueuedChunks = 64;
     Session(Impl& impl, std::shared_ptr<Proxy> p, tcp::socket c)
         : impl(impl), proxy(std::move(p)), client(std::move(c)), server(impl.io), close_timer(impl.io), reset_timer(impl.io) {
       up.timer = std::make_unique<asio::steady_timer>(impl.io);
@@ -190,8 +207,8 @@ struct ChaosProxies::Impl {
     void on_read(bool upstream_dir, const error_code& ec, std::size_t n) {
       if (closed) return;
       Pump& p = upstream_dir ? up : down;
-      tcp::socket& to = upstream_dir ? server : client;
       const std::vector<Toxic> toxics = active(upstream_dir);
+      const auto now = std::chrono::steady_clock::now();
       if (ec) {
         if (ec != asio::error::eof) {
           close();
@@ -201,12 +218,10 @@ struct ChaosProxies::Impl {
         for (const auto& t : toxics) {
           if (t.type == "slow_close") delay_ms += t.attribute("delay");
         }
-        auto self = shared_from_this();
-        p.timer->expires_after(std::chrono::milliseconds(delay_ms));
-        p.timer->async_wait([self, upstream_dir](const error_code&) { self->half_close(upstream_dir); });
+        enqueue(upstream_dir, Chunk{{}, std::max(p.last_due, now + std::chrono::milliseconds(delay_ms)), false, true});
         return;
       }
-      std::int64_t delay_us = 0;
+      std::chrono::microseconds latency{0}, transfer{0};
       std::size_t pass = n;
       bool close_after = false;
       for (const auto& t : toxics) {
@@ -217,12 +232,13 @@ struct ChaosProxies::Impl {
         }
         if (t.type == "reset_peer") arm_reset(t.attribute("timeout"));
         if (t.type == "latency") {
+          // Toxiproxy: latency + rand.Int63n(2 * jitter) - jitter, in milliseconds.
           const std::int64_t jitter = t.attribute("jitter");
-          const std::int64_t j = jitter > 0 ? std::uniform_int_distribution<std::int64_t>(-jitter, jitter)(impl.rng) : 0;
-          delay_us += std::max<std::int64_t>(0, t.attribute("latency") + j) * 1000;
+          const std::int64_t j = jitter > 0 ? std::uniform_int_distribution<std::int64_t>(0, 2 * jitter - 1)(impl.rng) - jitter : 0;
+          latency += std::chrono::milliseconds(std::max<std::int64_t>(0, t.attribute("latency") + j));
         }
         if (t.type == "bandwidth" && t.attribute("rate") > 0) {
-          delay_us += static_cast<std::int64_t>(n) * 1'000'000 / (t.attribute("rate") * 1024);
+          transfer += std::chrono::microseconds(static_cast<std::int64_t>(n) * 1'000'000 / (t.attribute("rate") * 1024));
         }
         if (t.type == "limit_data") {
           const auto limit = static_cast<std::uint64_t>(t.attribute("bytes"));
@@ -233,23 +249,67 @@ struct ChaosProxies::Impl {
         }
       }
       p.passed += pass;
+      p.latency_out = std::max(p.latency_out, now + latency);
+      Chunk c{std::vector<char>(p.buf.data(), p.buf.data() + pass), std::max(p.last_due, p.latency_out) + transfer, close_after, false};
+      enqueue(upstream_dir, std::move(c));
+      if (close_after) return;  // nothing more passes
+      if (p.queue.size() < kMaxQueuedChunks) {
+        pump(upstream_dir);
+      } else {
+        p.paused = true;
+      }
+    }
+
+    void enqueue(bool upstream_dir, Chunk c) {
+      Pump& p = upstream_dir ? up : down;
+      p.last_due = c.due;
+      p.queue.push_back(std::move(c));
+      if (!p.writing) write_next(upstream_dir);
+    }
+
+    // The writer of one direction: the head chunk leaves at its due time.
+    void write_next(bool upstream_dir) {
+      Pump& p = upstream_dir ? up : down;
+      if (closed || p.queue.empty()) {
+        p.writing = false;
+        return;
+      }
+      p.writing = true;
       auto self = shared_from_this();
-      auto write = [self, upstream_dir, pass, close_after, &to, &p] {
-        asio::async_write(to, asio::buffer(p.buf.data(), pass), [self, upstream_dir, close_after](const error_code& wec, std::size_t) {
+      auto send = [self, upstream_dir] {
+        if (self->closed) return;
+        Pump& q = upstream_dir ? self->up : self->down;
+        Chunk& head = q.queue.front();
+        if (head.eof) {
+          q.queue.clear();
+          q.writing = false;
+          self->half_close(upstream_dir);
+          return;
+        }
+        tcp::socket& to = upstream_dir ? self->server : self->client;
+        asio::async_write(to, asio::buffer(head.bytes), [self, upstream_dir](const error_code& wec, std::size_t) {
+          if (self->closed) return;
+          Pump& r = upstream_dir ? self->up : self->down;
+          const bool close_after = r.queue.front().close_after;
+          r.queue.pop_front();
           if (wec || close_after) {
             self->close();
             return;
           }
-          self->pump(upstream_dir);
+          if (r.paused && r.queue.size() < kMaxQueuedChunks) {
+            r.paused = false;
+            self->pump(upstream_dir);
+          }
+          self->write_next(upstream_dir);
         });
       };
-      if (delay_us == 0) {
-        write();
+      if (p.queue.front().due <= std::chrono::steady_clock::now()) {
+        send();
         return;
       }
-      p.timer->expires_after(std::chrono::microseconds(delay_us));
-      p.timer->async_wait([self, write](const error_code& tec) {
-        if (!tec && !self->closed) write();
+      p.timer->expires_at(p.queue.front().due);
+      p.timer->async_wait([self, send](const error_code& tec) {
+        if (!tec && !self->closed) send();
       });
     }
 

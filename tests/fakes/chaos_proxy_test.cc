@@ -61,6 +61,32 @@ TEST_F(ChaosProxyTest, ForwardsBytesBothWays) {
   EXPECT_GE(proxies_.connections("web"), 2u);
 }
 
+// Toxiproxy delays each chunk by the latency from its own arrival (toxics/latency.go),
+// so a response written in several chunks (headers, then a 50 KiB body) is late by the
+// latency once, not once per chunk. Every response through a 500 ms toxic takes 500 to
+// 600 ms; the proxy used to delay chunk after chunk (about 1,000 ms for two).
+TEST_F(ChaosProxyTest, LatencyIsPerChunkFromItsArrivalNotCumulative) {
+  ASSERT_TRUE(proxies_.add_toxic("web", toxic("latency", "downstream", {{"latency", 500}})));
+  for (int i = 0; i < 6; ++i) {
+    const auto t0 = Clock::now();
+    auto r = ping(i % 2 == 0 ? "/ping" : "/big");
+    const auto took = std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - t0);
+    ASSERT_TRUE(r);
+    EXPECT_EQ(r->status, 200);
+    EXPECT_GE(took, 500ms) << "request " << i;
+    EXPECT_LT(took, 600ms) << "request " << i;
+  }
+  // Jitter: latency + [-jitter, jitter), Toxiproxy's rand.Int63n(2 * jitter) - jitter.
+  ASSERT_TRUE(proxies_.update_toxic("web", "latency_downstream", 1.0, {{"latency", 300}, {"jitter", 100}}));
+  for (int i = 0; i < 4; ++i) {
+    const auto t0 = Clock::now();
+    ASSERT_TRUE(ping());
+    const auto took = std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - t0);
+    EXPECT_GE(took, 200ms);
+    EXPECT_LT(took, 500ms);
+  }
+}
+
 TEST_F(ChaosProxyTest, LatencyDelaysTheResponseAtLeastThatLong) {
   ASSERT_TRUE(proxies_.add_toxic("web", toxic("latency", "downstream", {{"latency", 200}})));
   const auto t0 = Clock::now();
