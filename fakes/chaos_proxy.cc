@@ -18,11 +18,22 @@ namespace asio = boost::asio;
 using tcp = asio::ip::tcp;
 using boost::system::error_code;
 
-const std::set<std::string> kToxicTypes = {"latency", "bandwidth", "slow_close", "timeout", "reset_peer", "limit_data"};
+const std::set<std::string> kToxicTypes = {"latency", "bandwidth", "slow_close", "timeout", "reset_peer", "limit_data", "slicer"};
 
-const std::map<std::string, std::vector<std::string>> kToxicAttributes = {
-    {"latency", {"latency", "jitter"}}, {"bandwidth", {"rate"}},     {"slow_close", {"delay"}},
-    {"timeout", {"timeout"}},           {"reset_peer", {"timeout"}}, {"limit_data", {"bytes"}}};
+// Toxiproxy's slicer (toxics/slicer.go): offsets splitting [start, end) in about
+// halves, each moved by up to ±variation, until a piece is within `variation` of `average`.
+void slice_offsets(std::size_t start, std::size_t end, std::int64_t average, std::int64_t variation, std::mt19937_64& rng,
+                   std::vector<std::size_t>& out) {
+  if (static_cast<std::int64_t>(end - start) - average <= variation) {
+    out.push_back(end);
+    return;
+  }
+  auto mid = static_cast<std::int64_t>(start + (end - start) / 2);
+  if (variation > 0) mid += std::uniform_int_distribution<std::int64_t>(0, 2 * variation - 1)(rng) - variation;
+  mid = std::clamp<std::int64_t>(mid, static_cast<std::int64_t>(start) + 1, static_cast<std::int64_t>(end) - 1);
+  slice_offsets(start, static_cast<std::size_t>(mid), average, variation, rng, out);
+  slice_offsets(static_cast<std::size_t>(mid), end, average, variation, rng, out);
+}
 
 Result<tcp::endpoint> parse_endpoint(const std::string& text, const std::string& what) {
   const auto colon = text.rfind(':');
@@ -56,23 +67,36 @@ std::string endpoint_text(const tcp::endpoint& ep) {
 
 }  // namespace
 
+const std::vector<std::string>* toxic_attributes(const std::string& type) {
+  static const std::map<std::string, std::vector<std::string>> kToxicAttributes = {
+      {"latency", {"latency", "jitter"}}, {"bandwidth", {"rate"}},     {"slow_close", {"delay"}},
+      {"timeout", {"timeout"}},           {"reset_peer", {"timeout"}}, {"limit_data", {"bytes"}},
+      {"slicer", {"average_size", "size_variation", "delay"}}};
+  const auto it = kToxicAttributes.find(type);
+  return it == kToxicAttributes.end() ? nullptr : &it->second;
+}
+
 Result<Toxic> validate_toxic(Toxic toxic) {
   if (kToxicTypes.count(toxic.type) == 0) {
     return Result<Toxic>::error("invalid toxic type: \"" + toxic.type +
-                                "\" (latency, bandwidth, slow_close, timeout, reset_peer, limit_data)");
+                                "\" (latency, bandwidth, slow_close, timeout, reset_peer, limit_data, slicer)");
   }
   if (toxic.stream != "upstream" && toxic.stream != "downstream") {
     return Result<Toxic>::error("stream must be \"upstream\" or \"downstream\", not \"" + toxic.stream + "\"");
   }
   if (!(toxic.toxicity >= 0.0 && toxic.toxicity <= 1.0)) return Result<Toxic>::error("toxicity must be between 0 and 1");
-  const auto& allowed = kToxicAttributes.at(toxic.type);
+  const auto& allowed = *toxic_attributes(toxic.type);
+  // Attributes a type does not have are ignored, as Toxiproxy's JSON decoding does.
+  for (auto it = toxic.attributes.begin(); it != toxic.attributes.end();) {
+    it = std::find(allowed.begin(), allowed.end(), it->first) == allowed.end() ? toxic.attributes.erase(it) : std::next(it);
+  }
   for (const auto& [key, value] : toxic.attributes) {
-    if (std::find(allowed.begin(), allowed.end(), key) == allowed.end()) {
-      return Result<Toxic>::error("unknown attribute \"" + key + "\" for toxic type " + toxic.type);
-    }
     if (value < 0) return Result<Toxic>::error("attribute \"" + key + "\" must not be negative");
   }
   for (const auto& key : allowed) toxic.attributes.emplace(key, 0);
+  if (toxic.type == "slicer" && toxic.attribute("average_size") <= 0) {
+    return Result<Toxic>::error("attribute \"average_size\" of a slicer must be positive");
+  }
   if (toxic.name.empty()) toxic.name = toxic.type + "_" + toxic.stream;
   return Result<Toxic>::ok(std::move(toxic));
 }
@@ -250,8 +274,25 @@ struct ChaosProxies::Impl {
       }
       p.passed += pass;
       p.latency_out = std::max(p.latency_out, now + latency);
-      Chunk c{std::vector<char>(p.buf.data(), p.buf.data() + pass), std::max(p.last_due, p.latency_out) + transfer, close_after, false};
-      enqueue(upstream_dir, std::move(c));
+      const auto due = std::max(p.last_due, p.latency_out) + transfer;
+      const Toxic* slicer = nullptr;
+      for (const auto& t : toxics) {
+        if (t.type == "slicer") slicer = &t;
+      }
+      if (slicer != nullptr && pass > 0) {  // pieces leave `delay` microseconds apart
+        std::vector<std::size_t> ends;
+        slice_offsets(0, pass, slicer->attribute("average_size"), slicer->attribute("size_variation"), impl.rng, ends);
+        std::size_t from = 0;
+        for (std::size_t k = 0; k < ends.size(); ++k) {
+          const bool last = k + 1 == ends.size();
+          enqueue(upstream_dir, Chunk{std::vector<char>(p.buf.data() + from, p.buf.data() + ends[k]),
+                                      due + std::chrono::microseconds(slicer->attribute("delay") * static_cast<std::int64_t>(k)),
+                                      last && close_after, false});
+          from = ends[k];
+        }
+      } else {
+        enqueue(upstream_dir, Chunk{std::vector<char>(p.buf.data(), p.buf.data() + pass), due, close_after, false});
+      }
       if (close_after) return;  // nothing more passes
       if (p.queue.size() < kMaxQueuedChunks) {
         pump(upstream_dir);

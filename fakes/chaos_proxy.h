@@ -12,6 +12,8 @@
 //              timeout, like a dropped partition)
 //   reset_peer timeout (ms): the connection is reset (RST) after timeout
 //   limit_data bytes: the connection is closed once that many bytes passed
+//   slicer     average_size, size_variation (bytes), delay (us): each chunk is cut in
+//              pieces as Toxiproxy cuts them, sent `delay` microseconds apart
 // toxicity (0..1) is the chance a new connection is affected. A disabled proxy closes
 // its listener and every connection: clients get "connection refused".
 // Toxics added or removed at run time act on open connections from their next chunk.
@@ -51,7 +53,10 @@ struct ProxyInfo {
   std::vector<Toxic> toxics;
 };
 
-// Checks a toxic (type, stream, toxicity, attribute names) and fills defaults.
+// The attributes a toxic type has (nullptr: no such type).
+const std::vector<std::string>* toxic_attributes(const std::string& type);
+// Checks a toxic (type, stream, toxicity), drops attributes its type does not have
+// (Toxiproxy ignores them) and fills the missing ones with 0.
 Result<Toxic> validate_toxic(Toxic toxic);
 
 class ChaosProxies {

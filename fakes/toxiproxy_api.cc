@@ -2,6 +2,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
+
 namespace failsim::fakes {
 namespace {
 
@@ -54,6 +56,30 @@ std::optional<T> field(const nlohmann::json& j, const char* name, httplib::Respo
   }
 }
 
+// A toxic's attributes as Toxiproxy's Go JSON decoding reads them: an attribute its type
+// has must be an integer (1.5 is rejected, not truncated); any other is ignored.
+std::optional<std::map<std::string, std::int64_t>> attributes_from(const nlohmann::json& j, const std::string& type,
+                                                                   httplib::Response& res) {
+  std::map<std::string, std::int64_t> out;
+  if (!j.contains("attributes") || j["attributes"].is_null()) return out;
+  const nlohmann::json& attrs = j["attributes"];
+  if (!attrs.is_object()) {
+    fail(res, "bad request body: json: cannot unmarshal " + std::string(attrs.type_name()) + " into Go value of type map");
+    return std::nullopt;
+  }
+  const std::vector<std::string>* known = toxic_attributes(type);
+  for (const auto& [key, value] : attrs.items()) {
+    if (known == nullptr || std::find(known->begin(), known->end(), key) == known->end()) continue;
+    if (!value.is_number_integer()) {
+      fail(res, "bad request body: json: cannot unmarshal " + (value.is_number() ? "number " + value.dump() : std::string(value.type_name())) +
+                    " into Go struct field .attributes." + key + " of type int64");
+      return std::nullopt;
+    }
+    out[key] = value.get<std::int64_t>();
+  }
+  return out;
+}
+
 std::optional<Toxic> toxic_from(const nlohmann::json& j, httplib::Response& res) {
   bool ok = true;
   Toxic t;
@@ -61,9 +87,10 @@ std::optional<Toxic> toxic_from(const nlohmann::json& j, httplib::Response& res)
   t.type = field<std::string>(j, "type", res, ok).value_or("");
   t.stream = field<std::string>(j, "stream", res, ok).value_or("downstream");
   t.toxicity = field<double>(j, "toxicity", res, ok).value_or(1.0);
-  auto attrs = field<std::map<std::string, std::int64_t>>(j, "attributes", res, ok);
   if (!ok) return std::nullopt;
-  if (attrs) t.attributes = *attrs;
+  auto attrs = attributes_from(j, t.type, res);
+  if (!attrs) return std::nullopt;
+  t.attributes = *attrs;
   return t;
 }
 
@@ -182,14 +209,19 @@ void install_toxiproxy_api(httplib::Server& server, ChaosProxies& proxies, std::
     auto p = proxies.get(req.matches[1]);
     if (!p) return fail(res, "proxy not found");
     double toxicity = 1.0;
+    std::string type;
     for (const auto& t : p->toxics) {
-      if (t.name == req.matches[2]) toxicity = t.toxicity;
+      if (t.name == req.matches[2]) {
+        toxicity = t.toxicity;
+        type = t.type;
+      }
     }
     bool ok = true;
     toxicity = field<double>(*j, "toxicity", res, ok).value_or(toxicity);
-    auto attrs = field<std::map<std::string, std::int64_t>>(*j, "attributes", res, ok);
     if (!ok) return;
-    auto updated = proxies.update_toxic(req.matches[1], req.matches[2], toxicity, attrs.value_or(std::map<std::string, std::int64_t>{}));
+    auto attrs = attributes_from(*j, type, res);
+    if (!attrs) return;
+    auto updated = proxies.update_toxic(req.matches[1], req.matches[2], toxicity, *attrs);
     if (!updated) return fail(res, updated.error());
     send(res, 200, toxic_json(updated.value()));
     changed(req.matches[1]);

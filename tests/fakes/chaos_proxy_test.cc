@@ -141,7 +141,11 @@ TEST_F(ChaosProxyTest, BandwidthLimitsThroughput) {
 TEST_F(ChaosProxyTest, ToxicsAndAddressesAreValidated) {
   EXPECT_FALSE(validate_toxic(toxic("lightning", "downstream", {})));
   EXPECT_FALSE(validate_toxic(toxic("latency", "sideways", {})));
-  EXPECT_FALSE(validate_toxic(toxic("latency", "upstream", {{"bytes", 1}})));
+  // An attribute the type does not have is dropped, as Toxiproxy's JSON decoding ignores it.
+  const auto ignored = validate_toxic(toxic("latency", "upstream", {{"bytes", 1}, {"latency", 5}}));
+  ASSERT_TRUE(ignored);
+  EXPECT_EQ(ignored.value().attributes, (std::map<std::string, std::int64_t>{{"jitter", 0}, {"latency", 5}}));
+  EXPECT_FALSE(validate_toxic(toxic("slicer", "downstream", {{"average_size", 0}})));
   EXPECT_FALSE(validate_toxic(toxic("latency", "upstream", {{"latency", -1}})));
   Toxic t = toxic("latency", "upstream", {});
   t.toxicity = 1.5;
@@ -233,6 +237,43 @@ TEST_F(ToxiproxyApiTest, DisablingAndResetWorkThroughTheApi) {
   EXPECT_EQ(ok->body, "pong");
   EXPECT_TRUE(body(client_->Get("/version")).contains("version"));
   EXPECT_EQ(body(client_->Get("/no/such/path"))["status"], 404);
+}
+
+// Toxiproxy decodes attributes into int64 fields: 1.5 or "500" is a 400 (the fake used to
+// truncate 1.5 to 1), an attribute the type lacks is ignored (the fake used to refuse it).
+TEST_F(ToxiproxyApiTest, AttributesAreReadAsToxiproxyReadsThem) {
+  auto r = client_->Post("/proxies/web/toxics", R"({"type":"latency","attributes":{"latency":1.5}})", "application/json");
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 400);
+  EXPECT_NE(body(r)["error"].get<std::string>().find("cannot unmarshal number 1.5 into Go struct field .attributes.latency of type int64"),
+            std::string::npos) << r->body;
+  r = client_->Post("/proxies/web/toxics", R"({"type":"latency","attributes":{"latency":"500"}})", "application/json");
+  EXPECT_EQ(r->status, 400);
+  r = client_->Post("/proxies/web/toxics", R"({"type":"latency","attributes":{"latency":50,"colour":"red","rate":7}})",
+                    "application/json");
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 200) << r->body;
+  EXPECT_EQ(body(r)["attributes"], json({{"jitter", 0}, {"latency", 50}}));
+  r = client_->Post("/proxies/web/toxics/latency_downstream", R"({"attributes":{"latency":2.5}})", "application/json");
+  EXPECT_EQ(r->status, 400);
+  EXPECT_EQ(body(client_->Get("/proxies/web/toxics/latency_downstream"))["attributes"]["latency"], 50);
+}
+
+// The slicer cuts each chunk in pieces of about average_size ± size_variation bytes, sent
+// `delay` microseconds apart: the bytes arrive complete and in order, later.
+TEST_F(ToxiproxyApiTest, TheSlicerDeliversEveryByteInPieces) {
+  auto r = client_->Post("/proxies/web/toxics",
+                         R"({"type":"slicer","attributes":{"average_size":1024,"size_variation":256,"delay":2000}})",
+                         "application/json");
+  ASSERT_TRUE(r);
+  ASSERT_EQ(r->status, 200) << r->body;
+  EXPECT_EQ(body(r)["attributes"], json({{"average_size", 1024}, {"delay", 2000}, {"size_variation", 256}}));
+  const auto t0 = Clock::now();
+  auto big = ping("/big");
+  ASSERT_TRUE(big);
+  EXPECT_EQ(big->body, std::string(50 * 1024, 'b'));
+  // 50 KiB in pieces of 768-1280 bytes: at least 39 pieces, 2 ms apart.
+  EXPECT_GE(Clock::now() - t0, 39 * 2ms);
 }
 
 // The official CLI updates with PATCH (Toxiproxy routes POST and PATCH to the same
