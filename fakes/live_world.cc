@@ -135,20 +135,34 @@ void LiveWorld::sync() {
   world_.engine().schedule_after(options_.sync_interval, [this] { sync(); });
 }
 
+std::set<int> LiveWorld::manual_fault_ids() const {
+  std::set<int> ids;
+  for (const auto& [proxy, list] : manual_faults_) ids.insert(list.begin(), list.end());
+  return ids;
+}
+
+// The model's own faults onto the proxies; the faults mirrored from hand-made toxics are
+// left out (their toxics are already there: mirroring them back would leave an internal
+// toxic behind once the hand-made one is removed, or double a latency).
 void LiveWorld::refresh() {
   auto& net = world_.network();
+  const std::set<int> manual = manual_fault_ids();
   const std::string& monitoring = world_.spec().prometheus.host;
   for (const auto& host : world_.runners()) {
     const auto& spec = host->spec();
     if (spec.exporter_port == 0) continue;
-    sim::Network::Fate fate = net.peek(monitoring, spec.host, spec.exporter_port);
+    sim::Network::Fate fate = net.peek(monitoring, spec.host, spec.exporter_port, manual);
     if (fate == sim::Network::Fate::kDelivered && !host->exporter_running()) fate = sim::Network::Fate::kRejected;
-    apply(exporter_proxy(spec.runner_name), fate, net.peek_added_latency(monitoring, spec.host, spec.exporter_port));
+    apply(exporter_proxy(spec.runner_name), fate, net.peek_added_latency(monitoring, spec.host, spec.exporter_port, manual));
   }
-  apply("prometheus", net.peek(kOutsideClient, monitoring, world_.spec().prometheus_port),
-        net.peek_added_latency(kOutsideClient, monitoring, world_.spec().prometheus_port));
+  apply("prometheus", net.peek(kOutsideClient, monitoring, world_.spec().prometheus_port, manual),
+        net.peek_added_latency(kOutsideClient, monitoring, world_.spec().prometheus_port, manual));
 }
 
+// Hand-made toxics on an exporter's proxy become the model's faults on the scrapes of
+// that exporter, so the world's Prometheus sees what a real one scraping through the
+// proxy sees: a timeout toxic (blackhole) a dropped partition, a disabled proxy a
+// refused one, latency toxics (both streams, jitter at its mean) an added latency.
 void LiveWorld::mirror_manual(const std::string& proxy) {
   const std::string prefix = "exporter-";
   if (proxy.rfind(prefix, 0) != 0) return;
@@ -156,25 +170,39 @@ void LiveWorld::mirror_manual(const std::string& proxy) {
   const auto info = proxies_.get(proxy);
   if (host == nullptr || !info) return;
   bool blackhole = false;
-  for (const auto& t : info->toxics) blackhole = blackhole || (t.type == "timeout" && t.name != kPartitionToxic);  // failsim's own toxics are not hand-made
+  std::int64_t latency_ms = 0;
+  for (const auto& t : info->toxics) {  // failsim's own toxics are not hand-made
+    if (t.name == kPartitionToxic || t.name == kLatencyToxic) continue;
+    blackhole = blackhole || t.type == "timeout";
+    if (t.type == "latency") latency_ms += t.attribute("latency");
+  }
   const auto applied = applied_.find(proxy);
   const bool refused = !info->enabled && (applied == applied_.end() || applied->second.enabled);
   auto existing = manual_faults_.find(proxy);
   if (existing != manual_faults_.end()) {
-    world_.network().remove_fault(existing->second);
+    for (int id : existing->second) world_.network().remove_fault(id);
     manual_faults_.erase(existing);
     if (manual_listener_) manual_listener_("end " + proxy);
   }
-  if (!blackhole && !refused) return;
   sim::NetworkFault f;
-  f.kind = sim::NetworkFault::Kind::kPartition;
   f.from = world_.spec().prometheus.host;
   f.to = host->spec().host;
   f.port = host->spec().exporter_port;
-  f.mode = refused ? sim::FaultMode::kReject : sim::FaultMode::kDrop;
   f.start = world_.engine().now();
-  manual_faults_[proxy] = world_.network().add_fault(f);
-  if (manual_listener_) manual_listener_(std::string("start ") + (refused ? "reject " : "drop ") + f.from + "->" + f.to + ":" + std::to_string(f.port) + " (by hand, " + proxy + ")");
+  const std::string where = f.from + "->" + f.to + ":" + std::to_string(f.port) + " (by hand, " + proxy + ")";
+  if (blackhole || refused) {
+    f.kind = sim::NetworkFault::Kind::kPartition;
+    f.mode = refused ? sim::FaultMode::kReject : sim::FaultMode::kDrop;
+    manual_faults_[proxy].push_back(world_.network().add_fault(f));
+    if (manual_listener_) manual_listener_(std::string("start ") + (refused ? "reject " : "drop ") + where);
+  }
+  if (latency_ms > 0) {
+    f.kind = sim::NetworkFault::Kind::kLatency;
+    f.added_latency = std::chrono::milliseconds(latency_ms);
+    manual_faults_[proxy].push_back(world_.network().add_fault(f));
+    if (manual_listener_) manual_listener_("start latency " + std::to_string(latency_ms) + "ms " + where);
+  }
+  refresh();  // at once: no internal toxic outlives the hand-made one
 }
 
 }  // namespace failsim::fakes

@@ -28,6 +28,7 @@
 
 #include <functional>
 #include <map>
+#include <set>
 #include <memory>
 #include <string>
 #include <vector>
@@ -95,7 +96,8 @@ class LiveWorld {
   std::vector<std::unique_ptr<HttpServer>> exporters_;
   std::vector<Endpoint> endpoints_;
   std::map<std::string, Mirror> applied_;
-  std::map<std::string, int> manual_faults_;  // proxy -> model fault id
+  std::map<std::string, std::vector<int>> manual_faults_;  // proxy -> model fault ids mirrored from its hand-made toxics
+  std::set<int> manual_fault_ids() const;
   std::function<void(const std::string&)> manual_listener_;
   bool stopped_ = false;
 };

@@ -61,19 +61,22 @@ Network::Route Network::route(const std::string& from, const std::string& to, in
   return Route{Fate::kDelivered, latency};
 }
 
-Network::Fate Network::peek(const std::string& from, const std::string& to, int port) const {
+Network::Fate Network::peek(const std::string& from, const std::string& to, int port, const std::set<int>& ignore) const {
   if ((has_host(from) && !host_up(from)) || !host_up(to)) return Fate::kDropped;
   const TimePoint now = engine_.now();
   for (const auto& [id, f] : faults_) {
+    if (ignore.count(id) != 0) continue;
     if (f.kind != NetworkFault::Kind::kPartition || !applies(f, from, to, port) || !active(f, now)) continue;
     return f.mode == FaultMode::kDrop ? Fate::kDropped : Fate::kRejected;
   }
   return Fate::kDelivered;
 }
 
-Duration Network::peek_added_latency(const std::string& from, const std::string& to, int port) const {
+Duration Network::peek_added_latency(const std::string& from, const std::string& to, int port,
+                                     const std::set<int>& ignore) const {
   Duration added{0};
   for (const auto& [id, f] : faults_) {
+    if (ignore.count(id) != 0) continue;
     if (f.kind == NetworkFault::Kind::kLatency && applies(f, from, to, port) && active(f, engine_.now())) {
       added += f.added_latency;
     }

@@ -97,9 +97,11 @@ class Network {
   // The fate host state and partitions give a message sent now, without drawing from
   // the stream (loss and latency are left out): what live mode mirrors onto its real
   // endpoints. An unknown `from` counts as up (a client outside the model).
-  Fate peek(const std::string& from, const std::string& to, int port) const;
+  // `ignore`: fault ids to leave out (live mode's faults mirrored from hand-made toxics).
+  Fate peek(const std::string& from, const std::string& to, int port, const std::set<int>& ignore = {}) const;
   // The latency active added-latency faults add to a message sent now (no draws).
-  Duration peek_added_latency(const std::string& from, const std::string& to, int port) const;
+  Duration peek_added_latency(const std::string& from, const std::string& to, int port,
+                              const std::set<int>& ignore = {}) const;
 
   // Sends a request; see the header comment. `serve` runs at the destination.
   template <class Response>

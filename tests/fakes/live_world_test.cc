@@ -24,22 +24,23 @@ using nlohmann::json;
 class LiveWorldTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    ASSERT_TRUE(live_.started);
-    live_.advance(1min);
-    live_.loop = std::make_unique<LiveLoop>(live_.world.engine(), 10.0);
+    live_ = std::make_unique<testing::LiveFixture>(world_spec());
+    ASSERT_TRUE(live_->started);
+    live_->advance(1min);
+    live_->loop = std::make_unique<LiveLoop>(live_->world.engine(), 10.0);
     LiveOptions options;
     options.github.token = "test-token";
-    world_ = std::make_unique<LiveWorld>(live_.world, *live_.loop, options);
+    world_ = std::make_unique<LiveWorld>(live_->world, *live_->loop, options);
     auto started = world_->start();
     ASSERT_TRUE(started) << started.error();
-    const TimePoint until = live_.world.engine().now() + 24h;
-    live_.engine_thread = std::thread([this, until] { live_.loop->run_until(until); });
+    const TimePoint until = live_->world.engine().now() + 24h;
+    live_->engine_thread = std::thread([this, until] { live_->loop->run_until(until); });
     dir_ = std::filesystem::temp_directory_path() / ("failsim-live-" + std::to_string(::getpid()));
     std::filesystem::create_directories(dir_ / "tsdb");
   }
   void TearDown() override {
     if (prometheus_) prometheus_->stop();
-    live_.stop();
+    live_->stop();
     world_->stop();
     std::error_code ec;
     std::filesystem::remove_all(dir_, ec);
@@ -60,21 +61,23 @@ class LiveWorldTest : public ::testing::Test {
   }
   template <class F>
   auto on_engine(F fn) {
-    return live_.loop->call(std::move(fn));
+    return live_->loop->call(std::move(fn));
   }
   // The seed's incident in the model: Prometheus -> serotonin:9102 dropped, from now on.
   void partition_serotonin_exporter() {
     on_engine([this] {
       sim::NetworkFault f;
-      f.from = live_.world.spec().prometheus.host;
+      f.from = live_->world.spec().prometheus.host;
       f.to = "serotonin";
       f.port = 9102;
-      f.start = live_.world.engine().now();
-      return live_.world.network().add_fault(f);
+      f.start = live_->world.engine().now();
+      return live_->world.network().add_fault(f);
     });
   }
 
-  testing::LiveFixture live_{testing::corrected_world(11)};
+  // The world under test; a subclass may tighten it.
+  virtual sim::WorldSpec world_spec() const { return testing::corrected_world(11); }
+  std::unique_ptr<testing::LiveFixture> live_;
   std::unique_ptr<LiveWorld> world_;
   std::filesystem::path dir_;
   std::unique_ptr<testing::ChildProcess> prometheus_;
@@ -122,7 +125,7 @@ TEST_F(LiveWorldTest, ExportersServeTheTextFormatThatPromtoolAccepts) {
 
 TEST_F(LiveWorldTest, ExportersFollowTheRunnerStateInRealTime) {
   on_engine([this] {
-    live_.world.runner("Serotonin-paws360")->stop_service();
+    live_->world.runner("Serotonin-paws360")->stop_service();
     return true;
   });
   auto r = fetch(world_->url("exporter-Serotonin-paws360"));
@@ -135,12 +138,12 @@ TEST_F(LiveWorldTest, ModelFaultsBecomeRefusalsAndBlackholesOnTheRealSockets) {
   const std::string url = world_->url("exporter-Serotonin-paws360");
   // Exporter stopped (host up): connection refused.
   on_engine([this] {
-    live_.world.runner("Serotonin-paws360")->set_exporter_running(false);
+    live_->world.runner("Serotonin-paws360")->set_exporter_running(false);
     return true;
   });
   ASSERT_TRUE(testing::wait_until([&] { auto r = fetch(url); return !r && r.error() == httplib::Error::Connection; }, 5s, 20ms));
   on_engine([this] {
-    live_.world.runner("Serotonin-paws360")->set_exporter_running(true);
+    live_->world.runner("Serotonin-paws360")->set_exporter_running(true);
     return true;
   });
   ASSERT_TRUE(testing::wait_until([&] { return static_cast<bool>(fetch(url)); }, 5s, 20ms));
@@ -160,11 +163,11 @@ TEST_F(LiveWorldTest, ModelLatencyFaultsBecomeALatencyToxicOnTheExportersRequest
   on_engine([this] {
     sim::NetworkFault f;
     f.kind = sim::NetworkFault::Kind::kLatency;
-    f.from = live_.world.spec().prometheus.host;
+    f.from = live_->world.spec().prometheus.host;
     f.to = "dell-r640-01";
     f.added_latency = std::chrono::milliseconds(250);
-    f.start = live_.world.engine().now();
-    return live_.world.network().add_fault(f);
+    f.start = live_->world.engine().now();
+    return live_->world.network().add_fault(f);
   });
   const auto [host, port] = host_port(world_->url("control"));
   httplib::Client control(host, port);
@@ -266,6 +269,76 @@ TEST_F(LiveWorldTest, RealPrometheusSeesTheBlackholedPrimaryDownWithDeadlineExce
   // From the runner itself (a client outside the model's Prometheus) the exporter is
   // just as blackholed on loopback: the proxy cannot tell clients apart, so the live
   // mirror applies the Prometheus host's view to everyone (see live_world.h).
+}
+
+}  // namespace
+}  // namespace failsim::fakes
+
+namespace failsim::fakes {
+namespace {
+
+// The world's scrapes with a 1 s timeout (every 2 s), so a 2 s latency is a failed scrape.
+class TightScrapeTimeoutTest : public LiveWorldTest {
+ protected:
+  sim::WorldSpec world_spec() const override {
+    sim::WorldSpec spec = testing::corrected_world(11);
+    for (auto& job : spec.scrape_configs) {
+      job.scrape_interval = std::chrono::seconds(2);
+      job.scrape_timeout = std::chrono::seconds(1);
+    }
+    return spec;
+  }
+};
+
+// A 2 s latency toxic added by hand on the primary's exporter proxy, under a 1 s scrape
+// timeout: a real Prometheus scraping through the proxy and the world's own Prometheus
+// both report the target down, and both recover once the toxic is removed. (Before, a
+// hand-made latency toxic never reached the model: the fake said up, the real one down.)
+TEST_F(TightScrapeTimeoutTest, AHandMadeLatencyToxicIsAFaultInTheModelToo) {
+  const auto serotonin = host_port(world_->url("exporter-Serotonin-paws360"));
+  const std::string target = "127.0.0.1:" + std::to_string(serotonin.second);
+  std::ofstream(dir_ / "prometheus.yml") << "global:\n  scrape_interval: 1s\n  scrape_timeout: 1s\n"
+                                            "scrape_configs:\n  - job_name: github-runner-health\n"
+                                            "    honor_labels: true\n    static_configs:\n      - targets: ['"
+                                         << target << "']\n";
+  const int port = testing::free_loopback_port();
+  prometheus_ = std::make_unique<testing::ChildProcess>(
+      std::vector<std::string>{"/usr/bin/prometheus", "--config.file=" + (dir_ / "prometheus.yml").string(),
+                               "--storage.tsdb.path=" + (dir_ / "tsdb").string(),
+                               "--web.listen-address=127.0.0.1:" + std::to_string(port)},
+      (dir_ / "prometheus.log").string());
+  ASSERT_TRUE(prometheus_->started());
+  httplib::Client prom("127.0.0.1", port);
+  prom.set_connection_timeout(1s);
+  prom.set_read_timeout(2s);
+  auto real_health = [&] {
+    auto r = prom.Get("/api/v1/targets");
+    if (!r || r->status != 200) return std::string("?");
+    const json body = json::parse(r->body);
+    const auto& active = body["data"]["activeTargets"];
+    return active.empty() ? std::string("?") : active[0]["health"].get<std::string>();
+  };
+  auto fake_up = [&] {
+    auto q = fetch(world_->url("prometheus") + "/api/v1/query?query=up%7Binstance%3D%22serotonin%3A9102%22%7D");
+    if (!q) return std::string("?");
+    const json j = json::parse(q->body, nullptr, false);
+    if (!j.is_object() || j["data"]["result"].size() != 1) return std::string("?");
+    return j["data"]["result"][0]["value"][1].get<std::string>();
+  };
+  ASSERT_TRUE(testing::wait_until([&] { return real_health() == "up" && fake_up() == "1"; }, 30s));
+  const auto [host, cport] = host_port(world_->url("control"));
+  httplib::Client control(host, cport);
+  auto r = control.Post("/proxies/exporter-Serotonin-paws360/toxics",
+                        json{{"name", "slow"}, {"type", "latency"}, {"attributes", {{"latency", 2000}}}}.dump(), "application/json");
+  ASSERT_TRUE(r);
+  ASSERT_EQ(r->status, 200) << r->body;
+  EXPECT_TRUE(testing::wait_until([&] { return real_health() == "down"; }, 30s)) << "real Prometheus";
+  EXPECT_TRUE(testing::wait_until([&] { return fake_up() == "0"; }, 30s)) << "the world's Prometheus";
+  ASSERT_EQ(control.Delete("/proxies/exporter-Serotonin-paws360/toxics/slow")->status, 204);
+  EXPECT_TRUE(testing::wait_until([&] { return real_health() == "up"; }, 30s)) << "real Prometheus recovers";
+  EXPECT_TRUE(testing::wait_until([&] { return fake_up() == "1"; }, 30s)) << "the world's Prometheus recovers";
+  // Nothing of failsim's own is left on the proxy.
+  EXPECT_EQ(json::parse(control.Get("/proxies/exporter-Serotonin-paws360")->body)["toxics"], json::array());
 }
 
 }  // namespace
