@@ -43,6 +43,17 @@ std::vector<Action> DeployOrchestrator::start(TimePoint now) {
   return dispatch(now, 0);
 }
 
+std::vector<Action> DeployOrchestrator::adopt_queued_job(TimePoint now, std::size_t candidate, const std::string& why) {
+  if (state_ != State::kIdle) return ignored(now, "adopt a queued job");
+  candidate = std::min(candidate, policy_.candidates.size() - 1);
+  tried_[candidate] = true;
+  ++dispatches_;
+  current_candidate_ = candidate;
+  state_ = State::kAwaitAssign;
+  note(now, Decision::Kind::kDispatch, why);
+  return {};
+}
+
 std::vector<Action> DeployOrchestrator::gate_candidates(TimePoint now) {
   gated_.clear();
   plans_.clear();

@@ -104,6 +104,11 @@ class DeployOrchestrator {
   void set_rollback_version(std::string version) { previous_version_ = std::move(version); }
 
   std::vector<Action> start(TimePoint now);
+  // Instead of start(): GitHub queued the deploy job again (a re-run of an earlier run,
+  // asked for by someone else). No gate before it, no dispatch: the orchestrator waits
+  // for the job's runner as after its own dispatch to `candidate`, then gates in the job
+  // (in-job placement) and deploys. `why` goes to the decision log.
+  std::vector<Action> adopt_queued_job(TimePoint now, std::size_t candidate, const std::string& why);
   std::vector<Action> on_query_results(TimePoint now, const std::vector<QueryOutcome>& outcomes);
   std::vector<Action> on_job_assigned(TimePoint now, const std::string& runner, const std::string& hostname);
   std::vector<Action> on_job_ended(TimePoint now, JobEnd why);

@@ -594,6 +594,72 @@ void install_github_api(httplib::Server& server, LiveLoop& loop, gh::GitHub& git
   run_action("rerun-failed-jobs", 201, 403,
              "https://docs.github.com/rest/actions/workflow-runs#re-run-failed-jobs-from-a-workflow-run",
              [](gh::GitHub& g, std::int64_t id) { return g.rerun_failed_jobs(id); });
+  run_action("rerun", 201, 403, "https://docs.github.com/rest/actions/workflow-runs#re-run-a-workflow",
+             [](gh::GitHub& g, std::int64_t id) { return g.rerun_run(id); });
+  server.Post(base + R"(/jobs/([^/]+)/rerun)", [state, &github, answer](const httplib::Request& req, httplib::Response& res) {
+    if (!admit(*state, req, res)) return;
+    const auto id = id_param(req.matches[1]);
+    answer(res, [&github, id] {
+      if (!id || github.job(*id) == nullptr) return not_found();
+      auto r = github.rerun_job(*id);
+      if (!r) {
+        return Reply{403, Json{{"message", r.error()},
+                               {"documentation_url", "https://docs.github.com/rest/actions/workflow-runs#re-run-a-job-from-a-workflow-run"}}};
+      }
+      return Reply{201, Json::object()};
+    });
+  });
+  // One attempt of a run, as GitHub keeps them: an earlier attempt is completed, with the
+  // conclusion of its own jobs; its jobs are those of that attempt.
+  auto attempt_jobs = [&github](const gh::Run& r, int n) {
+    std::vector<const gh::Job*> out;
+    for (std::int64_t job_id : r.job_ids) {
+      const gh::Job* j = github.job(job_id);
+      if (j != nullptr && j->attempt == n) out.push_back(j);
+    }
+    return out;
+  };
+  server.Get(base + R"(/runs/([^/]+)/attempts/([^/]+))", [state, &github, answer, attempt_jobs](const httplib::Request& req, httplib::Response& res) {
+    if (!admit(*state, req, res)) return;
+    const auto id = id_param(req.matches[1]);
+    const auto n = id_param(req.matches[2]);
+    const Urls u = urls_for(req, *state);
+    answer(res, [state, &github, id, n, u, attempt_jobs] {
+      const gh::Run* r = id ? github.run(*id) : nullptr;
+      if (r == nullptr || !n || *n > r->attempt) return not_found();
+      Json j = run_json(*r, *state, u);
+      if (*n == r->attempt) return Reply{200, j};
+      std::string conclusion = "success";
+      TimePoint updated = r->created_at;
+      for (const gh::Job* job : attempt_jobs(*r, static_cast<int>(*n))) {
+        if (job->conclusion == "cancelled" && conclusion == "success") conclusion = "cancelled";
+        if (job->conclusion == "failure") conclusion = "failure";
+        if (job->completed_at) updated = std::max(updated, *job->completed_at);
+      }
+      const std::string url = u.api + "/actions/runs/" + std::to_string(r->id);
+      j["run_attempt"] = *n;
+      j["status"] = "completed";
+      j["conclusion"] = conclusion;
+      j["updated_at"] = iso(updated);
+      j["previous_attempt_url"] = *n > 1 ? Json(url + "/attempts/" + std::to_string(*n - 1)) : Json(nullptr);
+      return Reply{200, j};
+    });
+  });
+  server.Get(base + R"(/runs/([^/]+)/attempts/([^/]+)/jobs)", [state, &github, answer, attempt_jobs](const httplib::Request& req, httplib::Response& res) {
+    if (!admit(*state, req, res)) return;
+    const auto id = id_param(req.matches[1]);
+    const auto n = id_param(req.matches[2]);
+    const Urls u = urls_for(req, *state);
+    answer(res, [state, &github, id, n, q = ListQuery(req), u, attempt_jobs] {
+      const gh::Run* r = id ? github.run(*id) : nullptr;
+      if (r == nullptr || !n || *n > r->attempt) return not_found();
+      const auto all = attempt_jobs(*r, static_cast<int>(*n));
+      const Page p = paginate(q, all.size());
+      Json list = Json::array();
+      for (std::size_t i = p.offset; i < p.offset + p.count; ++i) list.push_back(job_json(*all[i], github, *state, u));
+      return Reply{200, Json{{"total_count", all.size()}, {"jobs", list}}, p.link};
+    });
+  });
   server.set_error_handler([](const httplib::Request&, httplib::Response& res) {
     if (!res.body.empty()) return;
     if (res.status == 404) return send_error(res, 404, "Not Found");

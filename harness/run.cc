@@ -110,6 +110,29 @@ class Run final : public LiveControl {
   void trace(const std::string& category, const std::string& name, const std::string& detail) override {
     result_.trace.push_back(TraceEvent{to_us(world_.engine().now()), category, name, detail});
   }
+  // A re-run (the API's rerun, rerun-failed-jobs or a job's rerun) queued the deploy job
+  // of a run again: it deploys the run's version once more, with a driver of its own so
+  // that the earlier request keeps its outcome. The job runs where GitHub places it.
+  void adopt_rerun(const sim::github::Job& job) {
+    DeployDriver* old = by_run_.at(job.run_id);
+    drivers_.push_back(std::make_unique<DeployDriver>(*this, drivers_.size(), *in_.policy, old->version,
+                                                      world_.production().current_version()));
+    DeployDriver* d = drivers_.back().get();
+    d->run_id = job.run_id;
+    d->job_id = job.id;
+    d->ref = old->ref;
+    d->triggered_at = world_.engine().now();
+    by_run_[job.run_id] = d;
+    by_job_[job.id] = d;
+    std::size_t candidate = 0;
+    for (std::size_t i = 0; i < in_.policy->candidates.size(); ++i) {
+      if (in_.policy->candidates[i].labels == job.spec.runs_on) candidate = i;
+    }
+    trace("deploy", "rerun", old->version + " (run " + std::to_string(job.run_id) + " attempt " + std::to_string(job.attempt) + ")");
+    d->execute(d->orchestrator().adopt_queued_job(world_.engine().now(), candidate,
+                                                  "re-run: GitHub queued the deploy job of run " + std::to_string(job.run_id) +
+                                                      " again (attempt " + std::to_string(job.attempt) + ")"));
+  }
   void attempt_on(const std::string& runner) {
     const auto* host = world_.runner(runner);
     if (host == nullptr || host->spec().authorized_for_prod != "true") result_.invariants["authorized_runners_only"] = false;
@@ -483,6 +506,11 @@ RunResult Run::execute() {
     if (e.kind == sim::github::JobEvent::Kind::kQueued) {
       // The deploy job of a driver's run (it exists once its upstream jobs are done).
       const auto run = by_run_.find(job->run_id);
+      if (run != by_run_.end() && job->spec.name == in_.scenario->world_file.deploy_job && job->attempt > 1 &&
+          run->second->job_id != 0 && run->second->job_id != e.job_id) {
+        adopt_rerun(*job);  // someone re-ran the run: a new deploy of the same version
+        return;
+      }
       if (run != by_run_.end() && job->spec.name == in_.scenario->world_file.deploy_job) {
         run->second->job_id = e.job_id;
         by_job_[e.job_id] = run->second;

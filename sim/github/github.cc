@@ -418,8 +418,33 @@ Result<bool> GitHub::rerun_failed_jobs(std::int64_t run_id) {
     }
   }
   if (!first_failed) return Result<bool>::error("This workflow run has no failed jobs to re-run");
+  return restart(run_id, *first_failed);
+}
+
+Result<bool> GitHub::rerun_run(std::int64_t run_id) {
+  auto it = runs_.find(run_id);
+  if (it == runs_.end()) return Result<bool>::error("Not Found");
+  if (it->second.status != Status::kCompleted) return Result<bool>::error("This workflow is already running");
+  return restart(run_id, 0);
+}
+
+Result<bool> GitHub::rerun_job(std::int64_t job_id) {
+  const auto j = jobs_.find(job_id);
+  if (j == jobs_.end()) return Result<bool>::error("Not Found");
+  Run& r = runs_.at(j->second.run_id);
+  if (r.status != Status::kCompleted) return Result<bool>::error("This workflow is already running");
+  for (std::size_t k = 0; k < r.workflow.jobs.size(); ++k) {
+    if (r.workflow.jobs[k].name == j->second.spec.name) return restart(r.id, k);
+  }
+  return Result<bool>::error("Not Found");
+}
+
+// A new attempt of a completed run from job `from_job` on: queued behind its
+// concurrency group like a new run.
+Result<bool> GitHub::restart(std::int64_t run_id, std::size_t from_job) {
+  Run& r = runs_.at(run_id);
   r.attempt += 1;
-  r.next_job = *first_failed;
+  r.next_job = from_job;
   r.conclusion.clear();
   r.started_at = engine_.now();
   if (!r.workflow.concurrency.group.empty()) {

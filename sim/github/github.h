@@ -173,8 +173,17 @@ class GitHub {
   // again as its dependents (jobs run in sequence). Errors: "Not Found"; the run is
   // still running or has no failed job (GitHub answers 403; message UNCONFIRMED).
   Result<bool> rerun_failed_jobs(std::int64_t run_id);
+  // POST .../runs/{id}/rerun (201): a completed run starts attempt n+1 with every job.
+  Result<bool> rerun_run(std::int64_t run_id);
+  // POST .../jobs/{id}/rerun (201): the job's completed run starts attempt n+1 from that
+  // job; the jobs after it run again as its dependents. "Not Found" for an unknown job.
+  Result<bool> rerun_job(std::int64_t job_id);
 
   const std::map<std::int64_t, Run>& runs() const { return runs_; }
+ private:
+  Result<bool> restart(std::int64_t run_id, std::size_t from_job);
+
+ public:
   const std::map<std::int64_t, Job>& jobs() const { return jobs_; }
   const std::map<std::string, RunnerRecord>& runners() const { return runners_; }
   const Job* job(std::int64_t id) const;

@@ -382,3 +382,52 @@ TEST_F(FakeGitHubApi, DispatchInputsAreCheckedAgainstTheWorkflow) {
 
 }  // namespace
 }  // namespace failsim::fakes
+
+namespace failsim::fakes {
+namespace {
+
+// Re-run a run and re-run one job: each starts attempt n+1 whose job is queued again
+// and picked up by a runner; every attempt stays readable with its own jobs.
+TEST_F(FakeGitHubApi, RerunsStartNewAttemptsAndEveryAttemptStaysReadable) {
+  start();
+  const auto id = dispatch_run();
+  const std::string run = kBase + "/runs/" + std::to_string(id);
+  EXPECT_EQ(post(run + "/rerun")->status, 403);  // still running
+  ASSERT_EQ(post(run + "/cancel")->status, 202);
+  ASSERT_TRUE(testing::wait_until([&] { return body(get(run))["status"] == "completed"; }, 10s, 20ms));
+  auto r = post(run + "/rerun");
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 201) << r->body;
+  json again = body(get(run));
+  EXPECT_EQ(again["run_attempt"], 2);
+  EXPECT_EQ(again["previous_attempt_url"], server_.url() + run + "/attempts/1");
+  // The new attempt's job is offered to a runner and starts.
+  ASSERT_TRUE(testing::wait_until(
+      [&] {
+        const json jobs = body(get(run + "/attempts/2/jobs"));
+        return jobs["total_count"] == 1 && !jobs["jobs"][0]["runner_name"].is_null();
+      },
+      10s, 20ms));
+  const json first = body(get(run + "/attempts/1"));
+  EXPECT_EQ(first["run_attempt"], 1);
+  EXPECT_EQ(first["status"], "completed");
+  EXPECT_EQ(first["conclusion"], "cancelled");
+  EXPECT_TRUE(first["previous_attempt_url"].is_null());
+  const json first_jobs = body(get(run + "/attempts/1/jobs"));
+  ASSERT_EQ(first_jobs["total_count"], 1);
+  EXPECT_EQ(first_jobs["jobs"][0]["run_attempt"], 1);
+  EXPECT_EQ(get(run + "/attempts/3")->status, 404);
+  // Re-run one job of a completed run: attempt 3.
+  ASSERT_EQ(post(run + "/cancel")->status, 202);
+  ASSERT_TRUE(testing::wait_until([&] { return body(get(run))["status"] == "completed"; }, 10s, 20ms));
+  const std::int64_t job = first_jobs["jobs"][0]["id"];
+  r = post(kBase + "/jobs/" + std::to_string(job) + "/rerun");
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 201) << r->body;
+  EXPECT_EQ(body(get(run))["run_attempt"], 3);
+  EXPECT_EQ(body(get(run + "/jobs?filter=all"))["total_count"], 3);
+  EXPECT_EQ(post(kBase + "/jobs/999999/rerun")->status, 404);
+}
+
+}  // namespace
+}  // namespace failsim::fakes

@@ -383,3 +383,48 @@ TEST(Rollback, RestoresTheVersionProductionRunsNotTheLastRequested) {
 
 }  // namespace
 }  // namespace failsim::harness
+
+namespace failsim::harness {
+namespace {
+
+// A deploy cancelled through the API and then re-run (POST .../runs/{id}/rerun): the new
+// attempt's deploy job really runs through the world (queue, a runner, the deploy) as a
+// deploy request of its own; before, it was attached to the finished request, never
+// deployed and held its runner until the job timeout.
+TEST(Rerun, ARerunAttemptDeploysThroughTheWorld) {
+  Loaded l = load("healthy-primary", "health-gated-failover");
+  std::int64_t cancelled_run = 0;
+  Result<bool> rerun = Result<bool>::error("not asked");
+  LiveHooks hooks;
+  hooks.started = [&](LiveControl& control) {
+    sim::World& w = control.world();
+    const TimePoint start = w.spec().start;
+    const TimePoint trigger = start + l.scenario.deploys.front().at;
+    w.engine().schedule_at(trigger + std::chrono::seconds(20), [&w, &cancelled_run] {
+      for (const auto& [id, run] : w.github().runs()) {
+        if (run.status != sim::github::Status::kCompleted) cancelled_run = id;
+      }
+      if (cancelled_run != 0) w.github().cancel_run(cancelled_run);
+    });
+    w.engine().schedule_at(trigger + std::chrono::minutes(3), [&w, &cancelled_run, &rerun] { rerun = w.github().rerun_run(cancelled_run); });
+    return Result<bool>::ok(true);
+  };
+  RunInputs in{&l.scenario, &l.policy, &l.rules};
+  in.live = &hooks;
+  const RunResult r = run_scenario(in, 3);
+  ASSERT_NE(cancelled_run, 0);
+  ASSERT_TRUE(rerun.has_value()) << rerun.error();
+  ASSERT_EQ(r.deploys.size(), 2u);
+  EXPECT_EQ(r.deploys[0].outcome, "cancelled") << r.deploys[0].diagnosis;
+  EXPECT_EQ(r.deploys[1].version, "v1.3.0");
+  EXPECT_EQ(r.deploys[1].outcome, "deployed") << r.deploys[1].diagnosis;
+  EXPECT_FALSE(r.deploys[1].runner.empty());
+  EXPECT_EQ(r.final_version, "v1.3.0");
+  EXPECT_GE(r.deploys[1].triggered_seconds, 300 + 180);
+  bool traced = false;
+  for (const auto& e : r.trace) traced = traced || (e.category == "deploy" && e.name == "rerun");
+  EXPECT_TRUE(traced);
+}
+
+}  // namespace
+}  // namespace failsim::harness
