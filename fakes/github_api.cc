@@ -80,17 +80,17 @@ Json runner_json(const gh::RunnerRecord& r) {
               {"labels", labels}};
 }
 
-// GitHub's simple-user, for the one account the fake knows.
-Json user_json(const Urls& u) {
+// GitHub's simple-user: the account runs are dispatched by ("failsim"), or the owner.
+Json user_json(const Urls& u, const std::string& login = "failsim", std::int64_t id = 1) {
   const std::string api = u.api.substr(0, u.api.find("/repos/"));
-  const std::string url = api + "/users/failsim";
-  return Json{{"login", "failsim"},
-              {"id", 1},
-              {"node_id", "U_1"},
-              {"avatar_url", api + "/avatars/failsim"},
+  const std::string url = api + "/users/" + login;
+  return Json{{"login", login},
+              {"id", id},
+              {"node_id", "U_" + std::to_string(id)},
+              {"avatar_url", api + "/avatars/" + login},
               {"gravatar_id", ""},
               {"url", url},
-              {"html_url", u.html.substr(0, u.html.find('/', 8)) + "/failsim"},
+              {"html_url", u.html.substr(0, u.html.find('/', 8)) + "/" + login},
               {"followers_url", url + "/followers"},
               {"following_url", url + "/following{/other_user}"},
               {"gists_url", url + "/gists{/gist_id}"},
@@ -104,10 +104,40 @@ Json user_json(const Urls& u) {
               {"site_admin", false}};
 }
 
+// GitHub's minimal-repository, with every URL template GitHub gives one.
+Json repository_json(const State& s, const Urls& u) {
+  const std::string& a = u.api;
+  Json j{{"id", 1},
+         {"node_id", "R_1"},
+         {"name", s.config.repo},
+         {"full_name", s.config.owner + "/" + s.config.repo},
+         {"owner", user_json(u, s.config.owner, 2)},
+         {"private", true},
+         {"html_url", u.html},
+         {"description", ""},
+         {"fork", false},
+         {"url", a}};
+  const std::pair<const char*, const char*> templates[] = {
+      {"archive_url", "/{archive_format}{/ref}"}, {"assignees_url", "/assignees{/user}"}, {"blobs_url", "/git/blobs{/sha}"},
+      {"branches_url", "/branches{/branch}"}, {"collaborators_url", "/collaborators{/collaborator}"},
+      {"comments_url", "/comments{/number}"}, {"commits_url", "/commits{/sha}"}, {"compare_url", "/compare/{base}...{head}"},
+      {"contents_url", "/contents/{+path}"}, {"contributors_url", "/contributors"}, {"deployments_url", "/deployments"},
+      {"downloads_url", "/downloads"}, {"events_url", "/events"}, {"forks_url", "/forks"},
+      {"git_commits_url", "/git/commits{/sha}"}, {"git_refs_url", "/git/refs{/sha}"}, {"git_tags_url", "/git/tags{/sha}"},
+      {"hooks_url", "/hooks"}, {"issue_comment_url", "/issues/comments{/number}"},
+      {"issue_events_url", "/issues/events{/number}"}, {"issues_url", "/issues{/number}"}, {"keys_url", "/keys{/key_id}"},
+      {"labels_url", "/labels{/name}"}, {"languages_url", "/languages"}, {"merges_url", "/merges"},
+      {"milestones_url", "/milestones{/number}"}, {"notifications_url", "/notifications{?since,all,participating}"},
+      {"pulls_url", "/pulls{/number}"}, {"releases_url", "/releases{/id}"}, {"stargazers_url", "/stargazers"},
+      {"statuses_url", "/statuses/{sha}"}, {"subscribers_url", "/subscribers"}, {"subscription_url", "/subscription"},
+      {"tags_url", "/tags"}, {"teams_url", "/teams"}, {"trees_url", "/git/trees{/sha}"}};
+  for (const auto& [key, path] : templates) j[key] = a + path;
+  return j;
+}
+
 Json run_json(const gh::Run& r, const State& s, const Urls& u) {
   const std::string url = u.api + "/actions/runs/" + std::to_string(r.id);
-  Json repo{{"id", 1}, {"name", s.config.repo}, {"full_name", s.config.owner + "/" + s.config.repo},
-            {"owner", Json{{"login", s.config.owner}}}};
+  const Json repo = repository_json(s, u);
   Json j;
   j["id"] = r.id;
   j["name"] = s.config.workflow_name;
@@ -392,7 +422,9 @@ void install_github_api(httplib::Server& server, LiveLoop& loop, gh::GitHub& git
               {"used", state->used},
               {"remaining", state->config.rate_limit_per_hour - state->used},
               {"reset", state->window_start_s + 3600}};
-    send(res, 200, Json{{"resources", Json{{"core", core}}}, {"rate", core}});
+    // `search` is required by GitHub's schema (30 requests a minute); the fake counts none.
+    const Json search{{"limit", 30}, {"used", 0}, {"remaining", 30}, {"reset", wall_seconds() + 60}};
+    send(res, 200, Json{{"resources", Json{{"core", core}, {"search", search}}}, {"rate", core}});
   });
 
   server.Get(base + "/runners", [state, &github, answer](const httplib::Request& req, httplib::Response& res) {

@@ -16,6 +16,23 @@ packages=(
   python3-jsonschema  # the schema test checks every shipped world and scenario against its JSON Schema
 )
 
+# Node.js and npm run the real-client tests (Octokit, the Toxiproxy client): Debian's
+# packages unless a Node.js with its npm is already installed (e.g. NodeSource's).
+if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then packages+=(nodejs npm); fi
+
+# The npm packages those tests use, exactly as tests/package-lock.json pins them; again
+# only when missing or older than the lockfile.
+install_npm_packages() {
+  local dir
+  dir="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)/tests"
+  if [[ -f $dir/node_modules/.package-lock.json && $dir/node_modules/.package-lock.json -nt $dir/package-lock.json ]]; then
+    echo "install-deps: npm packages of tests/ present"
+    return
+  fi
+  echo "install-deps: npm ci in tests/"
+  (cd "$dir" && npm ci --no-audit --no-fund --loglevel=error)
+}
+
 missing=()
 for p in "${packages[@]}"; do
   status=$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null || true)
@@ -24,6 +41,7 @@ done
 
 if [[ ${#missing[@]} -eq 0 ]]; then
   echo "install-deps: all ${#packages[@]} packages present"
+  install_npm_packages
   exit 0
 fi
 
@@ -44,4 +62,5 @@ cleanup() { if [[ $created_policy -eq 1 ]]; then $sudo rm -f "$policy"; fi; }
 trap cleanup EXIT
 $sudo apt-get update -qq
 $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}"
+install_npm_packages
 echo "install-deps: done"

@@ -1,0 +1,112 @@
+// The read/dispatch/find/cancel/re-run loop a deploy tool writes with Octokit, against
+// failsim serve's fake GitHub, with every response body validated against GitHub's
+// OpenAPI description (@octokit/openapi, api.github.com.json) by Ajv.
+// Usage: node octokit_flow.mjs ENDPOINTS_JSON
+// Prints one JSON object (what it saw) on stdout; exits 1 on the first failure, naming it.
+import { readFileSync } from "node:fs";
+import { createRequire } from "node:module";
+import { Octokit } from "@octokit/rest";
+import Ajv from "ajv";
+
+const require = createRequire(import.meta.url);
+const endpoints = JSON.parse(readFileSync(process.argv[2], "utf8"));
+const token = readFileSync(endpoints.token_file, "utf8").trim();
+const github = new URL(endpoints.endpoints.github);
+const [, , owner, repo] = github.pathname.split("/");
+const octokit = new Octokit({ auth: token, baseUrl: github.origin, userAgent: "failsim-octokit-test", request: { retries: 0 } });
+
+// OpenAPI 3.0 schemas into Ajv: nullable is Ajv's OpenAPI keyword; formats are not checked.
+const spec = JSON.parse(readFileSync(require.resolve("@octokit/openapi/generated/api.github.com.json"), "utf8"));
+// OpenAPI 3.0.3 clarifies that nullable: true admits null even where an enum lists the
+// values (Ajv applies the enum to null too): add null to such enums.
+(function nullableEnums(node) {
+  if (Array.isArray(node)) return node.forEach(nullableEnums);
+  if (node === null || typeof node !== "object") return;
+  if (node.nullable === true && Array.isArray(node.enum) && !node.enum.includes(null)) node.enum.push(null);
+  Object.values(node).forEach(nullableEnums);
+})(spec.components);
+const ajv = new Ajv({ strict: false, allErrors: true, validateFormats: false });
+ajv.addSchema({ $id: "gh", components: spec.components }, "gh");
+function responseSchema(operationId, status) {
+  for (const item of Object.values(spec.paths)) {
+    for (const op of Object.values(item)) {
+      if (op && op.operationId === operationId) {
+        let r = op.responses[String(status)];
+        if (r && r.$ref) r = r.$ref.split("/").slice(1).reduce((o, k) => o[k], spec);
+        const s = r && r.content && r.content["application/json"] && r.content["application/json"].schema;
+        if (!s) return null;
+        return JSON.parse(JSON.stringify(s).replaceAll('"#/components/', '"gh#/components/'));
+      }
+    }
+  }
+  throw new Error("no operation " + operationId);
+}
+const checked = {};
+function check(operationId, response) {
+  const schema = responseSchema(operationId, response.status);
+  if (schema) {
+    const validate = ajv.compile(schema);
+    if (!validate(response.data)) {
+      const errors = validate.errors.slice(0, 8).map((e) => `${e.instancePath || "/"} ${e.message} ${JSON.stringify(e.params)}`);
+      throw new Error(`${operationId} ${response.status}: does not match GitHub's OpenAPI description:\n  ${errors.join("\n  ")}`);
+    }
+  }
+  checked[operationId] = (checked[operationId] || 0) + 1;
+  return response.data;
+}
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+async function until(what, f, timeoutMs = 30000) {
+  const end = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await f();
+    if (v) return v;
+    if (Date.now() > end) throw new Error("timed out waiting for " + what);
+    await sleep(100);
+  }
+}
+
+const seen = {};
+try {
+  const runners = check("actions/list-self-hosted-runners-for-repo", await octokit.rest.actions.listSelfHostedRunnersForRepo({ owner, repo }));
+  seen.runners = runners.runners.map((r) => r.name);
+  const workflows = check("actions/list-repo-workflows", await octokit.rest.actions.listRepoWorkflows({ owner, repo }));
+  const file = workflows.workflows[0].path.split("/").pop();
+  check("actions/get-workflow", await octokit.rest.actions.getWorkflow({ owner, repo, workflow_id: file }));
+  // Dispatch on a ref of its own, then find the run the usual way: by branch and event.
+  const dispatched = await octokit.rest.actions.createWorkflowDispatch({ owner, repo, workflow_id: file, ref: "octokit/test", inputs: { version: "v7.7.7" } });
+  if (dispatched.status !== 204) throw new Error("dispatch answered " + dispatched.status);
+  const run = await until("the dispatched run", async () => {
+    const list = check("actions/list-workflow-runs", await octokit.rest.actions.listWorkflowRuns({ owner, repo, workflow_id: file, branch: "octokit/test", event: "workflow_dispatch" }));
+    return list.total_count === 1 ? list.workflow_runs[0] : null;
+  });
+  seen.head_branch = run.head_branch;
+  seen.author = run.head_commit.author.name;
+  check("actions/get-workflow-run", await octokit.rest.actions.getWorkflowRun({ owner, repo, run_id: run.id }));
+  const all = await octokit.paginate(octokit.rest.actions.listWorkflowRunsForRepo, { owner, repo, per_page: 1 });
+  seen.paginated_runs = all.length;
+  await until("a runner for the deploy job", async () => {
+    const jobs = check("actions/list-jobs-for-workflow-run", await octokit.rest.actions.listJobsForWorkflowRun({ owner, repo, run_id: run.id }));
+    return jobs.jobs.some((j) => j.runner_name);
+  });
+  const cancel = await octokit.rest.actions.cancelWorkflowRun({ owner, repo, run_id: run.id });
+  check("actions/cancel-workflow-run", cancel);
+  await until("the cancelled run", async () => {
+    const r = check("actions/get-workflow-run", await octokit.rest.actions.getWorkflowRun({ owner, repo, run_id: run.id }));
+    return r.status === "completed" ? (seen.cancelled_conclusion = r.conclusion) : null;
+  });
+  check("actions/re-run-workflow", await octokit.rest.actions.reRunWorkflow({ owner, repo, run_id: run.id }));
+  const rerun = await until("the re-run attempt's deploy", async () => {
+    const r = check("actions/get-workflow-run", await octokit.rest.actions.getWorkflowRun({ owner, repo, run_id: run.id }));
+    return r.run_attempt === 2 && r.status === "completed" ? r : null;
+  }, 60000);
+  seen.rerun_conclusion = rerun.conclusion;
+  const attempt = check("actions/list-jobs-for-workflow-run-attempt", await octokit.rest.actions.listJobsForWorkflowRunAttempt({ owner, repo, run_id: run.id, attempt_number: 2 }));
+  seen.rerun_runner = attempt.jobs[attempt.jobs.length - 1].runner_name;
+  check("actions/get-workflow-run-attempt", await octokit.rest.actions.getWorkflowRunAttempt({ owner, repo, run_id: run.id, attempt_number: 1 }));
+  check("actions/get-job-for-workflow-run", await octokit.rest.actions.getJobForWorkflowRun({ owner, repo, job_id: attempt.jobs[0].id }));
+  check("rate-limit/get", await octokit.rest.rateLimit.get());
+  console.log(JSON.stringify({ ok: true, seen, checked }));
+} catch (e) {
+  console.log(JSON.stringify({ ok: false, error: String(e && e.stack ? e.stack : e), seen, checked }));
+  process.exit(1);
+}
