@@ -198,6 +198,14 @@ Json job_json(const gh::Job& job, const gh::GitHub& github, const State& s, cons
   j["completed_at"] = iso_or_null(job.completed_at);
   j["name"] = job.spec.name;
   j["steps"] = Json::array();
+  for (const auto& st : job.steps) {
+    j["steps"].push_back(Json{{"name", st.name},
+                              {"status", gh::to_string(st.status)},
+                              {"conclusion", st.conclusion.empty() ? Json(nullptr) : Json(st.conclusion)},
+                              {"number", st.number},
+                              {"started_at", iso(st.started_at)},
+                              {"completed_at", iso_or_null(st.completed_at)}});
+  }
   j["check_run_url"] = u.api + "/check-runs/" + std::to_string(job.id);
   j["labels"] = job.spec.runs_on;
   const auto runner = github.runners().find(job.runner_name);

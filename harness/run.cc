@@ -234,6 +234,7 @@ void DeployDriver::execute(std::vector<Action> actions) {
         break;
       }
       case Action::Kind::kRollback: {
+        w.github().begin_step(job_id, "Roll back to " + a.version);
         const Duration d = run_.inputs().scenario->rollback_time.sample(run_.steps_rng());
         const std::string version = a.version;
         w.engine().schedule_after(d, [this, version] {
@@ -259,6 +260,7 @@ void DeployDriver::execute(std::vector<Action> actions) {
 void DeployDriver::run_queries(const std::vector<std::string>& queries) {
   sim::World& w = run_.world();
   const std::string from = host_.empty() ? kGateHost : host_;
+  if (!host_.empty()) w.github().begin_step(job_id, "Health gate");  // in the job, on its runner
   auto outcomes = std::make_shared<std::vector<QueryOutcome>>(queries.size());
   auto remaining = std::make_shared<std::size_t>(queries.size());
   // Live: `failsim gate` asks the fake Prometheus over HTTP, now, with virtual time
@@ -335,6 +337,7 @@ void DeployDriver::run_attempt(const Action& a) {
   const std::uint64_t token = ++attempt_token_;
   run_.attempt_on(runner_);
   w.production().begin(job_id, a.version, runner_, w.engine().now());
+  w.github().begin_step(job_id, "Deploy " + a.version + " (attempt " + std::to_string(a.attempt) + ")");
   const auto steps = w.production().steps().size();
   failing_step_ = run_.attempts_rng().bernoulli(run_.inputs().scenario->attempt_failure_probability)
                       ? run_.attempts_rng().uniform_below(steps)
@@ -347,6 +350,7 @@ void DeployDriver::run_attempt(const Action& a) {
     ++attempt_token_;
     run_.world().production().abandon(job_id, run_.world().engine().now());
     run_.trace("deploy", "attempt_timeout", runner_);
+    run_.world().github().end_step(job_id, "failure");
     execute(orchestrator_.on_attempt_result(run_.world().engine().now(), AttemptResult::kTimeout, run_.jitter_rng().next_double()));
   });
   attempt_step(token, 0);
@@ -365,6 +369,7 @@ void DeployDriver::attempt_step(std::uint64_t token, std::size_t step) {
       ++attempt_token_;
       world.production().abandon(job_id, now);
       run_.trace("deploy", "attempt_error", world.production().steps()[step]);
+      world.github().end_step(job_id, "failure");
       execute(orchestrator_.on_attempt_result(now, AttemptResult::kError, run_.jitter_rng().next_double()));
       return;
     }
@@ -374,6 +379,7 @@ void DeployDriver::attempt_step(std::uint64_t token, std::size_t step) {
       return;
     }
     ++attempt_token_;
+    world.github().end_step(job_id, "success");
     world.production().finish(job_id, now);
     run_.trace("production", "deployed", world.production().current_version());
     execute(orchestrator_.on_attempt_result(now, AttemptResult::kSuccess, run_.jitter_rng().next_double()));

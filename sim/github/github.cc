@@ -103,6 +103,7 @@ bool GitHub::pick_up(const std::string& runner, std::int64_t job_id) {
   j.runner_name = runner;
   j.started_at = engine_.now();
   j.last_renewal = engine_.now();
+  j.steps.push_back(JobStep{1, "Set up job", Status::kCompleted, "success", engine_.now(), engine_.now()});
   rt->second.busy = true;
   rt->second.job_id = job_id;
   const int minutes = j.spec.timeout_minutes.value_or(timings_.default_timeout_minutes);
@@ -148,6 +149,24 @@ void GitHub::complete_job(std::int64_t job_id, bool success) {
 }
 
 // ---- runs, jobs and the queue ------------------------------------------------------
+
+void GitHub::begin_step(std::int64_t job_id, const std::string& name) {
+  auto jt = jobs_.find(job_id);
+  if (jt == jobs_.end() || jt->second.status != Status::kInProgress) return;
+  end_step(job_id, "success");
+  Job& j = jt->second;
+  j.steps.push_back(JobStep{static_cast<int>(j.steps.size()) + 1, name, Status::kInProgress, "", engine_.now(), std::nullopt});
+}
+
+void GitHub::end_step(std::int64_t job_id, const std::string& conclusion) {
+  auto jt = jobs_.find(job_id);
+  if (jt == jobs_.end() || jt->second.steps.empty()) return;
+  JobStep& s = jt->second.steps.back();
+  if (s.status == Status::kCompleted) return;
+  s.status = Status::kCompleted;
+  s.conclusion = conclusion;
+  s.completed_at = engine_.now();
+}
 
 Result<std::int64_t> GitHub::dispatch(const WorkflowSpec& workflow, const std::string& ref) {
   if (workflow.jobs.empty()) return Result<std::int64_t>::error("the workflow has no jobs");
@@ -268,6 +287,16 @@ void GitHub::finish_job(std::int64_t job_id, const std::string& conclusion, cons
     r->second.job_id = 0;
   }
   j.offered_to.clear();
+  if (j.started_at) {  // an open step ends with the job; the runner's own last step follows
+    for (auto& s : j.steps) {
+      if (s.status == Status::kCompleted) continue;
+      s.status = Status::kCompleted;
+      s.conclusion = conclusion == "success" ? "success" : conclusion == "cancelled" ? "cancelled" : "failure";
+      s.completed_at = engine_.now();
+    }
+    j.steps.push_back(JobStep{static_cast<int>(j.steps.size()) + 1, "Complete job", Status::kCompleted, "success",
+                              engine_.now(), engine_.now()});
+  }
   j.status = Status::kCompleted;
   j.conclusion = conclusion;
   j.completed_at = engine_.now();

@@ -91,6 +91,17 @@ struct WorkflowSpec {
   bool inputs_declared = false;  // the world says which inputs exist (else they are not checked)
 };
 
+// A step of a job as the API lists it: the runner's "Set up job" and "Complete job"
+// around the steps the job's work reports (the harness names them).
+struct JobStep {
+  int number = 0;
+  std::string name;
+  Status status = Status::kInProgress;
+  std::string conclusion;  // empty until completed
+  TimePoint started_at{};
+  std::optional<TimePoint> completed_at;
+};
+
 struct Job {
   std::int64_t id = 0;
   std::int64_t run_id = 0;
@@ -100,6 +111,7 @@ struct Job {
   std::string runner_name;  // empty until assigned
   int attempt = 1;          // the run attempt this job belongs to
   std::vector<std::string> annotations;  // e.g. the lost-communication message
+  std::vector<JobStep> steps;
   TimePoint created_at{};
   std::optional<TimePoint> started_at;
   std::optional<TimePoint> completed_at;
@@ -163,6 +175,9 @@ class GitHub {
   void renew_lock(const std::string& runner, std::int64_t job_id);
   // The job's steps ended (success or failure), as reported by the runner.
   void complete_job(std::int64_t job_id, bool success);
+  // A step of a running job begins (the open one, if any, ends with success) / ends.
+  void begin_step(std::int64_t job_id, const std::string& name);
+  void end_step(std::int64_t job_id, const std::string& conclusion);
 
   // ---- the REST-like API (called by the harness and fakes) ----
   Result<std::int64_t> dispatch(const WorkflowSpec& workflow, const std::string& ref);

@@ -72,6 +72,9 @@ TEST_F(RealClients, OctokitDrivesTheFakeGitHubAndEveryResponseMatchesTheOpenApiD
   EXPECT_EQ(seen["seen"]["cancelled_conclusion"], "cancelled");
   EXPECT_EQ(seen["seen"]["rerun_conclusion"], "success");
   EXPECT_FALSE(seen["seen"]["rerun_runner"].get<std::string>().empty());
+  // The job's steps, filled as the deploy happened.
+  EXPECT_EQ(seen["seen"]["rerun_steps"],
+            json::array({"1 Set up job: success", "2 Deploy v7.7.7 (attempt 1): success", "3 Complete job: success"}));
   EXPECT_GE(seen["checked"].size(), 12u) << "operations validated against the OpenAPI description";
   // In the world: the dispatched v7.7.7 was cancelled, then its re-run deployed it.
   const json results = stop_and_read_results();

@@ -102,6 +102,7 @@ try {
   seen.rerun_conclusion = rerun.conclusion;
   const attempt = check("actions/list-jobs-for-workflow-run-attempt", await octokit.rest.actions.listJobsForWorkflowRunAttempt({ owner, repo, run_id: run.id, attempt_number: 2 }));
   seen.rerun_runner = attempt.jobs[attempt.jobs.length - 1].runner_name;
+  seen.rerun_steps = attempt.jobs[attempt.jobs.length - 1].steps.map((s) => `${s.number} ${s.name}: ${s.conclusion}`);
   check("actions/get-workflow-run-attempt", await octokit.rest.actions.getWorkflowRunAttempt({ owner, repo, run_id: run.id, attempt_number: 1 }));
   check("actions/get-job-for-workflow-run", await octokit.rest.actions.getJobForWorkflowRun({ owner, repo, job_id: attempt.jobs[0].id }));
   check("rate-limit/get", await octokit.rest.rateLimit.get());
