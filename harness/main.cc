@@ -19,6 +19,7 @@
 #include "harness/run.h"
 #include "harness/serve.h"
 #include "harness/run_command.h"
+#include "harness/slo_file.h"
 #include "harness/suite.h"
 #include "reports/report.h"
 
@@ -91,6 +92,21 @@ int validate_command(const std::vector<std::string>& files) {
         error = r.error();
       } else {
         for (const auto& u : r.value().unconfirmed) note += (note.empty() ? "; UNCONFIRMED timings: " : ", ") + u.name + "=" + u.value;
+      }
+    } else if (text.find("\"slo_version\"") != std::string::npos) {
+      kind = "SLO file";
+      auto r = failsim::harness::parse_slo_file(text, f);
+      if (!r) error = r.error();
+    } else if (text.find("\"variants\"") != std::string::npos && text.find("\"scenario_version\"") == std::string::npos) {
+      kind = "variants file";
+      auto r = failsim::harness::load_variants_file(f);
+      if (!r) {
+        error = r.error();
+      } else {
+        for (const auto& v : r.value()) {
+          auto o = failsim::harness::parse_overrides(v.sets);
+          if (!o) error = f + ": variant " + v.name + ": " + o.error();
+        }
       }
     } else if (text.find("\"policy_version\"") != std::string::npos) {
       kind = "policy";
@@ -291,6 +307,7 @@ int main(int argc, char** argv) {
       "serve", "Run one scenario live: fake GitHub and Prometheus APIs, runner exporters and chaos proxies on loopback");
   serve->add_option("scenario", serve_options.scenario_path, "Scenario file")->required()->check(CLI::ExistingFile);
   serve->add_option("--policy", serve_options.policy_path, "Policy file (default: the scenario's)")->check(CLI::ExistingFile);
+  serve->add_option("--set", serve_options.sets, "PATH=VALUE: change a world, scenario, policy or rule field (repeatable)");
   serve->add_option("--rules", serve_options.rules_path, "Rule file overriding the policy's and scenario's own")
       ->check(CLI::ExistingFile);
   serve->add_option("--speed", serve_options.speed, "Virtual seconds per wall-clock second")->capture_default_str();

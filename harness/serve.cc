@@ -99,7 +99,12 @@ struct LiveSession {
 
 ServeOutcome run_serve(const ServeOptions& options, std::ostream& out, std::ostream& err) {
   ServeOutcome outcome;
-  auto loaded = load_run(options.scenario_path, options.policy_path, options.rules_path);
+  auto overrides = parse_overrides(options.sets);
+  if (!overrides) {
+    err << "failsim serve: " << overrides.error() << "\n";
+    return outcome;
+  }
+  auto loaded = load_run(options.scenario_path, options.policy_path, options.rules_path, true, overrides.value());
   if (!loaded) {
     err << "failsim serve: " << loaded.error() << "\n";
     return outcome;

@@ -33,6 +33,7 @@ struct ServeOptions {
   std::string scenario_path;
   std::string policy_path;  // "" : the scenario's own
   std::string rules_path;   // "" : the policy's / scenario's
+  std::vector<std::string> sets;  // --set PATH=VALUE (harness/overrides.h)
   std::uint64_t seed = 1;
   double speed = 60.0;      // virtual seconds per wall second
   std::string listen = "127.0.0.1";

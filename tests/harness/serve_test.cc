@@ -199,6 +199,7 @@ TEST(ServeCommand, BadInputIsRefusedWithExit2AndAClearMessage) {
   for (const Bad& b : std::vector<Bad>{
            {source("scenarios/failover.json") + " --listen 0.0.0.0", "loopback only"},
            {source("scenarios/failover.json") + " --speed 0", "--speed"},
+           {source("scenarios/failover.json") + " --set prometheus.global.scrape_interval=3x", "(after --set prometheus.global.scrape_interval=3x)"},
            {source("scenarios/failover.json") + " --port-base 70000", "--port-base"},
            {(dir / "broken.json").string(), "broken.json"},
            {(dir / "missing.json").string(), "missing.json"},

@@ -204,3 +204,22 @@ TEST_F(Validate, APinnedScrapeOffsetMustFallWithinTheInterval) {
 
 }  // namespace
 }  // namespace failsim
+
+namespace failsim {
+namespace {
+
+// SLO files and variants files are checked like the rest: the shipped SLO file is ok; a
+// misspelt metric or a --set path no document has is exit 2 naming where.
+TEST_F(Validate, SloAndVariantsFilesAreCheckedToo) {
+  const auto ok = failsim("validate scenarios/slos/success-criteria.json");
+  EXPECT_EQ(ok.exit_code, 0) << ok.out;
+  EXPECT_NE(ok.out.find("ok (SLO file)"), std::string::npos) << ok.out;
+  edit("scenarios/slos/success-criteria.json", R"("metric": "deploy_time_p50")", R"("metric": "deploy_time_p90")");
+  expect_rejected("validate scenarios/slos/success-criteria.json", {"/slos/1/metric"});
+  std::ofstream(root / "variants.json") << R"({"variants": [{"name": "fast", "set": {"prometheus.scrape_interval": "30s"}},
+                                                            {"name": "typo", "set": {"promethues.scrape_interval": "30s"}}]})";
+  expect_rejected("validate variants.json", {"variant typo", "no document has a top-level field \"promethues\""});
+}
+
+}  // namespace
+}  // namespace failsim
