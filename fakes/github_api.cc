@@ -238,8 +238,10 @@ struct ListQuery {
   httplib::Params params;
   std::string host;
   std::string path;
-  explicit ListQuery(const httplib::Request& req)
-      : params(req.params), host(req.get_header_value("Host")), path(req.get_header_value(kPathPrefixHeader) + req.path) {}
+  std::string scheme;
+  ListQuery(const httplib::Request& req, const std::string& scheme_)
+      : params(req.params), host(req.get_header_value("Host")), path(req.get_header_value(kPathPrefixHeader) + req.path),
+        scheme(scheme_) {}
   bool has(const char* name) const { return params.count(name) > 0; }
   std::string get(const char* name) const {
     const auto it = params.find(name);
@@ -267,7 +269,7 @@ Page paginate(const ListQuery& req, std::size_t total) {
   p.count = std::min(total - p.offset, static_cast<std::size_t>(per_page));
   const auto last = static_cast<int>(std::max<std::size_t>(1, (total + per_page - 1) / per_page));
   if (last <= 1 && page <= 1) return p;  // one page holds everything: no Link header
-  std::string base = "http://" + req.host + req.path + "?";
+  std::string base = req.scheme + "://" + req.host + req.path + "?";
   for (const auto& [k, v] : req.params) {
     if (k != "page" && k != "per_page") base += percent_encode(k) + "=" + percent_encode(v) + "&";
   }
@@ -337,7 +339,7 @@ bool admit(State& s, const httplib::Request& req, httplib::Response& res, bool c
 Urls urls_for(const httplib::Request& req, const State& s) {
   // A client that used GitHub Enterprise's /api/v3 prefix (gh with GH_HOST) gets URLs
   // with it (HttpServer strips it before routing and says so in this header).
-  const std::string host = "http://" + req.get_header_value("Host");
+  const std::string host = s.config.scheme + "://" + req.get_header_value("Host");
   return Urls{host + req.get_header_value(kPathPrefixHeader) + "/repos/" + s.config.owner + "/" + s.config.repo,
               host + "/" + s.config.owner + "/" + s.config.repo};
 }
@@ -437,7 +439,7 @@ void install_github_api(httplib::Server& server, LiveLoop& loop, gh::GitHub& git
 
   server.Get(base + "/runners", [state, &github, answer](const httplib::Request& req, httplib::Response& res) {
     if (!admit(*state, req, res)) return;
-    answer(res, [&github, q = ListQuery(req)] {
+    answer(res, [&github, q = ListQuery(req, state->config.scheme)] {
       std::vector<const gh::RunnerRecord*> all;
       for (const auto& [name, r] : github.runners()) {
         if (!q.has("name") || q.get("name") == name) all.push_back(&r);
@@ -547,7 +549,7 @@ void install_github_api(httplib::Server& server, LiveLoop& loop, gh::GitHub& git
   });
   auto list_runs = [state, &github, answer](const httplib::Request& req, httplib::Response& res) {
     const Urls u = urls_for(req, *state);
-    answer(res, [state, &github, q = ListQuery(req), u] {
+    answer(res, [state, &github, q = ListQuery(req, state->config.scheme), u] {
       std::vector<const gh::Run*> all;
       for (auto it = github.runs().rbegin(); it != github.runs().rend(); ++it) {  // newest first
         if (run_matches(it->second, q)) all.push_back(&it->second);
@@ -585,7 +587,7 @@ void install_github_api(httplib::Server& server, LiveLoop& loop, gh::GitHub& git
       return send(res, 422, Json{{"message", "Invalid request.\n\nfilter must be one of: latest, all."}, {"documentation_url", kDocs}});
     }
     const Urls u = urls_for(req, *state);
-    answer(res, [state, &github, id, filter, q = ListQuery(req), u] {
+    answer(res, [state, &github, id, filter, q = ListQuery(req, state->config.scheme), u] {
       const gh::Run* r = id ? github.run(*id) : nullptr;
       if (r == nullptr) return not_found();
       std::vector<const gh::Job*> all;
@@ -690,7 +692,7 @@ void install_github_api(httplib::Server& server, LiveLoop& loop, gh::GitHub& git
     const auto id = id_param(req.matches[1]);
     const auto n = id_param(req.matches[2]);
     const Urls u = urls_for(req, *state);
-    answer(res, [state, &github, id, n, q = ListQuery(req), u, attempt_jobs] {
+    answer(res, [state, &github, id, n, q = ListQuery(req, state->config.scheme), u, attempt_jobs] {
       const gh::Run* r = id ? github.run(*id) : nullptr;
       if (r == nullptr || !n || *n > r->attempt) return not_found();
       const auto all = attempt_jobs(*r, static_cast<int>(*n));

@@ -55,6 +55,7 @@ struct GitHubApiConfig {
   std::vector<std::string> default_runs_on = {"self-hosted", "production", "primary"};
   int rate_limit_per_hour = 5000;  // A5: personal access token budget
   std::vector<std::string> api_versions = {"2022-11-28", "2026-03-10"};
+  std::string scheme = "http";  // "https" when served with TLS: the URLs in bodies and links
   // The deploy workflow's workflow_dispatch inputs; nullopt: not declared, not checked.
   std::optional<std::vector<sim::github::WorkflowInput>> inputs;
 };

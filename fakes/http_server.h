@@ -14,10 +14,13 @@
 #include <httplib.h>
 
 #include <cstddef>
+#include <memory>
+#include <optional>
 #include <string>
 #include <thread>
 
 #include "failover/result.h"
+#include "fakes/tls_cert.h"
 
 namespace failsim::fakes {
 
@@ -27,12 +30,13 @@ inline constexpr const char* kPathPrefixHeader = "X-Failsim-Path-Prefix";
 
 class HttpServer {
  public:
-  explicit HttpServer(std::size_t max_body_bytes = 1 << 20);
+  // With `tls`: HTTPS with that certificate and key (fakes/tls_cert.h).
+  explicit HttpServer(std::size_t max_body_bytes = 1 << 20, const std::optional<TlsFiles>& tls = std::nullopt);
   ~HttpServer();
   HttpServer(const HttpServer&) = delete;
   HttpServer& operator=(const HttpServer&) = delete;
 
-  httplib::Server& routes() { return server_; }
+  httplib::Server& routes() { return *server_; }
   // Also serve every route under `prefix` (GitHub Enterprise's "/api/v3", which `gh`
   // uses for any GH_HOST but github.com). Before start().
   void accept_path_prefix(std::string prefix) { prefix_ = std::move(prefix); }
@@ -40,11 +44,13 @@ class HttpServer {
   Result<int> start(const std::string& host, int port);
   void stop();
   int port() const { return port_; }
-  // "http://127.0.0.1:PORT"
+  // "http://127.0.0.1:PORT" ("https://" with TLS)
   std::string url() const;
+  bool tls() const { return tls_; }
 
  private:
-  httplib::Server server_;
+  std::unique_ptr<httplib::Server> server_;
+  bool tls_ = false;
   std::thread thread_;
   std::string host_;
   std::string prefix_;

@@ -16,7 +16,10 @@ std::string exporter_proxy(const std::string& runner) { return "exporter-" + run
 }  // namespace
 
 LiveWorld::LiveWorld(sim::World& world, LiveLoop& loop, LiveOptions options, DispatchHandler dispatch)
-    : world_(world), loop_(loop), options_(std::move(options)), dispatch_(std::move(dispatch)) {}
+    : world_(world), loop_(loop), options_(std::move(options)), dispatch_(std::move(dispatch)),
+      github_(1 << 20, options_.github_tls) {
+  if (options_.github_tls) options_.github.scheme = "https";
+}
 
 LiveWorld::~LiveWorld() { stop(); }
 
@@ -45,6 +48,7 @@ Result<bool> LiveWorld::start() {
   auto pr = prometheus_.start("127.0.0.1", 0);
   if (!pr) return fail("Prometheus API", pr.error());
   if (auto p = publish("github", gh.value(), 0); !p) return fail("GitHub API", p.error());
+  if (github_.tls()) endpoints_.back().url.replace(0, 4, "https");
   if (auto p = publish("prometheus", pr.value(), 1); !p) return fail("Prometheus API", p.error());
   auto ctl = control_.start(options_.listen, options_.port_base == 0 ? 0 : options_.port_base + 2);
   if (!ctl) return fail("proxy control API", ctl.error());

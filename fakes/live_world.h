@@ -45,6 +45,7 @@ struct LiveOptions {
   std::string listen = "127.0.0.1";  // loopback only
   int port_base = 0;
   GitHubApiConfig github;
+  std::optional<TlsFiles> github_tls;  // the GitHub API over HTTPS with this certificate
   Duration sync_interval = std::chrono::seconds(1);
 };
 

@@ -318,6 +318,7 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   serve->add_option("--out", serve_options.out_dir, "Output directory (reports, endpoints.json, github-token)")
       ->capture_default_str();
+  serve->add_flag("--tls", serve_options.tls, "Serve the GitHub API over HTTPS (self-signed certificate in OUT/tls/)");
   serve->add_flag("--keep-running", serve_options.keep_running, "After the scenario's schedule, keep serving until Ctrl-C");
   bool no_live_gate = false;
   serve->add_flag("--no-live-gate", no_live_gate, "Answer health gates from the model instead of failsim gate over HTTP");

@@ -144,6 +144,11 @@ ServeOutcome run_serve(const ServeOptions& options, std::ostream& out, std::ostr
     lo.listen = options.listen;
     lo.port_base = options.port_base;
     lo.github.token = token;
+    if (options.tls) {
+      auto files = fakes::write_self_signed_cert((std::filesystem::path(options.out_dir) / "tls").string());
+      if (!files) return Result<bool>::error(files.error());
+      lo.github_tls = files.value();
+    }
     // The fake GitHub serves the world's repository and deploy workflow.
     const WorldFile& wf = loaded.value().scenario.world_file;
     lo.github.owner = wf.repository.substr(0, wf.repository.find('/'));
@@ -185,6 +190,7 @@ ServeOutcome run_serve(const ServeOptions& options, std::ostream& out, std::ostr
     ep["seed"] = options.seed;
     ep["speed"] = options.speed;
     ep["token_file"] = token_path;
+    if (lo.github_tls) ep["tls_cert"] = lo.github_tls->cert_path;
     out << "failsim serve: " << run.scenario.name << " under " << run.policy.name << ", seed " << options.seed << ", "
         << options.speed << "x real time\n";
     for (const auto& e : endpoints) {
@@ -203,6 +209,9 @@ ServeOutcome run_serve(const ServeOptions& options, std::ostream& out, std::ostr
     }
     out << "  GitHub token                  in " << token_path
         << " (curl -H \"Authorization: Bearer $(cat " << token_path << ")\" ...)\n"
+        << (lo.github_tls ? "  TLS certificate (GitHub API)  " + lo.github_tls->cert_path +
+                                  " (curl --cacert; SSL_CERT_FILE for gh with GH_HOST=127.0.0.1:PORT)\n"
+                            : std::string())
         << "Ctrl-C stops; reports go to " << options.out_dir << "/\n";
     out.flush();
     if (auto w = write_atomically((std::filesystem::path(options.out_dir) / "endpoints.json").string(), ep.dump(2) + "\n"); !w) {

@@ -40,6 +40,7 @@ struct ServeOptions {
   int port_base = 0;        // 0: the kernel picks every port
   std::string out_dir = "failsim-serve";
   bool keep_running = false;  // after the schedule, serve until stopped
+  bool tls = false;           // the GitHub API over HTTPS, with a certificate written to OUT/tls/
   bool live_gate = true;      // health gates through `failsim gate` over HTTP
   std::atomic<bool>* stop = nullptr;  // set true to end the run (tests; Ctrl-C does the same)
   // Called once every endpoint is up (from the engine thread).

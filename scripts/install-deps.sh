@@ -13,6 +13,7 @@ packages=(
   chromium     # headless: the HTML report test loads report.html in a real browser
   poppler-utils  # pdftotext: the report test reads the first page of report.html printed to PDF
   curl jq      # the failsim serve test and the README examples call the live endpoints with them
+  gh           # the GitHub CLI, pointed at failsim serve --tls in the real-client tests
   python3-jsonschema  # the schema test checks every shipped world and scenario against its JSON Schema
 )
 

@@ -27,13 +27,16 @@ const std::string kSource = FAILSIM_SOURCE_DIR;
 // of tests/js run against its endpoints.json: the script's last line, as JSON.
 class RealClients : public ::testing::Test {
  protected:
+  virtual bool tls() const { return false; }
   void SetUp() override {
     ASSERT_TRUE(std::filesystem::exists(kSource + "/tests/node_modules/@octokit/rest"))
         << "tests/node_modules is missing: scripts/install-deps.sh installs it with npm ci";
     std::filesystem::create_directories(dir_);
     serve_ = std::make_unique<testing::ChildProcess>(
-        std::vector<std::string>{FAILSIM_BINARY, "serve", kSource + "/scenarios/healthy-primary.json", "--speed", "20",
-                                 "--keep-running", "--seed", "4", "--out", (dir_ / "out").string()},
+        tls() ? std::vector<std::string>{FAILSIM_BINARY, "serve", kSource + "/scenarios/healthy-primary.json", "--speed", "20",
+                                         "--keep-running", "--seed", "4", "--tls", "--out", (dir_ / "out").string()}
+              : std::vector<std::string>{FAILSIM_BINARY, "serve", kSource + "/scenarios/healthy-primary.json", "--speed", "20",
+                                         "--keep-running", "--seed", "4", "--out", (dir_ / "out").string()},
         (dir_ / "serve.log").string());
     ASSERT_TRUE(serve_->started());
     ASSERT_TRUE(testing::wait_until([&] { return std::filesystem::exists(dir_ / "out" / "endpoints.json"); }, 20s, 20ms))
@@ -107,6 +110,73 @@ TEST_F(RealClients, TheToxiproxyClientRunsAGameDayAndTheModelFollows) {
   EXPECT_TRUE(seen["enabled_after_reset"].get<bool>());
   EXPECT_EQ(seen["exporter_after_reset"], 200);
   EXPECT_TRUE(seen["up_after_reset"].get<bool>());
+}
+
+// Debian's `gh` speaks HTTPS with the /api/v3 prefix to any host but github.com: against
+// `failsim serve --tls`, trusting the generated certificate (SSL_CERT_FILE), it lists the
+// runners, dispatches a workflow on a ref of its own, lists runs, cancels, re-runs the
+// failed jobs; the re-run then deploys in the world.
+class RealClientsTls : public RealClients {
+ protected:
+  bool tls() const override { return true; }
+};
+
+TEST_F(RealClientsTls, TheGitHubCliDispatchesCancelsAndRerunsOverHttps) {
+  const json ep = json::parse(testing::read_file((dir_ / "out" / "endpoints.json").string()));
+  const std::string api = ep["endpoints"]["github"];
+  ASSERT_EQ(api.rfind("https://", 0), 0u) << api;
+  const std::string host = api.substr(8, api.find('/', 8) - 8);
+  const std::string repo = " -R " + host + "/rmnanney/PAWS360";
+  const std::string env = "GH_HOST=" + host + " GH_ENTERPRISE_TOKEN=\"$(cat '" + ep["token_file"].get<std::string>() +
+                          "')\" SSL_CERT_FILE='" + ep["tls_cert"].get<std::string>() + "' GH_CONFIG_DIR='" +
+                          (dir_ / "gh").string() + "' GH_NO_UPDATE_NOTIFIER=1 GH_PROMPT_DISABLED=1 NO_COLOR=1 ";
+  auto gh = [&](const std::string& args) { return testing::run_command(env + "timeout 30 gh " + args + " 2>&1"); };
+  auto runners = gh("api repos/rmnanney/PAWS360/actions/runners --jq '.runners | length'");
+  ASSERT_EQ(runners.exit_code, 0) << runners.out;
+  EXPECT_EQ(runners.out, "2\n");
+  // The health-gated policy gates before dispatching: wait until Prometheus has scraped
+  // both runners, or the gate rightly finds no one healthy and no run is created.
+  const std::string prometheus = ep["endpoints"]["prometheus"];
+  ASSERT_TRUE(testing::wait_until(
+      [&] {
+        auto q = testing::run_command("curl -s -m 2 '" + prometheus + "/api/v1/query?query=sum%28up%29'");
+        const json j = json::parse(q.out, nullptr, false);
+        return j.is_object() && j["data"]["result"].size() == 1 && j["data"]["result"][0]["value"][1] == "2";
+      },
+      20s, 50ms));
+  auto run = gh("workflow run ci.yml" + repo + " --ref hotfix/gh -f version=v8.8.8");
+  ASSERT_EQ(run.exit_code, 0) << run.out;
+  std::string id;
+  ASSERT_TRUE(testing::wait_until(
+      [&] {
+        auto list = gh("run list" + repo + " --json databaseId,headBranch --jq '.[] | select(.headBranch == \"hotfix/gh\") | .databaseId'");
+        id = list.exit_code == 0 ? list.out.substr(0, list.out.find('\n')) : "";
+        return !id.empty();
+      },
+      30s, 200ms));
+  auto cancel = gh("run cancel " + id + repo);
+  ASSERT_EQ(cancel.exit_code, 0) << cancel.out;
+  ASSERT_TRUE(testing::wait_until([&] { return gh("run view " + id + repo + " --json conclusion --jq .conclusion").out == "cancelled\n"; },
+                                  30s, 200ms));
+  auto rerun = gh("run rerun " + id + " --failed" + repo);
+  ASSERT_EQ(rerun.exit_code, 0) << rerun.out;
+  ASSERT_TRUE(testing::wait_until(
+      [&] {
+        auto r = gh("api repos/rmnanney/PAWS360/actions/runs/" + id + " --jq '\"\\(.run_attempt) \\(.status) \\(.conclusion)\"'");
+        return r.out == "2 completed success\n";
+      },
+      60s, 250ms));
+  // In the world: v8.8.8 was cancelled, then its re-run deployed it on a runner.
+  const json results = stop_and_read_results();
+  ASSERT_TRUE(results.is_object());
+  int cancelled = 0, deployed = 0;
+  for (const auto& d : results["scenarios"][0]["runs"][0]["deploys"]) {
+    if (d["version"] != "v8.8.8") continue;
+    cancelled += d["outcome"] == "cancelled" ? 1 : 0;
+    deployed += d["outcome"] == "deployed" && !d["runner"].is_null() ? 1 : 0;
+  }
+  EXPECT_EQ(cancelled, 1) << results["scenarios"][0]["runs"][0]["deploys"].dump();
+  EXPECT_EQ(deployed, 1) << results["scenarios"][0]["runs"][0]["deploys"].dump();
 }
 
 }  // namespace

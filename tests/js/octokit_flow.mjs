@@ -72,6 +72,12 @@ try {
   const workflows = check("actions/list-repo-workflows", await octokit.rest.actions.listRepoWorkflows({ owner, repo }));
   const file = workflows.workflows[0].path.split("/").pop();
   check("actions/get-workflow", await octokit.rest.actions.getWorkflow({ owner, repo, workflow_id: file }));
+  // The health-gated policy gates before dispatching: wait until Prometheus has scraped
+  // both runners, or the gate rightly finds no one healthy and no run appears.
+  await until("both runners scraped", async () => {
+    const q = await (await fetch(`${endpoints.endpoints.prometheus}/api/v1/query?query=sum%28up%29`)).json();
+    return q.data.result.length === 1 && q.data.result[0].value[1] === "2";
+  });
   // Dispatch on a ref of its own, then find the run the usual way: by branch and event.
   const dispatched = await octokit.rest.actions.createWorkflowDispatch({ owner, repo, workflow_id: file, ref: "octokit/test", inputs: { version: "v7.7.7" } });
   if (dispatched.status !== 204) throw new Error("dispatch answered " + dispatched.status);
