@@ -23,6 +23,20 @@ using nlohmann::json;
 
 const std::string kSource = FAILSIM_SOURCE_DIR;
 
+// In results.json of a serve run: `version` was requested once and cancelled, and once
+// more (its re-run) deployed on a runner.
+void expect_cancelled_then_deployed(const json& results, const std::string& version) {
+  const json& deploys = results["scenarios"][0]["runs"][0]["deploys"];
+  int cancelled = 0, deployed = 0;
+  for (const auto& d : deploys) {
+    if (d["version"] != version) continue;
+    cancelled += d["outcome"] == "cancelled" ? 1 : 0;
+    deployed += d["outcome"] == "deployed" && !d["runner"].is_null() ? 1 : 0;
+  }
+  EXPECT_EQ(cancelled, 1) << deploys.dump();
+  EXPECT_EQ(deployed, 1) << deploys.dump();
+}
+
 // `failsim serve` of the healthy-primary scenario at 20x in DIR/out, and a node script
 // of tests/js run against its endpoints.json: the script's last line, as JSON.
 class RealClients : public ::testing::Test {
@@ -82,14 +96,7 @@ TEST_F(RealClients, OctokitDrivesTheFakeGitHubAndEveryResponseMatchesTheOpenApiD
   // In the world: the dispatched v7.7.7 was cancelled, then its re-run deployed it.
   const json results = stop_and_read_results();
   ASSERT_TRUE(results.is_object());
-  int cancelled = 0, deployed = 0;
-  for (const auto& d : results["scenarios"][0]["runs"][0]["deploys"]) {
-    if (d["version"] != "v7.7.7") continue;
-    cancelled += d["outcome"] == "cancelled" ? 1 : 0;
-    deployed += d["outcome"] == "deployed" && !d["runner"].is_null() ? 1 : 0;
-  }
-  EXPECT_EQ(cancelled, 1) << results["scenarios"][0]["runs"][0]["deploys"].dump();
-  EXPECT_EQ(deployed, 1) << results["scenarios"][0]["runs"][0]["deploys"].dump();
+  expect_cancelled_then_deployed(results, "v7.7.7");
 }
 
 TEST_F(RealClients, TheToxiproxyClientRunsAGameDayAndTheModelFollows) {
@@ -169,14 +176,7 @@ TEST_F(RealClientsTls, TheGitHubCliDispatchesCancelsAndRerunsOverHttps) {
   // In the world: v8.8.8 was cancelled, then its re-run deployed it on a runner.
   const json results = stop_and_read_results();
   ASSERT_TRUE(results.is_object());
-  int cancelled = 0, deployed = 0;
-  for (const auto& d : results["scenarios"][0]["runs"][0]["deploys"]) {
-    if (d["version"] != "v8.8.8") continue;
-    cancelled += d["outcome"] == "cancelled" ? 1 : 0;
-    deployed += d["outcome"] == "deployed" && !d["runner"].is_null() ? 1 : 0;
-  }
-  EXPECT_EQ(cancelled, 1) << results["scenarios"][0]["runs"][0]["deploys"].dump();
-  EXPECT_EQ(deployed, 1) << results["scenarios"][0]["runs"][0]["deploys"].dump();
+  expect_cancelled_then_deployed(results, "v8.8.8");
 }
 
 }  // namespace
