@@ -262,7 +262,8 @@ struct ChaosProxies::Impl {
           latency += std::chrono::milliseconds(std::max<std::int64_t>(0, t.attribute("latency") + j));
         }
         if (t.type == "bandwidth" && t.attribute("rate") > 0) {
-          transfer += std::chrono::microseconds(static_cast<std::int64_t>(n) * 1'000'000 / (t.attribute("rate") * 1024));
+          // toxics/bandwidth.go: len(data) * time.Millisecond / rate (rate in KB/s, 1000 bytes).
+          transfer += std::chrono::microseconds(static_cast<std::int64_t>(n) * 1000 / t.attribute("rate"));
         }
         if (t.type == "limit_data") {
           const auto limit = static_cast<std::uint64_t>(t.attribute("bytes"));

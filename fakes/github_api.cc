@@ -194,7 +194,9 @@ Json job_json(const gh::Job& job, const gh::GitHub& github, const State& s, cons
   j["status"] = gh::to_string(job.status);
   j["conclusion"] = job.conclusion.empty() ? Json(nullptr) : Json(job.conclusion);
   j["created_at"] = iso(job.created_at);
-  j["started_at"] = iso_or_null(job.started_at);
+  // Never null (GitHub's job schema requires a string): a job still queued shows the
+  // time it was created, as GitHub's API does.
+  j["started_at"] = job.started_at ? iso(*job.started_at) : iso(job.created_at);
   j["completed_at"] = iso_or_null(job.completed_at);
   j["name"] = job.spec.name;
   j["steps"] = Json::array();

@@ -1,18 +1,28 @@
 #include "fakes/http_server.h"
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+
 #include <chrono>
 #include <exception>
+#include <filesystem>
+#include <string>
 
 namespace failsim::fakes {
 
-HttpServer::HttpServer(std::size_t max_body_bytes, const std::optional<TlsFiles>& tls) {
+HttpServer::HttpServer(const HttpServerLimits& limits, const std::optional<TlsFiles>& tls) {
   if (tls) {
     server_ = std::make_unique<httplib::SSLServer>(tls->cert_path.c_str(), tls->key_path.c_str());
     tls_ = true;
   } else {
     server_ = std::make_unique<httplib::Server>();
   }
-  server_->set_payload_max_length(max_body_bytes);
+  server_->set_payload_max_length(limits.max_body_bytes);
+  server_->set_keep_alive_timeout(limits.keep_alive_idle.count());
+  server_->set_keep_alive_max_count(100000);  // Go's servers have no cap; cpp-httplib's is 5
+  const std::size_t workers = limits.workers;
+  server_->new_task_queue = [workers] { return new httplib::ThreadPool(workers); };
   // Answers go out at once: with Nagle, the body written after the headers would wait
   // for the client's delayed ACK (tens of ms per request).
   server_->set_tcp_nodelay(true);
@@ -62,9 +72,41 @@ Result<int> HttpServer::start(const std::string& host, int port) {
   return Result<int>::ok(port_);
 }
 
+namespace {
+
+// Shuts down every accepted connection of the server listening on `port`: sockets of
+// this process whose local port is `port` and that have a peer (the listener has none).
+// cpp-httplib 0.11's worker waits out the whole keep-alive period on an idle
+// connection before it looks at the stopped flag; a shut-down socket reads EOF at once.
+void shutdown_connections(int port) {
+  std::error_code ec;
+  for (const auto& entry : std::filesystem::directory_iterator("/proc/self/fd", ec)) {
+    int fd = -1;
+    try {
+      fd = std::stoi(entry.path().filename().string());
+    } catch (const std::exception&) {
+      continue;
+    }
+    sockaddr_storage local{};
+    socklen_t len = sizeof(local);
+    if (::getsockname(fd, reinterpret_cast<sockaddr*>(&local), &len) != 0) continue;
+    int local_port = -1;
+    if (local.ss_family == AF_INET) local_port = ntohs(reinterpret_cast<sockaddr_in*>(&local)->sin_port);
+    if (local.ss_family == AF_INET6) local_port = ntohs(reinterpret_cast<sockaddr_in6*>(&local)->sin6_port);
+    if (local_port != port) continue;
+    sockaddr_storage peer{};
+    len = sizeof(peer);
+    if (::getpeername(fd, reinterpret_cast<sockaddr*>(&peer), &len) != 0) continue;
+    ::shutdown(fd, SHUT_RDWR);
+  }
+}
+
+}  // namespace
+
 void HttpServer::stop() {
   if (!thread_.joinable()) return;
-  server_->stop();
+  server_->stop();  // the listener is closed: no connection is accepted after this
+  shutdown_connections(port_);
   thread_.join();
 }
 

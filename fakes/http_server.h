@@ -5,14 +5,20 @@
 //    400 (cpp-httplib), long URIs 414, handler exceptions 500 with a plain message;
 //    the server keeps serving after each;
 //  - reads time out after 5 s, so a stalled client cannot hold a worker forever;
+//  - an idle keep-alive connection is kept keep_alive_idle (default 5 s, cpp-httplib's;
+//    Toxiproxy's API keeps them 60 s) with no cap on requests per connection; each
+//    connection holds one of `workers` threads while open;
 //  - a request without Content-Length or Transfer-Encoding has an empty body and is
 //    answered at once (curl -X POST without data), as RFC 9112 says;
-//  - stop() (or the destructor) closes the listener and joins the thread.
+//  - stop() (or the destructor) closes the listener, shuts down every open
+//    connection (an idle keep-alive one would otherwise hold it for keep_alive_idle)
+//    and joins the thread.
 // Routes are added to routes() before start().
 #pragma once
 
 #include <httplib.h>
 
+#include <chrono>
 #include <cstddef>
 #include <memory>
 #include <optional>
@@ -28,10 +34,18 @@ namespace failsim::fakes {
 // prefix, so handlers can write URLs the client can follow.
 inline constexpr const char* kPathPrefixHeader = "X-Failsim-Path-Prefix";
 
+struct HttpServerLimits {
+  std::size_t max_body_bytes = 1 << 20;
+  std::chrono::seconds keep_alive_idle{5};
+  std::size_t workers = 8;
+};
+
 class HttpServer {
  public:
   // With `tls`: HTTPS with that certificate and key (fakes/tls_cert.h).
-  explicit HttpServer(std::size_t max_body_bytes = 1 << 20, const std::optional<TlsFiles>& tls = std::nullopt);
+  explicit HttpServer(std::size_t max_body_bytes = 1 << 20, const std::optional<TlsFiles>& tls = std::nullopt)
+      : HttpServer(HttpServerLimits{max_body_bytes, std::chrono::seconds(5), 8}, tls) {}
+  explicit HttpServer(const HttpServerLimits& limits, const std::optional<TlsFiles>& tls = std::nullopt);
   ~HttpServer();
   HttpServer(const HttpServer&) = delete;
   HttpServer& operator=(const HttpServer&) = delete;

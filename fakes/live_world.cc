@@ -1,5 +1,12 @@
 #include "fakes/live_world.h"
 
+#include <zlib.h>
+
+#include <memory>
+#include <mutex>
+#include <thread>
+#include <utility>
+
 #include "fakes/exposition.h"
 #include "fakes/prometheus_api.h"
 #include "fakes/toxiproxy_api.h"
@@ -13,11 +20,45 @@ constexpr const char* kOutsideClient = "failsim-client";  // a loopback client o
 
 std::string exporter_proxy(const std::string& runner) { return "exporter-" + runner; }
 
+// An exporter's collect-time draws; HTTP worker threads share it.
+struct CollectDraws {
+  explicit CollectDraws(sim::Rng r) : rng(std::move(r)) {}
+  std::mutex mutex;
+  sim::Rng rng;
+};
+
+// What one scrape puts on the wire besides the exposition body: Prometheus's GET with
+// its headers (Accept, Accept-Encoding, User-Agent, X-Prometheus-Scrape-Timeout-Seconds)
+// (its Accept header alone is about 150 bytes), and the exporter's status line and
+// headers (Content-Encoding, Content-Length, Content-Type, Keep-Alive): about 290 and
+// 150 bytes.
+constexpr std::size_t kScrapeRequestBytes = 290;
+constexpr std::size_t kResponseHeaderBytes = 150;
+
+// The size of `body` gzip-compressed at zlib's default level, as the exporter's
+// answer travels to a Prometheus (it sends Accept-Encoding: gzip).
+std::size_t gzip_size(const std::string& body) {
+  z_stream z{};
+  if (deflateInit2(&z, Z_DEFAULT_COMPRESSION, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY) != Z_OK) return body.size();
+  std::string out(deflateBound(&z, body.size()) + 32, '\0');
+  z.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(body.data()));
+  z.avail_in = static_cast<uInt>(body.size());
+  z.next_out = reinterpret_cast<Bytef*>(out.data());
+  z.avail_out = static_cast<uInt>(out.size());
+  const int rc = deflate(&z, Z_FINISH);
+  const std::size_t n = z.total_out;
+  deflateEnd(&z);
+  return rc == Z_STREAM_END ? n : body.size();
+}
+
 }  // namespace
 
 LiveWorld::LiveWorld(sim::World& world, LiveLoop& loop, LiveOptions options, DispatchHandler dispatch)
     : world_(world), loop_(loop), options_(std::move(options)), dispatch_(std::move(dispatch)),
-      github_(1 << 20, options_.github_tls) {
+      github_(1 << 20, options_.github_tls),
+      // Toxiproxy's API server keeps an idle connection 60 s (api.go: IdleTimeout);
+      // clients with keep-alive agents (toxiproxy-node-client) reuse it after pauses.
+      control_(HttpServerLimits{1 << 20, std::chrono::seconds(60), 64}) {
   if (options_.github_tls) options_.github.scheme = "https";
 }
 
@@ -58,7 +99,12 @@ Result<bool> LiveWorld::start() {
     if (host->spec().exporter_port == 0) continue;  // a runner without an exporter
     auto server = std::make_unique<HttpServer>();
     const std::string runner = host->spec().runner_name;
-    server->routes().Get("/metrics", [this, runner](const httplib::Request&, httplib::Response& res) {
+    // The exporter takes its collect time to answer, as in the model (there in virtual
+    // time, here in wall-clock time like every mirrored latency), drawn from a stream
+    // of its own: live clients must not move the model's draws.
+    auto collect = std::make_shared<CollectDraws>(sim::Rng::stream(0, "live-collect-" + runner));
+    const sim::Distribution collect_time = host->spec().collect_time;
+    server->routes().Get("/metrics", [this, runner, collect, collect_time](const httplib::Request&, httplib::Response& res) {
       auto body = loop_.call([this, runner]() -> std::optional<std::string> {
         const auto* h = world_.runner(runner);
         if (h == nullptr || !h->host_up() || !h->exporter_running()) return std::nullopt;
@@ -69,6 +115,12 @@ Result<bool> LiveWorld::start() {
         res.set_content("exporter not running\n", "text/plain; charset=utf-8");
         return;
       }
+      Duration wait{0};
+      {
+        std::lock_guard<std::mutex> lock(collect->mutex);
+        wait = collect_time.sample(collect->rng);
+      }
+      std::this_thread::sleep_for(wait);
       res.set_content(**body, kExpositionContentType);
     });
     server->routes().Get("/health", [](const httplib::Request&, httplib::Response& res) { res.set_content("OK", "text/plain"); });
@@ -174,11 +226,21 @@ void LiveWorld::mirror_manual(const std::string& proxy) {
   const auto info = proxies_.get(proxy);
   if (host == nullptr || !info) return;
   bool blackhole = false;
-  std::int64_t latency_ms = 0;
+  double pass_probability = 1.0;  // of a connection, through every partial timeout toxic
+  Duration added{0};
   for (const auto& t : info->toxics) {  // failsim's own toxics are not hand-made
     if (t.name == kPartitionToxic || t.name == kLatencyToxic) continue;
-    blackhole = blackhole || t.type == "timeout";
-    if (t.type == "latency") latency_ms += t.attribute("latency");
+    if (t.type == "timeout") {
+      if (t.toxicity >= 1.0) blackhole = true;
+      pass_probability *= 1.0 - t.toxicity;
+    }
+    if (t.toxicity < 1.0) continue;
+    if (t.type == "latency") added += std::chrono::milliseconds(t.attribute("latency"));
+    if (t.type == "bandwidth" && t.attribute("rate") > 0) {
+      const std::size_t bytes = t.stream == "upstream" ? kScrapeRequestBytes
+                                                        : kResponseHeaderBytes + gzip_size(render_exposition(*host->metrics()));
+      added += std::chrono::microseconds(static_cast<std::int64_t>(bytes) * 1000 / t.attribute("rate"));
+    }
   }
   const auto applied = applied_.find(proxy);
   const bool refused = !info->enabled && (applied == applied_.end() || applied->second.enabled);
@@ -200,11 +262,18 @@ void LiveWorld::mirror_manual(const std::string& proxy) {
     manual_faults_[proxy].push_back(world_.network().add_fault(f));
     if (manual_listener_) manual_listener_(std::string("start ") + (refused ? "reject " : "drop ") + where);
   }
-  if (latency_ms > 0) {
-    f.kind = sim::NetworkFault::Kind::kLatency;
-    f.added_latency = std::chrono::milliseconds(latency_ms);
+  if (!blackhole && pass_probability < 1.0) {
+    f.kind = sim::NetworkFault::Kind::kLoss;
+    f.loss_probability = 1.0 - pass_probability;
     manual_faults_[proxy].push_back(world_.network().add_fault(f));
-    if (manual_listener_) manual_listener_("start latency " + std::to_string(latency_ms) + "ms " + where);
+    if (manual_listener_) manual_listener_("start loss " + std::to_string(f.loss_probability) + " " + where);
+  }
+  if (added > Duration(0)) {
+    f.kind = sim::NetworkFault::Kind::kLatency;
+    f.added_latency = added;
+    manual_faults_[proxy].push_back(world_.network().add_fault(f));
+    const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(added).count();
+    if (manual_listener_) manual_listener_("start latency " + std::to_string(ms) + "ms " + where);
   }
   refresh();  // at once: no internal toxic outlives the hand-made one
 }

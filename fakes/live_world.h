@@ -19,8 +19,19 @@
 // wall-clock time, since real clients time out in wall-clock time. The Prometheus proxy
 // mirrors the monitoring host the same way for clients outside the model.
 // Faults made by hand through the control API on an exporter's proxy flow the other
-// way: a timeout toxic becomes a drop partition Prometheus -> runner:port in the model,
-// a disabled proxy a reject partition, until removed; on_manual_fault hears each.
+// way, until removed (on_manual_fault hears each):
+//   timeout (toxicity 1)     -> a drop partition Prometheus -> runner:port
+//   timeout (toxicity p < 1) -> a loss fault with probability p (Toxiproxy draws per
+//                               connection; a scrape is one connection)
+//   disabled proxy           -> a reject partition
+//   latency L ms             -> an added-latency fault of L ms
+//   bandwidth R KB/s         -> an added-latency fault of the time one scrape's bytes
+//                               take at R (Toxiproxy: 1 ms per R bytes): downstream,
+//                               the exporter's current answer gzip-compressed as
+//                               Prometheus asks for it, plus its headers; upstream,
+//                               a scrape request
+// A latency or bandwidth toxic with toxicity < 1 has no model counterpart (the model's
+// latency faults hit every message) and is left out of the model.
 //
 // Thread safety: start/stop on the engine thread before/after the loop runs;
 // everything else the servers do goes through the LiveLoop.

@@ -8,7 +8,7 @@ packages=(
   cmake ninja-build g++ pkg-config git
   libgtest-dev libgmock-dev libbenchmark-dev
   libboost-dev libcpp-httplib-dev nlohmann-json3-dev libspdlog-dev
-  libcli11-dev libyaml-cpp-dev
+  libcli11-dev libyaml-cpp-dev libssl-dev zlib1g-dev
   prometheus   # ships promtool and the real Prometheus, the oracles of the integration tests
   chromium     # headless: the HTML report test loads report.html in a real browser
   poppler-utils  # pdftotext: the report test reads the first page of report.html printed to PDF

@@ -222,6 +222,7 @@ TEST_F(FakeGitHubApi, JobsShowTheRunnerOnlyOnceOneIsAssigned) {
   if (job["status"] == "queued") {
     EXPECT_TRUE(job["runner_name"].is_null());
     EXPECT_TRUE(job["runner_id"].is_null());
+    EXPECT_EQ(job["started_at"], job["created_at"]);  // a string even while queued (the job schema requires one)
   }
   EXPECT_EQ(job["labels"], json({"self-hosted", "production", "primary"}));
   // At 100x, the 50 s listener poll and 1 s pickup take well under a second of wall time.

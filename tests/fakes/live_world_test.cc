@@ -75,6 +75,32 @@ class LiveWorldTest : public ::testing::Test {
     });
   }
 
+  // Debian's real Prometheus on a free loopback port, scraping `targets` (host:port)
+  // as job github-runner-health. Returns a client for its API.
+  std::unique_ptr<httplib::Client> start_real_prometheus(const std::vector<std::string>& targets,
+                                                         const std::string& scrape_interval, const std::string& scrape_timeout) {
+    std::string list;
+    for (const auto& t : targets) list += (list.empty() ? "'" : ", '") + t + "'";
+    std::ofstream(dir_ / "prometheus.yml") << "global:\n  scrape_interval: " << scrape_interval << "\n  scrape_timeout: " << scrape_timeout
+                                           << "\nscrape_configs:\n  - job_name: github-runner-health\n"
+                                              "    honor_labels: true\n    static_configs:\n      - targets: ["
+                                           << list << "]\n";
+    const int port = testing::free_loopback_port();
+    prometheus_ = std::make_unique<testing::ChildProcess>(
+        std::vector<std::string>{"/usr/bin/prometheus", "--config.file=" + (dir_ / "prometheus.yml").string(),
+                                 "--storage.tsdb.path=" + (dir_ / "tsdb").string(),
+                                 "--web.listen-address=127.0.0.1:" + std::to_string(port)},
+        (dir_ / "prometheus.log").string());
+    if (!prometheus_->started()) return nullptr;
+    auto prom = std::make_unique<httplib::Client>("127.0.0.1", port);
+    prom->set_connection_timeout(1s);
+    prom->set_read_timeout(2s);
+    return prom;
+  }
+  std::string exporter_target(const std::string& runner) {
+    return "127.0.0.1:" + std::to_string(host_port(world_->url("exporter-" + runner)).second);
+  }
+
   // The world under test; a subclass may tighten it.
   virtual sim::WorldSpec world_spec() const { return testing::corrected_world(11); }
   std::unique_ptr<testing::LiveFixture> live_;
@@ -216,24 +242,11 @@ TEST_F(LiveWorldTest, AHandMadeBlackholeReachesTheModelsPrometheus) {
 }
 
 TEST_F(LiveWorldTest, RealPrometheusSeesTheBlackholedPrimaryDownWithDeadlineExceeded) {
-  const auto serotonin = host_port(world_->url("exporter-Serotonin-paws360"));
-  const auto dell = host_port(world_->url("exporter-dell-r640-01-runner"));
-  const std::string s_target = "127.0.0.1:" + std::to_string(serotonin.second);
-  const std::string d_target = "127.0.0.1:" + std::to_string(dell.second);
-  std::ofstream(dir_ / "prometheus.yml") << "global:\n  scrape_interval: 1s\n  scrape_timeout: 1s\n"
-                                            "scrape_configs:\n  - job_name: github-runner-health\n"
-                                            "    honor_labels: true\n    static_configs:\n      - targets: ['"
-                                         << s_target << "', '" << d_target << "']\n";
-  const int port = testing::free_loopback_port();
-  prometheus_ = std::make_unique<testing::ChildProcess>(
-      std::vector<std::string>{"/usr/bin/prometheus", "--config.file=" + (dir_ / "prometheus.yml").string(),
-                               "--storage.tsdb.path=" + (dir_ / "tsdb").string(),
-                               "--web.listen-address=127.0.0.1:" + std::to_string(port)},
-      (dir_ / "prometheus.log").string());
-  ASSERT_TRUE(prometheus_->started());
-  httplib::Client prom("127.0.0.1", port);
-  prom.set_connection_timeout(1s);
-  prom.set_read_timeout(2s);
+  const std::string s_target = exporter_target("Serotonin-paws360");
+  const std::string d_target = exporter_target("dell-r640-01-runner");
+  auto client = start_real_prometheus({s_target, d_target}, "1s", "1s");
+  ASSERT_TRUE(client);
+  httplib::Client& prom = *client;
   std::string last;
   auto targets = [&] {
     std::map<std::string, json> by;
@@ -277,40 +290,38 @@ TEST_F(LiveWorldTest, RealPrometheusSeesTheBlackholedPrimaryDownWithDeadlineExce
 namespace failsim::fakes {
 namespace {
 
-// The world's scrapes with a 1 s timeout (every 2 s), so a 2 s latency is a failed scrape.
-class TightScrapeTimeoutTest : public LiveWorldTest {
+// A hand-made toxic on the primary's exporter proxy, and what it does to a scrape with a
+// 250 ms timeout (every second) of an exporter that answers in 10 ms: each case says whether the scrape fails. Both a real
+// Prometheus scraping through the proxy and the world's own Prometheus must agree, and
+// both recover once the toxic is removed. (Before, a hand-made latency toxic never
+// reached the model, and a bandwidth toxic reached neither it nor the right rate.)
+struct HandMadeToxic {
+  std::string name;
+  json toxic;       // as a Toxiproxy client posts it
+  bool scrape_fails;
+};
+
+class HandMadeToxicTest : public LiveWorldTest, public ::testing::WithParamInterface<HandMadeToxic> {
  protected:
   sim::WorldSpec world_spec() const override {
     sim::WorldSpec spec = testing::corrected_world(11);
     for (auto& job : spec.scrape_configs) {
-      job.scrape_interval = std::chrono::seconds(2);
-      job.scrape_timeout = std::chrono::seconds(1);
+      job.scrape_interval = std::chrono::seconds(1);
+      job.scrape_timeout = std::chrono::milliseconds(250);
     }
+    // Exporters that answer in 10 ms (PAWS360's take about 300 ms, in the model and
+    // in live mode alike), so a 250 ms timeout leaves room for a small toxic.
+    for (auto& r : spec.runners) r.collect_time = sim::Distribution::fixed(std::chrono::milliseconds(10));
     return spec;
   }
 };
 
-// A 2 s latency toxic added by hand on the primary's exporter proxy, under a 1 s scrape
-// timeout: a real Prometheus scraping through the proxy and the world's own Prometheus
-// both report the target down, and both recover once the toxic is removed. (Before, a
-// hand-made latency toxic never reached the model: the fake said up, the real one down.)
-TEST_F(TightScrapeTimeoutTest, AHandMadeLatencyToxicIsAFaultInTheModelToo) {
-  const auto serotonin = host_port(world_->url("exporter-Serotonin-paws360"));
-  const std::string target = "127.0.0.1:" + std::to_string(serotonin.second);
-  std::ofstream(dir_ / "prometheus.yml") << "global:\n  scrape_interval: 1s\n  scrape_timeout: 1s\n"
-                                            "scrape_configs:\n  - job_name: github-runner-health\n"
-                                            "    honor_labels: true\n    static_configs:\n      - targets: ['"
-                                         << target << "']\n";
-  const int port = testing::free_loopback_port();
-  prometheus_ = std::make_unique<testing::ChildProcess>(
-      std::vector<std::string>{"/usr/bin/prometheus", "--config.file=" + (dir_ / "prometheus.yml").string(),
-                               "--storage.tsdb.path=" + (dir_ / "tsdb").string(),
-                               "--web.listen-address=127.0.0.1:" + std::to_string(port)},
-      (dir_ / "prometheus.log").string());
-  ASSERT_TRUE(prometheus_->started());
-  httplib::Client prom("127.0.0.1", port);
-  prom.set_connection_timeout(1s);
-  prom.set_read_timeout(2s);
+TEST_P(HandMadeToxicTest, TheWorldsPrometheusAndARealOneAgreeOnTheTarget) {
+  const std::string target = exporter_target("Serotonin-paws360");
+  auto client = start_real_prometheus({target}, "1s", "250ms");
+  ASSERT_TRUE(client);
+  httplib::Client& prom = *client;
+  // The health of the real one's newest scrape.
   auto real_health = [&] {
     auto r = prom.Get("/api/v1/targets");
     if (!r || r->status != 200) return std::string("?");
@@ -328,18 +339,39 @@ TEST_F(TightScrapeTimeoutTest, AHandMadeLatencyToxicIsAFaultInTheModelToo) {
   ASSERT_TRUE(testing::wait_until([&] { return real_health() == "up" && fake_up() == "1"; }, 30s));
   const auto [host, cport] = host_port(world_->url("control"));
   httplib::Client control(host, cport);
-  auto r = control.Post("/proxies/exporter-Serotonin-paws360/toxics",
-                        json{{"name", "slow"}, {"type", "latency"}, {"attributes", {{"latency", 2000}}}}.dump(), "application/json");
+  json toxic = GetParam().toxic;
+  toxic["name"] = "by-hand";
+  auto r = control.Post("/proxies/exporter-Serotonin-paws360/toxics", toxic.dump(), "application/json");
   ASSERT_TRUE(r);
   ASSERT_EQ(r->status, 200) << r->body;
-  EXPECT_TRUE(testing::wait_until([&] { return real_health() == "down"; }, 30s)) << "real Prometheus";
-  EXPECT_TRUE(testing::wait_until([&] { return fake_up() == "0"; }, 30s)) << "the world's Prometheus";
-  ASSERT_EQ(control.Delete("/proxies/exporter-Serotonin-paws360/toxics/slow")->status, 204);
+  if (GetParam().scrape_fails) {
+    EXPECT_TRUE(testing::wait_until([&] { return real_health() == "down"; }, 30s)) << "real Prometheus";
+    EXPECT_TRUE(testing::wait_until([&] { return fake_up() == "0"; }, 30s)) << "the world's Prometheus";
+  } else {
+    // Six scrapes of each (the world runs at 10x) under the toxic: every one up.
+    for (int i = 0; i < 6; ++i) {
+      std::this_thread::sleep_for(1s);
+      EXPECT_EQ(real_health(), "up") << "real Prometheus, second " << i;
+      EXPECT_EQ(fake_up(), "1") << "the world's Prometheus, second " << i;
+    }
+  }
+  ASSERT_EQ(control.Delete("/proxies/exporter-Serotonin-paws360/toxics/by-hand")->status, 204);
   EXPECT_TRUE(testing::wait_until([&] { return real_health() == "up"; }, 30s)) << "real Prometheus recovers";
   EXPECT_TRUE(testing::wait_until([&] { return fake_up() == "1"; }, 30s)) << "the world's Prometheus recovers";
   // Nothing of failsim's own is left on the proxy.
   EXPECT_EQ(json::parse(control.Get("/proxies/exporter-Serotonin-paws360")->body)["toxics"], json::array());
 }
+
+// The exporter's answer is about 430 bytes gzip-compressed plus 150 of headers: at
+// 1 KB/s about 580 ms (> 250 ms), at 20 KB/s about 29 ms.
+INSTANTIATE_TEST_SUITE_P(
+    Toxics, HandMadeToxicTest,
+    ::testing::Values(HandMadeToxic{"Latency1s", {{"type", "latency"}, {"attributes", {{"latency", 1000}}}}, true},
+                      HandMadeToxic{"Latency50ms", {{"type", "latency"}, {"attributes", {{"latency", 50}}}}, false},
+                      HandMadeToxic{"Bandwidth1KBps", {{"type", "bandwidth"}, {"attributes", {{"rate", 1}}}}, true},
+                      HandMadeToxic{"Bandwidth20KBps", {{"type", "bandwidth"}, {"attributes", {{"rate", 20}}}}, false},
+                      HandMadeToxic{"Timeout", {{"type", "timeout"}, {"attributes", {{"timeout", 0}}}}, true}),
+    [](const ::testing::TestParamInfo<HandMadeToxic>& info) { return info.param.name; });
 
 }  // namespace
 }  // namespace failsim::fakes

@@ -9,6 +9,7 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
 #include <filesystem>
 #include <memory>
 #include <string>
@@ -37,19 +38,20 @@ void expect_cancelled_then_deployed(const json& results, const std::string& vers
   EXPECT_EQ(deployed, 1) << deploys.dump();
 }
 
-// `failsim serve` of the healthy-primary scenario at 20x in DIR/out, and a node script
+// `failsim serve` of a scenario (healthy-primary unless a subclass says) at 20x in DIR/out, and a node script
 // of tests/js run against its endpoints.json: the script's last line, as JSON.
 class RealClients : public ::testing::Test {
  protected:
   virtual bool tls() const { return false; }
+  virtual std::string scenario() const { return "/scenarios/healthy-primary.json"; }
   void SetUp() override {
     ASSERT_TRUE(std::filesystem::exists(kSource + "/tests/node_modules/@octokit/rest"))
         << "tests/node_modules is missing: scripts/install-deps.sh installs it with npm ci";
     std::filesystem::create_directories(dir_);
     serve_ = std::make_unique<testing::ChildProcess>(
-        tls() ? std::vector<std::string>{FAILSIM_BINARY, "serve", kSource + "/scenarios/healthy-primary.json", "--speed", "20",
+        tls() ? std::vector<std::string>{FAILSIM_BINARY, "serve", kSource + scenario(), "--speed", "20",
                                          "--keep-running", "--seed", "4", "--tls", "--out", (dir_ / "out").string()}
-              : std::vector<std::string>{FAILSIM_BINARY, "serve", kSource + "/scenarios/healthy-primary.json", "--speed", "20",
+              : std::vector<std::string>{FAILSIM_BINARY, "serve", kSource + scenario(), "--speed", "20",
                                          "--keep-running", "--seed", "4", "--out", (dir_ / "out").string()},
         (dir_ / "serve.log").string());
     ASSERT_TRUE(serve_->started());
@@ -97,6 +99,49 @@ TEST_F(RealClients, OctokitDrivesTheFakeGitHubAndEveryResponseMatchesTheOpenApiD
   const json results = stop_and_read_results();
   ASSERT_TRUE(results.is_object());
   expect_cancelled_then_deployed(results, "v7.7.7");
+}
+
+// Northwind's deploy workflow has two jobs: build (on the builder, about 3 minutes)
+// and deploy (needs: build, on a deploy runner). Through Octokit the run is in progress
+// while build runs, deploy starts only after build completed, and the run completes
+// (success) only with its last job.
+class RealClientsMultiJob : public RealClients {
+ protected:
+  std::string scenario() const override { return "/scenarios/northwind/healthy-primary.json"; }
+};
+
+TEST_F(RealClientsMultiJob, OctokitSeesTheRunInProgressWhileItsBuildJobRunsAndDeployWaitForIt) {
+  std::string out;
+  const json seen = node("octokit_multijob.mjs", out);
+  ASSERT_TRUE(seen.is_object()) << out;
+  ASSERT_TRUE(seen["ok"].get<bool>()) << out;
+  const json& states = seen["seen"]["states"];
+  auto saw = [&states](const std::string& s) { return std::find(states.begin(), states.end(), s) != states.end(); };
+  EXPECT_TRUE(saw("run=in_progress build=in_progress deploy=absent") || saw("run=in_progress build=in_progress deploy=queued"))
+      << states.dump();
+  EXPECT_EQ(states.back(), "run=success build=success deploy=success") << states.dump();
+  for (const auto& s : states) {  // the run never completes before its deploy job
+    const std::string state = s.get<std::string>();
+    if (state.rfind("run=success", 0) == 0) {
+      EXPECT_NE(state.find("deploy=success"), std::string::npos) << state;
+    }
+  }
+  const json& jobs = seen["seen"]["jobs"];
+  ASSERT_EQ(jobs.size(), 2u) << jobs.dump();
+  EXPECT_EQ(jobs[0]["name"], "build");
+  EXPECT_EQ(jobs[0]["runner_name"], "builder");
+  EXPECT_EQ(jobs[1]["name"], "deploy");
+  EXPECT_EQ(jobs[1]["runner_name"].get<std::string>().rfind("deploy-", 0), 0u) << jobs.dump();
+  // RFC 3339 UTC timestamps of one format compare as strings.
+  EXPECT_GE(jobs[1]["started_at"].get<std::string>(), jobs[0]["completed_at"].get<std::string>()) << jobs.dump();
+  EXPECT_EQ(seen["seen"]["run"]["head_branch"], "release/2.8");
+  // In the world: 2.8.0 deployed.
+  const json results = stop_and_read_results();
+  ASSERT_TRUE(results.is_object());
+  const json& deploys = results["scenarios"][0]["runs"][0]["deploys"];
+  bool landed = false;
+  for (const auto& d : deploys) landed = landed || (d["version"] == "2.8.0" && d["outcome"] == "deployed");
+  EXPECT_TRUE(landed) << deploys.dump();
 }
 
 TEST_F(RealClients, TheToxiproxyClientRunsAGameDayAndTheModelFollows) {

@@ -4,66 +4,15 @@
 // Usage: node octokit_flow.mjs ENDPOINTS_JSON
 // Prints one JSON object (what it saw) on stdout; exits 1 on the first failure, naming it.
 import { readFileSync } from "node:fs";
-import { createRequire } from "node:module";
 import { Octokit } from "@octokit/rest";
-import Ajv from "ajv";
+import { check, checked } from "./lib/github_schema.mjs";
+import { until } from "./lib/wait.mjs";
 
-const require = createRequire(import.meta.url);
 const endpoints = JSON.parse(readFileSync(process.argv[2], "utf8"));
 const token = readFileSync(endpoints.token_file, "utf8").trim();
 const github = new URL(endpoints.endpoints.github);
 const [, , owner, repo] = github.pathname.split("/");
 const octokit = new Octokit({ auth: token, baseUrl: github.origin, userAgent: "failsim-octokit-test", request: { retries: 0 } });
-
-// OpenAPI 3.0 schemas into Ajv: nullable is Ajv's OpenAPI keyword; formats are not checked.
-const spec = JSON.parse(readFileSync(require.resolve("@octokit/openapi/generated/api.github.com.json"), "utf8"));
-// OpenAPI 3.0.3 clarifies that nullable: true admits null even where an enum lists the
-// values (Ajv applies the enum to null too): add null to such enums.
-(function nullableEnums(node) {
-  if (Array.isArray(node)) return node.forEach(nullableEnums);
-  if (node === null || typeof node !== "object") return;
-  if (node.nullable === true && Array.isArray(node.enum) && !node.enum.includes(null)) node.enum.push(null);
-  Object.values(node).forEach(nullableEnums);
-})(spec.components);
-const ajv = new Ajv({ strict: false, allErrors: true, validateFormats: false });
-ajv.addSchema({ $id: "gh", components: spec.components }, "gh");
-function responseSchema(operationId, status) {
-  for (const item of Object.values(spec.paths)) {
-    for (const op of Object.values(item)) {
-      if (op && op.operationId === operationId) {
-        let r = op.responses[String(status)];
-        if (r && r.$ref) r = r.$ref.split("/").slice(1).reduce((o, k) => o[k], spec);
-        const s = r && r.content && r.content["application/json"] && r.content["application/json"].schema;
-        if (!s) return null;
-        return JSON.parse(JSON.stringify(s).replaceAll('"#/components/', '"gh#/components/'));
-      }
-    }
-  }
-  throw new Error("no operation " + operationId);
-}
-const checked = {};
-function check(operationId, response) {
-  const schema = responseSchema(operationId, response.status);
-  if (schema) {
-    const validate = ajv.compile(schema);
-    if (!validate(response.data)) {
-      const errors = validate.errors.slice(0, 8).map((e) => `${e.instancePath || "/"} ${e.message} ${JSON.stringify(e.params)}`);
-      throw new Error(`${operationId} ${response.status}: does not match GitHub's OpenAPI description:\n  ${errors.join("\n  ")}`);
-    }
-  }
-  checked[operationId] = (checked[operationId] || 0) + 1;
-  return response.data;
-}
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-async function until(what, f, timeoutMs = 30000) {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await f();
-    if (v) return v;
-    if (Date.now() > end) throw new Error("timed out waiting for " + what);
-    await sleep(100);
-  }
-}
 
 const seen = {};
 try {

@@ -6,19 +6,10 @@
 // Usage: node toxiproxy_flow.mjs ENDPOINTS_JSON. Prints one JSON object; exits 1 on failure.
 import { readFileSync } from "node:fs";
 import { Toxiproxy } from "toxiproxy-node-client";
+import { until } from "./lib/wait.mjs";
 
 const endpoints = JSON.parse(readFileSync(process.argv[2], "utf8")).endpoints;
 const toxiproxy = new Toxiproxy(endpoints.control);
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-async function until(what, f, timeoutMs = 30000) {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await f();
-    if (v) return v;
-    if (Date.now() > end) throw new Error("timed out waiting for " + what);
-    await sleep(100);
-  }
-}
 // up{instance="serotonin:9102"} as the world's Prometheus has it: "1", "0" or null.
 async function primaryUp() {
   const q = encodeURIComponent('up{instance="serotonin:9102"}');
