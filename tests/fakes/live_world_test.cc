@@ -291,7 +291,8 @@ namespace failsim::fakes {
 namespace {
 
 // A hand-made toxic on the primary's exporter proxy, and what it does to a scrape with a
-// 250 ms timeout (every second) of an exporter that answers in 10 ms: each case says whether the scrape fails. Both a real
+// 250 ms timeout (unless the case says; every second) of an exporter that answers in
+// 10 ms: each case says whether the scrape fails. Both a real
 // Prometheus scraping through the proxy and the world's own Prometheus must agree, and
 // both recover once the toxic is removed. (Before, a hand-made latency toxic never
 // reached the model, and a bandwidth toxic reached neither it nor the right rate.)
@@ -299,6 +300,7 @@ struct HandMadeToxic {
   std::string name;
   json toxic;       // as a Toxiproxy client posts it
   bool scrape_fails;
+  int scrape_timeout_ms = 250;
 };
 
 class HandMadeToxicTest : public LiveWorldTest, public ::testing::WithParamInterface<HandMadeToxic> {
@@ -307,7 +309,7 @@ class HandMadeToxicTest : public LiveWorldTest, public ::testing::WithParamInter
     sim::WorldSpec spec = testing::corrected_world(11);
     for (auto& job : spec.scrape_configs) {
       job.scrape_interval = std::chrono::seconds(1);
-      job.scrape_timeout = std::chrono::milliseconds(250);
+      job.scrape_timeout = std::chrono::milliseconds(GetParam().scrape_timeout_ms);
     }
     // Exporters that answer in 10 ms (PAWS360's take about 300 ms, in the model and
     // in live mode alike), so a 250 ms timeout leaves room for a small toxic.
@@ -318,7 +320,7 @@ class HandMadeToxicTest : public LiveWorldTest, public ::testing::WithParamInter
 
 TEST_P(HandMadeToxicTest, TheWorldsPrometheusAndARealOneAgreeOnTheTarget) {
   const std::string target = exporter_target("Serotonin-paws360");
-  auto client = start_real_prometheus({target}, "1s", "250ms");
+  auto client = start_real_prometheus({target}, "1s", std::to_string(GetParam().scrape_timeout_ms) + "ms");
   ASSERT_TRUE(client);
   httplib::Client& prom = *client;
   // The health of the real one's newest scrape.
@@ -366,7 +368,8 @@ TEST_P(HandMadeToxicTest, TheWorldsPrometheusAndARealOneAgreeOnTheTarget) {
 // 1 KB/s about 580 ms (> 250 ms), at 20 KB/s about 29 ms.
 INSTANTIATE_TEST_SUITE_P(
     Toxics, HandMadeToxicTest,
-    ::testing::Values(HandMadeToxic{"Latency1s", {{"type", "latency"}, {"attributes", {{"latency", 1000}}}}, true},
+    ::testing::Values(HandMadeToxic{"Latency2sUnder1sTimeout", {{"type", "latency"}, {"attributes", {{"latency", 2000}}}}, true, 1000},
+                      HandMadeToxic{"Latency1s", {{"type", "latency"}, {"attributes", {{"latency", 1000}}}}, true},
                       HandMadeToxic{"Latency50ms", {{"type", "latency"}, {"attributes", {{"latency", 50}}}}, false},
                       HandMadeToxic{"Bandwidth1KBps", {{"type", "bandwidth"}, {"attributes", {{"rate", 1}}}}, true},
                       HandMadeToxic{"Bandwidth20KBps", {{"type", "bandwidth"}, {"attributes", {{"rate", 20}}}}, false},
