@@ -141,35 +141,6 @@ int validate_command(const std::vector<std::string>& files) {
   return bad == 0 ? 0 : 2;
 }
 
-int replay_command(const std::string& scenario_path, std::uint64_t seed, const std::string& policy_path,
-                   const std::string& rules_override, const std::string& trace_path, const std::vector<std::string>& sets) {
-  auto overrides = failsim::harness::parse_overrides(sets);
-  if (!overrides) {
-    std::cerr << "failsim replay: " << overrides.error() << "\n";
-    return 2;
-  }
-  auto loaded = failsim::harness::load_run(scenario_path, policy_path, rules_override, true, overrides.value());
-  if (!loaded) {
-    std::cerr << "failsim replay: " << loaded.error() << "\n";
-    return 2;
-  }
-  const auto& scenario = loaded.value().scenario;
-  const failsim::harness::RunInputs in{&scenario, &loaded.value().policy, &loaded.value().rules};
-  const auto result = failsim::harness::run_scenario(in, seed);
-  auto w = failsim::harness::write_atomically(trace_path, failsim::reports::chrome_trace(result));
-  if (!w) {
-    std::cerr << "failsim replay: " << w.error() << "\n";
-    return 2;
-  }
-  for (const auto& e : result.trace) {
-    std::cout << failsim::format_duration(failsim::Duration(e.t_us) - scenario.world.start.time_since_epoch())
-              << "  " << e.category << "  " << e.name << "  " << e.detail << "\n";
-  }
-  std::cout << "outcome: " << result.outcome << "; trace (" << result.trace.size() << " events, hash "
-            << result.trace_hash << ") written to " << trace_path << "\n";
-  return result.passed() ? 0 : 1;
-}
-
 }  // namespace
 
 // A seed is an integer >= 0; "-1" would otherwise wrap to 2^64-1.
@@ -253,19 +224,18 @@ int main(int argc, char** argv) {
   auto* validate = app.add_subcommand("validate", "Check scenarios, policies and rule files without running");
   validate->add_option("files", validate_files, "Files to check")->required();
 
-  std::string replay_scenario;
-  std::string replay_policy;
-  std::string replay_trace = "trace.json";
-  std::string replay_rules;
-  std::vector<std::string> replay_sets;
-  std::uint64_t replay_seed = 1;
+  failsim::harness::ReplayCommandOptions replay_options;
   auto* replay = app.add_subcommand("replay", "Rerun one seed and write its event trace (Chrome trace format)");
-  replay->add_option("scenario", replay_scenario, "Scenario file")->required()->check(CLI::ExistingFile);
-  replay->add_option("--seed", replay_seed, "Seed")->required()->check(kSeed);
-  replay->add_option("--policy", replay_policy, "Policy file (default: the scenario's)")->check(CLI::ExistingFile);
-  replay->add_option("--trace", replay_trace, "Trace output file")->capture_default_str();
-  replay->add_option("--set", replay_sets, "PATH=VALUE: change a world, scenario, policy or rule field (repeatable)");
-  replay->add_option("--rules", replay_rules, "Rule file overriding the policy's and scenario's own")->check(CLI::ExistingFile);
+  replay->add_option("scenario", replay_options.scenario, "Scenario file")->required()->check(CLI::ExistingFile);
+  replay->add_option("--seed", replay_options.seed, "Seed")->required()->check(kSeed);
+  replay->add_option("--policy", replay_options.policy, "Policy file (default: the scenario's)")->check(CLI::ExistingFile);
+  replay->add_option("--trace", replay_options.trace, "Trace output file")->capture_default_str();
+  replay->add_option("--set", replay_options.sets, "PATH=VALUE: change a world, scenario, policy or rule field (repeatable)");
+  replay->add_option("--rules", replay_options.rules, "Rule file overriding the policy's and scenario's own")->check(CLI::ExistingFile);
+  replay->add_option("--variants", replay_options.variants_file, "A variants file: replay the variant --variant names")
+      ->check(CLI::ExistingFile);
+  replay->add_option("--variant", replay_options.variant_args,
+                     "NAME (with --variants) or NAME:PATH=VALUE, as failsim run takes it");
 
   failsim::harness::ImportPrometheusArgs import_prom;
   failsim::harness::ImportWorkflowArgs import_wf;
@@ -379,7 +349,7 @@ int main(int argc, char** argv) {
     std::cout << s.value().dump(2) << "\n";
     return 0;
   }
-  if (*replay) return replay_command(replay_scenario, replay_seed, replay_policy, replay_rules, replay_trace, replay_sets);
+  if (*replay) return failsim::harness::replay_command(replay_options, std::cout, std::cerr);
   if (*serve) {
     serve_options.live_gate = !no_live_gate;
     return failsim::harness::run_serve(serve_options, std::cout, std::cerr).exit_code;

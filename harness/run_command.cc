@@ -1,7 +1,11 @@
 #include "harness/run_command.h"
 
+#include <algorithm>
 #include <filesystem>
 #include <ostream>
+#include <sstream>
+
+#include "failover/duration.h"
 
 #include "harness/scenario.h"
 #include "harness/text_file.h"
@@ -117,6 +121,67 @@ int run_command(RunCommandOptions o, std::ostream& out, std::ostream& err) {
     ok = false;
   }
   return ok ? 0 : 1;
+}
+
+int replay_command(const ReplayCommandOptions& o, std::ostream& out, std::ostream& err) {
+  auto fail = [&err](const std::string& what) {
+    err << "failsim replay: " << what << "\n";
+    return 2;
+  };
+  SuiteOptions suite;
+  suite.scenario_paths = {o.scenario};
+  if (!o.policy.empty()) suite.policy_paths = {o.policy};
+  if (!o.rules.empty()) suite.rules_path = o.rules;
+  suite.first_seed = o.seed;
+  suite.seeds = 1;
+  suite.jobs = 1;
+  suite.sets = o.sets;
+  if (o.variants_file) {
+    auto v = load_variants_file(*o.variants_file);
+    if (!v) return fail(v.error());
+    for (const auto& name : o.variant_args) {
+      auto it = std::find_if(v.value().begin(), v.value().end(), [&](const VariantSpec& x) { return x.name == name; });
+      if (it == v.value().end()) {
+        std::string names;
+        for (const auto& x : v.value()) names += (names.empty() ? "" : ", ") + x.name;
+        return fail("--variant " + name + ": no such variant in " + *o.variants_file + "; variants: " + names);
+      }
+      suite.variants.push_back(*it);
+    }
+    if (suite.variants.size() != 1) return fail("--variants: name the one variant to replay with --variant NAME");
+  } else {
+    for (const auto& arg : o.variant_args) {
+      auto v = parse_variant_arg(arg);
+      if (!v) return fail(v.error());
+      suite.sets.insert(suite.sets.end(), v.value().sets.begin(), v.value().sets.end());
+    }
+  }
+  std::ostringstream quiet;
+  auto result = run_suite(suite, quiet);
+  if (!result) return fail(result.error());
+  const auto& rows = result.value().scenarios;
+  if (rows.size() != 1 || rows[0].runs.size() != 1) return fail("expected one run, got " + std::to_string(rows.size()) + " rows");
+  const reports::ScenarioReport& row = rows[0];
+  const reports::RunResult& run = row.runs[0];
+  auto scenario = load_scenario(o.scenario);
+  const std::string secret = scenario ? scenario.value().secret : "";
+  std::string trace = reports::chrome_trace(run);
+  if (!secret.empty() && trace.find(secret) != std::string::npos) return fail("the trace would contain the scenario's secret; not written");
+  if (auto w = write_atomically(o.trace, trace); !w) return fail(w.error());
+  const TimePoint start = scenario ? scenario.value().world.start : TimePoint{};
+  for (const auto& e : run.trace) {
+    out << format_duration(Duration(e.t_us) - start.time_since_epoch()) << "  " << e.category << "  " << e.name << "  "
+        << e.detail << "\n";
+  }
+  for (const auto& b : run.broken) out << "broken expectation: " << b << "\n";
+  for (const auto& [name, ok] : run.invariants) {
+    if (ok) continue;
+    const bool known = std::find(run.expected_violations.begin(), run.expected_violations.end(), name) != run.expected_violations.end();
+    out << "invariant violated: " << name << (known ? " (a known defect: tolerated)" : "") << "\n";
+  }
+  out << "outcome: " << run.outcome << "; " << (run.passed() ? "passed" : "FAILED") << "; trace (" << run.trace.size()
+      << " events, hash " << run.trace_hash << ") written to " << o.trace << "\n";
+  return run.passed() ? 0 : 1;
 }
 
 int compare_command(const CompareCommandOptions& o, std::ostream& out, std::ostream& err) {

@@ -26,6 +26,25 @@ struct RunCommandOptions {
 
 int run_command(RunCommandOptions options, std::ostream& out, std::ostream& err);
 
+// `failsim replay`: one seed of one row, loaded exactly as `failsim run` loads it (the
+// scenario's, the policy file's and a file variant's expectations; --set, --rules), so a
+// reproduce line from a run's report reproduces its failure: same broken expectations,
+// same trace hash. Writes the Chrome trace, prints the timeline, each broken
+// expectation and violated invariant, and the outcome. Exit 0 the seed passed, 1 it
+// failed, 2 bad input.
+struct ReplayCommandOptions {
+  std::string scenario;
+  std::uint64_t seed = 1;
+  std::string policy;  // "": the scenario's
+  std::string rules;   // "": the policies' and scenario's own
+  std::string trace = "trace.json";
+  std::vector<std::string> sets;
+  std::optional<std::string> variants_file;
+  std::vector<std::string> variant_args;  // with --variants: the variant(s) to take from the file
+};
+
+int replay_command(const ReplayCommandOptions& options, std::ostream& out, std::ostream& err);
+
 struct CompareCommandOptions {
   std::string base, fresh;
   std::optional<std::string> out_dir;  // also write compare.md, compare.json, compare.html

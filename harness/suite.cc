@@ -27,7 +27,9 @@ using nlohmann::json;
 struct Variant {
   std::string label;
   std::string name;  // the --variant name, without the sweep point
+  std::string file;  // the variants file it came from, or ""
   std::vector<std::string> set_texts;
+  std::vector<std::string> own_sets;  // set_texts without the variant's own (a file variant's come with the file)
   std::vector<Override> overrides;
   std::map<std::string, Expectations> expect;  // by scenario name or "*"
   std::vector<std::pair<std::string, std::string>> point;
@@ -37,6 +39,7 @@ struct Variant {
 struct Loaded {
   std::vector<Scenario> scenarios;
   std::vector<failover::Policy> policies;
+  std::vector<std::string> policy_paths;  // each policy's file
   std::vector<std::map<std::string, Expectations>> policy_expect;  // each policy file's, by scenario name
 };
 
@@ -201,6 +204,9 @@ Result<std::vector<Variant>> expand_variants(const SuiteOptions& o) {
       std::vector<std::string> coords;
       for (const auto& [path, value] : point) coords.push_back(path + "=" + value);
       v.name = spec.name;
+      v.file = spec.file;
+      v.own_sets = o.sets;
+      v.own_sets.insert(v.own_sets.end(), coords.begin(), coords.end());
       v.label = spec.name.empty() ? join(coords) : coords.empty() ? spec.name : spec.name + " · " + join(coords);
       v.set_texts = o.sets;
       v.set_texts.insert(v.set_texts.end(), spec.sets.begin(), spec.sets.end());
@@ -255,6 +261,7 @@ Result<std::vector<VariantSpec>> load_variants_file(const std::string& path) {
           v.expect[k] = value;
         }
       }
+      v.file = path;
       f.finish();
       out.push_back(std::move(v));
     }
@@ -375,6 +382,7 @@ Result<reports::SuiteReport> run_suite(const SuiteOptions& o, std::ostream& prog
         }
       }
       L.policies.push_back(std::move(pol).value());
+      L.policy_paths.push_back(p);
       auto own = load_policy_expectations(p, ov);
       if (!own) return R::error(own.error());
       for (const auto& [key, e] : own.value()) {
@@ -489,6 +497,12 @@ Result<reports::SuiteReport> run_suite(const SuiteOptions& o, std::ostream& prog
     sr.overrides = variants[j.variant].set_texts;
     sr.sweep_point = variants[j.variant].point;
     sr.file = sc.file;
+    // `failsim replay` of one seed of this row, with everything that shaped it.
+    sr.replay_args = {sc.file, "--policy", loaded[j.variant].policy_paths[j.policy]};
+    if (o.rules_path) sr.replay_args.insert(sr.replay_args.end(), {"--rules", *o.rules_path});
+    const Variant& var = variants[j.variant];
+    if (!var.file.empty()) sr.replay_args.insert(sr.replay_args.end(), {"--variants", var.file, "--variant", var.name});
+    for (const auto& set : var.file.empty() ? var.set_texts : var.own_sets) sr.replay_args.insert(sr.replay_args.end(), {"--set", set});
     sr.slo_scope = sc.slos;
     sr.timeline_seed = o.timeline_seed;
     if (std::find(sources.begin(), sources.end(), j.slos->source) == sources.end()) sources.push_back(j.slos->source);

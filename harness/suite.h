@@ -33,6 +33,7 @@ struct VariantSpec {
   std::string name;
   std::vector<std::string> sets;                  // PATH=VALUE
   std::map<std::string, nlohmann::json> expect;   // by scenario name or "*": an expectations object
+  std::string file;                               // the variants file it came from ("" for --variant)
 };
 
 struct SuiteOptions {

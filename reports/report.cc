@@ -142,20 +142,48 @@ std::string first_failure(const ScenarioReport& s) {
   return "";
 }
 
+namespace {
+
+// The failure kinds of one run: an expectation's key ("outcome", "deploy_within") or
+// "invariant NAME".
+std::set<std::string> failure_kinds(const RunResult& r) {
+  std::set<std::string> keys;
+  for (const auto& b : r.broken) keys.insert(b.substr(0, b.find(':')));
+  for (const auto& [name, ok] : r.invariants) {
+    const bool expected = std::find(r.expected_violations.begin(), r.expected_violations.end(), name) != r.expected_violations.end();
+    if (!ok && !expected) keys.insert("invariant " + name);
+  }
+  return keys;
+}
+
+std::string shell_quote(const std::string& arg) {
+  const bool plain = !arg.empty() && arg.find_first_not_of("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_./:=,+@%") == std::string::npos;
+  if (plain) return arg;
+  std::string out = "'";
+  for (char c : arg) out += c == '\'' ? std::string("'\\''") : std::string(1, c);
+  return out + "'";
+}
+
+}  // namespace
+
+std::string reproduce_command(const ScenarioReport& s, std::uint64_t seed) {
+  std::string out = "failsim replay";
+  for (const auto& a : s.replay_args.empty() ? std::vector<std::string>{s.file} : s.replay_args) out += " " + shell_quote(a);
+  return out + " --seed " + std::to_string(seed);
+}
+
+std::map<std::string, std::vector<std::uint64_t>> failing_seeds(const ScenarioReport& s) {
+  std::map<std::string, std::vector<std::uint64_t>> out;
+  for (const auto& r : s.runs) {
+    for (const auto& k : failure_kinds(r)) out[k].push_back(r.seed);
+  }
+  return out;
+}
+
 std::vector<std::pair<std::string, std::size_t>> broken_counts(const ScenarioReport& s) {
   std::vector<std::pair<std::string, std::size_t>> out;
   for (const auto& b : s.distribution_broken) out.emplace_back(b + " (over all seeds)", s.runs.size());
-  std::map<std::string, std::size_t> counts;
-  for (const auto& r : s.runs) {
-    std::set<std::string> keys;
-    for (const auto& b : r.broken) keys.insert(b.substr(0, b.find(':')));
-    for (const auto& [name, ok] : r.invariants) {
-      const bool expected = std::find(r.expected_violations.begin(), r.expected_violations.end(), name) != r.expected_violations.end();
-      if (!ok && !expected) keys.insert("invariant " + name);
-    }
-    for (const auto& k : keys) ++counts[k];
-  }
-  for (const auto& [k, n] : counts) out.emplace_back(k, n);
+  for (const auto& [k, seeds] : failing_seeds(s)) out.emplace_back(k, seeds.size());
   return out;
 }
 
@@ -219,6 +247,28 @@ std::string results_json(const SuiteReport& suite) {
   return root.dump(2) + "\n";
 }
 
+std::vector<std::string> failure_lines(const ScenarioReport& s) {
+  std::vector<std::string> out;
+  const std::string n = std::to_string(s.runs.size());
+  for (const auto& b : s.distribution_broken) {
+    out.push_back("over all " + n + " seeds: " + b + " (rerun the row: failsim run with the same options)");
+  }
+  for (const auto& [kind, seeds] : failing_seeds(s)) {
+    std::string list;
+    for (std::size_t i = 0; i < seeds.size() && i < kFirstSeedsShown; ++i) list += (list.empty() ? "" : ", ") + std::to_string(seeds[i]);
+    if (seeds.size() > kFirstSeedsShown) list += ", …";
+    out.push_back(kind + ": " + std::to_string(seeds.size()) + "/" + n + " seeds failed (seeds " + list + "); reproduce: `" +
+                  reproduce_command(s, seeds.front()) + "`");
+  }
+  return out;
+}
+
+std::string failure_details(const ScenarioReport& s, std::uint64_t shown_seed) {
+  std::string out;
+  for (const auto& line : failure_lines(s)) out += line + "\n";
+  return out + "Reproduce: " + reproduce_command(s, shown_seed);
+}
+
 std::string junit_xml(const SuiteReport& suite) {
   std::size_t failures = 0;
   for (const auto& s : suite.scenarios) failures += s.passed ? 0 : 1;
@@ -232,9 +282,8 @@ std::string junit_xml(const SuiteReport& suite) {
     if (!s.passed) {
       const std::string why = first_failure(s);
       const RunResult* r = timeline_run(s);
-      out += "\n      <failure message=\"" + xml_escape(why) + "\">" + xml_escape(why) +
-             "\nReproduce: failsim replay " + xml_escape(s.file) + " --seed " + std::to_string(r ? r->seed : 1) +
-             "</failure>\n    ";
+      out += "\n      <failure message=\"" + xml_escape(why) + "\">" + xml_escape(why) + "\n" +
+             xml_escape(failure_details(s, r ? r->seed : 1)) + "</failure>\n    ";
     }
     out += "</testcase>\n";
   }
@@ -291,9 +340,8 @@ std::string summary_md(const SuiteReport& suite) {
     if (counts.empty()) continue;
     if (!any_failed) out += "\n## Broken expectations\n\n";
     any_failed = true;
-    out += "- ❌ **" + s.name + "** under `" + s.label() + "`:";
-    for (const auto& [what, k] : counts) out += " " + what + " in " + std::to_string(k) + "/" + std::to_string(s.runs.size()) + " seeds;";
-    out += " first: " + first_failure(s) + "\n";
+    out += "- ❌ **" + s.name + "** under `" + s.label() + "`: first: " + first_failure(s) + "\n";
+    for (const auto& line : failure_lines(s)) out += "  - " + line + "\n";
   }
   if (suite.compare_markdown) out += "\n" + *suite.compare_markdown;
   out += "\nDeployed: runs whose newest deploy request landed, with a Wilson 95 % interval. Deploy time: that request's "

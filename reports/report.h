@@ -40,6 +40,9 @@ struct ScenarioReport {
   std::vector<std::string> overrides;  // the --set texts this row ran with
   std::vector<std::pair<std::string, std::string>> sweep_point;  // swept path -> value
   std::string file;
+  // The arguments of `failsim replay` that rerun one seed of this row exactly (scenario
+  // file, --policy, --rules, --variants/--variant, --set ...), without --seed.
+  std::vector<std::string> replay_args;
   std::vector<RunResult> runs;
   Aggregate aggregate;
   std::vector<std::string> distribution_broken;  // expectations over all seeds that failed
@@ -89,6 +92,17 @@ std::string first_failure(const ScenarioReport& s);
 std::vector<std::pair<std::string, std::size_t>> broken_counts(const ScenarioReport& s);
 std::map<std::string, std::size_t> known_violation_counts(const ScenarioReport& s);
 std::string slo_cell(const SloVerdict& v);
+// "failsim replay ARGS --seed N", each argument quoted for a POSIX shell when needed.
+std::string reproduce_command(const ScenarioReport& s, std::uint64_t seed);
+// Per failure kind (as broken_counts names them, per-seed kinds only): the failing seeds
+// in seed order.
+std::map<std::string, std::vector<std::uint64_t>> failing_seeds(const ScenarioReport& s);
+// A failing row in lines: each distribution expectation that broke; per failure kind,
+// how many seeds failed, the first kFirstSeedsShown of them and the command that
+// reproduces the first. failure_details adds "Reproduce: ..." for `shown_seed`.
+inline constexpr std::size_t kFirstSeedsShown = 5;
+std::vector<std::string> failure_lines(const ScenarioReport& s);
+std::string failure_details(const ScenarioReport& s, std::uint64_t shown_seed);
 
 std::string results_json(const SuiteReport& suite);
 std::string junit_xml(const SuiteReport& suite);

@@ -126,7 +126,7 @@ TEST_F(WhatIf, SweepTableChartAndTheForArithmetic) {
                    "--sweep 'rules.*.for=1m,2m,5m' --out '" + out("sweep") + "'");
   // for=5m breaks the scenario's per-seed detection_within 5m: a finding, exit 1.
   EXPECT_EQ(r.exit_code, 1) << r.out;
-  EXPECT_NE(r.out.find("detection_within 5m in 8/8 seeds"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("detection_within 5m: 8/8 seeds failed"), std::string::npos) << r.out;
   const json res = results("sweep");
   ASSERT_EQ(res["scenarios"].size(), 9u);
   EXPECT_EQ(res["sweep_paths"], json::array({"prometheus.scrape_interval", "rules.*.for"}));
@@ -246,7 +246,7 @@ TEST_F(WhatIf, PerSeedVersusDistributionExpectations) {
   auto r = failsim("run " + per_seed + " --seeds 100 --out '" + out("s") + "'");
   EXPECT_EQ(r.exit_code, 1) << r.out;
   std::smatch m;
-  ASSERT_TRUE(std::regex_search(r.out, m, std::regex("deploy_within 3m30s in (\\d+)/100 seeds"))) << r.out;
+  ASSERT_TRUE(std::regex_search(r.out, m, std::regex("deploy_within 3m30s: (\\d+)/100 seeds failed"))) << r.out;
   const int broken = std::stoi(m[1]);
   EXPECT_GT(broken, 0);
   EXPECT_LT(broken, 50);
