@@ -7,6 +7,7 @@
 
 #include "failover/duration.h"
 
+#include "harness/ci_output.h"
 #include "harness/scenario.h"
 #include "harness/text_file.h"
 #include "reports/compare.h"
@@ -110,16 +111,29 @@ int run_command(RunCommandOptions o, std::ostream& out, std::ostream& err) {
     ok = ok && s.passed;
     runs += s.runs.size();
   }
+  const CiEnvironment ci = CiEnvironment::from_process();
   // Print the summary as written (secrets redacted), never the in-memory one.
-  out << read_text_file((std::filesystem::path(suite.out_dir) / "summary.md").string()).value_or("") << "\n";
+  out << group_begin(ci, "failsim summary")
+      << read_text_file((std::filesystem::path(suite.out_dir) / "summary.md").string()).value_or("") << "\n"
+      << group_end(ci);
   if (!suite.sweeps.empty()) out << reports::sweep_markdown(report) << "\n";
   out << runs << " runs; reports in " << suite.out_dir << "/ (results.json, junit.xml, summary.md, report.html"
       << (suite.sweeps.empty() ? "" : ", sweep.md, sweep.svg") << (compared ? ", compare.md, compare.json, compare.html" : "")
       << ")\n";
   if (compared && !compared->failures.empty()) {
-    for (const auto& f : compared->failures) err << "failsim run: worse than allowed: " << f << "\n";
+    for (const auto& f : compared->failures) {
+      err << "failsim run: worse than allowed: " << f << "\n";
+      if (ci.github_actions) out << "::error title=failsim compare::" << f << "\n";
+    }
     ok = false;
   }
+  std::string annotations = github_annotations(report, ci);
+  for (const auto& secret : secrets) {
+    if (secret.empty()) continue;
+    for (auto pos = annotations.find(secret); pos != std::string::npos; pos = annotations.find(secret, pos)) annotations.replace(pos, secret.size(), "***");
+  }
+  out << annotations;
+  if (auto w = write_github_files(report, suite.out_dir, ok, ci); !w) return fail(w.error());
   return ok ? 0 : 1;
 }
 

@@ -4,26 +4,50 @@
 # Needs root (or sudo) only when something is missing.
 set -euo pipefail
 
-packages=(
+usage="usage: install-deps.sh [--build | --runtime]
+  (none)     everything: build, tests (Prometheus, Chromium, gh, Node.js) and benchmarks
+  --build    what building and running failsim needs, no test tools (the GitHub Action)
+  --runtime  only the shared libraries a built failsim (or its .deb) runs with"
+mode=all
+case "${1:-}" in
+  "") ;;
+  --build) mode=build ;;
+  --runtime) mode=runtime ;;
+  -h|--help) echo "$usage"; exit 0 ;;
+  *) echo "install-deps: unknown option $1" >&2; echo "$usage" >&2; exit 2 ;;
+esac
+
+# The libraries failsim links (ldd harness/failsim): the same names on Debian 12 and
+# Ubuntu 22.04/24.04 except where noted below.
+runtime_packages=(libyaml-cpp0.7 libcpp-httplib0.11 libssl3 zlib1g libbrotli1 libstdc++6)
+build_packages=(
   cmake ninja-build g++ pkg-config git
-  libgtest-dev libgmock-dev libbenchmark-dev
   libboost-dev libcpp-httplib-dev nlohmann-json3-dev libspdlog-dev
   libcli11-dev libyaml-cpp-dev libssl-dev zlib1g-dev
+)
+test_packages=(
+  libgtest-dev libgmock-dev libbenchmark-dev
   prometheus   # ships promtool and the real Prometheus, the oracles of the integration tests
   chromium     # headless: the HTML report test loads report.html in a real browser
   poppler-utils  # pdftotext: the report test reads the first page of report.html printed to PDF
   curl jq      # the failsim serve test and the README examples call the live endpoints with them
   gh           # the GitHub CLI, pointed at failsim serve --tls in the real-client tests
-  python3-jsonschema  # the schema test checks every shipped world and scenario against its JSON Schema
+  python3-jsonschema python3-yaml  # schema test; the Action test reads action.yml and the example workflows
 )
+case $mode in
+  runtime) packages=("${runtime_packages[@]}") ;;
+  build) packages=("${build_packages[@]}") ;;
+  all) packages=("${build_packages[@]}" "${test_packages[@]}") ;;
+esac
 
 # Node.js and npm run the real-client tests (Octokit, the Toxiproxy client): Debian's
 # packages unless a Node.js with its npm is already installed (e.g. NodeSource's).
-if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then packages+=(nodejs npm); fi
+if [[ $mode == all ]] && { ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; }; then packages+=(nodejs npm); fi
 
 # The npm packages those tests use, exactly as tests/package-lock.json pins them; again
 # only when missing or older than the lockfile.
 install_npm_packages() {
+  [[ $mode == all ]] || return 0
   local dir
   dir="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)/tests"
   if [[ -f $dir/node_modules/.package-lock.json && $dir/node_modules/.package-lock.json -nt $dir/package-lock.json ]]; then
