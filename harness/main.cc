@@ -208,6 +208,15 @@ int main(int argc, char** argv) {
       ->check(kSeed);
   run->add_option("--rules", suite.rules_path, "Rule file overriding the policies' and scenarios' own")
       ->check(CLI::ExistingFile);
+  std::string shard_text;
+  run->add_option("--shard", shard_text,
+                  "K/N: run only shard K of N (a contiguous block of the seeds; failsim merge combines the shards); "
+                  "auto or auto/N: from a Slurm array, a Kubernetes indexed Job or FAILSIM_SHARD");
+
+  failsim::harness::MergeCommandOptions merge_options;
+  auto* merge = app.add_subcommand("merge", "Combine the shards of a run (failsim run --shard K/N) into its reports");
+  merge->add_option("shards", merge_options.dirs, "Each shard's output directory (or its results.json)")->required();
+  merge->add_option("--out", merge_options.out_dir, "Output directory")->capture_default_str();
 
   std::vector<std::string> validate_files;
   failsim::harness::CompareCommandOptions compare_options;
@@ -320,7 +329,16 @@ int main(int argc, char** argv) {
     return 2;
   }
   if (*demo) return run_demo_command(seed);
+  if (*merge) return failsim::harness::merge_command(merge_options, std::cout, std::cerr);
   if (*run) {
+    if (!shard_text.empty()) {
+      auto shard = failsim::harness::parse_shard(shard_text, [](const char* name) { return std::getenv(name); });
+      if (!shard) {
+        std::cerr << "failsim run: " << shard.error() << "\n";
+        return 2;
+      }
+      run_options.suite.shard = shard.value();
+    }
     run_options.suite.progress = isatty(STDERR_FILENO) != 0;
     return failsim::harness::run_command(run_options, std::cout, std::cerr);
   }

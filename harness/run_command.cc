@@ -2,10 +2,12 @@
 
 #include <algorithm>
 #include <filesystem>
+#include <map>
 #include <ostream>
 #include <sstream>
 
 #include "failover/duration.h"
+#include <nlohmann/json.hpp>
 
 #include "harness/ci_output.h"
 #include "harness/scenario.h"
@@ -32,6 +34,64 @@ Result<bool> write_compare(const reports::CompareReport& c, const std::string& d
     if (!w) return w;
   }
   return Result<bool>::ok(true);
+}
+
+// Writes a suite's reports (and sweep and compare files), prints the summary, the CI
+// output, and returns the exit code: the tail `failsim run` and `failsim merge` share.
+int write_and_report(const reports::SuiteReport& report, const SuiteOptions& suite,
+                     const std::optional<reports::CompareReport>& compared, const std::string& command,
+                     std::ostream& out, std::ostream& err) {
+  auto fail = [&err, &command](const std::string& what) {
+    err << command << ": " << what << "\n";
+    return 2;
+  };
+  std::vector<std::string> secrets;
+  for (const auto& p : suite.scenario_paths) {
+    auto s = load_scenario(p);
+    if (s) secrets.push_back(s.value().secret);
+  }
+  auto written = write_reports(report, suite.out_dir, secrets);
+  if (!written.has_value()) return fail(written.error());
+  if (compared) {
+    if (auto w = write_compare(*compared, suite.out_dir); !w) return fail(w.error());
+  }
+  if (!suite.sweeps.empty()) {
+    for (const auto& [name, text] : std::vector<std::pair<std::string, std::string>>{
+             {"sweep.md", reports::sweep_markdown(report)}, {"sweep.svg", reports::sweep_svg(report)}}) {
+      auto w = write_atomically((std::filesystem::path(suite.out_dir) / name).string(), text);
+      if (!w) return fail(w.error());
+    }
+  }
+  bool ok = written.value();
+  std::size_t runs = 0;
+  for (const auto& s : report.scenarios) {
+    ok = ok && s.passed;
+    runs += s.runs.size();
+  }
+  const CiEnvironment ci = CiEnvironment::from_process();
+  // Print the summary as written (secrets redacted), never the in-memory one.
+  out << group_begin(ci, "failsim summary")
+      << read_text_file((std::filesystem::path(suite.out_dir) / "summary.md").string()).value_or("") << "\n"
+      << group_end(ci);
+  if (!suite.sweeps.empty()) out << reports::sweep_markdown(report) << "\n";
+  out << runs << " runs; reports in " << suite.out_dir << "/ (results.json, junit.xml, summary.md, report.html"
+      << (suite.sweeps.empty() ? "" : ", sweep.md, sweep.svg") << (compared ? ", compare.md, compare.json, compare.html" : "")
+      << ")\n";
+  if (compared && !compared->failures.empty()) {
+    for (const auto& f : compared->failures) {
+      err << command << ": worse than allowed: " << f << "\n";
+      if (ci.github_actions) out << "::error title=failsim compare::" << f << "\n";
+    }
+    ok = false;
+  }
+  std::string annotations = github_annotations(report, ci);
+  for (const auto& secret : secrets) {
+    if (secret.empty()) continue;
+    for (auto pos = annotations.find(secret); pos != std::string::npos; pos = annotations.find(secret, pos)) annotations.replace(pos, secret.size(), "***");
+  }
+  out << annotations;
+  if (auto w = write_github_files(report, suite.out_dir, ok, ci); !w) return fail(w.error());
+  return ok ? 0 : 1;
 }
 
 }  // namespace
@@ -88,53 +148,73 @@ int run_command(RunCommandOptions o, std::ostream& out, std::ostream& err) {
     report.compare_markdown = reports::compare_markdown(*compared);
     report.compare_html = reports::compare_html_section(*compared);
   }
-  std::vector<std::string> secrets;
-  for (const auto& p : suite.scenario_paths) {
-    auto s = load_scenario(p);
-    if (s) secrets.push_back(s.value().secret);
+  return write_and_report(report, suite, compared, "failsim run", out, err);
+}
+
+int merge_command(const MergeCommandOptions& o, std::ostream& out, std::ostream& err) {
+  auto fail = [&err](const std::string& what) {
+    err << "failsim merge: " << what << "\n";
+    return 2;
+  };
+  using nlohmann::json;
+  std::map<int, std::pair<std::string, json>> shards;  // index -> (dir, results)
+  std::optional<json> plan;
+  int count = 0;
+  std::string version;
+  for (const auto& dir : o.dirs) {
+    const std::string path = std::filesystem::is_directory(dir) ? (std::filesystem::path(dir) / "results.json").string() : dir;
+    const auto text = read_text_file(path);
+    if (!text) return fail(path + ": cannot read the file");
+    json r = json::parse(*text, nullptr, false);
+    if (!r.is_object() || !r.contains("shard") || !r["shard"].is_object()) {
+      return fail(path + ": not a shard's results.json (run failsim run --shard K/N)");
+    }
+    const json& sh = r["shard"];
+    const int index = sh.value("index", 0);
+    if (!plan) {
+      plan = sh["plan"];
+      count = sh.value("count", 0);
+      version = r.value("failsim_version", "");
+    } else if (sh["plan"] != *plan || sh.value("count", 0) != count) {
+      return fail(path + ": shard " + std::to_string(index) + " is of another run (its plan or shard count differs from " +
+                  shards.begin()->second.first + "'s)");
+    } else if (r.value("failsim_version", "") != version) {
+      return fail(path + ": written by failsim " + r.value("failsim_version", "?") + ", the others by " + version);
+    }
+    if (shards.count(index) != 0) return fail(path + ": shard " + std::to_string(index) + " is given twice (also " + shards[index].first + ")");
+    shards[index] = {path, std::move(r)};
   }
-  auto written = write_reports(report, suite.out_dir, secrets);
-  if (!written.has_value()) return fail(written.error());
-  if (compared) {
-    if (auto w = write_compare(*compared, suite.out_dir); !w) return fail(w.error());
+  if (!plan) return fail("no shard given");
+  std::string missing;
+  for (int k = 1; k <= count; ++k) {
+    if (shards.count(k) == 0) missing += (missing.empty() ? "" : ", ") + std::to_string(k);
   }
-  if (!suite.sweeps.empty()) {
-    for (const auto& [name, text] : std::vector<std::pair<std::string, std::string>>{
-             {"sweep.md", reports::sweep_markdown(report)}, {"sweep.svg", reports::sweep_svg(report)}}) {
-      auto w = write_atomically((std::filesystem::path(suite.out_dir) / name).string(), text);
-      if (!w) return fail(w.error());
+  if (!missing.empty()) return fail("shard(s) " + missing + " of " + std::to_string(count) + " missing");
+  auto options = options_from_plan(*plan);
+  if (!options) return fail(options.error());
+  SuiteOptions suite = std::move(options).value();
+  suite.out_dir = o.out_dir;
+  std::vector<std::vector<reports::RunResult>> given;
+  for (const auto& [index, entry] : shards) {
+    const json& rows = entry.second["scenarios"];
+    if (given.empty()) given.resize(rows.size());
+    if (rows.size() != given.size()) return fail(entry.first + ": " + std::to_string(rows.size()) + " rows; shard 1 has " + std::to_string(given.size()));
+    for (std::size_t i = 0; i < rows.size(); ++i) {
+      const json& first = shards.begin()->second.second["scenarios"][i];
+      if (rows[i]["name"] != first["name"] || rows[i]["policy"] != first["policy"] || rows[i]["variant"] != first["variant"]) {
+        return fail(entry.first + ": row " + std::to_string(i + 1) + " is not shard 1's");
+      }
+      for (const auto& run : rows[i]["runs"]) {
+        auto r = reports::run_from_json(run.dump(), rows[i]["name"].get<std::string>(), rows[i]["policy"].get<std::string>());
+        if (!r) return fail(entry.first + ": " + r.error());
+        given[i].push_back(std::move(r).value());
+      }
     }
   }
-  bool ok = written.value();
-  std::size_t runs = 0;
-  for (const auto& s : report.scenarios) {
-    ok = ok && s.passed;
-    runs += s.runs.size();
-  }
-  const CiEnvironment ci = CiEnvironment::from_process();
-  // Print the summary as written (secrets redacted), never the in-memory one.
-  out << group_begin(ci, "failsim summary")
-      << read_text_file((std::filesystem::path(suite.out_dir) / "summary.md").string()).value_or("") << "\n"
-      << group_end(ci);
-  if (!suite.sweeps.empty()) out << reports::sweep_markdown(report) << "\n";
-  out << runs << " runs; reports in " << suite.out_dir << "/ (results.json, junit.xml, summary.md, report.html"
-      << (suite.sweeps.empty() ? "" : ", sweep.md, sweep.svg") << (compared ? ", compare.md, compare.json, compare.html" : "")
-      << ")\n";
-  if (compared && !compared->failures.empty()) {
-    for (const auto& f : compared->failures) {
-      err << "failsim run: worse than allowed: " << f << "\n";
-      if (ci.github_actions) out << "::error title=failsim compare::" << f << "\n";
-    }
-    ok = false;
-  }
-  std::string annotations = github_annotations(report, ci);
-  for (const auto& secret : secrets) {
-    if (secret.empty()) continue;
-    for (auto pos = annotations.find(secret); pos != std::string::npos; pos = annotations.find(secret, pos)) annotations.replace(pos, secret.size(), "***");
-  }
-  out << annotations;
-  if (auto w = write_github_files(report, suite.out_dir, ok, ci); !w) return fail(w.error());
-  return ok ? 0 : 1;
+  suite.given_runs = &given;
+  auto result = run_suite(suite, err);
+  if (!result) return fail(result.error());
+  return write_and_report(result.value(), suite, std::nullopt, "failsim merge", out, err);
 }
 
 int replay_command(const ReplayCommandOptions& o, std::ostream& out, std::ostream& err) {

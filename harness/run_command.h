@@ -45,6 +45,20 @@ struct ReplayCommandOptions {
 
 int replay_command(const ReplayCommandOptions& options, std::ostream& out, std::ostream& err);
 
+// `failsim merge DIR...`: the shards of one run (failsim run --shard K/N, each DIR its
+// --out) combined into the results.json, junit.xml, summary.md and report.html (and
+// sweep files) the unsharded run writes: the shards' runs, the plan they recorded
+// (loaded again from the same files, so run it in the same checkout), each row's
+// timeline seed re-run for its trace. Every shard 1..N exactly once, one plan, one
+// failsim version; otherwise exit 2 naming what is missing or different. Exit 0/1 as
+// the unsharded run.
+struct MergeCommandOptions {
+  std::vector<std::string> dirs;
+  std::string out_dir = "failsim-out";
+};
+
+int merge_command(const MergeCommandOptions& options, std::ostream& out, std::ostream& err);
+
 struct CompareCommandOptions {
   std::string base, fresh;
   std::optional<std::string> out_dir;  // also write compare.md, compare.json, compare.html

@@ -306,7 +306,124 @@ Result<bool> write_atomically(const std::string& path, const std::string& text) 
   return Result<bool>::ok(true);
 }
 
+Result<ShardSpec> parse_shard(const std::string& text, const std::function<const char*(const char*)>& getenv) {
+  using R = Result<ShardSpec>;
+  auto number = [](const std::string& t, int& out) {
+    if (t.empty() || t.size() > 9 || t.find_first_not_of("0123456789") != std::string::npos) return false;
+    out = std::stoi(t);
+    return true;
+  };
+  auto env = [&getenv](const char* name) -> std::string {
+    const char* v = getenv(name);
+    return v == nullptr ? "" : v;
+  };
+  auto k_of_n = [&](const std::string& t, const std::string& what) -> R {
+    const auto slash = t.find('/');
+    ShardSpec s;
+    if (slash == std::string::npos || !number(t.substr(0, slash), s.index) || !number(t.substr(slash + 1), s.count) ||
+        s.count < 1 || s.index < 1 || s.index > s.count) {
+      return R::error(what + " " + t + ": expected K/N with 1 <= K <= N (e.g. 2/4)");
+    }
+    return R::ok(s);
+  };
+  if (text != "auto" && text.rfind("auto/", 0) != 0) return k_of_n(text, "--shard");
+  int count = 0;
+  if (text.size() > 5 && !number(text.substr(5), count)) return R::error("--shard " + text + ": expected auto or auto/N");
+  if (!env("SLURM_ARRAY_TASK_ID").empty()) {
+    int id = 0, min = 0, n = count;
+    if (!number(env("SLURM_ARRAY_TASK_ID"), id) || (!env("SLURM_ARRAY_TASK_MIN").empty() && !number(env("SLURM_ARRAY_TASK_MIN"), min)) ||
+        (n == 0 && !number(env("SLURM_ARRAY_TASK_COUNT"), n))) {
+      return R::error("--shard auto: SLURM_ARRAY_TASK_ID/_MIN/_COUNT are not numbers");
+    }
+    return k_of_n(std::to_string(id - min + 1) + "/" + std::to_string(n), "--shard auto (Slurm array)");
+  }
+  if (!env("JOB_COMPLETION_INDEX").empty()) {
+    int index = 0;
+    if (!number(env("JOB_COMPLETION_INDEX"), index)) return R::error("--shard auto: JOB_COMPLETION_INDEX is not a number");
+    if (count == 0 && !number(env("FAILSIM_SHARD_COUNT"), count)) {
+      return R::error("--shard auto: a Kubernetes indexed Job gives JOB_COMPLETION_INDEX but not the count: use --shard auto/N "
+                      "(N = the Job's completions) or set FAILSIM_SHARD_COUNT");
+    }
+    return k_of_n(std::to_string(index + 1) + "/" + std::to_string(count), "--shard auto (Kubernetes indexed Job)");
+  }
+  if (!env("FAILSIM_SHARD").empty()) return k_of_n(env("FAILSIM_SHARD"), "FAILSIM_SHARD");
+  return R::error("--shard auto: none of SLURM_ARRAY_TASK_ID, JOB_COMPLETION_INDEX or FAILSIM_SHARD is set; give --shard K/N");
+}
+
+json plan_json(const SuiteOptions& o) {
+  json p;
+  p["scenarios"] = o.scenario_paths;
+  p["policies"] = o.policy_paths;
+  p["rules"] = o.rules_path ? json(*o.rules_path) : json(nullptr);
+  p["first_seed"] = o.first_seed;
+  p["seeds"] = o.seeds;
+  p["check_determinism"] = o.check_determinism;
+  p["sets"] = o.sets;
+  p["variants"] = json::array();
+  for (const auto& v : o.variants) p["variants"].push_back({{"name", v.name}, {"sets", v.sets}, {"expect", v.expect}, {"file", v.file}});
+  p["sweeps"] = json::array();
+  for (const auto& [path, values] : o.sweeps) p["sweeps"].push_back({{"path", path}, {"values", values}});
+  p["slos"] = o.slo_path ? json(*o.slo_path) : json(nullptr);
+  p["timeline_seed"] = o.timeline_seed ? json(*o.timeline_seed) : json(nullptr);
+  return p;
+}
+
+Result<SuiteOptions> options_from_plan(const json& p) {
+  try {
+    SuiteOptions o;
+    o.scenario_paths = p.at("scenarios").get<std::vector<std::string>>();
+    o.policy_paths = p.at("policies").get<std::vector<std::string>>();
+    if (!p.at("rules").is_null()) o.rules_path = p.at("rules").get<std::string>();
+    o.first_seed = p.at("first_seed").get<std::uint64_t>();
+    o.seeds = p.at("seeds").get<int>();
+    o.check_determinism = p.at("check_determinism").get<bool>();
+    o.sets = p.at("sets").get<std::vector<std::string>>();
+    for (const auto& v : p.at("variants")) {
+      VariantSpec spec;
+      spec.name = v.at("name").get<std::string>();
+      spec.sets = v.at("sets").get<std::vector<std::string>>();
+      spec.expect = v.at("expect").get<std::map<std::string, json>>();
+      spec.file = v.at("file").get<std::string>();
+      o.variants.push_back(std::move(spec));
+    }
+    for (const auto& s : p.at("sweeps")) o.sweeps.emplace_back(s.at("path").get<std::string>(), s.at("values").get<std::vector<std::string>>());
+    if (!p.at("slos").is_null()) o.slo_path = p.at("slos").get<std::string>();
+    if (!p.at("timeline_seed").is_null()) o.timeline_seed = p.at("timeline_seed").get<std::uint64_t>();
+    return Result<SuiteOptions>::ok(std::move(o));
+  } catch (const json::exception& e) {
+    return Result<SuiteOptions>::error(std::string("the shard's plan does not read back: ") + e.what());
+  }
+}
+
+namespace {
+Result<reports::SuiteReport> run_suite_seeds(const SuiteOptions& o, std::ostream& progress);
+}  // namespace
+
 Result<reports::SuiteReport> run_suite(const SuiteOptions& o, std::ostream& progress) {
+  using R = Result<reports::SuiteReport>;
+  if (!o.shard) return run_suite_seeds(o, progress);
+  const auto total = static_cast<std::uint64_t>(std::max(1, o.seeds));
+  const auto k = static_cast<std::uint64_t>(o.shard->index), n = static_cast<std::uint64_t>(o.shard->count);
+  if (n > total) {
+    return R::error("--shard " + std::to_string(k) + "/" + std::to_string(n) + ": more shards than seeds (" + std::to_string(total) + ")");
+  }
+  const std::uint64_t begin = (k - 1) * total / n, end = k * total / n;
+  SuiteOptions mine = o;
+  mine.shard.reset();
+  mine.first_seed = o.first_seed + begin;
+  mine.seeds = static_cast<int>(end - begin);
+  auto report = run_suite_seeds(mine, progress);
+  if (!report) return report;
+  reports::SuiteReport r = std::move(report).value();
+  SuiteOptions plan = o;
+  plan.shard.reset();
+  r.shard = reports::ShardInfo{o.shard->index, o.shard->count, o.first_seed, total, plan_json(plan).dump()};
+  return R::ok(std::move(r));
+}
+
+namespace {
+
+Result<reports::SuiteReport> run_suite_seeds(const SuiteOptions& o, std::ostream& progress) {
   using R = Result<reports::SuiteReport>;
   for (const auto& [path, values] : o.sweeps) {
     if (std::count_if(o.sweeps.begin(), o.sweeps.end(), [&](const auto& s) { return s.first == path; }) > 1) {
@@ -467,6 +584,25 @@ Result<reports::SuiteReport> run_suite(const SuiteOptions& o, std::ostream& prog
       ++done;
     }
   };
+  if (o.given_runs != nullptr) {  // failsim merge: the shards ran these
+    if (o.given_runs->size() != jobs.size()) {
+      return R::error("the shards have " + std::to_string(o.given_runs->size()) + " rows; their plan makes " + std::to_string(jobs.size()));
+    }
+    for (std::size_t k = 0; k < jobs.size(); ++k) {
+      const auto& rows = (*o.given_runs)[k];
+      if (rows.size() != seeds) {
+        return R::error("row " + std::to_string(k + 1) + ": the shards hold " + std::to_string(rows.size()) + " runs of " + std::to_string(seeds) + " seeds");
+      }
+      for (std::size_t s = 0; s < seeds; ++s) {
+        if (rows[s].seed != o.first_seed + s) {
+          return R::error("row " + std::to_string(k + 1) + ": seed " + std::to_string(o.first_seed + s) + " is missing from the shards");
+        }
+        results[k * seeds + s] = rows[s];
+      }
+    }
+    next = total;
+    done = total;
+  }
   std::vector<std::thread> pool;
   for (int t = 0; t < std::min<int>(threads, static_cast<int>(total)); ++t) pool.emplace_back(worker);
   if (o.progress) {
@@ -528,6 +664,8 @@ Result<reports::SuiteReport> run_suite(const SuiteOptions& o, std::ostream& prog
   if (!jobs.empty()) suite.slo_definitions = jobs.front().slos->slos;
   return R::ok(std::move(suite));
 }
+
+}  // namespace
 
 Result<bool> write_reports(const reports::SuiteReport& input, const std::string& out_dir,
                            const std::vector<std::string>& secrets) {

@@ -16,6 +16,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <iosfwd>
 #include <map>
 #include <optional>
@@ -36,6 +37,19 @@ struct VariantSpec {
   std::string file;                               // the variants file it came from ("" for --variant)
 };
 
+// Shard K of N (1-based) of a run's seeds: the contiguous block
+// [first + floor((K-1)*S/N), first + floor(K*S/N)) of its S seeds. The union of the N
+// shards is exactly the unsharded run; each seed is a pure function of its inputs.
+struct ShardSpec {
+  int index = 1;
+  int count = 1;
+};
+// "K/N", or "auto" / "auto/N" from the environment: a Slurm array
+// (SLURM_ARRAY_TASK_ID - SLURM_ARRAY_TASK_MIN + 1 of SLURM_ARRAY_TASK_COUNT), a Kubernetes
+// indexed Job (JOB_COMPLETION_INDEX + 1; N from "auto/N" or FAILSIM_SHARD_COUNT), or
+// FAILSIM_SHARD ("K/N"). `getenv` is injected for tests.
+Result<ShardSpec> parse_shard(const std::string& text, const std::function<const char*(const char*)>& getenv);
+
 struct SuiteOptions {
   std::vector<std::string> scenario_paths;
   std::vector<std::string> policy_paths;  // empty: each scenario's own policy
@@ -51,7 +65,16 @@ struct SuiteOptions {
   std::vector<std::pair<std::string, std::vector<std::string>>> sweeps;  // --sweep PATH=V1,V2
   std::optional<std::string> slo_path;           // --slos: overrides every scenario's slo_file
   std::optional<std::uint64_t> timeline_seed;    // --timeline-seed
+  std::optional<ShardSpec> shard;                // --shard: run only this block of the seeds
+  // `failsim merge`: the runs of every row (in the order the plan makes rows), read from
+  // the shards; nothing is run but each row's timeline seed (for its trace).
+  const std::vector<std::vector<reports::RunResult>>* given_runs = nullptr;
 };
+
+// The options that shape a run's results (not --jobs, --out or progress), as JSON, and
+// back: a shard records them so `failsim merge` rebuilds the same rows.
+nlohmann::json plan_json(const SuiteOptions& options);
+Result<SuiteOptions> options_from_plan(const nlohmann::json& plan);
 
 // "NAME:PATH=VALUE" (or "NAME" alone: a variant without changes, e.g. the baseline).
 Result<VariantSpec> parse_variant_arg(const std::string& text);

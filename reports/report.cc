@@ -126,7 +126,46 @@ json run_json(const RunResult& r) {
 
 std::string fmt_seconds(double s) { return format_seconds(s); }
 
+std::optional<double> opt_double(const json& v) { return v.is_null() ? std::nullopt : std::optional<double>(v.get<double>()); }
+
 }  // namespace
+
+Result<RunResult> run_from_json(const std::string& text, const std::string& scenario, const std::string& policy) {
+  try {
+    const json j = json::parse(text);
+    RunResult r;
+    r.scenario = scenario;
+    r.policy = policy;
+    r.seed = j.at("seed").get<std::uint64_t>();
+    r.outcome = j.at("outcome").get<std::string>();
+    if (!j.at("runner").is_null()) r.runner = j.at("runner").get<std::string>();
+    r.final_version = j.at("final_version").get<std::string>();
+    r.detection_seconds = opt_double(j.at("detection_seconds"));
+    r.noticed_seconds = opt_double(j.at("noticed_seconds"));
+    r.failover_seconds = opt_double(j.at("failover_seconds"));
+    r.deploy_seconds = opt_double(j.at("deploy_seconds"));
+    r.attempts = j.at("attempts").get<int>();
+    r.invariants = j.at("invariants").get<std::map<std::string, bool>>();
+    r.broken = j.at("broken_expectations").get<std::vector<std::string>>();
+    r.expected_violations = j.at("known_violations").get<std::vector<std::string>>();
+    r.had_fault = j.at("had_fault").get<bool>();
+    r.trace_hash = j.at("trace_hash").get<std::uint64_t>();
+    for (const auto& d : j.at("deploys")) {
+      DeployResult x;
+      x.version = d.at("version").get<std::string>();
+      x.outcome = d.at("outcome").get<std::string>();
+      x.diagnosis = d.at("diagnosis").get<std::string>();
+      x.runner = d.at("runner").is_null() ? "" : d.at("runner").get<std::string>();
+      x.attempts = d.at("attempts").get<int>();
+      x.finished_seconds = opt_double(d.at("finished_seconds"));
+      x.triggered_seconds = d.at("triggered_seconds").get<double>();
+      r.deploys.push_back(std::move(x));
+    }
+    return Result<RunResult>::ok(std::move(r));
+  } catch (const json::exception& e) {
+    return Result<RunResult>::error(std::string("a run does not read back: ") + e.what());
+  }
+}
 
 std::string first_failure(const ScenarioReport& s) {
   for (const auto& b : s.distribution_broken) return "over " + std::to_string(s.runs.size()) + " seeds: " + b;
@@ -211,6 +250,10 @@ std::string results_json(const SuiteReport& suite) {
   root["failsim_version"] = suite.failsim_version;
   root["slo_source"] = suite.slo_source;
   root["sweep_paths"] = suite.sweep_paths;
+  if (suite.shard) {
+    root["shard"] = {{"index", suite.shard->index}, {"count", suite.shard->count}, {"first_seed", suite.shard->first_seed},
+                     {"seeds", suite.shard->seeds}, {"plan", json::parse(suite.shard->plan_json)}};
+  }
   root["scenarios"] = json::array();
   for (const auto& s : suite.scenarios) {
     json js;

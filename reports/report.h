@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "failover/result.h"
 #include "reports/results.h"
 #include "reports/slo.h"
 #include "reports/stats.h"
@@ -53,7 +54,19 @@ struct ScenarioReport {
   std::string label() const { return variant.empty() ? policy : policy + " · " + variant; }
 };
 
+// A shard of a larger run (failsim run --shard K/N): which one, of the run's seeds, and
+// the run's plan (everything that shaped it, as JSON text) so `failsim merge` can
+// rebuild the unsharded report. Absent from an unsharded (or merged) run's results.json.
+struct ShardInfo {
+  int index = 1;  // 1..count
+  int count = 1;
+  std::uint64_t first_seed = 1;  // of the whole run
+  std::uint64_t seeds = 1;       // of the whole run
+  std::string plan_json;
+};
+
 struct SuiteReport {
+  std::optional<ShardInfo> shard;
   std::string failsim_version;
   std::string slo_source;
   std::vector<std::string> sweep_paths;  // in --sweep order
@@ -105,6 +118,9 @@ std::vector<std::string> failure_lines(const ScenarioReport& s);
 std::string failure_details(const ScenarioReport& s, std::uint64_t shown_seed);
 
 std::string results_json(const SuiteReport& suite);
+// One run of results.json's "runs", read back (scenario and policy from its row).
+// Errors name the field.
+Result<RunResult> run_from_json(const std::string& text_of_run, const std::string& scenario, const std::string& policy);
 std::string junit_xml(const SuiteReport& suite);
 std::string summary_md(const SuiteReport& suite);
 std::string chrome_trace(const RunResult& run);

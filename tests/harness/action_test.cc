@@ -91,6 +91,27 @@ TEST_F(ActionTest, AGreenSuitePassesWithHeadlineOutputsAndNoAnnotations) {
   EXPECT_EQ(report["stdout"].get<std::string>().find("::error"), std::string::npos);
 }
 
+// The nightly example's shape: two matrix jobs each run a shard, a last one merges them
+// with merge-from; the merged results.json is the unsharded run's.
+TEST_F(ActionTest, ShardsRunAndMergeThroughTheAction) {
+  for (const std::string k : {"1", "2"}) {
+    const json shard = run_action({{"scenarios", scenario("failover")}, {"seeds", "6"}, {"shard", k + "/2"},
+                                   {"out", (dir / ("shard-" + k)).string()}});
+    ASSERT_TRUE(shard.is_object());
+    EXPECT_FALSE(shard["failed"].get<bool>()) << shard["stdout"];
+    EXPECT_EQ(shard["outputs"]["runs"], "3");
+  }
+  const json merged = run_action({{"scenarios", scenario("failover")}, {"merge-from", (dir / "shard-*").string()},
+                                  {"out", (dir / "merged").string()}});
+  ASSERT_TRUE(merged.is_object());
+  EXPECT_FALSE(merged["failed"].get<bool>()) << merged["stdout"];
+  EXPECT_EQ(merged["outputs"]["runs"], "6");
+  EXPECT_EQ(merged["outputs"]["passed"], "true");
+  const auto full = testing::run_command("'" FAILSIM_BINARY "' run '" + scenario("failover") + "' --seeds 6 --out '" + (dir / "full").string() + "' 2>&1");
+  ASSERT_EQ(full.exit_code, 0) << full.out;
+  EXPECT_EQ(testing::read_file((dir / "merged" / "results.json").string()), testing::read_file((dir / "full" / "results.json").string()));
+}
+
 TEST_F(ActionTest, TheExampleWorkflowsPassTheOfflineLintAndABadOneDoesNot) {
   const auto good = testing::run_command("cd '" + src + "' && python3 tests/harness/run_action.py lint . examples/workflows/*.yml 2>&1");
   EXPECT_EQ(good.exit_code, 0) << good.out;
