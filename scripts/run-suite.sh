@@ -5,26 +5,40 @@
 # (reports in out/northwind/), printing each summary; then the engine benchmark.
 # Exit status: the worse of the two `failsim run`s (0 all expectations hold, 1 some
 # failed, 2 bad input).
+#
+# --installed: on a machine with failsim installed (failsim_VERSION_amd64.deb) and only
+# the runtime libraries (install-deps.sh --runtime): no build, no benchmark; the
+# failsim on PATH runs this checkout's scenarios.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-bash scripts/install-deps.sh
-cmake --preset release
-cmake --build --preset release -j "$(nproc)"
+if [[ ${1:-} == --installed ]]; then
+  bash scripts/install-deps.sh --runtime
+  failsim=$(command -v failsim) || { echo "run-suite: --installed: no failsim on PATH (dpkg -i failsim_*.deb)" >&2; exit 2; }
+  bench=""
+else
+  bash scripts/install-deps.sh
+  cmake --preset release
+  cmake --build --preset release -j "$(nproc)"
+  failsim=./build/release/harness/failsim
+  bench=./build/release/bench/failsim_bench
+fi
 echo
 status=0
-./build/release/harness/failsim run scenarios/*.json \
+"$failsim" run scenarios/*.json \
   --policy scenarios/policies/paws360-as-built.json \
   --policy scenarios/policies/health-gated-failover.json \
   --seeds 200 --out out || status=$?
 echo
 echo "== The second world: worlds/northwind.json =="
 nw_status=0
-./build/release/harness/failsim run scenarios/northwind/*.json \
+"$failsim" run scenarios/northwind/*.json \
   --policy scenarios/policies/northwind-gated.json \
   --policy scenarios/policies/northwind-in-job.json \
   --seeds 200 --out out/northwind || nw_status=$?
 if [[ $nw_status -gt $status ]]; then status=$nw_status; fi
-echo
-echo "== Engine benchmark: hold model, events/s (items_per_second) =="
-./build/release/bench/failsim_bench --benchmark_filter='Hold/1000$'
+if [[ -n $bench ]]; then
+  echo
+  echo "== Engine benchmark: hold model, events/s (items_per_second) =="
+  "$bench" --benchmark_filter='Hold/1000$'
+fi
 exit "$status"
