@@ -31,8 +31,17 @@ struct Invalid : std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
+// Nesting deeper than this is refused while parsing (no shipped file nests past 8); so
+// nothing that walks a document recursively, such as dump(), can exhaust the stack.
+inline constexpr int kMaxJsonDepth = 64;
+// The longest duration any field of an input file may give: every time the simulator
+// adds stays far from int64 microseconds' limit (292,471 years).
+inline constexpr Duration kMaxInputDuration = std::chrono::hours(24 * 366);
+
 inline std::string describe(const json& v) {
-  std::string s = v.dump();
+  if (v.is_object()) return v.empty() ? "{}" : "an object";
+  if (v.is_array()) return v.empty() ? "[]" : "an array of " + std::to_string(v.size());
+  std::string s = v.dump(-1, ' ', false, json::error_handler_t::replace);
   if (s.size() > 40) s = s.substr(0, 37) + "...";
   return s;
 }
@@ -115,7 +124,16 @@ class Fields {
     }
     const auto parsed = parse_duration(v->get<std::string>());
     if (!parsed) fail(at(key), parsed.error());
+    if (parsed.value() > kMaxInputDuration) {
+      fail(at(key), "\"" + v->get<std::string>() + "\" is longer than 366d, failsim's limit for any duration in its files");
+    }
     return parsed.value();
+  }
+  // A probability: a number in [0, 1].
+  double probability(const std::string& key, double fallback) {
+    const double p = number(key, fallback);
+    if (!(p >= 0.0 && p <= 1.0)) fail(at(key), "expected a probability in [0, 1], got " + describe(*get(key)));
+    return p;
   }
   template <class E>
   E choice(const std::string& key, const std::map<std::string, E>& options, E fallback) {
@@ -169,10 +187,13 @@ inline std::string lower(std::string s) {
 // so a second "deploy_within" would silently replace the first.
 class DuplicateFieldCheck {
  public:
-  bool operator()(int /*depth*/, json::parse_event_t event, json& parsed) {
+  bool operator()(int depth, json::parse_event_t event, json& parsed) {
     switch (event) {
       case json::parse_event_t::object_start:
       case json::parse_event_t::array_start:
+        if (depth >= kMaxJsonDepth) {
+          throw Invalid(pointer() + ": nested deeper than " + std::to_string(kMaxJsonDepth) + " levels");
+        }
         frames_.push_back(Frame{event == json::parse_event_t::array_start, 0, {}, child_name()});
         break;
       case json::parse_event_t::key: {
@@ -224,6 +245,19 @@ inline Result<json> parse(std::string_view text, std::string_view source) {
     }));
   } catch (const Invalid& e) {
     return Result<json>::error(std::string(source) + ": " + e.what());
+  } catch (const json::out_of_range& e) {  // "number overflow parsing '1e309'" (a double cannot hold it)
+    std::string what = e.what();
+    const auto pos = what.find("number overflow");
+    if (pos != std::string::npos) what = what.substr(pos);
+    const auto quote = what.find('\'');
+    std::size_t line = 1;
+    if (quote != std::string::npos) {
+      const std::string token = what.substr(quote + 1, what.rfind('\'') - quote - 1);
+      const auto at = text.find(token);
+      for (std::size_t i = 0; at != std::string_view::npos && i < at; ++i) line += text[i] == '\n' ? 1 : 0;
+    }
+    return Result<json>::error(std::string(source) + ": line " + std::to_string(line) + ": invalid JSON: " + what +
+                               " (the number is out of range)");
   } catch (const json::parse_error& e) {
     std::size_t line = 1;
     std::size_t column = 1;

@@ -90,8 +90,21 @@ Result<Toxic> validate_toxic(Toxic toxic) {
   for (auto it = toxic.attributes.begin(); it != toxic.attributes.end();) {
     it = std::find(allowed.begin(), allowed.end(), it->first) == allowed.end() ? toxic.attributes.erase(it) : std::next(it);
   }
+  // Upper bounds keep every time the proxy computes from them in range (Toxiproxy itself
+  // would overflow Go's time.Duration): a day of milliseconds (latency, jitter, timeout,
+  // slow_close delay), a day of microseconds (slicer delay), a terabyte of bytes.
+  static const std::map<std::string, std::int64_t> kMax = {
+      {"latency", 86'400'000}, {"jitter", 86'400'000}, {"timeout", 86'400'000}, {"rate", 1'000'000'000'000},
+      {"bytes", 1'000'000'000'000}, {"average_size", 1'000'000'000}, {"size_variation", 1'000'000'000}};
   for (const auto& [key, value] : toxic.attributes) {
     if (value < 0) return Result<Toxic>::error("attribute \"" + key + "\" must not be negative");
+    const bool micro = toxic.type == "slicer" && key == "delay";
+    const std::int64_t max = key == "delay" ? (micro ? 86'400'000'000 : 86'400'000) : kMax.at(key);
+    if (value > max) {
+      return Result<Toxic>::error("attribute \"" + key + "\" must be at most " + std::to_string(max) +
+                                  (key == "rate" ? " (KB/s)" : key == "bytes" || key.find("size") != std::string::npos ? " (bytes)"
+                                                               : micro ? " (microseconds)" : " (milliseconds)"));
+    }
   }
   for (const auto& key : allowed) toxic.attributes.emplace(key, 0);
   if (toxic.type == "slicer" && toxic.attribute("average_size") <= 0) {

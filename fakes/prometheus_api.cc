@@ -140,14 +140,19 @@ ApiReply render_query_range(const prom::PrometheusServer& prometheus, const http
   if (step_ms <= 0) {
     return bad_param("step", "zero or negative query resolution step widths are not accepted. Try a positive integer");
   }
-  if ((end.value() - start.value()) / step_ms + 1 > kMaxPointsPerSeries) {
+  // end >= start: their difference fits an unsigned 64-bit number even when the signed
+  // one would overflow (start=-9.2e15&end=9.2e15 used to wrap and loop for ever).
+  const std::uint64_t span_ms = static_cast<std::uint64_t>(end.value()) - static_cast<std::uint64_t>(start.value());
+  if (span_ms / static_cast<std::uint64_t>(step_ms) + 1 > static_cast<std::uint64_t>(kMaxPointsPerSeries)) {
     return error_reply("bad_data",
                        "exceeded maximum resolution of 11,000 points per timeseries. Try decreasing the query resolution (?step=XX)");
   }
   prom::NodePtr expr;
   if (auto bad = parse_query_param(params, expr)) return *bad;
   std::map<prom::Labels, std::vector<prom::Point>> series;
-  for (std::int64_t t = start.value(); t <= end.value(); t += step_ms) {
+  const std::int64_t steps = static_cast<std::int64_t>(span_ms / static_cast<std::uint64_t>(step_ms)) + 1;
+  for (std::int64_t i = 0; i < steps; ++i) {
+    const std::int64_t t = start.value() + i * step_ms;
     auto value = prom::evaluate(*expr, prometheus.store(), t, prometheus.config().query);
     if (!value) return error_reply("execution", value.error());
     if (const auto* s = std::get_if<prom::Scalar>(&value.value())) {
@@ -283,11 +288,24 @@ void install_prometheus_api(httplib::Server& server, LiveLoop& loop, const prom:
     res.status = r->status;
     res.set_content(r->body, r->content_type.c_str());
   };
-  auto query = [&, reply](const httplib::Request& req, httplib::Response& res) {
+  // Parameters that are not UTF-8 are bad data (Prometheus's Go strings), never a 500.
+  auto not_utf8 = [](const httplib::Request& req, httplib::Response& res) {
+    for (const auto& [name, value] : req.params) {
+      if (is_valid_utf8(name) && is_valid_utf8(value)) continue;
+      const ApiReply r = bad_param(is_valid_utf8(name) ? name : "?", "not valid UTF-8");
+      res.status = r.status;
+      res.set_content(r.body, r.content_type.c_str());
+      return true;
+    }
+    return false;
+  };
+  auto query = [&, reply, not_utf8](const httplib::Request& req, httplib::Response& res) {
+    if (not_utf8(req, res)) return;
     const httplib::Params params = req.params;
     reply(res, [&prometheus, &loop, params] { return render_query(prometheus, params, loop.engine().now()); });
   };
-  auto query_range = [&, reply](const httplib::Request& req, httplib::Response& res) {
+  auto query_range = [&, reply, not_utf8](const httplib::Request& req, httplib::Response& res) {
+    if (not_utf8(req, res)) return;
     const httplib::Params params = req.params;
     reply(res, [&prometheus, params] { return render_query_range(prometheus, params); });
   };
@@ -295,14 +313,16 @@ void install_prometheus_api(httplib::Server& server, LiveLoop& loop, const prom:
   server.Post("/api/v1/query", query);
   server.Get("/api/v1/query_range", query_range);
   server.Post("/api/v1/query_range", query_range);
-  server.Get("/api/v1/targets", [&, reply](const httplib::Request& req, httplib::Response& res) {
+  server.Get("/api/v1/targets", [&, reply, not_utf8](const httplib::Request& req, httplib::Response& res) {
+    if (not_utf8(req, res)) return;
     const httplib::Params params = req.params;
     reply(res, [&prometheus, params] { return render_targets(prometheus, params); });
   });
   server.Get("/api/v1/alerts", [&, reply](const httplib::Request&, httplib::Response& res) {
     reply(res, [&prometheus] { return render_alerts(prometheus); });
   });
-  server.Get("/api/v1/rules", [&, reply, started](const httplib::Request& req, httplib::Response& res) {
+  server.Get("/api/v1/rules", [&, reply, started, not_utf8](const httplib::Request& req, httplib::Response& res) {
+    if (not_utf8(req, res)) return;
     const httplib::Params params = req.params;
     reply(res, [&prometheus, &loop, params, started] { return render_rules(prometheus, params, loop.engine().now(), started); });
   });

@@ -73,6 +73,8 @@ Result<std::int64_t> parse_api_time(std::string_view text) {
   double seconds = 0;
   const auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), seconds);
   if (ec == std::errc() && end == s.data() + s.size() && std::isfinite(seconds)) {
+    // Within about ±291,000 years, so milliseconds minus any lookback or range fit int64.
+    if (std::fabs(seconds) > 9.2e12) return Result<std::int64_t>::error("cannot parse \"" + s + "\" to a valid timestamp");
     return Result<std::int64_t>::ok(static_cast<std::int64_t>(std::llround(seconds * 1000.0)));
   }
   // RFC3339: YYYY-MM-DDTHH:MM:SS[.frac](Z|±HH:MM)
@@ -139,6 +141,40 @@ std::string percent_encode(std::string_view value) {
     }
   }
   return out;
+}
+
+bool is_valid_utf8(std::string_view s) {
+  std::size_t i = 0;
+  while (i < s.size()) {
+    const auto c = static_cast<unsigned char>(s[i]);
+    std::size_t n = 0;
+    std::uint32_t cp = 0;
+    if (c < 0x80) {
+      ++i;
+      continue;
+    } else if ((c & 0xE0) == 0xC0) {
+      n = 1;
+      cp = c & 0x1F;
+    } else if ((c & 0xF0) == 0xE0) {
+      n = 2;
+      cp = c & 0x0F;
+    } else if ((c & 0xF8) == 0xF0) {
+      n = 3;
+      cp = c & 0x07;
+    } else {
+      return false;
+    }
+    for (std::size_t k = 1; k <= n; ++k) {
+      if (i + k >= s.size()) return false;
+      const auto b = static_cast<unsigned char>(s[i + k]);
+      if ((b & 0xC0) != 0x80) return false;
+      cp = (cp << 6) | (b & 0x3F);
+    }
+    static constexpr std::uint32_t kMin[] = {0, 0x80, 0x800, 0x10000};
+    if (cp < kMin[n] || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) return false;
+    i += n + 1;
+  }
+  return true;
 }
 
 }  // namespace failsim::fakes

@@ -10,6 +10,8 @@
 //  - format_alert_value: Go's %e-style FormatFloat(v, 'e', -1, 64): "1e+00".
 //  - percent_encode: a query-string value with everything but RFC 3986's unreserved
 //    characters percent-encoded (upper-case hex).
+//  - is_valid_utf8: well-formed UTF-8 (no overlongs, surrogates or code points past
+//    U+10FFFF), as Go's utf8.ValidString accepts.
 // Pure functions; thread-safe.
 #pragma once
 
@@ -26,5 +28,7 @@ Result<std::int64_t> parse_api_time(std::string_view text);
 std::string format_sample_value(double v);
 std::string format_alert_value(double v);
 std::string percent_encode(std::string_view value);
+
+bool is_valid_utf8(std::string_view s);
 
 }  // namespace failsim::fakes

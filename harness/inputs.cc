@@ -48,9 +48,9 @@ Result<failover::Policy> load_policy_file(const std::string& path, const std::st
   if (!std::filesystem::exists(path)) {
     return R::error(referenced_by + ": policy file " + path + " does not exist");
   }
-  const auto text = read_text_file(path);
-  if (!text) return R::error(path + ": cannot read the policy file (named by " + referenced_by + ")");
-  return parse_with_overrides<failover::Policy>(*text, path, "policy", overrides,
+  const auto text = read_input_file(path);
+  if (!text) return R::error(path + ": cannot read the policy file (named by " + referenced_by + "): " + text.error());
+  return parse_with_overrides<failover::Policy>(text.value(), path, "policy", overrides,
                                                 [](const std::string& t, const std::string& src) {
                                                   return failover::parse_policy(t, src);
                                                 });
@@ -118,6 +118,11 @@ Result<bool> check_policy_fits(const Scenario& scenario, const failover::Policy&
       }
     }
   }
+  return check_policy_queries(policy, policy_path);
+}
+
+Result<bool> check_policy_queries(const failover::Policy& policy, const std::string& policy_path) {
+  using R = Result<bool>;
   const failover::Candidate sample{"runner", std::string("host"), "host:9100", {}, true};
   auto check_queries = [&](const std::vector<failover::HealthCheck>& checks, const std::string& pointer) -> R {
     for (std::size_t i = 0; i < checks.size(); ++i) {
@@ -165,9 +170,9 @@ Result<bool> check_expect_keys(const Scenario& scenario, const std::vector<std::
 Result<std::map<std::string, Expectations>> load_policy_expectations(const std::string& path,
                                                                      const std::vector<Override>& overrides) {
   using R = Result<std::map<std::string, Expectations>>;
-  const auto text = read_text_file(path);
-  if (!text) return R::error(path + ": cannot read the policy file");
-  auto changed = apply_overrides(*text, path, "policy", overrides);
+  const auto text = read_input_file(path);
+  if (!text) return R::error(path + ": cannot read the policy file: " + text.error());
+  auto changed = apply_overrides(text.value(), path, "policy", overrides);
   if (!changed) return R::error(changed.error());
   return json_fields::read_document<std::map<std::string, Expectations>>(
       changed.value(), path, [](const nlohmann::json& root) {

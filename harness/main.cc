@@ -70,13 +70,13 @@ int validate_command(const std::vector<std::string>& files) {
     if (text && text->find("\"policy_version\"") != std::string::npos) policy_files.push_back(f);
   }
   for (const auto& f : files) {
-    const auto read = failsim::harness::read_text_file(f);
+    const auto read = failsim::harness::read_input_file(f);
     if (!read) {
-      std::cerr << f << ": cannot read (" << (std::filesystem::exists(f) ? "permission denied" : "no such file") << ")\n";
+      std::cerr << f << ": cannot read (" << read.error() << ")\n";
       ++bad;
       continue;
     }
-    const std::string& text = *read;
+    const std::string& text = read.value();
     std::string error;
     std::string kind;
     std::string note;
@@ -111,7 +111,11 @@ int validate_command(const std::vector<std::string>& files) {
     } else if (text.find("\"policy_version\"") != std::string::npos) {
       kind = "policy";
       auto r = failsim::failover::parse_policy(text, f);
-      if (!r) error = r.error();
+      if (!r) {
+        error = r.error();
+      } else if (auto q = failsim::harness::check_policy_queries(r.value(), f); !q) {
+        error = q.error();
+      }
     } else {
       kind = "scenario";
       const std::vector<std::string> policies = policy_files.empty() ? std::vector<std::string>{""} : policy_files;

@@ -94,6 +94,30 @@ int write_and_report(const reports::SuiteReport& report, const SuiteOptions& sui
   return ok ? 0 : 1;
 }
 
+// The files a run reads (scenarios, their worlds, policies, rule and SLO files,
+// variants files, plus `extra`) against the files it would write into out_dir: an
+// output that is an input is an error before anything runs.
+Result<bool> check_outputs(const SuiteOptions& suite, std::vector<std::string> inputs) {
+  for (const auto& p : suite.scenario_paths) {
+    inputs.push_back(p);
+    if (auto sc = load_scenario(p)) {
+      inputs.push_back(sc.value().world_path);
+      inputs.push_back(sc.value().policy_path);
+      if (sc.value().slo_file) inputs.push_back(*sc.value().slo_file);
+    }
+  }
+  inputs.insert(inputs.end(), suite.policy_paths.begin(), suite.policy_paths.end());
+  if (suite.rules_path) inputs.push_back(*suite.rules_path);
+  if (suite.slo_path) inputs.push_back(*suite.slo_path);
+  for (const auto& v : suite.variants) inputs.push_back(v.file);
+  std::vector<std::string> outputs;
+  for (const char* name : {"results.json", "junit.xml", "summary.md", "report.html", "sweep.md", "sweep.svg", "compare.md",
+                           "compare.json", "compare.html"}) {
+    outputs.push_back((std::filesystem::path(suite.out_dir) / name).string());
+  }
+  return refuse_inputs_as_outputs(outputs, inputs);
+}
+
 }  // namespace
 
 int run_command(RunCommandOptions o, std::ostream& out, std::ostream& err) {
@@ -132,6 +156,9 @@ int run_command(RunCommandOptions o, std::ostream& out, std::ostream& err) {
     // Checked now, not after the runs: a wrong file fails in a second, not in minutes.
     auto check = reports::compare_results(*baseline_text, *o.baseline, *baseline_text, *o.baseline, {1, 1, {}});
     if (!check) return fail("--baseline: " + check.error());
+  }
+  if (auto c = check_outputs(suite, o.baseline ? std::vector<std::string>{*o.baseline} : std::vector<std::string>{}); !c) {
+    return fail(c.error());
   }
   auto result = run_suite(suite, err);
   if (!result) return fail(result.error());
@@ -212,6 +239,9 @@ int merge_command(const MergeCommandOptions& o, std::ostream& out, std::ostream&
     }
   }
   suite.given_runs = &given;
+  std::vector<std::string> shard_files;
+  for (const auto& [index, entry] : shards) shard_files.push_back(entry.first);
+  if (auto c = check_outputs(suite, shard_files); !c) return fail(c.error());
   auto result = run_suite(suite, err);
   if (!result) return fail(result.error());
   return write_and_report(result.value(), suite, std::nullopt, "failsim merge", out, err);
@@ -261,6 +291,11 @@ int replay_command(const ReplayCommandOptions& o, std::ostream& out, std::ostrea
   const std::string secret = scenario ? scenario.value().secret : "";
   std::string trace = reports::chrome_trace(run);
   if (!secret.empty() && trace.find(secret) != std::string::npos) return fail("the trace would contain the scenario's secret; not written");
+  std::vector<std::string> inputs = {o.scenario, o.policy, o.rules, o.variants_file.value_or("")};
+  if (scenario) {
+    inputs.insert(inputs.end(), {scenario.value().world_path, scenario.value().policy_path, scenario.value().slo_file.value_or("")});
+  }
+  if (auto c = refuse_inputs_as_outputs({o.trace}, inputs); !c) return fail("--trace " + c.error());
   if (auto w = write_atomically(o.trace, trace); !w) return fail(w.error());
   const TimePoint start = scenario ? scenario.value().world.start : TimePoint{};
   for (const auto& e : run.trace) {

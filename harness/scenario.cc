@@ -190,7 +190,7 @@ Scenario read_scenario(const json& root, const std::string& source, const std::v
           x.port = f.integer("port", 0, 0, 65535);
           x.mode = f.choice("mode", std::map<std::string, sim::FaultMode>{{"drop", sim::FaultMode::kDrop}, {"reject", sim::FaultMode::kReject}},
                             sim::FaultMode::kDrop);
-          x.probability = f.number("probability", 1.0);
+          x.probability = f.probability("probability", 1.0);
           x.added_latency = f.duration("added_latency", Duration(0));
           x.flap_down = f.duration("flap_down", Duration(0));
           x.flap_up = f.duration("flap_up", Duration(0));
@@ -219,6 +219,10 @@ Scenario read_scenario(const json& root, const std::string& source, const std::v
     }
   }
   s.run_length = top.duration("run_length", s.run_length);
+  if (s.run_length <= Duration(0) || s.run_length > kMaxRunLength) {
+    Fields::fail("/run_length", "expected a run length above 0s and at most " + format_duration(kMaxRunLength) + ", got " +
+                                    format_duration(s.run_length));
+  }
   for (std::size_t i = 0; i < s.deploys.size(); ++i) {
     if (s.deploys[i].at >= s.run_length) {
       Fields::fail("/workload/deploys/" + std::to_string(i) + "/at",
@@ -234,6 +238,14 @@ Scenario read_scenario(const json& root, const std::string& source, const std::v
     }
   }
   s.secret = top.text("secret", std::string());
+  // Redaction replaces the secret's text in every output, so it must not be ordinary
+  // text ("1" would take every digit) nor contain characters JSON, XML or HTML escape
+  // (the escaped form would slip past the scan): 8 or more of A-Z a-z 0-9 _ - . ~ + / =.
+  if (!s.secret.empty() && (s.secret.size() < 8 || s.secret.find_first_not_of("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+                                                                               "0123456789_-.~+/=") != std::string::npos)) {
+    Fields::fail("/secret", "a secret must be at least 8 characters of A-Z a-z 0-9 _ - . ~ + / = (like a GitHub token), "
+                            "so that redacting it cannot change other text");
+  }
   if (top.get("slo_file") != nullptr) {
     s.slo_file = (dir / top.text("slo_file")).lexically_normal().string();
     if (!std::filesystem::exists(*s.slo_file)) Fields::fail("/slo_file", "SLO file " + *s.slo_file + " does not exist");
@@ -259,9 +271,9 @@ Result<Scenario> parse_scenario(const std::string& json_text, const std::string&
 }
 
 Result<Scenario> load_scenario(const std::string& path, const std::vector<Override>& overrides) {
-  const auto text = read_text_file(path);
-  if (!text) return Result<Scenario>::error(path + ": cannot read the scenario file");
-  return parse_with_overrides<Scenario>(*text, path, "scenario", overrides,
+  const auto text = read_input_file(path);
+  if (!text) return Result<Scenario>::error(path + ": cannot read the scenario file: " + text.error());
+  return parse_with_overrides<Scenario>(text.value(), path, "scenario", overrides,
                                         [&](const std::string& t, const std::string& src) {
                                           return parse_scenario(t, src, overrides);
                                         });

@@ -68,6 +68,10 @@ struct Expectations {
   std::vector<std::string> known_violations;
 };
 
+// The longest run a scenario may ask for: a run's cost grows with its length, and a
+// month of virtual time is far beyond any deploy's story.
+inline constexpr Duration kMaxRunLength = std::chrono::hours(24 * 30);
+
 struct Scenario {
   std::string name;
   std::string description;
@@ -82,7 +86,7 @@ struct Scenario {
   sim::Distribution deploy_step = sim::Distribution::lognormal(std::chrono::seconds(45), 0.3);
   sim::Distribution rollback_time = sim::Distribution::fixed(std::chrono::seconds(60));
   double attempt_failure_probability = 0.0;
-  Duration run_length = std::chrono::hours(3);
+  Duration run_length = std::chrono::hours(3);  // above 0 and at most kMaxRunLength
   std::string secret;  // a token that must never appear in any output
   std::map<std::string, Expectations> expect;  // by policy name; "*" for every policy
   std::optional<std::string> slo_file;          // resolved path; none: the built-in SC-001..SC-004

@@ -75,9 +75,9 @@ Result<reports::SloSet> parse_slo_file(const std::string& json_text, const std::
 }
 
 Result<reports::SloSet> load_slo_file(const std::string& path) {
-  const auto text = read_text_file(path);
-  if (!text) return Result<reports::SloSet>::error(path + ": cannot read the SLO file");
-  return parse_slo_file(*text, path);
+  const auto text = read_input_file(path);
+  if (!text) return Result<reports::SloSet>::error(path + ": cannot read the SLO file: " + text.error());
+  return parse_slo_file(text.value(), path);
 }
 
 }  // namespace failsim::harness

@@ -4,6 +4,7 @@
 #include <atomic>
 #include <cstdio>
 #include <filesystem>
+#include <limits>
 #include <fstream>
 #include <map>
 #include <ostream>
@@ -292,17 +293,55 @@ Result<std::pair<std::string, std::vector<std::string>>> parse_sweep_arg(const s
 }
 
 Result<bool> write_atomically(const std::string& path, const std::string& text) {
-  const std::string tmp = path + ".tmp";
-  {
+  return write_all_or_nothing({{path, text}});
+}
+
+Result<bool> write_all_or_nothing(const std::vector<std::pair<std::string, std::string>>& files) {
+  std::vector<std::string> temps;
+  auto discard = [&temps] {
+    std::error_code ec;
+    for (const auto& t : temps) std::filesystem::remove(t, ec);
+  };
+  for (const auto& [path, text] : files) {
+    std::error_code ec;
+    if (std::filesystem::is_directory(path, ec)) {
+      discard();
+      return Result<bool>::error(path + ": is a directory; nothing was written");
+    }
+    const std::string tmp = path + ".tmp";
+    temps.push_back(tmp);
     std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
-    if (!out) return Result<bool>::error(path + ": cannot write");
+    if (!out) {
+      discard();
+      return Result<bool>::error(path + ": cannot write; nothing was written");
+    }
     out << text;
     out.flush();
-    if (!out) return Result<bool>::error(path + ": write failed");
+    if (!out) {
+      discard();
+      return Result<bool>::error(path + ": write failed; nothing was written");
+    }
   }
-  std::error_code ec;
-  std::filesystem::rename(tmp, path, ec);
-  if (ec) return Result<bool>::error(path + ": " + ec.message());
+  for (std::size_t i = 0; i < files.size(); ++i) {
+    std::error_code ec;
+    std::filesystem::rename(temps[i], files[i].first, ec);
+    if (ec) {
+      discard();
+      return Result<bool>::error(files[i].first + ": " + ec.message());
+    }
+  }
+  return Result<bool>::ok(true);
+}
+
+Result<bool> refuse_inputs_as_outputs(const std::vector<std::string>& outputs, const std::vector<std::string>& inputs) {
+  for (const auto& out : outputs) {
+    for (const auto& in : inputs) {
+      std::error_code ec;
+      if (!in.empty() && std::filesystem::exists(out, ec) && std::filesystem::equivalent(out, in, ec)) {
+        return Result<bool>::error(out + " is one of the run's inputs; it would be overwritten. Write elsewhere");
+      }
+    }
+  }
   return Result<bool>::ok(true);
 }
 
@@ -401,6 +440,10 @@ Result<reports::SuiteReport> run_suite_seeds(const SuiteOptions& o, std::ostream
 
 Result<reports::SuiteReport> run_suite(const SuiteOptions& o, std::ostream& progress) {
   using R = Result<reports::SuiteReport>;
+  if (o.seeds > 1 && o.first_seed > std::numeric_limits<std::uint64_t>::max() - static_cast<std::uint64_t>(o.seeds - 1)) {
+    return R::error("--seed " + std::to_string(o.first_seed) + " with --seeds " + std::to_string(o.seeds) +
+                    " goes past the largest seed, 18446744073709551615");
+  }
   if (!o.shard) return run_suite_seeds(o, progress);
   const auto total = static_cast<std::uint64_t>(std::max(1, o.seeds));
   const auto k = static_cast<std::uint64_t>(o.shard->index), n = static_cast<std::uint64_t>(o.shard->count);
@@ -701,10 +744,12 @@ Result<bool> write_reports(const reports::SuiteReport& input, const std::string&
       }
     }
   }
-  for (const auto& [name, text] : docs) {
-    auto w = write_atomically((std::filesystem::path(out_dir) / name).string(), text);
-    if (!w) return w;
-  }
+  // The four reports are replaced as a set: all written to temporary files first, then
+  // renamed; a failure leaves the old set and no temporary file.
+  std::vector<std::pair<std::string, std::string>> files;
+  for (const auto& [name, text] : docs) files.emplace_back((std::filesystem::path(out_dir) / name).string(), text);
+  auto w = write_all_or_nothing(files);
+  if (!w) return w;
   return Result<bool>::ok(!leaked);
 }
 

@@ -89,5 +89,10 @@ Result<bool> write_reports(const reports::SuiteReport& suite, const std::string&
                            const std::vector<std::string>& secrets);
 // Writes `text` to `path` via a temporary file and a rename.
 Result<bool> write_atomically(const std::string& path, const std::string& text);
+// Writes every file to a temporary beside it, then renames them all: on any failure
+// nothing is replaced and no temporary file is left.
+Result<bool> write_all_or_nothing(const std::vector<std::pair<std::string, std::string>>& files);
+// An error when an output path is (the same file as) one of the inputs.
+Result<bool> refuse_inputs_as_outputs(const std::vector<std::string>& outputs, const std::vector<std::string>& inputs);
 
 }  // namespace failsim::harness

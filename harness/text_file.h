@@ -1,20 +1,45 @@
-// Reading a whole text file (scenarios, worlds, policies, configs): nullopt when it
-// cannot be opened, so each caller says which file it was and who named it.
+// Reading a whole input file (scenarios, worlds, policies, rule files, configs):
+//  - read_input_file: the text, or why not ("no such file", "permission denied", "is a
+//    directory", "larger than 16 MiB, failsim's input limit"), so each caller names the
+//    file, who named it and why it could not be read. Reads at most the limit plus one
+//    byte, so /dev/zero or a runaway file cannot exhaust memory.
+//  - read_text_file: the same, nullopt on any failure.
 #pragma once
 
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <optional>
-#include <sstream>
 #include <string>
+
+#include "failover/result.h"
 
 namespace failsim::harness {
 
+inline constexpr std::size_t kMaxInputBytes = 16u << 20;
+
+inline Result<std::string> read_input_file(const std::string& path) {
+  std::error_code ec;
+  if (std::filesystem::is_directory(path, ec)) return Result<std::string>::error("is a directory");
+  std::ifstream in(path, std::ios::binary);
+  if (!in) {
+    return Result<std::string>::error(std::filesystem::exists(path, ec) ? "permission denied" : "no such file");
+  }
+  std::string text;
+  char buf[65536];
+  while (in.read(buf, sizeof(buf)) || in.gcount() > 0) {
+    text.append(buf, static_cast<std::size_t>(in.gcount()));
+    if (text.size() > kMaxInputBytes) return Result<std::string>::error("larger than 16 MiB, failsim's input limit");
+  }
+  if (in.bad()) return Result<std::string>::error(std::string("read error: ") + std::strerror(errno));
+  return Result<std::string>::ok(std::move(text));
+}
+
 inline std::optional<std::string> read_text_file(const std::string& path) {
-  std::ifstream in(path);
-  if (!in) return std::nullopt;
-  std::stringstream text;
-  text << in.rdbuf();
-  return text.str();
+  auto r = read_input_file(path);
+  if (!r) return std::nullopt;
+  return std::move(r).value();
 }
 
 }  // namespace failsim::harness

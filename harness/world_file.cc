@@ -567,7 +567,7 @@ WorldFile read_world(const json& root, const std::string& source) {
     if (p.get("steps") != nullptr) spec.production_steps = p.strings("steps");
     w.deploy_step = read_distribution(p, "deploy_step", w.deploy_step);
     w.rollback_time = read_distribution(p, "rollback_time", w.rollback_time);
-    w.attempt_failure_probability = p.number("attempt_failure_probability", 0.0);
+    w.attempt_failure_probability = p.probability("attempt_failure_probability", 0.0);
     if (w.attempt_failure_probability < 0 || w.attempt_failure_probability > 1) {
       Fields::fail("/production/attempt_failure_probability", "expected a number in [0, 1]");
     }
@@ -610,9 +610,9 @@ Result<WorldFile> parse_world(const std::string& json_text, const std::string& s
 }
 
 Result<WorldFile> load_world(const std::string& path, const std::vector<Override>& overrides) {
-  const auto text = read_text_file(path);
-  if (!text) return Result<WorldFile>::error(path + ": cannot read the world file");
-  return parse_with_overrides<WorldFile>(*text, path, "world", overrides, parse_world);
+  const auto text = read_input_file(path);
+  if (!text) return Result<WorldFile>::error(path + ": cannot read the world file: " + text.error());
+  return parse_with_overrides<WorldFile>(text.value(), path, "world", overrides, parse_world);
 }
 
 }  // namespace failsim::harness

@@ -19,11 +19,11 @@ esac
 
 # The libraries failsim links (ldd harness/failsim): the same names on Debian 12 and
 # Ubuntu 22.04/24.04 except where noted below.
-runtime_packages=(libyaml-cpp0.7 libcpp-httplib0.11 libssl3 zlib1g libbrotli1 libstdc++6)
+runtime_packages=(libyaml-cpp0.7 libcpp-httplib0.11 libssl3 zlib1g libbrotli1 libre2-9 libstdc++6)
 build_packages=(
   cmake ninja-build g++ pkg-config git
   libboost-dev libcpp-httplib-dev nlohmann-json3-dev libspdlog-dev
-  libcli11-dev libyaml-cpp-dev libssl-dev zlib1g-dev
+  libcli11-dev libyaml-cpp-dev libssl-dev zlib1g-dev libre2-dev
 )
 test_packages=(
   libgtest-dev libgmock-dev libbenchmark-dev

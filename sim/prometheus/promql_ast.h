@@ -1,6 +1,8 @@
 // The syntax tree of failsim's PromQL subset (see promql_parser.h for the grammar).
 #pragma once
 
+#include <re2/re2.h>
+
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -13,6 +15,9 @@ struct Matcher {
   std::string name;
   Op op = Op::kEq;
   std::string value;
+  // kRe / kNre: the value compiled once, anchored as Prometheus 2.42 anchors it
+  // ("^(?:" + value + ")$", Go's RE2 syntax), linear-time (RE2). Set by the parser.
+  std::shared_ptr<const re2::RE2> regex;
 };
 
 struct Node;
@@ -25,6 +30,10 @@ enum class BinaryOp {
 };
 
 enum class AggregateOp { kSum, kMin, kMax, kAvg, kCount };
+
+// Deepest expression the parser accepts (nested parentheses, unary minus, operands):
+// evaluation and destruction recurse over the tree.
+inline constexpr int kMaxExpressionDepth = 256;
 
 struct Node {
   enum class Kind { kNumber, kVectorSelector, kMatrixSelector, kCall, kAggregate, kBinary, kNegate };
@@ -48,6 +57,7 @@ struct Node {
   bool has_matching = false;            // kBinary: on(...) or ignoring(...) given
   bool matching_on = false;             // kBinary: on (true) or ignoring (false)
   std::vector<std::string> matching;    // kBinary
+  int height = 1;                       // levels of this subtree (a leaf: 1)
 };
 
 }  // namespace failsim::sim::prometheus

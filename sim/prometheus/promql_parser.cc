@@ -1,6 +1,8 @@
 #include "sim/prometheus/promql_parser.h"
 
+#include <algorithm>
 #include <cctype>
+#include <memory>
 #include <cmath>
 #include <cstdlib>
 #include <limits>
@@ -36,10 +38,10 @@ class Lexer {
 
   // `in_brackets`: a duration is expected (inside [...]).
   Token next(bool in_brackets) {
-    while (i_ < s_.size() && std::isspace(static_cast<unsigned char>(s_[i_]))) ++i_;
-    if (i_ < s_.size() && s_[i_] == '#') {  // comment to end of line
+    for (;;) {  // spaces and comments (to end of line), however many lines of them
+      while (i_ < s_.size() && std::isspace(static_cast<unsigned char>(s_[i_]))) ++i_;
+      if (i_ >= s_.size() || s_[i_] != '#') break;
       while (i_ < s_.size() && s_[i_] != '\n') ++i_;
-      return next(in_brackets);
     }
     Token t;
     t.pos = i_;
@@ -244,7 +246,28 @@ class Parser {
     }
   }
 
+  // Counts the parser's recursion (parentheses, unary operators, right-associative ^),
+  // so no input can exhaust the stack.
+  struct DepthGuard {
+    DepthGuard(Parser& p) : p_(p) {
+      if (++p_.depth_ > kMaxExpressionDepth) {
+        throw p_.lex_.error(p_.tok_.pos, "expression nested too deeply (more than " + std::to_string(kMaxExpressionDepth) + " levels)");
+      }
+    }
+    ~DepthGuard() { --p_.depth_; }
+    Parser& p_;
+  };
+  // A node's height from its children; a tree taller than the limit (e.g. 1+1+1+... a
+  // thousand times, built by the loop in expr) is rejected like deep nesting.
+  void seal(Node& n) const {
+    for (const auto& a : n.args) n.height = std::max(n.height, a->height + 1);
+    if (n.height > kMaxExpressionDepth) {
+      throw lex_.error(tok_.pos, "expression nested too deeply (more than " + std::to_string(kMaxExpressionDepth) + " levels)");
+    }
+  }
+
   NodePtr expr(int min_prec) {
+    DepthGuard guard(*this);
     NodePtr lhs = unary();
     for (;;) {
       BinaryOp op{};
@@ -273,6 +296,7 @@ class Parser {
       NodePtr rhs = expr(op == BinaryOp::kPow ? prec : prec + 1);
       node->args.push_back(std::move(lhs));
       node->args.push_back(std::move(rhs));
+      seal(*node);
       lhs = std::move(node);
     }
   }
@@ -291,6 +315,7 @@ class Parser {
       auto node = std::make_unique<Node>();
       node->kind = Node::Kind::kNegate;
       node->args.push_back(std::move(operand));
+      seal(*node);
       return node;
     }
     return postfix(primary());
@@ -465,6 +490,13 @@ class Parser {
         advance();
         expect(Tok::kString, "a quoted label value");
         m.value = tok_.text;
+        if (m.op == Matcher::Op::kRe || m.op == Matcher::Op::kNre) {
+          RE2::Options options;
+          options.set_log_errors(false);
+          auto re = std::make_shared<const RE2>("^(?:" + m.value + ")$", options);
+          if (!re->ok()) throw lex_.error(tok_.pos, "invalid regular expression in label matcher: " + re->error());
+          m.regex = std::move(re);
+        }
         advance();
         n->matchers.push_back(std::move(m));
         if (tok_.kind == Tok::kComma) {
@@ -509,6 +541,7 @@ class Parser {
 
   Lexer lex_;
   Token tok_;
+  int depth_ = 0;
 };
 
 }  // namespace

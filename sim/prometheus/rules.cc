@@ -278,11 +278,15 @@ std::string expand_labels_template(const std::string& text, const Labels& labels
 }
 
 Result<std::vector<RuleGroupSpec>> load_rule_file(const std::string& path) {
-  std::ifstream in(path);
+  std::ifstream in(path, std::ios::binary);
   if (!in) return Result<std::vector<RuleGroupSpec>>::error(path + ": cannot read the rule file");
-  std::stringstream text;
-  text << in.rdbuf();
-  return parse_rule_file(text.str(), path);
+  // At most 16 MiB (failsim's input limit, harness/text_file.h): /dev/zero cannot exhaust memory.
+  constexpr std::size_t kMaxBytes = 16u << 20;
+  std::string text(kMaxBytes + 1, '\0');
+  in.read(text.data(), static_cast<std::streamsize>(text.size()));
+  text.resize(static_cast<std::size_t>(in.gcount()));
+  if (text.size() > kMaxBytes) return Result<std::vector<RuleGroupSpec>>::error(path + ": larger than 16 MiB, failsim's input limit");
+  return parse_rule_file(text, path);
 }
 
 }  // namespace failsim::sim::prometheus

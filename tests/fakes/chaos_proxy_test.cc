@@ -301,3 +301,29 @@ TEST_F(ToxiproxyApiTest, PatchUpdatesAndABodilessResetIsAnsweredAtOnce) {
 
 }  // namespace
 }  // namespace failsim::fakes
+
+namespace failsim::fakes {
+namespace {
+
+// Attribute bounds (issue 17): a bandwidth of 2^54 KB/s killed serve with SIGFPE and a
+// latency of INT64_MAX overflowed; both are refused (400 through the API) now.
+TEST(ToxicBounds, AttributesOutsideTheirRangeAreRefused) {
+  auto toxic = [](const std::string& type, std::map<std::string, std::int64_t> attributes) {
+    Toxic t;
+    t.type = type;
+    t.attributes = std::move(attributes);
+    return validate_toxic(t);
+  };
+  const auto latency = toxic("latency", {{"latency", std::numeric_limits<std::int64_t>::max()}});
+  ASSERT_FALSE(latency);
+  EXPECT_EQ(latency.error(), "attribute \"latency\" must be at most 86400000 (milliseconds)");
+  const auto rate = toxic("bandwidth", {{"rate", std::int64_t{1} << 54}});
+  ASSERT_FALSE(rate);
+  EXPECT_EQ(rate.error(), "attribute \"rate\" must be at most 1000000000000 (KB/s)");
+  EXPECT_TRUE(toxic("bandwidth", {{"rate", 1'000'000'000'000}}));
+  EXPECT_FALSE(toxic("slicer", {{"average_size", 10}, {"delay", 86'400'000'001}}));
+  EXPECT_TRUE(toxic("slicer", {{"average_size", 10}, {"delay", 86'400'000'000}}));
+}
+
+}  // namespace
+}  // namespace failsim::fakes

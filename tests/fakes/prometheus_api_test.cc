@@ -238,3 +238,28 @@ TEST_F(FakePrometheusApi, AStoppedWorldAnswersUnavailableAndNotReady) {
 
 }  // namespace
 }  // namespace failsim::fakes
+
+namespace failsim::fakes {
+namespace {
+
+// Hostile requests (issue 17): a range over the whole int64 span used to wrap and loop
+// for ever; a timestamp past int64 milliseconds used to overflow; a query that is not
+// UTF-8 used to be a 500 with nlohmann's exception text. All are 400 bad_data now, and
+// the server keeps answering.
+TEST_F(FakePrometheusApi, HostileRangesTimesAndBytesAreBadDataAndTheServerKeepsAnswering) {
+  json j = get_json("/api/v1/query_range?query=up&start=-9.2e12&end=9.2e12&step=1", 400);
+  EXPECT_EQ(j["error"], "exceeded maximum resolution of 11,000 points per timeseries. Try decreasing the query resolution (?step=XX)");
+  j = get_json("/api/v1/query_range?query=up&start=-9.2e15&end=9.2e15&step=1", 400);
+  EXPECT_EQ(j["error"], "invalid parameter \"start\": Invalid time value for 'start': cannot parse \"-9.2e15\" to a valid timestamp");
+  j = get_json("/api/v1/query?query=up&time=1e300", 400);
+  EXPECT_EQ(j["errorType"], "bad_data");
+  j = get_json("/api/v1/query?query=up%7Bjob%3D%22%FF%FE%22%7D", 400);
+  EXPECT_EQ(j, json::parse(R"({"status":"error","errorType":"bad_data","error":"invalid parameter \"query\": not valid UTF-8"})"));
+  j = get_json("/api/v1/query?query=up%7Bjob%3D~%22x*%2B%2B%2B%2B%2B%2B%22%7D", 400);
+  EXPECT_NE(j["error"].get<std::string>().find("invalid regular expression"), std::string::npos) << j.dump();
+  j = get_json("/api/v1/query?query=up");
+  EXPECT_EQ(j["status"], "success");
+}
+
+}  // namespace
+}  // namespace failsim::fakes

@@ -29,7 +29,7 @@ TEST(Package, CpackBuildsADebWhoseFailsimRunsAndWhoseDependsAreTheRuntimeSet) {
   ASSERT_EQ(info.exit_code, 0) << info.out;
   // Each dependency (the first of each alternative) is installed here.
   const std::string runtime = testing::read_file(std::string(FAILSIM_SOURCE_DIR) + "/scripts/install-deps.sh");
-  for (const std::string pkg : {"libyaml-cpp0.7", "libcpp-httplib0.11", "libssl3", "zlib1g", "libbrotli1"}) {
+  for (const std::string pkg : {"libyaml-cpp0.7", "libcpp-httplib0.11", "libssl3", "zlib1g", "libbrotli1", "libre2-9"}) {
     EXPECT_NE(info.out.find(pkg), std::string::npos) << info.out;
     EXPECT_NE(runtime.find(pkg), std::string::npos) << "install-deps.sh --runtime lacks " << pkg;
     EXPECT_EQ(testing::run_command("dpkg-query -W -f='${Status}' " + pkg + " 2>&1").out, "install ok installed") << pkg;

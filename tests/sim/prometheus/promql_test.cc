@@ -226,3 +226,62 @@ TEST_F(PromqlEval, RateAndIncreaseExtrapolateLikePrometheus) {
 
 }  // namespace
 }  // namespace failsim::sim::prometheus
+
+namespace failsim::sim::prometheus {
+namespace {
+
+// Hostile queries (issue 17): deep nesting, long operator chains and comment floods are
+// parse errors or parse fine in bounded stack; regex matchers are RE2 (Go's syntax, as
+// Prometheus 2.42 compiles "^(?:" + re + ")$"): a pattern Prometheus rejects is a parse
+// error, and a pattern that backtracks catastrophically in std::regex runs in linear time.
+TEST(PromqlHostile, DeepNestingIsAnErrorNotACrash) {
+  for (const std::string& q : {std::string(30000, '(') + "1" + std::string(30000, ')'), std::string(100000, '-') + "1",
+                              [] {
+                                std::string s = "1";
+                                for (int i = 0; i < 100000; ++i) s += "+1";
+                                return s;
+                              }(),
+                              [] {
+                                std::string s = "2";
+                                for (int i = 0; i < 100000; ++i) s += "^2";
+                                return s;
+                              }()}) {
+    const auto r = parse_promql(q);
+    ASSERT_FALSE(r) << q.substr(0, 20);
+    EXPECT_NE(r.error().find("nested too deeply (more than 256 levels)"), std::string::npos) << r.error();
+  }
+  // Up to the limit is fine, and evaluates.
+  const std::string ok = std::string(200, '(') + "1" + std::string(200, ')');
+  EXPECT_TRUE(parse_promql(ok));
+}
+
+TEST(PromqlHostile, ThirtyThousandCommentLinesParse) {
+  std::string q;
+  for (int i = 0; i < 30000; ++i) q += "# a comment line\n";
+  q += "up";
+  EXPECT_TRUE(parse_promql(q));
+}
+
+TEST(PromqlHostile, RegexMatchersAreRe2) {
+  // Go's regexp rejects nested repetition; so does RE2; std::regex accepted it and
+  // backtracked for minutes.
+  const auto bad = parse_promql("up{job=~\"x*++++++\"}");
+  ASSERT_FALSE(bad);
+  EXPECT_NE(bad.error().find("invalid regular expression in label matcher"), std::string::npos) << bad.error();
+  EXPECT_FALSE(parse_promql("up{job=~\"(\"}"));
+  // Anchored at both ends.
+  SeriesStore store;
+  store.append(make_labels({{"__name__", "up"}, {"job", "node-exporter"}}), 1000, 1);
+  store.append(make_labels({{"__name__", "up"}, {"job", "node"}}), 1000, 1);
+  auto v = query("up{job=~\"node\"}", store, 2000);
+  ASSERT_TRUE(v) << v.error();
+  EXPECT_EQ(std::get<Vector>(v.value()).size(), 1u);
+  // A pattern exponential for a backtracking engine, on a long value: linear in RE2.
+  store.append(make_labels({{"__name__", "up"}, {"job", std::string(5000, 'a') + "!"}}), 1000, 1);
+  v = query("up{job=~\"(a|aa)*b\"}", store, 2000);
+  ASSERT_TRUE(v) << v.error();
+  EXPECT_TRUE(std::get<Vector>(v.value()).empty());
+}
+
+}  // namespace
+}  // namespace failsim::sim::prometheus
