@@ -7,11 +7,66 @@
 #include <chrono>
 #include <exception>
 #include <filesystem>
+#include <functional>
+#include <map>
+#include <vector>
 #include <string>
 
 namespace failsim::fakes {
 
-HttpServer::HttpServer(const HttpServerLimits& limits, const std::optional<TlsFiles>& tls) {
+namespace {
+
+// A thread per connection, at most `max` at once; enqueue (the accept loop) waits at
+// the cap. Finished threads are joined as new ones start, and all at shutdown.
+class ConnectionThreads : public httplib::TaskQueue {
+ public:
+  explicit ConnectionThreads(std::size_t max) : max_(max) {}
+  void enqueue(std::function<void()> fn) override {
+    std::unique_lock<std::mutex> lock(mutex_);
+    idle_.wait(lock, [this] { return running_ < max_; });
+    reap(lock);
+    ++running_;
+    const std::uint64_t id = next_id_++;
+    threads_.emplace(id, std::thread([this, id, fn = std::move(fn)] {
+      fn();
+      std::lock_guard<std::mutex> done(mutex_);
+      --running_;
+      finished_.push_back(id);
+      idle_.notify_all();
+    }));
+  }
+  void shutdown() override {
+    std::map<std::uint64_t, std::thread> all;
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      all.swap(threads_);
+      finished_.clear();
+    }
+    for (auto& [id, t] : all) t.join();
+  }
+
+ private:
+  void reap(std::unique_lock<std::mutex>&) {
+    for (std::uint64_t id : finished_) {
+      auto it = threads_.find(id);
+      if (it == threads_.end()) continue;
+      it->second.join();  // it has finished: returns at once
+      threads_.erase(it);
+    }
+    finished_.clear();
+  }
+  const std::size_t max_;
+  std::mutex mutex_;
+  std::condition_variable idle_;
+  std::size_t running_ = 0;
+  std::uint64_t next_id_ = 0;
+  std::map<std::uint64_t, std::thread> threads_;
+  std::vector<std::uint64_t> finished_;
+};
+
+}  // namespace
+
+HttpServer::HttpServer(const HttpServerLimits& limits, const std::optional<TlsFiles>& tls) : limits_(limits) {
   if (tls) {
     server_ = std::make_unique<httplib::SSLServer>(tls->cert_path.c_str(), tls->key_path.c_str());
     tls_ = true;
@@ -21,8 +76,12 @@ HttpServer::HttpServer(const HttpServerLimits& limits, const std::optional<TlsFi
   server_->set_payload_max_length(limits.max_body_bytes);
   server_->set_keep_alive_timeout(limits.keep_alive_idle.count());
   server_->set_keep_alive_max_count(100000);  // Go's servers have no cap; cpp-httplib's is 5
-  const std::size_t workers = limits.workers;
-  server_->new_task_queue = [workers] { return new httplib::ThreadPool(workers); };
+  const std::size_t max_connections = limits.max_connections;
+  server_->new_task_queue = [max_connections] { return new ConnectionThreads(max_connections); };
+  server_->set_logger([this](const httplib::Request& req, const httplib::Response&) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    activity_[req.remote_port] = std::chrono::steady_clock::now();  // answered: idle from now
+  });
   // Answers go out at once: with Nagle, the body written after the headers would wait
   // for the client's delayed ACK (tens of ms per request).
   server_->set_tcp_nodelay(true);
@@ -34,6 +93,10 @@ HttpServer::HttpServer(const HttpServerLimits& limits, const std::optional<TlsFi
   // GitHub answers at once. Say "no body" before it reads: the Request is the server's
   // own non-const object, handed to this hook as const.
   server_->set_pre_routing_handler([this](const httplib::Request& const_req, httplib::Response&) {
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      activity_[const_req.remote_port] = std::chrono::steady_clock::now();  // a request head arrived
+    }
     auto& req = const_cast<httplib::Request&>(const_req);
     if (!req.has_header("Content-Length") && !req.has_header("Transfer-Encoding")) req.headers.emplace("Content-Length", "0");
     req.headers.erase(kPathPrefixHeader);  // only this hook sets it
@@ -69,16 +132,17 @@ Result<int> HttpServer::start(const std::string& host, int port) {
   thread_ = std::thread([this] { server_->listen_after_bind(); });
   // stop() before the accept loop started would be lost: wait until it runs.
   for (int i = 0; i < 2000 && !server_->is_running(); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  watchdog_ = std::thread([this] { watch(); });
   return Result<int>::ok(port_);
 }
 
 namespace {
 
-// Shuts down every accepted connection of the server listening on `port`: sockets of
-// this process whose local port is `port` and that have a peer (the listener has none).
-// cpp-httplib 0.11's worker waits out the whole keep-alive period on an idle
-// connection before it looks at the stopped flag; a shut-down socket reads EOF at once.
-void shutdown_connections(int port) {
+// Calls fn(fd, peer port) for every accepted connection of the server listening on
+// `port`: sockets of this process whose local port is `port` and that have a peer (the
+// listener has none). Linux (/proc/self/fd).
+template <class Fn>
+void for_each_connection(int port, Fn fn) {
   std::error_code ec;
   for (const auto& entry : std::filesystem::directory_iterator("/proc/self/fd", ec)) {
     int fd = -1;
@@ -97,14 +161,53 @@ void shutdown_connections(int port) {
     sockaddr_storage peer{};
     len = sizeof(peer);
     if (::getpeername(fd, reinterpret_cast<sockaddr*>(&peer), &len) != 0) continue;
-    ::shutdown(fd, SHUT_RDWR);
+    int peer_port = -1;
+    if (peer.ss_family == AF_INET) peer_port = ntohs(reinterpret_cast<sockaddr_in*>(&peer)->sin_port);
+    if (peer.ss_family == AF_INET6) peer_port = ntohs(reinterpret_cast<sockaddr_in6*>(&peer)->sin6_port);
+    fn(fd, peer_port);
   }
+}
+
+// cpp-httplib 0.11's worker waits out the whole keep-alive period on an idle
+// connection before it looks at the stopped flag; a shut-down socket reads EOF at once.
+void shutdown_connections(int port) {
+  for_each_connection(port, [](int fd, int) { ::shutdown(fd, SHUT_RDWR); });
 }
 
 }  // namespace
 
+void HttpServer::watch() {
+  const auto deadline = limits_.keep_alive_idle + limits_.request_deadline;
+  std::unique_lock<std::mutex> lock(mutex_);
+  while (!stopping_) {
+    wake_.wait_for(lock, std::chrono::milliseconds(250));
+    if (stopping_) break;
+    lock.unlock();
+    const auto now = std::chrono::steady_clock::now();
+    std::map<int, int> open;  // peer port -> fd
+    for_each_connection(port_, [&open](int fd, int peer) { open[peer] = fd; });
+    lock.lock();
+    for (auto it = activity_.begin(); it != activity_.end();) {  // closed connections
+      it = open.count(it->first) == 0 ? activity_.erase(it) : std::next(it);
+    }
+    for (const auto& [peer, fd] : open) {
+      auto [it, fresh] = activity_.emplace(peer, now);  // first seen: the clock starts
+      if (!fresh && now - it->second > deadline) {
+        ::shutdown(fd, SHUT_RDWR);  // no request head within the deadline
+        activity_.erase(it);
+      }
+    }
+  }
+}
+
 void HttpServer::stop() {
   if (!thread_.joinable()) return;
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    stopping_ = true;
+  }
+  wake_.notify_all();
+  if (watchdog_.joinable()) watchdog_.join();
   server_->stop();  // the listener is closed: no connection is accepted after this
   shutdown_connections(port_);
   thread_.join();

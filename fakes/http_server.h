@@ -6,8 +6,13 @@
 //    the server keeps serving after each;
 //  - reads time out after 5 s, so a stalled client cannot hold a worker forever;
 //  - an idle keep-alive connection is kept keep_alive_idle (default 5 s, cpp-httplib's;
-//    Toxiproxy's API keeps them 60 s) with no cap on requests per connection; each
-//    connection holds one of `workers` threads while open;
+//    Toxiproxy's API keeps them 60 s) with no cap on requests per connection;
+//  - a thread per open connection, up to max_connections (default 512; beyond it new
+//    connections wait in the listen backlog), so slow or idle clients never starve
+//    others of a worker;
+//  - a watchdog shuts down a connection that has not completed a request head within
+//    keep_alive_idle + request_deadline (default 10 s) of opening or of its last
+//    answer: a client sending its headers a byte at a time is cut off;
 //  - a request without Content-Length or Transfer-Encoding has an empty body and is
 //    answered at once (curl -X POST without data), as RFC 9112 says;
 //  - stop() (or the destructor) closes the listener, shuts down every open
@@ -19,7 +24,10 @@
 #include <httplib.h>
 
 #include <chrono>
+#include <condition_variable>
 #include <cstddef>
+#include <map>
+#include <mutex>
 #include <memory>
 #include <optional>
 #include <string>
@@ -37,14 +45,15 @@ inline constexpr const char* kPathPrefixHeader = "X-Failsim-Path-Prefix";
 struct HttpServerLimits {
   std::size_t max_body_bytes = 1 << 20;
   std::chrono::seconds keep_alive_idle{5};
-  std::size_t workers = 8;
+  std::size_t max_connections = 512;
+  std::chrono::seconds request_deadline{10};
 };
 
 class HttpServer {
  public:
   // With `tls`: HTTPS with that certificate and key (fakes/tls_cert.h).
   explicit HttpServer(std::size_t max_body_bytes = 1 << 20, const std::optional<TlsFiles>& tls = std::nullopt)
-      : HttpServer(HttpServerLimits{max_body_bytes, std::chrono::seconds(5), 8}, tls) {}
+      : HttpServer(HttpServerLimits{max_body_bytes, std::chrono::seconds(5), 512, std::chrono::seconds(10)}, tls) {}
   explicit HttpServer(const HttpServerLimits& limits, const std::optional<TlsFiles>& tls = std::nullopt);
   ~HttpServer();
   HttpServer(const HttpServer&) = delete;
@@ -63,9 +72,17 @@ class HttpServer {
   bool tls() const { return tls_; }
 
  private:
+  void watch();  // the watchdog's loop
+
   std::unique_ptr<httplib::Server> server_;
+  HttpServerLimits limits_;
   bool tls_ = false;
   std::thread thread_;
+  std::thread watchdog_;
+  std::mutex mutex_;  // guards activity_ and stopping_
+  std::condition_variable wake_;
+  bool stopping_ = false;
+  std::map<int, std::chrono::steady_clock::time_point> activity_;  // peer port -> last request head or answer
   std::string host_;
   std::string prefix_;
   int port_ = 0;

@@ -58,7 +58,7 @@ LiveWorld::LiveWorld(sim::World& world, LiveLoop& loop, LiveOptions options, Dis
       github_(1 << 20, options_.github_tls),
       // Toxiproxy's API server keeps an idle connection 60 s (api.go: IdleTimeout);
       // clients with keep-alive agents (toxiproxy-node-client) reuse it after pauses.
-      control_(HttpServerLimits{1 << 20, std::chrono::seconds(60), 64}) {
+      control_(HttpServerLimits{1 << 20, std::chrono::seconds(60), 512, std::chrono::seconds(10)}) {
   if (options_.github_tls) options_.github.scheme = "https";
 }
 

@@ -3,12 +3,7 @@
 // keep-alive connection outlives a pause up to keep_alive_idle (Toxiproxy's API keeps
 // them 60 s: api.go's IdleTimeout), and stop() does not wait for idle connections.
 #include "fakes/http_server.h"
-
-#include <arpa/inet.h>
-#include <netinet/in.h>
-#include <poll.h>
-#include <sys/socket.h>
-#include <unistd.h>
+#include "tests/fakes/raw_connection.h"
 
 #include <gtest/gtest.h>
 
@@ -20,46 +15,7 @@ namespace failsim::fakes {
 namespace {
 
 using namespace std::chrono_literals;
-
-// One client connection; every read waits at most `wait`.
-class RawConnection {
- public:
-  explicit RawConnection(int port) : fd_(::socket(AF_INET, SOCK_STREAM, 0)) {
-    sockaddr_in addr{};
-    addr.sin_family = AF_INET;
-    addr.sin_port = htons(static_cast<std::uint16_t>(port));
-    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    connected_ = ::connect(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) == 0;
-  }
-  ~RawConnection() { ::close(fd_); }
-  bool connected() const { return connected_; }
-  bool send(const std::string& data) { return ::send(fd_, data.data(), data.size(), MSG_NOSIGNAL) == static_cast<ssize_t>(data.size()); }
-  // Reads until `marker` has arrived, the peer closed, or `wait` passed.
-  std::string read_until(const std::string& marker, std::chrono::milliseconds wait) {
-    std::string got;
-    const auto deadline = std::chrono::steady_clock::now() + wait;
-    while (got.find(marker) == std::string::npos) {
-      const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
-      if (left <= 0ms) break;
-      pollfd p{fd_, POLLIN, 0};
-      if (::poll(&p, 1, static_cast<int>(left.count())) <= 0) break;
-      char buf[4096];
-      const ssize_t n = ::recv(fd_, buf, sizeof(buf), 0);
-      if (n <= 0) {
-        closed_ = true;
-        break;
-      }
-      got.append(buf, static_cast<std::size_t>(n));
-    }
-    return got;
-  }
-  bool closed() const { return closed_; }
-
- private:
-  int fd_;
-  bool connected_ = false;
-  bool closed_ = false;
-};
+using testing::RawConnection;
 
 const std::string kRequest = "GET /hello HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n";
 
@@ -68,7 +24,7 @@ void add_hello(HttpServer& server) {
 }
 
 TEST(HttpServerTest, AnIdleConnectionOutlivesAPauseShorterThanTheKeepAlivePeriod) {
-  HttpServer server(HttpServerLimits{1 << 20, 60s, 8});
+  HttpServer server(HttpServerLimits{1 << 20, 60s, 512, 10s});
   add_hello(server);
   ASSERT_TRUE(server.start("127.0.0.1", 0));
   RawConnection c(server.port());
@@ -100,7 +56,7 @@ TEST(HttpServerTest, AConnectionIsServedManyRequestsNotClosedAfterFive) {
 }
 
 TEST(HttpServerTest, StopDoesNotWaitForIdleKeepAliveConnections) {
-  auto server = std::make_unique<HttpServer>(HttpServerLimits{1 << 20, 60s, 8});
+  auto server = std::make_unique<HttpServer>(HttpServerLimits{1 << 20, 60s, 512, 10s});
   add_hello(*server);
   ASSERT_TRUE(server->start("127.0.0.1", 0));
   RawConnection idle(server->port());
@@ -113,6 +69,37 @@ TEST(HttpServerTest, StopDoesNotWaitForIdleKeepAliveConnections) {
   EXPECT_LT(took, 10s) << "stop() waited out the idle connection";
   idle.read_until("never", 2s);
   EXPECT_TRUE(idle.closed()) << "the idle connection was closed by stop()";
+}
+
+}  // namespace
+}  // namespace failsim::fakes
+
+namespace failsim::fakes {
+namespace {
+
+using testing::RawConnection;
+
+// A client that sends its request head a byte at a time is cut off once it has not
+// completed a head within keep_alive_idle + request_deadline (here 1 s + 1 s), while
+// a correct client on another connection is answered at once throughout.
+TEST(HttpServerTest, ASlowHeaderClientIsCutOffAtTheDeadlineAndOthersAreServed) {
+  HttpServer server(HttpServerLimits{1 << 20, 1s, 512, 1s});
+  add_hello(server);
+  ASSERT_TRUE(server.start("127.0.0.1", 0));
+  RawConnection slow(server.port());
+  ASSERT_TRUE(slow.send("GET /hello HTTP/1.1\r\n"));
+  const auto t0 = std::chrono::steady_clock::now();
+  bool closed = false;
+  for (int i = 0; i < 40 && !closed; ++i) {  // a header byte every 200 ms, for up to 8 s
+    slow.send("X");
+    slow.read_until("never", 200ms);
+    closed = slow.closed();
+    RawConnection good(server.port());
+    ASSERT_TRUE(good.send(kRequest));
+    EXPECT_NE(good.read_until("hello", 1s).find("hello"), std::string::npos) << "at " << i;
+  }
+  EXPECT_TRUE(closed) << "the slow client was never cut off";
+  EXPECT_LT(std::chrono::steady_clock::now() - t0, 4s);
 }
 
 }  // namespace

@@ -13,6 +13,7 @@
 #include <fstream>
 
 #include "tests/fakes/live_fixture.h"
+#include "tests/fakes/raw_connection.h"
 #include "tests/harness/process.h"
 
 namespace failsim::fakes {
@@ -239,6 +240,40 @@ TEST_F(LiveWorldTest, AHandMadeBlackholeReachesTheModelsPrometheus) {
   ASSERT_TRUE(h);
   ASSERT_FALSE(h->empty());
   EXPECT_NE(h->front().find("drop monitoring->serotonin:9102"), std::string::npos) << h->front();
+}
+
+// 200 connections sending their request head a byte a second, held for 10 s against
+// each fake (GitHub, Prometheus, the proxy control API, an exporter), while a correct
+// client asks every 250 ms: every answer arrives within 1 s. (Eight such connections
+// used to take all eight workers of a server: every correct request timed out.)
+TEST_F(LiveWorldTest, TwoHundredSlowHeaderConnectionsPerFakeDoNotStarveACorrectClient) {
+  const std::vector<std::pair<std::string, std::string>> fakes = {
+      {"github", "/rate_limit"}, {"prometheus", "/-/healthy"}, {"control", "/version"}, {"exporter-dell-r640-01-runner", "/metrics"}};
+  for (const auto& [name, path] : fakes) {
+    const auto [host, port] = host_port(world_->url(name));
+    std::vector<std::unique_ptr<testing::RawConnection>> slow;
+    for (int i = 0; i < 200; ++i) {
+      slow.push_back(std::make_unique<testing::RawConnection>(port));
+      ASSERT_TRUE(slow.back()->connected()) << name << " " << i;
+      slow.back()->send("GET " + path + " HTTP/1.1\r\nHost: 127.0.0.1\r\n");
+    }
+    httplib::Client good(host, port);
+    good.set_connection_timeout(1s);
+    good.set_read_timeout(1s);
+    if (name == "github") good.set_bearer_token_auth("test-token");
+    int answered = 0;
+    const auto end = std::chrono::steady_clock::now() + 10s;
+    while (std::chrono::steady_clock::now() < end) {
+      for (auto& c : slow) c->send("X");  // a byte of a header that never ends
+      const auto t0 = std::chrono::steady_clock::now();
+      auto r = good.Get(path);
+      EXPECT_TRUE(r) << name << ": " << (r ? "" : httplib::to_string(r.error()));
+      EXPECT_LT(std::chrono::steady_clock::now() - t0, 1s) << name;
+      answered += r && r->status == 200 ? 1 : 0;
+      std::this_thread::sleep_for(250ms);
+    }
+    EXPECT_GE(answered, 30) << name;
+  }
 }
 
 TEST_F(LiveWorldTest, RealPrometheusSeesTheBlackholedPrimaryDownWithDeadlineExceeded) {
