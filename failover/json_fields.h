@@ -38,12 +38,15 @@ inline constexpr int kMaxJsonDepth = 64;
 // adds stays far from int64 microseconds' limit (292,471 years).
 inline constexpr Duration kMaxInputDuration = std::chrono::hours(24 * 366);
 
+// A value for an error message, at most 40 characters. Documents are parsed with the
+// depth limit above, so dump() cannot recurse too deep; a long object or array is named
+// by its kind and size instead.
 inline std::string describe(const json& v) {
-  if (v.is_object()) return v.empty() ? "{}" : "an object";
-  if (v.is_array()) return v.empty() ? "[]" : "an array of " + std::to_string(v.size());
   std::string s = v.dump(-1, ' ', false, json::error_handler_t::replace);
-  if (s.size() > 40) s = s.substr(0, 37) + "...";
-  return s;
+  if (s.size() <= 40) return s;
+  if (v.is_object()) return "an object of " + std::to_string(v.size()) + " fields";
+  if (v.is_array()) return "an array of " + std::to_string(v.size());
+  return s.substr(0, 37) + "...";
 }
 
 // Reads one JSON object, remembering which fields were read so that unknown fields

@@ -121,6 +121,10 @@ HttpServer::HttpServer(const HttpServerLimits& limits, const std::optional<TlsFi
 
 HttpServer::~HttpServer() { stop(); }
 
+namespace {
+void raise_listen_backlog(int port);
+}  // namespace
+
 Result<int> HttpServer::start(const std::string& host, int port) {
   host_ = host;
   if (!server_->is_valid()) return Result<int>::error("the TLS certificate or key cannot be used");
@@ -129,6 +133,7 @@ Result<int> HttpServer::start(const std::string& host, int port) {
     return Result<int>::error("cannot listen on " + host + ":" + std::to_string(port) + " (address in use or not local)");
   }
   port_ = bound;
+  raise_listen_backlog(port_);
   thread_ = std::thread([this] { server_->listen_after_bind(); });
   // stop() before the accept loop started would be lost: wait until it runs.
   for (int i = 0; i < 2000 && !server_->is_running(); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(1));
@@ -165,6 +170,31 @@ void for_each_connection(int port, Fn fn) {
     if (peer.ss_family == AF_INET) peer_port = ntohs(reinterpret_cast<sockaddr_in*>(&peer)->sin_port);
     if (peer.ss_family == AF_INET6) peer_port = ntohs(reinterpret_cast<sockaddr_in6*>(&peer)->sin6_port);
     fn(fd, peer_port);
+  }
+}
+
+// cpp-httplib 0.11 listens with a backlog of 5: a burst of clients overflows it and each
+// overflowing connect waits out a SYN retransmission (1 s). Listening again on the bound
+// socket raises the backlog (Linux keeps the socket and takes the new value).
+void raise_listen_backlog(int port) {
+  std::error_code ec;
+  for (const auto& entry : std::filesystem::directory_iterator("/proc/self/fd", ec)) {
+    int fd = -1;
+    try {
+      fd = std::stoi(entry.path().filename().string());
+    } catch (const std::exception&) {
+      continue;
+    }
+    int listening = 0;
+    socklen_t optlen = sizeof(listening);
+    if (::getsockopt(fd, SOL_SOCKET, SO_ACCEPTCONN, &listening, &optlen) != 0 || listening == 0) continue;
+    sockaddr_storage local{};
+    socklen_t len = sizeof(local);
+    if (::getsockname(fd, reinterpret_cast<sockaddr*>(&local), &len) != 0) continue;
+    int local_port = -1;
+    if (local.ss_family == AF_INET) local_port = ntohs(reinterpret_cast<sockaddr_in*>(&local)->sin_port);
+    if (local.ss_family == AF_INET6) local_port = ntohs(reinterpret_cast<sockaddr_in6*>(&local)->sin6_port);
+    if (local_port == port) ::listen(fd, SOMAXCONN);
   }
 }
 

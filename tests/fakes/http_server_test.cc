@@ -8,6 +8,8 @@
 #include <gtest/gtest.h>
 
 #include <chrono>
+#include <memory>
+#include <vector>
 #include <string>
 #include <thread>
 
@@ -100,6 +102,27 @@ TEST(HttpServerTest, ASlowHeaderClientIsCutOffAtTheDeadlineAndOthersAreServed) {
   }
   EXPECT_TRUE(closed) << "the slow client was never cut off";
   EXPECT_LT(std::chrono::steady_clock::now() - t0, 4s);
+}
+
+}  // namespace
+}  // namespace failsim::fakes
+
+namespace failsim::fakes {
+namespace {
+
+// cpp-httplib 0.11 listens with a backlog of 5; a burst of 200 connects overflowed it and
+// every few connects waited out a 1 s SYN retransmission (30 s for the burst).
+TEST(HttpServerTest, ABurstOfTwoHundredConnectsIsAcceptedWithoutSynRetries) {
+  HttpServer server;
+  add_hello(server);
+  ASSERT_TRUE(server.start("127.0.0.1", 0));
+  std::vector<std::unique_ptr<testing::RawConnection>> burst;
+  const auto t0 = std::chrono::steady_clock::now();
+  for (int i = 0; i < 200; ++i) {
+    burst.push_back(std::make_unique<testing::RawConnection>(server.port()));
+    ASSERT_TRUE(burst.back()->connected());
+  }
+  EXPECT_LT(std::chrono::steady_clock::now() - t0, 900ms) << "a connect waited for a SYN retransmission";
 }
 
 }  // namespace

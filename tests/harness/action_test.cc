@@ -12,7 +12,7 @@
 #include <regex>
 #include <string>
 
-#include "tests/harness/process.h"
+#include "tests/harness/cli_fixture.h"
 
 namespace failsim {
 namespace {
@@ -20,16 +20,15 @@ namespace {
 namespace fs = std::filesystem;
 using nlohmann::json;
 
-class ActionTest : public ::testing::Test {
+class ActionTest : public testing::CliTest {
  protected:
-  fs::path dir = fs::temp_directory_path() / ("failsim-action-" + std::to_string(::getpid()));
-  const std::string src = FAILSIM_SOURCE_DIR;
+  ActionTest() : CliTest("action") {}
   void SetUp() override {
+    CliTest::SetUp();
     // A warm cache: the build step is skipped, as on every run after the first.
     fs::create_directories(dir / "runner-temp" / "failsim-bin");
     fs::copy_file(FAILSIM_BINARY, dir / "runner-temp" / "failsim-bin" / "failsim");
   }
-  void TearDown() override { fs::remove_all(dir); }
   json run_action(const json& inputs) {
     const auto r = testing::run_command("python3 '" + src + "/tests/harness/run_action.py' run '" + src + "' '" + inputs.dump() +
                                         "' '" + dir.string() + "' 2>&1");

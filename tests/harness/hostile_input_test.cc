@@ -8,7 +8,7 @@
 #include <fstream>
 #include <string>
 
-#include "tests/harness/process.h"
+#include "tests/harness/cli_fixture.h"
 
 namespace failsim {
 namespace {
@@ -16,15 +16,9 @@ namespace {
 namespace fs = std::filesystem;
 using nlohmann::json;
 
-class HostileInput : public ::testing::Test {
+class HostileInput : public testing::CliTest {
  protected:
-  fs::path dir = fs::temp_directory_path() / ("failsim-hostile-" + std::to_string(::getpid()));
-  const std::string src = FAILSIM_SOURCE_DIR;
-  void SetUp() override { fs::create_directories(dir); }
-  void TearDown() override { fs::remove_all(dir); }
-  testing::CommandResult failsim(const std::string& args) {
-    return testing::run_command("cd '" + src + "' && timeout 60 '" FAILSIM_BINARY "' " + args + " 2>&1");
-  }
+  HostileInput() : CliTest("hostile") {}
   // scenarios/failover.json with its references made absolute and `from` replaced by `to`.
   std::string scenario_with(const std::string& from, const std::string& to, const std::string& name = "s.json") {
     std::string text = testing::read_file(src + "/scenarios/failover.json");

@@ -11,7 +11,7 @@
 #include <regex>
 #include <string>
 
-#include "tests/harness/process.h"
+#include "tests/harness/cli_fixture.h"
 
 namespace failsim {
 namespace {
@@ -19,15 +19,9 @@ namespace {
 namespace fs = std::filesystem;
 using nlohmann::json;
 
-class Reproduce : public ::testing::Test {
+class Reproduce : public testing::CliTest {
  protected:
-  fs::path dir = fs::temp_directory_path() / ("failsim-reproduce-" + std::to_string(::getpid()));
-  const std::string src = FAILSIM_SOURCE_DIR;
-  void SetUp() override { fs::create_directories(dir); }
-  void TearDown() override { fs::remove_all(dir); }
-  testing::CommandResult in_source(const std::string& command) {
-    return testing::run_command("cd '" + src + "' && " + command + " 2>&1");
-  }
+  Reproduce() : CliTest("reproduce") {}
 };
 
 // The `failsim replay ...` commands of a summary, in order.

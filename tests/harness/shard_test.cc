@@ -12,7 +12,7 @@
 #include <string>
 
 #include "harness/suite.h"
-#include "tests/harness/process.h"
+#include "tests/harness/cli_fixture.h"
 
 namespace failsim {
 namespace {
@@ -20,16 +20,9 @@ namespace {
 namespace fs = std::filesystem;
 using nlohmann::json;
 
-class Shards : public ::testing::Test {
+class Shards : public testing::CliTest {
  protected:
-  fs::path dir = fs::temp_directory_path() / ("failsim-shards-" + std::to_string(::getpid()));
-  const std::string src = FAILSIM_SOURCE_DIR;
-  void SetUp() override { fs::create_directories(dir); }
-  void TearDown() override { fs::remove_all(dir); }
-  testing::CommandResult failsim(const std::string& args) {
-    return testing::run_command("cd '" + src + "' && '" FAILSIM_BINARY "' " + args + " 2>&1");
-  }
-  std::string out(const std::string& sub) const { return "'" + (dir / sub).string() + "'"; }
+  Shards() : CliTest("shards") {}
   const std::string suite = "run scenarios/failover.json scenarios/healthy-primary.json --policy scenarios/policies/health-gated-failover.json "
                             "--policy scenarios/policies/paws360-as-built.json --jobs 2";
 };

@@ -14,7 +14,7 @@
 #include <string>
 
 #include "reports/format.h"
-#include "tests/harness/process.h"
+#include "tests/harness/cli_fixture.h"
 
 namespace failsim {
 namespace {
@@ -22,16 +22,9 @@ namespace {
 namespace fs = std::filesystem;
 using nlohmann::json;
 
-class WhatIf : public ::testing::Test {
+class WhatIf : public testing::CliTest {
  protected:
-  fs::path dir = fs::temp_directory_path() / ("failsim-whatif-" + std::to_string(::getpid()));
-  const std::string src = FAILSIM_SOURCE_DIR;
-  void SetUp() override { fs::create_directories(dir); }
-  void TearDown() override { fs::remove_all(dir); }
-  // failsim, run from the source tree (scenario paths relative to it).
-  testing::CommandResult failsim(const std::string& args) {
-    return testing::run_command("cd '" + src + "' && '" FAILSIM_BINARY "' " + args + " 2>&1");
-  }
+  WhatIf() : CliTest("whatif") {}
   // A copy of scenarios/NAME.json in the temporary directory, its references made
   // absolute, with `from` replaced by `to`.
   std::string scenario_copy(const std::string& name, const std::string& from, const std::string& to) {
