@@ -143,11 +143,16 @@ Result<int> HttpServer::start(const std::string& host, int port) {
 
 namespace {
 
-// Calls fn(fd, peer port) for every accepted connection of the server listening on
-// `port`: sockets of this process whose local port is `port` and that have a peer (the
-// listener has none). Linux (/proc/self/fd).
+int port_of(const sockaddr_storage& a) {
+  if (a.ss_family == AF_INET) return ntohs(reinterpret_cast<const sockaddr_in*>(&a)->sin_port);
+  if (a.ss_family == AF_INET6) return ntohs(reinterpret_cast<const sockaddr_in6*>(&a)->sin6_port);
+  return -1;
+}
+
+// Calls fn(fd) for every socket of this process bound to local port `port`: the
+// server's listener and its accepted connections. Linux (/proc/self/fd).
 template <class Fn>
-void for_each_connection(int port, Fn fn) {
+void for_each_socket(int port, Fn fn) {
   std::error_code ec;
   for (const auto& entry : std::filesystem::directory_iterator("/proc/self/fd", ec)) {
     int fd = -1;
@@ -158,44 +163,30 @@ void for_each_connection(int port, Fn fn) {
     }
     sockaddr_storage local{};
     socklen_t len = sizeof(local);
-    if (::getsockname(fd, reinterpret_cast<sockaddr*>(&local), &len) != 0) continue;
-    int local_port = -1;
-    if (local.ss_family == AF_INET) local_port = ntohs(reinterpret_cast<sockaddr_in*>(&local)->sin_port);
-    if (local.ss_family == AF_INET6) local_port = ntohs(reinterpret_cast<sockaddr_in6*>(&local)->sin6_port);
-    if (local_port != port) continue;
-    sockaddr_storage peer{};
-    len = sizeof(peer);
-    if (::getpeername(fd, reinterpret_cast<sockaddr*>(&peer), &len) != 0) continue;
-    int peer_port = -1;
-    if (peer.ss_family == AF_INET) peer_port = ntohs(reinterpret_cast<sockaddr_in*>(&peer)->sin_port);
-    if (peer.ss_family == AF_INET6) peer_port = ntohs(reinterpret_cast<sockaddr_in6*>(&peer)->sin6_port);
-    fn(fd, peer_port);
+    if (::getsockname(fd, reinterpret_cast<sockaddr*>(&local), &len) == 0 && port_of(local) == port) fn(fd);
   }
+}
+
+// Calls fn(fd, peer port) for every accepted connection of the server on `port` (the
+// sockets that have a peer; the listener has none).
+template <class Fn>
+void for_each_connection(int port, Fn fn) {
+  for_each_socket(port, [&fn](int fd) {
+    sockaddr_storage peer{};
+    socklen_t len = sizeof(peer);
+    if (::getpeername(fd, reinterpret_cast<sockaddr*>(&peer), &len) == 0) fn(fd, port_of(peer));
+  });
 }
 
 // cpp-httplib 0.11 listens with a backlog of 5: a burst of clients overflows it and each
 // overflowing connect waits out a SYN retransmission (1 s). Listening again on the bound
 // socket raises the backlog (Linux keeps the socket and takes the new value).
 void raise_listen_backlog(int port) {
-  std::error_code ec;
-  for (const auto& entry : std::filesystem::directory_iterator("/proc/self/fd", ec)) {
-    int fd = -1;
-    try {
-      fd = std::stoi(entry.path().filename().string());
-    } catch (const std::exception&) {
-      continue;
-    }
+  for_each_socket(port, [](int fd) {
     int listening = 0;
-    socklen_t optlen = sizeof(listening);
-    if (::getsockopt(fd, SOL_SOCKET, SO_ACCEPTCONN, &listening, &optlen) != 0 || listening == 0) continue;
-    sockaddr_storage local{};
-    socklen_t len = sizeof(local);
-    if (::getsockname(fd, reinterpret_cast<sockaddr*>(&local), &len) != 0) continue;
-    int local_port = -1;
-    if (local.ss_family == AF_INET) local_port = ntohs(reinterpret_cast<sockaddr_in*>(&local)->sin_port);
-    if (local.ss_family == AF_INET6) local_port = ntohs(reinterpret_cast<sockaddr_in6*>(&local)->sin6_port);
-    if (local_port == port) ::listen(fd, SOMAXCONN);
-  }
+    socklen_t len = sizeof(listening);
+    if (::getsockopt(fd, SOL_SOCKET, SO_ACCEPTCONN, &listening, &len) == 0 && listening != 0) ::listen(fd, SOMAXCONN);
+  });
 }
 
 // cpp-httplib 0.11's worker waits out the whole keep-alive period on an idle
