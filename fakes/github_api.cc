@@ -33,7 +33,7 @@ std::int64_t wall_seconds() {
 
 void send(httplib::Response& res, int status, const Json& body) {
   res.status = status;
-  res.set_content(body.dump(), "application/json; charset=utf-8");
+  res.set_content(body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace), "application/json; charset=utf-8");
 }
 
 void send_error(httplib::Response& res, int status, const std::string& message, const std::string& docs = kDocs) {
@@ -510,7 +510,7 @@ void install_github_api(httplib::Server& server, LiveLoop& loop, gh::GitHub& git
       };
       std::string unexpected;  // ["a", "b"], sorted, as clients quote GitHub
       for (const auto& [name, value] : inputs.items()) {
-        if (find(name) == declared.end()) unexpected += (unexpected.empty() ? "" : ", ") + nlohmann::json(name).dump();
+        if (find(name) == declared.end()) unexpected += (unexpected.empty() ? "" : ", ") + nlohmann::json(name).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
       }
       auto dispatch_error = [&res](const std::string& message) {
         send(res, 422, Json{{"message", message},

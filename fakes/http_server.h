@@ -7,9 +7,10 @@
 //  - reads time out after 5 s, so a stalled client cannot hold a worker forever;
 //  - an idle keep-alive connection is kept keep_alive_idle (default 5 s, cpp-httplib's;
 //    Toxiproxy's API keeps them 60 s) with no cap on requests per connection;
-//  - a thread per open connection, up to max_connections (default 512; beyond it new
-//    connections wait in the listen backlog), so slow or idle clients never starve
-//    others of a worker;
+//  - a thread per open connection, up to max_connections (default 512), so slow or
+//    idle clients never starve others of a worker; up to max_connections more are
+//    accepted only to be answered 503 "too many connections" (Retry-After: 1) and
+//    closed; beyond those, new connections wait in the listen backlog;
 //  - a watchdog shuts down a connection that has not completed a request head within
 //    keep_alive_idle + request_deadline (default 10 s) of opening or of its last
 //    answer: a client sending its headers a byte at a time is cut off;
@@ -31,6 +32,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <thread>
 
 #include "failover/result.h"
@@ -90,5 +92,12 @@ class HttpServer {
 
 // Loopback addresses only (127.0.0.0/8, ::1, "localhost").
 bool is_loopback(const std::string& host);
+
+// Runs the raw bytes of one HTTP/1.x request through `server` exactly as a connection
+// would (cpp-httplib's request parsing, the hooks HttpServer installs, the routes,
+// error and exception handlers) without a socket, and returns the raw response
+// ("" when there was no request line at all). The request comes from 127.0.0.1:1.
+// For fuzzing and tests of the handlers; the server need not be started.
+std::string serve_in_process(httplib::Server& server, std::string_view request);
 
 }  // namespace failsim::fakes

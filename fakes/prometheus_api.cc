@@ -2,7 +2,9 @@
 
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
 #include <charconv>
+#include <chrono>
 #include <cmath>
 #include <map>
 
@@ -23,7 +25,7 @@ ApiReply success(Json data) {
   Json j;
   j["status"] = "success";
   j["data"] = std::move(data);
-  return ApiReply{200, j.dump()};
+  return ApiReply{200, j.dump(-1, ' ', false, Json::error_handler_t::replace)};
 }
 
 ApiReply error_reply(const std::string& type, const std::string& message) {
@@ -31,8 +33,11 @@ ApiReply error_reply(const std::string& type, const std::string& message) {
   j["status"] = "error";
   j["errorType"] = type;
   j["error"] = message;
-  const int status = type == "bad_data" ? 400 : type == "execution" ? 422 : type == "unavailable" ? 503 : 500;
-  return ApiReply{status, j.dump()};
+  const int status = type == "bad_data"                              ? 400
+                     : type == "execution"                           ? 422
+                     : type == "unavailable" || type == "timeout" || type == "canceled" ? 503
+                                                                     : 500;
+  return ApiReply{status, j.dump(-1, ' ', false, Json::error_handler_t::replace)};
 }
 
 ApiReply bad_param(const std::string& name, const std::string& message) {
@@ -72,6 +77,38 @@ Result<std::int64_t> time_param(const httplib::Params& params, const std::string
   return t;
 }
 
+// The query's budget: --query.timeout, or the smaller `timeout` parameter, as a
+// wall-clock deadline at the live speed (none at speed 0), and the world's stop.
+// On a bad parameter, its reply.
+std::optional<ApiReply> start_budget(const prom::PrometheusServer& prometheus, const httplib::Params& params,
+                                     const LiveQuery& live, prom::QueryBudget& budget, bool& cancelled) {
+  Duration timeout = prometheus.config().query_timeout;
+  if (params.count("timeout") > 0) {
+    auto asked = parse_duration(param(params, "timeout"));
+    if (!asked) return bad_param("timeout", "cannot parse \"" + param(params, "timeout") + "\" to a valid duration");
+    timeout = std::min(timeout, asked.value());
+  }
+  std::optional<std::chrono::steady_clock::time_point> deadline;
+  if (live.speed > 0) {
+    deadline = std::chrono::steady_clock::now() + std::chrono::duration_cast<std::chrono::steady_clock::duration>(
+                                                       std::chrono::duration<double, std::micro>(
+                                                           static_cast<double>(to_us(timeout)) / live.speed));
+  }
+  if (!deadline && !live.cancelled) return std::nullopt;
+  budget.expired = [deadline, stop = live.cancelled, &cancelled] {
+    if (stop && stop()) return cancelled = true;
+    return deadline && std::chrono::steady_clock::now() >= *deadline;
+  };
+  return std::nullopt;
+}
+
+// An evaluation error as Prometheus types it (web/api/v1/api.go returnAPIError):
+// canceled, timeout, or an execution error.
+ApiReply evaluation_error(const prom::QueryBudget& budget, bool cancelled, const std::string& message) {
+  if (cancelled) return error_reply("canceled", "query was canceled in expression evaluation");
+  return error_reply(budget.hit == prom::QueryBudget::Limit::kTime ? "timeout" : "execution", message);
+}
+
 Json alert_json(const prom::RuleSpec& rule, const prom::Alert& a) {
   Json j;
   j["labels"] = metric_json(a.labels);
@@ -87,17 +124,21 @@ Json alert_json(const prom::RuleSpec& rule, const prom::Alert& a) {
 
 }  // namespace
 
-ApiReply render_query(const prom::PrometheusServer& prometheus, const httplib::Params& params, TimePoint now) {
+ApiReply render_query(const prom::PrometheusServer& prometheus, const httplib::Params& params, TimePoint now,
+                      const LiveQuery& live) {
   prom::NodePtr expr;
   if (auto bad = parse_query_param(params, expr)) return *bad;
+  prom::QueryBudget budget;
+  bool cancelled = false;
+  if (auto bad = start_budget(prometheus, params, live, budget, cancelled)) return *bad;
   std::int64_t t_ms = to_us(now) / 1000;
   if (params.count("time") > 0) {
     auto t = time_param(params, "time");
     if (!t) return bad_param("time", t.error());
     t_ms = t.value();
   }
-  auto value = prom::evaluate(*expr, prometheus.store(), t_ms, prometheus.config().query);
-  if (!value) return error_reply("execution", value.error());
+  auto value = prom::evaluate(*expr, prometheus.store(), t_ms, prometheus.config().query, &budget);
+  if (!value) return evaluation_error(budget, cancelled, value.error());
   Json data;
   if (const auto* s = std::get_if<prom::Scalar>(&value.value())) {
     data["resultType"] = "scalar";
@@ -120,7 +161,8 @@ ApiReply render_query(const prom::PrometheusServer& prometheus, const httplib::P
   return success(std::move(data));
 }
 
-ApiReply render_query_range(const prom::PrometheusServer& prometheus, const httplib::Params& params) {
+ApiReply render_query_range(const prom::PrometheusServer& prometheus, const httplib::Params& params,
+                            const LiveQuery& live) {
   auto start = time_param(params, "start");
   if (!start) return bad_param("start", start.error());
   auto end = time_param(params, "end");
@@ -149,12 +191,15 @@ ApiReply render_query_range(const prom::PrometheusServer& prometheus, const http
   }
   prom::NodePtr expr;
   if (auto bad = parse_query_param(params, expr)) return *bad;
+  prom::QueryBudget budget;
+  bool cancelled = false;
+  if (auto bad = start_budget(prometheus, params, live, budget, cancelled)) return *bad;
   std::map<prom::Labels, std::vector<prom::Point>> series;
   const std::int64_t steps = static_cast<std::int64_t>(span_ms / static_cast<std::uint64_t>(step_ms)) + 1;
   for (std::int64_t i = 0; i < steps; ++i) {
     const std::int64_t t = start.value() + i * step_ms;
-    auto value = prom::evaluate(*expr, prometheus.store(), t, prometheus.config().query);
-    if (!value) return error_reply("execution", value.error());
+    auto value = prom::evaluate(*expr, prometheus.store(), t, prometheus.config().query, &budget);
+    if (!value) return evaluation_error(budget, cancelled, value.error());
     if (const auto* s = std::get_if<prom::Scalar>(&value.value())) {
       series[{}].push_back({t, s->value});
     } else if (const auto* v = std::get_if<prom::Vector>(&value.value())) {
@@ -279,6 +324,10 @@ ApiReply render_rules(const prom::PrometheusServer& prometheus, const httplib::P
   return success(Json{{"groups", groups}});
 }
 
+namespace {
+LiveQuery live_query(LiveLoop& loop) { return LiveQuery{loop.speed(), [&loop] { return loop.stopped(); }}; }
+}  // namespace
+
 void install_prometheus_api(httplib::Server& server, LiveLoop& loop, const prom::PrometheusServer& prometheus,
                             TimePoint started) {
   // Every reply is computed on the engine thread; a stopping loop answers 503.
@@ -302,12 +351,12 @@ void install_prometheus_api(httplib::Server& server, LiveLoop& loop, const prom:
   auto query = [&, reply, not_utf8](const httplib::Request& req, httplib::Response& res) {
     if (not_utf8(req, res)) return;
     const httplib::Params params = req.params;
-    reply(res, [&prometheus, &loop, params] { return render_query(prometheus, params, loop.engine().now()); });
+    reply(res, [&prometheus, &loop, params] { return render_query(prometheus, params, loop.engine().now(), live_query(loop)); });
   };
   auto query_range = [&, reply, not_utf8](const httplib::Request& req, httplib::Response& res) {
     if (not_utf8(req, res)) return;
     const httplib::Params params = req.params;
-    reply(res, [&prometheus, params] { return render_query_range(prometheus, params); });
+    reply(res, [&prometheus, &loop, params] { return render_query_range(prometheus, params, live_query(loop)); });
   };
   server.Get("/api/v1/query", query);
   server.Post("/api/v1/query", query);

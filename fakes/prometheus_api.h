@@ -7,8 +7,14 @@
 //   GET /api/v1/alerts            pending and firing alerts, annotations expanded
 //   GET /api/v1/rules             type=alert|record
 //   GET|HEAD /-/healthy, /-/ready
+// Queries take Prometheus's `timeout` parameter and limits: a query loading more than
+// --query.max-samples samples is an execution error (422); one running past
+// --query.timeout (or a smaller `timeout`) is a timeout error (503). The timeout is
+// virtual time: at live speed S it is timeout / S of wall-clock time, as every other
+// duration of the world is; the engine thread is never held longer. A query running
+// when the world stops (Ctrl-C) is cancelled (503, errorType canceled).
 // Envelope {"status":"success","data":…} or {"status":"error","errorType","error"}:
-// bad_data 400, execution 422, unavailable 503 (the live loop is stopping). Unknown
+// bad_data 400, execution 422, timeout 503, unavailable 503 (the live loop is stopping). Unknown
 // paths under /api/v1/ answer Prometheus's plain-text "404 page not found".
 // POST bodies are form-encoded (application/x-www-form-urlencoded), as Prometheus takes.
 //
@@ -18,6 +24,7 @@
 
 #include <httplib.h>
 
+#include <functional>
 #include <string>
 
 #include "failover/time.h"
@@ -32,10 +39,18 @@ struct ApiReply {
   std::string content_type = "application/json";
 };
 
+// A query's wall-clock limits in live mode.
+struct LiveQuery {
+  double speed = 0;                 // the live loop's; 0: no deadline
+  std::function<bool()> cancelled;  // true once the world is stopping; empty: never
+};
+
 // Engine-thread renderers. `now` is the model's current time; `started` the world's
 // start (rule groups are evaluated from then on).
-ApiReply render_query(const sim::prometheus::PrometheusServer& prometheus, const httplib::Params& params, TimePoint now);
-ApiReply render_query_range(const sim::prometheus::PrometheusServer& prometheus, const httplib::Params& params);
+ApiReply render_query(const sim::prometheus::PrometheusServer& prometheus, const httplib::Params& params, TimePoint now,
+                      const LiveQuery& live = {});
+ApiReply render_query_range(const sim::prometheus::PrometheusServer& prometheus, const httplib::Params& params,
+                            const LiveQuery& live = {});
 ApiReply render_targets(const sim::prometheus::PrometheusServer& prometheus, const httplib::Params& params);
 ApiReply render_alerts(const sim::prometheus::PrometheusServer& prometheus);
 ApiReply render_rules(const sim::prometheus::PrometheusServer& prometheus, const httplib::Params& params, TimePoint now,

@@ -23,7 +23,7 @@ Json proxy_json(const ProxyInfo& p) {
 
 void send(httplib::Response& res, int status, const Json& body) {
   res.status = status;
-  res.set_content(body.dump(), "application/json");
+  res.set_content(body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace), "application/json");
 }
 
 void fail(httplib::Response& res, const std::string& message) {
@@ -71,7 +71,7 @@ std::optional<std::map<std::string, std::int64_t>> attributes_from(const nlohman
   for (const auto& [key, value] : attrs.items()) {
     if (known == nullptr || std::find(known->begin(), known->end(), key) == known->end()) continue;
     if (!value.is_number_integer()) {
-      fail(res, "bad request body: json: cannot unmarshal " + (value.is_number() ? "number " + value.dump() : std::string(value.type_name())) +
+      fail(res, "bad request body: json: cannot unmarshal " + (value.is_number() ? "number " + value.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) : std::string(value.type_name())) +
                     " into Go struct field .attributes." + key + " of type int64");
       return std::nullopt;
     }

@@ -18,7 +18,7 @@ using nlohmann::json;
 // The world to merge into: --world, else --out when it exists, else a new one.
 bool base_world(const std::string& world, const std::string& out, json& doc, std::ostream& err) {
   const std::string path = !world.empty() ? world : out;
-  if (path.empty() || (world.empty() && !fs::exists(out))) {
+  if (path.empty() || (world.empty() && !path_exists(out))) {
     doc = {{"world_version", 1}, {"name", out.empty() ? "imported" : fs::path(out).stem().string()}};
     return true;
   }

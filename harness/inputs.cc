@@ -45,7 +45,7 @@ std::vector<std::string> sibling_policy_names(const Scenario& s) {
 Result<failover::Policy> load_policy_file(const std::string& path, const std::string& referenced_by,
                                           const std::vector<Override>& overrides) {
   using R = Result<failover::Policy>;
-  if (!std::filesystem::exists(path)) {
+  if (!path_exists(path)) {
     return R::error(referenced_by + ": policy file " + path + " does not exist");
   }
   const auto text = read_input_file(path);
@@ -78,7 +78,7 @@ Result<std::vector<sim::prometheus::RuleGroupSpec>> load_rules_for(const Scenari
   }
   std::vector<sim::prometheus::RuleGroupSpec> groups;
   for (const auto& [path, by] : files) {
-    if (!std::filesystem::exists(path)) return R::error(by + ": rule file " + path + " does not exist");
+    if (!path_exists(path)) return R::error(by + ": rule file " + path + " does not exist");
     auto loaded = sim::prometheus::load_rule_file(path);
     if (!loaded) return R::error(loaded.error() + " (named by " + by + ")");
     for (auto g : loaded.value()) {

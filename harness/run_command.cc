@@ -189,7 +189,7 @@ int merge_command(const MergeCommandOptions& o, std::ostream& out, std::ostream&
   int count = 0;
   std::string version;
   for (const auto& dir : o.dirs) {
-    const std::string path = std::filesystem::is_directory(dir) ? (std::filesystem::path(dir) / "results.json").string() : dir;
+    const std::string path = path_is_directory(dir) ? (std::filesystem::path(dir) / "results.json").string() : dir;
     const auto text = read_text_file(path);
     if (!text) return fail(path + ": cannot read the file");
     json r = json::parse(*text, nullptr, false);

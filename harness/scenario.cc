@@ -139,7 +139,7 @@ Scenario read_scenario(const json& root, const std::string& source, const std::v
   }
   const std::string world_ref = top.text("world");
   s.world_path = (dir / world_ref).lexically_normal().string();
-  if (!std::filesystem::exists(s.world_path)) {
+  if (!path_exists(s.world_path)) {
     Fields::fail("/world", "world file " + s.world_path + " does not exist (\"" + world_ref + "\" relative to " + source + ")");
   }
   auto world = load_world(s.world_path, overrides);
@@ -248,7 +248,7 @@ Scenario read_scenario(const json& root, const std::string& source, const std::v
   }
   if (top.get("slo_file") != nullptr) {
     s.slo_file = (dir / top.text("slo_file")).lexically_normal().string();
-    if (!std::filesystem::exists(*s.slo_file)) Fields::fail("/slo_file", "SLO file " + *s.slo_file + " does not exist");
+    if (!path_exists(*s.slo_file)) Fields::fail("/slo_file", "SLO file " + *s.slo_file + " does not exist");
   }
   if (top.get("slos") != nullptr) s.slos = top.strings("slos");
   if (const json* e = top.get("expect")) {

@@ -469,7 +469,7 @@ namespace {
 Result<reports::SuiteReport> run_suite_seeds(const SuiteOptions& o, std::ostream& progress) {
   using R = Result<reports::SuiteReport>;
   for (const auto& [path, values] : o.sweeps) {
-    if (std::count_if(o.sweeps.begin(), o.sweeps.end(), [&](const auto& s) { return s.first == path; }) > 1) {
+    if (std::count_if(o.sweeps.begin(), o.sweeps.end(), [&path = path](const auto& s) { return s.first == path; }) > 1) {
       return R::error("--sweep " + path + " is given twice; give its values once, comma-separated");
     }
   }
@@ -546,7 +546,8 @@ Result<reports::SuiteReport> run_suite_seeds(const SuiteOptions& o, std::ostream
       auto own = load_policy_expectations(p, ov);
       if (!own) return R::error(own.error());
       for (const auto& [key, e] : own.value()) {
-        const bool in_run = std::any_of(L.scenarios.begin(), L.scenarios.end(), [&](const auto& s) { return s.name == key; });
+        const bool in_run =
+            std::any_of(L.scenarios.begin(), L.scenarios.end(), [&key = key](const auto& s) { return s.name == key; });
         if (key == "*" || in_run) continue;
         const auto beside = scenario_names_beside(o.scenario_paths);
         if (std::find(beside.begin(), beside.end(), key) == beside.end()) {
@@ -558,7 +559,8 @@ Result<reports::SuiteReport> run_suite_seeds(const SuiteOptions& o, std::ostream
     }
     // The variant's expectation keys name scenarios of the run.
     for (const auto& [key, e] : variants[v].expect) {
-      if (key != "*" && std::none_of(L.scenarios.begin(), L.scenarios.end(), [&](const auto& s) { return s.name == key; })) {
+      if (key != "*" &&
+          std::none_of(L.scenarios.begin(), L.scenarios.end(), [&key = key](const auto& s) { return s.name == key; })) {
         std::vector<std::string> names;
         for (const auto& s : L.scenarios) names.push_back(s.name);
         return R::error("variant " + variants[v].label + ": expectations for \"" + key + "\", which names no scenario of the run; scenarios: " + join(names));

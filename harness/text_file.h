@@ -4,6 +4,8 @@
 //    file, who named it and why it could not be read. Reads at most the limit plus one
 //    byte, so /dev/zero or a runaway file cannot exhaust memory.
 //  - read_text_file: the same, nullopt on any failure.
+//  - path_exists / path_is_directory: never throw (a name longer than the system
+//    allows, say, is simply not there).
 #pragma once
 
 #include <cerrno>
@@ -34,6 +36,16 @@ inline Result<std::string> read_input_file(const std::string& path) {
   }
   if (in.bad()) return Result<std::string>::error(std::string("read error: ") + std::strerror(errno));
   return Result<std::string>::ok(std::move(text));
+}
+
+inline bool path_exists(const std::string& path) {
+  std::error_code ec;
+  return std::filesystem::exists(path, ec);
+}
+
+inline bool path_is_directory(const std::string& path) {
+  std::error_code ec;
+  return std::filesystem::is_directory(path, ec);
 }
 
 inline std::optional<std::string> read_text_file(const std::string& path) {

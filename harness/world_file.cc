@@ -357,7 +357,7 @@ void read_prometheus(Fields& p, WorldFile& world, const std::filesystem::path& d
         f.finish();
       }
       const std::string path = (dir / written).lexically_normal().string();
-      if (!std::filesystem::exists(path)) {
+      if (!path_exists(path)) {
         Fields::fail(at, "rule file " + path + " does not exist (\"" + written + "\" relative to " + world.file + ")");
       }
       world.rule_files.push_back(path);

@@ -14,34 +14,28 @@ elif [[ ${1:-} =~ ^[0-9]+$ ]]; then
   limit=(-runs="$1"); shift
 fi
 targets=("$@")
-[[ ${#targets[@]} -gt 0 ]] || targets=(duration promql policy rule_file world slo)
+[[ ${#targets[@]} -gt 0 ]] || targets=(duration promql policy rule_file world slo scenario query_response http)
 command -v clang++ >/dev/null || { echo "fuzz: clang++ is missing (apt-get install clang)" >&2; exit 2; }
 cmake --preset fuzz >/dev/null
 cmake --build --preset fuzz -j "$(nproc)" --target $(printf 'failsim_fuzz_%s ' "${targets[@]}")
 work=build/fuzz/work
 mkdir -p build/fuzz/findings
-seed() {  # seed NAME FILE...: the shipped files as the target's first corpus
-  mkdir -p "$work/$1"
-  shift_name=$1; shift
-  for f in "$@"; do cp "$f" "$work/$shift_name/seed-$(basename "$f")"; done
-}
 for t in "${targets[@]}"; do
   rm -rf "${work:?}/$t"
-  case $t in
-    duration) mkdir -p "$work/$t"; for d in 0 90s 1h30m 15s 2m 500ms 366d 1y2w3d4h5m6s7ms8us; do printf '%s' "$d" > "$work/$t/seed-$d"; done ;;
-    promql) mkdir -p "$work/$t"; i=0
-            grep -h "expr:" scenarios/rules/*.yml | sed 's/^ *expr: *//' | while IFS= read -r q; do printf '%s' "$q" > "$work/$t/seed-rule-$((i++))"; done
-            python3 -c "import json,glob
-for n,f in enumerate(sorted(glob.glob('scenarios/policies/*.json'))):
-  for k,c in enumerate(json.load(open(f)).get('gate',{}).get('checks',[])): open('$work/$t/seed-check-%d-%d'%(n,k),'w').write(c['query'])" ;;
-    policy) seed "$t" scenarios/policies/*.json ;;
-    rule_file) seed "$t" scenarios/rules/*.yml ;;
-    world) seed "$t" worlds/*.json ;;
-    slo) seed "$t" scenarios/slos/*.json ;;
+  mkdir -p "$work/$t"
+  case $t in  # the first corpus: fuzz/corpus/NAME, or the shipped files the target reads
+    policy) src=(scenarios/policies/*.json) ;;
+    rule_file) src=(scenarios/rules/*.yml) ;;
+    world) src=(worlds/*.json) ;;
+    slo) src=(scenarios/slos/*.json) ;;
+    scenario) src=(scenarios/*.json) ;;
+    *) src=(fuzz/corpus/"$t"/*) ;;
   esac
+  cp "${src[@]}" "$work/$t/"
   max_len=65536
   [[ $t == duration ]] && max_len=64
   [[ $t == promql ]] && max_len=8192   # room for 256 levels of nesting and more
+  [[ $t == http ]] && max_len=16384
   echo "== fuzz $t (${limit[*]}, -max_len=$max_len)"
   ./build/fuzz/fuzz/failsim_fuzz_"$t" "${limit[@]}" -max_len="$max_len" -timeout=10 -rss_limit_mb=2048 \
     -artifact_prefix=build/fuzz/findings/"$t"- -print_final_stats=1 "$work/$t" 2>&1 | tee "build/fuzz/$t.log" |

@@ -67,10 +67,37 @@ void sort_vector(Vector& v) {
 
 class Evaluator {
  public:
-  Evaluator(const SeriesStore& store, std::int64_t t_ms, const EvalOptions& options)
-      : store_(store), t_ms_(t_ms), options_(options) {}
+  Evaluator(const SeriesStore& store, std::int64_t t_ms, const EvalOptions& options, QueryBudget& budget)
+      : store_(store), t_ms_(t_ms), options_(options), budget_(budget) {}
 
   Value eval(const Node& n) {
+    Value v = eval_node(n);
+    if (const auto* vec = std::get_if<Vector>(&v)) charge(static_cast<std::int64_t>(vec->size()), 0);
+    return v;
+  }
+
+  // Counts `samples` (and `work` units without samples, such as a series examined)
+  // against the budget; throws when a limit is passed.
+  void charge(std::int64_t samples, std::int64_t work) {
+    budget_.samples += samples;
+    if (budget_.samples > options_.max_samples) {
+      budget_.hit = QueryBudget::Limit::kSamples;
+      throw ExecError(kTooManySamples);
+    }
+    const std::int64_t before = budget_.work;
+    budget_.work += samples + work;
+    if (budget_.work / kBudgetPollEvery != before / kBudgetPollEvery) check_deadline();
+  }
+
+  void check_deadline() {
+    if (budget_.expired && budget_.expired()) {
+      budget_.hit = QueryBudget::Limit::kTime;
+      throw ExecError(kQueryTimedOut);
+    }
+  }
+
+ private:
+  Value eval_node(const Node& n) {
     switch (n.kind) {
       case Node::Kind::kNumber: return Scalar{n.number};
       case Node::Kind::kVectorSelector: return select_instant(n);
@@ -92,10 +119,10 @@ class Evaluator {
     throw ExecError("unknown expression");
   }
 
- private:
   Vector select_instant(const Node& n) {
     Vector out;
     for (const auto& [labels, samples] : store_.series()) {
+      charge(0, 1);
       if (!matches_all(n.matchers, labels)) continue;
       if (auto p = SeriesStore::instant(samples, t_ms_, options_.lookback_ms)) out.push_back({labels, p->value});
     }
@@ -105,8 +132,10 @@ class Evaluator {
   Matrix select_range(const Node& n) {
     Matrix out;
     for (const auto& [labels, samples] : store_.series()) {
+      charge(0, 1);
       if (!matches_all(n.matchers, labels)) continue;
       auto points = SeriesStore::range(samples, t_ms_, n.range_ms);
+      charge(static_cast<std::int64_t>(points.size()), 0);
       if (!points.empty()) out.push_back({labels, std::move(points)});
     }
     return out;
@@ -315,13 +344,19 @@ class Evaluator {
   const SeriesStore& store_;
   std::int64_t t_ms_;
   EvalOptions options_;
+  QueryBudget& budget_;
 };
 
 }  // namespace
 
-Result<Value> evaluate(const Node& expr, const SeriesStore& store, std::int64_t t_ms, const EvalOptions& options) {
+Result<Value> evaluate(const Node& expr, const SeriesStore& store, std::int64_t t_ms, const EvalOptions& options,
+                       QueryBudget* budget) {
+  QueryBudget local;
+  QueryBudget& spend = budget != nullptr ? *budget : local;
   try {
-    Value v = Evaluator(store, t_ms, options).eval(expr);
+    Evaluator evaluator(store, t_ms, options, spend);
+    evaluator.check_deadline();
+    Value v = evaluator.eval(expr);
     if (auto* vec = std::get_if<Vector>(&v)) sort_vector(*vec);
     return Result<Value>::ok(std::move(v));
   } catch (const ExecError& e) {
@@ -330,13 +365,13 @@ Result<Value> evaluate(const Node& expr, const SeriesStore& store, std::int64_t 
 }
 
 Result<Value> query(const std::string& promql, const SeriesStore& store, std::int64_t t_ms,
-                    const EvalOptions& options) {
+                    const EvalOptions& options, QueryBudget* budget) {
   auto parsed = parse_promql(promql);
   if (!parsed) return Result<Value>::error(parsed.error());
   if (parsed.value()->kind == Node::Kind::kMatrixSelector) {
     return Result<Value>::error("a range vector cannot be the result of an instant query here");
   }
-  return evaluate(*parsed.value(), store, t_ms, options);
+  return evaluate(*parsed.value(), store, t_ms, options, budget);
 }
 
 }  // namespace failsim::sim::prometheus

@@ -9,10 +9,16 @@
 //  - rate/increase extrapolate as Prometheus does (counter resets, extrapolation to
 //    the range boundaries capped at 1.1 average sample intervals, not below zero);
 //  - absent/absent_over_time return {labels of the selector's equality matchers} = 1.
-// Results are deterministic: vectors are sorted by labels.
+//  - limits (Prometheus's --query.max-samples and --query.timeout): every sample a
+//    query loads from the store or produces counts against max_samples (an upper
+//    bound of Prometheus's peak in-memory count); a QueryBudget carries the count
+//    across the steps of a range query and, optionally, a wall-clock deadline.
+// Results are deterministic: vectors are sorted by labels. Without a deadline (every
+// simulated run) an evaluation never reads a clock.
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <variant>
 #include <vector>
@@ -43,14 +49,32 @@ using Value = std::variant<Scalar, Vector, Matrix>;
 
 struct EvalOptions {
   std::int64_t lookback_ms = 5 * 60 * 1000;  // --query.lookback-delta, default 5m
+  std::int64_t max_samples = 50'000'000;     // --query.max-samples, default 50000000
 };
 
-// Evaluates at t_ms. Errors (e.g. many-to-many matching) are execution errors.
+// What one query has spent: shared by the steps of a range query. `expired`, when
+// set, is polled every kBudgetPollEvery units of work (series examined or samples
+// counted) and at each step; it is how --query.timeout reaches the evaluator.
+struct QueryBudget {
+  enum class Limit { kNone, kSamples, kTime };
+  std::function<bool()> expired;
+  std::int64_t samples = 0;
+  std::int64_t work = 0;
+  Limit hit = Limit::kNone;  // which limit stopped the query
+};
+inline constexpr std::int64_t kBudgetPollEvery = 1024;
+
+// Prometheus's messages (promql/engine.go): errorType execution (422) and timeout (503).
+inline constexpr const char* kTooManySamples = "query processing would load too many samples into memory in query execution";
+inline constexpr const char* kQueryTimedOut = "query timed out in expression evaluation";
+
+// Evaluates at t_ms. Errors (e.g. many-to-many matching, a limit) are execution
+// errors; `budget` (optional) says which limit, if any, stopped it.
 Result<Value> evaluate(const Node& expr, const SeriesStore& store, std::int64_t t_ms,
-                       const EvalOptions& options = {});
+                       const EvalOptions& options = {}, QueryBudget* budget = nullptr);
 
 // Parses and evaluates; the result is an instant vector or a scalar.
 Result<Value> query(const std::string& promql, const SeriesStore& store, std::int64_t t_ms,
-                    const EvalOptions& options = {});
+                    const EvalOptions& options = {}, QueryBudget* budget = nullptr);
 
 }  // namespace failsim::sim::prometheus

@@ -304,9 +304,14 @@ class Parser {
   NodePtr unary() {
     if (tok_.kind == Tok::kSub || tok_.kind == Tok::kAdd) {
       const bool negate = tok_.kind == Tok::kSub;
+      const std::size_t sign_pos = tok_.pos;
       advance();
       // Unary minus binds looser than ^: -2^2 is -(2^2).
       NodePtr operand = expr(6);
+      if (operand->kind == Node::Kind::kMatrixSelector) {  // promql/parser/parse.go checkAST
+        throw lex_.error(sign_pos,
+                         "unary expression only allowed on expressions of type scalar or instant vector, got \"range vector\"");
+      }
       if (!negate) return operand;
       if (operand->kind == Node::Kind::kNumber) {
         operand->number = -operand->number;

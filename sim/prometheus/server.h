@@ -89,7 +89,8 @@ struct PrometheusConfig {
   // Scrape phases: Prometheus's when set (FNV-1a of FQDN + external labels).
   std::optional<std::uint64_t> jitter_seed;
   std::vector<std::pair<std::string, std::string>> external_labels;
-  EvalOptions query;  // lookback 5m
+  EvalOptions query;  // lookback 5m, max samples 50,000,000
+  Duration query_timeout = std::chrono::minutes(2);  // --query.timeout, default 2m (the HTTP API's)
 };
 
 struct TargetHealth {

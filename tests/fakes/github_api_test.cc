@@ -293,6 +293,13 @@ TEST_F(FakeGitHubApi, UnknownPathsAndOversizedBodiesGet4xxAndTheServerKeepsServi
   // Not HTTP at all: 400.
   reply = testing::raw_exchange(server_.port(), "GARBAGE\r\n\r\n");
   EXPECT_EQ(reply.rfind("HTTP/1.1 400", 0), 0u) << reply;
+  // A header that is not UTF-8, echoed in the error (found by the fuzz smoke run: it was
+  // a 500 with nlohmann's exception text): 400, the bad bytes as U+FFFD, as Go and
+  // GitHub write them.
+  reply = serve_in_process(server_.routes(), "GET " + kBase + "/runners HTTP/1.1\r\nAuthorization: Bearer " +
+                                                 std::string(kToken) + "\r\nUser-Agent: t\r\nX-GitHub-Api-Version: 20\xff\r\n\r\n");
+  EXPECT_EQ(reply.rfind("HTTP/1.1 400", 0), 0u) << reply;
+  EXPECT_NE(reply.find("\"message\":\"API version '20\xef\xbf\xbd' is not supported.\""), std::string::npos) << reply;
   // And it still serves.
   EXPECT_EQ(get(kBase + "/runners")->status, 200);
 }

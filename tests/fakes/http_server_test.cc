@@ -127,3 +127,66 @@ TEST(HttpServerTest, ABurstOfTwoHundredConnectsIsAcceptedWithoutSynRetries) {
 
 }  // namespace
 }  // namespace failsim::fakes
+
+namespace failsim::fakes {
+namespace {
+
+// Past max_connections a connection is not left to wait unanswered: up to as many
+// again are answered 503 at once (with Retry-After, then closed); when the held
+// connections go away, new ones are served again.
+TEST(HttpServerTest, ConnectionsPastTheCapAreAnswered503AndClosed) {
+  HttpServer server(HttpServerLimits{1 << 20, 5s, 4, 10s});
+  add_hello(server);
+  ASSERT_TRUE(server.start("127.0.0.1", 0));
+  std::vector<std::unique_ptr<RawConnection>> held;
+  for (int i = 0; i < 4; ++i) {  // four connections that each got an answer: served, kept alive
+    held.push_back(std::make_unique<RawConnection>(server.port()));
+    ASSERT_TRUE(held.back()->send(kRequest));
+    ASSERT_NE(held.back()->read_until("hello", 2s).find("hello"), std::string::npos) << i;
+  }
+  RawConnection over(server.port());
+  ASSERT_TRUE(over.send(kRequest));
+  const std::string refused = over.read_until("retry shortly\n", 2s);
+  EXPECT_EQ(refused.rfind("HTTP/1.1 503", 0), 0u) << refused;
+  EXPECT_NE(refused.find("Retry-After: 1"), std::string::npos) << refused;
+  EXPECT_NE(refused.find("too many connections: this server serves 4 at once"), std::string::npos) << refused;
+  over.read_until("never", 2s);
+  EXPECT_TRUE(over.closed()) << "the refused connection stays open";
+  held.clear();  // the four close: their threads end
+  bool served = false;
+  for (int i = 0; i < 20 && !served; ++i) {
+    RawConnection again(server.port());
+    again.send(kRequest);
+    served = again.read_until("hello", 1s).find("200 OK") != std::string::npos;
+    if (!served) std::this_thread::sleep_for(100ms);
+  }
+  EXPECT_TRUE(served);
+}
+
+// serve_in_process runs a request through the same parsing, hooks and routes as a
+// socket would, with no socket: what the fuzz target of the fakes' handlers relies on.
+TEST(HttpServerTest, ServeInProcessAnswersAsAConnectionWould) {
+  HttpServer server(HttpServerLimits{64, 5s, 4, 10s});
+  add_hello(server);
+  server.routes().Post("/echo", [](const httplib::Request& req, httplib::Response& res) { res.set_content(req.body, "text/plain"); });
+  server.routes().Get("/boom", [](const httplib::Request&, httplib::Response&) { throw std::runtime_error("kaput"); });
+  std::string r = serve_in_process(server.routes(), kRequest);
+  EXPECT_EQ(r.rfind("HTTP/1.1 200 OK\r\n", 0), 0u) << r;
+  EXPECT_NE(r.find("\r\n\r\nhello"), std::string::npos) << r;
+  r = serve_in_process(server.routes(), "POST /echo HTTP/1.1\r\nContent-Length: 3\r\n\r\nabc");
+  EXPECT_NE(r.find("\r\n\r\nabc"), std::string::npos) << r;
+  // POST without a length: no body (HttpServer's hook), answered at once.
+  r = serve_in_process(server.routes(), "POST /echo HTTP/1.1\r\n\r\n");
+  EXPECT_EQ(r.rfind("HTTP/1.1 200", 0), 0u) << r;
+  EXPECT_EQ(serve_in_process(server.routes(), "GARBAGE\r\n\r\n").rfind("HTTP/1.1 400", 0), 0u);
+  EXPECT_EQ(serve_in_process(server.routes(), "POST /echo HTTP/1.1\r\nContent-Length: 100\r\n\r\n" + std::string(100, 'x'))
+                .rfind("HTTP/1.1 413", 0),
+            0u);
+  r = serve_in_process(server.routes(), "GET /boom HTTP/1.1\r\n\r\n");
+  EXPECT_EQ(r.rfind("HTTP/1.1 500", 0), 0u) << r;
+  EXPECT_NE(r.find("kaput"), std::string::npos) << r;
+  EXPECT_EQ(serve_in_process(server.routes(), ""), "");
+}
+
+}  // namespace
+}  // namespace failsim::fakes

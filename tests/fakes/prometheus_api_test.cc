@@ -263,3 +263,65 @@ TEST_F(FakePrometheusApi, HostileRangesTimesAndBytesAreBadDataAndTheServerKeepsA
 
 }  // namespace
 }  // namespace failsim::fakes
+
+namespace failsim::fakes {
+namespace {
+
+// A range query slow enough to hold the engine thread for many seconds without limits:
+// 11,000 steps (the most a range may have), each evaluating 1,000 selectors over every series.
+std::string heavy_range_form(const std::string& extra) {
+  std::string chain = "nope";
+  for (int i = 1; i < 250; ++i) chain += "+nope";
+  const std::string q = "((" + chain + ")+(" + chain + "))+((" + chain + ")+(" + chain + "))";
+  return "query=" + httplib::detail::encode_query_param(q) + "&start=0&end=10999&step=1" + extra;
+}
+
+// Prometheus's `timeout` parameter (capped by --query.timeout, default 2m; at live speed
+// S, timeout / S of wall-clock time) stops a query with errorType timeout, 503
+// (web/api/v1/api.go); the world answers the next query at once.
+TEST_F(FakePrometheusApi, AQueryPastItsTimeoutIs503TimeoutAndTheWorldKeepsAnswering) {
+  EXPECT_EQ(live_.world.prometheus().config().query_timeout, 2min);
+  const auto t0 = std::chrono::steady_clock::now();
+  auto res = client_->Post("/api/v1/query_range", heavy_range_form("&timeout=100ms"), "application/x-www-form-urlencoded");
+  ASSERT_TRUE(res);
+  EXPECT_LT(std::chrono::steady_clock::now() - t0, 3s);
+  EXPECT_EQ(res->status, 503) << res->body;
+  EXPECT_EQ(json::parse(res->body),
+            json::parse(R"({"status":"error","errorType":"timeout","error":"query timed out in expression evaluation"})"));
+  EXPECT_EQ(get_json("/api/v1/query?query=count(up)")["data"]["result"][0]["value"][1], "2");
+  const json bad = get_json("/api/v1/query?query=up&timeout=soon", 400);
+  EXPECT_EQ(bad["error"], "invalid parameter \"timeout\": cannot parse \"soon\" to a valid duration");
+}
+
+// The same query at speed 1e15: --query.timeout's 2 minutes are 0.12 ns of wall-clock
+// time, so the deadline has passed at the first check. A query running when the world
+// stops (Ctrl-C) is cancelled at once rather than holding the engine thread.
+TEST_F(FakePrometheusApi, TheTimeoutIsVirtualTimeAndAStoppingWorldCancelsAQuery) {
+  httplib::Params params;
+  httplib::detail::parse_query_text(heavy_range_form(""), params);
+  const std::optional<ApiReply> fast = loop_->call([&] {
+    return render_query_range(live_.world.prometheus(), params, LiveQuery{1e15, {}});
+  });
+  ASSERT_TRUE(fast);
+  EXPECT_EQ(fast->status, 503);
+  EXPECT_NE(fast->body.find("\"errorType\":\"timeout\""), std::string::npos) << fast->body;
+  std::optional<httplib::Result> slow;
+  std::chrono::steady_clock::time_point answered;
+  std::thread client([&] {
+    auto c = testing::client_for(server_);
+    c->set_read_timeout(60s);
+    slow.emplace(c->Post("/api/v1/query_range", heavy_range_form(""), "application/x-www-form-urlencoded"));
+    answered = std::chrono::steady_clock::now();
+  });
+  std::this_thread::sleep_for(500ms);
+  const auto stopped = std::chrono::steady_clock::now();
+  loop_->stop();
+  client.join();
+  ASSERT_TRUE(slow && *slow);
+  EXPECT_GT(answered, stopped) << "the query finished before the stop: make it heavier";
+  EXPECT_LT(answered - stopped, 1s);
+  EXPECT_EQ((*slow)->status, 503) << (*slow)->body;
+}
+
+}  // namespace
+}  // namespace failsim::fakes

@@ -118,5 +118,33 @@ TEST_F(HostileInput, ASecretThatIsOrdinaryTextIsRejected) {
   expect_exit2("validate '" + path + "'", "/secret: a secret must be at least 8 characters");
 }
 
+TEST_F(HostileInput, EveryCrossReferenceIsChecked) {
+  const std::string fault = "{\"kind\": \"service_stop\", \"at\": \"2m\", \"runner\": \"Serotonin-paws360\"}";
+  expect_exit2("validate '" + scenario_with(fault, "{\"kind\": \"partition\", \"at\": \"2m\", \"from\": \"monitoring\", "
+                                                   "\"to\": \"nowhere\", \"port\": 9102, \"mode\": \"drop\"}") + "'",
+               "/faults/0/to: no host named \"nowhere\" in the world; hosts: monitoring, github");
+  json world = json::parse(testing::read_file(src + "/worlds/paws360.json"));
+  world["runners"].push_back(world["runners"][0]);
+  std::ofstream(dir / "dup.json") << world.dump(2);
+  expect_exit2("validate '" + (dir / "dup.json").string() + "'", "/runners/2/name: duplicate runner name \"Serotonin-paws360\"");
+  json policy = json::parse(testing::read_file(src + "/scenarios/policies/health-gated-failover.json"));
+  policy["rule_file"] = src + "/scenarios/rules/runner-up-corrected.yml";
+  policy["candidates"][1]["name"] = "ghost-runner";
+  std::ofstream(dir / "ghost.json") << policy.dump(2);
+  const std::string scenario = scenario_with(src + "/scenarios/policies/health-gated-failover.json", (dir / "ghost.json").string());
+  expect_exit2("validate '" + scenario + "'", "/candidates/1/name: no runner named \"ghost-runner\"; runners: Serotonin-paws360");
+  std::ofstream(dir / "bad.yml") << "groups:\n- name: g\n  rules:\n  - alert: A\n    expr: up{job=\"x}\n";
+  expect_exit2("validate '" + (dir / "bad.yml").string() + "'",
+               "bad.yml:5: rule A: could not parse expression: 1:8: parse error: unterminated quoted string");
+}
+
+// A name longer than the system allows (found by the fuzz smoke run) made std::filesystem
+// throw out of the loader: now it is a file that does not exist.
+TEST_F(HostileInput, AnOverlongFileNameIsAMissingFileNotACrash) {
+  const std::string path =
+      scenario_with(src + "/scenarios/slos/success-criteria.json", src + "/scenarios/slos/" + std::string(5000, 'x') + ".json");
+  expect_exit2("validate '" + path + "'", "/slo_file: SLO file ");
+}
+
 }  // namespace
 }  // namespace failsim

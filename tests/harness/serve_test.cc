@@ -17,6 +17,7 @@
 #include <csignal>
 #include <filesystem>
 #include <sstream>
+#include <thread>
 
 #include "harness/inputs.h"
 #include "harness/run.h"
@@ -186,6 +187,41 @@ TEST(ServeCommand, ServesRestCallsWithTheTokenStopsOnSigintAndWritesReportsWitho
     EXPECT_EQ(testing::read_file((dir / "out" / f).string()).find(token), std::string::npos) << f;
   }
   EXPECT_EQ(log.find(token), std::string::npos);
+  std::filesystem::remove_all(dir);
+}
+
+// Ctrl-C always stops serve: even while the fake Prometheus evaluates a query that
+// would hold the engine thread for many seconds (at speed 1, --query.timeout's 2
+// minutes are 2 wall-clock minutes), the query is cancelled and serve exits promptly
+// with its reports written.
+TEST(ServeCommand, CtrlCStopsServeDuringAHeavyQuery) {
+  const auto dir = temp_dir("ctrlc");
+  testing::ChildProcess serve({FAILSIM_BINARY, "serve", source("scenarios/healthy-primary.json"), "--speed", "1",
+                               "--keep-running", "--seed", "1", "--out", (dir / "out").string()},
+                              (dir / "serve.log").string());
+  ASSERT_TRUE(serve.started());
+  ASSERT_TRUE(testing::wait_until([&] { return std::filesystem::exists(dir / "out" / "endpoints.json"); }, 20s, 20ms))
+      << testing::read_file((dir / "serve.log").string());
+  const json ep = json::parse(testing::read_file((dir / "out" / "endpoints.json").string()));
+  std::string chain = "nope";
+  for (int i = 1; i < 250; ++i) chain += "%2Bnope";
+  const std::string form = "query=((" + chain + ")%2B(" + chain + "))%2B((" + chain + ")%2B(" + chain +
+                           "))&start=0&end=10999&step=1";
+  testing::CommandResult query;
+  std::thread client([&] {
+    query = testing::run_command("curl -s -m 30 -w '\\n%{http_code}' -d '" + form + "' " +
+                                 std::string(ep["endpoints"]["prometheus"]) + "/api/v1/query_range");
+  });
+  std::this_thread::sleep_for(700ms);
+  const auto t0 = std::chrono::steady_clock::now();
+  serve.interrupt();
+  const int code = serve.wait(10s);
+  const auto took = std::chrono::steady_clock::now() - t0;
+  client.join();
+  EXPECT_TRUE(code == 0 || code == 1) << code << "\n" << testing::read_file((dir / "serve.log").string());
+  EXPECT_LT(took, 3s);
+  EXPECT_NE(query.out.rfind("\n503"), std::string::npos) << query.out;  // cancelled, not answered after 2 minutes
+  EXPECT_TRUE(json::parse(testing::read_file((dir / "out" / "results.json").string()), nullptr, false).is_object());
   std::filesystem::remove_all(dir);
 }
 

@@ -70,6 +70,9 @@ TEST(PromqlParse, RejectsWhatItDoesNotSupportByName) {
       {"up + bool 1", "bool modifier can only be used on comparison operators"},
       {"up[5x]", "invalid duration \"5x\""},
       {"up > 5m", "is only allowed inside [...]"},
+      // Found by the fuzz smoke run: a negated range vector reached the evaluator (500).
+      {"x - -up[5m]", "1:5: parse error: unary expression only allowed on expressions of type scalar or instant vector, "
+                      "got \"range vector\""},
       {"up\n  == == 1", "2:6: parse error: unexpected \"==\""},
       {"up atan2 up", "the atan2 operator is not supported"},
   };
@@ -281,6 +284,50 @@ TEST(PromqlHostile, RegexMatchersAreRe2) {
   v = query("up{job=~\"(a|aa)*b\"}", store, 2000);
   ASSERT_TRUE(v) << v.error();
   EXPECT_TRUE(std::get<Vector>(v.value()).empty());
+}
+
+// Prometheus's query limits (promql/engine.go 2.42: --query.max-samples, default
+// 50000000; --query.timeout, default 2m): every sample loaded or produced counts, a
+// range query's steps share one budget, and the deadline is polled as work goes on.
+TEST(PromqlHostile, SampleLimitAndDeadlineStopAQuery) {
+  EXPECT_EQ(EvalOptions{}.max_samples, 50'000'000);
+  SeriesStore store;
+  for (int s = 0; s < 10; ++s) {
+    for (int t = 0; t < 20; ++t) store.append(make_labels({{"__name__", "up"}, {"i", std::to_string(s)}}), t * 1000, 1);
+  }
+  EvalOptions tight;
+  tight.max_samples = 10;
+  QueryBudget budget;
+  auto v = query("up", store, 19000, tight, &budget);  // 10 samples: at the limit
+  ASSERT_TRUE(v) << v.error();
+  EXPECT_EQ(budget.samples, 10);
+  EXPECT_EQ(budget.hit, QueryBudget::Limit::kNone);
+  v = query("up", store, 19000, tight, &budget);  // the same budget: 20 > 10
+  ASSERT_FALSE(v);
+  EXPECT_EQ(v.error(), kTooManySamples);
+  EXPECT_EQ(budget.hit, QueryBudget::Limit::kSamples);
+  // A range selector loads its points: 10 series x 20 points.
+  tight.max_samples = 199;
+  QueryBudget range_budget;
+  v = query("count_over_time(up[1m])", store, 19000, tight, &range_budget);
+  ASSERT_FALSE(v);
+  EXPECT_EQ(v.error(), kTooManySamples);
+  // The deadline: checked before the first step and every kBudgetPollEvery units.
+  int polls = 0;
+  QueryBudget timed;
+  timed.expired = [&polls] { return ++polls > 3; };
+  std::string many = "up";
+  for (int i = 0; i < 200; ++i) many += " + up";  // 201 selectors x 10 series: over 4,000 units
+  v = query(many, store, 19000, {}, &timed);
+  ASSERT_FALSE(v);
+  EXPECT_EQ(v.error(), kQueryTimedOut);
+  EXPECT_EQ(timed.hit, QueryBudget::Limit::kTime);
+  EXPECT_EQ(polls, 4);
+  // Without an expired callback nothing reads a clock, and the query completes.
+  QueryBudget unlimited;
+  v = query(many, store, 19000, {}, &unlimited);
+  ASSERT_TRUE(v) << v.error();
+  EXPECT_EQ(std::get<Vector>(v.value()).size(), 10u);
 }
 
 }  // namespace
