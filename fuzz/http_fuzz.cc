@@ -1,7 +1,8 @@
 // libFuzzer target: the request handlers of the fakes, driven in-process through
 // serve_in_process (cpp-httplib's parsing, HttpServer's hooks, the routes): the fake
 // GitHub REST API, the fake Prometheus HTTP API and the Toxiproxy-style control API,
-// over one PAWS360 world that keeps running on its engine thread at 600x.
+// over a PAWS360 world that keeps running on its engine thread at 600x (a fresh one
+// every 2,000 inputs, so the runs a fuzzer dispatches do not pile up and slow it down).
 // The first byte picks the server; the rest is the raw request. Every request must
 // get an answer: a status line, and no 5xx but 503 (a query timeout) and the control
 // API's 500 for a listen address that cannot be bound (Toxiproxy's own answer, api.go
@@ -33,11 +34,16 @@ struct Fakes {
     if (!world.start()) std::abort();
     fakes::GitHubApiConfig config;
     config.token = "fuzz-token-0123456789";
+    config.rate_limit_per_hour = 1 << 30;  // the budget would turn every request into a 403 within seconds
     fakes::install_github_api(github.routes(), loop, world.github(), config);
     fakes::install_prometheus_api(prometheus.routes(), loop, world.prometheus(), world.spec().start);
     fakes::install_toxiproxy_api(control.routes(), proxies);
     if (!proxies.create("exporter-a", "127.0.0.1:0", "127.0.0.1:9")) std::abort();
     engine = std::thread([this] { loop.run_until(world.engine().now() + std::chrono::hours(24 * 365)); });
+  }
+  ~Fakes() {
+    loop.stop();
+    engine.join();
   }
   sim::World world;
   fakes::LiveLoop loop;
@@ -45,17 +51,23 @@ struct Fakes {
   fakes::HttpServer github;
   fakes::HttpServer prometheus;
   fakes::HttpServer control;
-  std::thread engine;  // never joined: the process ends with the fuzzer
+  std::thread engine;
 };
 
-Fakes& fakes_once() {
-  static Fakes* f = [] {
-    auto world = harness::load_world(std::string(FAILSIM_SOURCE_DIR) + "/worlds/paws360.json");
-    if (!world) std::abort();
-    sim::WorldSpec spec = world.value().spec;
-    spec.seed = 1;
-    return new Fakes(std::move(spec));
-  }();
+Fakes& fakes_now() {
+  static std::unique_ptr<Fakes> f;
+  static int served = 0;
+  if (!f || ++served % 2000 == 0) {
+    static const sim::WorldSpec spec = [] {
+      auto world = harness::load_world(std::string(FAILSIM_SOURCE_DIR) + "/worlds/paws360.json");
+      if (!world) std::abort();
+      sim::WorldSpec s = world.value().spec;
+      s.seed = 1;
+      return s;
+    }();
+    f.reset();
+    f = std::make_unique<Fakes>(spec);
+  }
   return *f;
 }
 
@@ -63,7 +75,7 @@ Fakes& fakes_once() {
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   if (size < 1) return 0;
-  Fakes& f = fakes_once();
+  Fakes& f = fakes_now();
   fakes::HttpServer* servers[] = {&f.github, &f.prometheus, &f.control};
   const int which = data[0] % 3;
   fakes::HttpServer& server = *servers[which];

@@ -39,7 +39,7 @@ for t in "${targets[@]}"; do
   echo "== fuzz $t (${limit[*]}, -max_len=$max_len)"
   ./build/fuzz/fuzz/failsim_fuzz_"$t" "${limit[@]}" -max_len="$max_len" -timeout=10 -rss_limit_mb=2048 \
     -artifact_prefix=build/fuzz/findings/"$t"- -print_final_stats=1 "$work/$t" 2>&1 | tee "build/fuzz/$t.log" |
-    grep -E "^#[0-9]+ +(DONE|INITED)|^stat::|ERROR|SUMMARY" || true
+    grep -E "^#[0-9]+[[:space:]]+(DONE|INITED)|^stat::(number_of_executed_units|average_exec_per_sec)|ERROR|SUMMARY" || true
   if grep -qE "ERROR: (libFuzzer|AddressSanitizer|UndefinedBehaviorSanitizer)|runtime error:" "build/fuzz/$t.log"; then
     echo "fuzz: $t found a problem; see build/fuzz/$t.log and build/fuzz/findings/" >&2
     exit 1

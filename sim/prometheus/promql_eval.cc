@@ -84,9 +84,11 @@ class Evaluator {
       budget_.hit = QueryBudget::Limit::kSamples;
       throw ExecError(kTooManySamples);
     }
-    const std::int64_t before = budget_.work;
     budget_.work += samples + work;
-    if (budget_.work / kBudgetPollEvery != before / kBudgetPollEvery) check_deadline();
+    if (budget_.work >= budget_.next_poll) {
+      budget_.next_poll = budget_.work + kBudgetPollEvery;
+      check_deadline();
+    }
   }
 
   void check_deadline() {

@@ -52,6 +52,8 @@ struct EvalOptions {
   std::int64_t max_samples = 50'000'000;     // --query.max-samples, default 50000000
 };
 
+inline constexpr std::int64_t kBudgetPollEvery = 1024;
+
 // What one query has spent: shared by the steps of a range query. `expired`, when
 // set, is polled every kBudgetPollEvery units of work (series examined or samples
 // counted) and at each step; it is how --query.timeout reaches the evaluator.
@@ -60,9 +62,9 @@ struct QueryBudget {
   std::function<bool()> expired;
   std::int64_t samples = 0;
   std::int64_t work = 0;
-  Limit hit = Limit::kNone;  // which limit stopped the query
+  std::int64_t next_poll = kBudgetPollEvery;  // work at which `expired` is polled next
+  Limit hit = Limit::kNone;                   // which limit stopped the query
 };
-inline constexpr std::int64_t kBudgetPollEvery = 1024;
 
 // Prometheus's messages (promql/engine.go): errorType execution (422) and timeout (503).
 inline constexpr const char* kTooManySamples = "query processing would load too many samples into memory in query execution";
