@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <filesystem>
+#include <limits>
 #include <set>
 
 #include "failover/json_fields.h"
@@ -268,6 +269,15 @@ void read_prometheus(Fields& p, WorldFile& world, const std::filesystem::path& d
     if (scrape_interval <= Duration(0) || spec.prometheus.evaluation_interval <= Duration(0)) {
       Fields::fail(p.at("global"), "intervals must be greater than 0");
     }
+  }
+  if (const json* q = p.get("query")) {  // the server's --query.* flags (reference B4; 2.42's defaults)
+    Fields f(*q, p.at("query"));
+    spec.prometheus.query_timeout = f.duration("timeout", std::chrono::minutes(2));
+    spec.prometheus.query.lookback_ms = to_us(f.duration("lookback_delta", std::chrono::minutes(5))) / 1000;
+    spec.prometheus.query.max_samples = f.integer("max_samples", 50'000'000, 1, std::numeric_limits<int>::max());
+    f.finish();
+    if (spec.prometheus.query_timeout <= Duration(0)) Fields::fail(p.at("query") + "/timeout", "must be greater than 0");
+    if (spec.prometheus.query.lookback_ms <= 0) Fields::fail(p.at("query") + "/lookback_delta", "must be greater than 0");
   }
   const Duration global_timeout = scrape_timeout.value_or(std::min<Duration>(std::chrono::seconds(10), scrape_interval));
   if (p.get("fqdn") != nullptr) {

@@ -121,25 +121,38 @@ class Evaluator {
     throw ExecError("unknown expression");
   }
 
+  // Calls fn(labels, samples) for each series the selector's matchers match, in label
+  // order; through the metric-name index when the selector names its metric.
+  template <class Fn>
+  void for_each_selected(const Node& n, Fn fn) {
+    auto visit = [&](const Labels& labels, const std::vector<Sample>& samples) {
+      charge(0, 1);
+      if (matches_all(n.matchers, labels)) fn(labels, samples);
+    };
+    for (const auto& m : n.matchers) {
+      if (m.op == Matcher::Op::kEq && m.name == kMetricName) {
+        for (const SeriesStore::Entry* e : store_.series_named(m.value)) visit(e->first, e->second);
+        return;
+      }
+    }
+    for (const auto& [labels, samples] : store_.series()) visit(labels, samples);
+  }
+
   Vector select_instant(const Node& n) {
     Vector out;
-    for (const auto& [labels, samples] : store_.series()) {
-      charge(0, 1);
-      if (!matches_all(n.matchers, labels)) continue;
+    for_each_selected(n, [&](const Labels& labels, const std::vector<Sample>& samples) {
       if (auto p = SeriesStore::instant(samples, t_ms_, options_.lookback_ms)) out.push_back({labels, p->value});
-    }
+    });
     return out;
   }
 
   Matrix select_range(const Node& n) {
     Matrix out;
-    for (const auto& [labels, samples] : store_.series()) {
-      charge(0, 1);
-      if (!matches_all(n.matchers, labels)) continue;
+    for_each_selected(n, [&](const Labels& labels, const std::vector<Sample>& samples) {
       auto points = SeriesStore::range(samples, t_ms_, n.range_ms);
       charge(static_cast<std::int64_t>(points.size()), 0);
       if (!points.empty()) out.push_back({labels, std::move(points)});
-    }
+    });
     return out;
   }
 

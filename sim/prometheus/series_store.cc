@@ -4,8 +4,26 @@
 
 namespace failsim::sim::prometheus {
 
+std::vector<Sample>& SeriesStore::series_for(const Labels& labels) {
+  const auto [it, fresh] = series_.try_emplace(labels);
+  if (fresh) {
+    auto& named = by_name_[std::string(label_value(labels, kMetricName))];
+    const Entry* entry = &*it;
+    named.insert(std::lower_bound(named.begin(), named.end(), entry,
+                                  [](const Entry* a, const Entry* b) { return a->first < b->first; }),
+                 entry);
+  }
+  return it->second;
+}
+
+const std::vector<const SeriesStore::Entry*>& SeriesStore::series_named(std::string_view name) const {
+  static const std::vector<const Entry*> kNone;
+  const auto it = by_name_.find(name);
+  return it == by_name_.end() ? kNone : it->second;
+}
+
 bool SeriesStore::append(const Labels& labels, std::int64_t t_ms, double value) {
-  return append_to(series_[labels], t_ms, value);
+  return append_to(series_for(labels), t_ms, value);
 }
 
 bool SeriesStore::append_stale(const Labels& labels, std::int64_t t_ms) {

@@ -12,6 +12,8 @@
 //    ends in 2.x; 3.0 made the left end open).
 // Samples of one series must be appended in time order; an out-of-order or duplicate
 // timestamp is rejected, as Prometheus rejects it.
+// series_named(name) is an index by metric name (Prometheus's postings for __name__):
+// the same entries as series(), in the same order, restricted to one name.
 //
 // Thread safety: none.
 #pragma once
@@ -19,6 +21,8 @@
 #include <cstdint>
 #include <map>
 #include <optional>
+#include <string>
+#include <string_view>
 #include <vector>
 
 #include "sim/prometheus/labels.h"
@@ -38,14 +42,19 @@ struct Point {
 
 class SeriesStore {
  public:
+  using SeriesMap = std::map<Labels, std::vector<Sample>>;
+  using Entry = SeriesMap::value_type;
+
   // false when t_ms is not after the series' last sample (nothing is stored).
   bool append(const Labels& labels, std::int64_t t_ms, double value);
   bool append_stale(const Labels& labels, std::int64_t t_ms);
 
-  const std::map<Labels, std::vector<Sample>>& series() const { return series_; }
+  const SeriesMap& series() const { return series_; }
+  // The series named `name`, ordered by labels as in series() (empty when none).
+  const std::vector<const Entry*>& series_named(std::string_view name) const;
   // The samples of a series, created empty if new. The reference stays valid for the
   // store's lifetime (map nodes do not move), so writers may keep it.
-  std::vector<Sample>& series_for(const Labels& labels) { return series_[labels]; }
+  std::vector<Sample>& series_for(const Labels& labels);
   // Appends to a series obtained from series_for, with append()'s rules.
   static bool append_to(std::vector<Sample>& samples, std::int64_t t_ms, double value);
   static bool append_stale_to(std::vector<Sample>& samples, std::int64_t t_ms);
@@ -56,7 +65,8 @@ class SeriesStore {
   static std::vector<Point> range(const std::vector<Sample>& samples, std::int64_t eval_ms, std::int64_t range_ms);
 
  private:
-  std::map<Labels, std::vector<Sample>> series_;
+  SeriesMap series_;
+  std::map<std::string, std::vector<const Entry*>, std::less<>> by_name_;
 };
 
 }  // namespace failsim::sim::prometheus

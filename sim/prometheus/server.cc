@@ -139,11 +139,17 @@ void PrometheusServer::finish_scrape(std::size_t loop_index, TimePoint started, 
   if (r.status == CallStatus::kOk && *r.response) {
     const Samples& samples = **r.response;
     // The label work (target labels, honor_labels, the store lookup) is done once per
-    // distinct exposition object; an unchanged exporter hands out the same object.
+    // distinct list of label sets; an unchanged exporter hands out the same object.
     if (loop.cached != *r.response) {
+      // Values change at every scrape (a check-in time, a CPU reading); label sets rarely.
+      const bool same_labels = loop.cached && loop.cached->size() == samples.size() &&
+                               std::equal(samples.begin(), samples.end(), loop.cached->begin(),
+                                          [](const auto& a, const auto& b) { return a.first == b.first; });
       loop.cached = *r.response;
-      loop.cached_series.clear();
-      for (const auto& [labels, value] : samples) loop.cached_series.push_back(&store_.series_for(final_labels(loop, labels)));
+      if (!same_labels) {
+        loop.cached_series.clear();
+        for (const auto& [labels, value] : samples) loop.cached_series.push_back(&store_.series_for(final_labels(loop, labels)));
+      }
     }
     for (std::size_t i = 0; i < samples.size(); ++i) {
       if (SeriesStore::append_to(*loop.cached_series[i], ts, samples[i].second)) written.push_back(loop.cached_series[i]);

@@ -171,19 +171,31 @@ Exposition RunnerHost::metrics() const {
                              spec_.memory_total_bytes, spec_.disk_available_bytes, check_in ? check_in_s : -1.0};
   if (metrics_cache_ && key == metrics_key_) return metrics_cache_;
   const std::string active_state = active ? "active" : (service_ == ServiceState::kRestarting ? "activating" : "unknown");
-  auto out = std::make_shared<prometheus::Samples>();
-  auto exported = [this](const char* name) {
-    return spec_.exported_metrics.empty() ||
-           std::find(spec_.exported_metrics.begin(), spec_.exported_metrics.end(), name) != spec_.exported_metrics.end();
+  // The label sets depend only on the service state and whether a check-in shows; when
+  // those are as last time, the last exposition's label sets are reused with new values.
+  const bool relabel = !metrics_cache_ || metrics_key_[0] != key[0] || (metrics_key_[6] < 0) != (key[6] < 0);
+  auto out = relabel ? std::make_shared<prometheus::Samples>() : std::make_shared<prometheus::Samples>(*metrics_cache_);
+  std::size_t next = 0;
+  auto emit = [&](const char* name, double value, const auto& labels) {
+    if (!spec_.exported_metrics.empty() &&
+        std::find(spec_.exported_metrics.begin(), spec_.exported_metrics.end(), name) == spec_.exported_metrics.end()) {
+      return;
+    }
+    if (relabel) {
+      out->push_back({labels(), value});
+    } else {
+      (*out)[next++].second = value;
+    }
   };
-  if (exported("runner_status")) out->push_back({make_labels({{"__name__", "runner_status"},
-                               {"hostname", spec_.hostname},
-                               {"environment", spec_.environment},
-                               {"authorized_for_prod", spec_.authorized_for_prod},
-                               {"active_state", active_state}}),
-                  active ? 1.0 : 0.0});
+  emit("runner_status", active ? 1.0 : 0.0, [&] {
+    return make_labels({{"__name__", "runner_status"},
+                        {"hostname", spec_.hostname},
+                        {"environment", spec_.environment},
+                        {"authorized_for_prod", spec_.authorized_for_prod},
+                        {"active_state", active_state}});
+  });
   auto gauge = [&](const char* name, double value) {
-    if (exported(name)) out->push_back({make_labels({{"__name__", name}, {"hostname", spec_.hostname}, {"environment", spec_.environment}}), value});
+    emit(name, value, [&] { return make_labels({{"__name__", name}, {"hostname", spec_.hostname}, {"environment", spec_.environment}}); });
   };
   gauge("runner_cpu_usage_percent", spec_.cpu_percent);
   gauge("runner_memory_usage_percent", spec_.memory_percent);

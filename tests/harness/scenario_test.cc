@@ -5,6 +5,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 #include <sstream>
 
 #include "failover/policy.h"
@@ -13,6 +14,7 @@
 #include "harness/schedule_command.h"
 #include "harness/scenario.h"
 #include "harness/suite.h"
+#include "harness/world_file.h"
 #include "sim/world.h"
 #include "tests/world_fixture.h"
 #include "tests/harness/process.h"
@@ -424,6 +426,40 @@ TEST(Rerun, ARerunAttemptDeploysThroughTheWorld) {
   bool traced = false;
   for (const auto& e : r.trace) traced = traced || (e.category == "deploy" && e.name == "rerun");
   EXPECT_TRUE(traced);
+}
+
+// The Prometheus server's --query.* flags (reference B4: --query.timeout 2m,
+// --query.lookback-delta 5m, --query.max-samples 50000000) are world parameters with
+// those defaults; out-of-range values are input errors naming the field.
+TEST(WorldFile, QueryFlagsDefaultToPrometheussAndCanBeSet) {
+  const std::string path = std::string(FAILSIM_SOURCE_DIR) + "/worlds/northwind.json";
+  std::ifstream in(path);
+  const std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  auto plain = parse_world(text, path);
+  ASSERT_TRUE(plain) << plain.error();
+  EXPECT_EQ(plain.value().spec.prometheus.query_timeout, minutes(2));
+  EXPECT_EQ(plain.value().spec.prometheus.query.lookback_ms, 300'000);
+  EXPECT_EQ(plain.value().spec.prometheus.query.max_samples, 50'000'000);
+  auto with = [&](const std::string& query) {
+    std::string t = text;
+    const auto at = t.find("\"scrape_configs\"");
+    t.insert(at, "\"query\": " + query + ", ");
+    return parse_world(t, path);
+  };
+  auto set = with(R"({"timeout": "30s", "lookback_delta": "2m", "max_samples": 1000})");
+  ASSERT_TRUE(set) << set.error();
+  EXPECT_EQ(set.value().spec.prometheus.query_timeout, seconds(30));
+  EXPECT_EQ(set.value().spec.prometheus.query.lookback_ms, 120'000);
+  EXPECT_EQ(set.value().spec.prometheus.query.max_samples, 1000);
+  auto bad = with(R"({"timeout": "0s"})");
+  ASSERT_FALSE(bad);
+  EXPECT_NE(bad.error().find("/prometheus/query/timeout: must be greater than 0"), std::string::npos) << bad.error();
+  bad = with(R"({"max_samples": 0})");
+  ASSERT_FALSE(bad);
+  EXPECT_NE(bad.error().find("/prometheus/query/max_samples"), std::string::npos) << bad.error();
+  bad = with(R"({"timout": "1m"})");
+  ASSERT_FALSE(bad);
+  EXPECT_NE(bad.error().find("timout"), std::string::npos) << bad.error();
 }
 
 }  // namespace
