@@ -1,5 +1,7 @@
 #include "failover/orchestrator.h"
 
+#include <algorithm>
+
 #include "failover/duration.h"
 
 namespace failsim::failover {
@@ -139,9 +141,19 @@ std::vector<Action> DeployOrchestrator::on_query_results(TimePoint now, const st
   return dispatch(now, *selection_->target);
 }
 
+std::vector<Action> DeployOrchestrator::on_job_waiting(TimePoint now) {
+  if (state_ != State::kAwaitAssign || policy_.pickup_timeout <= Duration(0) || pickup_deadline_) return {};
+  pickup_deadline_ = now + policy_.pickup_timeout;
+  Action w = make(Action::Kind::kWaitUntil);
+  w.wake_at = *pickup_deadline_;
+  return {std::move(w)};
+}
+
 std::vector<Action> DeployOrchestrator::on_job_assigned(TimePoint now, const std::string& runner,
                                                         const std::string& hostname) {
   if (state_ != State::kAwaitAssign) return ignored(now, "job assigned to " + runner);
+  if (pickup_deadline_) stale_pickups_.push_back(*pickup_deadline_);
+  pickup_deadline_.reset();
   runner_ = runner;
   hostname_ = hostname;
   note(now, Decision::Kind::kAssigned, "deploy job running on " + runner + " (host " + hostname + ")");
@@ -193,15 +205,37 @@ std::vector<Action> DeployOrchestrator::on_attempt_result(TimePoint now, Attempt
     state_ = State::kWaiting;
     fail_after_wait_ = !d.retry;
     pending_failure_ = d.reason;
+    retry_wake_ = now + d.wait;
     Action w = make(Action::Kind::kWaitUntil);
-    w.wake_at = now + d.wait;
+    w.wake_at = retry_wake_;
     return {std::move(w)};
   }
   return deploy_failed(now, d.reason, true);
 }
 
 std::vector<Action> DeployOrchestrator::on_timer(TimePoint now) {
-  if (state_ != State::kWaiting) return ignored(now, "timer");
+  if (state_ == State::kAwaitAssign && pickup_deadline_ && now >= *pickup_deadline_) {
+    // Not picked up: its runner went away after the gate. Cancel it and fail over.
+    pickup_deadline_.reset();
+    noticed(now);
+    const std::string why = "the deploy job was not picked up within " + format_duration(policy_.pickup_timeout) +
+                            " of entering the runner queue (its runner is offline or busy)";
+    std::vector<Action> out{make(Action::Kind::kCancelRun)};
+    if (policy_.redispatch_on_lost && dispatches_ < policy_.max_dispatches) {
+      note(now, Decision::Kind::kFailover, "cancelling the run and failing over: " + why);
+      append(out, policy_.placement == GatePlacement::kBeforeDispatch ? gate_candidates(now)
+                                                                       : dispatch(now, current_candidate_));
+      return out;
+    }
+    note(now, Decision::Kind::kFailover, "cancelling the run: " + why);
+    append(out, give_up(now, why));
+    return out;
+  }
+  if (const auto stale = std::find(stale_pickups_.begin(), stale_pickups_.end(), now); stale != stale_pickups_.end()) {
+    stale_pickups_.erase(stale);  // the job was picked up in time
+    return {};
+  }
+  if (state_ != State::kWaiting || now < retry_wake_) return ignored(now, "timer");
   if (fail_after_wait_) return deploy_failed(now, pending_failure_, true);
   return run_attempt(now);
 }

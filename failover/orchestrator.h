@@ -18,6 +18,8 @@
 //   kPostDeployCheck   -> on_post_check(now, healthy)
 //   kRollback          -> on_rollback_done(now, ok)
 //   kCompleteJob       -> nothing (the caller ends the GitHub job with `job_success`)
+//   kCancelRun         -> nothing (the caller cancels the current dispatch's run and
+//                         forgets its job: its end is not reported)
 //   kDone              -> nothing; outcome() and diagnosis() are final
 // An input that does not fit the current state is logged and ignored (no action).
 //
@@ -59,6 +61,7 @@ struct Action {
     kPostDeployCheck,
     kRollback,
     kCompleteJob,
+    kCancelRun,
     kDone
   };
   Kind kind;
@@ -112,6 +115,9 @@ class DeployOrchestrator {
   std::vector<Action> on_query_results(TimePoint now, const std::vector<QueryOutcome>& outcomes);
   std::vector<Action> on_job_assigned(TimePoint now, const std::string& runner, const std::string& hostname);
   std::vector<Action> on_job_ended(TimePoint now, JobEnd why);
+  // The dispatched job entered GitHub's runner queue (after any concurrency wait): the
+  // policy's pickup_timeout starts (a kWaitUntil; nothing when the policy has none).
+  std::vector<Action> on_job_waiting(TimePoint now);
   std::vector<Action> on_attempt_result(TimePoint now, AttemptResult result, double u);
   std::vector<Action> on_timer(TimePoint now);
   std::vector<Action> on_post_check(TimePoint now, bool healthy);
@@ -177,6 +183,9 @@ class DeployOrchestrator {
   bool fail_after_wait_ = false;  // the pending wait ends in failure, not a retry
   std::string pending_failure_;
   std::optional<TimePoint> first_noticed_;
+  std::optional<TimePoint> pickup_deadline_;  // of the current dispatch's queued job
+  std::vector<TimePoint> stale_pickups_;     // deadlines whose job was picked up (their timers are no-ops)
+  TimePoint retry_wake_{};                   // kWaiting ends then
   bool production_touched_ = false;  // some attempt ran against production
   bool cancelled_ = false;           // the run was cancelled; the outcome is kCancelled
 };

@@ -142,6 +142,8 @@ Policy read_policy(const json& root) {
   p.redispatch_on_failure = fo.flag("redispatch_on_failure", false);
   p.redispatch_on_lost = fo.flag("redispatch_on_lost", false);
   p.max_dispatches = fo.integer("max_dispatches", 1, 1, 100);
+  p.pickup_timeout = fo.duration("pickup_timeout", Duration(0));
+  if (p.pickup_timeout < Duration(0)) Fields::fail("/failover/pickup_timeout", "expected a duration of 0s or more");
   fo.finish();
 
   Fields deploy(top.need("deploy"), "/deploy");

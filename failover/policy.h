@@ -84,6 +84,10 @@ struct Policy {
   bool redispatch_on_failure = false;
   bool redispatch_on_lost = false;
   int max_dispatches = 1;
+  // A dispatched job still waiting for a runner this long after it entered GitHub's
+  // runner queue (its runner went offline after the gate, say) is cancelled and, with
+  // redispatch_on_lost, dispatched to the next healthy candidate. 0: wait (as built).
+  Duration pickup_timeout{0};
   RetryPolicy retry;
   bool post_deploy_check = false;
   bool post_deploy_enforced = false;  // false: a failed check is ignored (as built)

@@ -10,6 +10,7 @@
 
 #include "failover/duration.h"
 #include "harness/demo.h"
+#include "harness/explore.h"
 #include "harness/gate.h"
 #include "harness/import_command.h"
 #include "harness/inputs.h"
@@ -306,6 +307,19 @@ int main(int argc, char** argv) {
   bool no_live_gate = false;
   serve->add_flag("--no-live-gate", no_live_gate, "Answer health gates from the model instead of failsim gate over HTTP");
 
+  failsim::harness::ExploreOptions explore_options;
+  auto* explore = app.add_subcommand(
+      "explore", "Search random fault schedules for runs that break an invariant or property; shrink each to a minimal scenario");
+  explore->add_option("input", explore_options.input, "A world or a scenario file")->required()->check(CLI::ExistingFile);
+  explore->add_option("--policy", explore_options.policy_paths, "Policy file(s) (repeatable)")->required()->check(CLI::ExistingFile);
+  explore->add_option("--config", explore_options.config_path, "Explore config (kinds, ranges, properties)")
+      ->check(CLI::ExistingFile);
+  explore->add_option("--budget", explore_options.budget, "Fault schedules to try (e.g. 20000) or a time (e.g. 2m)")
+      ->capture_default_str();
+  explore->add_option("--seed", explore_options.seed, "First seed (schedule i uses seed+i)")->capture_default_str()->check(kSeed);
+  explore->add_option("--jobs", explore_options.jobs, "Threads (default: all cores)")->check(CLI::Range(0, 256));
+  explore->add_option("--out", explore_options.out_dir, "Output directory")->capture_default_str();
+
   // An unknown first word is a mistyped command, not a stray argument.
   if (argc > 1 && argv[1][0] != '-') {
     const std::string word = argv[1];
@@ -346,6 +360,7 @@ int main(int argc, char** argv) {
     run_options.suite.progress = isatty(STDERR_FILENO) != 0;
     return failsim::harness::run_command(run_options, std::cout, std::cerr);
   }
+  if (*explore) return failsim::harness::explore_command(explore_options, std::cout, std::cerr);
   if (*compare) return failsim::harness::compare_command(compare_options, std::cout, std::cerr);
   if (*validate) return validate_command(validate_files);
   if (*import_prom_cmd) {

@@ -43,6 +43,7 @@ class DeployDriver {
   void execute(std::vector<Action> actions);
   void job_started(std::int64_t job_id, const std::string& runner);
   void job_completed(std::int64_t job_id);
+  void job_waiting(std::int64_t id);
   DeployOrchestrator& orchestrator() { return orchestrator_; }
   std::optional<TimePoint> triggered_at;
   std::string ref;  // the dispatched ref; "": the world's default branch
@@ -164,6 +165,17 @@ class Run final : public LiveControl {
     }
   }
   void finish_result();
+  void set_runner_fault(const FaultSpec& f, sim::runner::RunnerHost* host, bool on);
+  void schedule_flap(const FaultSpec& f, const std::string& target, TimePoint at, bool on);
+  const Expectations* expectations() const {
+    return in_.expect != nullptr ? in_.expect : expectations_for(*in_.scenario, in_.policy->name);
+  }
+  bool judges_properties() const {
+    const Expectations* e = expectations();
+    return e != nullptr && !e->properties.empty();
+  }
+  void sample_ground_truth();
+  void judge_properties_now(const Expectations& e);
 
   RunInputs in_;
   std::uint64_t seed_;
@@ -179,6 +191,11 @@ class Run final : public LiveControl {
   std::string faulted_runner_;
   std::optional<TimePoint> first_alert_;
   std::optional<TimePoint> failover_at_;
+  // Properties' observations (only when the run judges properties).
+  PropertyObservations seen_;
+  std::map<std::string, std::size_t> runner_of_label_;         // instance/hostname/runner_name -> runner
+  // (alertname, labels) -> (firing since, the runner it is about)
+  std::map<std::pair<std::string, std::string>, std::pair<TimePoint, std::size_t>> firing_since_;
   friend class DeployDriver;
 };
 
@@ -216,6 +233,8 @@ void DeployDriver::execute(std::vector<Action> actions) {
             if (w.github().job(id)->spec.name == world.deploy_job) job_id = id;
           }
           if (job_id != 0) run_.by_job_[job_id] = this;
+          // Already in the runner queue (no concurrency wait): its pickup clock starts now.
+          if (job_id != 0 && w.github().job(job_id)->status == sim::github::Status::kQueued) job_waiting(job_id);
           run_.trace("deploy", "dispatch", "deploy " + std::to_string(index_) + " runs-on " + std::to_string(a.labels.size()) + " labels, run " + std::to_string(run_id.value()));
         }
         break;
@@ -242,6 +261,17 @@ void DeployDriver::execute(std::vector<Action> actions) {
           run_.trace("production", "rollback", version);
           execute(orchestrator_.on_rollback_done(run_.world().engine().now(), true));
         });
+        break;
+      }
+      case Action::Kind::kCancelRun: {
+        // Our own cancellation: forget the job first, so that its end is not reported.
+        const std::int64_t cancelled = run_id;
+        job_id = 0;
+        runner_.clear();
+        if (cancelled != 0) {
+          run_.trace("deploy", "cancel", "run " + std::to_string(cancelled) + ": not picked up in time");
+          w.github().cancel_run(cancelled);
+        }
         break;
       }
       case Action::Kind::kCompleteJob: {
@@ -311,6 +341,10 @@ void DeployDriver::job_started(std::int64_t id, const std::string& runner) {
   host_ = host != nullptr ? host->spec().host : "";
   run_.trace("job", "started", runner);
   execute(orchestrator_.on_job_assigned(run_.world().engine().now(), runner, host != nullptr ? host->spec().hostname : runner));
+}
+
+void DeployDriver::job_waiting(std::int64_t id) {
+  if (id == job_id) execute(orchestrator_.on_job_waiting(run_.world().engine().now()));
 }
 
 void DeployDriver::job_completed(std::int64_t id) {
@@ -432,7 +466,7 @@ void Run::apply_fault(const FaultSpec& f) {
       world_.engine().schedule_at(start, [this, what] { trace("fault", "start", what); });
       break;
     }
-    default:
+    default: {
       // The runner a "$deploy" fault hit is fixed when it starts, so its end undoes it there.
       auto target = std::make_shared<std::string>();
       world_.engine().schedule_at(start, [this, f, what, target] {
@@ -444,39 +478,69 @@ void Run::apply_fault(const FaultSpec& f) {
           trace("fault", "skipped", "no runner to apply it to");
           return;
         }
-        switch (f.kind) {
-          case FaultSpec::Kind::kHostDown: set_host_up(f, host, false); break;
-          case FaultSpec::Kind::kServiceStop: host->stop_service(); break;
-          case FaultSpec::Kind::kServiceCrash: host->crash_service(); break;
-          case FaultSpec::Kind::kExporterStop: host->set_exporter_running(false); break;
-          case FaultSpec::Kind::kResources: host->set_resources(f.cpu, f.memory, f.disk); break;
-          case FaultSpec::Kind::kCancelRun: {
-            std::int64_t newest = 0;
-            for (const auto& [id, run] : world_.github().runs()) {
-              if (run.status != sim::github::Status::kCompleted) newest = id;
-            }
-            if (newest != 0) world_.github().cancel_run(newest);
-            break;
-          }
-          default: break;
-        }
+        set_runner_fault(f, host, true);
+        if (f.flap_down > Duration(0)) schedule_flap(f, *target, world_.engine().now() + f.flap_down, false);
       });
       if (f.length > Duration(0)) {
         world_.engine().schedule_at(start + f.length, [this, f, what, target] {
           trace("fault", "end", what);
           auto* host = target->empty() ? nullptr : world_.runner(*target);
           if (host == nullptr && !f.runner.empty()) return;
-          switch (f.kind) {
-            case FaultSpec::Kind::kHostDown: set_host_up(f, host, true); break;
-            case FaultSpec::Kind::kServiceStop:
-            case FaultSpec::Kind::kServiceCrash: host->start_service(); break;
-            case FaultSpec::Kind::kExporterStop: host->set_exporter_running(true); break;
-            default: break;
-          }
+          set_runner_fault(f, host, false);
         });
       }
       break;
+    }
   }
+}
+
+// Applies (on) or undoes (off) a fault on a runner or host.
+void Run::set_runner_fault(const FaultSpec& f, sim::runner::RunnerHost* host, bool on) {
+  switch (f.kind) {
+    case FaultSpec::Kind::kHostDown: set_host_up(f, host, !on); break;
+    case FaultSpec::Kind::kServiceStop:
+      if (on) {
+        host->stop_service();
+      } else {
+        host->start_service();
+      }
+      break;
+    case FaultSpec::Kind::kServiceCrash:
+      if (on) {
+        host->crash_service();
+      } else {
+        host->start_service();
+      }
+      break;
+    case FaultSpec::Kind::kExporterStop: host->set_exporter_running(!on); break;
+    case FaultSpec::Kind::kResources:
+      if (on) host->set_resources(f.cpu, f.memory, f.disk);
+      break;
+    case FaultSpec::Kind::kCancelRun: {
+      if (!on) break;
+      std::int64_t newest = 0;
+      for (const auto& [id, run] : world_.github().runs()) {
+        if (run.status != sim::github::Status::kCompleted) newest = id;
+      }
+      if (newest != 0) world_.github().cancel_run(newest);
+      break;
+    }
+    default: break;
+  }
+}
+
+// A flapping runner fault: off for flap_up, on for flap_down, ... until its window ends
+// (the fault's own end event undoes it then).
+void Run::schedule_flap(const FaultSpec& f, const std::string& target, TimePoint at, bool on) {
+  const TimePoint window_end = f.length > Duration(0) ? world_.spec().start + f.at + f.length
+                                                      : world_.spec().start + in_.scenario->run_length;
+  if (at >= window_end) return;
+  world_.engine().schedule_at(at, [this, f, target, on] {
+    auto* host = target.empty() ? nullptr : world_.runner(target);
+    if (host == nullptr && !f.runner.empty()) return;
+    set_runner_fault(f, host, on);
+    schedule_flap(f, target, world_.engine().now() + (on ? f.flap_down : f.flap_up), !on);
+  });
 }
 
 RunResult Run::execute() {
@@ -496,7 +560,35 @@ RunResult Run::execute() {
     result_.broken.push_back("world did not start: " + started.error());
     return result_;
   }
+  if (judges_properties()) {
+    for (std::size_t i = 0; i < world_.runners().size(); ++i) {
+      const auto& spec = world_.runners()[i]->spec();
+      seen_.runners.push_back(PropertyObservations::Runner{spec.runner_name, spec.authorized_for_prod == "true", {}, {}});
+      runner_of_label_["runner_name=" + spec.runner_name] = i;
+      runner_of_label_["hostname=" + spec.hostname] = i;
+      if (spec.exporter_port != 0) runner_of_label_["instance=" + spec.host + ":" + std::to_string(spec.exporter_port)] = i;
+    }
+    sample_ground_truth();
+  }
   world_.prometheus().on_alert_change([this](const sim::prometheus::AlertChange& c) {
+    if (!seen_.runners.empty()) {
+      const auto key = std::make_pair(c.alertname, sim::prometheus::to_string(c.labels));
+      if (c.to == sim::prometheus::AlertState::kFiring) {
+        std::size_t runner = SIZE_MAX;
+        for (const char* label : {"instance", "hostname", "runner_name"}) {
+          const auto r = runner_of_label_.find(std::string(label) + "=" + std::string(sim::prometheus::label_value(c.labels, label)));
+          if (r != runner_of_label_.end() && runner == SIZE_MAX) runner = r->second;
+        }
+        if (runner != SIZE_MAX) firing_since_[key] = {c.at, runner};
+      } else if (c.from == sim::prometheus::AlertState::kFiring) {
+        const auto it = firing_since_.find(key);
+        if (it != firing_since_.end()) {
+          const auto [since, runner] = it->second;
+          seen_.runners[runner].firing.emplace_back(since - world_.spec().start, c.at - world_.spec().start);
+          firing_since_.erase(it);
+        }
+      }
+    }
     trace("alert", c.alertname, std::string(sim::prometheus::to_string(c.from)) + "->" + sim::prometheus::to_string(c.to) +
                                     " " + std::string(sim::prometheus::label_value(c.labels, "instance")));
     if (c.to == sim::prometheus::AlertState::kFiring && fault_start_ && c.at >= *fault_start_ && !first_alert_) {
@@ -528,7 +620,9 @@ RunResult Run::execute() {
       if (e.kind == sim::github::JobEvent::Kind::kStarted && by_run_.count(job->run_id) != 0) run_upstream_job(e.job_id);
       return;
     }
-    if (e.kind == sim::github::JobEvent::Kind::kStarted) {
+    if (e.kind == sim::github::JobEvent::Kind::kWaitingForRunner) {
+      it->second->job_waiting(e.job_id);
+    } else if (e.kind == sim::github::JobEvent::Kind::kStarted) {
       const std::string runner = world_.github().job(e.job_id)->runner_name;
       if (fault_start_ && e.at >= *fault_start_ && !failover_at_ && !faulted_runner_.empty() && runner != faulted_runner_) {
         failover_at_ = e.at;
@@ -554,7 +648,14 @@ RunResult Run::execute() {
   // post-outcome effects) and 10 since the last fault began (for its alerts).
   const TimePoint end = world_.spec().start + sc.run_length;
   TimePoint quiet_after = world_.spec().start;
-  for (const auto& f : sc.faults) quiet_after = std::max(quiet_after, world_.spec().start + f.at + std::chrono::minutes(10));
+  // A run that judges properties waits for 10 minutes after the last fault *ends*: its
+  // conditions are about how long a runner was down.
+  const bool from_end = judges_properties();
+  for (const auto& f : sc.faults) {
+    const Duration lasts = from_end ? f.length : Duration(0);
+    quiet_after = std::max(quiet_after, world_.spec().start + f.at + (lasts > Duration(0) || !from_end ? lasts : sc.run_length) +
+                                            std::chrono::minutes(10));
+  }
   LiveHooks* live = in_.live;
   if (live != nullptr && live->started) {
     auto ok = live->started(*this);
@@ -587,8 +688,64 @@ RunResult Run::execute() {
   return result_;
 }
 
+// Ground truth for properties, every kPropertySampleEvery: is each runner down (host
+// down, service not active, exporter stopped or unreachable from Prometheus's host)?
+// Reads the model only; changes nothing and draws nothing, so the run is the same.
+void Run::sample_ground_truth() {
+  const std::string& prometheus = world_.spec().prometheus.host;
+  const int prometheus_port = world_.spec().prometheus_port;
+  sim::Network& net = world_.network();
+  const bool known = net.host_up(prometheus);
+  const auto delivered = [&](const std::string& from, const std::string& to, int port) {
+    return net.peek(from, to, port) == sim::Network::Fate::kDelivered;
+  };
+  const bool gate_reaches = delivered(kGateHost, prometheus, prometheus_port);
+  for (std::size_t i = 0; i < world_.runners().size(); ++i) {
+    const auto& r = *world_.runners()[i];
+    const auto& spec = r.spec();
+    char state = '?';
+    if (known) {
+      const bool reachable = spec.exporter_port == 0 ||
+                             (r.exporter_running() && delivered(prometheus, spec.host, spec.exporter_port));
+      state = r.host_up() && r.service() == sim::runner::ServiceState::kRunning && reachable ? 'u' : 'd';
+      if (state == 'u' && gate_reaches && delivered(spec.host, "github", 443) && delivered(spec.host, prometheus, prometheus_port) &&
+          spec.cpu_percent <= 90 && spec.memory_percent <= 90 && spec.disk_percent <= 90) {
+        state = 'h';
+      }
+    }
+    seen_.runners[i].samples.push_back(state);
+  }
+  world_.engine().schedule_after(kPropertySampleEvery, [this] { sample_ground_truth(); });
+}
+
+void Run::judge_properties_now(const Expectations& e) {
+  const TimePoint start = world_.spec().start;
+  const TimePoint now = world_.engine().now();
+  seen_.run_end = now - start;
+  for (const auto& [key, firing] : firing_since_) {
+    seen_.runners[firing.second].firing.emplace_back(firing.first - start, now - start + Duration(1));
+  }
+  for (const auto& f : in_.scenario->faults) {
+    const Duration until = f.kind == FaultSpec::Kind::kCancelRun ? f.at + std::chrono::seconds(1)
+                           : f.length > Duration(0)              ? f.at + f.length
+                                                                 : in_.scenario->run_length;
+    seen_.faults.push_back(PropertyObservations::Fault{to_string(f.kind), f.at, until});
+  }
+  for (const auto& d : drivers_) {
+    if (!d->triggered_at) continue;
+    PropertyObservations::Deploy o;
+    o.requested = *d->triggered_at - start;
+    if (d->done_at) o.done = *d->done_at - start;
+    o.landed = d->orchestrator().outcome() == failover::Outcome::kDeployed;
+    seen_.deploys.push_back(o);
+  }
+  for (const auto& v : judge_properties(e.properties, seen_)) {
+    result_.failed_properties.push_back(v.property);
+    result_.broken.push_back("property " + v.property + ": " + v.detail);
+  }
+}
+
 void Run::finish_result() {
-  const Scenario& sc = *in_.scenario;
   const TimePoint run_start = world_.spec().start;
   auto seconds_since = [](TimePoint from, TimePoint to) { return to_seconds(to - from); };
   for (std::size_t i = 0; i < drivers_.size(); ++i) {
@@ -634,9 +791,10 @@ void Run::finish_result() {
   std::stable_sort(result_.trace.begin(), result_.trace.end(),
                    [](const TraceEvent& a, const TraceEvent& b) { return a.t_us < b.t_us; });
   result_.trace_hash = hash_trace(result_.trace);
-  const Expectations* expect = in_.expect != nullptr ? in_.expect : expectations_for(sc, in_.policy->name);
+  const Expectations* expect = expectations();
   if (expect == nullptr) return;
   const Expectations& e = *expect;
+  if (!e.properties.empty()) judge_properties_now(e);
   auto fmt = [](double s) {
     char buf[32];
     std::snprintf(buf, sizeof buf, "%.1fs", s);

@@ -115,6 +115,19 @@ Expectations read_expectations(Fields& f) {
       }
     }
   }
+  if (const json* props = f.get("properties")) {
+    if (!props->is_array()) Fields::fail(f.at("properties"), "expected an array of properties");
+    for (std::size_t i = 0; i < props->size(); ++i) {
+      Fields pf((*props)[i], f.at("properties") + "/" + std::to_string(i));
+      e.properties.push_back(read_property(pf));
+      for (std::size_t j = 0; j < i; ++j) {
+        if (e.properties[j].name == e.properties[i].name) {
+          Fields::fail(f.at("properties") + "/" + std::to_string(i) + "/name",
+                       "a second property named \"" + e.properties[i].name + "\"");
+        }
+      }
+    }
+  }
   f.finish();
   return e;
 }
@@ -212,6 +225,15 @@ Scenario read_scenario(const json& root, const std::string& source, const std::v
           x.disk = f.number("disk_percent", 10);
           break;
         case FaultSpec::Kind::kCancelRun: break;
+      }
+      if (x.kind == FaultSpec::Kind::kHostDown || x.kind == FaultSpec::Kind::kServiceStop ||
+          x.kind == FaultSpec::Kind::kServiceCrash || x.kind == FaultSpec::Kind::kExporterStop) {
+        x.flap_down = f.duration("flap_down", Duration(0));
+        x.flap_up = f.duration("flap_up", Duration(0));
+      }
+      if ((x.flap_down > Duration(0)) != (x.flap_up > Duration(0))) {
+        Fields::fail(f.at(x.flap_down > Duration(0) ? "flap_up" : "flap_down"),
+                     "a flapping fault needs both flap_down and flap_up above 0s");
       }
       f.finish();
       check_fault_references(s, x, f);

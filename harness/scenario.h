@@ -13,6 +13,7 @@
 #include "failover/result.h"
 #include "failover/time.h"
 #include "sim/distribution.h"
+#include "harness/property.h"
 #include "harness/world_file.h"
 #include "sim/world.h"
 
@@ -45,8 +46,8 @@ struct FaultSpec {
   sim::FaultMode mode = sim::FaultMode::kDrop;
   double probability = 0.0;
   Duration added_latency{0};
-  Duration flap_down{0};
-  Duration flap_up{0};
+  Duration flap_down{0};  // network faults, and host_down / service_* / exporter_stop: on for
+  Duration flap_up{0};    // flap_down, off for flap_up, repeating within the fault's window
   double cpu = 0, memory = 0, disk = 0;
 };
 
@@ -66,6 +67,8 @@ struct Expectations {
   // rollback that does nothing leaves production partial): a violation of one of
   // them is reported, but does not fail the run.
   std::vector<std::string> known_violations;
+  // If-then rules about ground truth (harness/property.h), judged per run.
+  std::vector<Property> properties;
 };
 
 // The longest run a scenario may ask for: a run's cost grows with its length, and a

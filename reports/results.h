@@ -46,6 +46,7 @@ struct RunResult {
   std::uint64_t trace_hash = 0;
   bool had_fault = false;              // the scenario injected a fault
   std::vector<std::string> expected_violations;  // known defects: violations reported, tolerated
+  std::vector<std::string> failed_properties;    // names of the expectations' properties that did not hold
   bool passed() const;
 };
 

@@ -232,6 +232,7 @@ void GitHub::enqueue_job(std::int64_t job_id) {
   j.queue_timer = engine_.schedule_after(timings_.queue_ttl, [this, job_id] {
     finish_job(job_id, timings_.queue_ttl_conclusion, "The job was not started within 24 hours.");
   });
+  emit(JobEvent::Kind::kWaitingForRunner, job_id);
   try_assign();
 }
 

@@ -153,7 +153,9 @@ struct RunnerRecord {
 };
 
 struct JobEvent {
-  enum class Kind { kQueued, kOffered, kStarted, kCompleted };
+  // kQueued: the job exists; kWaitingForRunner: it entered the runner queue (after any
+  // concurrency-group wait).
+  enum class Kind { kQueued, kWaitingForRunner, kOffered, kStarted, kCompleted };
   Kind kind;
   std::int64_t job_id;
   TimePoint at;

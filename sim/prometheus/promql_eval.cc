@@ -212,6 +212,18 @@ class Evaluator {
         v = extrapolated(pts, t_ms_ - sel.range_ms, t_ms_, f == "rate");
       } else if (f == "count_over_time") {
         v = static_cast<double>(pts.size());
+      } else if (f == "changes" || f == "resets") {
+        // Prometheus's funcChanges / funcResets: NaN to NaN is no change.
+        int count = 0;
+        for (std::size_t i = 1; i < pts.size(); ++i) {
+          const double a = pts[i - 1].value, b = pts[i].value;
+          if (f == "changes") {
+            count += a != b && !(std::isnan(a) && std::isnan(b)) ? 1 : 0;
+          } else {
+            count += b < a ? 1 : 0;
+          }
+        }
+        v = static_cast<double>(count);
       } else if (f == "sum_over_time" || f == "avg_over_time") {
         double sum = 0;
         for (const auto& p : pts) sum += p.value;

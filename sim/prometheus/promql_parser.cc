@@ -436,7 +436,8 @@ class Parser {
 
   NodePtr call(const Token& name) {
     static const char* kMatrixFunctions[] = {"rate", "increase", "avg_over_time", "min_over_time", "max_over_time",
-                                             "sum_over_time", "count_over_time", "last_over_time", "absent_over_time"};
+                                             "sum_over_time", "count_over_time", "last_over_time", "absent_over_time",
+                                             "changes", "resets"};
     bool known = name.text == "absent" || name.text == "time";
     bool wants_matrix = false;
     for (const char* f : kMatrixFunctions) {

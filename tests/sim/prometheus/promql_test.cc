@@ -203,6 +203,14 @@ TEST_F(PromqlEval, OverTimeFunctions) {
   EXPECT_EQ(label_value(last[0].labels, "__name__"), "mem");
   EXPECT_EQ(label_value(vec("avg_over_time(mem[1m])", 60'000)[0].labels, "__name__"), "");
   EXPECT_TRUE(vec("absent_over_time(mem[1m])", 60'000).empty());
+  // changes(): value changes between consecutive samples; resets(): decreases.
+  const Labels u = L({{"__name__", "up"}, {"instance", "a"}});
+  const double ups[] = {1, 0, 0, 1, 0, 1, 1, 0};
+  for (int i = 0; i < 8; ++i) store.append(u, i * 15'000, ups[i]);
+  EXPECT_EQ(vec("changes(up[2m])", 105'000)[0].value, 5);
+  EXPECT_EQ(vec("resets(up[2m])", 105'000)[0].value, 3);
+  EXPECT_EQ(vec("changes(up[30s])", 105'000)[0].value, 1) << "samples at 75, 90, 105 s: 1, 1, 0";
+  EXPECT_EQ(label_value(vec("changes(up[2m])", 105'000)[0].labels, "__name__"), "");
   EXPECT_EQ(vec("absent_over_time(mem{host=\"z\"}[1m])", 60'000)[0].labels, L({{"host", "z"}}));
 }
 

@@ -367,7 +367,10 @@ std::string random_rules(const RandomTiming& t) {
          "  - {alert: RunnerOffline, expr: 'runner_status == 0', for: " + t.for_text + "}\n"
          "  - {alert: RunnerSeriesMissing, expr: 'up{job=\"github-runner-health\"} == 1 unless on(instance) runner_status', for: " +
          t.for_text + "}\n"
-         "  - {alert: RunnerAbsent, expr: 'absent(runner_status{hostname=\"Serotonin\"})', for: " + t.for_text + "}\n";
+         "  - {alert: RunnerAbsent, expr: 'absent(runner_status{hostname=\"Serotonin\"})', for: " + t.for_text + "}\n"
+         // The flapping rules of scenarios/rules/runner-up-corrected.yml (changes()).
+         "  - {alert: RunnerScrapeFlapping, expr: 'changes(up{job=\"github-runner-health\"}[10m]) >= 4'}\n"
+         "  - {alert: RunnerServiceFlapping, expr: 'changes(runner_status[10m]) >= 4', for: " + t.for_text + "}\n";
 }
 
 TEST(PromtoolCrossCheck, TwentySeededRandomCasesAgreeWithPromtool) {
