@@ -182,7 +182,8 @@ TEST_F(FakePrometheusApi, RulesShowStatesAndFilterByType) {
   EXPECT_EQ(g["interval"], 15.0);
   bool found = false;
   for (const auto& r : g["rules"]) {
-    EXPECT_EQ(r["type"], "alerting");
+    // The corrected rules record runner:service_active for their flapping alert.
+    EXPECT_EQ(r["type"], r["name"] == "runner:service_active" ? "recording" : "alerting");
     EXPECT_EQ(r["health"], "ok");
     if (r["name"] == "RunnerScrapeDown") {
       found = true;
@@ -194,7 +195,12 @@ TEST_F(FakePrometheusApi, RulesShowStatesAndFilterByType) {
     }
   }
   EXPECT_TRUE(found);
-  EXPECT_EQ(get_json("/api/v1/rules?type=record")["data"]["groups"].size(), 0u);
+  const json record = get_json("/api/v1/rules?type=record");
+  ASSERT_EQ(record["data"]["groups"].size(), 1u);
+  ASSERT_EQ(record["data"]["groups"][0]["rules"].size(), 1u);
+  EXPECT_EQ(record["data"]["groups"][0]["rules"][0]["name"], "runner:service_active");
+  EXPECT_EQ(record["data"]["groups"][0]["rules"][0]["query"], "max without (active_state) (runner_status)");
+  for (const auto& r : get_json("/api/v1/rules?type=alert")["data"]["groups"][0]["rules"]) EXPECT_EQ(r["type"], "alerting");
   get_json("/api/v1/rules?type=bogus", 400);
 }
 
