@@ -116,34 +116,21 @@ const std::vector<std::string>& all_invariants() {
 }
 
 std::vector<Property> default_properties() {
-  using std::chrono::minutes;
-  Property outage;
-  outage.name = "outage-alerts";
-  outage.when = Property::When::kRunnerDownFor;
-  outage.down_for = minutes(5);
-  outage.then = Property::Then::kAlertFiresWithin;
-  outage.within = minutes(7);
-  Property flap;
-  flap.name = "flap-alerts";
-  flap.when = Property::When::kRunnerDownFraction;
-  flap.fraction = 0.25;
-  flap.over = minutes(10);
-  flap.times = 3;
-  flap.then = Property::Then::kAlertFiresWithin;
-  flap.within = minutes(5);
-  Property deploy;
-  deploy.name = "quiet-deploys-land";
-  deploy.when = Property::When::kDeployRequestedQuiet;
-  deploy.quiet_for = minutes(2);
-  deploy.then = Property::Then::kDeployLandsWithin;
-  deploy.within = minutes(15);
-  Property healthy;
-  healthy.name = "healthy-runner-deploys-land";
-  healthy.when = Property::When::kDeployWithHealthyRunner;
-  healthy.quiet_for = minutes(2);
-  healthy.then = Property::Then::kDeployLandsWithin;
-  healthy.within = minutes(20);
-  return {outage, flap, deploy, healthy};
+  // In the file format, as a config would list them (docs/explore.md).
+  static const json kDefaults = json::parse(R"([
+    {"name": "outage-alerts", "if": {"runner_down_for": "5m"}, "then": {"alert_fires_within": "7m"}},
+    {"name": "flap-alerts", "if": {"runner_down_fraction": 0.25, "over": "10m", "times": 3},
+     "then": {"alert_fires_within": "5m"}},
+    {"name": "quiet-deploys-land", "if": {"deploy_requested_quiet_for": "2m"}, "then": {"deploy_lands_within": "15m"}},
+    {"name": "healthy-runner-deploys-land", "if": {"deploy_requested_while_runner_healthy": "2m"},
+     "then": {"deploy_lands_within": "20m"}}
+  ])");
+  std::vector<Property> out;
+  for (std::size_t i = 0; i < kDefaults.size(); ++i) {
+    Fields f(kDefaults[i], "/properties/" + std::to_string(i));
+    out.push_back(read_property(f));
+  }
+  return out;
 }
 
 Result<ExploreConfig> parse_explore_config(const std::string& json_text, const std::string& source) {

@@ -390,7 +390,13 @@ int explore_command(const ExploreOptions& o, std::ostream& out, std::ostream& er
     ordered expect = ordered::object();
     if (f.oracle.rfind("property:", 0) == 0) {
       for (const auto& p : t.properties) {
-        if (p.name == oracle_name) expect["properties"] = ordered::array({ordered::parse(property_json(p).dump())});
+        if (p.name != oracle_name) continue;
+        const json j = property_json(p);
+        ordered o;
+        o["name"] = p.name;
+        o["if"] = ordered::parse(j["if"].dump());
+        o["then"] = ordered::parse(j["then"].dump());
+        expect["properties"] = ordered::array({o});
       }
     }
     doc["expect"] = ordered{{t.policy.name, expect}};

@@ -486,7 +486,11 @@ void Run::apply_fault(const FaultSpec& f) {
           trace("fault", "end", what);
           auto* host = target->empty() ? nullptr : world_.runner(*target);
           if (host == nullptr && !f.runner.empty()) return;
-          set_runner_fault(f, host, false);
+          // A flapping service may be in an up phase already: no second start.
+          const bool up_already = f.flap_down > Duration(0) && host != nullptr &&
+                                  (f.kind == FaultSpec::Kind::kServiceStop || f.kind == FaultSpec::Kind::kServiceCrash) &&
+                                  host->service() == sim::runner::ServiceState::kRunning;
+          if (!up_already) set_runner_fault(f, host, false);
         });
       }
       break;
@@ -652,9 +656,10 @@ RunResult Run::execute() {
   // conditions are about how long a runner was down.
   const bool from_end = judges_properties();
   for (const auto& f : sc.faults) {
-    const Duration lasts = from_end ? f.length : Duration(0);
-    quiet_after = std::max(quiet_after, world_.spec().start + f.at + (lasts > Duration(0) || !from_end ? lasts : sc.run_length) +
-                                            std::chrono::minutes(10));
+    // (A fault without a length lasts to the end of the run; cancel_run is an instant.)
+    const bool instant = !from_end || f.kind == FaultSpec::Kind::kCancelRun;
+    const Duration lasts = instant ? Duration(0) : f.length > Duration(0) ? f.length : sc.run_length;
+    quiet_after = std::max(quiet_after, world_.spec().start + f.at + lasts + std::chrono::minutes(10));
   }
   LiveHooks* live = in_.live;
   if (live != nullptr && live->started) {
