@@ -234,8 +234,15 @@ int explore_command(const ExploreOptions& o, std::ostream& out, std::ostream& er
     return fail(refused.error());
   }
   std::error_code ec;
-  std::filesystem::create_directories(std::filesystem::path(o.out_dir) / "findings", ec);
+  const std::filesystem::path findings_path = std::filesystem::path(o.out_dir) / "findings";
+  std::filesystem::create_directories(findings_path, ec);
   if (ec) return fail(o.out_dir + ": cannot create the output directory: " + ec.message());
+  // The scenarios of an earlier exploration into this directory are not this one's.
+  std::vector<std::filesystem::path> stale;
+  for (const auto& e : std::filesystem::directory_iterator(findings_path, ec)) {
+    if (e.path().extension() == ".json") stale.push_back(e.path());
+  }
+  for (const auto& p : stale) std::filesystem::remove(p, ec);
 
   // The base scenario: the one given, or (for a world) one deploy at 10m.
   std::string base_path = o.input;

@@ -71,6 +71,10 @@ TEST_F(ExploreTest, FindsAndShrinksTheAsBuiltDefects) {
     EXPECT_LE(f["minimal_faults"].size(), 2u) << f.dump(1);
     EXPECT_TRUE(f["verified"].get<bool>()) << f.dump(1);
   }
+  // The written scenarios satisfy the scenario JSON Schema (Debian's python3-jsonschema).
+  const auto schema = in_source("/usr/bin/python3 tests/harness/check_schema.py scenarios/schema/scenario.schema.json " +
+                                out("asbuilt") + "/findings/*.json");
+  EXPECT_EQ(schema.exit_code, 0) << schema.out;
   // Each shrunk scenario is an ordinary scenario: it validates, and `failsim run` on its
   // seed fails with the same oracle.
   for (const auto& f : {drop[0], partial[0], flap[0]}) {
