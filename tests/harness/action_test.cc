@@ -47,7 +47,7 @@ int line_of(const std::string& file, const std::string& needle) {
 
 TEST_F(ActionTest, ARedSuiteWritesTheSummaryOutputsAndAnAnnotationOnTheExpectationsLine) {
   const json report = run_action({{"scenarios", scenario("serotonin-exporter-partition") + "\n" + scenario("failover")},
-                                  {"set", "rules.RunnerScrapeDown.for=5m"},
+                                  {"set", "rules.RunnerScrapeDown.for=5m\nrules.RunnerUnavailable.for=5m"},
                                   {"seeds", "10"},
                                   {"out", (dir / "out").string()}});
   ASSERT_TRUE(report.is_object());

@@ -46,7 +46,7 @@ TEST_F(Reproduce, EveryPrintedReplayCommandFailsTheSameWayWithTheSameTraceHash) 
   // A variant from a file with an expectation of its own that breaks (the alert's `for`
   // made 4m, detection asked within 4m), next to --policy, --rules and --set.
   const std::string variants = (dir / "variants.json").string();
-  std::ofstream(variants) << R"({"variants": [{"name": "slow alert", "set": {"rules.RunnerScrapeDown.for": "4m"},
+  std::ofstream(variants) << R"({"variants": [{"name": "slow alert", "set": {"rules.RunnerScrapeDown.for": "4m", "rules.RunnerUnavailable.for": "4m"},
     "expect": {"serotonin-exporter-partition": {"detection_within": "4m"}}}]})";
   const auto run = in_source("'" FAILSIM_BINARY "' run scenarios/serotonin-exporter-partition.json "
                              "--policy scenarios/policies/health-gated-failover.json --rules scenarios/rules/runner-up-corrected.yml "
@@ -100,6 +100,7 @@ TEST_F(Reproduce, EveryPrintedReplayCommandFailsTheSameWayWithTheSameTraceHash) 
 TEST_F(Reproduce, ReplayNamesEachBrokenExpectationAndViolatedInvariantWithItsValues) {
   const auto replay = in_source("'" FAILSIM_BINARY "' replay scenarios/serotonin-exporter-partition.json --seed 3 "
                                 "--policy scenarios/policies/health-gated-failover.json --set rules.RunnerScrapeDown.for=5m "
+                                "--set rules.RunnerUnavailable.for=5m "
                                 "--trace '" + (dir / "t.json").string() + "'");
   EXPECT_EQ(replay.exit_code, 1) << replay.out;
   EXPECT_TRUE(std::regex_search(replay.out, std::regex("broken expectation: detection_within 5m: took [0-9.]+s"))) << replay.out;
