@@ -17,7 +17,8 @@
 //    failing on the same seed: drop faults (halves, then one by one), drop flapping,
 //    shorten each fault to the shortest readable length, move it to the most readable
 //    time, then drop and round deploys.
-//  - Output (explore_command): OUT/explore.json, OUT/explore.md, and one scenario per
+//  - Output (explore_command): OUT/explore.json, OUT/explore.md, OUT/explore.html
+//    (reports/explore_report.h), and one scenario per
 //    finding in OUT/findings/, with `expect` set so that `failsim run` fails it today
 //    (on the seed it was found with) and passes once the defect is fixed.
 //
@@ -116,6 +117,7 @@ struct ExploreOptions {
   std::string budget = "2000";            // runs ("100000") or time ("10m")
   int jobs = 0;                           // 0: all cores
   std::string out_dir = "explore-out";
+  bool progress = false;                  // a progress line on stderr (a terminal)
 };
 
 // 0: nothing found; 1: findings; 2: usage or input error.

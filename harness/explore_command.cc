@@ -8,7 +8,6 @@
 #include <map>
 #include <mutex>
 #include <set>
-#include <sstream>
 #include <thread>
 
 #include "failover/duration.h"
@@ -18,6 +17,7 @@
 #include "harness/run.h"
 #include "harness/suite.h"
 #include "harness/text_file.h"
+#include "reports/explore_report.h"
 
 namespace failsim::harness {
 
@@ -228,7 +228,8 @@ int explore_command(const ExploreOptions& o, std::ostream& out, std::ostream& er
   }
   const auto input_text = read_input_file(o.input);
   if (!input_text) return fail(o.input + ": cannot read: " + input_text.error());
-  if (auto refused = refuse_inputs_as_outputs({o.out_dir + "/explore.json", o.out_dir + "/explore.md", o.out_dir + "/base-scenario.json"},
+  if (auto refused = refuse_inputs_as_outputs({o.out_dir + "/explore.json", o.out_dir + "/explore.md", o.out_dir + "/explore.html",
+                                               o.out_dir + "/base-scenario.json"},
                                               {o.input, o.config_path.value_or("")});
       !refused) {
     return fail(refused.error());
@@ -324,7 +325,15 @@ int explore_command(const ExploreOptions& o, std::ostream& out, std::ostream& er
       }
     }
     schedules += static_cast<long>(n);
+    if (o.progress) {
+      long failing = 0;
+      for (const auto& [key, f] : failures) failing += f.runs;
+      err << "\rfailsim explore: " << schedules << " schedules, " << failing << " failing runs, " << failures.size()
+          << " distinct, " << format_duration(std::chrono::duration_cast<std::chrono::seconds>(elapsed())) << "   "
+          << std::flush;
+    }
   }
+  if (o.progress) err << "\n" << (failures.empty() ? "" : "shrinking...\n") << std::flush;
   const Duration search_elapsed = elapsed();
 
   // Shrink the most frequent distinct failures.
@@ -492,47 +501,45 @@ int explore_command(const ExploreOptions& o, std::ostream& out, std::ostream& er
   for (const auto& [k, v] : coverage_states) cs[k] = v;
   report["coverage"] = json{{"faults", ck}, {"states", cs}};
 
-  std::ostringstream md;
-  md << "# failsim explore\n\n"
-     << "Input `" << o.input << "`, seed " << o.seed << ", budget " << o.budget << ": " << schedules
-     << " fault schedules, " << runs << " runs under " << targets.size() << " polic" << (targets.size() == 1 ? "y" : "ies")
-     << ".\n\n## Oracles\n\n";
-  for (const auto& i : targets[0].invariants) md << "- `invariant:" << i << "`\n";
-  for (const auto& p : targets[0].properties) md << "- `property:" << p.name << "`: " << describe(p) << "\n";
-  md << "\n## Findings\n\n";
-  if (findings.empty()) md << "None: every run satisfied every oracle.\n";
-  if (!findings.empty()) {
-    md << "| policy | oracle | minimal schedule | failing runs | fails on seeds 1-10 | scenario |\n|---|---|---|---|---|---|\n";
-    for (const auto& f : findings) {
-      md << "| " << targets[f.policy].policy.name << " | `" << f.oracle << "` | " << f.shape << " | " << f.runs << " | "
-         << f.failing_of_ten << "/10 | `" << f.file << "` |\n";
-    }
-  }
+  reports::ExploreReport rr;
+  rr.input = o.input;
+  rr.budget = o.budget;
+  rr.seed = o.seed;
+  rr.schedules = schedules;
+  rr.runs = runs;
+  rr.policies = targets.size();
+  for (const auto& i : targets[0].invariants) rr.oracles.emplace_back("invariant:" + i, "");
+  for (const auto& p : targets[0].properties) rr.oracles.emplace_back("property:" + p.name, describe(p));
   for (const auto& f : findings) {
-    md << "\n### " << targets[f.policy].policy.name << ": `" << f.oracle << "` — " << f.shape << "\n\n";
-    if (!f.detail.empty()) md << f.detail << "\n\n";
-    md << "Minimal schedule (shrunk in " << f.shrink_runs << " runs from seed " << f.seed << "; drawn as ";
-    for (std::size_t i = 0; i < f.drawn_shapes.size(); ++i) md << (i ? ", " : "") << f.drawn_shapes[i];
-    md << "):\n\n";
-    for (const auto& x : f.minimal.faults) md << "- " << fault_text(x) << "\n";
-    for (const auto& d : f.minimal.deploys) md << "- deploy " << d.version << " at " << format_duration(d.at) << "\n";
-    md << "\nReplay: `failsim replay " << o.out_dir << "/" << f.file << " --seed " << f.seed << "`"
-       << (f.verified ? "" : " (NOT reproduced by the written scenario)") << "\n\n```\n";
-    for (const auto& line : f.timeline) md << line << "\n";
-    md << "```\n";
+    reports::ExploreFinding x;
+    x.policy = targets[f.policy].policy.name;
+    x.oracle = f.oracle;
+    x.shape = f.shape;
+    x.failing_runs = f.runs;
+    x.fails_of_ten = f.failing_of_ten;
+    x.scenario_file = f.file;
+    x.detail = f.detail;
+    x.shrink_runs = f.shrink_runs;
+    x.seed = f.seed;
+    x.drawn_shapes = f.drawn_shapes;
+    for (const auto& fault : f.minimal.faults) x.minimal.push_back(fault_text(fault));
+    for (const auto& d : f.minimal.deploys) x.minimal.push_back("deploy " + d.version + " at " + format_duration(d.at));
+    x.replay = "failsim replay " + o.out_dir + "/" + f.file + " --seed " + std::to_string(f.seed);
+    x.verified = f.verified;
+    x.timeline = f.timeline;
+    rr.findings.push_back(std::move(x));
   }
-  md << "\n## Coverage\n\nFault kinds × targets (runs that drew them), per policy:\n\n| policy | kind | target | runs |\n|---|---|---|---|\n";
   for (const auto& [k, v] : coverage_kinds) {
     const auto a = k.find('|'), b = k.find('|', a + 1);
-    md << "| " << k.substr(0, a) << " | " << k.substr(a + 1, b - a - 1) << " | " << k.substr(b + 1) << " | " << v << " |\n";
+    rr.fault_coverage.push_back({k.substr(0, a), k.substr(a + 1, b - a - 1), k.substr(b + 1), v});
   }
-  md << "\nModel states reached (runs):\n\n| policy | state | runs |\n|---|---|---|\n";
   for (const auto& [k, v] : coverage_states) {
     const auto a = k.find('|');
-    md << "| " << k.substr(0, a) << " | " << k.substr(a + 1) << " | " << v << " |\n";
+    rr.state_coverage.push_back({k.substr(0, a), k.substr(a + 1), "", v});
   }
   files.emplace_back(o.out_dir + "/explore.json", report.dump(2) + "\n");
-  files.emplace_back(o.out_dir + "/explore.md", md.str());
+  files.emplace_back(o.out_dir + "/explore.html", reports::explore_html(rr));
+  files.emplace_back(o.out_dir + "/explore.md", reports::explore_markdown(rr));
   if (auto w = write_all_or_nothing(files); !w) return fail(w.error());
 
   out << "failsim explore: " << schedules << " schedules, " << runs << " runs in " << format_duration(std::chrono::duration_cast<std::chrono::milliseconds>(search_elapsed))
@@ -541,7 +548,7 @@ int explore_command(const ExploreOptions& o, std::ostream& out, std::ostream& er
     out << "  " << targets[f.policy].policy.name << "  " << f.oracle << "  " << f.shape << "  (" << f.runs
         << " runs)  " << o.out_dir << "/" << f.file << (f.verified ? "" : "  NOT REPRODUCED") << "\n";
   }
-  out << "reports in " << o.out_dir << "/ (explore.md, explore.json, findings/)\n";
+  out << "reports in " << o.out_dir << "/ (explore.md, explore.html, explore.json, findings/)\n";
   return findings.empty() ? 0 : 1;
 }
 

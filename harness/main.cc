@@ -360,7 +360,10 @@ int main(int argc, char** argv) {
     run_options.suite.progress = isatty(STDERR_FILENO) != 0;
     return failsim::harness::run_command(run_options, std::cout, std::cerr);
   }
-  if (*explore) return failsim::harness::explore_command(explore_options, std::cout, std::cerr);
+  if (*explore) {
+    explore_options.progress = isatty(STDERR_FILENO) != 0;
+    return failsim::harness::explore_command(explore_options, std::cout, std::cerr);
+  }
   if (*compare) return failsim::harness::compare_command(compare_options, std::cout, std::cerr);
   if (*validate) return validate_command(validate_files);
   if (*import_prom_cmd) {

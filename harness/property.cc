@@ -208,9 +208,13 @@ std::optional<std::string> judge_deploys(const Property& p, const PropertyObserv
         quiet = so_far;
       }
     }
-    for (std::size_t j = 0; j < i; ++j) {
+    // Alone: no earlier request still in flight, and no later one before this one ended
+    // (GitHub's concurrency group may rightly supersede it).
+    for (std::size_t j = 0; j < seen.deploys.size(); ++j) {
       const auto& e = seen.deploys[j];
-      if (e.requested <= d.requested && (!e.done || *e.done > d.requested)) quiet = false;
+      const bool earlier_in_flight = j < i && e.requested <= d.requested && (!e.done || *e.done > d.requested);
+      const bool later_overlaps = j > i && e.requested < (d.done ? *d.done : to);
+      if (earlier_in_flight || later_overlaps) quiet = false;
     }
     if (!quiet) continue;
     if (d.landed && d.done && *d.done <= to) continue;

@@ -15,14 +15,16 @@
 //                                   window first reached F (an alert firing during the
 //                                   window counts too)
 //   deploy_requested_while_runner_healthy M   a deploy was requested (no other request
-//                                in flight) while some authorized runner was healthy from M
-//                                before it to W after it: up as above, reaching GitHub and
+//                                in flight, none made before it ended) while some
+//                                authorized runner was healthy from M before it to W
+//                                after it: up as above, reaching GitHub and
 //                                Prometheus (as the gate host does), cpu, memory and disk
 //                                at most 90 %, and no cancel_run, loss or latency fault in
 //                                that window (a gate or a human may rightly stop a deploy
 //                                then) -> deploy_lands_within W: it landed within W
 //   deploy_requested_quiet_for Q  a deploy was requested with no fault active from Q
-//                                before it to W after it and no other request in flight
+//                                before it to W after it, no other request in flight and none
+//                                made before it ended
 //                                -> deploy_lands_within W: it landed within W
 //
 // Ground truth is sampled every kPropertySampleEvery of virtual time by the harness,

@@ -200,7 +200,8 @@ TEST_F(FakePrometheusApi, RulesShowStatesAndFilterByType) {
   ASSERT_EQ(record["data"]["groups"][0]["rules"].size(), 1u);
   EXPECT_EQ(record["data"]["groups"][0]["rules"][0]["name"], "runner:service_active");
   EXPECT_EQ(record["data"]["groups"][0]["rules"][0]["query"], "max without (active_state) (runner_status)");
-  for (const auto& r : get_json("/api/v1/rules?type=alert")["data"]["groups"][0]["rules"]) EXPECT_EQ(r["type"], "alerting");
+  const json alerting = get_json("/api/v1/rules?type=alert");
+  for (const auto& r : alerting["data"]["groups"][0]["rules"]) EXPECT_EQ(r["type"], "alerting");
   get_json("/api/v1/rules?type=bogus", 400);
 }
 

@@ -5,6 +5,7 @@
 // thread count; the shrunk scenarios fail `failsim run` with the same oracle.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <sstream>
@@ -71,6 +72,13 @@ TEST_F(ExploreTest, FindsAndShrinksTheAsBuiltDefects) {
     EXPECT_LE(f["minimal_faults"].size(), 2u) << f.dump(1);
     EXPECT_TRUE(f["verified"].get<bool>()) << f.dump(1);
   }
+  // explore.html: the same findings as a page, each scenario linked, text escaped.
+  const std::string html = slurp(dir / "asbuilt" / "explore.html");
+  EXPECT_EQ(html.rfind("<!DOCTYPE html>", 0), 0u);
+  EXPECT_NE(html.find("<a href=\"" + drop[0]["scenario"].get<std::string>() + "\">"), std::string::npos);
+  EXPECT_NE(html.find("monitoring -&gt; "), std::string::npos) << "the minimal fault, escaped";
+  EXPECT_EQ(html.find("<script"), std::string::npos);
+  EXPECT_EQ(std::count(html.begin(), html.end(), '<') - std::count(html.begin(), html.end(), '>'), 0);
   // The written scenarios satisfy the scenario JSON Schema (Debian's python3-jsonschema).
   const auto schema = in_source("/usr/bin/python3 tests/harness/check_schema.py scenarios/schema/scenario.schema.json " +
                                 out("asbuilt") + "/findings/*.json");

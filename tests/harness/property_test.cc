@@ -151,6 +151,11 @@ TEST(Property, DeploysAreJudgedOnlyWhenTheirConditionHeld) {
   EXPECT_TRUE(judge_properties({healthy}, late).empty());
   late.deploys[0].done = minutes(16);
   ASSERT_EQ(judge_properties({healthy}, late).size(), 1u);
+  // A request superseded by a later one (a concurrency group cancels it) is not judged.
+  PropertyObservations superseded = runner(repeat('h', 12 * 30));
+  superseded.deploys.push_back({minutes(1), minutes(2), false});
+  superseded.deploys.push_back({minutes(1) + seconds(30), minutes(6), true});
+  EXPECT_TRUE(judge_properties({healthy}, superseded).empty());
   // A request while another is in flight is not judged.
   PropertyObservations two = runner(repeat('h', 12 * 30));
   two.deploys.push_back({minutes(1), minutes(8), true});
