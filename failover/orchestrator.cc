@@ -279,6 +279,22 @@ std::vector<Action> DeployOrchestrator::on_job_ended(TimePoint now, JobEnd why) 
   return deploy_failed(now, reason, false, why == JobEnd::kLost);
 }
 
+std::vector<Action> DeployOrchestrator::on_upstream_ended(TimePoint now, JobEnd why, const std::string& upstream) {
+  if (state_ == State::kIdle || state_ == State::kGating || state_ == State::kRollingBack ||
+      state_ == State::kDone || !runner_.empty()) {
+    return ignored(now, "upstream job " + upstream + " ended (" + to_string(why) + ")");
+  }
+  if (why == JobEnd::kCancelled) {
+    note(now, Decision::Kind::kOutcome, "run cancelled during its job " + upstream + ", before the deploy job");
+    cancelled_ = true;
+    return give_up(now, "run cancelled during its job " + upstream);
+  }
+  noticed(now);
+  const std::string reason = "the run failed before its deploy job: job " + upstream +
+                             (why == JobEnd::kLost ? " lost communication with GitHub" : " reached timeout-minutes");
+  return deploy_failed(now, reason, false, why == JobEnd::kLost);
+}
+
 std::vector<Action> DeployOrchestrator::deploy_failed(TimePoint now, const std::string& why, bool job_alive,
                                                       bool lost) {
   std::vector<Action> out;

@@ -115,6 +115,11 @@ class DeployOrchestrator {
   std::vector<Action> on_query_results(TimePoint now, const std::vector<QueryOutcome>& outcomes);
   std::vector<Action> on_job_assigned(TimePoint now, const std::string& runner, const std::string& hostname);
   std::vector<Action> on_job_ended(TimePoint now, JobEnd why);
+  // The dispatched run ended before its deploy job existed: a job it needs first
+  // (`upstream`, e.g. "build on rack2-c") ended `why`, so the run failed (or was
+  // cancelled) and no deploy job will come. Handled as the deploy job ending so:
+  // re-dispatch per the policy, or give up.
+  std::vector<Action> on_upstream_ended(TimePoint now, JobEnd why, const std::string& upstream);
   // The dispatched job entered GitHub's runner queue (after any concurrency wait): the
   // policy's pickup_timeout starts (a kWaitUntil; nothing when the policy has none).
   std::vector<Action> on_job_waiting(TimePoint now);

@@ -44,6 +44,7 @@ class DeployDriver {
   void job_started(std::int64_t job_id, const std::string& runner);
   void job_completed(std::int64_t job_id);
   void job_waiting(std::int64_t id);
+  void upstream_completed(const sim::github::Job& job);
   DeployOrchestrator& orchestrator() { return orchestrator_; }
   std::optional<TimePoint> triggered_at;
   std::string ref;  // the dispatched ref; "": the world's default branch
@@ -347,6 +348,15 @@ void DeployDriver::job_waiting(std::int64_t id) {
   if (id == job_id) execute(orchestrator_.on_job_waiting(run_.world().engine().now()));
 }
 
+// Why a job that did not succeed ended, as the failover logic tells causes apart: a
+// cancellation (by someone, or by timeout-minutes) or, for any other failure, the
+// runner's lost communication (the only way the model fails a job it did not run).
+failover::JobEnd job_end(const sim::github::Job& job) {
+  if (job.conclusion != "cancelled") return failover::JobEnd::kLost;
+  const bool timed_out = !job.annotations.empty() && job.annotations.back().find("maximum execution time") != std::string::npos;
+  return timed_out ? failover::JobEnd::kTimedOut : failover::JobEnd::kCancelled;
+}
+
 void DeployDriver::job_completed(std::int64_t id) {
   if (id != job_id) return;
   const auto* job = run_.world().github().job(id);
@@ -357,13 +367,17 @@ void DeployDriver::job_completed(std::int64_t id) {
     completing_ = false;
     return;
   }
-  failover::JobEnd why = failover::JobEnd::kLost;
-  if (job->conclusion == "cancelled") {
-    const bool timed_out = !job->annotations.empty() && job->annotations.back().find("maximum execution time") != std::string::npos;
-    why = timed_out ? failover::JobEnd::kTimedOut : failover::JobEnd::kCancelled;
-  }
   run_.world().production().abandon(job_id, run_.world().engine().now());
-  execute(orchestrator_.on_job_ended(run_.world().engine().now(), why));
+  execute(orchestrator_.on_job_ended(run_.world().engine().now(), job_end(*job)));
+}
+
+// A job that the deploy job needs ended. Unless it succeeded, the run is over and no
+// deploy job will exist: the orchestrator must hear of it, or the request waits forever.
+void DeployDriver::upstream_completed(const sim::github::Job& job) {
+  if (job.run_id != run_id || job_id != 0 || job.conclusion == "success") return;
+  const std::string upstream = job.spec.name + (job.runner_name.empty() ? "" : " on " + job.runner_name);
+  run_.trace("job", "completed", upstream + ": " + job.conclusion + (job.annotations.empty() ? "" : ": " + job.annotations.back()));
+  execute(orchestrator_.on_upstream_ended(run_.world().engine().now(), job_end(job), upstream));
 }
 
 void DeployDriver::run_attempt(const Action& a) {
@@ -621,7 +635,10 @@ RunResult Run::execute() {
     }
     const auto it = by_job_.find(e.job_id);
     if (it == by_job_.end()) {
-      if (e.kind == sim::github::JobEvent::Kind::kStarted && by_run_.count(job->run_id) != 0) run_upstream_job(e.job_id);
+      const auto run = by_run_.find(job->run_id);
+      if (run == by_run_.end()) return;
+      if (e.kind == sim::github::JobEvent::Kind::kStarted) run_upstream_job(e.job_id);
+      if (e.kind == sim::github::JobEvent::Kind::kCompleted) run->second->upstream_completed(*job);
       return;
     }
     if (e.kind == sim::github::JobEvent::Kind::kWaitingForRunner) {

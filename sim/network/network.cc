@@ -43,7 +43,7 @@ bool Network::applies(const NetworkFault& f, const std::string& from, const std:
 
 Network::Route Network::route(const std::string& from, const std::string& to, int port) {
   const TimePoint now = engine_.now();
-  const auto link = latency_.find({from, to});
+  const auto link = latency_.find(LinkLess::View(from, to));
   Duration latency = (link != latency_.end() ? link->second : default_latency_).sample(rng_);
   if (!host_up(from) || !host_up(to)) return Route{Fate::kDropped, latency};
   for (const auto& [id, f] : faults_) {

@@ -30,6 +30,7 @@
 #include <optional>
 #include <set>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "failover/time.h"
@@ -116,7 +117,18 @@ class Network {
   Engine& engine_;
   Rng rng_;
   std::map<std::string, bool> hosts_;
-  std::map<std::pair<std::string, std::string>, Distribution> latency_;
+  // Ordered by (from, to); looked up with string views, without copying names.
+  struct LinkLess {
+    using is_transparent = void;
+    using View = std::pair<std::string_view, std::string_view>;
+    static View view(const std::pair<std::string, std::string>& p) { return {p.first, p.second}; }
+    static View view(const View& v) { return v; }
+    template <class A, class B>
+    bool operator()(const A& a, const B& b) const {
+      return view(a) < view(b);
+    }
+  };
+  std::map<std::pair<std::string, std::string>, Distribution, LinkLess> latency_;
   Distribution default_latency_ = Distribution::fixed(std::chrono::microseconds(500));
   std::map<int, NetworkFault> faults_;
   int next_fault_id_ = 1;
@@ -126,46 +138,52 @@ template <class Response>
 void Network::request(const std::string& from, const std::string& to, int port, Duration timeout,
                       std::function<std::optional<Served<Response>>()> serve,
                       std::function<void(const CallResult<Response>&)> done) {
-  const TimePoint t0 = engine_.now();
-  const TimePoint deadline = t0 + timeout;
-  // One state per call; the callback fires exactly once (timeout or answer first).
+  // One state per call, shared by its events (each captures only `this` and the
+  // state, so it fits the engine's inline storage); the callback fires exactly once
+  // (timeout or answer first).
   struct Call {
+    std::string from, to;
+    int port;
+    TimePoint t0, deadline;
+    std::function<std::optional<Served<Response>>()> serve;
+    std::function<void(const CallResult<Response>&)> done;
+    std::optional<Response> response;
     bool finished = false;
     EventId timer;
   };
-  auto call = std::make_shared<Call>();
-  auto finish = [this, call, done, t0](CallStatus status, std::optional<Response> response) {
-    if (call->finished) return;
-    call->finished = true;
-    engine_.cancel(call->timer);
-    done(CallResult<Response>{status, std::move(response), engine_.now() - t0});
+  const TimePoint t0 = engine_.now();
+  auto call = std::make_shared<Call>(Call{from, to, port, t0, t0 + timeout, std::move(serve), std::move(done), {}, false, {}});
+  auto finish = [this](Call& c, CallStatus status) {
+    if (c.finished) return;
+    c.finished = true;
+    engine_.cancel(c.timer);
+    c.done(CallResult<Response>{status, std::move(c.response), engine_.now() - c.t0});
   };
-  call->timer = engine_.schedule_at(deadline, [finish] { finish(CallStatus::kTimeout, std::nullopt); });
+  call->timer = engine_.schedule_at(call->deadline, [finish, call] { finish(*call, CallStatus::kTimeout); });
 
   const Route out = route(from, to, port);
   if (out.fate == Fate::kDropped) return;  // the timer answers
   if (out.fate == Fate::kRejected) {
-    if (t0 + out.latency < deadline) {
-      engine_.schedule_after(out.latency, [finish] { finish(CallStatus::kRefused, std::nullopt); });
+    if (t0 + out.latency < call->deadline) {
+      engine_.schedule_after(out.latency, [finish, call] { finish(*call, CallStatus::kRefused); });
     }
     return;
   }
-  if (t0 + out.latency >= deadline) return;
-  engine_.schedule_after(out.latency, [this, from, to, port, deadline, serve, finish] {
-    std::optional<Served<Response>> served = serve();
-    const Route back = route(to, from, port);
+  if (t0 + out.latency >= call->deadline) return;
+  engine_.schedule_after(out.latency, [this, finish, call] {
+    std::optional<Served<Response>> served = call->serve();
+    const Route back = route(call->to, call->from, call->port);
     if (!served) {  // nothing listens: RST travels back
-      if (back.fate == Fate::kDelivered && engine_.now() + back.latency < deadline) {
-        engine_.schedule_after(back.latency, [finish] { finish(CallStatus::kRefused, std::nullopt); });
+      if (back.fate == Fate::kDelivered && engine_.now() + back.latency < call->deadline) {
+        engine_.schedule_after(back.latency, [finish, call] { finish(*call, CallStatus::kRefused); });
       }
       return;
     }
     if (back.fate != Fate::kDelivered) return;
     const Duration total = served->service_time + back.latency;
-    if (engine_.now() + total >= deadline) return;
-    engine_.schedule_after(total, [finish, response = std::move(served->response)]() mutable {
-      finish(CallStatus::kOk, std::move(response));
-    });
+    if (engine_.now() + total >= call->deadline) return;
+    call->response = std::move(served->response);
+    engine_.schedule_after(total, [finish, call] { finish(*call, CallStatus::kOk); });
   });
 }
 

@@ -4,6 +4,20 @@
 
 namespace failsim::sim::prometheus {
 
+const Labels::Pairs& Labels::empty_pairs() {
+  static const Pairs empty;
+  return empty;
+}
+
+Labels::Pairs& Labels::mutable_pairs() {
+  if (!rep_) {
+    rep_ = std::make_shared<Pairs>();
+  } else if (rep_.use_count() > 1) {
+    rep_ = std::make_shared<Pairs>(*rep_);
+  }
+  return *rep_;
+}
+
 Labels make_labels(std::vector<Label> pairs) {
   Labels out;
   for (auto& [name, value] : pairs) set_label(out, name, value);
@@ -20,12 +34,15 @@ void set_label(Labels& labels, std::string_view name, std::string_view value) {
   const auto it = std::lower_bound(labels.begin(), labels.end(), name,
                                    [](const Label& l, std::string_view n) { return l.first < n; });
   const bool present = it != labels.end() && it->first == name;
+  if (value.empty() ? !present : present && it->second == value) return;  // nothing changes
+  const auto index = it - labels.begin();
+  Labels::Pairs& pairs = labels.mutable_pairs();
   if (value.empty()) {
-    if (present) labels.erase(it);
+    pairs.erase(pairs.begin() + index);
   } else if (present) {
-    it->second = std::string(value);
+    pairs[static_cast<std::size_t>(index)].second = std::string(value);
   } else {
-    labels.insert(it, Label(std::string(name), std::string(value)));
+    pairs.insert(pairs.begin() + index, Label(std::string(name), std::string(value)));
   }
 }
 
@@ -35,21 +52,25 @@ Labels without_name(const Labels& labels) {
   return out;
 }
 
-Labels keep_only(const Labels& labels, const std::vector<std::string>& names) {
-  Labels out;
+namespace {
+
+// The labels whose names are (keep = true) or are not (keep = false) in `names`;
+// the same storage when that is all of them.
+Labels filter(const Labels& labels, const std::vector<std::string>& names, bool keep) {
+  auto wanted = [&](const Label& l) { return (std::find(names.begin(), names.end(), l.first) != names.end()) == keep; };
+  if (std::all_of(labels.begin(), labels.end(), wanted)) return labels;
+  Labels::Pairs out;
   for (const auto& l : labels) {
-    if (std::find(names.begin(), names.end(), l.first) != names.end()) out.push_back(l);
+    if (wanted(l)) out.push_back(l);
   }
-  return out;
+  return Labels(std::move(out));
 }
 
-Labels drop(const Labels& labels, const std::vector<std::string>& names) {
-  Labels out;
-  for (const auto& l : labels) {
-    if (std::find(names.begin(), names.end(), l.first) == names.end()) out.push_back(l);
-  }
-  return out;
-}
+}  // namespace
+
+Labels keep_only(const Labels& labels, const std::vector<std::string>& names) { return filter(labels, names, true); }
+
+Labels drop(const Labels& labels, const std::vector<std::string>& names) { return filter(labels, names, false); }
 
 std::string to_string(const Labels& labels) {
   std::string out(label_value(labels, kMetricName));

@@ -67,8 +67,9 @@ void sort_vector(Vector& v) {
 
 class Evaluator {
  public:
-  Evaluator(const SeriesStore& store, std::int64_t t_ms, const EvalOptions& options, QueryBudget& budget)
-      : store_(store), t_ms_(t_ms), options_(options), budget_(budget) {}
+  Evaluator(const SeriesStore& store, std::int64_t t_ms, const EvalOptions& options, QueryBudget& budget,
+            EvalMemo* memo)
+      : store_(store), t_ms_(t_ms), options_(options), budget_(budget), memo_(memo) {}
 
   Value eval(const Node& n) {
     Value v = eval_node(n);
@@ -109,7 +110,7 @@ class Evaluator {
         if (auto* s = std::get_if<Scalar>(&v)) return Scalar{-s->value};
         Vector out = std::get<Vector>(std::move(v));
         for (auto& sample : out) {
-          sample.labels = without_name(sample.labels);
+          sample.labels = derived(n, 0, sample.labels, without_name);
           sample.value = -sample.value;
         }
         return out;
@@ -121,21 +122,49 @@ class Evaluator {
     throw ExecError("unknown expression");
   }
 
+  // A label set derived from `in` by `derive` at this node (`which` tells apart the
+  // derivations of one node), through the memo when there is one.
+  template <class Derive>
+  Labels derived(const Node& n, int which, const Labels& in, Derive&& derive) {
+    if (memo_ == nullptr) return derive(in);
+    const void* site = reinterpret_cast<const char*>(&n) + which;  // which < sizeof(Node)
+    return memo_->labels.get(site, in, derive);
+  }
+
   // Calls fn(labels, samples) for each series the selector's matchers match, in label
   // order; through the metric-name index when the selector names its metric.
   template <class Fn>
   void for_each_selected(const Node& n, Fn fn) {
-    auto visit = [&](const Labels& labels, const std::vector<Sample>& samples) {
-      charge(0, 1);
-      if (matches_all(n.matchers, labels)) fn(labels, samples);
-    };
+    if (memo_ == nullptr) {
+      scan(n, [&](const SeriesStore::Entry& e) {
+        charge(0, 1);
+        if (matches_all(n.matchers, e.first)) fn(e.first, e.second);
+      });
+      return;
+    }
+    EvalMemo::Selection& sel = memo_->selections[&n];
+    if (sel.store_id != store_.id() || sel.store_size != store_.series().size()) {
+      sel = EvalMemo::Selection{store_.id(), store_.series().size(), 0, {}};
+      scan(n, [&sel, &n](const SeriesStore::Entry& e) {
+        ++sel.examined;
+        if (matches_all(n.matchers, e.first)) sel.entries.push_back(&e);
+      });
+    }
+    charge(0, sel.examined);
+    for (const SeriesStore::Entry* e : sel.entries) fn(e->first, e->second);
+  }
+
+  // Calls visit(entry) for each series a selector may match, in label order: those
+  // of its metric name when it names one (the index), else all.
+  template <class Visit>
+  void scan(const Node& n, Visit visit) {
     for (const auto& m : n.matchers) {
       if (m.op == Matcher::Op::kEq && m.name == kMetricName) {
-        for (const SeriesStore::Entry* e : store_.series_named(m.value)) visit(e->first, e->second);
+        for (const SeriesStore::Entry* e : store_.series_named(m.value)) visit(*e);
         return;
       }
     }
-    for (const auto& [labels, samples] : store_.series()) visit(labels, samples);
+    for (const auto& e : store_.series()) visit(e);
   }
 
   Vector select_instant(const Node& n) {
@@ -146,13 +175,21 @@ class Evaluator {
     return out;
   }
 
+  // Calls fn(labels, points) for each selected series with points in the range; the
+  // points are in a buffer reused from one series to the next.
+  template <class Fn>
+  void for_each_range(const Node& n, Fn fn) {
+    for_each_selected(n, [&](const Labels& labels, const std::vector<Sample>& samples) {
+      std::vector<Point>& points = memo_ != nullptr ? memo_->points : points_;
+      SeriesStore::range_into(samples, t_ms_, n.range_ms, points);
+      charge(static_cast<std::int64_t>(points.size()), 0);
+      if (!points.empty()) fn(labels, points);
+    });
+  }
+
   Matrix select_range(const Node& n) {
     Matrix out;
-    for_each_selected(n, [&](const Labels& labels, const std::vector<Sample>& samples) {
-      auto points = SeriesStore::range(samples, t_ms_, n.range_ms);
-      charge(static_cast<std::int64_t>(points.size()), 0);
-      if (!points.empty()) out.push_back({labels, std::move(points)});
-    });
+    for_each_range(n, [&](const Labels& labels, const std::vector<Point>& points) { out.push_back({labels, points}); });
     return out;
   }
 
@@ -202,11 +239,10 @@ class Evaluator {
       return Vector{{Labels{}, 1.0}};
     }
     const Node& sel = *n.args[0];
-    const Matrix m = select_range(sel);
-    if (f == "absent_over_time") return m.empty() ? absent_result(sel) : Vector{};
     Vector out;
-    for (const auto& s : m) {
-      const auto& pts = s.points;
+    bool any = false;
+    for_each_range(sel, [&](const Labels& labels, const std::vector<Point>& pts) {
+      any = true;
       std::optional<double> v;
       if (f == "rate" || f == "increase") {
         v = extrapolated(pts, t_ms_ - sel.range_ms, t_ms_, f == "rate");
@@ -238,11 +274,12 @@ class Evaluator {
         }
         v = best;
       } else if (f == "last_over_time") {
-        out.push_back({s.labels, pts.back().value});  // keeps the metric name
-        continue;
+        out.push_back({labels, pts.back().value});  // keeps the metric name
+        return;
       }
-      if (v) out.push_back({without_name(s.labels), *v});
-    }
+      if (v) out.push_back({derived(n, 0, labels, without_name), *v});
+    });
+    if (f == "absent_over_time") return any ? Vector{} : absent_result(sel);
     sort_vector(out);
     return out;
   }
@@ -252,14 +289,41 @@ class Evaluator {
     const auto* in = std::get_if<Vector>(&v);
     if (in == nullptr) throw ExecError("expected type instant vector in aggregation");
     struct Group {
+      Labels key;
       double acc = 0;
       double count = 0;
     };
-    std::map<Labels, Group> groups;
+    // Groups in order of first appearance, found by key: a linear scan while there are
+    // few (the common case; keys derived through the memo often share storage, so
+    // most comparisons are one pointer), an ordered index once there are many.
+    constexpr std::size_t kScanGroups = 16;
+    std::vector<Group> groups;
+    std::map<Labels, std::size_t> index;
     for (const auto& s : *in) {
-      const Labels key = n.without ? drop(without_name(s.labels), n.grouping) : keep_only(s.labels, n.grouping);
-      auto [it, fresh] = groups.try_emplace(key);
-      Group& g = it->second;
+      const Labels key = derived(n, 0, s.labels, [&n](const Labels& l) {
+        return n.without ? drop(without_name(l), n.grouping) : keep_only(l, n.grouping);
+      });
+      std::size_t at = groups.size();
+      if (groups.size() <= kScanGroups) {
+        for (std::size_t i = 0; i < groups.size(); ++i) {
+          if (groups[i].key == key) {
+            at = i;
+            break;
+          }
+        }
+      } else {
+        if (index.empty()) {
+          for (std::size_t i = 0; i < groups.size(); ++i) index.emplace(groups[i].key, i);
+        }
+        const auto it = index.find(key);
+        if (it != index.end()) at = it->second;
+      }
+      const bool fresh = at == groups.size();
+      if (fresh) {
+        groups.push_back(Group{key});
+        if (!index.empty()) index.emplace(key, at);
+      }
+      Group& g = groups[at];
       switch (n.aggregate) {
         case AggregateOp::kSum:
         case AggregateOp::kAvg: g.acc += s.value; break;
@@ -274,18 +338,23 @@ class Evaluator {
       g.count += 1;
     }
     Vector out;
-    for (const auto& [labels, g] : groups) {
+    out.reserve(groups.size());
+    for (const auto& g : groups) {
       double value = g.acc;
       if (n.aggregate == AggregateOp::kCount) value = g.count;
       if (n.aggregate == AggregateOp::kAvg) value = g.acc / g.count;
-      out.push_back({labels, value});
+      out.push_back({g.key, value});
     }
+    sort_vector(out);  // by labels, as Prometheus's output (and the ordered map's) is
     return out;
   }
 
   static Labels signature(const Labels& l, const Node& n) {
     if (n.has_matching && n.matching_on) return keep_only(l, n.matching);
     return drop(without_name(l), n.has_matching ? n.matching : std::vector<std::string>{});
+  }
+  Labels signature_of(const Node& n, const Labels& l) {
+    return derived(n, 1, l, [&n](const Labels& in) { return signature(in, n); });
   }
 
   Value binary(const Node& n) {
@@ -314,7 +383,7 @@ class Evaluator {
         if (is_comparison(n.op) && !n.return_bool) {
           if (r != 0) out.push_back(s);  // filter: the vector's sample, unchanged
         } else {
-          out.push_back({without_name(s.labels), r});
+          out.push_back({derived(n, 0, s.labels, without_name), r});
         }
       }
       return out;
@@ -323,7 +392,7 @@ class Evaluator {
     const Vector& rhs = std::get<Vector>(rv);
     std::map<Labels, const VectorSample*> right;
     for (const auto& s : rhs) {
-      auto [it, fresh] = right.emplace(signature(s.labels, n), &s);
+      auto [it, fresh] = right.emplace(signature_of(n, s.labels), &s);
       if (!fresh && !is_set(n.op)) {
         throw ExecError("found duplicate series for the match group " + to_string(it->first) +
                         " on the right hand-side of the operation; many-to-many matching not allowed");
@@ -333,7 +402,7 @@ class Evaluator {
     if (is_set(n.op)) {
       std::map<Labels, bool> left_sigs;
       for (const auto& s : lhs) {
-        const Labels sig = signature(s.labels, n);
+        const Labels sig = signature_of(n, s.labels);
         left_sigs[sig] = true;
         const bool in_right = right.count(sig) > 0;
         if (n.op == BinaryOp::kOr || (n.op == BinaryOp::kAnd && in_right) || (n.op == BinaryOp::kUnless && !in_right)) {
@@ -342,7 +411,7 @@ class Evaluator {
       }
       if (n.op == BinaryOp::kOr) {
         for (const auto& s : rhs) {
-          if (left_sigs.count(signature(s.labels, n)) == 0) out.push_back(s);
+          if (left_sigs.count(signature_of(n, s.labels)) == 0) out.push_back(s);
         }
       }
       sort_vector(out);
@@ -350,7 +419,7 @@ class Evaluator {
     }
     std::map<Labels, bool> seen_left;
     for (const auto& s : lhs) {
-      const Labels sig = signature(s.labels, n);
+      const Labels sig = signature_of(n, s.labels);
       if (!seen_left.emplace(sig, true).second) {
         throw ExecError("found duplicate series for the match group " + to_string(sig) +
                         " on the left hand-side of the operation; many-to-many matching not allowed");
@@ -359,9 +428,12 @@ class Evaluator {
       if (it == right.end()) continue;
       const double r = apply(n.op, s.value, it->second->value);
       if (is_comparison(n.op) && !n.return_bool && r == 0) continue;
-      Labels labels = s.labels;
-      if (!is_comparison(n.op) || n.return_bool) labels = without_name(labels);
-      if (n.has_matching) labels = n.matching_on ? keep_only(labels, n.matching) : drop(labels, n.matching);
+      const Labels labels = derived(n, 2, s.labels, [&n](const Labels& in) {
+        Labels l = in;
+        if (!is_comparison(n.op) || n.return_bool) l = without_name(l);
+        if (n.has_matching) l = n.matching_on ? keep_only(l, n.matching) : drop(l, n.matching);
+        return l;
+      });
       out.push_back({labels, is_comparison(n.op) && !n.return_bool ? s.value : r});
     }
     sort_vector(out);
@@ -372,16 +444,18 @@ class Evaluator {
   std::int64_t t_ms_;
   EvalOptions options_;
   QueryBudget& budget_;
+  EvalMemo* memo_;
+  std::vector<Point> points_;  // for_each_range's buffer (the memo's when there is one)
 };
 
 }  // namespace
 
 Result<Value> evaluate(const Node& expr, const SeriesStore& store, std::int64_t t_ms, const EvalOptions& options,
-                       QueryBudget* budget) {
+                       QueryBudget* budget, EvalMemo* memo) {
   QueryBudget local;
   QueryBudget& spend = budget != nullptr ? *budget : local;
   try {
-    Evaluator evaluator(store, t_ms, options, spend);
+    Evaluator evaluator(store, t_ms, options, spend, memo);
     evaluator.check_deadline();
     Value v = evaluator.eval(expr);
     if (auto* vec = std::get_if<Vector>(&v)) sort_vector(*vec);

@@ -20,6 +20,7 @@
 #include <cstdint>
 #include <functional>
 #include <string>
+#include <unordered_map>
 #include <variant>
 #include <vector>
 
@@ -70,10 +71,28 @@ struct QueryBudget {
 inline constexpr const char* kTooManySamples = "query processing would load too many samples into memory in query execution";
 inline constexpr const char* kQueryTimedOut = "query timed out in expression evaluation";
 
+// What a rule keeps of its expression's evaluation for the next one: label sets
+// derived at each node, and which series each selector matched (valid while the
+// store has the same series). Results never depend on it.
+struct EvalMemo {
+  struct Selection {
+    std::uint64_t store_id = 0;
+    std::size_t store_size = 0;
+    std::int64_t examined = 0;  // series looked at to find them (the work charged)
+    std::vector<const SeriesStore::Entry*> entries;
+  };
+  LabelMemo<Labels> labels;
+  std::unordered_map<const Node*, Selection> selections;
+  std::vector<Point> points;  // a buffer for range selections, kept for its capacity
+};
+
 // Evaluates at t_ms. Errors (e.g. many-to-many matching, a limit) are execution
-// errors; `budget` (optional) says which limit, if any, stopped it.
+// errors; `budget` (optional) says which limit, if any, stopped it. `memo`
+// (optional) keeps label sets derived at this expression's nodes from one
+// evaluation to the next: a rule passes its own; the result is the same without.
 Result<Value> evaluate(const Node& expr, const SeriesStore& store, std::int64_t t_ms,
-                       const EvalOptions& options = {}, QueryBudget* budget = nullptr);
+                       const EvalOptions& options = {}, QueryBudget* budget = nullptr,
+                       EvalMemo* memo = nullptr);
 
 // Parses and evaluates; the result is an instant vector or a scalar.
 Result<Value> query(const std::string& promql, const SeriesStore& store, std::int64_t t_ms,

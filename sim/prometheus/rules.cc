@@ -2,6 +2,7 @@
 
 #include <yaml-cpp/yaml.h>
 
+#include <algorithm>
 #include <fstream>
 #include <set>
 #include <sstream>
@@ -20,21 +21,53 @@ const char* to_string(AlertState s) {
   return "?";
 }
 
-Result<Vector> AlertingRule::eval(const SeriesStore& store, std::int64_t t_ms, const EvalOptions& options) {
-  auto result = evaluate(*spec_.expr, store, t_ms, options);
+namespace {
+
+// Memo sites of an alerting rule's own label work (a rule's memo is its own, so any
+// address that is not a PromQL node of it will do).
+const char kAlertLabelsSite = 0;
+const char kAlertsSeriesSite[3] = {};  // by AlertState
+const char kRecordedSeriesSite = 0;
+
+// A label set derived by `derive`, through the memo when there is one.
+template <class Derive>
+Labels memoized(EvalMemo* memo, const void* site, const Labels& in, Derive&& derive) {
+  return memo != nullptr ? memo->labels.get(site, in, derive) : derive(in);
+}
+
+}  // namespace
+
+Result<Vector> AlertingRule::eval(const SeriesStore& store, std::int64_t t_ms, const EvalOptions& options,
+                                  EvalMemo* memo) {
+  auto result = evaluate(*spec_.expr, store, t_ms, options, nullptr, memo);
   if (!result) return Result<Vector>::error(result.error());
   const Vector* samples = std::get_if<Vector>(&result.value());
   if (samples == nullptr) return Result<Vector>::error("alerting rule expression must be an instant vector");
 
-  std::map<Labels, double> present;
+  // The alerts this evaluation finds, sorted by labels (a sorted vector: usually empty
+  // or small, and no node to allocate per alert).
+  std::vector<std::pair<Labels, double>> present;
+  present.reserve(samples->size());
   for (const auto& s : *samples) {
-    Labels l = without_name(s.labels);
-    for (const auto& [name, value] : spec_.labels) set_label(l, name, value);
-    set_label(l, "alertname", spec_.name);
-    if (!present.emplace(l, s.value).second) {
-      return Result<Vector>::error("vector contains metrics with the same labelset after applying alert labels");
-    }
+    const Labels l = memoized(memo, &kAlertLabelsSite, s.labels, [this](const Labels& in) {
+      Labels out = without_name(in);
+      for (const auto& [name, value] : spec_.labels) set_label(out, name, value);
+      set_label(out, "alertname", spec_.name);
+      return out;
+    });
+    present.emplace_back(l, s.value);
   }
+  auto by_labels = [](const auto& a, const auto& b) { return a.first < b.first; };
+  std::sort(present.begin(), present.end(), by_labels);
+  if (std::adjacent_find(present.begin(), present.end(), [](const auto& a, const auto& b) { return a.first == b.first; }) !=
+      present.end()) {
+    return Result<Vector>::error("vector contains metrics with the same labelset after applying alert labels");
+  }
+  auto is_present = [&present](const Labels& labels) {
+    const auto it = std::lower_bound(present.begin(), present.end(), labels,
+                                     [](const auto& entry, const Labels& l) { return entry.first < l; });
+    return it != present.end() && it->first == labels;
+  };
   for (const auto& [labels, value] : present) {
     auto it = alerts_.find(labels);
     if (it != alerts_.end()) {
@@ -46,7 +79,7 @@ Result<Vector> AlertingRule::eval(const SeriesStore& store, std::int64_t t_ms, c
   }
   for (auto it = alerts_.begin(); it != alerts_.end();) {
     Alert& a = it->second;
-    if (present.count(it->first) == 0) {
+    if (!is_present(it->first)) {
       bool keep = false;
       if (a.state == AlertState::kFiring && spec_.keep_firing_for_ms > 0) {
         if (a.keep_firing_since_ms < 0) a.keep_firing_since_ms = t_ms;
@@ -65,10 +98,15 @@ Result<Vector> AlertingRule::eval(const SeriesStore& store, std::int64_t t_ms, c
   }
   Vector out;
   for (const auto& [labels, a] : alerts_) {
-    Labels l = labels;
-    set_label(l, kMetricName, "ALERTS");
-    set_label(l, "alertstate", to_string(a.state));
-    out.push_back({l, 1.0});
+    const AlertState state = a.state;
+    out.push_back({memoized(memo, &kAlertsSeriesSite[static_cast<int>(state)], labels,
+                            [state](const Labels& in) {
+                              Labels l = in;
+                              set_label(l, kMetricName, "ALERTS");
+                              set_label(l, "alertstate", to_string(state));
+                              return l;
+                            }),
+                   1.0});
   }
   return Result<Vector>::ok(std::move(out));
 }
@@ -88,7 +126,7 @@ AlertState AlertingRule::state() const {
   return s;
 }
 
-RuleGroup::RuleGroup(RuleGroupSpec spec) : spec_(std::move(spec)) {
+RuleGroup::RuleGroup(RuleGroupSpec spec) : spec_(std::move(spec)), memos_(spec_.rules.size()) {
   for (const auto& r : spec_.rules) {
     if (r.alerting) alerting_.emplace_back(r);
   }
@@ -103,19 +141,22 @@ const AlertingRule* RuleGroup::find_alert(const std::string& name) const {
 
 Result<bool> RuleGroup::eval(SeriesStore& store, std::int64_t t_ms, const EvalOptions& options) {
   std::string first_error;
-  std::vector<Labels> written;
+  std::vector<std::vector<Sample>*>& written = written_now_;
+  written.clear();
   std::size_t alerting_index = 0;
-  for (const auto& spec : spec_.rules) {
+  for (std::size_t i = 0; i < spec_.rules.size(); ++i) {
+    const RuleSpec& spec = spec_.rules[i];
+    EvalMemo* memo = &memos_[i];
     Vector out;
     if (spec.alerting) {
-      auto r = alerting_[alerting_index++].eval(store, t_ms, options);
+      auto r = alerting_[alerting_index++].eval(store, t_ms, options, memo);
       if (!r) {
         if (first_error.empty()) first_error = "rule " + spec.name + ": " + r.error();
         continue;
       }
       out = std::move(r).value();
     } else {
-      auto r = evaluate(*spec.expr, store, t_ms, options);
+      auto r = evaluate(*spec.expr, store, t_ms, options, nullptr, memo);
       if (!r) {
         if (first_error.empty()) first_error = "rule " + spec.name + ": " + r.error();
         continue;
@@ -126,21 +167,30 @@ Result<bool> RuleGroup::eval(SeriesStore& store, std::int64_t t_ms, const EvalOp
         out = std::get<Vector>(std::move(r).value());
       }
       for (auto& sample : out) {
-        set_label(sample.labels, kMetricName, spec.name);
-        for (const auto& [name, value] : spec.labels) set_label(sample.labels, name, value);
+        sample.labels = memoized(memo, &kRecordedSeriesSite, sample.labels, [&spec](const Labels& in) {
+          Labels l = in;
+          set_label(l, kMetricName, spec.name);
+          for (const auto& [name, value] : spec.labels) set_label(l, name, value);
+          return l;
+        });
       }
     }
     for (const auto& sample : out) {
-      store.append(sample.labels, t_ms, sample.value);
-      written.push_back(sample.labels);
+      std::vector<Sample>& series = store.series_for(sample.labels);
+      SeriesStore::append_to(series, t_ms, sample.value);
+      written.push_back(&series);
     }
   }
   // Series written last time and not now get a stale marker, as Prometheus does.
-  const std::set<Labels> now_written(written.begin(), written.end());
-  for (const auto& labels : written_last_) {
-    if (now_written.count(labels) == 0) store.append_stale(labels, t_ms);
+  // (Both lists sorted by address: the order of stale markers on distinct series is
+  // immaterial.)
+  std::sort(written.begin(), written.end());
+  for (std::vector<Sample>* series : written_last_) {
+    if (!std::binary_search(written.begin(), written.end(), series)) {
+      SeriesStore::append_stale_to(*series, t_ms);
+    }
   }
-  written_last_ = std::move(written);
+  std::swap(written_last_, written_now_);  // both keep their capacity
   if (!first_error.empty()) return Result<bool>::error(first_error);
   return Result<bool>::ok(true);
 }

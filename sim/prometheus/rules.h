@@ -68,11 +68,15 @@ class AlertingRule {
   explicit AlertingRule(RuleSpec spec) : spec_(std::move(spec)) {}
 
   // One evaluation at t_ms. Returns the ALERTS samples to record, or an error.
-  Result<Vector> eval(const SeriesStore& store, std::int64_t t_ms, const EvalOptions& options);
+  // `memo` (optional, kept by the caller for this rule alone) saves label work
+  // between evaluations; the result is the same without it.
+  Result<Vector> eval(const SeriesStore& store, std::int64_t t_ms, const EvalOptions& options,
+                      EvalMemo* memo = nullptr);
 
   const RuleSpec& spec() const { return spec_; }
   // Pending and firing alerts, sorted by labels.
   std::vector<Alert> active() const;
+  const std::map<Labels, Alert>& alerts() const { return alerts_; }
   // The rule's state: firing if any alert fires, else pending if any is pending.
   AlertState state() const;
 
@@ -95,8 +99,10 @@ class RuleGroup {
 
  private:
   RuleGroupSpec spec_;
-  std::vector<AlertingRule> alerting_;  // in spec order, alerting rules only
-  std::vector<Labels> written_last_;    // series written by the previous evaluation
+  std::vector<AlertingRule> alerting_;       // in spec order, alerting rules only
+  std::vector<EvalMemo> memos_;              // one per rule, in spec order
+  std::vector<std::vector<Sample>*> written_last_;  // series written by the previous evaluation
+  std::vector<std::vector<Sample>*> written_now_;   // this evaluation's (a buffer)
 };
 
 // Expands the `{{ $labels.NAME }}` references of an annotation template (the only

@@ -1,19 +1,27 @@
 #include "sim/prometheus/series_store.h"
 
 #include <algorithm>
+#include <atomic>
 
 namespace failsim::sim::prometheus {
 
+SeriesStore::SeriesStore() {
+  static std::atomic<std::uint64_t> next_id{1};
+  id_ = next_id.fetch_add(1, std::memory_order_relaxed);
+}
+
 std::vector<Sample>& SeriesStore::series_for(const Labels& labels) {
-  const auto [it, fresh] = series_.try_emplace(labels);
-  if (fresh) {
-    auto& named = by_name_[std::string(label_value(labels, kMetricName))];
-    const Entry* entry = &*it;
-    named.insert(std::lower_bound(named.begin(), named.end(), entry,
-                                  [](const Entry* a, const Entry* b) { return a->first < b->first; }),
-                 entry);
-  }
-  return it->second;
+  return *by_identity_.get(nullptr, labels, [this](const Labels& l) {
+    const auto [it, fresh] = series_.try_emplace(l);
+    if (fresh) {
+      auto& named = by_name_[std::string(label_value(l, kMetricName))];
+      const Entry* entry = &*it;
+      named.insert(std::lower_bound(named.begin(), named.end(), entry,
+                                    [](const Entry* a, const Entry* b) { return a->first < b->first; }),
+                   entry);
+    }
+    return &it->second;
+  });
 }
 
 const std::vector<const SeriesStore::Entry*>& SeriesStore::series_named(std::string_view name) const {
@@ -57,12 +65,18 @@ std::optional<Point> SeriesStore::instant(const std::vector<Sample>& samples, st
 std::vector<Point> SeriesStore::range(const std::vector<Sample>& samples, std::int64_t eval_ms,
                                       std::int64_t range_ms) {
   std::vector<Point> out;
+  range_into(samples, eval_ms, range_ms, out);
+  return out;
+}
+
+void SeriesStore::range_into(const std::vector<Sample>& samples, std::int64_t eval_ms, std::int64_t range_ms,
+                             std::vector<Point>& out) {
+  out.clear();
   const auto first = std::lower_bound(samples.begin(), samples.end(), eval_ms - range_ms,
                                       [](const Sample& s, std::int64_t t) { return s.t_ms < t; });
   for (auto it = first; it != samples.end() && it->t_ms <= eval_ms; ++it) {
     if (!it->stale) out.push_back(Point{it->t_ms, it->value});
   }
-  return out;
 }
 
 }  // namespace failsim::sim::prometheus

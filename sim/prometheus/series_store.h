@@ -25,6 +25,7 @@
 #include <string_view>
 #include <vector>
 
+#include "sim/prometheus/label_memo.h"
 #include "sim/prometheus/labels.h"
 
 namespace failsim::sim::prometheus {
@@ -45,15 +46,25 @@ class SeriesStore {
   using SeriesMap = std::map<Labels, std::vector<Sample>>;
   using Entry = SeriesMap::value_type;
 
+  SeriesStore();
+  // The indexes point into the store: a copy would point into the original.
+  SeriesStore(const SeriesStore&) = delete;
+  SeriesStore& operator=(const SeriesStore&) = delete;
+
   // false when t_ms is not after the series' last sample (nothing is stored).
   bool append(const Labels& labels, std::int64_t t_ms, double value);
   bool append_stale(const Labels& labels, std::int64_t t_ms);
 
   const SeriesMap& series() const { return series_; }
+  // Unique among the stores of this process (an address can be reused, an id not):
+  // with series().size(), it tells a cache of entries whether it is still current.
+  std::uint64_t id() const { return id_; }
   // The series named `name`, ordered by labels as in series() (empty when none).
   const std::vector<const Entry*>& series_named(std::string_view name) const;
   // The samples of a series, created empty if new. The reference stays valid for the
-  // store's lifetime (map nodes do not move), so writers may keep it.
+  // store's lifetime (map nodes do not move), so writers may keep it. A label set
+  // seen before (the same storage, as a rule writes at every evaluation) is found
+  // without comparing labels.
   std::vector<Sample>& series_for(const Labels& labels);
   // Appends to a series obtained from series_for, with append()'s rules.
   static bool append_to(std::vector<Sample>& samples, std::int64_t t_ms, double value);
@@ -63,10 +74,15 @@ class SeriesStore {
   static std::optional<Point> instant(const std::vector<Sample>& samples, std::int64_t eval_ms,
                                       std::int64_t lookback_ms);
   static std::vector<Point> range(const std::vector<Sample>& samples, std::int64_t eval_ms, std::int64_t range_ms);
+  // range(), into `out` (cleared first), so a caller can reuse one buffer.
+  static void range_into(const std::vector<Sample>& samples, std::int64_t eval_ms, std::int64_t range_ms,
+                         std::vector<Point>& out);
 
  private:
   SeriesMap series_;
   std::map<std::string, std::vector<const Entry*>, std::less<>> by_name_;
+  LabelMemo<std::vector<Sample>*> by_identity_;  // series never leave the store
+  std::uint64_t id_;
 };
 
 }  // namespace failsim::sim::prometheus

@@ -72,7 +72,7 @@ Result<bool> PrometheusServer::add_scrape_config(const ScrapeConfig& config) {
 void PrometheusServer::add_rule_group(RuleGroupSpec spec) {
   if (!spec.interval_set) spec.interval_ms = config_.evaluation_interval.count() / 1000;
   groups_.emplace_back(std::move(spec));
-  last_states_.emplace_back();
+  last_states_.emplace_back(groups_.back().alerting_rules().size());
 }
 
 void PrometheusServer::start() {
@@ -194,16 +194,27 @@ void PrometheusServer::evaluate(std::size_t group_index) {
   const auto result = group.eval(store_, to_ms(now), config_.query);
   if (!result) rule_errors_.push_back(format_duration(now.time_since_epoch()) + ": " + result.error());
   // Report state changes, alert by alert.
+  // Report state changes, alert by alert: first the rule's active alerts whose state
+  // changed (in label order), then those that went inactive.
   auto& last = last_states_[group_index];
-  for (const auto& rule : group.alerting_rules()) {
-    auto& before = last[rule.spec().name];
-    std::map<Labels, AlertState> after;
-    for (const auto& a : rule.active()) after[a.labels] = a.state;
-    for (const auto& [labels, state] : after) {
-      const auto it = before.find(labels);
-      const AlertState prev = it == before.end() ? AlertState::kInactive : it->second;
-      if (prev != state) {
-        for (const auto& l : listeners_) l(AlertChange{now, rule.spec().name, labels, prev, state});
+  for (std::size_t r = 0; r < group.alerting_rules().size(); ++r) {
+    const AlertingRule& rule = group.alerting_rules()[r];
+    auto& before = last[r];
+    const auto& after = rule.alerts();
+    const bool unchanged = before.size() == after.size() &&
+                           std::equal(after.begin(), after.end(), before.begin(), [](const auto& a, const auto& b) {
+                             return a.second.state == b.second && a.first == b.first;
+                           });
+    if (unchanged) continue;  // the common case: nothing to report, nothing to copy
+    auto state_before = [&before](const Labels& labels) {
+      const auto it = std::lower_bound(before.begin(), before.end(), labels,
+                                       [](const auto& entry, const Labels& l) { return entry.first < l; });
+      return it != before.end() && it->first == labels ? it->second : AlertState::kInactive;
+    };
+    for (const auto& [labels, alert] : after) {
+      const AlertState prev = state_before(labels);
+      if (prev != alert.state) {
+        for (const auto& l : listeners_) l(AlertChange{now, rule.spec().name, labels, prev, alert.state});
       }
     }
     for (const auto& [labels, state] : before) {
@@ -211,7 +222,8 @@ void PrometheusServer::evaluate(std::size_t group_index) {
         for (const auto& l : listeners_) l(AlertChange{now, rule.spec().name, labels, state, AlertState::kInactive});
       }
     }
-    before = std::move(after);
+    before.clear();
+    for (const auto& [labels, alert] : after) before.emplace_back(labels, alert.state);
   }
   engine_.schedule_after(Duration(group.spec().interval_ms * 1000), [this, group_index] { evaluate(group_index); });
 }

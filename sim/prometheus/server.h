@@ -170,7 +170,8 @@ class PrometheusServer {
   std::vector<Loop> loops_;
   std::vector<TargetHealth> health_;
   std::vector<RuleGroup> groups_;
-  std::vector<std::map<std::string, std::map<Labels, AlertState>>> last_states_;  // per group
+  // Per group, per alerting rule: its alerts' states after the last evaluation.
+  std::vector<std::vector<std::vector<std::pair<Labels, AlertState>>>> last_states_;
   std::vector<std::function<void(const AlertChange&)>> listeners_;
   std::vector<std::function<void(const TargetHealth&)>> health_listeners_;
   std::vector<std::string> rule_errors_;

@@ -44,7 +44,7 @@ void RunnerHost::start() {
 void RunnerHost::call_github(std::function<void()> at_github) {
   network_.request<bool>(
       spec_.host, "github", 443, spec_.github_call_timeout,
-      [at_github]() -> std::optional<Served<bool>> {
+      [at_github = std::move(at_github)]() -> std::optional<Served<bool>> {
         at_github();
         return Served<bool>{true, Duration(0)};
       },
@@ -60,8 +60,7 @@ void RunnerHost::start_service() {
 
 void RunnerHost::poll_loop(std::uint64_t generation) {
   if (generation != generation_ || !alive()) return;
-  const std::string name = spec_.runner_name;
-  call_github([this, name] { github_.poll(name); });
+  call_github([this] { github_.poll(spec_.runner_name); });  // the name never changes
   // The listener writes its _diag log as it polls: that is the exporter's check-in.
   last_check_in_ = engine_.now();
   checked_in_ = true;
@@ -167,7 +166,7 @@ Exposition RunnerHost::metrics() const {
   const bool active = service_ == ServiceState::kRunning;
   const bool check_in = spec_.check_in_visible && checked_in_;
   const double check_in_s = static_cast<double>(to_us(last_check_in_) / 1'000'000);
-  std::vector<double> key = {static_cast<double>(service_), spec_.cpu_percent, spec_.memory_percent, spec_.disk_percent,
+  const std::array<double, 7> key = {static_cast<double>(service_), spec_.cpu_percent, spec_.memory_percent, spec_.disk_percent,
                              spec_.memory_total_bytes, spec_.disk_available_bytes, check_in ? check_in_s : -1.0};
   if (metrics_cache_ && key == metrics_key_) return metrics_cache_;
   const std::string active_state = active ? "active" : (service_ == ServiceState::kRestarting ? "activating" : "unknown");
@@ -204,7 +203,7 @@ Exposition RunnerHost::metrics() const {
   gauge("runner_disk_available_bytes", spec_.disk_available_bytes);
   if (check_in) gauge("runner_last_check_in_timestamp_seconds", check_in_s);
   metrics_cache_ = std::move(out);
-  metrics_key_ = std::move(key);
+  metrics_key_ = key;
   return metrics_cache_;
 }
 

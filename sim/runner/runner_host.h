@@ -23,6 +23,7 @@
 // Thread safety: none; engine thread only.
 #pragma once
 
+#include <array>
 #include <functional>
 #include <optional>
 #include <string>
@@ -126,7 +127,7 @@ class RunnerHost {
   std::uint64_t generation_ = 0;
   std::vector<std::function<void(std::int64_t)>> started_listeners_;
   mutable prometheus::Exposition metrics_cache_;
-  mutable std::vector<double> metrics_key_;  // the values metrics_cache_ was built from
+  mutable std::array<double, 7> metrics_key_{};  // the values metrics_cache_ was built from
 };
 
 }  // namespace failsim::sim::runner

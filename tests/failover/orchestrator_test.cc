@@ -119,6 +119,39 @@ TEST_F(Gated, LostRunnerThenFailoverToTheSecondary) {
   EXPECT_EQ(o.attempts(), 2);
 }
 
+TEST_F(Gated, RunFailedInAnUpstreamJobIsRedispatched) {
+  // The run's build job lost its runner before the deploy job existed: no deploy job
+  // will ever come, so the request must not wait for one.
+  DeployOrchestrator o(policy, "v2", "v1");
+  o.start(at(0));
+  o.on_query_results(at(0), concat(healthy5(), healthy5()));
+  EXPECT_EQ(o.dispatches(), 1);
+  auto a = o.on_upstream_ended(at(120), JobEnd::kLost, "build on builder");
+  ASSERT_FALSE(a.empty());
+  EXPECT_EQ(a[0].kind, K::kRunQueries) << "re-dispatch (redispatch_on_lost): the gate runs again first";
+  EXPECT_TRUE(log_has(o, Decision::Kind::kFailover, "job build on builder lost communication"));
+  EXPECT_EQ(o.first_noticed(), at(120));
+  a = o.on_query_results(at(121), healthy5());  // the untried candidate only
+  ASSERT_FALSE(a.empty());
+  ASSERT_EQ(a[0].kind, K::kDispatch);
+  EXPECT_EQ(o.dispatches(), 2);
+  // Once the deploy job runs, an upstream end is not this request's business.
+  o.on_job_assigned(at(200), "Serotonin-paws360", "Serotonin");
+  EXPECT_EQ(o.on_upstream_ended(at(210), JobEnd::kLost, "build on builder").size(), 0u);
+  EXPECT_TRUE(log_has(o, Decision::Kind::kIgnored, "upstream job build on builder ended"));
+}
+
+TEST_F(Gated, RunCancelledInAnUpstreamJobEndsCancelled) {
+  DeployOrchestrator o(policy, "v2", "v1");
+  o.start(at(0));
+  o.on_query_results(at(0), concat(healthy5(), healthy5()));
+  const auto a = o.on_upstream_ended(at(30), JobEnd::kCancelled, "build on builder");
+  ASSERT_EQ(a.size(), 1u);
+  EXPECT_EQ(a[0].kind, K::kDone);
+  EXPECT_EQ(o.outcome(), Outcome::kCancelled);
+  EXPECT_NE(o.diagnosis().find("during its job build on builder"), std::string::npos);
+}
+
 TEST_F(Gated, EveryAttemptFailsOnBothRunnersThenRollback) {
   DeployOrchestrator o(policy, "v2", "v1");
   o.start(at(0));

@@ -309,6 +309,35 @@ TEST(SecondWorld, TheBuildJobRunsOnTheBuilderBeforeTheDeployJob) {
   EXPECT_GE(deploy_started - build_started, 170'000'000) << "the build takes 2m50s-3m10s (worlds/northwind.json)";
 }
 
+// The build job's runner crashes for 10 s during the build: GitHub fails the job (lost
+// communication), the run fails, and its deploy job never exists. The request is not
+// lost: the gated policy re-dispatches (redispatch_on_lost) and the deploy lands (found
+// by `failsim explore`: the orchestrator used to wait for a deploy job forever).
+TEST(SecondWorld, ARunThatFailsInItsBuildJobIsRedispatchedNotLost) {
+  auto loaded = load_run(kDir + "northwind/healthy-primary.json", kDir + "policies/northwind-gated.json", "");
+  ASSERT_TRUE(loaded.has_value()) << loaded.error();
+  auto l = std::move(loaded).value();
+  FaultSpec crash;
+  crash.kind = FaultSpec::Kind::kServiceCrash;
+  crash.runner = "builder";
+  crash.at = std::chrono::minutes(11);
+  crash.length = std::chrono::seconds(10);
+  l.scenario.faults.push_back(crash);
+  for (std::uint64_t seed = 1; seed <= 3; ++seed) {
+    const RunResult r = run_scenario(RunInputs{&l.scenario, &l.policy, &l.rules}, seed);
+    EXPECT_TRUE(r.invariants.at("no_request_lost")) << "seed " << seed;
+    ASSERT_EQ(r.deploys.size(), 1u);
+    EXPECT_EQ(r.deploys[0].outcome, "deployed") << "seed " << seed;
+    bool build_failed = false, redispatched = false;
+    for (const auto& e : r.trace) {
+      if (e.category == "job" && e.name == "completed" && e.detail.rfind("build on builder: failure", 0) == 0) build_failed = true;
+      if (build_failed && e.category == "deploy" && e.name == "dispatch") redispatched = true;
+    }
+    EXPECT_TRUE(build_failed) << "seed " << seed << ": the crash must hit the build";
+    EXPECT_TRUE(redispatched) << "seed " << seed;
+  }
+}
+
 // Detection of the partition by hand, from the phases `failsim schedule` prints:
 //   the first scrape of rack1-a:9200 at or after the fault (5m) starts at t_s, the
 //   first slot >= 5m with phase p; its up = 0 is visible after the 10 s timeout; the

@@ -67,7 +67,9 @@ TEST(RandomGolden, DistributionsArePinned) {
   EXPECT_EQ(d.normal(1.0, 2.0), 0x1.7ad1d1be7c6c5p-1);
   EXPECT_EQ(d.normal(1.0, 2.0), 0x1.ce766cac1a33p+0);
   EXPECT_EQ(d.lognormal(0.0, 0.5), 0x1.c97588b8c4fb3p-2);
-  EXPECT_EQ(d.lognormal(0.0, 0.5), 0x1.e26af113b219cp-1);
+  // det_exp by Estrin's scheme (session 8) moved this one by 1 ulp (was ...219cp-1);
+  // no scenario trace changed (840 trace hashes, 6,000 explored runs compared).
+  EXPECT_EQ(d.lognormal(0.0, 0.5), 0x1.e26af113b219bp-1);
 }
 
 std::vector<std::uint64_t> draw(Rng rng, int n) {
