@@ -80,6 +80,14 @@ class EventQueue {
     return buckets_[b][head0_[b]];
   }
 
+  // The front item if finding it takes no work (level 0 occupied, early_ empty), else
+  // null. Never moves floor_: the engine uses it to prefetch, not to decide.
+  const Item* peek_cheap() const noexcept {
+    if (early_head_ < early_.size() || level_mask_[0] == 0) return nullptr;
+    const unsigned b = static_cast<unsigned>(std::countr_zero(level_mask_[0]));
+    return &buckets_[b][head0_[b]];
+  }
+
   void pop() noexcept {
     assert(size_ > 0);
     --size_;

@@ -11,9 +11,26 @@ const char* to_string(CallStatus s) {
   return "?";
 }
 
+const std::pair<std::string, bool>* Network::find_host(std::string_view name) const {
+  for (const auto& h : hosts_) {
+    if (h.first.size() == name.size() && h.first == name) return &h;
+  }
+  return nullptr;
+}
+
+void Network::set_host_up(const std::string& name, bool up) {
+  for (auto& h : hosts_) {
+    if (h.first == name) {
+      h.second = up;
+      return;
+    }
+  }
+  hosts_.emplace_back(name, up);
+}
+
 bool Network::host_up(const std::string& name) const {
-  const auto it = hosts_.find(name);
-  return it != hosts_.end() && it->second;
+  const auto* h = find_host(name);
+  return h != nullptr && h->second;
 }
 
 void Network::set_link_latency(const std::string& from, const std::string& to, Distribution latency) {

@@ -77,9 +77,9 @@ class Network {
  public:
   Network(Engine& engine, Rng rng) : engine_(engine), rng_(std::move(rng)) {}
 
-  void add_host(const std::string& name) { hosts_[name] = true; }
-  bool has_host(const std::string& name) const { return hosts_.count(name) > 0; }
-  void set_host_up(const std::string& name, bool up) { hosts_[name] = up; }
+  void add_host(const std::string& name) { set_host_up(name, true); }
+  bool has_host(const std::string& name) const { return find_host(name) != nullptr; }
+  void set_host_up(const std::string& name, bool up);
   bool host_up(const std::string& name) const;
   // Latency of one direction of a link; default for every link: default_latency.
   void set_link_latency(const std::string& from, const std::string& to, Distribution latency);
@@ -116,7 +116,10 @@ class Network {
 
   Engine& engine_;
   Rng rng_;
-  std::map<std::string, bool> hosts_;
+  // Looked up twice per message; a world has a handful of hosts, so a scan (lengths
+  // compared first) beats a tree or a hash.
+  const std::pair<std::string, bool>* find_host(std::string_view name) const;
+  std::vector<std::pair<std::string, bool>> hosts_;
   // Ordered by (from, to); looked up with string views, without copying names.
   struct LinkLess {
     using is_transparent = void;

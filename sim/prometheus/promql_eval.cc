@@ -72,6 +72,7 @@ class Evaluator {
       : store_(store), t_ms_(t_ms), options_(options), budget_(budget), memo_(memo) {}
 
   Value eval(const Node& n) {
+    sorted_ = true;  // each kind of node says otherwise when its output may be unsorted
     Value v = eval_node(n);
     if (const auto* vec = std::get_if<Vector>(&v)) charge(static_cast<std::int64_t>(vec->size()), 0);
     return v;
@@ -91,6 +92,10 @@ class Evaluator {
       check_deadline();
     }
   }
+
+  // Whether the last node evaluated left its vector sorted by labels (then evaluate()
+  // need not sort the result; sorting a sorted vector still compares every pair).
+  bool sorted() const { return sorted_; }
 
   void check_deadline() {
     if (budget_.expired && budget_.expired()) {
@@ -113,6 +118,7 @@ class Evaluator {
           sample.labels = derived(n, 0, sample.labels, without_name);
           sample.value = -sample.value;
         }
+        sorted_ = false;  // without their names, the labels may sort differently
         return out;
       }
       case Node::Kind::kCall: return call(n);
@@ -142,7 +148,17 @@ class Evaluator {
       });
       return;
     }
-    EvalMemo::Selection& sel = memo_->selections[&n];
+    const EvalMemo::Selection& sel = selection(n);
+    charge(0, sel.examined);
+    for (const SeriesStore::Entry* e : sel.entries) fn(e->first, e->second);
+  }
+
+  // The memo's selection for a selector node, brought up to date with the store.
+  const EvalMemo::Selection& selection(const Node& n) {
+    auto found = std::find_if(memo_->selections.begin(), memo_->selections.end(),
+                              [&n](const auto& entry) { return entry.first == &n; });
+    if (found == memo_->selections.end()) found = memo_->selections.insert(found, {&n, EvalMemo::Selection{}});
+    EvalMemo::Selection& sel = found->second;
     if (sel.store_id != store_.id() || sel.store_size != store_.series().size()) {
       sel = EvalMemo::Selection{store_.id(), store_.series().size(), 0, {}};
       scan(n, [&sel, &n](const SeriesStore::Entry& e) {
@@ -150,8 +166,7 @@ class Evaluator {
         if (matches_all(n.matchers, e.first)) sel.entries.push_back(&e);
       });
     }
-    charge(0, sel.examined);
-    for (const SeriesStore::Entry* e : sel.entries) fn(e->first, e->second);
+    return sel;
   }
 
   // Calls visit(entry) for each series a selector may match, in label order: those
@@ -169,6 +184,7 @@ class Evaluator {
 
   Vector select_instant(const Node& n) {
     Vector out;
+    if (memo_ != nullptr) out.reserve(selection(n).entries.size());  // one allocation, not log2(n)
     for_each_selected(n, [&](const Labels& labels, const std::vector<Sample>& samples) {
       if (auto p = SeriesStore::instant(samples, t_ms_, options_.lookback_ms)) out.push_back({labels, p->value});
     });
@@ -281,6 +297,7 @@ class Evaluator {
     });
     if (f == "absent_over_time") return any ? Vector{} : absent_result(sel);
     sort_vector(out);
+    sorted_ = true;
     return out;
   }
 
@@ -346,6 +363,7 @@ class Evaluator {
       out.push_back({g.key, value});
     }
     sort_vector(out);  // by labels, as Prometheus's output (and the ordered map's) is
+    sorted_ = true;
     return out;
   }
 
@@ -359,7 +377,9 @@ class Evaluator {
 
   Value binary(const Node& n) {
     Value lv = eval(*n.args[0]);
+    const bool left_sorted = sorted_;
     Value rv = eval(*n.args[1]);
+    const bool right_sorted = sorted_;
     const auto* ls = std::get_if<Scalar>(&lv);
     const auto* rs = std::get_if<Scalar>(&rv);
     if (std::holds_alternative<Matrix>(lv) || std::holds_alternative<Matrix>(rv)) {
@@ -386,6 +406,8 @@ class Evaluator {
           out.push_back({derived(n, 0, s.labels, without_name), r});
         }
       }
+      // A filter keeps its input's order; arithmetic drops the names.
+      sorted_ = is_comparison(n.op) && !n.return_bool && (scalar_left ? right_sorted : left_sorted);
       return out;
     }
     const Vector& lhs = std::get<Vector>(lv);
@@ -415,6 +437,7 @@ class Evaluator {
         }
       }
       sort_vector(out);
+      sorted_ = true;
       return out;
     }
     std::map<Labels, bool> seen_left;
@@ -437,6 +460,7 @@ class Evaluator {
       out.push_back({labels, is_comparison(n.op) && !n.return_bool ? s.value : r});
     }
     sort_vector(out);
+    sorted_ = true;
     return out;
   }
 
@@ -445,6 +469,7 @@ class Evaluator {
   EvalOptions options_;
   QueryBudget& budget_;
   EvalMemo* memo_;
+  bool sorted_ = true;
   std::vector<Point> points_;  // for_each_range's buffer (the memo's when there is one)
 };
 
@@ -458,7 +483,7 @@ Result<Value> evaluate(const Node& expr, const SeriesStore& store, std::int64_t 
     Evaluator evaluator(store, t_ms, options, spend, memo);
     evaluator.check_deadline();
     Value v = evaluator.eval(expr);
-    if (auto* vec = std::get_if<Vector>(&v)) sort_vector(*vec);
+    if (auto* vec = std::get_if<Vector>(&v); vec != nullptr && !evaluator.sorted()) sort_vector(*vec);
     return Result<Value>::ok(std::move(v));
   } catch (const ExecError& e) {
     return Result<Value>::error(e.what());

@@ -20,7 +20,6 @@
 #include <cstdint>
 #include <functional>
 #include <string>
-#include <unordered_map>
 #include <variant>
 #include <vector>
 
@@ -82,7 +81,8 @@ struct EvalMemo {
     std::vector<const SeriesStore::Entry*> entries;
   };
   LabelMemo<Labels> labels;
-  std::unordered_map<const Node*, Selection> selections;
+  // By selector node: an expression has a few, so a scan beats a hash.
+  std::vector<std::pair<const Node*, Selection>> selections;
   std::vector<Point> points;  // a buffer for range selections, kept for its capacity
 };
 

@@ -97,6 +97,7 @@ Result<Vector> AlertingRule::eval(const SeriesStore& store, std::int64_t t_ms, c
     ++it;
   }
   Vector out;
+  out.reserve(alerts_.size());
   for (const auto& [labels, a] : alerts_) {
     const AlertState state = a.state;
     out.push_back({memoized(memo, &kAlertsSeriesSite[static_cast<int>(state)], labels,

@@ -53,9 +53,12 @@ bool SeriesStore::append_stale_to(std::vector<Sample>& samples, std::int64_t t_m
 
 std::optional<Point> SeriesStore::instant(const std::vector<Sample>& samples, std::int64_t eval_ms,
                                           std::int64_t lookback_ms) {
-  // First sample after eval_ms; the one before it is the candidate.
-  const auto after = std::upper_bound(samples.begin(), samples.end(), eval_ms,
-                                      [](std::int64_t t, const Sample& s) { return t < s.t_ms; });
+  // First sample after eval_ms; the one before it is the candidate. Usually the newest
+  // sample is not after eval_ms (a rule evaluates the present): no search then.
+  const auto after = !samples.empty() && samples.back().t_ms <= eval_ms
+                         ? samples.end()
+                         : std::upper_bound(samples.begin(), samples.end(), eval_ms,
+                                            [](std::int64_t t, const Sample& s) { return t < s.t_ms; });
   if (after == samples.begin()) return std::nullopt;
   const Sample& s = *(after - 1);
   if (s.stale || s.t_ms < eval_ms - lookback_ms) return std::nullopt;

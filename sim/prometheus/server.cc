@@ -135,7 +135,8 @@ void PrometheusServer::finish_scrape(std::size_t loop_index, TimePoint started, 
   TargetHealth& h = health_[loop.health_index];
   const std::int64_t ts = to_ms(started);
   const std::string health_before = h.health;
-  std::vector<Series*> written;
+  std::vector<Series*>& written = loop.written;
+  written.clear();
   if (r.status == CallStatus::kOk && *r.response) {
     const Samples& samples = **r.response;
     // The label work (target labels, honor_labels, the store lookup) is done once per
@@ -166,7 +167,7 @@ void PrometheusServer::finish_scrape(std::size_t loop_index, TimePoint started, 
   for (Series* s : loop.last_series) {
     if (std::find(written.begin(), written.end(), s) == written.end()) SeriesStore::append_stale_to(*s, ts);
   }
-  loop.last_series = std::move(written);
+  std::swap(loop.last_series, loop.written);  // both keep their capacity
   if (loop.up == nullptr) {
     Labels up = h.labels;
     set_label(up, kMetricName, "up");

@@ -148,6 +148,7 @@ class PrometheusServer {
     std::size_t health_index = 0;
     Duration offset{0};
     std::vector<Series*> last_series;  // series written by the previous scrape
+    std::vector<Series*> written;      // this scrape's (a buffer, swapped with last_series)
     Exposition cached;                 // the last exposition; `cached_series` fits its label sets
     std::vector<Series*> cached_series;  // its samples' series, in order
     Series* up = nullptr;
