@@ -104,11 +104,10 @@ class Network {
   Duration peek_added_latency(const std::string& from, const std::string& to, int port,
                               const std::set<int>& ignore = {}) const;
 
-  // Sends a request; see the header comment. `serve` runs at the destination.
-  template <class Response>
-  void request(const std::string& from, const std::string& to, int port, Duration timeout,
-               std::function<std::optional<Served<Response>>()> serve,
-               std::function<void(const CallResult<Response>&)> done);
+  // Sends a request; see the header comment. `serve` (() -> std::optional<Served<
+  // Response>>) runs at the destination; done(const CallResult<Response>&) runs once.
+  template <class Response, class Serve, class Done>
+  void request(const std::string& from, const std::string& to, int port, Duration timeout, Serve serve, Done done);
 
  private:
   bool active(const NetworkFault& f, TimePoint now) const;
@@ -137,10 +136,9 @@ class Network {
   int next_fault_id_ = 1;
 };
 
-template <class Response>
-void Network::request(const std::string& from, const std::string& to, int port, Duration timeout,
-                      std::function<std::optional<Served<Response>>()> serve,
-                      std::function<void(const CallResult<Response>&)> done) {
+template <class Response, class Serve, class Done>
+void Network::request(const std::string& from, const std::string& to, int port, Duration timeout, Serve serve,
+                      Done done) {
   // One state per call, shared by its events (each captures only `this` and the
   // state, so it fits the engine's inline storage); the callback fires exactly once
   // (timeout or answer first).
@@ -148,8 +146,8 @@ void Network::request(const std::string& from, const std::string& to, int port, 
     std::string from, to;
     int port;
     TimePoint t0, deadline;
-    std::function<std::optional<Served<Response>>()> serve;
-    std::function<void(const CallResult<Response>&)> done;
+    Serve serve;  // held here, not in a std::function: one allocation per call in all
+    Done done;
     std::optional<Response> response;
     bool finished = false;
     EventId timer;

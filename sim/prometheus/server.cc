@@ -13,7 +13,7 @@ std::int64_t to_ms(TimePoint t) { return to_us(t) / 1000; }
 }  // namespace
 
 std::optional<Served<Exposition>> ExporterDirectory::serve(const std::string& host, int port) const {
-  const auto it = handlers_.find({host, port});
+  const auto it = handlers_.find(EndpointLess::View(host, port));
   if (it == handlers_.end()) return std::nullopt;
   return it->second();
 }
@@ -121,11 +121,9 @@ void PrometheusServer::scrape(std::size_t loop_index) {
     return;
   }
   const TimePoint started = engine_.now();
-  const std::string host = loop.target.host;
-  const int port = loop.target.port;
   network_.request<Exposition>(
-      config_.host, host, port, loop.config->scrape_timeout,
-      [this, host, port] { return exporters_.serve(host, port); },
+      config_.host, loop.target.host, loop.target.port, loop.config->scrape_timeout,
+      [this, loop_index] { return exporters_.serve(loops_[loop_index].target.host, loops_[loop_index].target.port); },
       [this, loop_index, started](const CallResult<Exposition>& r) { finish_scrape(loop_index, started, r); });
   engine_.schedule_after(loop.config->scrape_interval, [this, loop_index] { scrape(loop_index); });
 }

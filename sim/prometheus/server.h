@@ -29,6 +29,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "sim/engine.h"
@@ -55,7 +56,18 @@ class ExporterDirectory {
   std::optional<Served<Exposition>> serve(const std::string& host, int port) const;
 
  private:
-  std::map<std::pair<std::string, int>, ExporterHandler> handlers_;
+  // By (host, port); looked up at every scrape with a view, without copying the name.
+  struct EndpointLess {
+    using is_transparent = void;
+    using View = std::pair<std::string_view, int>;
+    static View view(const std::pair<std::string, int>& e) { return {e.first, e.second}; }
+    static View view(const View& v) { return v; }
+    template <class A, class B>
+    bool operator()(const A& a, const B& b) const {
+      return view(a) < view(b);
+    }
+  };
+  std::map<std::pair<std::string, int>, ExporterHandler, EndpointLess> handlers_;
 };
 
 struct ScrapeConfig {
