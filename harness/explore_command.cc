@@ -33,47 +33,6 @@ std::string relative_to(const std::string& path, const std::string& dir) {
   return a.lexically_relative(b).generic_string();
 }
 
-ordered fault_json(const FaultSpec& f) {
-  ordered j;
-  j["kind"] = to_string(f.kind);
-  j["at"] = format_duration(f.at);
-  if (f.length > Duration(0)) j["for"] = format_duration(f.length);
-  switch (f.kind) {
-    case FaultSpec::Kind::kPartition:
-    case FaultSpec::Kind::kLoss:
-    case FaultSpec::Kind::kLatency:
-      if (f.from != "*") j["from"] = f.from;
-      j["to"] = f.to;
-      if (f.port != 0) j["port"] = f.port;
-      if (f.kind == FaultSpec::Kind::kPartition) j["mode"] = f.mode == sim::FaultMode::kDrop ? "drop" : "reject";
-      if (f.kind == FaultSpec::Kind::kLoss) j["probability"] = f.probability;
-      if (f.kind == FaultSpec::Kind::kLatency) j["added_latency"] = format_duration(f.added_latency);
-      break;
-    case FaultSpec::Kind::kHostDown:
-      if (!f.runner.empty()) {
-        j["runner"] = f.runner;
-      } else {
-        j["host"] = f.to;
-      }
-      break;
-    case FaultSpec::Kind::kServiceStop:
-    case FaultSpec::Kind::kServiceCrash:
-    case FaultSpec::Kind::kExporterStop: j["runner"] = f.runner; break;
-    case FaultSpec::Kind::kResources:
-      j["runner"] = f.runner;
-      j["cpu_percent"] = f.cpu;
-      j["memory_percent"] = f.memory;
-      j["disk_percent"] = f.disk;
-      break;
-    case FaultSpec::Kind::kCancelRun: break;
-  }
-  if (f.flap_down > Duration(0)) {
-    j["flap_down"] = format_duration(f.flap_down);
-    j["flap_up"] = format_duration(f.flap_up);
-  }
-  return j;
-}
-
 std::string fault_text(const FaultSpec& f) {
   std::string s = std::string(to_string(f.kind)) + " at " + format_duration(f.at);
   if (f.length > Duration(0)) s += " for " + format_duration(f.length);
@@ -400,7 +359,7 @@ int explore_command(const ExploreOptions& o, std::ostream& out, std::ostream& er
     for (const auto& d : f.minimal.deploys) deploys.push_back(ordered{{"at", format_duration(d.at)}, {"version", d.version}});
     doc["workload"]["deploys"] = deploys;
     ordered faults = ordered::array();
-    for (const auto& x : f.minimal.faults) faults.push_back(fault_json(x));
+    for (const auto& x : f.minimal.faults) faults.push_back(fault_to_json(x));
     doc["faults"] = faults;
     doc["run_length"] = format_duration(f.minimal.run_length);
     ordered expect = ordered::object();

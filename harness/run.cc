@@ -500,11 +500,7 @@ void Run::apply_fault(const FaultSpec& f) {
           trace("fault", "end", what);
           auto* host = target->empty() ? nullptr : world_.runner(*target);
           if (host == nullptr && !f.runner.empty()) return;
-          // A flapping service may be in an up phase already: no second start.
-          const bool up_already = f.flap_down > Duration(0) && host != nullptr &&
-                                  (f.kind == FaultSpec::Kind::kServiceStop || f.kind == FaultSpec::Kind::kServiceCrash) &&
-                                  host->service() == sim::runner::ServiceState::kRunning;
-          if (!up_already) set_runner_fault(f, host, false);
+          set_runner_fault(f, host, false);  // a flap may be in an up phase already: starting is idempotent
         });
       }
       break;

@@ -301,6 +301,47 @@ Result<Scenario> load_scenario(const std::string& path, const std::vector<Overri
                                         });
 }
 
+nlohmann::ordered_json fault_to_json(const FaultSpec& f) {
+  nlohmann::ordered_json j;
+  j["kind"] = to_string(f.kind);
+  j["at"] = format_duration(f.at);
+  if (f.length > Duration(0)) j["for"] = format_duration(f.length);
+  switch (f.kind) {
+    case FaultSpec::Kind::kPartition:
+    case FaultSpec::Kind::kLoss:
+    case FaultSpec::Kind::kLatency:
+      if (f.from != "*") j["from"] = f.from;
+      j["to"] = f.to;
+      if (f.port != 0) j["port"] = f.port;
+      if (f.kind == FaultSpec::Kind::kPartition) j["mode"] = f.mode == sim::FaultMode::kDrop ? "drop" : "reject";
+      if (f.kind == FaultSpec::Kind::kLoss) j["probability"] = f.probability;
+      if (f.kind == FaultSpec::Kind::kLatency) j["added_latency"] = format_duration(f.added_latency);
+      break;
+    case FaultSpec::Kind::kHostDown:
+      if (!f.runner.empty()) {
+        j["runner"] = f.runner;
+      } else {
+        j["host"] = f.to;
+      }
+      break;
+    case FaultSpec::Kind::kServiceStop:
+    case FaultSpec::Kind::kServiceCrash:
+    case FaultSpec::Kind::kExporterStop: j["runner"] = f.runner; break;
+    case FaultSpec::Kind::kResources:
+      j["runner"] = f.runner;
+      j["cpu_percent"] = f.cpu;
+      j["memory_percent"] = f.memory;
+      j["disk_percent"] = f.disk;
+      break;
+    case FaultSpec::Kind::kCancelRun: break;
+  }
+  if (f.flap_down > Duration(0)) {
+    j["flap_down"] = format_duration(f.flap_down);
+    j["flap_up"] = format_duration(f.flap_up);
+  }
+  return j;
+}
+
 const char* to_string(FaultSpec::Kind k) {
   switch (k) {
     case FaultSpec::Kind::kPartition: return "partition";

@@ -96,15 +96,20 @@ struct Scenario {
   std::optional<std::vector<std::string>> slos; // SLO ids in scope; none: every SLO that applies
 };
 
-// `overrides` (--set) apply to the scenario and to the world it names.
 // One expectations object (a scenario's /expect/KEY, or a variant's); throws
 // json_fields::Invalid naming the field.
 Expectations read_expectations(json_fields::Fields& f);
 
+// `overrides` (--set) apply to the scenario and to the world it names.
 Result<Scenario> parse_scenario(const std::string& json_text, const std::string& source,
                                 const std::vector<Override>& overrides = {});
 Result<Scenario> load_scenario(const std::string& path, const std::vector<Override>& overrides = {});
 
 const char* to_string(FaultSpec::Kind k);
+
+// One fault as a scenario file writes it (the inverse of the parser: a fault written
+// so and read back by parse_scenario is the same fault), fields in a readable order
+// and defaults left out. `failsim explore` writes its findings with it.
+nlohmann::ordered_json fault_to_json(const FaultSpec& f);
 
 }  // namespace failsim::harness

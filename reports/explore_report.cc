@@ -8,8 +8,14 @@ namespace failsim::reports {
 
 namespace {
 
-std::string header(const ExploreReport& r) {
-  return "Input `" + r.input + "`, seed " + std::to_string(r.seed) + ", budget " + r.budget + ": " +
+std::string h(const std::string& s) { return xml_escape(s); }
+std::string as_is(const std::string& s) { return s; }
+
+// The first line of the report; `input` is the input file, already formatted as code
+// (Markdown backticks, or an HTML <code> element around the escaped name); `esc`
+// escapes the other text for the format.
+std::string header(const ExploreReport& r, const std::string& input, std::string (*esc)(const std::string&)) {
+  return "Input " + input + ", seed " + std::to_string(r.seed) + ", budget " + esc(r.budget) + ": " +
          std::to_string(r.schedules) + " fault schedules, " + std::to_string(r.runs) + " runs under " +
          std::to_string(r.policies) + " polic" + (r.policies == 1 ? "y" : "ies") + ".";
 }
@@ -20,13 +26,11 @@ std::string joined(const std::vector<std::string>& items) {
   return out;
 }
 
-std::string h(const std::string& s) { return xml_escape(s); }
-
 }  // namespace
 
 std::string explore_markdown(const ExploreReport& r) {
   std::ostringstream md;
-  md << "# failsim explore\n\n" << header(r) << "\n\n## Oracles\n\n";
+  md << "# failsim explore\n\n" << header(r, "`" + r.input + "`", as_is) << "\n\n## Oracles\n\n";
   for (const auto& [name, statement] : r.oracles) md << "- `" << name << "`" << (statement.empty() ? "" : ": " + statement) << "\n";
   md << "\n## Findings\n\n";
   if (r.findings.empty()) md << "None: every run satisfied every oracle.\n";
@@ -60,7 +64,7 @@ std::string explore_html(const ExploreReport& r) {
        "<style>body{font:14px system-ui,sans-serif;margin:2em;max-width:80em}table{border-collapse:collapse;margin:1em 0}"
        "td,th{border:1px solid #ccc;padding:3px 8px;text-align:left}th{background:#f2f2f2}pre{background:#f7f7f7;"
        "padding:8px;overflow-x:auto}code{background:#f2f2f2}.bad{color:#b00020}.ok{color:#1b5e20}</style></head><body>\n"
-    << "<h1>failsim explore</h1>\n<p>" << h(header(r)) << "</p>\n<h2>Oracles</h2>\n<ul>\n";
+    << "<h1>failsim explore</h1>\n<p>" << header(r, "<code>" + h(r.input) + "</code>", h) << "</p>\n<h2>Oracles</h2>\n<ul>\n";
   for (const auto& [name, statement] : r.oracles) {
     o << "<li><code>" << h(name) << "</code>" << (statement.empty() ? "" : ": " + h(statement)) << "</li>\n";
   }

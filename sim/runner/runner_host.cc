@@ -52,7 +52,8 @@ void RunnerHost::call_github(std::function<void()> at_github) {
 }
 
 void RunnerHost::start_service() {
-  if (!host_up_) return;
+  // `systemctl start` of a running unit does nothing: no second poll loop, no restart.
+  if (!host_up_ || service_ == ServiceState::kRunning) return;
   service_ = ServiceState::kRunning;
   ++generation_;
   poll_loop(generation_);

@@ -81,7 +81,7 @@ class RunnerHost {
   void stop_service();
   void crash_service();
   void restart_service(Duration after);
-  void start_service();
+  void start_service();  // idempotent: a running service is left as it is
   void set_host_up(bool up);
   void set_exporter_running(bool running);
   void set_resources(double cpu_percent, double memory_percent, double disk_percent);

@@ -78,6 +78,8 @@ TEST_F(ExploreTest, FindsAndShrinksTheAsBuiltDefects) {
   EXPECT_NE(html.find("<a href=\"" + drop[0]["scenario"].get<std::string>() + "\">"), std::string::npos);
   EXPECT_NE(html.find("monitoring -&gt; "), std::string::npos) << "the minimal fault, escaped";
   EXPECT_EQ(html.find("<script"), std::string::npos);
+  EXPECT_NE(html.find("<p>Input <code>"), std::string::npos) << "the input named as code, not in Markdown backticks";
+  EXPECT_EQ(html.find('`'), std::string::npos) << "no Markdown syntax in the page";
   EXPECT_EQ(std::count(html.begin(), html.end(), '<') - std::count(html.begin(), html.end(), '>'), 0);
   // The written scenarios satisfy the scenario JSON Schema (Debian's python3-jsonschema).
   const auto schema = in_source("/usr/bin/python3 tests/harness/check_schema.py scenarios/schema/scenario.schema.json " +

@@ -247,6 +247,76 @@ TEST_F(RunCommand, ASecretThatReachesAnOutputIsRedactedAndFailsTheRun) {
 namespace failsim::harness {
 namespace {
 
+// fault_to_json is the parser's inverse: every kind of fault, with every field it can
+// carry set away from its default, is written, read back by parse_scenario, and
+// comes back the same (what `failsim explore` relies on for its findings).
+TEST(ScenarioFile, EveryFaultKindRoundTripsThroughItsJson) {
+  auto fault = [](FaultSpec::Kind kind) {
+    FaultSpec f;
+    f.kind = kind;
+    f.at = minutes(3) + seconds(15);
+    f.length = minutes(7);
+    return f;
+  };
+  std::vector<FaultSpec> faults;
+  FaultSpec p = fault(FaultSpec::Kind::kPartition);
+  p.from = "monitoring", p.to = "serotonin", p.port = 9102, p.mode = sim::FaultMode::kReject;
+  p.flap_down = seconds(20), p.flap_up = seconds(40);
+  faults.push_back(p);
+  FaultSpec loss = fault(FaultSpec::Kind::kLoss);
+  loss.to = "dell-r640-01", loss.probability = 0.25;
+  faults.push_back(loss);
+  FaultSpec latency = fault(FaultSpec::Kind::kLatency);
+  latency.from = "serotonin", latency.to = "github", latency.port = 443, latency.added_latency = std::chrono::milliseconds(1500);
+  faults.push_back(latency);
+  FaultSpec host = fault(FaultSpec::Kind::kHostDown);
+  host.to = "dell-r640-01", host.length = Duration(0);  // until the end of the run
+  faults.push_back(host);
+  FaultSpec host_of_runner = fault(FaultSpec::Kind::kHostDown);
+  host_of_runner.runner = "$deploy", host_of_runner.flap_down = minutes(1), host_of_runner.flap_up = seconds(30);
+  faults.push_back(host_of_runner);
+  for (auto kind : {FaultSpec::Kind::kServiceStop, FaultSpec::Kind::kServiceCrash, FaultSpec::Kind::kExporterStop}) {
+    FaultSpec r = fault(kind);
+    r.runner = "Serotonin-paws360";
+    faults.push_back(r);
+  }
+  FaultSpec resources = fault(FaultSpec::Kind::kResources);
+  resources.runner = "dell-r640-01-runner", resources.cpu = 97.5, resources.memory = 88, resources.disk = 91;
+  faults.push_back(resources);
+  faults.push_back(fault(FaultSpec::Kind::kCancelRun));
+
+  nlohmann::ordered_json doc = {{"scenario_version", 1}, {"world", "../worlds/paws360.json"}, {"name", "round-trip"},
+                                {"policy", "policies/paws360-as-built.json"},
+                                {"workload", {{"deploys", {{{"at", "5m"}, {"version", "v2"}}}}}}};
+  for (const auto& f : faults) doc["faults"].push_back(fault_to_json(f));
+  const auto parsed = parse_scenario(doc.dump(), kDir + "round-trip.json");
+  ASSERT_TRUE(parsed) << parsed.error();
+  const auto& back = parsed.value().faults;
+  ASSERT_EQ(back.size(), faults.size());
+  for (std::size_t i = 0; i < faults.size(); ++i) {
+    const FaultSpec& a = faults[i];
+    const FaultSpec& b = back[i];
+    SCOPED_TRACE(std::string(to_string(a.kind)) + " #" + std::to_string(i) + ": " + doc["faults"][i].dump());
+    EXPECT_EQ(b.kind, a.kind);
+    EXPECT_EQ(b.at, a.at);
+    EXPECT_EQ(b.length, a.length);
+    EXPECT_EQ(b.from, a.from);
+    EXPECT_EQ(b.to, a.to);
+    EXPECT_EQ(b.port, a.port);
+    EXPECT_EQ(b.runner, a.runner);
+    EXPECT_EQ(b.mode, a.mode);
+    if (a.kind == FaultSpec::Kind::kLoss) {
+      EXPECT_EQ(b.probability, a.probability);  // only loss has one
+    }
+    EXPECT_EQ(b.added_latency, a.added_latency);
+    EXPECT_EQ(b.flap_down, a.flap_down);
+    EXPECT_EQ(b.flap_up, a.flap_up);
+    EXPECT_EQ(b.cpu, a.cpu);
+    EXPECT_EQ(b.memory, a.memory);
+    EXPECT_EQ(b.disk, a.disk);
+  }
+}
+
 // The second shipped world, worlds/northwind.json: three runners, 30 s scrapes with
 // Prometheus's own phases, a workflow-level concurrency group with queue: max and a
 // deploy job that waits on an upstream build job.
