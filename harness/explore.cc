@@ -119,7 +119,7 @@ std::vector<Property> default_properties() {
   // In the file format, as a config would list them (docs/explore.md).
   static const json kDefaults = json::parse(R"([
     {"name": "outage-alerts", "if": {"runner_down_for": "5m"}, "then": {"alert_fires_within": "7m"}},
-    {"name": "flap-alerts", "if": {"runner_down_fraction": 0.25, "over": "10m", "times": 3},
+    {"name": "flap-alerts", "if": {"runner_down_fraction": 0.25, "over": "10m", "times": 3, "min_outage": "30s"},
      "then": {"alert_fires_within": "5m"}},
     {"name": "quiet-deploys-land", "if": {"deploy_requested_quiet_for": "2m"}, "then": {"deploy_lands_within": "15m"}},
     {"name": "healthy-runner-deploys-land", "if": {"deploy_requested_while_runner_healthy": "2m"},

@@ -31,9 +31,13 @@ Property read_property(Fields& f) {
       Fields::fail(c.at("over"), "expected a window of at least " + format_duration(kPropertySampleEvery));
     }
     p.times = c.integer("times", 1, 1, 1000);
+    if (c.get("min_outage") != nullptr) {
+      p.min_outage = c.duration("min_outage");
+      if (p.min_outage > p.over) Fields::fail(c.at("min_outage"), "expected at most the window (over)");
+    }
     ++conditions;
   } else {
-    for (const char* key : {"over", "times"}) {
+    for (const char* key : {"over", "times", "min_outage"}) {
       if (c.get(key) != nullptr) Fields::fail(c.at(key), std::string("\"") + key + "\" goes with runner_down_fraction");
     }
   }
@@ -78,6 +82,7 @@ json property_json(const Property& p) {
       cond["runner_down_fraction"] = p.fraction;
       cond["over"] = format_duration(p.over);
       if (p.times > 1) cond["times"] = p.times;
+      if (p.min_outage > Duration(0)) cond["min_outage"] = format_duration(p.min_outage);
       break;
     case Property::When::kDeployRequestedQuiet: cond["deploy_requested_quiet_for"] = format_duration(p.quiet_for); break;
     case Property::When::kDeployWithHealthyRunner:
@@ -98,6 +103,7 @@ std::string describe(const Property& p) {
     case Property::When::kRunnerDownFraction:
       return "if a runner is down " + std::to_string(static_cast<int>(p.fraction * 100 + 0.5)) + " % of some " +
              format_duration(p.over) + (p.times > 1 ? " in " + std::to_string(p.times) + " or more outages" : "") +
+             (p.min_outage > Duration(0) ? " of at least " + format_duration(p.min_outage) : "") +
              ", an alert about it fires within " + w;
     case Property::When::kDeployRequestedQuiet:
       return "a deploy requested with no fault active from " + format_duration(p.quiet_for) + " before it lands within " + w;
@@ -147,10 +153,19 @@ std::optional<std::string> judge_runner(const Property& p, const PropertyObserva
     return std::nullopt;
   }
   // kRunnerDownFraction: each episode of windows at or above the fraction (and with
-  // enough separate outages: an outage counts in a window when it starts inside it).
+  // enough separate outages: an outage counts in a window when it reaches min_outage,
+  // m samples, inside it; with m = 1, when it starts inside it).
   const std::size_t n = std::max<std::size_t>(static_cast<std::size_t>(p.over / kPropertySampleEvery), 1);
   const double need = p.fraction * static_cast<double>(n);
-  auto starts = [&](std::size_t i) { return s[i] == 'd' && (i == 0 || s[i - 1] != 'd'); };
+  const auto m = static_cast<std::size_t>(std::max<std::int64_t>(
+      1, (p.min_outage.count() + kPropertySampleEvery.count() - 1) / kPropertySampleEvery.count()));
+  auto starts = [&](std::size_t i) {  // sample i is the m-th of an outage
+    if (i + 1 < m || (i + 1 > m && s[i - m] == 'd')) return false;
+    for (std::size_t k = i + 1 - m; k <= i; ++k) {
+      if (s[k] != 'd') return false;
+    }
+    return true;
+  };
   std::size_t down = 0, outages = 0;
   bool in_episode = false;
   for (std::size_t i = 0; i < s.size(); ++i) {

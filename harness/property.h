@@ -8,9 +8,12 @@
 //                                -> alert_fires_within W: an alert about that runner
 //                                   (label instance, hostname or runner_name) is firing
 //                                   at some moment within W of the outage's start
-//   runner_down_fraction F over D [times N]   in some window of length D the runner
-//                                was down at least a fraction F of the time, in at least
-//                                N separate outages (default 1; N > 1: a flap, a crash loop)
+//   runner_down_fraction F over D [times N] [min_outage L]   in some window of length D
+//                                the runner was down at least a fraction F of the time, in
+//                                at least N separate outages (default 1; N > 1: a flap, a
+//                                crash loop), an outage counting once it has lasted L inside
+//                                the window (default 0s: any; an outage shorter than a
+//                                scrape interval may be invisible to Prometheus)
 //                                -> alert_fires_within W, counted from the moment the
 //                                   window first reached F (an alert firing during the
 //                                   window counts too)
@@ -53,6 +56,7 @@ struct Property {
   double fraction = 0;     // kRunnerDownFraction
   Duration over{0};        // kRunnerDownFraction
   int times = 1;           // kRunnerDownFraction: separate outages within the window
+  Duration min_outage{0};  // kRunnerDownFraction: how long an outage lasts before it counts
   Duration quiet_for{0};   // kDeployRequestedQuiet; kDeployWithHealthyRunner: healthy since
   Then then = Then::kAlertFiresWithin;
   Duration within{0};

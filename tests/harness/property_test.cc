@@ -120,6 +120,37 @@ TEST(Property, FractionCountsSamplesAndSeparateOutages) {
   EXPECT_TRUE(judge_properties({p}, runner(flap, {{seconds(70), seconds(80)}})).empty());
 }
 
+// min_outage: an outage counts once it has lasted that long inside the window. Two 75 s
+// outages and a 5 s blip (one sample: shorter than a 15 s scrape interval, so
+// Prometheus may never see it) are three outages, but only two of at least 30 s.
+TEST(Property, MinOutageLeavesOutBlipsShorterThanIt) {
+  auto flap = [](const char* min_outage) {
+    return parse(std::string(R"({"name": "f", "if": {"runner_down_fraction": 0.25, "over": "10m", "times": 3)") +
+                 (min_outage ? std::string(R"(, "min_outage": ")") + min_outage + "\"" : "") +
+                 R"(}, "then": {"alert_fires_within": "5m"}})");
+  };
+  const std::string s = repeat('u', 12) + repeat('d', 15) + repeat('u', 20) + repeat('d', 15) + repeat('u', 20) + "d" +
+                        repeat('u', 200);  // 31 of 120 samples down: over 25 %
+  const auto any = judge_properties({flap(nullptr)}, runner(s));
+  ASSERT_EQ(any.size(), 1u);
+  EXPECT_NE(any[0].detail.find("in 3 outages"), std::string::npos) << any[0].detail;
+  EXPECT_TRUE(judge_properties({flap("30s")}, runner(s)).empty());
+  // A third outage of 30 s counts: it reached 30 s (6 samples) inside the window.
+  const std::string longer = repeat('u', 12) + repeat('d', 15) + repeat('u', 20) + repeat('d', 15) + repeat('u', 20) +
+                             repeat('d', 6) + repeat('u', 200);
+  const auto three = judge_properties({flap("30s")}, runner(longer));
+  ASSERT_EQ(three.size(), 1u);
+  EXPECT_NE(three[0].detail.find("in 3 outages"), std::string::npos) << three[0].detail;
+  // Written back and described with it; longer than the window is an error.
+  const Property q = flap("30s");
+  EXPECT_EQ(property_json(q)["if"]["min_outage"], "30s");
+  EXPECT_EQ(describe(q), "if a runner is down 25 % of some 10m in 3 or more outages of at least 30s, an alert about it "
+                         "fires within 5m");
+  EXPECT_EQ(parse_error(R"({"name": "x", "if": {"runner_down_fraction": 0.5, "over": "1m", "min_outage": "2m"},
+                            "then": {"alert_fires_within": "1m"}})"),
+            "/properties/0/if/min_outage: expected at most the window (over)");
+}
+
 TEST(Property, DeploysAreJudgedOnlyWhenTheirConditionHeld) {
   const Property quiet = parse(R"({"name": "q", "if": {"deploy_requested_quiet_for": "2m"}, "then": {"deploy_lands_within": "10m"}})");
   const Property healthy = parse(R"({"name": "h", "if": {"deploy_requested_while_runner_healthy": "1m"},
