@@ -192,7 +192,6 @@ void PrometheusServer::evaluate(std::size_t group_index) {
   }
   const auto result = group.eval(store_, to_ms(now), config_.query);
   if (!result) rule_errors_.push_back(format_duration(now.time_since_epoch()) + ": " + result.error());
-  // Report state changes, alert by alert.
   // Report state changes, alert by alert: first the rule's active alerts whose state
   // changed (in label order), then those that went inactive.
   auto& last = last_states_[group_index];
