@@ -5,6 +5,7 @@
 #include <limits>
 #include <map>
 #include <stdexcept>
+#include <utility>
 
 #include "sim/prometheus/promql_parser.h"
 
@@ -132,9 +133,8 @@ class Evaluator {
   // derivations of one node), through the memo when there is one.
   template <class Derive>
   Labels derived(const Node& n, int which, const Labels& in, Derive&& derive) {
-    if (memo_ == nullptr) return derive(in);
     const void* site = reinterpret_cast<const char*>(&n) + which;  // which < sizeof(Node)
-    return memo_->labels.get(site, in, derive);
+    return memoized(memo_, site, in, std::forward<Derive>(derive));
   }
 
   // Calls fn(labels, samples) for each series the selector's matchers match, in label

@@ -86,6 +86,12 @@ struct EvalMemo {
   std::vector<Point> points;  // a buffer for range selections, kept for its capacity
 };
 
+// derive(in), through the memo's label sets at `site` when there is a memo.
+template <class Derive>
+Labels memoized(EvalMemo* memo, const void* site, const Labels& in, Derive&& derive) {
+  return memo != nullptr ? memo->labels.get(site, in, derive) : derive(in);
+}
+
 // Evaluates at t_ms. Errors (e.g. many-to-many matching, a limit) are execution
 // errors; `budget` (optional) says which limit, if any, stopped it. `memo`
 // (optional) keeps label sets derived at this expression's nodes from one

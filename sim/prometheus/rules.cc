@@ -29,12 +29,6 @@ const char kAlertLabelsSite = 0;
 const char kAlertsSeriesSite[3] = {};  // by AlertState
 const char kRecordedSeriesSite = 0;
 
-// A label set derived by `derive`, through the memo when there is one.
-template <class Derive>
-Labels memoized(EvalMemo* memo, const void* site, const Labels& in, Derive&& derive) {
-  return memo != nullptr ? memo->labels.get(site, in, derive) : derive(in);
-}
-
 }  // namespace
 
 Result<Vector> AlertingRule::eval(const SeriesStore& store, std::int64_t t_ms, const EvalOptions& options,
