@@ -1,4 +1,6 @@
-// The syntax tree of failsim's PromQL subset (see promql_parser.h for the grammar).
+// The syntax tree of PromQL as Prometheus 2.42 parses it (see promql_parser.h).
+// A node knows its value type (Prometheus's checkAST has already passed) and the
+// byte range of the input it came from, for error messages.
 #pragma once
 
 #include <re2/re2.h>
@@ -24,31 +26,50 @@ struct Node;
 using NodePtr = std::unique_ptr<Node>;
 
 enum class BinaryOp {
-  kAdd, kSub, kMul, kDiv, kMod, kPow,         // arithmetic
-  kEq, kNe, kGt, kLt, kGe, kLe,               // comparison
-  kAnd, kOr, kUnless,                         // set
+  kAdd, kSub, kMul, kDiv, kMod, kPow, kAtan2,  // arithmetic
+  kEq, kNe, kGt, kLt, kGe, kLe,                // comparison
+  kAnd, kOr, kUnless,                          // set
 };
 
-enum class AggregateOp { kSum, kMin, kMax, kAvg, kCount };
+enum class AggregateOp { kSum, kMin, kMax, kAvg, kCount, kGroup, kStddev, kStdvar, kTopk, kBottomk, kCountValues, kQuantile };
+
+// Prometheus's value types (parser.ValueType).
+enum class ValueType { kScalar, kVector, kMatrix, kString };
+
+// Vector matching cardinality (parser.VectorMatching.Card).
+enum class Cardinality { kOneToOne, kManyToOne, kOneToMany, kManyToMany };
+
+// Where an @ modifier pins a selector or subquery.
+enum class AtKind { kNone, kTime, kStart, kEnd };
 
 // Deepest expression the parser accepts (nested parentheses, unary minus, operands):
 // evaluation and destruction recurse over the tree.
 inline constexpr int kMaxExpressionDepth = 256;
 
 struct Node {
-  enum class Kind { kNumber, kVectorSelector, kMatrixSelector, kCall, kAggregate, kBinary, kNegate };
+  enum class Kind { kNumber, kString, kVectorSelector, kMatrixSelector, kSubquery, kCall, kAggregate, kBinary, kNegate };
   Kind kind;
+  ValueType type = ValueType::kScalar;
+  bool parenthesized = false;               // written inside (...)
+  std::size_t pos_start = 0, pos_end = 0;  // byte range in the input
 
-  double number = 0.0;  // kNumber
+  double number = 0.0;   // kNumber
+  std::string text;      // kString: the unquoted value
 
   // kVectorSelector / kMatrixSelector (the metric name is an "__name__" matcher)
   std::vector<Matcher> matchers;
-  std::int64_t range_ms = 0;  // kMatrixSelector
+  std::int64_t range_ms = 0;  // kMatrixSelector, kSubquery
+  std::int64_t step_ms = 0;   // kSubquery: 0 = the default (the evaluation interval)
+  // kVectorSelector, kMatrixSelector, kSubquery
+  std::int64_t offset_ms = 0;
+  AtKind at = AtKind::kNone;
+  std::int64_t at_ms = 0;  // AtKind::kTime
 
   std::string function;        // kCall
-  std::vector<NodePtr> args;   // kCall; kAggregate/kNegate use args[0]; kBinary args[0], args[1]
+  std::vector<NodePtr> args;   // kCall; kAggregate/kNegate/kSubquery use args[0]; kBinary args[0], args[1]
 
   AggregateOp aggregate = AggregateOp::kSum;  // kAggregate
+  NodePtr param;                              // kAggregate: topk/bottomk/quantile/count_values
   bool without = false;                       // kAggregate: by (false) or without (true)
   std::vector<std::string> grouping;          // kAggregate
 
@@ -57,6 +78,8 @@ struct Node {
   bool has_matching = false;            // kBinary: on(...) or ignoring(...) given
   bool matching_on = false;             // kBinary: on (true) or ignoring (false)
   std::vector<std::string> matching;    // kBinary
+  Cardinality card = Cardinality::kOneToOne;  // kBinary between vectors
+  std::vector<std::string> include;     // kBinary: group_left/group_right labels
   int height = 1;                       // levels of this subtree (a leaf: 1)
 };
 

@@ -2,11 +2,13 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdlib>
 #include <limits>
 #include <map>
 #include <stdexcept>
 #include <utility>
 
+#include "sim/prometheus/promql_math.h"
 #include "sim/prometheus/promql_parser.h"
 
 namespace failsim::sim::prometheus {
@@ -15,6 +17,9 @@ namespace {
 struct ExecError : std::runtime_error {
   using std::runtime_error::runtime_error;
 };
+
+constexpr const char* kDuplicateLabelset = "vector cannot contain metrics with the same labelset";
+constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 
 bool matches(const Matcher& m, std::string_view value) {
   switch (m.op) {
@@ -42,8 +47,13 @@ bool is_comparison(BinaryOp op) {
          op == BinaryOp::kGe || op == BinaryOp::kLe;
 }
 bool is_set(BinaryOp op) { return op == BinaryOp::kAnd || op == BinaryOp::kOr || op == BinaryOp::kUnless; }
+// shouldDropMetricName (2.42): arithmetic but atan2.
+bool drops_name(BinaryOp op) {
+  return op == BinaryOp::kAdd || op == BinaryOp::kSub || op == BinaryOp::kMul || op == BinaryOp::kDiv ||
+         op == BinaryOp::kPow || op == BinaryOp::kMod;
+}
 
-// Arithmetic result, or for comparisons 1/0 (true/false).
+// Arithmetic result; for comparisons 1/0 (true/false).
 double apply(BinaryOp op, double a, double b) {
   switch (op) {
     case BinaryOp::kAdd: return a + b;
@@ -52,6 +62,7 @@ double apply(BinaryOp op, double a, double b) {
     case BinaryOp::kDiv: return a / b;
     case BinaryOp::kMod: return std::fmod(a, b);
     case BinaryOp::kPow: return std::pow(a, b);
+    case BinaryOp::kAtan2: return std::atan2(a, b);
     case BinaryOp::kEq: return a == b;
     case BinaryOp::kNe: return a != b;
     case BinaryOp::kGt: return a > b;
@@ -62,22 +73,165 @@ double apply(BinaryOp op, double a, double b) {
   }
 }
 
-void sort_vector(Vector& v) {
-  std::sort(v.begin(), v.end(), [](const VectorSample& a, const VectorSample& b) { return a.labels < b.labels; });
+bool by_labels(const VectorSample& a, const VectorSample& b) { return a.labels < b.labels; }
+
+// Throws Prometheus's error when two samples share a label set.
+void check_unique(const Vector& v) {
+  if (v.size() < 2) return;
+  if (std::is_sorted(v.begin(), v.end(), by_labels)) {
+    for (std::size_t i = 1; i < v.size(); ++i) {
+      if (v[i].labels == v[i - 1].labels) throw ExecError(kDuplicateLabelset);
+    }
+    return;
+  }
+  std::vector<const Labels*> sorted;
+  sorted.reserve(v.size());
+  for (const auto& s : v) sorted.push_back(&s.labels);
+  std::sort(sorted.begin(), sorted.end(), [](const Labels* a, const Labels* b) { return *a < *b; });
+  for (std::size_t i = 1; i < sorted.size(); ++i) {
+    if (*sorted[i] == *sorted[i - 1]) throw ExecError(kDuplicateLabelset);
+  }
 }
+
+bool valid_label_name(std::string_view s) {
+  if (s.empty() || !(std::isalpha(static_cast<unsigned char>(s[0])) || s[0] == '_')) return false;
+  return std::all_of(s.begin(), s.end(), [](char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '_'; });
+}
+
+// Go's Regexp.ExpandString: $1, ${1}, $name, ${name}, $$; an unknown group is "".
+std::string expand_template(const std::string& tmpl, const RE2& re, const std::vector<re2::StringPiece>& groups) {
+  std::string out;
+  for (std::size_t i = 0; i < tmpl.size(); ++i) {
+    if (tmpl[i] != '$' || i + 1 >= tmpl.size()) {
+      out += tmpl[i];
+      continue;
+    }
+    if (tmpl[i + 1] == '$') {
+      out += '$';
+      ++i;
+      continue;
+    }
+    std::string name;
+    std::size_t j = i + 1;
+    const bool braced = tmpl[j] == '{';
+    if (braced) ++j;
+    const std::size_t name_start = j;
+    while (j < tmpl.size() && (std::isalnum(static_cast<unsigned char>(tmpl[j])) || tmpl[j] == '_')) ++j;
+    name = tmpl.substr(name_start, j - name_start);
+    if (name.empty() || (braced && (j >= tmpl.size() || tmpl[j] != '}'))) {
+      out += '$';  // malformed: the $ is text
+      continue;
+    }
+    if (braced) ++j;
+    i = j - 1;
+    int index = -1;
+    if (std::all_of(name.begin(), name.end(), [](char c) { return std::isdigit(static_cast<unsigned char>(c)); })) {
+      index = name.size() < 9 ? std::atoi(name.c_str()) : -1;
+    } else {
+      const auto& named = re.NamedCapturingGroups();
+      const auto it = named.find(name);
+      if (it != named.end()) index = it->second;
+    }
+    if (index >= 0 && static_cast<std::size_t>(index) < groups.size() && groups[static_cast<std::size_t>(index)].data() != nullptr) {
+      out.append(groups[static_cast<std::size_t>(index)].data(), groups[static_cast<std::size_t>(index)].size());
+    }
+  }
+  return out;
+}
+
+using MathFn = double (*)(double);
+MathFn math_function(const std::string& f) {
+  static const std::pair<const char*, MathFn> kFns[] = {
+      {"abs", [](double v) { return std::fabs(v); }},   {"ceil", [](double v) { return std::ceil(v); }},
+      {"floor", [](double v) { return std::floor(v); }}, {"exp", [](double v) { return std::exp(v); }},
+      {"sqrt", [](double v) { return std::sqrt(v); }},   {"ln", [](double v) { return std::log(v); }},
+      {"log2", [](double v) { return std::log2(v); }},   {"log10", [](double v) { return std::log10(v); }},
+      {"sin", [](double v) { return std::sin(v); }},     {"cos", [](double v) { return std::cos(v); }},
+      {"tan", [](double v) { return std::tan(v); }},     {"asin", [](double v) { return std::asin(v); }},
+      {"acos", [](double v) { return std::acos(v); }},   {"atan", [](double v) { return std::atan(v); }},
+      {"sinh", [](double v) { return std::sinh(v); }},   {"cosh", [](double v) { return std::cosh(v); }},
+      {"tanh", [](double v) { return std::tanh(v); }},   {"asinh", [](double v) { return std::asinh(v); }},
+      {"acosh", [](double v) { return std::acosh(v); }}, {"atanh", [](double v) { return std::atanh(v); }},
+      {"deg", [](double v) { return v * 180 / M_PI; }},  {"rad", [](double v) { return v * M_PI / 180; }},
+      {"sgn", [](double v) { return v < 0 ? -1.0 : v > 0 ? 1.0 : v; }},
+  };
+  for (const auto& [name, fn] : kFns) {
+    if (f == name) return fn;
+  }
+  return nullptr;
+}
+
+std::optional<DateField> date_function(const std::string& f) {
+  static const std::pair<const char*, DateField> kFns[] = {
+      {"days_in_month", DateField::kDaysInMonth}, {"day_of_month", DateField::kDayOfMonth},
+      {"day_of_week", DateField::kDayOfWeek},     {"day_of_year", DateField::kDayOfYear},
+      {"hour", DateField::kHour},                 {"minute", DateField::kMinute},
+      {"month", DateField::kMonth},               {"year", DateField::kYear}};
+  for (const auto& [name, field] : kFns) {
+    if (f == name) return field;
+  }
+  return std::nullopt;
+}
+
+// Go's container/heap over samples, with Prometheus's orderings (topk: the smallest
+// value, NaN first, at the root; bottomk: the largest).
+struct SampleHeap {
+  std::vector<VectorSample> items;
+  bool reverse = false;  // bottomk
+  bool less(std::size_t i, std::size_t j) const {
+    if (std::isnan(items[i].value)) return true;
+    return reverse ? items[i].value > items[j].value : items[i].value < items[j].value;
+  }
+  void up(std::size_t j) {
+    while (j > 0) {
+      const std::size_t i = (j - 1) / 2;
+      if (!less(j, i)) break;
+      std::swap(items[i], items[j]);
+      j = i;
+    }
+  }
+  void down(std::size_t i, std::size_t n) {
+    for (;;) {
+      const std::size_t j1 = 2 * i + 1;
+      if (j1 >= n) break;
+      std::size_t j = j1;
+      if (j1 + 1 < n && less(j1 + 1, j1)) j = j1 + 1;
+      if (!less(j, i)) break;
+      std::swap(items[i], items[j]);
+      i = j;
+    }
+  }
+  void push(VectorSample s) {
+    items.push_back(std::move(s));
+    up(items.size() - 1);
+  }
+  void pop() {
+    const std::size_t n = items.size() - 1;
+    std::swap(items[0], items[n]);
+    down(0, n);
+    items.pop_back();
+  }
+};
 
 class Evaluator {
  public:
-  Evaluator(const SeriesStore& store, std::int64_t t_ms, const EvalOptions& options, QueryBudget& budget,
-            EvalMemo* memo)
-      : store_(store), t_ms_(t_ms), options_(options), budget_(budget), memo_(memo) {}
+  Evaluator(const SeriesStore& store, const EvalOptions& options, QueryBudget& budget, EvalMemo* memo,
+            std::int64_t t_ms)
+      : store_(store),
+        options_(options),
+        budget_(budget),
+        memo_(memo),
+        start_ms_(options.start_ms.value_or(t_ms)),
+        end_ms_(options.end_ms.value_or(t_ms)) {}
 
-  Value eval(const Node& n) {
-    sorted_ = true;  // each kind of node says otherwise when its output may be unsorted
-    Value v = eval_node(n);
+  Value eval(const Node& n, std::int64_t t) {
+    Value v = eval_node(n, t);
     if (const auto* vec = std::get_if<Vector>(&v)) charge(static_cast<std::int64_t>(vec->size()), 0);
     return v;
   }
+
+  Vector eval_vector(const Node& n, std::int64_t t) { return std::get<Vector>(eval(n, t)); }
+  double eval_scalar(const Node& n, std::int64_t t) { return std::get<Scalar>(eval(n, t)).value; }
 
   // Counts `samples` (and `work` units without samples, such as a series examined)
   // against the budget; throws when a limit is passed.
@@ -94,10 +248,6 @@ class Evaluator {
     }
   }
 
-  // Whether the last node evaluated left its vector sorted by labels (then evaluate()
-  // need not sort the result; sorting a sorted vector still compares every pair).
-  bool sorted() const { return sorted_; }
-
   void check_deadline() {
     if (budget_.expired && budget_.expired()) {
       budget_.hit = QueryBudget::Limit::kTime;
@@ -106,27 +256,45 @@ class Evaluator {
   }
 
  private:
-  Value eval_node(const Node& n) {
+  Value eval_node(const Node& n, std::int64_t t) {
     switch (n.kind) {
       case Node::Kind::kNumber: return Scalar{n.number};
-      case Node::Kind::kVectorSelector: return select_instant(n);
-      case Node::Kind::kMatrixSelector: return select_range(n);
+      case Node::Kind::kString: return StringValue{n.text};
+      case Node::Kind::kVectorSelector: return select_instant(n, ref_time(n, t));
+      case Node::Kind::kMatrixSelector: {
+        Matrix out;
+        for_each_range(n, t, [&](const Labels& labels, const std::vector<Point>& points) { out.push_back({labels, points}); });
+        return out;
+      }
+      case Node::Kind::kSubquery: return subquery(n, t);
       case Node::Kind::kNegate: {
-        Value v = eval(*n.args[0]);
+        Value v = eval(*n.args[0], t);
         if (auto* s = std::get_if<Scalar>(&v)) return Scalar{-s->value};
         Vector out = std::get<Vector>(std::move(v));
         for (auto& sample : out) {
           sample.labels = derived(n, 0, sample.labels, without_name);
           sample.value = -sample.value;
         }
-        sorted_ = false;  // without their names, the labels may sort differently
+        check_unique(out);
         return out;
       }
-      case Node::Kind::kCall: return call(n);
-      case Node::Kind::kAggregate: return aggregate(n);
-      case Node::Kind::kBinary: return binary(n);
+      case Node::Kind::kCall: return call(n, t);
+      case Node::Kind::kAggregate: return aggregate(n, t);
+      case Node::Kind::kBinary: return binary(n, t);
     }
     throw ExecError("unknown expression");
+  }
+
+  // The time a selector or subquery reads at: its @ time (or the evaluation time),
+  // less its offset.
+  std::int64_t ref_time(const Node& n, std::int64_t t) const {
+    switch (n.at) {
+      case AtKind::kNone: break;
+      case AtKind::kTime: t = n.at_ms; break;
+      case AtKind::kStart: t = start_ms_; break;
+      case AtKind::kEnd: t = end_ms_; break;
+    }
+    return t - n.offset_ms;
   }
 
   // A label set derived from `in` by `derive` at this node (`which` tells apart the
@@ -182,133 +350,367 @@ class Evaluator {
     for (const auto& e : store_.series()) visit(e);
   }
 
-  Vector select_instant(const Node& n) {
+  Vector select_instant(const Node& n, std::int64_t ref) {
     Vector out;
     if (memo_ != nullptr) out.reserve(selection(n).entries.size());  // one allocation, not log2(n)
     for_each_selected(n, [&](const Labels& labels, const std::vector<Sample>& samples) {
-      if (auto p = SeriesStore::instant(samples, t_ms_, options_.lookback_ms)) out.push_back({labels, p->value});
+      if (auto p = SeriesStore::instant(samples, ref, options_.lookback_ms)) out.push_back({labels, p->value});
     });
     return out;
   }
 
-  // Calls fn(labels, points) for each selected series with points in the range; the
-  // points are in a buffer reused from one series to the next.
+  // Calls fn(labels, points) for each series of a range argument (a range selector or
+  // a subquery) with points in its range at t; selector points are in a buffer
+  // reused from one series to the next.
   template <class Fn>
-  void for_each_range(const Node& n, Fn fn) {
+  void for_each_range(const Node& n, std::int64_t t, Fn fn) {
+    if (n.kind == Node::Kind::kSubquery) {
+      const Value matrix = subquery(n, t);
+      for (const auto& series : std::get<Matrix>(matrix)) fn(series.labels, series.points);
+      return;
+    }
+    const std::int64_t ref = ref_time(n, t);
     for_each_selected(n, [&](const Labels& labels, const std::vector<Sample>& samples) {
       std::vector<Point>& points = memo_ != nullptr ? memo_->points : points_;
-      SeriesStore::range_into(samples, t_ms_, n.range_ms, points);
+      SeriesStore::range_into(samples, ref, n.range_ms, points);
       charge(static_cast<std::int64_t>(points.size()), 0);
       if (!points.empty()) fn(labels, points);
     });
   }
 
-  Matrix select_range(const Node& n) {
+  // The subquery's expression at every multiple of its step in [end - range, end].
+  Value subquery(const Node& n, std::int64_t t) {
+    const std::int64_t end = ref_time(n, t);
+    const std::int64_t step = n.step_ms > 0 ? n.step_ms : options_.subquery_step_ms;
+    const std::int64_t first = end - n.range_ms;
+    std::int64_t start = step * (first / step);  // as Go's integer division (toward zero)
+    if (start < first) start += step;
     Matrix out;
-    for_each_range(n, [&](const Labels& labels, const std::vector<Point>& points) { out.push_back({labels, points}); });
+    std::map<Labels, std::size_t> index;
+    for (std::int64_t ts = start; ts <= end; ts += step) {
+      check_deadline();
+      for (auto& s : eval_vector(*n.args[0], ts)) {
+        const auto [it, fresh] = index.emplace(s.labels, out.size());
+        if (fresh) out.push_back({std::move(s.labels), {}});
+        out[it->second].points.push_back(Point{ts, s.value});
+      }
+    }
     return out;
   }
 
-  static Vector absent_result(const Node& selector) {
+  Vector absent_result(const Node& arg) {
     Labels labels;
-    for (const auto& m : selector.matchers) {
-      if (m.op == Matcher::Op::kEq && m.name != kMetricName) set_label(labels, m.name, m.value);
+    if (arg.kind == Node::Kind::kVectorSelector || arg.kind == Node::Kind::kMatrixSelector) {
+      std::vector<std::string> seen;
+      for (const auto& m : arg.matchers) {
+        if (m.name == kMetricName) continue;
+        if (m.op == Matcher::Op::kEq && std::find(seen.begin(), seen.end(), m.name) == seen.end()) {
+          set_label(labels, m.name, m.value);
+          seen.push_back(m.name);
+        } else {
+          set_label(labels, m.name, "");
+        }
+      }
     }
     return {{labels, 1.0}};
   }
 
-  // Prometheus's extrapolatedRate (promql/functions.go, 2.42), written anew.
-  static std::optional<double> extrapolated(const std::vector<Point>& pts, std::int64_t range_start_ms,
-                                            std::int64_t range_end_ms, bool is_rate) {
-    if (pts.size() < 2) return std::nullopt;
-    double delta = pts.back().value - pts.front().value;
-    for (std::size_t i = 1; i < pts.size(); ++i) {
-      if (pts[i].value < pts[i - 1].value) delta += pts[i - 1].value;  // counter reset
+  // The index of a call's range-vector argument, or -1.
+  static int matrix_arg(const Node& n) {
+    for (std::size_t i = 0; i < n.args.size(); ++i) {
+      if (n.args[i]->type == ValueType::kMatrix) return static_cast<int>(i);
     }
-    double to_start = static_cast<double>(pts.front().t_ms - range_start_ms) / 1000.0;
-    const double to_end = static_cast<double>(range_end_ms - pts.back().t_ms) / 1000.0;
-    const double sampled = static_cast<double>(pts.back().t_ms - pts.front().t_ms) / 1000.0;
-    const double avg_step = sampled / static_cast<double>(pts.size() - 1);
-    if (delta > 0 && pts.front().value >= 0) {
-      // A counter cannot have been below zero: do not extrapolate past that point.
-      const double to_zero = sampled * (pts.front().value / delta);
-      if (to_zero < to_start) to_start = to_zero;
-    }
-    const double threshold = avg_step * 1.1;
-    double interval = sampled;
-    interval += to_start < threshold ? to_start : avg_step / 2;
-    interval += to_end < threshold ? to_end : avg_step / 2;
-    double result = delta * (interval / sampled);
-    if (is_rate) result /= static_cast<double>(range_end_ms - range_start_ms) / 1000.0;
-    return result;
+    return -1;
   }
 
-  Value call(const Node& n) {
+  Value call(const Node& n, std::int64_t t) {
     const std::string& f = n.function;
-    if (f == "time") return Scalar{static_cast<double>(t_ms_) / 1000.0};
-    if (f == "absent") {
-      Value v = eval(*n.args[0]);
-      const auto* vec = std::get_if<Vector>(&v);
-      if (vec == nullptr) throw ExecError("expected type instant vector in call to function \"absent\"");
-      if (!vec->empty()) return Vector{};
-      if (n.args[0]->kind == Node::Kind::kVectorSelector) return absent_result(*n.args[0]);
-      return Vector{{Labels{}, 1.0}};
+    const int m = matrix_arg(n);
+    if (m >= 0) return range_call(n, static_cast<std::size_t>(m), t);
+    if (f == "time") return Scalar{static_cast<double>(t) / 1000.0};
+    if (f == "pi") return Scalar{M_PI};
+    if (f == "vector") return Vector{{Labels{}, eval_scalar(*n.args[0], t)}};
+    if (f == "scalar") {
+      const Vector v = eval_vector(*n.args[0], t);
+      return Scalar{v.size() == 1 ? v[0].value : kNaN};
     }
+    if (const auto field = date_function(f); field && n.args.empty()) {
+      return Vector{{Labels{}, date_field(*field, static_cast<double>(t / 1000))}};
+    }
+    if (f == "timestamp" && n.args[0]->kind == Node::Kind::kVectorSelector) return timestamps(n, t);
+    Vector out;
+    if (f == "histogram_quantile") {
+      out = histogram_quantile(n, t);
+    } else if (f == "histogram_fraction") {
+      eval(*n.args[0], t);
+      eval(*n.args[1], t);
+      eval(*n.args[2], t);  // float samples only: nothing to answer
+    } else {
+      Vector in = eval_vector(*n.args[0], t);
+      if (f == "absent") return in.empty() ? absent_result(*n.args[0]) : Vector{};
+      if (f == "sort" || f == "sort_desc") return sort_by_value(std::move(in), f == "sort_desc");
+      if (f == "histogram_count" || f == "histogram_sum") return Vector{};  // native histograms only
+      if (f == "label_replace") {
+        out = label_replace(n, std::move(in));
+      } else if (f == "label_join") {
+        out = label_join(n, std::move(in));
+      } else {
+        out = elementwise(n, t, std::move(in));
+      }
+    }
+    check_unique(out);
+    return out;
+  }
+
+  // Functions of one value per sample: the metric name goes.
+  Vector elementwise(const Node& n, std::int64_t t, Vector in) {
+    const std::string& f = n.function;
+    std::function<double(double)> fn;
+    if (MathFn math = math_function(f)) {
+      fn = math;
+    } else if (const auto field = date_function(f)) {
+      fn = [field](double v) { return date_field(*field, v); };
+    } else if (f == "clamp") {
+      const double lo = eval_scalar(*n.args[1], t), hi = eval_scalar(*n.args[2], t);
+      if (hi < lo) return {};
+      fn = [lo, hi](double v) { return go_max(lo, go_min(hi, v)); };
+    } else if (f == "clamp_max") {
+      const double hi = eval_scalar(*n.args[1], t);
+      fn = [hi](double v) { return go_min(hi, v); };
+    } else if (f == "clamp_min") {
+      const double lo = eval_scalar(*n.args[1], t);
+      fn = [lo](double v) { return go_max(lo, v); };
+    } else if (f == "round") {
+      const double to_nearest = n.args.size() > 1 ? eval_scalar(*n.args[1], t) : 1.0;
+      const double inverse = 1.0 / to_nearest;
+      fn = [inverse](double v) { return std::floor(v * inverse + 0.5) / inverse; };
+    } else if (f == "timestamp") {
+      const double now = static_cast<double>(t) / 1000.0;  // a computed vector's samples are at t
+      fn = [now](double) { return now; };
+    } else {
+      throw ExecError("function \"" + f + "\" is not implemented");
+    }
+    for (auto& s : in) {
+      s.labels = derived(n, 0, s.labels, without_name);
+      s.value = fn(s.value);
+    }
+    return in;
+  }
+
+  // Go's math.Max / math.Min: NaN wins, and +0 / -0 are ordered.
+  static double go_max(double a, double b) {
+    if (std::isinf(a) && a > 0) return a;
+    if (std::isinf(b) && b > 0) return b;
+    if (std::isnan(a) || std::isnan(b)) return kNaN;
+    if (a == 0 && a == b) return std::signbit(a) ? b : a;
+    return a > b ? a : b;
+  }
+  static double go_min(double a, double b) {
+    if (std::isinf(a) && a < 0) return a;
+    if (std::isinf(b) && b < 0) return b;
+    if (std::isnan(a) || std::isnan(b)) return kNaN;
+    if (a == 0 && a == b) return std::signbit(a) ? a : b;
+    return a < b ? a : b;
+  }
+
+  Vector timestamps(const Node& n, std::int64_t t) {
     const Node& sel = *n.args[0];
+    const std::int64_t ref = ref_time(sel, t);
+    Vector out;
+    for_each_selected(sel, [&](const Labels& labels, const std::vector<Sample>& samples) {
+      if (auto p = SeriesStore::instant(samples, ref, options_.lookback_ms)) {
+        out.push_back({derived(n, 0, labels, without_name), static_cast<double>(p->t_ms) / 1000.0});
+      }
+    });
+    charge(static_cast<std::int64_t>(out.size()), 0);
+    check_unique(out);
+    return out;
+  }
+
+  static Vector sort_by_value(Vector in, bool descending) {
+    // NaN last either way (2.42 sorts with NaN "less" and reverses).
+    std::stable_sort(in.begin(), in.end(), [descending](const VectorSample& a, const VectorSample& b) {
+      if (std::isnan(a.value)) return false;
+      if (std::isnan(b.value)) return true;
+      return descending ? a.value > b.value : a.value < b.value;
+    });
+    return in;
+  }
+
+  std::string string_arg(const Node& n, std::size_t i) { return n.args[i]->text; }
+
+  Vector label_replace(const Node& n, Vector in) {
+    const std::string dst = string_arg(n, 1), repl = string_arg(n, 2), src = string_arg(n, 3), regex = string_arg(n, 4);
+    RE2::Options options;
+    options.set_log_errors(false);
+    const RE2 re("^(?:" + regex + ")$", options);
+    if (!re.ok()) throw ExecError("invalid regular expression in label_replace(): " + regex);
+    if (!valid_label_name(dst)) throw ExecError("invalid destination label name in label_replace(): " + dst);
+    std::vector<re2::StringPiece> groups(static_cast<std::size_t>(re.NumberOfCapturingGroups()) + 1);
+    for (auto& s : in) {
+      const std::string value(label_value(s.labels, src));
+      if (!re.Match(value, 0, value.size(), RE2::UNANCHORED, groups.data(), static_cast<int>(groups.size()))) continue;
+      set_label(s.labels, dst, expand_template(repl, re, groups));
+    }
+    return in;
+  }
+
+  Vector label_join(const Node& n, Vector in) {
+    const std::string dst = string_arg(n, 1), sep = string_arg(n, 2);
+    std::vector<std::string> srcs;
+    for (std::size_t i = 3; i < n.args.size(); ++i) {
+      srcs.push_back(string_arg(n, i));
+      if (!valid_label_name(srcs.back())) throw ExecError("invalid source label name in label_join(): " + srcs.back());
+    }
+    if (!valid_label_name(dst)) throw ExecError("invalid destination label name in label_join(): " + dst);
+    for (auto& s : in) {
+      std::string joined;
+      for (std::size_t i = 0; i < srcs.size(); ++i) {
+        if (i > 0) joined += sep;
+        joined += label_value(s.labels, srcs[i]);
+      }
+      set_label(s.labels, dst, joined);
+    }
+    return in;
+  }
+
+  Vector histogram_quantile(const Node& n, std::int64_t t) {
+    const double q = eval_scalar(*n.args[0], t);
+    const Vector in = eval_vector(*n.args[1], t);
+    // Buckets of one histogram: same labels but `le` (the metric name included).
+    std::map<Labels, std::pair<Labels, std::vector<Bucket>>> histograms;
+    for (const auto& s : in) {
+      const std::string le(label_value(s.labels, "le"));
+      char* end = nullptr;
+      const double bound = std::strtod(le.c_str(), &end);
+      if (le.empty() || end != le.c_str() + le.size()) continue;
+      Labels key = drop(s.labels, {"le"});
+      auto& h = histograms[key];
+      if (h.second.empty()) h.first = drop(key, {std::string(kMetricName)});
+      h.second.push_back(Bucket{bound, s.value});
+    }
+    Vector out;
+    for (auto& [key, h] : histograms) out.push_back({h.first, bucket_quantile(q, h.second)});
+    return out;
+  }
+
+  // A function of a range vector: one value per series with points in range.
+  Value range_call(const Node& n, std::size_t m, std::int64_t t) {
+    const std::string& f = n.function;
+    const Node& arg = *n.args[m];
+    std::vector<double> scalars(n.args.size(), 0.0);
+    for (std::size_t i = 0; i < n.args.size(); ++i) {
+      if (i != m) scalars[i] = eval_scalar(*n.args[i], t);
+    }
+    const std::int64_t end = arg.kind == Node::Kind::kSubquery || arg.kind == Node::Kind::kMatrixSelector ? ref_time(arg, t) : t;
+    const std::int64_t start = end - arg.range_ms;
     Vector out;
     bool any = false;
-    for_each_range(sel, [&](const Labels& labels, const std::vector<Point>& pts) {
+    for_each_range(arg, t, [&](const Labels& labels, const std::vector<Point>& pts) {
       any = true;
       std::optional<double> v;
-      if (f == "rate" || f == "increase") {
-        v = extrapolated(pts, t_ms_ - sel.range_ms, t_ms_, f == "rate");
+      if (f == "rate" || f == "increase" || f == "delta") {
+        v = extrapolated_rate(pts, start, end, f != "delta", f == "rate");
+      } else if (f == "irate" || f == "idelta") {
+        v = instant_value(pts, f == "irate");
       } else if (f == "count_over_time") {
         v = static_cast<double>(pts.size());
+      } else if (f == "present_over_time" || f == "absent_over_time") {
+        v = 1.0;
       } else if (f == "changes" || f == "resets") {
         // Prometheus's funcChanges / funcResets: NaN to NaN is no change.
         int count = 0;
         for (std::size_t i = 1; i < pts.size(); ++i) {
           const double a = pts[i - 1].value, b = pts[i].value;
-          if (f == "changes") {
-            count += a != b && !(std::isnan(a) && std::isnan(b)) ? 1 : 0;
-          } else {
-            count += b < a ? 1 : 0;
-          }
+          count += f == "changes" ? (a != b && !(std::isnan(a) && std::isnan(b))) : (b < a);
         }
         v = static_cast<double>(count);
-      } else if (f == "sum_over_time" || f == "avg_over_time") {
-        double sum = 0;
-        for (const auto& p : pts) sum += p.value;
-        v = f == "sum_over_time" ? sum : sum / static_cast<double>(pts.size());
+      } else if (f == "sum_over_time") {
+        v = sum_over_time(pts);
+      } else if (f == "avg_over_time") {
+        v = avg_over_time(pts);
+      } else if (f == "stdvar_over_time" || f == "stddev_over_time") {
+        const double var = stdvar_over_time(pts);
+        v = f == "stdvar_over_time" ? var : std::sqrt(var);
       } else if (f == "min_over_time" || f == "max_over_time") {
         double best = pts.front().value;
         for (const auto& p : pts) {
           // NaN never replaces a number (Prometheus's min/max_over_time).
-          if (f == "min_over_time" ? (p.value < best || std::isnan(best)) : (p.value > best || std::isnan(best))) {
-            best = p.value;
-          }
+          if (f == "min_over_time" ? (p.value < best || std::isnan(best)) : (p.value > best || std::isnan(best))) best = p.value;
         }
         v = best;
+      } else if (f == "quantile_over_time") {
+        std::vector<double> values;
+        values.reserve(pts.size());
+        for (const auto& p : pts) values.push_back(p.value);
+        v = quantile(scalars[0], values);
+      } else if (f == "deriv") {
+        if (pts.size() >= 2) {
+          double slope, intercept;
+          linear_regression(pts, pts.front().t_ms, slope, intercept);
+          v = slope;
+        }
+      } else if (f == "predict_linear") {
+        if (pts.size() >= 2) {
+          double slope, intercept;
+          linear_regression(pts, t, slope, intercept);
+          v = slope * scalars[1] + intercept;
+        }
+      } else if (f == "holt_winters") {
+        const double sf = scalars[1], tf = scalars[2];
+        if (sf <= 0 || sf >= 1) throw ExecError("invalid smoothing factor. Expected: 0 < sf < 1, got: " + go_fixed6(sf));
+        if (tf <= 0 || tf >= 1) throw ExecError("invalid trend factor. Expected: 0 < tf < 1, got: " + go_fixed6(tf));
+        if (pts.size() >= 2) v = holt_winters(pts, sf, tf);
       } else if (f == "last_over_time") {
         out.push_back({labels, pts.back().value});  // keeps the metric name
         return;
+      } else {
+        throw ExecError("function \"" + f + "\" is not implemented");
       }
       if (v) out.push_back({derived(n, 0, labels, without_name), *v});
     });
-    if (f == "absent_over_time") return any ? Vector{} : absent_result(sel);
-    sort_vector(out);
-    sorted_ = true;
+    if (f == "absent_over_time") return any ? Vector{} : absent_result(arg);
+    check_unique(out);
     return out;
   }
 
-  Value aggregate(const Node& n) {
-    Value v = eval(*n.args[0]);
-    const auto* in = std::get_if<Vector>(&v);
-    if (in == nullptr) throw ExecError("expected type instant vector in aggregation");
+  static std::string go_fixed6(double v) {
+    char buf[64];
+    std::snprintf(buf, sizeof buf, "%f", v);
+    return buf;
+  }
+
+  Value aggregate(const Node& n, std::int64_t t) {
+    double param = 0;
+    std::string value_label;
+    if (n.param) {
+      if (n.aggregate == AggregateOp::kCountValues) {
+        value_label = std::get<StringValue>(eval(*n.param, t)).value;
+      } else {
+        param = eval_scalar(*n.param, t);
+      }
+    }
+    Vector in = eval_vector(*n.args[0], t);
+    std::int64_t k = 0;
+    if (n.aggregate == AggregateOp::kTopk || n.aggregate == AggregateOp::kBottomk) {
+      if (!(param <= 9.223372036854775807e18 && param >= -9.223372036854775808e18)) {
+        throw ExecError("Scalar value " + go_format_g(param) + " overflows int64");
+      }
+      k = static_cast<std::int64_t>(param);
+      if (k < 1) return Vector{};
+    }
+    std::vector<std::string> grouping = n.grouping;
+    if (n.aggregate == AggregateOp::kCountValues) {
+      if (!valid_label_name(value_label)) throw ExecError("invalid label name \"" + value_label + "\"");
+      if (!n.without) grouping.push_back(value_label);
+    }
     struct Group {
       Labels key;
-      double acc = 0;
+      double value = 0;
+      double mean = 0;
       double count = 0;
+      SampleHeap heap;
+      std::vector<double> values;  // quantile
     };
     // Groups in order of first appearance, found by key: a linear scan while there are
     // few (the common case; keys derived through the memo often share storage, so
@@ -316,10 +718,11 @@ class Evaluator {
     constexpr std::size_t kScanGroups = 16;
     std::vector<Group> groups;
     std::map<Labels, std::size_t> index;
-    for (const auto& s : *in) {
-      const Labels key = derived(n, 0, s.labels, [&n](const Labels& l) {
-        return n.without ? drop(without_name(l), n.grouping) : keep_only(l, n.grouping);
-      });
+    for (auto& s : in) {
+      if (n.aggregate == AggregateOp::kCountValues) set_label(s.labels, value_label, go_format_fixed(s.value));
+      const Labels key = n.aggregate == AggregateOp::kCountValues
+                             ? group_key(s.labels, n.without, grouping)
+                             : derived(n, 0, s.labels, [&n](const Labels& l) { return group_key(l, n.without, n.grouping); });
       std::size_t at = groups.size();
       if (groups.size() <= kScanGroups) {
         for (std::size_t i = 0; i < groups.size(); ++i) {
@@ -335,38 +738,109 @@ class Evaluator {
         const auto it = index.find(key);
         if (it != index.end()) at = it->second;
       }
-      const bool fresh = at == groups.size();
-      if (fresh) {
-        groups.push_back(Group{key});
+      if (at == groups.size()) {
+        Group g;
+        g.key = key;
+        g.value = s.value;
+        g.mean = s.value;
+        g.count = 1;
+        switch (n.aggregate) {
+          case AggregateOp::kStddev:
+          case AggregateOp::kStdvar: g.value = 0; break;
+          case AggregateOp::kTopk:
+          case AggregateOp::kBottomk:
+            g.heap.reverse = n.aggregate == AggregateOp::kBottomk;
+            g.heap.items.push_back(s);
+            break;
+          case AggregateOp::kQuantile: g.values.push_back(s.value); break;
+          case AggregateOp::kGroup: g.value = 1; break;
+          default: break;
+        }
         if (!index.empty()) index.emplace(key, at);
+        groups.push_back(std::move(g));
+        continue;
       }
       Group& g = groups[at];
       switch (n.aggregate) {
-        case AggregateOp::kSum:
-        case AggregateOp::kAvg: g.acc += s.value; break;
-        case AggregateOp::kCount: break;
-        case AggregateOp::kMin:
-          if (fresh || s.value < g.acc || std::isnan(g.acc)) g.acc = s.value;
+        case AggregateOp::kSum: g.value += s.value; break;
+        case AggregateOp::kAvg:
+          g.count += 1;
+          if (std::isinf(g.mean)) {
+            if (std::isinf(s.value) && (g.mean > 0) == (s.value > 0)) break;
+            if (!std::isinf(s.value) && !std::isnan(s.value)) break;
+          }
+          g.mean += s.value / g.count - g.mean / g.count;
           break;
+        case AggregateOp::kGroup: break;
         case AggregateOp::kMax:
-          if (fresh || s.value > g.acc || std::isnan(g.acc)) g.acc = s.value;
+          if (g.value < s.value || std::isnan(g.value)) g.value = s.value;
           break;
+        case AggregateOp::kMin:
+          if (g.value > s.value || std::isnan(g.value)) g.value = s.value;
+          break;
+        case AggregateOp::kCount:
+        case AggregateOp::kCountValues: g.count += 1; break;
+        case AggregateOp::kStddev:
+        case AggregateOp::kStdvar: {
+          g.count += 1;
+          const double delta = s.value - g.mean;
+          g.mean += delta / g.count;
+          g.value += delta * (s.value - g.mean);
+          break;
+        }
+        case AggregateOp::kTopk:
+        case AggregateOp::kBottomk: {
+          SampleHeap& h = g.heap;
+          const double root = h.items[0].value;
+          const bool better = n.aggregate == AggregateOp::kTopk ? root < s.value : root > s.value;
+          if (static_cast<std::int64_t>(h.items.size()) < k || better || std::isnan(root)) {
+            if (static_cast<std::int64_t>(h.items.size()) == k) {
+              if (k == 1) {
+                h.items[0] = s;
+                break;
+              }
+              h.pop();
+            }
+            h.push(s);
+          }
+          break;
+        }
+        case AggregateOp::kQuantile: g.values.push_back(s.value); break;
       }
-      g.count += 1;
     }
     Vector out;
     out.reserve(groups.size());
-    for (const auto& g : groups) {
-      double value = g.acc;
-      if (n.aggregate == AggregateOp::kCount) value = g.count;
-      if (n.aggregate == AggregateOp::kAvg) value = g.acc / g.count;
+    for (auto& g : groups) {
+      double value = g.value;
+      switch (n.aggregate) {
+        case AggregateOp::kAvg: value = g.mean; break;
+        case AggregateOp::kCount:
+        case AggregateOp::kCountValues: value = g.count; break;
+        case AggregateOp::kStdvar: value = g.value / g.count; break;
+        case AggregateOp::kStddev: value = std::sqrt(g.value / g.count); break;
+        case AggregateOp::kQuantile: value = quantile(param, g.values); break;
+        case AggregateOp::kTopk:
+        case AggregateOp::kBottomk:
+          for (auto& s : g.heap.items) out.push_back(std::move(s));
+          continue;
+        default: break;
+      }
       out.push_back({g.key, value});
     }
-    sort_vector(out);  // by labels, as Prometheus's output (and the ordered map's) is
-    sorted_ = true;
     return out;
   }
 
+  static Labels group_key(const Labels& l, bool without, const std::vector<std::string>& grouping) {
+    if (without) {
+      std::vector<std::string> names = grouping;
+      names.emplace_back(kMetricName);
+      return drop(l, names);
+    }
+    return keep_only(l, grouping);
+  }
+
+  // The labels two sides match on: on(...) keeps those, else all but the name and
+  // ignoring(...).
   static Labels signature(const Labels& l, const Node& n) {
     if (n.has_matching && n.matching_on) return keep_only(l, n.matching);
     return drop(without_name(l), n.has_matching ? n.matching : std::vector<std::string>{});
@@ -375,103 +849,145 @@ class Evaluator {
     return derived(n, 1, l, [&n](const Labels& in) { return signature(in, n); });
   }
 
-  Value binary(const Node& n) {
-    Value lv = eval(*n.args[0]);
-    const bool left_sorted = sorted_;
-    Value rv = eval(*n.args[1]);
-    const bool right_sorted = sorted_;
+  Value binary(const Node& n, std::int64_t t) {
+    Value lv = eval(*n.args[0], t);
+    Value rv = eval(*n.args[1], t);
     const auto* ls = std::get_if<Scalar>(&lv);
     const auto* rs = std::get_if<Scalar>(&rv);
-    if (std::holds_alternative<Matrix>(lv) || std::holds_alternative<Matrix>(rv)) {
-      throw ExecError("binary expression must contain only scalar and instant vector types");
-    }
-    if (is_set(n.op) && (ls != nullptr || rs != nullptr)) {
-      throw ExecError("set operator not allowed in binary scalar expression");
-    }
-    if (ls != nullptr && rs != nullptr) {
-      if (is_comparison(n.op) && !n.return_bool) throw ExecError("comparisons between scalars must use BOOL modifier");
-      return Scalar{apply(n.op, ls->value, rs->value)};
-    }
+    if (ls != nullptr && rs != nullptr) return Scalar{apply(n.op, ls->value, rs->value)};
     if (ls != nullptr || rs != nullptr) {
       const bool scalar_left = ls != nullptr;
       const double scalar = scalar_left ? ls->value : rs->value;
       Vector out;
-      for (const auto& s : std::get<Vector>(scalar_left ? rv : lv)) {
+      for (auto& s : std::get<Vector>(scalar_left ? rv : lv)) {
         const double a = scalar_left ? scalar : s.value;
         const double b = scalar_left ? s.value : scalar;
-        const double r = apply(n.op, a, b);
-        if (is_comparison(n.op) && !n.return_bool) {
-          if (r != 0) out.push_back(s);  // filter: the vector's sample, unchanged
-        } else {
-          out.push_back({derived(n, 0, s.labels, without_name), r});
+        double r = apply(n.op, a, b);
+        if (is_comparison(n.op)) {
+          const bool keep = r != 0;
+          if (!n.return_bool) {
+            if (!keep) continue;
+            out.push_back(std::move(s));  // filter: the vector's sample, unchanged
+            continue;
+          }
+          r = keep ? 1.0 : 0.0;
         }
+        if (drops_name(n.op) || n.return_bool) s.labels = derived(n, 0, s.labels, without_name);
+        s.value = r;
+        out.push_back(std::move(s));
       }
-      // A filter keeps its input's order; arithmetic drops the names.
-      sorted_ = is_comparison(n.op) && !n.return_bool && (scalar_left ? right_sorted : left_sorted);
+      if (drops_name(n.op) || n.return_bool) check_unique(out);
       return out;
     }
-    const Vector& lhs = std::get<Vector>(lv);
-    const Vector& rhs = std::get<Vector>(rv);
-    std::map<Labels, const VectorSample*> right;
-    for (const auto& s : rhs) {
-      auto [it, fresh] = right.emplace(signature_of(n, s.labels), &s);
-      if (!fresh && !is_set(n.op)) {
-        throw ExecError("found duplicate series for the match group " + to_string(it->first) +
-                        " on the right hand-side of the operation; many-to-many matching not allowed");
-      }
-    }
+    Vector& lhs = std::get<Vector>(lv);
+    Vector& rhs = std::get<Vector>(rv);
+    if (is_set(n.op)) return set_operation(n, lhs, rhs);
+    return vector_binop(n, lhs, rhs);
+  }
+
+  Vector set_operation(const Node& n, Vector& lhs, Vector& rhs) {
     Vector out;
-    if (is_set(n.op)) {
-      std::map<Labels, bool> left_sigs;
-      for (const auto& s : lhs) {
-        const Labels sig = signature_of(n, s.labels);
-        left_sigs[sig] = true;
-        const bool in_right = right.count(sig) > 0;
-        if (n.op == BinaryOp::kOr || (n.op == BinaryOp::kAnd && in_right) || (n.op == BinaryOp::kUnless && !in_right)) {
-          out.push_back(s);
-        }
+    if (n.op == BinaryOp::kAnd && (lhs.empty() || rhs.empty())) return out;
+    if (n.op == BinaryOp::kUnless && (lhs.empty() || rhs.empty())) return std::move(lhs);
+    if (n.op == BinaryOp::kOr && (lhs.empty() || rhs.empty())) return lhs.empty() ? std::move(rhs) : std::move(lhs);
+    std::map<Labels, bool> sigs;
+    const Vector& indexed = n.op == BinaryOp::kOr ? lhs : rhs;
+    for (const auto& s : indexed) sigs.emplace(signature_of(n, s.labels), true);
+    if (n.op == BinaryOp::kOr) {
+      out = std::move(lhs);
+      for (auto& s : rhs) {
+        if (sigs.count(signature_of(n, s.labels)) == 0) out.push_back(std::move(s));
       }
-      if (n.op == BinaryOp::kOr) {
-        for (const auto& s : rhs) {
-          if (left_sigs.count(signature_of(n, s.labels)) == 0) out.push_back(s);
-        }
-      }
-      sort_vector(out);
-      sorted_ = true;
       return out;
     }
-    std::map<Labels, bool> seen_left;
-    for (const auto& s : lhs) {
-      const Labels sig = signature_of(n, s.labels);
-      if (!seen_left.emplace(sig, true).second) {
-        throw ExecError("found duplicate series for the match group " + to_string(sig) +
-                        " on the left hand-side of the operation; many-to-many matching not allowed");
-      }
-      const auto it = right.find(sig);
-      if (it == right.end()) continue;
-      const double r = apply(n.op, s.value, it->second->value);
-      if (is_comparison(n.op) && !n.return_bool && r == 0) continue;
-      const Labels labels = derived(n, 2, s.labels, [&n](const Labels& in) {
-        Labels l = in;
-        if (!is_comparison(n.op) || n.return_bool) l = without_name(l);
-        if (n.has_matching) l = n.matching_on ? keep_only(l, n.matching) : drop(l, n.matching);
-        return l;
-      });
-      out.push_back({labels, is_comparison(n.op) && !n.return_bool ? s.value : r});
+    for (auto& s : lhs) {
+      const bool in_right = sigs.count(signature_of(n, s.labels)) > 0;
+      if (in_right == (n.op == BinaryOp::kAnd)) out.push_back(std::move(s));
     }
-    sort_vector(out);
-    sorted_ = true;
     return out;
   }
 
+  // VectorBinop of 2.42: one-to-one, many-to-one (group_left), one-to-many (group_right).
+  Vector vector_binop(const Node& n, Vector& left, Vector& right) {
+    Vector out;
+    if (left.empty() || right.empty()) return out;
+    const bool one_to_many = n.card == Cardinality::kOneToMany;
+    Vector& lhs = one_to_many ? right : left;  // the "many" side when grouping
+    Vector& rhs = one_to_many ? left : right;  // the "one" side
+    std::map<Labels, const VectorSample*> one;
+    for (const auto& s : rhs) {
+      const Labels sig = signature_of(n, s.labels);
+      const auto [it, fresh] = one.emplace(sig, &s);
+      if (!fresh) {
+        const Labels matched = n.has_matching && n.matching_on ? keep_only(s.labels, n.matching) : drop(s.labels, n.matching);
+        throw ExecError("found duplicate series for the match group " + to_string(matched) + " on the " +
+                        (one_to_many ? "left" : "right") + " hand-side of the operation: [" + to_string(s.labels) +
+                        ", " + to_string(it->second->labels) +
+                        "];many-to-many matching not allowed: matching labels must be unique on one side");
+      }
+    }
+    std::map<Labels, std::vector<Labels>> matched;  // by signature: the result label sets inserted
+    for (const auto& s : lhs) {
+      const Labels sig = signature_of(n, s.labels);
+      const auto it = one.find(sig);
+      if (it == one.end()) continue;
+      double vl = s.value, vr = it->second->value;
+      if (one_to_many) std::swap(vl, vr);
+      double value = apply(n.op, vl, vr);
+      bool keep = true;
+      if (is_comparison(n.op)) {
+        keep = value != 0;
+        value = vl;
+      }
+      if (n.return_bool) {
+        value = keep ? 1.0 : 0.0;
+      } else if (!keep) {
+        continue;
+      }
+      Labels labels = result_labels(n, s.labels, it->second->labels);
+      if (n.return_bool) labels = derived(n, 3, labels, without_name);
+      auto& inserted = matched[sig];
+      if (n.card == Cardinality::kOneToOne) {
+        if (!inserted.empty()) {
+          throw ExecError("multiple matches for labels: many-to-one matching must be explicit (group_left/group_right)");
+        }
+        inserted.push_back(labels);
+      } else {
+        if (std::find(inserted.begin(), inserted.end(), labels) != inserted.end()) {
+          throw ExecError("multiple matches for labels: grouping labels must ensure unique matches");
+        }
+        inserted.push_back(labels);
+      }
+      out.push_back({std::move(labels), value});
+    }
+    return out;
+  }
+
+  // resultMetric of 2.42: the "many" side's labels, less the name for arithmetic, kept
+  // to on(...) or without ignoring(...) one-to-one, with group_x(...) labels copied
+  // from the "one" side.
+  Labels result_labels(const Node& n, const Labels& lhs, const Labels& rhs) {
+    if (n.include.empty()) {
+      return derived(n, 2, lhs, [&n](const Labels& in) {
+        Labels l = drops_name(n.op) ? without_name(in) : in;
+        if (n.card == Cardinality::kOneToOne && n.has_matching) l = n.matching_on ? keep_only(l, n.matching) : drop(l, n.matching);
+        return l;
+      });
+    }
+    Labels l = drops_name(n.op) ? without_name(lhs) : lhs;
+    for (const auto& name : n.include) set_label(l, name, label_value(rhs, name));
+    return l;
+  }
+
   const SeriesStore& store_;
-  std::int64_t t_ms_;
   EvalOptions options_;
   QueryBudget& budget_;
   EvalMemo* memo_;
-  bool sorted_ = true;
+  std::int64_t start_ms_, end_ms_;
   std::vector<Point> points_;  // for_each_range's buffer (the memo's when there is one)
 };
+
+bool keeps_order(const Node& n) { return n.kind == Node::Kind::kCall && (n.function == "sort" || n.function == "sort_desc"); }
 
 }  // namespace
 
@@ -480,10 +996,16 @@ Result<Value> evaluate(const Node& expr, const SeriesStore& store, std::int64_t 
   QueryBudget local;
   QueryBudget& spend = budget != nullptr ? *budget : local;
   try {
-    Evaluator evaluator(store, t_ms, options, spend, memo);
+    Evaluator evaluator(store, options, spend, memo, t_ms);
     evaluator.check_deadline();
-    Value v = evaluator.eval(expr);
-    if (auto* vec = std::get_if<Vector>(&v); vec != nullptr && !evaluator.sorted()) sort_vector(*vec);
+    Value v = evaluator.eval(expr, t_ms);
+    // Results are ordered by labels (deterministic), but for sort() and sort_desc().
+    if (auto* vec = std::get_if<Vector>(&v); vec != nullptr && !keeps_order(expr) && !std::is_sorted(vec->begin(), vec->end(), by_labels)) {
+      std::sort(vec->begin(), vec->end(), by_labels);
+    }
+    if (auto* mat = std::get_if<Matrix>(&v)) {
+      std::sort(mat->begin(), mat->end(), [](const MatrixSeries& a, const MatrixSeries& b) { return a.labels < b.labels; });
+    }
     return Result<Value>::ok(std::move(v));
   } catch (const ExecError& e) {
     return Result<Value>::error(e.what());
@@ -494,9 +1016,6 @@ Result<Value> query(const std::string& promql, const SeriesStore& store, std::in
                     const EvalOptions& options, QueryBudget* budget) {
   auto parsed = parse_promql(promql);
   if (!parsed) return Result<Value>::error(parsed.error());
-  if (parsed.value()->kind == Node::Kind::kMatrixSelector) {
-    return Result<Value>::error("a range vector cannot be the result of an instant query here");
-  }
   return evaluate(*parsed.value(), store, t_ms, options, budget);
 }
 

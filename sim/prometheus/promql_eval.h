@@ -1,14 +1,16 @@
 // Evaluates a parsed PromQL expression at one instant over a SeriesStore, with
-// Prometheus 2.42's semantics (Debian bookworm's Prometheus is the oracle):
+// Prometheus 2.42's semantics for float samples (Debian bookworm's promtool is the
+// oracle; tests/sim/prometheus/promql_differential_test.cc compares the two):
 //  - instant selectors take each series' newest sample in [t - lookback, t]; a stale
-//    marker there means the series is absent (lookback default 5m);
-//  - arithmetic, comparisons with `bool`, and functions drop the metric name;
-//    comparisons without `bool` filter and keep the left-hand sample as it is;
-//  - vector/vector operations match one-to-one on all labels but the name, or on
-//    on(...)/ignoring(...); a duplicate on either side is an execution error;
-//  - rate/increase extrapolate as Prometheus does (counter resets, extrapolation to
-//    the range boundaries capped at 1.1 average sample intervals, not below zero);
-//  - absent/absent_over_time return {labels of the selector's equality matchers} = 1.
+//    marker there means the series is absent (lookback default 5m); range selectors
+//    every non-stale sample in [t - range, t]; `offset` and `@` move t, with
+//    @ start() / @ end() the query's range;
+//  - subqueries evaluate their expression at every multiple of the step in
+//    [t - range, t] (the step defaults to the evaluation interval);
+//  - every function and aggregation of 2.42 (promql_functions.h), vector matching
+//    with on/ignoring and group_left/group_right, `bool`, and/or/unless;
+//  - the execution errors of 2.42 (duplicate label sets, many-to-many matching,
+//    invalid function parameters) with its messages.
 //  - limits (Prometheus's --query.max-samples and --query.timeout): every sample a
 //    query loads from the store or produces counts against max_samples (an upper
 //    bound of Prometheus's peak in-memory count); a QueryBudget carries the count
@@ -19,6 +21,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <optional>
 #include <string>
 #include <variant>
 #include <vector>
@@ -45,11 +48,19 @@ struct Scalar {
   double value;
 };
 
-using Value = std::variant<Scalar, Vector, Matrix>;
+struct StringValue {
+  std::string value;
+};
+
+using Value = std::variant<Scalar, Vector, Matrix, StringValue>;
 
 struct EvalOptions {
   std::int64_t lookback_ms = 5 * 60 * 1000;  // --query.lookback-delta, default 5m
   std::int64_t max_samples = 50'000'000;     // --query.max-samples, default 50000000
+  // A subquery without a step uses the global evaluation_interval (default 1m).
+  std::int64_t subquery_step_ms = 60 * 1000;
+  // The query's range, for `@ start()` / `@ end()`; unset: the evaluation time.
+  std::optional<std::int64_t> start_ms, end_ms;
 };
 
 inline constexpr std::int64_t kBudgetPollEvery = 1024;
@@ -100,7 +111,7 @@ Result<Value> evaluate(const Node& expr, const SeriesStore& store, std::int64_t 
                        const EvalOptions& options = {}, QueryBudget* budget = nullptr,
                        EvalMemo* memo = nullptr);
 
-// Parses and evaluates; the result is an instant vector or a scalar.
+// Parses and evaluates; the result is an instant vector, a scalar or a string.
 Result<Value> query(const std::string& promql, const SeriesStore& store, std::int64_t t_ms,
                     const EvalOptions& options = {}, QueryBudget* budget = nullptr);
 

@@ -2,14 +2,16 @@
 
 #include <algorithm>
 #include <cctype>
-#include <memory>
+#include <cerrno>
 #include <cmath>
 #include <cstdlib>
 #include <limits>
+#include <memory>
+#include <optional>
 #include <stdexcept>
 #include <string>
 
-#include "failover/duration.h"
+#include "sim/prometheus/promql_functions.h"
 
 namespace failsim::sim::prometheus {
 namespace {
@@ -19,8 +21,8 @@ struct ParseError : std::runtime_error {
 };
 
 enum class Tok {
-  kEnd, kIdent, kNumber, kString, kDuration,
-  kLParen, kRParen, kLBrace, kRBrace, kLBracket, kRBracket, kComma,
+  kEnd, kIdent, kMetricIdent, kKeyword, kNumber, kString, kDuration,
+  kLParen, kRParen, kLBrace, kRBrace, kLBracket, kRBracket, kComma, kColon,
   kAdd, kSub, kMul, kDiv, kMod, kPow,
   kEqlEq, kNeq, kGt, kLt, kGte, kLte, kAssign, kRegexMatch, kRegexNoMatch,
   kAt,
@@ -28,75 +30,112 @@ enum class Tok {
 
 struct Token {
   Tok kind = Tok::kEnd;
-  std::string text;
-  std::size_t pos = 0;  // 0-based offset
+  std::string text;     // as written (a keyword: lower-cased; a string: unquoted)
+  std::string raw;      // as written
+  std::size_t pos = 0;  // 0-based byte offset
+  std::size_t end = 0;
 };
+
+// Prometheus 2.42's keywords (promql/parser/lex.go `key`), matched case-insensitively.
+bool is_keyword(const std::string& lower) {
+  static const char* kKeywords[] = {"and", "or", "unless", "atan2", "sum", "avg", "count", "min", "max", "group",
+                                    "stddev", "stdvar", "topk", "bottomk", "count_values", "quantile", "offset",
+                                    "by", "without", "on", "ignoring", "group_left", "group_right", "bool",
+                                    "start", "end", "inf", "nan"};
+  return std::any_of(std::begin(kKeywords), std::end(kKeywords), [&](const char* k) { return lower == k; });
+}
+
+bool is_aggregator(const std::string& k) {
+  static const char* kAggr[] = {"sum", "avg", "count", "min", "max", "group", "stddev", "stdvar",
+                                "topk", "bottomk", "count_values", "quantile"};
+  return std::any_of(std::begin(kAggr), std::end(kAggr), [&](const char* a) { return k == a; });
+}
+
+bool valid_label_name(std::string_view s) {
+  if (s.empty() || !(std::isalpha(static_cast<unsigned char>(s[0])) || s[0] == '_')) return false;
+  return std::all_of(s.begin(), s.end(), [](char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '_'; });
+}
+
+// model.ParseDuration: [0-9]+(y|w|d|h|m|s|ms), each unit at most once, in that order.
+std::optional<std::int64_t> parse_prom_duration(std::string_view s) {
+  if (s == "0") return 0;
+  static const std::pair<const char*, std::int64_t> kUnits[] = {
+      {"y", 365LL * 24 * 3600 * 1000}, {"w", 7LL * 24 * 3600 * 1000}, {"d", 24LL * 3600 * 1000},
+      {"h", 3600LL * 1000}, {"m", 60LL * 1000}, {"s", 1000}, {"ms", 1}};
+  std::size_t i = 0, next_unit = 0;
+  std::int64_t total = 0;
+  if (s.empty()) return std::nullopt;
+  while (i < s.size()) {
+    std::size_t j = i;
+    while (j < s.size() && std::isdigit(static_cast<unsigned char>(s[j]))) ++j;
+    if (j == i) return std::nullopt;
+    std::size_t k = j;
+    while (k < s.size() && std::isalpha(static_cast<unsigned char>(s[k]))) ++k;
+    const std::string_view unit = s.substr(j, k - j);
+    std::size_t u = next_unit;
+    while (u < std::size(kUnits) && unit != kUnits[u].first) ++u;
+    if (u == std::size(kUnits)) return std::nullopt;
+    const double n = std::strtod(std::string(s.substr(i, j - i)).c_str(), nullptr);
+    const double ms = n * static_cast<double>(kUnits[u].second);
+    if (ms > 9.2e18) return std::nullopt;
+    total += static_cast<std::int64_t>(ms);
+    next_unit = u + 1;
+    i = k;
+  }
+  return total;
+}
 
 class Lexer {
  public:
   explicit Lexer(std::string_view s) : s_(s) {}
 
-  // `in_brackets`: a duration is expected (inside [...]).
-  Token next(bool in_brackets) {
-    for (;;) {  // spaces and comments (to end of line), however many lines of them
+  Token next() {
+    for (;;) {  // spaces and comments (to end of line)
       while (i_ < s_.size() && std::isspace(static_cast<unsigned char>(s_[i_]))) ++i_;
       if (i_ >= s_.size() || s_[i_] != '#') break;
       while (i_ < s_.size() && s_[i_] != '\n') ++i_;
     }
     Token t;
     t.pos = i_;
-    if (i_ >= s_.size()) return t;
-    const char c = s_[i_];
-    auto one = [&](Tok k) {
-      t.kind = k;
-      t.text = std::string(1, c);
-      ++i_;
-      return t;
-    };
-    auto two = [&](Tok k) {
-      t.kind = k;
-      t.text = std::string(s_.substr(i_, 2));
-      i_ += 2;
-      return t;
-    };
-    const char n = i_ + 1 < s_.size() ? s_[i_ + 1] : '\0';
-    if (in_brackets && std::isdigit(static_cast<unsigned char>(c))) {
-      std::size_t j = i_;
-      while (j < s_.size() && std::isalnum(static_cast<unsigned char>(s_[j]))) ++j;
-      t.kind = Tok::kDuration;
-      t.text = std::string(s_.substr(i_, j - i_));
-      i_ = j;
+    if (i_ >= s_.size()) {
+      t.end = i_;
       return t;
     }
+    const char c = s_[i_];
+    const char n = i_ + 1 < s_.size() ? s_[i_ + 1] : '\0';
+    auto take = [&](Tok k, std::size_t len) {
+      t.kind = k;
+      t.text = t.raw = std::string(s_.substr(i_, len));
+      i_ += len;
+      t.end = i_;
+      return t;
+    };
     switch (c) {
-      case '(': return one(Tok::kLParen);
-      case ')': return one(Tok::kRParen);
-      case '{': return one(Tok::kLBrace);
-      case '}': return one(Tok::kRBrace);
-      case '[': return one(Tok::kLBracket);
-      case ']': return one(Tok::kRBracket);
-      case ',': return one(Tok::kComma);
-      case '+': return one(Tok::kAdd);
-      case '-': return one(Tok::kSub);
-      case '*': return one(Tok::kMul);
-      case '/': return one(Tok::kDiv);
-      case '%': return one(Tok::kMod);
-      case '^': return one(Tok::kPow);
-      case '@': return one(Tok::kAt);
+      case '(': return take(Tok::kLParen, 1);
+      case ')': return take(Tok::kRParen, 1);
+      case '{': ++brace_; return take(Tok::kLBrace, 1);
+      case '}': if (brace_ > 0) --brace_; return take(Tok::kRBrace, 1);
+      case '[': return take(Tok::kLBracket, 1);
+      case ']': return take(Tok::kRBracket, 1);
+      case ',': return take(Tok::kComma, 1);
+      case ':': return take(Tok::kColon, 1);
+      case '+': return take(Tok::kAdd, 1);
+      case '-': return take(Tok::kSub, 1);
+      case '*': return take(Tok::kMul, 1);
+      case '/': return take(Tok::kDiv, 1);
+      case '%': return take(Tok::kMod, 1);
+      case '^': return take(Tok::kPow, 1);
+      case '@': return take(Tok::kAt, 1);
       case '=':
-        if (n == '=') return two(Tok::kEqlEq);
-        if (n == '~') return two(Tok::kRegexMatch);
-        return one(Tok::kAssign);
+        if (n == '=') return take(Tok::kEqlEq, 2);
+        if (n == '~') return take(Tok::kRegexMatch, 2);
+        return take(Tok::kAssign, 1);
       case '!':
-        if (n == '=') return two(Tok::kNeq);
-        if (n == '~') return two(Tok::kRegexNoMatch);
-        throw error(i_, "unexpected character '!'");
-      case '>':
-        if (n == '=') return two(Tok::kGte);
-        return one(Tok::kGt);
-      case '<':
-        if (n == '=') return two(Tok::kLte);
-        return one(Tok::kLt);
+        if (n == '=') return take(Tok::kNeq, 2);
+        if (n == '~') return take(Tok::kRegexNoMatch, 2);
+        throw error(i_, "unexpected character after '!': '" + std::string(1, n) + "'");
+      case '>': return n == '=' ? take(Tok::kGte, 2) : take(Tok::kGt, 1);
+      case '<': return n == '=' ? take(Tok::kLte, 2) : take(Tok::kLt, 1);
       case '"':
       case '\'':
       case '`':
@@ -105,42 +144,32 @@ class Lexer {
         break;
     }
     if (std::isdigit(static_cast<unsigned char>(c)) || (c == '.' && std::isdigit(static_cast<unsigned char>(n)))) {
+      return number_or_duration();
+    }
+    if (std::isalpha(static_cast<unsigned char>(c)) || c == '_' || (c == ':' && brace_ == 0)) {
       std::size_t j = i_;
-      if (c == '0' && (n == 'x' || n == 'X')) {
-        j += 2;
-        while (j < s_.size() && std::isxdigit(static_cast<unsigned char>(s_[j]))) ++j;
+      const bool colons = brace_ == 0;
+      while (j < s_.size() && (std::isalnum(static_cast<unsigned char>(s_[j])) || s_[j] == '_' || (colons && s_[j] == ':'))) ++j;
+      t.raw = std::string(s_.substr(i_, j - i_));
+      i_ = j;
+      t.end = j;
+      std::string lower = t.raw;
+      std::transform(lower.begin(), lower.end(), lower.begin(), [](unsigned char ch) { return std::tolower(ch); });
+      if (brace_ == 0 && is_keyword(lower)) {
+        t.kind = lower == "inf" || lower == "nan" ? Tok::kNumber : Tok::kKeyword;
+        t.text = lower;
       } else {
-        while (j < s_.size() && (std::isdigit(static_cast<unsigned char>(s_[j])) || s_[j] == '.')) ++j;
-        if (j < s_.size() && (s_[j] == 'e' || s_[j] == 'E')) {
-          ++j;
-          if (j < s_.size() && (s_[j] == '+' || s_[j] == '-')) ++j;
-          while (j < s_.size() && std::isdigit(static_cast<unsigned char>(s_[j]))) ++j;
-        }
+        t.kind = t.raw.find(':') == std::string::npos ? Tok::kIdent : Tok::kMetricIdent;
+        t.text = t.raw;
       }
-      if (j < s_.size() && std::isalpha(static_cast<unsigned char>(s_[j]))) {
-        throw error(i_, "a duration such as \"" + std::string(s_.substr(i_, j - i_ + 1)) +
-                            "...\" is only allowed inside [...] (offset and durations as numbers are not supported)");
-      }
-      t.kind = Tok::kNumber;
-      t.text = std::string(s_.substr(i_, j - i_));
-      i_ = j;
       return t;
     }
-    if (std::isalpha(static_cast<unsigned char>(c)) || c == '_' || c == ':') {
-      std::size_t j = i_;
-      while (j < s_.size() && (std::isalnum(static_cast<unsigned char>(s_[j])) || s_[j] == '_' || s_[j] == ':')) ++j;
-      t.kind = Tok::kIdent;
-      t.text = std::string(s_.substr(i_, j - i_));
-      i_ = j;
-      return t;
-    }
-    throw error(i_, std::string("unexpected character '") + c + "'");
+    throw error(i_, std::string("unexpected character: '") + c + "'");
   }
 
   ParseError error(std::size_t pos, const std::string& what) const {
-    // Prometheus reports line:column (1-based).
-    std::size_t line = 1;
-    std::size_t col = 1;
+    // Prometheus 2.42 (ParseErr.Error): line:column, both 1-based.
+    std::size_t line = 1, col = 1;
     for (std::size_t k = 0; k < pos && k < s_.size(); ++k) {
       if (s_[k] == '\n') {
         ++line;
@@ -152,45 +181,199 @@ class Lexer {
     return ParseError(std::to_string(line) + ":" + std::to_string(col) + ": parse error: " + what);
   }
 
+  std::string_view input() const { return s_; }
+
  private:
+  Token number_or_duration() {
+    Token t;
+    t.pos = i_;
+    // A duration: one or more <digits><unit>, followed by no alphanumeric.
+    std::size_t j = i_;
+    bool duration = false;
+    for (;;) {
+      std::size_t d = j;
+      while (d < s_.size() && std::isdigit(static_cast<unsigned char>(s_[d]))) ++d;
+      if (d == j) break;
+      std::size_t u = d;
+      while (u < s_.size() && std::isalpha(static_cast<unsigned char>(s_[u]))) ++u;
+      if (u == d) break;
+      j = u;
+      duration = true;
+    }
+    if (duration && (j >= s_.size() || !(std::isalnum(static_cast<unsigned char>(s_[j])) || s_[j] == '_' || s_[j] == '.'))) {
+      t.kind = Tok::kDuration;
+      t.text = t.raw = std::string(s_.substr(i_, j - i_));
+      i_ = t.end = j;
+      return t;
+    }
+    j = i_;
+    if (s_[j] == '0' && j + 1 < s_.size() && (s_[j + 1] == 'x' || s_[j + 1] == 'X')) {
+      j += 2;
+      while (j < s_.size() && std::isxdigit(static_cast<unsigned char>(s_[j]))) ++j;
+    } else {
+      while (j < s_.size() && std::isdigit(static_cast<unsigned char>(s_[j]))) ++j;
+      if (j < s_.size() && s_[j] == '.') {
+        ++j;
+        while (j < s_.size() && std::isdigit(static_cast<unsigned char>(s_[j]))) ++j;
+      }
+      if (j < s_.size() && (s_[j] == 'e' || s_[j] == 'E')) {
+        std::size_t k = j + 1;
+        if (k < s_.size() && (s_[k] == '+' || s_[k] == '-')) ++k;
+        if (k < s_.size() && std::isdigit(static_cast<unsigned char>(s_[k]))) {
+          j = k;
+          while (j < s_.size() && std::isdigit(static_cast<unsigned char>(s_[j]))) ++j;
+        }
+      }
+    }
+    if (j < s_.size() && (std::isalnum(static_cast<unsigned char>(s_[j])) || s_[j] == '_' || s_[j] == '.')) {
+      ++j;
+      throw error(i_, "bad number or duration syntax: \"" + std::string(s_.substr(i_, j - i_)) + "\"");
+    }
+    t.kind = Tok::kNumber;
+    t.text = t.raw = std::string(s_.substr(i_, j - i_));
+    i_ = t.end = j;
+    return t;
+  }
+
+  static int hex_value(char h) {
+    if (h >= '0' && h <= '9') return h - '0';
+    if (h >= 'a' && h <= 'f') return h - 'a' + 10;
+    if (h >= 'A' && h <= 'F') return h - 'A' + 10;
+    return -1;
+  }
+
+  static void append_utf8(std::string& out, std::uint32_t cp) {
+    if (cp < 0x80) {
+      out += static_cast<char>(cp);
+    } else if (cp < 0x800) {
+      out += static_cast<char>(0xC0 | (cp >> 6));
+      out += static_cast<char>(0x80 | (cp & 0x3F));
+    } else if (cp < 0x10000) {
+      out += static_cast<char>(0xE0 | (cp >> 12));
+      out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
+      out += static_cast<char>(0x80 | (cp & 0x3F));
+    } else {
+      out += static_cast<char>(0xF0 | (cp >> 18));
+      out += static_cast<char>(0x80 | ((cp >> 12) & 0x3F));
+      out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
+      out += static_cast<char>(0x80 | (cp & 0x3F));
+    }
+  }
+
+  // A quoted string with Go's escapes (strutil.Unquote); a backquoted one is raw.
   Token string_literal(char quote) {
     Token t;
     t.kind = Tok::kString;
     t.pos = i_;
     ++i_;
     while (i_ < s_.size() && s_[i_] != quote) {
-      char c = s_[i_];
-      if (c == '\\' && quote != '`' && i_ + 1 < s_.size()) {
+      const char c = s_[i_];
+      if (quote != '`' && c == '\n') throw error(t.pos, "unterminated quoted string");
+      if (c != '\\' || quote == '`') {
+        t.text += c;
         ++i_;
-        const char e = s_[i_];
-        switch (e) {
-          case 'n': c = '\n'; break;
-          case 't': c = '\t'; break;
-          case '\\': c = '\\'; break;
-          case '"': c = '"'; break;
-          case '\'': c = '\''; break;
-          default:
-            // Regex escapes such as \. pass through unchanged.
-            t.text += '\\';
-            c = e;
-            break;
-        }
+        continue;
       }
-      t.text += c;
-      ++i_;
+      if (i_ + 1 >= s_.size()) break;
+      const char e = s_[i_ + 1];
+      i_ += 2;
+      switch (e) {
+        case 'a': t.text += '\a'; break;
+        case 'b': t.text += '\b'; break;
+        case 'f': t.text += '\f'; break;
+        case 'n': t.text += '\n'; break;
+        case 'r': t.text += '\r'; break;
+        case 't': t.text += '\t'; break;
+        case 'v': t.text += '\v'; break;
+        case '\\': t.text += '\\'; break;
+        case 'x': case 'u': case 'U': {
+          const int digits = e == 'x' ? 2 : e == 'u' ? 4 : 8;
+          std::uint32_t v = 0;
+          for (int k = 0; k < digits; ++k) {
+            const int h = i_ < s_.size() ? hex_value(s_[i_]) : -1;
+            if (h < 0) throw error(i_, "illegal character in escape sequence");
+            v = v * 16 + static_cast<std::uint32_t>(h);
+            ++i_;
+          }
+          if (e == 'x') {
+            t.text += static_cast<char>(v);
+          } else {
+            if (v > 0x10FFFF || (v >= 0xD800 && v < 0xE000)) throw error(i_, "escape sequence is an invalid Unicode code point");
+            append_utf8(t.text, v);
+          }
+          break;
+        }
+        case '0': case '1': case '2': case '3': case '4': case '5': case '6': case '7': {
+          std::uint32_t v = static_cast<std::uint32_t>(e - '0');
+          for (int k = 0; k < 2; ++k) {
+            if (i_ >= s_.size() || s_[i_] < '0' || s_[i_] > '7') throw error(i_, "illegal character in escape sequence");
+            v = v * 8 + static_cast<std::uint32_t>(s_[i_] - '0');
+            ++i_;
+          }
+          if (v > 255) throw error(i_, "escape sequence is an invalid Unicode code point");
+          t.text += static_cast<char>(v);
+          break;
+        }
+        default:
+          if (e == quote) {
+            t.text += e;
+            break;
+          }
+          throw error(i_ - 1, std::string("unknown escape sequence U+") + hex4(static_cast<unsigned char>(e)) + " '" + e + "'");
+      }
     }
     if (i_ >= s_.size()) throw error(t.pos, "unterminated quoted string");
     ++i_;
+    t.end = i_;
+    t.raw = std::string(s_.substr(t.pos, t.end - t.pos));
     return t;
+  }
+
+  static std::string hex4(unsigned v) {
+    static const char* kHex = "0123456789ABCDEF";
+    std::string s = "0000";
+    for (int k = 3; k >= 0; --k, v >>= 4) s[static_cast<std::size_t>(k)] = kHex[v & 15];
+    return s;
   }
 
   std::string_view s_;
   std::size_t i_ = 0;
+  int brace_ = 0;  // inside {...}: words are label names, never keywords
 };
 
-bool is_keyword(const std::string& s) {
-  return s == "and" || s == "or" || s == "unless" || s == "by" || s == "without" || s == "on" ||
-         s == "ignoring" || s == "bool" || s == "offset" || s == "group_left" || s == "group_right";
+std::string documented(ValueType t) {
+  switch (t) {
+    case ValueType::kScalar: return "scalar";
+    case ValueType::kVector: return "instant vector";
+    case ValueType::kMatrix: return "range vector";
+    case ValueType::kString: return "string";
+  }
+  return "none";
+}
+
+std::string plain(ValueType t) {  // ValueType.String()
+  switch (t) {
+    case ValueType::kScalar: return "scalar";
+    case ValueType::kVector: return "vector";
+    case ValueType::kMatrix: return "matrix";
+    case ValueType::kString: return "string";
+  }
+  return "none";
+}
+
+bool is_comparison(BinaryOp op) {
+  return op == BinaryOp::kEq || op == BinaryOp::kNe || op == BinaryOp::kGt || op == BinaryOp::kLt ||
+         op == BinaryOp::kGe || op == BinaryOp::kLe;
+}
+bool is_set(BinaryOp op) { return op == BinaryOp::kAnd || op == BinaryOp::kOr || op == BinaryOp::kUnless; }
+
+const char* op_text(BinaryOp op) {
+  switch (op) {
+    case BinaryOp::kAnd: return "and";
+    case BinaryOp::kOr: return "or";
+    case BinaryOp::kUnless: return "unless";
+    default: return "";
+  }
 }
 
 class Parser {
@@ -198,29 +381,84 @@ class Parser {
   explicit Parser(std::string_view text) : lex_(text) { advance(); }
 
   NodePtr parse() {
+    if (tok_.kind == Tok::kEnd) throw lex_.error(0, "no expression found in input");
     NodePtr n = expr(0);
-    if (tok_.kind != Tok::kEnd) throw unexpected();
+    if (tok_.kind != Tok::kEnd) throw unexpected("", "");
     return n;
   }
 
  private:
-  void advance(bool in_brackets = false) { tok_ = lex_.next(in_brackets); }
+  void advance() { tok_ = lex_.next(); }
 
-  ParseError unexpected() const {
-    if (tok_.kind == Tok::kEnd) return lex_.error(tok_.pos, "unexpected end of input");
-    return lex_.error(tok_.pos, "unexpected \"" + tok_.text + "\"");
-  }
-  ParseError unsupported(const std::string& what) const {
-    return lex_.error(tok_.pos, what + " is not supported by failsim's PromQL subset");
-  }
-  void expect(Tok kind, const char* what) {
-    if (tok_.kind != kind) {
-      if (tok_.kind == Tok::kEnd) throw lex_.error(tok_.pos, std::string("unexpected end of input, expected ") + what);
-      throw lex_.error(tok_.pos, "unexpected \"" + tok_.text + "\", expected " + what);
+  // The description of the current token, as Prometheus's Item.desc() gives it.
+  std::string describe() const {
+    switch (tok_.kind) {
+      case Tok::kEnd: return "end of input";
+      case Tok::kIdent: return "identifier \"" + tok_.raw + "\"";
+      case Tok::kMetricIdent: return "metric identifier \"" + tok_.raw + "\"";
+      case Tok::kNumber: return "number \"" + tok_.raw + "\"";
+      case Tok::kString: return "string " + go_quote(tok_.text);
+      case Tok::kDuration: return "duration \"" + tok_.raw + "\"";
+      case Tok::kKeyword:
+        if (is_aggregator(tok_.text)) return "<aggr:" + tok_.raw + ">";
+        if (tok_.text == "and" || tok_.text == "or" || tok_.text == "unless" || tok_.text == "atan2") return "<op:" + tok_.raw + ">";
+        return "<" + tok_.raw + ">";
+      case Tok::kLParen: return "(";
+      case Tok::kRParen: return ")";
+      case Tok::kLBrace: return "{";
+      case Tok::kRBrace: return "}";
+      case Tok::kLBracket: return "[";
+      case Tok::kRBracket: return "]";
+      case Tok::kComma: return ",";
+      case Tok::kColon: return ":";
+      case Tok::kAssign: return "=";
+      case Tok::kAt: return "@";
+      default: return "<op:" + tok_.raw + ">";
     }
   }
+  static std::string go_quote(const std::string& s) {
+    std::string out = "\"";
+    for (char c : s.substr(0, std::min<std::size_t>(s.size(), 10))) {
+      if (c == '"' || c == '\\') out += '\\';
+      out += c;
+    }
+    out += '"';
+    if (s.size() > 10) out += "...";
+    return out;
+  }
 
-  // Binary operator at the current token, with its precedence; -1 when none.
+  ParseError unexpected(const std::string& context, const std::string& expected) const {
+    std::string m = "unexpected " + describe();
+    if (!context.empty()) m += " in " + context;
+    if (!expected.empty()) m += ", expected " + expected;
+    return lex_.error(tok_.pos, m);
+  }
+  ParseError at(const Node& n, const std::string& what) const { return lex_.error(n.pos_start, what); }
+
+  bool keyword(const char* k) const { return tok_.kind == Tok::kKeyword && tok_.text == k; }
+
+  struct DepthGuard {
+    explicit DepthGuard(Parser& p) : p_(p) {
+      if (++p_.depth_ > kMaxExpressionDepth) {
+        throw p_.lex_.error(p_.tok_.pos, "expression nested too deeply (more than " + std::to_string(kMaxExpressionDepth) + " levels)");
+      }
+    }
+    ~DepthGuard() { --p_.depth_; }
+    Parser& p_;
+  };
+
+  // A node's height from its children; a tree taller than the limit (e.g. 1+1+1+...)
+  // is refused, as evaluation and destruction recurse over it.
+  NodePtr finish(NodePtr n) {
+    for (const auto& a : n->args) n->height = std::max(n->height, a->height + 1);
+    if (n->param) n->height = std::max(n->height, n->param->height + 1);
+    if (n->height > kMaxExpressionDepth) {
+      throw lex_.error(n->pos_start, "expression nested too deeply (more than " + std::to_string(kMaxExpressionDepth) + " levels)");
+    }
+    return n;
+  }
+
+  // The binary operator at the current token and its precedence (lowest 1); 0: none.
   int binary_precedence(BinaryOp& op) const {
     switch (tok_.kind) {
       case Tok::kPow: op = BinaryOp::kPow; return 6;
@@ -235,34 +473,13 @@ class Parser {
       case Tok::kLt: op = BinaryOp::kLt; return 3;
       case Tok::kGte: op = BinaryOp::kGe; return 3;
       case Tok::kLte: op = BinaryOp::kLe; return 3;
-      case Tok::kIdent:
+      case Tok::kKeyword:
+        if (tok_.text == "atan2") { op = BinaryOp::kAtan2; return 5; }
         if (tok_.text == "and") { op = BinaryOp::kAnd; return 2; }
         if (tok_.text == "unless") { op = BinaryOp::kUnless; return 2; }
         if (tok_.text == "or") { op = BinaryOp::kOr; return 1; }
-        if (tok_.text == "atan2") return -2;
-        return -1;
-      default:
-        return -1;
-    }
-  }
-
-  // Counts the parser's recursion (parentheses, unary operators, right-associative ^),
-  // so no input can exhaust the stack.
-  struct DepthGuard {
-    DepthGuard(Parser& p) : p_(p) {
-      if (++p_.depth_ > kMaxExpressionDepth) {
-        throw p_.lex_.error(p_.tok_.pos, "expression nested too deeply (more than " + std::to_string(kMaxExpressionDepth) + " levels)");
-      }
-    }
-    ~DepthGuard() { --p_.depth_; }
-    Parser& p_;
-  };
-  // A node's height from its children; a tree taller than the limit (e.g. 1+1+1+... a
-  // thousand times, built by the loop in expr) is rejected like deep nesting.
-  void seal(Node& n) const {
-    for (const auto& a : n.args) n.height = std::max(n.height, a->height + 1);
-    if (n.height > kMaxExpressionDepth) {
-      throw lex_.error(tok_.pos, "expression nested too deeply (more than " + std::to_string(kMaxExpressionDepth) + " levels)");
+        return 0;
+      default: return 0;
     }
   }
 
@@ -272,278 +489,478 @@ class Parser {
     for (;;) {
       BinaryOp op{};
       const int prec = binary_precedence(op);
-      if (prec == -2) throw unsupported("the atan2 operator");
-      if (prec < 0 || prec < min_prec) return lhs;
+      if (prec == 0 || prec < min_prec) return lhs;
+      const std::size_t op_pos = tok_.pos;
       advance();
       auto node = std::make_unique<Node>();
       node->kind = Node::Kind::kBinary;
       node->op = op;
-      if (tok_.kind == Tok::kIdent && tok_.text == "bool") {
-        if (prec != 3) throw lex_.error(tok_.pos, "bool modifier can only be used on comparison operators");
+      if (keyword("bool")) {
         node->return_bool = true;
         advance();
       }
-      if (tok_.kind == Tok::kIdent && (tok_.text == "on" || tok_.text == "ignoring")) {
+      if (keyword("on") || keyword("ignoring")) {
         node->has_matching = true;
         node->matching_on = tok_.text == "on";
         advance();
-        node->matching = label_list();
+        node->matching = grouping_labels();
+        if (keyword("group_left") || keyword("group_right")) {
+          node->card = tok_.text == "group_left" ? Cardinality::kManyToOne : Cardinality::kOneToMany;
+          advance();
+          if (tok_.kind == Tok::kLParen) node->include = grouping_labels();
+        }
       }
-      if (tok_.kind == Tok::kIdent && (tok_.text == "group_left" || tok_.text == "group_right")) {
-        throw unsupported(tok_.text + " (many-to-one matching)");
-      }
-      // ^ is right-associative; everything else left-associative.
       NodePtr rhs = expr(op == BinaryOp::kPow ? prec : prec + 1);
+      node->pos_start = lhs->pos_start;
+      node->pos_end = rhs->pos_end;
       node->args.push_back(std::move(lhs));
       node->args.push_back(std::move(rhs));
-      seal(*node);
-      lhs = std::move(node);
+      check_binary(*node, op_pos);
+      lhs = finish(std::move(node));
     }
   }
 
-  NodePtr unary() {
-    if (tok_.kind == Tok::kSub || tok_.kind == Tok::kAdd) {
-      const bool negate = tok_.kind == Tok::kSub;
-      const std::size_t sign_pos = tok_.pos;
-      advance();
-      // Unary minus binds looser than ^: -2^2 is -(2^2).
-      NodePtr operand = expr(6);
-      if (operand->kind == Node::Kind::kMatrixSelector) {  // promql/parser/parse.go checkAST
-        throw lex_.error(sign_pos,
-                         "unary expression only allowed on expressions of type scalar or instant vector, got \"range vector\"");
+  // Prometheus's checkAST for a binary expression.
+  void check_binary(Node& n, std::size_t op_pos) {
+    const ValueType lt = n.args[0]->type, rt = n.args[1]->type;
+    if (n.return_bool && !is_comparison(n.op)) throw lex_.error(op_pos, "bool modifier can only be used on comparison operators");
+    if (is_comparison(n.op) && !n.return_bool && lt == ValueType::kScalar && rt == ValueType::kScalar) {
+      throw lex_.error(op_pos, "comparisons between scalars must use BOOL modifier");
+    }
+    if (is_set(n.op) && n.card == Cardinality::kOneToOne) n.card = Cardinality::kManyToMany;
+    if (n.matching_on) {
+      for (const auto& l : n.matching) {
+        if (std::find(n.include.begin(), n.include.end(), l) != n.include.end()) {
+          throw lex_.error(op_pos, "label \"" + l + "\" must not occur in ON and GROUP clause at once");
+        }
       }
-      if (!negate) return operand;
-      if (operand->kind == Node::Kind::kNumber) {
-        operand->number = -operand->number;
+    }
+    if (lt != ValueType::kScalar && lt != ValueType::kVector) throw at(*n.args[0], "binary expression must contain only scalar and instant vector types");
+    if (rt != ValueType::kScalar && rt != ValueType::kVector) throw at(*n.args[1], "binary expression must contain only scalar and instant vector types");
+    if (lt != ValueType::kVector || rt != ValueType::kVector) {
+      if (!n.matching.empty()) throw at(n, "vector matching only allowed between instant vectors");
+      n.has_matching = false;
+      n.card = Cardinality::kOneToOne;
+    } else if (is_set(n.op)) {
+      if (n.card == Cardinality::kOneToMany || n.card == Cardinality::kManyToOne) {
+        throw at(n, std::string("no grouping allowed for \"") + op_text(n.op) + "\" operation");
+      }
+    }
+    if ((lt == ValueType::kScalar || rt == ValueType::kScalar) && is_set(n.op)) {
+      throw at(n, std::string("set operator \"") + op_text(n.op) + "\" not allowed in binary scalar expression");
+    }
+    n.type = lt == ValueType::kScalar && rt == ValueType::kScalar ? ValueType::kScalar : ValueType::kVector;
+  }
+
+  NodePtr unary() {
+    if (tok_.kind == Tok::kAdd || tok_.kind == Tok::kSub) {
+      const bool negate = tok_.kind == Tok::kSub;
+      const std::size_t start = tok_.pos;
+      advance();
+      DepthGuard guard(*this);
+      NodePtr operand = expr(6);  // unary binds as * does: only ^ binds tighter
+      if (operand->kind == Node::Kind::kNumber && !operand->parenthesized) {
+        if (negate) operand->number = -operand->number;
+        operand->pos_start = start;
         return operand;
       }
-      auto node = std::make_unique<Node>();
-      node->kind = Node::Kind::kNegate;
-      node->args.push_back(std::move(operand));
-      seal(*node);
-      return node;
+      if (operand->type != ValueType::kScalar && operand->type != ValueType::kVector) {
+        throw lex_.error(start, "unary expression only allowed on expressions of type scalar or instant vector, got \"" +
+                                    documented(operand->type) + "\"");
+      }
+      if (!negate) {
+        operand->pos_start = start;
+        return operand;  // unary plus changes nothing, the metric name included
+      }
+      auto n = std::make_unique<Node>();
+      n->kind = Node::Kind::kNegate;
+      n->type = operand->type;
+      n->pos_start = start;
+      n->pos_end = operand->pos_end;
+      n->args.push_back(std::move(operand));
+      return finish(std::move(n));
     }
     return postfix(primary());
   }
 
+  // Range and subquery brackets, offset and @ after an operand.
   NodePtr postfix(NodePtr n) {
-    if (tok_.kind == Tok::kLBracket) {
-      if (n->kind != Node::Kind::kVectorSelector) {
-        throw unsupported("a subquery or range of a non-selector expression");
+    for (;;) {
+      if (tok_.kind == Tok::kLBracket) {
+        n = brackets(std::move(n));
+      } else if (keyword("offset")) {
+        offset(*n);
+      } else if (tok_.kind == Tok::kAt) {
+        at_modifier(*n);
+      } else {
+        return n;
       }
-      advance(/*in_brackets=*/true);
-      expect(Tok::kDuration, "a duration such as 5m");
-      const auto d = parse_duration(tok_.text);
-      if (!d) throw lex_.error(tok_.pos, d.error());
-      const Token dur = tok_;
-      advance(true);
-      if (tok_.kind != Tok::kRBracket) {
-        if (!tok_.text.empty() && tok_.text[0] == ':') throw unsupported("a subquery");
-        expect(Tok::kRBracket, "\"]\"");
-      }
-      advance();
-      n->kind = Node::Kind::kMatrixSelector;
-      n->range_ms = d.value().count() / 1000;
-      if (n->range_ms <= 0) throw lex_.error(dur.pos, "range must be greater than 0");
     }
-    if (tok_.kind == Tok::kIdent && tok_.text == "offset") throw unsupported("the offset modifier");
-    if (tok_.kind == Tok::kAt) throw unsupported("the @ modifier");
-    return n;
+  }
+
+  bool modifiable(const Node& n) const {
+    return !n.parenthesized && (n.kind == Node::Kind::kVectorSelector || n.kind == Node::Kind::kMatrixSelector ||
+                                n.kind == Node::Kind::kSubquery);
+  }
+
+  std::int64_t duration() {
+    if (tok_.kind != Tok::kDuration) throw unexpected("", "duration");
+    const auto d = parse_prom_duration(tok_.text);
+    if (!d) throw lex_.error(tok_.pos, "not a valid duration string: \"" + tok_.text + "\"");
+    advance();
+    return *d;
+  }
+
+  NodePtr brackets(NodePtr inner) {
+    const std::size_t open = tok_.pos;
+    advance();
+    if (tok_.kind != Tok::kDuration) throw unexpected("", "duration");
+    const std::size_t range_pos = tok_.pos;
+    const std::int64_t range = duration();
+    if (tok_.kind == Tok::kColon) {
+      advance();
+      std::int64_t step = 0;
+      if (tok_.kind == Tok::kDuration) step = duration();
+      if (tok_.kind != Tok::kRBracket) throw unexpected("subquery selector", step == 0 ? "duration or \"]\"" : "\"]\"");
+      auto n = std::make_unique<Node>();
+      n->kind = Node::Kind::kSubquery;
+      n->type = ValueType::kMatrix;
+      n->range_ms = range;
+      n->step_ms = step;
+      n->pos_start = inner->pos_start;
+      n->pos_end = tok_.end;
+      advance();
+      if (inner->type != ValueType::kVector) {
+        throw at(*n, "subquery is only allowed on instant vector, got " + plain(inner->type) + " instead");
+      }
+      n->args.push_back(std::move(inner));
+      return finish(std::move(n));
+    }
+    if (tok_.kind != Tok::kRBracket) throw unexpected("range", "\"]\" or \":\"");
+    const std::size_t close_end = tok_.end;
+    advance();
+    if (inner->kind != Node::Kind::kVectorSelector || inner->parenthesized) {
+      throw lex_.error(open, "ranges only allowed for vector selectors");
+    }
+    if (inner->offset_ms != 0) throw lex_.error(open, "no offset modifiers allowed before range");
+    if (inner->at != AtKind::kNone) throw lex_.error(open, "no @ modifiers allowed before range");
+    if (range <= 0) throw lex_.error(range_pos, "range must be greater than 0");
+    inner->kind = Node::Kind::kMatrixSelector;
+    inner->type = ValueType::kMatrix;
+    inner->range_ms = range;
+    inner->pos_end = close_end;
+    return inner;
+  }
+
+  void offset(Node& n) {
+    advance();
+    bool negative = false;
+    if (tok_.kind == Tok::kSub) {
+      negative = true;
+      advance();
+    }
+    if (tok_.kind != Tok::kDuration) throw unexpected("offset", "duration");
+    const std::int64_t d = duration();
+    if (!modifiable(n)) throw at(n, "offset modifier must be preceded by an instant vector selector or range vector selector or a subquery");
+    if (n.offset_ms != 0) throw at(n, "offset may not be set multiple times");
+    n.offset_ms = negative ? -d : d;
+  }
+
+  void at_modifier(Node& n) {
+    advance();
+    AtKind kind = AtKind::kTime;
+    double seconds = 0;
+    if (keyword("start") || keyword("end")) {
+      kind = tok_.text == "start" ? AtKind::kStart : AtKind::kEnd;
+      advance();
+      if (tok_.kind != Tok::kLParen) throw unexpected("@", "timestamp");
+      advance();
+      if (tok_.kind != Tok::kRParen) throw unexpected("@", "\")\"");
+      advance();
+    } else {
+      double sign = 1;
+      if (tok_.kind == Tok::kAdd || tok_.kind == Tok::kSub) {
+        sign = tok_.kind == Tok::kSub ? -1 : 1;
+        advance();
+      }
+      if (tok_.kind != Tok::kNumber) throw unexpected("@", "timestamp");
+      seconds = sign * number_value(tok_.text);
+      advance();
+      if (std::isinf(seconds) || std::isnan(seconds) || seconds >= 9.223372036854775807e18 || seconds <= -9.223372036854775807e18) {
+        throw at(n, "timestamp out of bounds for @ modifier: " + std::to_string(seconds));
+      }
+    }
+    if (!modifiable(n)) throw at(n, "@ modifier must be preceded by an instant vector selector or range vector selector or a subquery");
+    if (n.at != AtKind::kNone) throw at(n, "@ <timestamp> may not be set multiple times");
+    n.at = kind;
+    if (kind == AtKind::kTime) n.at_ms = static_cast<std::int64_t>(std::round(seconds * 1000.0));
+  }
+
+  // Prometheus's number(): an integer in Go syntax (0x.., 0.. octal) or a float.
+  static double number_value(const std::string& s) {
+    std::string lower = s;
+    std::transform(lower.begin(), lower.end(), lower.begin(), [](unsigned char ch) { return std::tolower(ch); });
+    if (lower == "inf" || lower == "+inf") return std::numeric_limits<double>::infinity();
+    if (lower == "nan") return std::numeric_limits<double>::quiet_NaN();
+    if (lower.size() > 2 && lower[0] == '0' && lower[1] == 'x') {
+      errno = 0;
+      const unsigned long long v = std::strtoull(lower.c_str() + 2, nullptr, 16);
+      if (errno == 0 && v <= static_cast<unsigned long long>(std::numeric_limits<std::int64_t>::max())) return static_cast<double>(v);
+      return std::strtod(lower.c_str(), nullptr);
+    }
+    if (lower.size() > 1 && lower[0] == '0' && lower.find_first_not_of("01234567") == std::string::npos) {
+      return static_cast<double>(std::strtoll(lower.c_str(), nullptr, 8));
+    }
+    return std::strtod(lower.c_str(), nullptr);
   }
 
   NodePtr primary() {
+    auto leaf = [&](Node::Kind kind, ValueType type) {
+      auto n = std::make_unique<Node>();
+      n->kind = kind;
+      n->type = type;
+      n->pos_start = tok_.pos;
+      n->pos_end = tok_.end;
+      return n;
+    };
     switch (tok_.kind) {
       case Tok::kNumber: {
-        auto n = std::make_unique<Node>();
-        n->kind = Node::Kind::kNumber;
-        n->number = std::strtod(tok_.text.c_str(), nullptr);
+        auto n = leaf(Node::Kind::kNumber, ValueType::kScalar);
+        n->number = number_value(tok_.text);
         advance();
         return n;
       }
-      case Tok::kString:
-        throw unsupported("a string literal");
+      case Tok::kString: {
+        auto n = leaf(Node::Kind::kString, ValueType::kString);
+        n->text = tok_.text;
+        advance();
+        return n;
+      }
       case Tok::kLParen: {
+        const std::size_t start = tok_.pos;
         advance();
         NodePtr inner = expr(0);
-        expect(Tok::kRParen, "\")\"");
+        if (tok_.kind != Tok::kRParen) throw unexpected("paren expression", "\")\"");
+        inner->parenthesized = true;
+        inner->pos_start = start;
+        inner->pos_end = tok_.end;
         advance();
         return inner;
       }
-      case Tok::kLBrace:
-        return selector(std::string());
+      case Tok::kLBrace: return selector("", tok_.pos);
       case Tok::kIdent:
-        return identifier();
-      default:
-        throw unexpected();
-    }
-  }
-
-  NodePtr identifier() {
-    const Token name = tok_;
-    if (name.text == "Inf" || name.text == "inf" || name.text == "NaN" || name.text == "nan") {
-      advance();
-      auto n = std::make_unique<Node>();
-      n->kind = Node::Kind::kNumber;
-      n->number = (name.text[0] == 'I' || name.text[0] == 'i') ? std::numeric_limits<double>::infinity()
-                                                               : std::numeric_limits<double>::quiet_NaN();
-      return n;
-    }
-    if (is_keyword(name.text)) throw unexpected();
-    advance();
-    static const char* kAggregations[] = {"sum", "min", "max", "avg", "count"};
-    static const char* kOtherAggregations[] = {"stddev", "stdvar", "topk", "bottomk", "count_values",
-                                               "quantile", "group"};
-    for (const char* a : kAggregations) {
-      if (name.text == a && (tok_.kind == Tok::kLParen || (tok_.kind == Tok::kIdent && (tok_.text == "by" || tok_.text == "without")))) {
-        return aggregation(name.text);
-      }
-    }
-    for (const char* a : kOtherAggregations) {
-      if (name.text == a && tok_.kind == Tok::kLParen) throw lex_.error(name.pos, std::string("the ") + a + " aggregation is not supported by failsim's PromQL subset");
-    }
-    if (tok_.kind == Tok::kLParen) return call(name);
-    return selector(name.text);
-  }
-
-  NodePtr aggregation(const std::string& op) {
-    auto n = std::make_unique<Node>();
-    n->kind = Node::Kind::kAggregate;
-    n->aggregate = op == "sum" ? AggregateOp::kSum
-                   : op == "min" ? AggregateOp::kMin
-                   : op == "max" ? AggregateOp::kMax
-                   : op == "avg" ? AggregateOp::kAvg
-                                 : AggregateOp::kCount;
-    bool grouped = false;
-    auto grouping = [&] {
-      if (tok_.kind == Tok::kIdent && (tok_.text == "by" || tok_.text == "without")) {
-        if (grouped) throw unexpected();
-        grouped = true;
-        n->without = tok_.text == "without";
+      case Tok::kMetricIdent: {
+        Token name = tok_;
         advance();
-        n->grouping = label_list();
+        if (name.kind == Tok::kIdent && tok_.kind == Tok::kLParen) return call(name);
+        return selector(name.raw, name.pos);
       }
-    };
-    grouping();
-    expect(Tok::kLParen, "\"(\"");
+      case Tok::kKeyword: {
+        Token kw = tok_;
+        advance();
+        if (is_aggregator(kw.text) && (tok_.kind == Tok::kLParen || keyword("by") || keyword("without"))) {
+          return aggregation(kw);
+        }
+        static const char* kMetricKeywords[] = {"avg", "bottomk", "by", "count", "count_values", "group", "and", "or",
+                                                "unless", "max", "min", "offset", "quantile", "stddev", "stdvar",
+                                                "sum", "topk", "without", "start", "end"};
+        if (std::any_of(std::begin(kMetricKeywords), std::end(kMetricKeywords), [&](const char* k) { return kw.text == k; })) {
+          return selector(kw.raw, kw.pos);
+        }
+        tok_ = kw;
+        throw unexpected("", "");
+      }
+      case Tok::kEnd: throw unexpected("", "");
+      default: throw unexpected("", "");
+    }
+  }
+
+  std::vector<NodePtr> call_args() {
+    std::vector<NodePtr> args;
+    if (tok_.kind != Tok::kLParen) throw unexpected("", "\"(\"");
     advance();
-    n->args.push_back(expr(0));
-    if (tok_.kind == Tok::kComma) throw unsupported("a parameter to " + op);
-    expect(Tok::kRParen, "\")\"");
-    advance();
-    grouping();
-    return n;
+    while (tok_.kind != Tok::kRParen) {
+      args.push_back(expr(0));
+      if (tok_.kind == Tok::kComma) {
+        advance();
+        continue;
+      }
+      if (tok_.kind != Tok::kRParen) throw unexpected("function call", "\",\" or \")\"");
+    }
+    return args;
   }
 
   NodePtr call(const Token& name) {
-    static const char* kMatrixFunctions[] = {"rate", "increase", "avg_over_time", "min_over_time", "max_over_time",
-                                             "sum_over_time", "count_over_time", "last_over_time", "absent_over_time",
-                                             "changes", "resets"};
-    bool known = name.text == "absent" || name.text == "time";
-    bool wants_matrix = false;
-    for (const char* f : kMatrixFunctions) {
-      if (name.text == f) known = wants_matrix = true;
-    }
-    if (!known) throw lex_.error(name.pos, "function \"" + name.text + "\" is not supported by failsim's PromQL subset");
+    const FunctionSignature* f = find_promql_function(name.raw);
+    if (f == nullptr) throw lex_.error(name.pos, "unknown function with name \"" + name.raw + "\"");
     auto n = std::make_unique<Node>();
     n->kind = Node::Kind::kCall;
-    n->function = name.text;
-    advance();  // (
-    if (tok_.kind != Tok::kRParen) {
-      n->args.push_back(expr(0));
-      while (tok_.kind == Tok::kComma) {
-        advance();
-        n->args.push_back(expr(0));
+    n->function = name.raw;
+    n->type = f->result;
+    n->pos_start = name.pos;
+    n->args = call_args();
+    n->pos_end = tok_.end;
+    advance();  // ")"
+    const std::size_t declared = f->args.size();
+    const std::size_t given = n->args.size();
+    if (f->variadic == 0) {
+      if (given != declared) {
+        throw at(*n, "expected " + std::to_string(declared) + " argument(s) in call to \"" + n->function + "\", got " + std::to_string(given));
+      }
+    } else {
+      const std::size_t least = declared - 1;
+      if (given < least) {
+        throw at(*n, "expected at least " + std::to_string(least) + " argument(s) in call to \"" + n->function + "\", got " + std::to_string(given));
+      }
+      if (f->variadic > 0 && given > least + static_cast<std::size_t>(f->variadic)) {
+        throw at(*n, "expected at most " + std::to_string(least + static_cast<std::size_t>(f->variadic)) +
+                         " argument(s) in call to \"" + n->function + "\", got " + std::to_string(given));
       }
     }
-    expect(Tok::kRParen, "\")\"");
-    advance();
-    const std::size_t want = name.text == "time" ? 0 : 1;
-    if (n->args.size() != want) {
-      throw lex_.error(name.pos, "expected " + std::to_string(want) + " argument(s) in call to \"" + name.text +
-                                     "\", got " + std::to_string(n->args.size()));
+    for (std::size_t i = 0; i < given; ++i) {
+      const ValueType want = f->args[std::min(i, declared - 1)];
+      expect_type(*n->args[i], want, "call to function \"" + n->function + "\"");
     }
-    if (want == 1) {
-      const auto k = n->args[0]->kind;
-      if (wants_matrix && k != Node::Kind::kMatrixSelector) {
-        throw lex_.error(name.pos, "expected type range vector in call to function \"" + name.text + "\"");
-      }
-      if (!wants_matrix && k == Node::Kind::kMatrixSelector) {
-        throw lex_.error(name.pos, "expected type instant vector in call to function \"" + name.text +
-                                       "\", got range vector");
-      }
-    }
-    return n;
+    return finish(std::move(n));
   }
 
-  NodePtr selector(const std::string& metric) {
+  void expect_type(const Node& n, ValueType want, const std::string& context) const {
+    if (n.type != want) {
+      throw at(n, "expected type " + documented(want) + " in " + context + ", got " + documented(n.type));
+    }
+  }
+
+  std::vector<std::string> grouping_labels() {
+    if (tok_.kind != Tok::kLParen) throw unexpected("grouping opts", "\"(\"");
+    advance();
+    std::vector<std::string> labels;
+    while (tok_.kind != Tok::kRParen) {
+      if (!(tok_.kind == Tok::kIdent || tok_.kind == Tok::kKeyword) || !valid_label_name(tok_.raw)) {
+        throw unexpected("grouping opts", "label");
+      }
+      labels.push_back(tok_.raw);
+      advance();
+      if (tok_.kind == Tok::kComma) {
+        advance();
+        continue;
+      }
+      if (tok_.kind != Tok::kRParen) throw unexpected("grouping opts", "\",\" or \")\"");
+    }
+    advance();
+    return labels;
+  }
+
+  NodePtr aggregation(const Token& op) {
+    auto n = std::make_unique<Node>();
+    n->kind = Node::Kind::kAggregate;
+    n->type = ValueType::kVector;
+    n->pos_start = op.pos;
+    static const std::pair<const char*, AggregateOp> kOps[] = {
+        {"sum", AggregateOp::kSum}, {"min", AggregateOp::kMin}, {"max", AggregateOp::kMax},
+        {"avg", AggregateOp::kAvg}, {"count", AggregateOp::kCount}, {"group", AggregateOp::kGroup},
+        {"stddev", AggregateOp::kStddev}, {"stdvar", AggregateOp::kStdvar}, {"topk", AggregateOp::kTopk},
+        {"bottomk", AggregateOp::kBottomk}, {"count_values", AggregateOp::kCountValues}, {"quantile", AggregateOp::kQuantile}};
+    for (const auto& [name, value] : kOps) {
+      if (op.text == name) n->aggregate = value;
+    }
+    bool modifier = false;
+    auto maybe_modifier = [&] {
+      if (keyword("by") || keyword("without")) {
+        n->without = tok_.text == "without";
+        advance();
+        n->grouping = grouping_labels();
+        modifier = true;
+      }
+    };
+    maybe_modifier();
+    std::vector<NodePtr> args = call_args();
+    n->pos_end = tok_.end;
+    advance();
+    if (!modifier) maybe_modifier();
+    if (args.empty()) throw at(*n, "no arguments for aggregate expression provided");
+    const bool with_param = n->aggregate == AggregateOp::kTopk || n->aggregate == AggregateOp::kBottomk ||
+                            n->aggregate == AggregateOp::kCountValues || n->aggregate == AggregateOp::kQuantile;
+    const std::size_t want = with_param ? 2 : 1;
+    if (args.size() != want) {
+      throw at(*n, "wrong number of arguments for aggregate expression provided, expected " + std::to_string(want) +
+                       ", got " + std::to_string(args.size()));
+    }
+    if (with_param) n->param = std::move(args[0]);
+    n->args.push_back(std::move(args.back()));
+    expect_type(*n->args[0], ValueType::kVector, "aggregation expression");
+    if (with_param) {
+      expect_type(*n->param, n->aggregate == AggregateOp::kCountValues ? ValueType::kString : ValueType::kScalar,
+                  "aggregation parameter");
+    }
+    return finish(std::move(n));
+  }
+
+  NodePtr selector(const std::string& metric, std::size_t start) {
     auto n = std::make_unique<Node>();
     n->kind = Node::Kind::kVectorSelector;
-    if (!metric.empty()) n->matchers.push_back(Matcher{"__name__", Matcher::Op::kEq, metric});
+    n->type = ValueType::kVector;
+    n->pos_start = start;
+    n->pos_end = start + metric.size();
     if (tok_.kind == Tok::kLBrace) {
       advance();
       while (tok_.kind != Tok::kRBrace) {
-        expect(Tok::kIdent, "a label name");
+        if (tok_.kind != Tok::kIdent) throw unexpected("label matching", "identifier or \"}\"");
         Matcher m;
-        m.name = tok_.text;
+        m.name = tok_.raw;
         advance();
         switch (tok_.kind) {
           case Tok::kAssign: m.op = Matcher::Op::kEq; break;
           case Tok::kNeq: m.op = Matcher::Op::kNe; break;
           case Tok::kRegexMatch: m.op = Matcher::Op::kRe; break;
           case Tok::kRegexNoMatch: m.op = Matcher::Op::kNre; break;
-          default: throw lex_.error(tok_.pos, "unexpected \"" + tok_.text + "\" in label matching, expected one of =, !=, =~, !~");
+          default: throw unexpected("label matching", "label matching operator");
         }
         advance();
-        expect(Tok::kString, "a quoted label value");
+        if (tok_.kind != Tok::kString) throw unexpected("label matching", "string");
         m.value = tok_.text;
         if (m.op == Matcher::Op::kRe || m.op == Matcher::Op::kNre) {
           RE2::Options options;
           options.set_log_errors(false);
+          options.set_dot_nl(true);  // Go's regexp in Prometheus: (?s)
           auto re = std::make_shared<const RE2>("^(?:" + m.value + ")$", options);
-          if (!re->ok()) throw lex_.error(tok_.pos, "invalid regular expression in label matcher: " + re->error());
+          if (!re->ok()) throw lex_.error(tok_.pos, "error parsing regexp: " + re->error());
           m.regex = std::move(re);
         }
-        advance();
         n->matchers.push_back(std::move(m));
+        advance();
         if (tok_.kind == Tok::kComma) {
           advance();
-        } else if (tok_.kind != Tok::kRBrace) {
-          expect(Tok::kRBrace, "\",\" or \"}\"");
+          continue;
         }
+        if (tok_.kind != Tok::kRBrace) throw unexpected("label matching", "\",\" or \"}\"");
       }
+      n->pos_end = tok_.end;
       advance();
     }
-    // Prometheus: a selector must contain at least one matcher that does not match "".
-    bool has_nonempty = false;
-    for (const auto& m : n->matchers) {
-      if ((m.op == Matcher::Op::kEq && !m.value.empty()) || m.op == Matcher::Op::kNe ||
-          (m.op == Matcher::Op::kRe && m.value != ".*" && !m.value.empty()) || m.op == Matcher::Op::kNre) {
-        has_nonempty = true;
+    if (!metric.empty()) {
+      for (const auto& m : n->matchers) {
+        if (m.name == kMetricNameLabel) {
+          throw at(*n, "metric name must not be set twice: \"" + metric + "\" or \"" + m.value + "\"");
+        }
       }
-    }
-    if (!has_nonempty) {
-      throw lex_.error(tok_.pos, "vector selector must contain at least one non-empty matcher");
+      n->matchers.push_back(Matcher{std::string(kMetricNameLabel), Matcher::Op::kEq, metric, nullptr});
+    } else {
+      // Prometheus: a selector must contain at least one matcher that does not match "".
+      const bool non_empty = std::any_of(n->matchers.begin(), n->matchers.end(), [](const Matcher& m) {
+        switch (m.op) {
+          case Matcher::Op::kEq: return !m.value.empty();
+          case Matcher::Op::kNe: return m.value.empty();
+          case Matcher::Op::kRe: return !RE2::FullMatch("", *m.regex);
+          case Matcher::Op::kNre: return RE2::FullMatch("", *m.regex);
+        }
+        return false;
+      });
+      if (!non_empty) throw at(*n, "vector selector must contain at least one non-empty matcher");
     }
     return n;
   }
 
-  std::vector<std::string> label_list() {
-    expect(Tok::kLParen, "\"(\"");
-    advance();
-    std::vector<std::string> labels;
-    while (tok_.kind != Tok::kRParen) {
-      expect(Tok::kIdent, "a label name");
-      labels.push_back(tok_.text);
-      advance();
-      if (tok_.kind == Tok::kComma) {
-        advance();
-      } else {
-        expect(Tok::kRParen, "\",\" or \")\"");
-      }
-    }
-    advance();
-    return labels;
-  }
+  static constexpr std::string_view kMetricNameLabel = "__name__";
 
   Lexer lex_;
   Token tok_;
@@ -555,9 +972,6 @@ class Parser {
 Result<NodePtr> parse_promql(std::string_view text) {
   try {
     Parser p(text);
-    if (text.find_first_not_of(" \t\n") == std::string_view::npos) {
-      return Result<NodePtr>::error("1:1: parse error: no expression found in input");
-    }
     return Result<NodePtr>::ok(p.parse());
   } catch (const ParseError& e) {
     return Result<NodePtr>::error(e.what());

@@ -208,7 +208,7 @@ TEST(RuleFiles, ErrorsNameFileLineAndProblem) {
       {"groups:\n- name: g\n  rules: []\n- name: g\n  rules: []\n", "groupname: \"g\" is repeated"},
       {"groups: [\n", "r.yml:2"},
       {"rules: []\n", "expected a top-level \"groups:\" list"},
-      {"groups:\n- name: g\n  rules:\n  - alert: A\n    expr: topk(1, up)\n", "the topk aggregation is not supported"},
+      {"groups:\n- name: g\n  rules:\n  - alert: A\n    expr: topk(up)\n", "expected 2, got 1"},
   };
   for (const auto& c : cases) {
     const auto r = parse_rule_file(c.yaml, "r.yml");
