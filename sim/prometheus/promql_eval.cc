@@ -919,7 +919,7 @@ class Evaluator {
       const Labels sig = signature_of(n, s.labels);
       const auto [it, fresh] = one.emplace(sig, &s);
       if (!fresh) {
-        const Labels matched = n.has_matching && n.matching_on ? keep_only(s.labels, n.matching) : drop(s.labels, n.matching);
+        const Labels matched = signature(s.labels, n);
         throw ExecError("found duplicate series for the match group " + to_string(matched) + " on the " +
                         (one_to_many ? "left" : "right") + " hand-side of the operation: [" + to_string(s.labels) +
                         ", " + to_string(it->second->labels) +
