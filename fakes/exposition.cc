@@ -48,8 +48,7 @@ std::string render_exposition(const sim::prometheus::Samples& samples) {
   }
   std::string out;
   for (const auto& name : order) {
-    const auto help = kHelp.find(name);
-    out += "# HELP " + name + " " + escape(help != kHelp.end() ? help->second : name, true) + "\n";
+    out += "# HELP " + name + " " + escape(exposition_help(name), true) + "\n";
     out += "# TYPE " + name + " gauge\n";
     for (const auto* s : families[name]) {
       out += name;
@@ -63,6 +62,11 @@ std::string render_exposition(const sim::prometheus::Samples& samples) {
     }
   }
   return out;
+}
+
+std::string exposition_help(std::string_view name) {
+  const auto help = kHelp.find(name);
+  return help != kHelp.end() ? help->second : std::string(name);
 }
 
 }  // namespace failsim::fakes

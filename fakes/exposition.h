@@ -6,6 +6,7 @@
 #pragma once
 
 #include <string>
+#include <string_view>
 
 #include "sim/prometheus/server.h"
 
@@ -14,5 +15,7 @@ namespace failsim::fakes {
 inline constexpr const char* kExpositionContentType = "text/plain; version=0.0.4; charset=utf-8";
 
 std::string render_exposition(const sim::prometheus::Samples& samples);
+// The HELP text of a metric (the metric's name when it has none); every metric is a gauge.
+std::string exposition_help(std::string_view name);
 
 }  // namespace failsim::fakes

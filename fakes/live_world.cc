@@ -9,6 +9,7 @@
 
 #include "fakes/exposition.h"
 #include "fakes/prometheus_api.h"
+#include "fakes/prometheus_metadata_api.h"
 #include "fakes/toxiproxy_api.h"
 
 namespace failsim::fakes {
@@ -81,6 +82,10 @@ Result<bool> LiveWorld::start() {
   github_.accept_path_prefix("/api/v3");  // GitHub Enterprise's prefix, which gh uses with GH_HOST
   install_github_api(github_.routes(), loop_, world_.github(), options_.github, dispatch_);
   install_prometheus_api(prometheus_.routes(), loop_, world_.prometheus(), world_.spec().start);
+  PrometheusStatus status;
+  status.started = world_.spec().start;
+  if (world_.spec().alertmanager) status.alertmanager_urls.push_back("alertmanager:9093");
+  install_prometheus_metadata_api(prometheus_.routes(), loop_, world_.prometheus(), status);
   install_toxiproxy_api(control_.routes(), proxies_, [this](const std::string& proxy) {
     loop_.post([this, proxy] { mirror_manual(proxy); });
   });

@@ -9,6 +9,7 @@
 #include <map>
 
 #include "failover/duration.h"
+#include "fakes/prometheus_reply.h"
 #include "fakes/wire_format.h"
 #include "sim/prometheus/promql_eval.h"
 #include "sim/prometheus/promql_parser.h"
@@ -21,39 +22,11 @@ namespace prom = sim::prometheus;
 
 constexpr std::int64_t kMaxPointsPerSeries = 11000;
 
-ApiReply success(Json data) {
-  Json j;
-  j["status"] = "success";
-  j["data"] = std::move(data);
-  return ApiReply{200, j.dump(-1, ' ', false, Json::error_handler_t::replace)};
-}
-
-ApiReply error_reply(const std::string& type, const std::string& message) {
-  Json j;
-  j["status"] = "error";
-  j["errorType"] = type;
-  j["error"] = message;
-  const int status = type == "bad_data"                              ? 400
-                     : type == "execution"                           ? 422
-                     : type == "unavailable" || type == "timeout" || type == "canceled" ? 503
-                                                                     : 500;
-  return ApiReply{status, j.dump(-1, ' ', false, Json::error_handler_t::replace)};
-}
-
-ApiReply bad_param(const std::string& name, const std::string& message) {
-  return error_reply("bad_data", "invalid parameter \"" + name + "\": " + message);
-}
-
-std::string param(const httplib::Params& params, const std::string& name) {
-  const auto it = params.find(name);
-  return it == params.end() ? "" : it->second;
-}
-
-Json metric_json(const prom::Labels& labels) {
-  Json m = Json::object();
-  for (const auto& [k, v] : labels) m[k] = v;
-  return m;
-}
+ApiReply success(Json data) { return api_success(std::move(data)); }
+ApiReply error_reply(const std::string& type, const std::string& message) { return api_error(type, message); }
+ApiReply bad_param(const std::string& name, const std::string& message) { return api_bad_param(name, message); }
+std::string param(const httplib::Params& params, const std::string& name) { return api_param(params, name); }
+Json metric_json(const prom::Labels& labels) { return labels_json(labels); }
 
 Json point_json(std::int64_t t_ms, double v) {
   return Json::array({static_cast<double>(t_ms) / 1000.0, format_sample_value(v)});
@@ -149,6 +122,9 @@ ApiReply render_query(const prom::PrometheusServer& prometheus, const httplib::P
     for (const auto& sample : *v) {
       data["result"].push_back(Json{{"metric", metric_json(sample.labels)}, {"value", point_json(t_ms, sample.value)}});
     }
+  } else if (const auto* str = std::get_if<prom::StringValue>(&value.value())) {
+    data["resultType"] = "string";
+    data["result"] = Json::array({static_cast<double>(t_ms) / 1000.0, str->value});
   } else {
     data["resultType"] = "matrix";
     data["result"] = Json::array();
@@ -195,17 +171,22 @@ ApiReply render_query_range(const prom::PrometheusServer& prometheus, const http
   bool cancelled = false;
   if (auto bad = start_budget(prometheus, params, live, budget, cancelled)) return *bad;
   std::map<prom::Labels, std::vector<prom::Point>> series;
+  prom::EvalOptions options = prometheus.config().query;  // @ start() / @ end(): the range's
+  options.start_ms = start.value();
+  options.end_ms = end.value();
   const std::int64_t steps = static_cast<std::int64_t>(span_ms / static_cast<std::uint64_t>(step_ms)) + 1;
   for (std::int64_t i = 0; i < steps; ++i) {
     const std::int64_t t = start.value() + i * step_ms;
-    auto value = prom::evaluate(*expr, prometheus.store(), t, prometheus.config().query, &budget);
+    auto value = prom::evaluate(*expr, prometheus.store(), t, options, &budget);
     if (!value) return evaluation_error(budget, cancelled, value.error());
     if (const auto* s = std::get_if<prom::Scalar>(&value.value())) {
       series[{}].push_back({t, s->value});
     } else if (const auto* v = std::get_if<prom::Vector>(&value.value())) {
       for (const auto& sample : *v) series[sample.labels].push_back({t, sample.value});
     } else {
-      return bad_param("query", "invalid expression type \"range vector\" for range query, must be Scalar or instant Vector");
+      return bad_param("query", std::string("invalid expression type \"") +
+                                    (std::holds_alternative<prom::Matrix>(value.value()) ? "range vector" : "string") +
+                                    "\" for range query, must be Scalar or instant Vector");
     }
   }
   Json data;

@@ -18,6 +18,7 @@
 #include "harness/text_file.h"
 #include "harness/world_file.h"
 #include "harness/run.h"
+#include "fakes/wire_format.h"
 #include "harness/serve.h"
 #include "harness/run_command.h"
 #include "harness/slo_file.h"
@@ -296,6 +297,11 @@ int main(int argc, char** argv) {
       ->check(CLI::ExistingFile);
   serve->add_option("--speed", serve_options.speed, "Virtual seconds per wall-clock second")->capture_default_str();
   serve->add_option("--seed", serve_options.seed, "Seed of the run")->capture_default_str()->check(kSeed);
+  std::string serve_start = "now";
+  serve->add_option("--start", serve_start,
+                    "Virtual clock start: now (the wall clock, default), scenario (the scenario's own, as failsim run), "
+                    "or a time (RFC 3339 or Unix seconds)")
+      ->capture_default_str();
   serve->add_option("--listen", serve_options.listen, "Address to serve on (loopback only)")->capture_default_str();
   serve->add_option("--port-base", serve_options.port_base,
                     "GitHub on PORT, Prometheus PORT+1, proxy control PORT+2, exporters PORT+10.. (0: any free ports)")
@@ -392,6 +398,17 @@ int main(int argc, char** argv) {
   if (*replay) return failsim::harness::replay_command(replay_options, std::cout, std::cerr);
   if (*serve) {
     serve_options.live_gate = !no_live_gate;
+    if (serve_start == "now") {
+      serve_options.start = failsim::TimePoint(
+          std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch()));
+    } else if (serve_start != "scenario") {
+      auto t = failsim::fakes::parse_api_time(serve_start);
+      if (!t) {
+        std::cerr << "failsim serve: --start " << serve_start << ": " << t.error() << "\n";
+        return 2;
+      }
+      serve_options.start = failsim::TimePoint(std::chrono::milliseconds(t.value()));
+    }
     return failsim::harness::run_serve(serve_options, std::cout, std::cerr).exit_code;
   }
   if (*gate) {

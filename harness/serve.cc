@@ -127,7 +127,11 @@ ServeOutcome run_serve(const ServeOptions& options, std::ostream& out, std::ostr
     err << "failsim serve: cannot create " << options.out_dir << ": " << ec.message() << "\n";
     return outcome;
   }
-  const LoadedRun& run = loaded.value();
+  LoadedRun run = std::move(loaded).value();
+  // Live, the virtual clock starts at the wall clock's now (or the given start), so
+  // clients that send "now" (promtool, Grafana) and a real Prometheus scraping the
+  // exporters see the present.
+  if (options.start) run.scenario.world.start = *options.start;
   const std::string token = run.scenario.secret.empty() ? new_token() : run.scenario.secret;
   const std::string token_path = (std::filesystem::path(options.out_dir) / "github-token").string();
   if (auto w = write_private(token_path, token + "\n"); !w) {
@@ -150,7 +154,7 @@ ServeOutcome run_serve(const ServeOptions& options, std::ostream& out, std::ostr
       lo.github_tls = files.value();
     }
     // The fake GitHub serves the world's repository and deploy workflow.
-    const WorldFile& wf = loaded.value().scenario.world_file;
+    const WorldFile& wf = run.scenario.world_file;
     lo.github.owner = wf.repository.substr(0, wf.repository.find('/'));
     lo.github.repo = wf.repository.substr(wf.repository.find('/') + 1);
     lo.github.workflow_file = wf.deploy_workflow;

@@ -36,6 +36,9 @@ struct ServeOptions {
   std::vector<std::string> sets;  // --set PATH=VALUE (harness/overrides.h)
   std::uint64_t seed = 1;
   double speed = 60.0;      // virtual seconds per wall second
+  // Where virtual time starts; unset: the scenario's own start (as `failsim run`).
+  // The command line's default is the wall clock's now (--start now).
+  std::optional<TimePoint> start;
   std::string listen = "127.0.0.1";
   int port_base = 0;        // 0: the kernel picks every port
   std::string out_dir = "failsim-serve";

@@ -35,13 +35,6 @@ bool matches(const Matcher& m, std::string_view value) {
   return false;
 }
 
-bool matches_all(const std::vector<Matcher>& matchers, const Labels& labels) {
-  for (const auto& m : matchers) {
-    if (!matches(m, label_value(labels, m.name))) return false;
-  }
-  return true;
-}
-
 bool is_comparison(BinaryOp op) {
   return op == BinaryOp::kEq || op == BinaryOp::kNe || op == BinaryOp::kGt || op == BinaryOp::kLt ||
          op == BinaryOp::kGe || op == BinaryOp::kLe;
@@ -990,6 +983,13 @@ class Evaluator {
 bool keeps_order(const Node& n) { return n.kind == Node::Kind::kCall && (n.function == "sort" || n.function == "sort_desc"); }
 
 }  // namespace
+
+bool matches_all(const std::vector<Matcher>& matchers, const Labels& labels) {
+  for (const auto& m : matchers) {
+    if (!matches(m, label_value(labels, m.name))) return false;
+  }
+  return true;
+}
 
 Result<Value> evaluate(const Node& expr, const SeriesStore& store, std::int64_t t_ms, const EvalOptions& options,
                        QueryBudget* budget, EvalMemo* memo) {

@@ -111,6 +111,9 @@ Result<Value> evaluate(const Node& expr, const SeriesStore& store, std::int64_t 
                        const EvalOptions& options = {}, QueryBudget* budget = nullptr,
                        EvalMemo* memo = nullptr);
 
+// Whether a series' labels satisfy every matcher (a selector's), as Prometheus matches.
+bool matches_all(const std::vector<Matcher>& matchers, const Labels& labels);
+
 // Parses and evaluates; the result is an instant vector, a scalar or a string.
 Result<Value> query(const std::string& promql, const SeriesStore& store, std::int64_t t_ms,
                     const EvalOptions& options = {}, QueryBudget* budget = nullptr);

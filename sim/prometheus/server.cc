@@ -20,7 +20,10 @@ std::optional<Served<Exposition>> ExporterDirectory::serve(const std::string& ho
 
 PrometheusServer::PrometheusServer(Engine& engine, Network& network, const ExporterDirectory& exporters,
                                    PrometheusConfig config, Rng offsets)
-    : engine_(engine), network_(network), exporters_(exporters), config_(std::move(config)), offsets_(std::move(offsets)) {}
+    : engine_(engine), network_(network), exporters_(exporters), config_(std::move(config)), offsets_(std::move(offsets)) {
+  // A subquery without a step steps at the global evaluation interval (2.42).
+  if (config_.evaluation_interval > Duration(0)) config_.query.subquery_step_ms = to_us(config_.evaluation_interval) / 1000;
+}
 
 Result<bool> PrometheusServer::add_scrape_config(const ScrapeConfig& config) {
   if (config.scrape_timeout > config.scrape_interval) {
@@ -135,8 +138,10 @@ void PrometheusServer::finish_scrape(std::size_t loop_index, TimePoint started, 
   const std::string health_before = h.health;
   std::vector<Series*>& written = loop.written;
   written.clear();
+  double scraped = 0, added = 0;
   if (r.status == CallStatus::kOk && *r.response) {
     const Samples& samples = **r.response;
+    scraped = static_cast<double>(samples.size());
     // The label work (target labels, honor_labels, the store lookup) is done once per
     // distinct list of label sets; an unchanged exporter hands out the same object.
     if (loop.cached != *r.response) {
@@ -151,6 +156,7 @@ void PrometheusServer::finish_scrape(std::size_t loop_index, TimePoint started, 
       }
     }
     for (std::size_t i = 0; i < samples.size(); ++i) {
+      added += loop.cached_series[i]->empty() ? 1 : 0;
       if (SeriesStore::append_to(*loop.cached_series[i], ts, samples[i].second)) written.push_back(loop.cached_series[i]);
     }
     h.health = "up";
@@ -167,15 +173,23 @@ void PrometheusServer::finish_scrape(std::size_t loop_index, TimePoint started, 
   }
   std::swap(loop.last_series, loop.written);  // both keep their capacity
   if (loop.up == nullptr) {
-    Labels up = h.labels;
-    set_label(up, kMetricName, "up");
-    loop.up = &store_.series_for(up);
-    Labels duration = h.labels;
-    set_label(duration, kMetricName, "scrape_duration_seconds");
-    loop.duration = &store_.series_for(duration);
+    // The report series Prometheus 2.42 writes for every scrape, failed or not.
+    auto report = [&](const char* name) {
+      Labels l = h.labels;
+      set_label(l, kMetricName, name);
+      return &store_.series_for(l);
+    };
+    loop.up = report("up");
+    loop.duration = report("scrape_duration_seconds");
+    loop.samples_scraped = report("scrape_samples_scraped");
+    loop.samples_post_relabel = report("scrape_samples_post_metric_relabeling");
+    loop.series_added = report("scrape_series_added");
   }
   SeriesStore::append_to(*loop.up, ts, r.status == CallStatus::kOk ? 1.0 : 0.0);
   SeriesStore::append_to(*loop.duration, ts, to_seconds(r.elapsed));
+  SeriesStore::append_to(*loop.samples_scraped, ts, scraped);
+  SeriesStore::append_to(*loop.samples_post_relabel, ts, scraped);
+  SeriesStore::append_to(*loop.series_added, ts, added);
   h.last_scrape = started;
   h.last_scrape_duration = r.elapsed;
   if (h.health != health_before) {

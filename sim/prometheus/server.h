@@ -165,6 +165,9 @@ class PrometheusServer {
     std::vector<Series*> cached_series;  // its samples' series, in order
     Series* up = nullptr;
     Series* duration = nullptr;
+    Series* samples_scraped = nullptr;       // scrape_samples_scraped
+    Series* samples_post_relabel = nullptr;  // scrape_samples_post_metric_relabeling
+    Series* series_added = nullptr;          // scrape_series_added
   };
 
   void scrape(std::size_t loop_index);
