@@ -27,6 +27,10 @@ namespace {
 // address that is not a PromQL node of it will do).
 const char kAlertLabelsSite = 0;
 const char kAlertsSeriesSite[3] = {};  // by AlertState
+const char kForStateSeriesSite = 0;
+
+// Go's time.Unix(...).Unix() of a millisecond time: whole seconds, rounded down.
+std::int64_t floor_div(std::int64_t a, std::int64_t b) { return a / b - ((a % b != 0) && ((a < 0) != (b < 0)) ? 1 : 0); }
 const char kRecordedSeriesSite = 0;
 
 }  // namespace
@@ -91,7 +95,8 @@ Result<Vector> AlertingRule::eval(const SeriesStore& store, std::int64_t t_ms, c
     ++it;
   }
   Vector out;
-  out.reserve(alerts_.size());
+  if (!restored_) return Result<Vector>::ok(std::move(out));
+  out.reserve(2 * alerts_.size());
   for (const auto& [labels, a] : alerts_) {
     const AlertState state = a.state;
     out.push_back({memoized(memo, &kAlertsSeriesSite[static_cast<int>(state)], labels,
@@ -102,6 +107,14 @@ Result<Vector> AlertingRule::eval(const SeriesStore& store, std::int64_t t_ms, c
                               return l;
                             }),
                    1.0});
+    // ALERTS_FOR_STATE: when the alert became active, in whole Unix seconds.
+    out.push_back({memoized(memo, &kForStateSeriesSite, labels,
+                            [](const Labels& in) {
+                              Labels l = in;
+                              set_label(l, kMetricName, "ALERTS_FOR_STATE");
+                              return l;
+                            }),
+                   static_cast<double>(floor_div(a.active_at_ms, 1000))});
   }
   return Result<Vector>::ok(std::move(out));
 }
@@ -110,6 +123,40 @@ std::vector<Alert> AlertingRule::active() const {
   std::vector<Alert> out;
   for (const auto& [labels, a] : alerts_) out.push_back(a);
   return out;
+}
+
+void AlertingRule::restart() {
+  alerts_.clear();
+  restored_ = false;
+}
+
+void AlertingRule::restore_for_state(const SeriesStore& store, std::int64_t ts_ms, std::int64_t grace_ms,
+                                     std::int64_t tolerance_ms) {
+  restored_ = true;
+  if (spec_.for_ms < grace_ms) return;
+  for (auto& [labels, a] : alerts_) {
+    Labels want = labels;
+    set_label(want, kMetricName, "ALERTS_FOR_STATE");
+    const auto found = store.series().find(want);
+    if (found == store.series().end()) continue;
+    // The last sample in [ts - tolerance, ts].
+    const Sample* last = nullptr;
+    for (const Sample& s : found->second) {
+      if (s.t_ms >= ts_ms - tolerance_ms && s.t_ms <= ts_ms) last = &s;
+    }
+    if (last == nullptr || last->stale) continue;  // not active when Prometheus went down
+    const std::int64_t down_at_ms = floor_div(last->t_ms, 1000) * 1000;
+    std::int64_t restored_ms = static_cast<std::int64_t>(last->value) * 1000;
+    const std::int64_t remaining_ms = spec_.for_ms - (down_at_ms - restored_ms);
+    if (remaining_ms <= 0) {
+      // It was firing: it fires again at the next evaluation if still active.
+    } else if (remaining_ms < grace_ms) {
+      restored_ms = ts_ms + grace_ms - spec_.for_ms;  // at least the grace period left
+    } else {
+      restored_ms += ts_ms - down_at_ms;  // the time Prometheus was down does not count
+    }
+    a.active_at_ms = restored_ms;
+  }
 }
 
 AlertState AlertingRule::state() const {
@@ -125,6 +172,13 @@ RuleGroup::RuleGroup(RuleGroupSpec spec) : spec_(std::move(spec)), memos_(spec_.
   for (const auto& r : spec_.rules) {
     if (r.alerting) alerting_.emplace_back(r);
   }
+}
+
+void RuleGroup::restart() {
+  for (auto& rule : alerting_) rule.restart();
+  written_last_.clear();  // no stale markers for what the old process wrote
+  for (auto& memo : memos_) memo = EvalMemo{};
+  evals_until_restore_ = 2;
 }
 
 const AlertingRule* RuleGroup::find_alert(const std::string& name) const {
@@ -186,6 +240,10 @@ Result<bool> RuleGroup::eval(SeriesStore& store, std::int64_t t_ms, const EvalOp
     }
   }
   std::swap(written_last_, written_now_);  // both keep their capacity
+  // 2.42 restores the `for` state after the second evaluation since the start.
+  if (evals_until_restore_ > 0 && --evals_until_restore_ == 0) {
+    for (auto& rule : alerting_) rule.restore_for_state(store, t_ms, grace_ms_, tolerance_ms_);
+  }
   if (!first_error.empty()) return Result<bool>::error(first_error);
   return Result<bool>::ok(true);
 }

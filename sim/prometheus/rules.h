@@ -67,7 +67,8 @@ class AlertingRule {
  public:
   explicit AlertingRule(RuleSpec spec) : spec_(std::move(spec)) {}
 
-  // One evaluation at t_ms. Returns the ALERTS samples to record, or an error.
+  // One evaluation at t_ms. Returns the ALERTS and ALERTS_FOR_STATE samples to record
+  // (none until the rule's `for` state is restored, as 2.42 writes none), or an error.
   // `memo` (optional, kept by the caller for this rule alone) saves label work
   // between evaluations; the result is the same without it.
   Result<Vector> eval(const SeriesStore& store, std::int64_t t_ms, const EvalOptions& options,
@@ -80,9 +81,22 @@ class AlertingRule {
   // The rule's state: firing if any alert fires, else pending if any is pending.
   AlertState state() const;
 
+  // Prometheus restarted: the alerts in memory are gone and the rule writes no ALERTS
+  // series until restore_for_state().
+  void restart();
+  // 2.42's RestoreForState at ts_ms: a rule whose `for` is under the grace period
+  // (--rules.alert.for-grace-period, 10m) keeps the alerts found since the restart;
+  // otherwise each active alert takes back its activeAt from the last
+  // ALERTS_FOR_STATE sample within the outage tolerance (--rules.alert.for-outage-
+  // tolerance, 1h): the time it had spent pending before Prometheus went down counts,
+  // and at least the grace period is left before it fires.
+  void restore_for_state(const SeriesStore& store, std::int64_t ts_ms, std::int64_t grace_ms, std::int64_t tolerance_ms);
+  bool restored() const { return restored_; }
+
  private:
   RuleSpec spec_;
   std::map<Labels, Alert> alerts_;  // active alerts, keyed by labels
+  bool restored_ = false;           // as 2.42: every start restores
 };
 
 class RuleGroup {
@@ -90,8 +104,17 @@ class RuleGroup {
   explicit RuleGroup(RuleGroupSpec spec);
 
   // Evaluates every rule in order at t_ms and records results into `store`.
-  // Returns the first rule error (the other rules still run), if any.
+  // Returns the first rule error (the other rules still run), if any. After the
+  // second evaluation since the start (or a restart) the alerting rules' `for`
+  // state is restored (AlertingRule::restore_for_state), as 2.42's rule manager does.
   Result<bool> eval(SeriesStore& store, std::int64_t t_ms, const EvalOptions& options = {});
+  // Prometheus restarted: the group's memory (alerts, series written last) is lost.
+  void restart();
+  // --rules.alert.for-grace-period and --rules.alert.for-outage-tolerance.
+  void set_restore_flags(std::int64_t grace_ms, std::int64_t tolerance_ms) {
+    grace_ms_ = grace_ms;
+    tolerance_ms_ = tolerance_ms;
+  }
 
   const RuleGroupSpec& spec() const { return spec_; }
   const std::vector<AlertingRule>& alerting_rules() const { return alerting_; }
@@ -103,6 +126,9 @@ class RuleGroup {
   std::vector<EvalMemo> memos_;              // one per rule, in spec order
   std::vector<std::vector<Sample>*> written_last_;  // series written by the previous evaluation
   std::vector<std::vector<Sample>*> written_now_;   // this evaluation's (a buffer)
+  int evals_until_restore_ = 2;                     // 0: restored
+  std::int64_t grace_ms_ = 10 * 60 * 1000;          // --rules.alert.for-grace-period, default 10m
+  std::int64_t tolerance_ms_ = 60 * 60 * 1000;      // --rules.alert.for-outage-tolerance, default 1h
 };
 
 // Expands the `{{ $labels.NAME }}` references of an annotation template (the only

@@ -75,6 +75,8 @@ Result<bool> PrometheusServer::add_scrape_config(const ScrapeConfig& config) {
 void PrometheusServer::add_rule_group(RuleGroupSpec spec) {
   if (!spec.interval_set) spec.interval_ms = config_.evaluation_interval.count() / 1000;
   groups_.emplace_back(std::move(spec));
+  groups_.back().set_restore_flags(to_us(config_.for_grace_period) / 1000, to_us(config_.for_outage_tolerance) / 1000);
+  down_since_eval_.push_back(false);
   last_states_.emplace_back(groups_.back().alerting_rules().size());
 }
 
@@ -201,8 +203,15 @@ void PrometheusServer::evaluate(std::size_t group_index) {
   RuleGroup& group = groups_[group_index];
   const TimePoint now = engine_.now();
   if (!network_.host_up(config_.host)) {  // the monitoring host is down: nothing evaluates
+    down_since_eval_[group_index] = true;
     engine_.schedule_after(Duration(group.spec().interval_ms * 1000), [this, group_index] { evaluate(group_index); });
     return;
+  }
+  if (down_since_eval_[group_index]) {
+    // Up again: a new Prometheus process, whose rule manager starts from nothing (its
+    // first evaluation is the first slot after the restart, as here).
+    down_since_eval_[group_index] = false;
+    group.restart();
   }
   const auto result = group.eval(store_, to_ms(now), config_.query);
   if (!result) rule_errors_.push_back(format_duration(now.time_since_epoch()) + ": " + result.error());

@@ -103,6 +103,9 @@ struct PrometheusConfig {
   std::vector<std::pair<std::string, std::string>> external_labels;
   EvalOptions query;  // lookback 5m, max samples 50,000,000
   Duration query_timeout = std::chrono::minutes(2);  // --query.timeout, default 2m (the HTTP API's)
+  // Restoring alerts' `for` state after a restart (rules/manager.go RestoreForState):
+  Duration for_grace_period = std::chrono::minutes(10);  // --rules.alert.for-grace-period, default 10m
+  Duration for_outage_tolerance = std::chrono::hours(1);  // --rules.alert.for-outage-tolerance, default 1h
 };
 
 struct TargetHealth {
@@ -186,6 +189,7 @@ class PrometheusServer {
   std::vector<Loop> loops_;
   std::vector<TargetHealth> health_;
   std::vector<RuleGroup> groups_;
+  std::vector<bool> down_since_eval_;  // by group: the monitoring host was down at an evaluation slot
   // Per group, per alerting rule: its alerts' states after the last evaluation.
   std::vector<std::vector<std::vector<std::pair<Labels, AlertState>>>> last_states_;
   std::vector<std::function<void(const AlertChange&)>> listeners_;

@@ -10,6 +10,7 @@
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <memory>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -142,12 +143,24 @@ TEST(AlertRules, PendingAlertRecordsAlertsSeriesAndExpandsLabels) {
   ASSERT_EQ(rule->active().size(), 1u);
   EXPECT_EQ(rule->active()[0].labels,
             make_labels({{"alertname", "RunnerDown"}, {"instance", "primary"}, {"job", "runner"}, {"severity", "page"}}));
-  const auto alerts = query("ALERTS{alertname=\"RunnerDown\"}", store, 0);
+  // 2.42 writes no ALERTS series before the rule's `for` state is restored, after the
+  // group's second evaluation (rules/alerting.go: `if r.restored.Load()`; promtool's
+  // unittest.go marks rules restored "to ensure the ALERTS timeseries is created").
+  EXPECT_TRUE(std::get<Vector>(query("ALERTS", store, 0).value()).empty());
+  group.eval(store, kMin);
+  EXPECT_TRUE(std::get<Vector>(query("ALERTS", store, kMin).value()).empty());
+  group.eval(store, 2 * kMin);
+  const auto alerts = query("ALERTS{alertname=\"RunnerDown\"}", store, 2 * kMin);
   ASSERT_TRUE(alerts.has_value());
   ASSERT_EQ(std::get<Vector>(alerts.value()).size(), 1u);
   EXPECT_EQ(label_value(std::get<Vector>(alerts.value())[0].labels, "alertstate"), "pending");
+  // ALERTS_FOR_STATE: the alert's activeAt in Unix seconds, under the alert's labels.
+  const auto for_state = std::get<Vector>(query("ALERTS_FOR_STATE{alertname=\"RunnerDown\"}", store, 2 * kMin).value());
+  ASSERT_EQ(for_state.size(), 1u);
+  EXPECT_EQ(for_state[0].value, 0.0);
+  EXPECT_EQ(label_value(for_state[0].labels, "severity"), "page");
   EXPECT_EQ(expand_labels_template(rule->spec().annotations[0].second, rule->active()[0].labels), "primary down");
-  for (int m = 1; m <= 5; ++m) group.eval(store, m * kMin);
+  for (int m = 3; m <= 5; ++m) group.eval(store, m * kMin);
   EXPECT_EQ(rule->state(), AlertState::kFiring);
   EXPECT_EQ(rule->active()[0].fired_at_ms, 5 * kMin);
   const auto firing = query("ALERTS{alertstate=\"firing\",alertname=\"RunnerDown\"}", store, 5 * kMin);
@@ -478,7 +491,7 @@ TEST(PromtoolCrossCheck, TwentyScrapedWorldsAgreeWithPromtool) {
     // The scraped store, as promtool input.
     std::vector<InputSeries> series;
     for (const auto& [labels, stored] : prometheus.store().series()) {
-      if (label_value(labels, kMetricName) == "scrape_duration_seconds") continue;
+      if (label_value(labels, kMetricName).starts_with("scrape_")) continue;  // Prometheus's own report series
       InputSeries in{labels, std::vector<std::string>(samples, "_")};
       for (const auto& s : stored) {
         ASSERT_EQ(s.t_ms % interval, 0) << "scrapes sit on the grid";
@@ -494,6 +507,66 @@ TEST(PromtoolCrossCheck, TwentyScrapedWorldsAgreeWithPromtool) {
     EXPECT_EQ(code, 0) << "seed " << seed << "\n" << output << "\n" << dir / "test.yml";
     if (code == 0) std::filesystem::remove_all(dir);
   }
+}
+
+// ---- Restart: 2.42's RestoreForState (rules/manager.go) -----------------------------
+
+// A group of one alert, `up == 0` for `for_`, over up = 0 every 15 s for two hours.
+struct Restarting {
+  SeriesStore store;
+  std::unique_ptr<RuleGroup> group;
+  explicit Restarting(const std::string& for_) {
+    auto specs = parse_rule_file("groups:\n- name: g\n  rules:\n  - alert: Down\n    expr: up == 0\n    for: " + for_ + "\n", "r.yml");
+    EXPECT_TRUE(specs.has_value());
+    group = std::make_unique<RuleGroup>(specs.value()[0]);
+    for (int i = 0; i <= 480; ++i) store.append(make_labels({{"__name__", "up"}, {"job", "r"}}), i * 15'000, 0);
+  }
+  const Alert& alert() const { return group->alerting_rules()[0].active().at(0); }
+  // Evaluates every minute from `from_s` to `to_s` (seconds); the first firing time, or -1.
+  std::int64_t run(int from_s, int to_s) {
+    for (int t = from_s; t <= to_s; t += 60) {
+      group->eval(store, t * 1000LL);
+      if (alert().state == AlertState::kFiring) return t;
+    }
+    return -1;
+  }
+};
+
+TEST(RuleRestart, AForUnderTheGracePeriodStartsOverAfterARestart) {
+  Restarting r("1m");
+  EXPECT_EQ(r.run(60, 60), -1);  // pending since 60 s
+  r.group->restart();             // down at 90 s, up at 210 s
+  EXPECT_EQ(r.run(240, 600), 300) << "pending anew at 240 s, fires at 300 s (the old state would fire at 240 s)";
+}
+
+TEST(RuleRestart, AForOfAtLeastTheGracePeriodIsRestoredFromAlertsForState) {
+  Restarting r("15m");
+  EXPECT_EQ(r.run(60, 240), -1);  // pending since 60 s; ALERTS_FOR_STATE = 60 from the third evaluation
+  r.group->restart();              // down after 240 s, up by 420 s
+  EXPECT_EQ(r.run(420, 480), -1);
+  // Restored after the second evaluation (480 s): the last ALERTS_FOR_STATE sample is
+  // at 240 s with value 60, so 180 s were spent pending and 720 s remain (>= the 10m
+  // grace period): activeAt = 60 + (480 - 240) = 300, and it fires at 300 + 900.
+  EXPECT_EQ(r.alert().active_at_ms, 300'000);
+  EXPECT_EQ(r.run(540, 1500), 1200);
+}
+
+TEST(RuleRestart, AtLeastTheGracePeriodIsLeftAfterARestore) {
+  Restarting r("12m");
+  EXPECT_EQ(r.run(60, 240), -1);
+  r.group->restart();
+  EXPECT_EQ(r.run(420, 480), -1);
+  // 720 - 180 = 540 s would remain, under the 600 s grace period: activeAt = 480 + 600 - 720.
+  EXPECT_EQ(r.alert().active_at_ms, 360'000);
+  EXPECT_EQ(r.run(540, 1500), 1080);
+}
+
+TEST(RuleRestart, NothingIsRestoredAfterTheOutageTolerance) {
+  Restarting r("15m");
+  EXPECT_EQ(r.run(60, 240), -1);
+  r.group->restart();  // down for over an hour (--rules.alert.for-outage-tolerance, 1h)
+  EXPECT_EQ(r.run(3900, 3960), -1);
+  EXPECT_EQ(r.alert().active_at_ms, 3'900'000) << "the first evaluation after the restart";
 }
 
 }  // namespace

@@ -170,3 +170,37 @@ TEST_F(PrometheusModel, TimeoutLongerThanIntervalIsRejected) {
 
 }  // namespace
 }  // namespace failsim::sim::prometheus
+
+namespace failsim::sim::prometheus {
+namespace {
+
+// A Prometheus restart (its host down for 2 minutes) while RunnerScrapeDown (for: 2m)
+// is pending: 2.42 keeps no `for` state under --rules.alert.for-grace-period (10m), so
+// the alert starts pending again at the first evaluation after the restart and fires
+// 2 minutes after that, not at the first evaluation (the old process's 2 minutes).
+TEST_F(PrometheusModel, ARestartForgetsAPendingAlertWithAShortFor) {
+  configure(true);
+  NetworkFault drop;
+  drop.from = "monitoring";
+  drop.to = "serotonin";
+  drop.port = 9102;
+  drop.start = TimePoint(minutes(2));
+  network.add_fault(drop);
+  const Duration visible = minutes(2) + prometheus->targets()[0].offset + seconds(10);
+  const Duration pending = Duration((visible.count() / 15'000'000 + 1) * 15'000'000);  // evaluations every 15 s
+  engine.schedule_at(TimePoint(pending + seconds(20)), [this] { network.set_host_up("monitoring", false); });
+  engine.schedule_at(TimePoint(pending + seconds(140)), [this] { network.set_host_up("monitoring", true); });
+  engine.run_until(TimePoint(minutes(20)));
+  std::optional<TimePoint> firing_at;
+  for (const auto& c : changes) {
+    if (c.alertname == "RunnerScrapeDown" && c.to == AlertState::kFiring && !firing_at) firing_at = c.at;
+  }
+  ASSERT_TRUE(firing_at.has_value());
+  // Hand arithmetic: pending at P; down P+20s..P+140s; the first evaluation after
+  // the restart is P+150s (pending anew), and it fires 2m later: P+270s. Without the
+  // restart it would fire at P+150s (pending since P).
+  EXPECT_EQ(*firing_at, TimePoint(pending + seconds(270)));
+}
+
+}  // namespace
+}  // namespace failsim::sim::prometheus
