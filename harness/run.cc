@@ -191,12 +191,20 @@ class Run final : public LiveControl {
   std::optional<TimePoint> fault_start_;
   std::string faulted_runner_;
   std::optional<TimePoint> first_alert_;
+  std::string first_alert_name_;
+  sim::prometheus::Labels first_alert_labels_;
   std::optional<TimePoint> failover_at_;
+  // For the detection chain: faults that start the clock (start, host, what), failed
+  // scrapes by instance (their start), and pending transitions (time, name, labels).
+  std::vector<std::tuple<TimePoint, std::string, std::string>> clock_faults_;
+  std::map<std::string, std::vector<TimePoint>> failed_scrapes_;
+  std::vector<std::tuple<TimePoint, std::string, sim::prometheus::Labels>> pendings_;
   // Properties' observations (only when the run judges properties).
   PropertyObservations seen_;
   std::map<std::string, std::size_t> runner_of_label_;         // instance/hostname/runner_name -> runner
   // (alertname, labels) -> (firing since, the runner it is about)
   std::map<std::pair<std::string, std::string>, std::pair<TimePoint, std::size_t>> firing_since_;
+  void record_detection_chain(TimePoint run_start);
   friend class DeployDriver;
 };
 
@@ -447,6 +455,57 @@ void Run::run_upstream_job(std::int64_t job_id) {
   host->run_step(job_id, d, [host, job_id] { host->finish_job(job_id, true); });
 }
 
+void Run::record_detection_chain(TimePoint run_start) {
+  namespace prom = sim::prometheus;
+  const std::string instance(prom::label_value(first_alert_labels_, "instance"));
+  const std::string host = instance.substr(0, instance.find(':'));
+  // The fault the alert is about: the earliest clock fault on its host before it fired.
+  const std::tuple<TimePoint, std::string, std::string>* fault = nullptr;
+  for (const auto& f : clock_faults_) {
+    if (std::get<0>(f) > *first_alert_) continue;
+    const bool about = !host.empty() && std::get<1>(f) == host;
+    const bool fault_about = fault != nullptr && !host.empty() && std::get<1>(*fault) == host;
+    if (fault == nullptr || (about && !fault_about) || (about == fault_about && std::get<0>(f) < std::get<0>(*fault))) fault = &f;
+  }
+  if (fault == nullptr) return;
+  const TimePoint fault_at = std::get<0>(*fault);
+  auto since = [run_start](TimePoint t) { return to_seconds(t - run_start); };
+  reports::DetectionChain ch;
+  ch.fault = std::get<2>(*fault);
+  ch.alert = first_alert_name_;
+  ch.instance = instance;
+  ch.fault_seconds = since(fault_at);
+  ch.firing_seconds = since(*first_alert_);
+  if (const auto it = failed_scrapes_.find(instance); it != failed_scrapes_.end()) {
+    for (TimePoint t : it->second) {
+      if (t >= fault_at && t <= *first_alert_) {
+        ch.first_failed_scrape_seconds = since(t);
+        break;
+      }
+    }
+  }
+  for (const auto& [t, name, labels] : pendings_) {
+    if (t >= fault_at && t <= *first_alert_ && name == first_alert_name_ && labels == first_alert_labels_) {
+      ch.pending_seconds = since(t);
+      break;
+    }
+  }
+  if (const prom::Alertmanager* am = world_.alertmanager()) {
+    for (const auto& n : am->notifications()) {
+      const auto& list = ch.notified_seconds ? n.resolved : n.firing;
+      if (n.at < *first_alert_ || std::find(list.begin(), list.end(), first_alert_labels_) == list.end()) continue;
+      if (!ch.notified_seconds) {
+        ch.notified_seconds = since(n.at);
+        result_.notification_seconds = to_seconds(n.at - fault_at);
+      } else {
+        ch.resolved_notified_seconds = since(n.at);
+        break;
+      }
+    }
+  }
+  result_.detection_chain = ch;
+}
+
 void Run::apply_fault(const FaultSpec& f) {
   const TimePoint start = world_.spec().start + f.at;
   static const std::vector<std::string> kBuiltinClock = reports::builtin_slos().clock_fault_kinds;
@@ -458,6 +517,11 @@ void Run::apply_fault(const FaultSpec& f) {
     if (faulted_runner_.empty() && !f.to.empty() && r->spec().host == f.to) faulted_runner_ = r->spec().runner_name;
   }
   const std::string what = std::string(to_string(f.kind)) + " " + (f.runner.empty() ? f.from + "->" + f.to + (f.port ? ":" + std::to_string(f.port) : "") : f.runner);
+  if (starts_clock) {
+    std::string host = f.to;  // network faults and host_down name the host
+    if (const auto* r = f.runner.empty() ? nullptr : world_.runner(f.runner)) host = r->spec().host;
+    clock_faults_.emplace_back(start, host, what);
+  }
   switch (f.kind) {
     case FaultSpec::Kind::kPartition:
     case FaultSpec::Kind::kLoss:
@@ -607,9 +671,13 @@ RunResult Run::execute() {
                                     " " + std::string(sim::prometheus::label_value(c.labels, "instance")));
     if (c.to == sim::prometheus::AlertState::kFiring && fault_start_ && c.at >= *fault_start_ && !first_alert_) {
       first_alert_ = c.at;
+      first_alert_name_ = c.alertname;
+      first_alert_labels_ = c.labels;
     }
+    if (c.to == sim::prometheus::AlertState::kPending) pendings_.emplace_back(c.at, c.alertname, c.labels);
   });
   world_.prometheus().on_target_health([this](const sim::prometheus::TargetHealth& h) {
+    if (h.health == "down") failed_scrapes_[h.instance].push_back(h.last_scrape);
     trace("scrape", h.instance, h.health + (h.last_error.empty() ? "" : ": " + h.last_error));
   });
   world_.github().on_job_event([this](const sim::github::JobEvent& e) {
@@ -795,6 +863,7 @@ void Run::finish_result() {
     result_.deploy_seconds = *last.finished_seconds - last.triggered_seconds;
   }
   if (first_alert_) result_.detection_seconds = seconds_since(*fault_start_, *first_alert_);
+  if (first_alert_) record_detection_chain(run_start);
   if (failover_at_) result_.failover_seconds = seconds_since(*fault_start_, *failover_at_);
   result_.invariants["single_mutator"] = world_.production().max_concurrent_mutators() <= 1;
   result_.invariants["production_not_partial"] = !world_.production().partial();

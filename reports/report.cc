@@ -37,15 +37,17 @@ Percentiles percentiles(const std::vector<std::optional<double>>& values) {
 Aggregate aggregate(const std::vector<RunResult>& runs, const SloSet& slos,
                     const std::optional<std::vector<std::string>>& slo_scope) {
   Aggregate a;
-  std::vector<std::optional<double>> detection, noticed, failover, deploy;
+  std::vector<std::optional<double>> detection, notification, noticed, failover, deploy;
   for (const auto& r : runs) {
     detection.push_back(r.detection_seconds);
+    notification.push_back(r.notification_seconds);
     noticed.push_back(r.noticed_seconds);
     failover.push_back(r.failover_seconds);
     deploy.push_back(r.deploy_seconds);
     if (r.outcome == "deployed") ++a.deployed;
   }
   a.metrics["detection_seconds"] = percentiles(detection);
+  a.metrics["notification_seconds"] = percentiles(notification);
   a.metrics["noticed_seconds"] = percentiles(noticed);
   a.metrics["failover_seconds"] = percentiles(failover);
   a.metrics["deploy_seconds"] = percentiles(deploy);
@@ -106,6 +108,21 @@ json run_json(const RunResult& r) {
   j["runner"] = r.runner ? json(*r.runner) : json(nullptr);
   j["final_version"] = r.final_version;
   j["detection_seconds"] = opt(r.detection_seconds);
+  j["notification_seconds"] = opt(r.notification_seconds);
+  if (r.detection_chain) {
+    const auto& c = *r.detection_chain;
+    j["detection_chain"] = {{"fault", c.fault},
+                            {"alert", c.alert},
+                            {"instance", c.instance},
+                            {"fault_seconds", c.fault_seconds},
+                            {"first_failed_scrape_seconds", opt(c.first_failed_scrape_seconds)},
+                            {"pending_seconds", opt(c.pending_seconds)},
+                            {"firing_seconds", c.firing_seconds},
+                            {"notified_seconds", opt(c.notified_seconds)},
+                            {"resolved_notified_seconds", opt(c.resolved_notified_seconds)}};
+  } else {
+    j["detection_chain"] = nullptr;
+  }
   j["noticed_seconds"] = opt(r.noticed_seconds);
   j["failover_seconds"] = opt(r.failover_seconds);
   j["deploy_seconds"] = opt(r.deploy_seconds);
@@ -141,6 +158,7 @@ Result<RunResult> run_from_json(const std::string& text, const std::string& scen
     if (!j.at("runner").is_null()) r.runner = j.at("runner").get<std::string>();
     r.final_version = j.at("final_version").get<std::string>();
     r.detection_seconds = opt_double(j.at("detection_seconds"));
+    if (j.contains("notification_seconds")) r.notification_seconds = opt_double(j.at("notification_seconds"));
     r.noticed_seconds = opt_double(j.at("noticed_seconds"));
     r.failover_seconds = opt_double(j.at("failover_seconds"));
     r.deploy_seconds = opt_double(j.at("deploy_seconds"));
@@ -347,8 +365,12 @@ std::string summary_md(const SuiteReport& suite) {
     out += "- " + std::string(s.passed ? "✅" : "❌") + " **" + s.name + "** / `" + s.label() + "`: " + line + "; alert " +
            (det.count ? "fired in " + std::to_string(det.count) + "/" + std::to_string(s.runs.size()) + " runs (p50 " +
                             fmt_seconds(det.p50) + " after the fault)"
-                      : std::string("**never fired**")) +
-           ".";
+                      : std::string("**never fired**"));
+    if (const auto& note = s.aggregate.metrics.at("notification_seconds"); note.count > 0) {
+      out += ", Alertmanager notified in " + std::to_string(note.count) + "/" + std::to_string(s.runs.size()) +
+             " (p50 " + fmt_seconds(note.p50) + " after the fault it is about)";
+    }
+    out += ".";
     for (const auto& [name, n] : known_violation_counts(s)) {
       out += " Known defect: " + name + " violated in " + std::to_string(n) + "/" + std::to_string(s.runs.size()) + " runs.";
     }

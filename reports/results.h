@@ -27,6 +27,23 @@ struct DeployResult {
   double triggered_seconds = 0;            // when it was triggered, after the run's start
 };
 
+// How the first alert that fired after a fault was detected, step by step (seconds
+// after the run's start): the fault the alert is about (the earliest fault that
+// starts the detection clock on the alert's target host, else the earliest such
+// fault), the first failed scrape of that target, the alert pending, firing, and the
+// Alertmanager notifications carrying it (when the world has an Alertmanager).
+struct DetectionChain {
+  std::string fault;     // kind and target
+  std::string alert;     // alertname
+  std::string instance;  // the alert's instance label
+  double fault_seconds = 0;
+  std::optional<double> first_failed_scrape_seconds;
+  std::optional<double> pending_seconds;
+  double firing_seconds = 0;
+  std::optional<double> notified_seconds;
+  std::optional<double> resolved_notified_seconds;
+};
+
 struct RunResult {
   std::string scenario;
   std::string policy;
@@ -34,7 +51,9 @@ struct RunResult {
   std::string outcome;                 // of the newest deploy request
   std::optional<std::string> runner;   // where it landed
   std::string final_version;
-  std::optional<double> detection_seconds;
+  std::optional<double> detection_seconds;     // first clock fault -> first alert firing
+  std::optional<double> notification_seconds;  // the chain's fault -> its first notification
+  std::optional<DetectionChain> detection_chain;
   std::optional<double> noticed_seconds;
   std::optional<double> failover_seconds;
   std::optional<double> deploy_seconds;  // newest request: its trigger -> landing

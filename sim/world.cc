@@ -9,6 +9,10 @@ World::World(WorldSpec spec)
       github_(engine_, Rng::stream(spec_.seed, "github"), spec_.github),
       prometheus_(engine_, network_, exporters_, spec_.prometheus, Rng::stream(spec_.seed, "prometheus/offsets")),
       production_(spec_.production_version, spec_.production_steps) {
+  if (spec_.alertmanager) {
+    alertmanager_ = std::make_unique<prometheus::Alertmanager>(engine_, *spec_.alertmanager);
+    prometheus_.on_alert_change([this](const prometheus::AlertChange& c) { alertmanager_->receive(c); });
+  }
   network_.set_default_latency(spec_.lan_latency);
   network_.add_host(spec_.prometheus.host);
   network_.add_host("github");

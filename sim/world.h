@@ -54,6 +54,9 @@ class World {
   Network& network() { return network_; }
   github::GitHub& github() { return github_; }
   prometheus::PrometheusServer& prometheus() { return prometheus_; }
+  // The world's Alertmanager, fed with Prometheus's firing and resolved alerts; null
+  // when the world has none.
+  const prometheus::Alertmanager* alertmanager() const { return alertmanager_.get(); }
   production::Production& production() { return production_; }
   runner::RunnerHost* runner(const std::string& runner_name);
   std::vector<std::unique_ptr<runner::RunnerHost>>& runners() { return runners_; }
@@ -66,6 +69,7 @@ class World {
   github::GitHub github_;
   prometheus::ExporterDirectory exporters_;
   prometheus::PrometheusServer prometheus_;
+  std::unique_ptr<prometheus::Alertmanager> alertmanager_;
   production::Production production_;
   std::vector<std::unique_ptr<runner::RunnerHost>> runners_;
 };

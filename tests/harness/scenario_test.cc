@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <filesystem>
+#include <cmath>
 #include <fstream>
 #include <iterator>
 #include <sstream>
@@ -110,6 +111,57 @@ TEST(ShippedScenarios, PartitionDetectionTimeMatchesTheArithmetic) {
     ASSERT_TRUE(g.detection_seconds.has_value());
     EXPECT_EQ(*g.detection_seconds, expected) << "seed " << seed << ", offset " << o.count() << " us";
   }
+}
+
+// The detection chain of the exporter partition, step by step, against the arithmetic:
+// the first scrape of serotonin that starts after the fault (at 5m + its phase o)
+// fails; its up = 0 sample (stamped at the scrape's start) is visible when it times
+// out 10 s later; the next rule evaluation (every 15 s) finds RunnerScrapeDown
+// pending; it fires 2m (its `for`) later; Alertmanager's group_wait (30 s) later the
+// notification goes out (paws360.json's route: 30s / 5m / 4h).
+TEST(ShippedScenarios, TheDetectionChainFromFaultToNotificationMatchesTheArithmetic) {
+  const Loaded gated = load("serotonin-exporter-partition", "health-gated-failover");
+  for (std::uint64_t seed = 1; seed <= 10; ++seed) {
+    sim::World world(testing::paws360_world(seed));
+    ASSERT_TRUE(world.start().has_value());
+    const double o = to_seconds(world.prometheus().targets()[0].offset);
+    const RunResult g = run(gated, seed);
+    ASSERT_TRUE(g.detection_chain.has_value()) << "seed " << seed;
+    const auto& c = *g.detection_chain;
+    EXPECT_EQ(c.fault, "partition monitoring->serotonin:9102");
+    EXPECT_EQ(c.alert, "RunnerScrapeDown");
+    EXPECT_EQ(c.fault_seconds, 300.0);
+    ASSERT_TRUE(c.first_failed_scrape_seconds.has_value());
+    EXPECT_NEAR(*c.first_failed_scrape_seconds, 300.0 + o, 1e-6) << "seed " << seed;
+    const double pending = std::floor((300.0 + o + 10.0) / 15.0 + 1) * 15.0;
+    ASSERT_TRUE(c.pending_seconds.has_value());
+    EXPECT_EQ(*c.pending_seconds, pending) << "seed " << seed;
+    EXPECT_EQ(c.firing_seconds, pending + 120.0);
+    ASSERT_TRUE(c.notified_seconds.has_value());
+    EXPECT_EQ(*c.notified_seconds, pending + 150.0);
+    ASSERT_TRUE(g.notification_seconds.has_value());
+    EXPECT_EQ(*g.notification_seconds, pending + 150.0 - 300.0);
+    EXPECT_EQ(*g.detection_seconds, pending + 120.0 - 300.0) << "detection still measures to firing";
+  }
+}
+
+// A Prometheus outage (1m-3m) before the partition (5m): the alert is about the
+// partitioned target, so its chain starts at the partition, not at the outage.
+TEST(ShippedScenarios, TheDetectionChainStartsAtTheFaultTheAlertIsAbout) {
+  Loaded l = load("serotonin-exporter-partition", "health-gated-failover");
+  FaultSpec outage;
+  outage.kind = FaultSpec::Kind::kHostDown;
+  outage.to = "monitoring";
+  outage.at = std::chrono::minutes(1);
+  outage.length = std::chrono::minutes(2);
+  l.scenario.faults.insert(l.scenario.faults.begin(), outage);
+  const RunResult r = run(l, 1);
+  ASSERT_TRUE(r.detection_chain.has_value());
+  EXPECT_EQ(r.detection_chain->fault, "partition monitoring->serotonin:9102");
+  EXPECT_EQ(r.detection_chain->fault_seconds, 300.0);
+  ASSERT_TRUE(r.notification_seconds.has_value());
+  EXPECT_LT(*r.notification_seconds, 200.0) << "measured from the partition";
+  EXPECT_GT(*r.detection_seconds, 300.0) << "detection_seconds still starts at the first clock fault (the outage)";
 }
 
 TEST(Determinism, SameSeedSameTraceAndThreadCountDoesNotMatter) {
