@@ -159,6 +159,20 @@ Result<RunResult> run_from_json(const std::string& text, const std::string& scen
     r.final_version = j.at("final_version").get<std::string>();
     r.detection_seconds = opt_double(j.at("detection_seconds"));
     if (j.contains("notification_seconds")) r.notification_seconds = opt_double(j.at("notification_seconds"));
+    if (j.contains("detection_chain") && j.at("detection_chain").is_object()) {
+      const json& c = j.at("detection_chain");
+      DetectionChain ch;
+      ch.fault = c.at("fault").get<std::string>();
+      ch.alert = c.at("alert").get<std::string>();
+      ch.instance = c.at("instance").get<std::string>();
+      ch.fault_seconds = c.at("fault_seconds").get<double>();
+      ch.first_failed_scrape_seconds = opt_double(c.at("first_failed_scrape_seconds"));
+      ch.pending_seconds = opt_double(c.at("pending_seconds"));
+      ch.firing_seconds = c.at("firing_seconds").get<double>();
+      ch.notified_seconds = opt_double(c.at("notified_seconds"));
+      ch.resolved_notified_seconds = opt_double(c.at("resolved_notified_seconds"));
+      r.detection_chain = ch;
+    }
     r.noticed_seconds = opt_double(j.at("noticed_seconds"));
     r.failover_seconds = opt_double(j.at("failover_seconds"));
     r.deploy_seconds = opt_double(j.at("deploy_seconds"));
