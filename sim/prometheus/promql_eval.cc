@@ -380,8 +380,12 @@ class Evaluator {
     if (start < first) start += step;
     Matrix out;
     std::map<Labels, std::size_t> index;
+    if ((end - start) / step >= options_.max_samples) {
+      budget_.hit = QueryBudget::Limit::kSamples;  // more steps than samples allowed: never ends in time
+      throw ExecError(kTooManySamples);
+    }
     for (std::int64_t ts = start; ts <= end; ts += step) {
-      check_deadline();
+      charge(0, 1);
       for (auto& s : eval_vector(*n.args[0], ts)) {
         const auto [it, fresh] = index.emplace(s.labels, out.size());
         if (fresh) out.push_back({std::move(s.labels), {}});
@@ -689,7 +693,8 @@ class Evaluator {
       if (!(param <= 9.223372036854775807e18 && param >= -9.223372036854775808e18)) {
         throw ExecError("Scalar value " + go_format_g(param) + " overflows int64");
       }
-      k = static_cast<std::int64_t>(param);
+      // int64(2^63) is math.MinInt64 in Go on amd64: nothing is kept.
+      k = param >= 9.223372036854775807e18 ? std::numeric_limits<std::int64_t>::min() : static_cast<std::int64_t>(param);
       if (k < 1) return Vector{};
     }
     std::vector<std::string> grouping = n.grouping;

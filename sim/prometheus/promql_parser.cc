@@ -77,7 +77,8 @@ std::optional<std::int64_t> parse_prom_duration(std::string_view s) {
     if (u == std::size(kUnits)) return std::nullopt;
     const double n = std::strtod(std::string(s.substr(i, j - i)).c_str(), nullptr);
     const double ms = n * static_cast<double>(kUnits[u].second);
-    if (ms > 9.2e18) return std::nullopt;
+    // Beyond 2^61 ms (73 million years) sums of times and durations could overflow.
+    if (ms + static_cast<double>(total) > 2.305843009213694e18) return std::nullopt;
     total += static_cast<std::int64_t>(ms);
     next_unit = u + 1;
     i = k;
@@ -693,7 +694,11 @@ class Parser {
     if (!modifiable(n)) throw at(n, "@ modifier must be preceded by an instant vector selector or range vector selector or a subquery");
     if (n.at != AtKind::kNone) throw at(n, "@ <timestamp> may not be set multiple times");
     n.at = kind;
-    if (kind == AtKind::kTime) n.at_ms = static_cast<std::int64_t>(std::round(seconds * 1000.0));
+    if (kind == AtKind::kTime) {
+      // Go's int64(math.Round(ts * 1000)); kept within 2^61 ms so that offsets and ranges
+      // cannot overflow (no data lies that far either way).
+      n.at_ms = static_cast<std::int64_t>(std::clamp(std::round(seconds * 1000.0), -2.305843009213694e18, 2.305843009213694e18));
+    }
   }
 
   // Prometheus's number(): an integer in Go syntax (0x.., 0.. octal) or a float.
