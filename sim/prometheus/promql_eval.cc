@@ -591,82 +591,105 @@ class Evaluator {
     return out;
   }
 
+  enum class RangeFn {
+    kRate, kIncrease, kDelta, kIrate, kIdelta, kCount, kPresent, kAbsent, kChanges, kResets, kSum, kAvg, kStdvar,
+    kStddev, kMin, kMax, kQuantile, kDeriv, kPredictLinear, kHoltWinters, kLast
+  };
+  static RangeFn range_fn(const std::string& f) {
+    static const std::pair<const char*, RangeFn> kFns[] = {
+        {"rate", RangeFn::kRate}, {"increase", RangeFn::kIncrease}, {"delta", RangeFn::kDelta},
+        {"irate", RangeFn::kIrate}, {"idelta", RangeFn::kIdelta}, {"count_over_time", RangeFn::kCount},
+        {"present_over_time", RangeFn::kPresent}, {"absent_over_time", RangeFn::kAbsent},
+        {"changes", RangeFn::kChanges}, {"resets", RangeFn::kResets}, {"sum_over_time", RangeFn::kSum},
+        {"avg_over_time", RangeFn::kAvg}, {"stdvar_over_time", RangeFn::kStdvar},
+        {"stddev_over_time", RangeFn::kStddev}, {"min_over_time", RangeFn::kMin}, {"max_over_time", RangeFn::kMax},
+        {"quantile_over_time", RangeFn::kQuantile}, {"deriv", RangeFn::kDeriv},
+        {"predict_linear", RangeFn::kPredictLinear}, {"holt_winters", RangeFn::kHoltWinters},
+        {"last_over_time", RangeFn::kLast}};
+    for (const auto& [name, fn] : kFns) {
+      if (f == name) return fn;
+    }
+    throw ExecError("function \"" + f + "\" is not implemented");
+  }
+
   // A function of a range vector: one value per series with points in range.
   Value range_call(const Node& n, std::size_t m, std::int64_t t) {
-    const std::string& f = n.function;
+    const RangeFn fn = range_fn(n.function);
     const Node& arg = *n.args[m];
-    std::vector<double> scalars(n.args.size(), 0.0);
-    for (std::size_t i = 0; i < n.args.size(); ++i) {
+    double scalars[3] = {0, 0, 0};  // the other arguments (at most two, all scalars)
+    for (std::size_t i = 0; i < n.args.size() && i < 3; ++i) {
       if (i != m) scalars[i] = eval_scalar(*n.args[i], t);
     }
-    const std::int64_t end = arg.kind == Node::Kind::kSubquery || arg.kind == Node::Kind::kMatrixSelector ? ref_time(arg, t) : t;
+    const std::int64_t end = ref_time(arg, t);
     const std::int64_t start = end - arg.range_ms;
     Vector out;
     bool any = false;
     for_each_range(arg, t, [&](const Labels& labels, const std::vector<Point>& pts) {
       any = true;
       std::optional<double> v;
-      if (f == "rate" || f == "increase" || f == "delta") {
-        v = extrapolated_rate(pts, start, end, f != "delta", f == "rate");
-      } else if (f == "irate" || f == "idelta") {
-        v = instant_value(pts, f == "irate");
-      } else if (f == "count_over_time") {
-        v = static_cast<double>(pts.size());
-      } else if (f == "present_over_time" || f == "absent_over_time") {
-        v = 1.0;
-      } else if (f == "changes" || f == "resets") {
-        // Prometheus's funcChanges / funcResets: NaN to NaN is no change.
-        int count = 0;
-        for (std::size_t i = 1; i < pts.size(); ++i) {
-          const double a = pts[i - 1].value, b = pts[i].value;
-          count += f == "changes" ? (a != b && !(std::isnan(a) && std::isnan(b))) : (b < a);
+      switch (fn) {
+        case RangeFn::kRate:
+        case RangeFn::kIncrease:
+        case RangeFn::kDelta: v = extrapolated_rate(pts, start, end, fn != RangeFn::kDelta, fn == RangeFn::kRate); break;
+        case RangeFn::kIrate:
+        case RangeFn::kIdelta: v = instant_value(pts, fn == RangeFn::kIrate); break;
+        case RangeFn::kCount: v = static_cast<double>(pts.size()); break;
+        case RangeFn::kPresent:
+        case RangeFn::kAbsent: v = 1.0; break;
+        case RangeFn::kChanges:
+        case RangeFn::kResets: {
+          // Prometheus's funcChanges / funcResets: NaN to NaN is no change.
+          int count = 0;
+          for (std::size_t i = 1; i < pts.size(); ++i) {
+            const double a = pts[i - 1].value, b = pts[i].value;
+            count += fn == RangeFn::kChanges ? (a != b && !(std::isnan(a) && std::isnan(b))) : (b < a);
+          }
+          v = static_cast<double>(count);
+          break;
         }
-        v = static_cast<double>(count);
-      } else if (f == "sum_over_time") {
-        v = sum_over_time(pts);
-      } else if (f == "avg_over_time") {
-        v = avg_over_time(pts);
-      } else if (f == "stdvar_over_time" || f == "stddev_over_time") {
-        const double var = stdvar_over_time(pts);
-        v = f == "stdvar_over_time" ? var : std::sqrt(var);
-      } else if (f == "min_over_time" || f == "max_over_time") {
-        double best = pts.front().value;
-        for (const auto& p : pts) {
-          // NaN never replaces a number (Prometheus's min/max_over_time).
-          if (f == "min_over_time" ? (p.value < best || std::isnan(best)) : (p.value > best || std::isnan(best))) best = p.value;
+        case RangeFn::kSum: v = sum_over_time(pts); break;
+        case RangeFn::kAvg: v = avg_over_time(pts); break;
+        case RangeFn::kStdvar: v = stdvar_over_time(pts); break;
+        case RangeFn::kStddev: v = std::sqrt(stdvar_over_time(pts)); break;
+        case RangeFn::kMin:
+        case RangeFn::kMax: {
+          double best = pts.front().value;
+          for (const auto& p : pts) {
+            // NaN never replaces a number (Prometheus's min/max_over_time).
+            if (fn == RangeFn::kMin ? (p.value < best || std::isnan(best)) : (p.value > best || std::isnan(best))) best = p.value;
+          }
+          v = best;
+          break;
         }
-        v = best;
-      } else if (f == "quantile_over_time") {
-        std::vector<double> values;
-        values.reserve(pts.size());
-        for (const auto& p : pts) values.push_back(p.value);
-        v = quantile(scalars[0], values);
-      } else if (f == "deriv") {
-        if (pts.size() >= 2) {
-          double slope, intercept;
-          linear_regression(pts, pts.front().t_ms, slope, intercept);
-          v = slope;
+        case RangeFn::kQuantile: {
+          std::vector<double> values;
+          values.reserve(pts.size());
+          for (const auto& p : pts) values.push_back(p.value);
+          v = quantile(scalars[0], values);
+          break;
         }
-      } else if (f == "predict_linear") {
-        if (pts.size() >= 2) {
-          double slope, intercept;
-          linear_regression(pts, t, slope, intercept);
-          v = slope * scalars[1] + intercept;
+        case RangeFn::kDeriv:
+        case RangeFn::kPredictLinear:
+          if (pts.size() >= 2) {
+            double slope, intercept;
+            linear_regression(pts, fn == RangeFn::kDeriv ? pts.front().t_ms : t, slope, intercept);
+            v = fn == RangeFn::kDeriv ? slope : slope * scalars[1] + intercept;
+          }
+          break;
+        case RangeFn::kHoltWinters: {
+          const double sf = scalars[1], tf = scalars[2];
+          if (sf <= 0 || sf >= 1) throw ExecError("invalid smoothing factor. Expected: 0 < sf < 1, got: " + go_fixed6(sf));
+          if (tf <= 0 || tf >= 1) throw ExecError("invalid trend factor. Expected: 0 < tf < 1, got: " + go_fixed6(tf));
+          if (pts.size() >= 2) v = holt_winters(pts, sf, tf);
+          break;
         }
-      } else if (f == "holt_winters") {
-        const double sf = scalars[1], tf = scalars[2];
-        if (sf <= 0 || sf >= 1) throw ExecError("invalid smoothing factor. Expected: 0 < sf < 1, got: " + go_fixed6(sf));
-        if (tf <= 0 || tf >= 1) throw ExecError("invalid trend factor. Expected: 0 < tf < 1, got: " + go_fixed6(tf));
-        if (pts.size() >= 2) v = holt_winters(pts, sf, tf);
-      } else if (f == "last_over_time") {
-        out.push_back({labels, pts.back().value});  // keeps the metric name
-        return;
-      } else {
-        throw ExecError("function \"" + f + "\" is not implemented");
+        case RangeFn::kLast:
+          out.push_back({labels, pts.back().value});  // keeps the metric name
+          return;
       }
       if (v) out.push_back({derived(n, 0, labels, without_name), *v});
     });
-    if (f == "absent_over_time") return any ? Vector{} : absent_result(arg);
+    if (fn == RangeFn::kAbsent) return any ? Vector{} : absent_result(arg);
     check_unique(out);
     return out;
   }
