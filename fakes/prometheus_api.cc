@@ -312,12 +312,7 @@ LiveQuery live_query(LiveLoop& loop) { return LiveQuery{loop.speed(), [&loop] { 
 void install_prometheus_api(httplib::Server& server, LiveLoop& loop, const prom::PrometheusServer& prometheus,
                             TimePoint started) {
   // Every reply is computed on the engine thread; a stopping loop answers 503.
-  auto reply = [&loop](httplib::Response& res, auto render) {
-    std::optional<ApiReply> r = loop.call(std::move(render));
-    if (!r) r = error_reply("unavailable", "the simulated world is not running");
-    res.status = r->status;
-    res.set_content(r->body, r->content_type.c_str());
-  };
+  auto reply = [&loop](httplib::Response& res, auto render) { answer_on_engine(loop, res, std::move(render)); };
   // Parameters that are not UTF-8 are bad data (Prometheus's Go strings), never a 500.
   auto not_utf8 = [](const httplib::Request& req, httplib::Response& res) {
     for (const auto& [name, value] : req.params) {

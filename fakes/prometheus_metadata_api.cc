@@ -74,11 +74,6 @@ void for_each_series(const prom::SeriesStore& store, const std::vector<prom::Nod
   }
 }
 
-bool valid_label_name(std::string_view s) {
-  if (s.empty() || !(std::isalpha(static_cast<unsigned char>(s[0])) || s[0] == '_')) return false;
-  return std::all_of(s.begin(), s.end(), [](char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '_'; });
-}
-
 PromJson metric_metadata(std::string_view name) {
   return PromJson{{"type", "gauge"}, {"help", exposition_help(name)}, {"unit", ""}};
 }
@@ -117,7 +112,7 @@ ApiReply render_labels(const prom::PrometheusServer& prometheus, const httplib::
 
 ApiReply render_label_values(const prom::PrometheusServer& prometheus, const std::string& name,
                              const httplib::Params& params) {
-  if (!valid_label_name(name)) return api_error("bad_data", "invalid label name: \"" + name + "\"");
+  if (!prom::is_valid_label_name(name)) return api_error("bad_data", "invalid label name: \"" + name + "\"");
   TimeRange range;
   if (auto bad = time_range(params, range)) return *bad;
   std::vector<prom::NodePtr> match;
@@ -254,12 +249,7 @@ ApiReply render_alertmanagers(const PrometheusStatus& status) {
 
 void install_prometheus_metadata_api(httplib::Server& server, LiveLoop& loop, const prom::PrometheusServer& prometheus,
                                      PrometheusStatus status) {
-  auto reply = [&loop](httplib::Response& res, auto render) {
-    std::optional<ApiReply> r = loop.call(std::move(render));
-    if (!r) r = api_error("unavailable", "the simulated world is not running");
-    res.status = r->status;
-    res.set_content(r->body, r->content_type.c_str());
-  };
+  auto reply = [&loop](httplib::Response& res, auto render) { answer_on_engine(loop, res, std::move(render)); };
   auto route = [&server, reply](const std::string& path, auto render) {
     auto handler = [reply, render](const httplib::Request& req, httplib::Response& res) {
       const httplib::Params params = req.params;

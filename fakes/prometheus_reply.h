@@ -8,9 +8,11 @@
 
 #include <nlohmann/json.hpp>
 
+#include <optional>
 #include <string>
 #include <vector>
 
+#include "fakes/live_loop.h"
 #include "fakes/prometheus_api.h"
 #include "sim/prometheus/labels.h"
 
@@ -27,5 +29,15 @@ std::string api_param(const httplib::Params& params, const std::string& name);
 // Every value of a repeated parameter (match[]).
 std::vector<std::string> api_params(const httplib::Params& params, const std::string& name);
 PromJson labels_json(const sim::prometheus::Labels& labels);
+
+// Computes a reply on the engine thread (LiveLoop::call) and writes it into `res`; a
+// stopping world answers 503 unavailable.
+template <class Render>
+void answer_on_engine(LiveLoop& loop, httplib::Response& res, Render render) {
+  std::optional<ApiReply> r = loop.call(std::move(render));
+  if (!r) r = api_error("unavailable", "the simulated world is not running");
+  res.status = r->status;
+  res.set_content(r->body, r->content_type.c_str());
+}
 
 }  // namespace failsim::fakes

@@ -1,6 +1,9 @@
 #include "sim/prometheus/labels.h"
 
 #include <algorithm>
+#include <cctype>
+
+#include <algorithm>
 
 namespace failsim::sim::prometheus {
 
@@ -94,6 +97,11 @@ std::string to_string(const Labels& labels) {
   }
   out += '}';
   return out;
+}
+
+bool is_valid_label_name(std::string_view name) {
+  if (name.empty() || !(std::isalpha(static_cast<unsigned char>(name[0])) || name[0] == '_')) return false;
+  return std::all_of(name.begin(), name.end(), [](char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '_'; });
 }
 
 }  // namespace failsim::sim::prometheus

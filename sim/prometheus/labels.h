@@ -83,5 +83,7 @@ Labels keep_only(const Labels& labels, const std::vector<std::string>& names);
 Labels drop(const Labels& labels, const std::vector<std::string>& names);
 // `name{a="b", ...}` in Prometheus's own notation, values escaped.
 std::string to_string(const Labels& labels);
+// Prometheus's label name syntax: [a-zA-Z_][a-zA-Z0-9_]*.
+bool is_valid_label_name(std::string_view name);
 
 }  // namespace failsim::sim::prometheus

@@ -86,11 +86,6 @@ void check_unique(const Vector& v) {
   }
 }
 
-bool valid_label_name(std::string_view s) {
-  if (s.empty() || !(std::isalpha(static_cast<unsigned char>(s[0])) || s[0] == '_')) return false;
-  return std::all_of(s.begin(), s.end(), [](char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '_'; });
-}
-
 // Go's Regexp.ExpandString: $1, ${1}, $name, ${name}, $$; an unknown group is "".
 std::string expand_template(const std::string& tmpl, const RE2& re, const std::vector<re2::StringPiece>& groups) {
   std::string out;
@@ -542,7 +537,7 @@ class Evaluator {
     options.set_log_errors(false);
     const RE2 re("^(?:" + regex + ")$", options);
     if (!re.ok()) throw ExecError("invalid regular expression in label_replace(): " + regex);
-    if (!valid_label_name(dst)) throw ExecError("invalid destination label name in label_replace(): " + dst);
+    if (!is_valid_label_name(dst)) throw ExecError("invalid destination label name in label_replace(): " + dst);
     std::vector<re2::StringPiece> groups(static_cast<std::size_t>(re.NumberOfCapturingGroups()) + 1);
     for (auto& s : in) {
       const std::string value(label_value(s.labels, src));
@@ -557,9 +552,9 @@ class Evaluator {
     std::vector<std::string> srcs;
     for (std::size_t i = 3; i < n.args.size(); ++i) {
       srcs.push_back(string_arg(n, i));
-      if (!valid_label_name(srcs.back())) throw ExecError("invalid source label name in label_join(): " + srcs.back());
+      if (!is_valid_label_name(srcs.back())) throw ExecError("invalid source label name in label_join(): " + srcs.back());
     }
-    if (!valid_label_name(dst)) throw ExecError("invalid destination label name in label_join(): " + dst);
+    if (!is_valid_label_name(dst)) throw ExecError("invalid destination label name in label_join(): " + dst);
     for (auto& s : in) {
       std::string joined;
       for (std::size_t i = 0; i < srcs.size(); ++i) {
@@ -722,7 +717,7 @@ class Evaluator {
     }
     std::vector<std::string> grouping = n.grouping;
     if (n.aggregate == AggregateOp::kCountValues) {
-      if (!valid_label_name(value_label)) throw ExecError("invalid label name \"" + value_label + "\"");
+      if (!is_valid_label_name(value_label)) throw ExecError("invalid label name \"" + value_label + "\"");
       if (!n.without) grouping.push_back(value_label);
     }
     struct Group {

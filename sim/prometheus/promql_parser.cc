@@ -11,6 +11,7 @@
 #include <stdexcept>
 #include <string>
 
+#include "sim/prometheus/labels.h"
 #include "sim/prometheus/promql_functions.h"
 
 namespace failsim::sim::prometheus {
@@ -49,11 +50,6 @@ bool is_aggregator(const std::string& k) {
   static const char* kAggr[] = {"sum", "avg", "count", "min", "max", "group", "stddev", "stdvar",
                                 "topk", "bottomk", "count_values", "quantile"};
   return std::any_of(std::begin(kAggr), std::end(kAggr), [&](const char* a) { return k == a; });
-}
-
-bool valid_label_name(std::string_view s) {
-  if (s.empty() || !(std::isalpha(static_cast<unsigned char>(s[0])) || s[0] == '_')) return false;
-  return std::all_of(s.begin(), s.end(), [](char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '_'; });
 }
 
 // model.ParseDuration: [0-9]+(y|w|d|h|m|s|ms), each unit at most once, in that order.
@@ -840,7 +836,7 @@ class Parser {
     advance();
     std::vector<std::string> labels;
     while (tok_.kind != Tok::kRParen) {
-      if (!(tok_.kind == Tok::kIdent || tok_.kind == Tok::kKeyword) || !valid_label_name(tok_.raw)) {
+      if (!(tok_.kind == Tok::kIdent || tok_.kind == Tok::kKeyword) || !is_valid_label_name(tok_.raw)) {
         throw unexpected("grouping opts", "label");
       }
       labels.push_back(tok_.raw);

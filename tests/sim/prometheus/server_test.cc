@@ -69,6 +69,19 @@ class PrometheusModel : public ::testing::Test {
     prometheus->start();
   }
 
+  // Drops monitoring -> serotonin:9102 from 2m on; returns when the first failed
+  // scrape (the first starting at or after 2m, a multiple of 15 s) becomes visible: its
+  // 10 s timeout after it started.
+  Duration partition_serotonin() {
+    NetworkFault drop;
+    drop.from = "monitoring";
+    drop.to = "serotonin";
+    drop.port = 9102;
+    drop.start = TimePoint(minutes(2));
+    network.add_fault(drop);
+    return minutes(2) + prometheus->targets()[0].offset + seconds(10);
+  }
+
   Vector instant(const std::string& q) {
     auto r = prometheus->query(q);
     EXPECT_TRUE(r.has_value()) << q;
@@ -119,16 +132,7 @@ TEST_F(PrometheusModel, WithoutHonorLabelsTheTargetWinsAndTheExporterValueIsRena
 
 TEST_F(PrometheusModel, ExporterPartitionMakesUpZeroAndTheSeriesVanishAndOnlyTheUpAlertFires) {
   configure(true);
-  NetworkFault drop;
-  drop.from = "monitoring";
-  drop.to = "serotonin";
-  drop.port = 9102;
-  drop.start = TimePoint(minutes(2));
-  network.add_fault(drop);
-  const Duration offset = prometheus->targets()[0].offset;
-  // The first scrape starting at or after 2m fails when its 10 s timeout expires.
-  const Duration first_failed = minutes(2) + offset;  // 2m is a multiple of 15 s
-  const Duration visible = first_failed + seconds(10);
+  const Duration visible = partition_serotonin();
   engine.run_until(TimePoint(visible - milliseconds(1)));
   EXPECT_EQ(instant("runner_status{hostname=\"Serotonin\"}").size(), 1u) << "the failing scrape is still in flight";
   engine.run_until(TimePoint(visible));
@@ -180,13 +184,7 @@ namespace {
 // 2 minutes after that, not at the first evaluation (the old process's 2 minutes).
 TEST_F(PrometheusModel, ARestartForgetsAPendingAlertWithAShortFor) {
   configure(true);
-  NetworkFault drop;
-  drop.from = "monitoring";
-  drop.to = "serotonin";
-  drop.port = 9102;
-  drop.start = TimePoint(minutes(2));
-  network.add_fault(drop);
-  const Duration visible = minutes(2) + prometheus->targets()[0].offset + seconds(10);
+  const Duration visible = partition_serotonin();
   const Duration pending = Duration((visible.count() / 15'000'000 + 1) * 15'000'000);  // evaluations every 15 s
   engine.schedule_at(TimePoint(pending + seconds(20)), [this] { network.set_host_up("monitoring", false); });
   engine.schedule_at(TimePoint(pending + seconds(140)), [this] { network.set_host_up("monitoring", true); });
