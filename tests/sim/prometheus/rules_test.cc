@@ -521,7 +521,7 @@ struct Restarting {
     group = std::make_unique<RuleGroup>(specs.value()[0]);
     for (int i = 0; i <= 480; ++i) store.append(make_labels({{"__name__", "up"}, {"job", "r"}}), i * 15'000, 0);
   }
-  const Alert& alert() const { return group->alerting_rules()[0].active().at(0); }
+  Alert alert() const { return group->alerting_rules()[0].active().at(0); }  // active() is a copy
   // Evaluates every minute from `from_s` to `to_s` (seconds); the first firing time, or -1.
   std::int64_t run(int from_s, int to_s) {
     for (int t = from_s; t <= to_s; t += 60) {
