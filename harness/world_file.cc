@@ -279,6 +279,15 @@ void read_prometheus(Fields& p, WorldFile& world, const std::filesystem::path& d
     if (spec.prometheus.query_timeout <= Duration(0)) Fields::fail(p.at("query") + "/timeout", "must be greater than 0");
     if (spec.prometheus.query.lookback_ms <= 0) Fields::fail(p.at("query") + "/lookback_delta", "must be greater than 0");
   }
+  if (const json* r = p.get("rules_alert")) {  // the server's --rules.alert.* flags (2.42's defaults)
+    Fields f(*r, p.at("rules_alert"));
+    spec.prometheus.for_grace_period = f.duration("for_grace_period", std::chrono::minutes(10));
+    spec.prometheus.for_outage_tolerance = f.duration("for_outage_tolerance", std::chrono::hours(1));
+    f.finish();
+    if (spec.prometheus.for_outage_tolerance <= Duration(0)) {
+      Fields::fail(p.at("rules_alert") + "/for_outage_tolerance", "must be greater than 0");
+    }
+  }
   const Duration global_timeout = scrape_timeout.value_or(std::min<Duration>(std::chrono::seconds(10), scrape_interval));
   if (p.get("fqdn") != nullptr) {
     const std::string fqdn = p.text("fqdn");

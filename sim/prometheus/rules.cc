@@ -240,9 +240,13 @@ Result<bool> RuleGroup::eval(SeriesStore& store, std::int64_t t_ms, const EvalOp
     }
   }
   std::swap(written_last_, written_now_);  // both keep their capacity
-  // 2.42 restores the `for` state after the second evaluation since the start.
+  // 2.42 restores the `for` state after the second evaluation since the start, at
+  // time.Now() once that evaluation has finished: strictly after its timestamp. The
+  // model says 1 ms after. It matters: a restored activeAt + `for` that would land on
+  // an evaluation slot lands just past it, and the alert fires one interval later
+  // (pinned against a real 2.42 in tests/harness/prometheus_restart_test.cc).
   if (evals_until_restore_ > 0 && --evals_until_restore_ == 0) {
-    for (auto& rule : alerting_) rule.restore_for_state(store, t_ms, grace_ms_, tolerance_ms_);
+    for (auto& rule : alerting_) rule.restore_for_state(store, t_ms + kRestoreAfterEvalMs, grace_ms_, tolerance_ms_);
   }
   if (!first_error.empty()) return Result<bool>::error(first_error);
   return Result<bool>::ok(true);

@@ -99,6 +99,10 @@ class AlertingRule {
   bool restored_ = false;           // as 2.42: every start restores
 };
 
+// How long after the second evaluation's timestamp RestoreForState runs (2.42 passes
+// time.Now() once the evaluation is done; any value under one interval fires alike).
+inline constexpr std::int64_t kRestoreAfterEvalMs = 1;
+
 class RuleGroup {
  public:
   explicit RuleGroup(RuleGroupSpec spec);

@@ -580,8 +580,9 @@ TEST(Rerun, ARerunAttemptDeploysThroughTheWorld) {
 }
 
 // The Prometheus server's --query.* flags (reference B4: --query.timeout 2m,
-// --query.lookback-delta 5m, --query.max-samples 50000000) are world parameters with
-// those defaults; out-of-range values are input errors naming the field.
+// --query.lookback-delta 5m, --query.max-samples 50000000) and --rules.alert.* flags
+// (2.42's cmd/prometheus/main.go: for-grace-period 10m, for-outage-tolerance 1h) are
+// world parameters with those defaults; out-of-range values are input errors naming the field.
 TEST(WorldFile, QueryFlagsDefaultToPrometheussAndCanBeSet) {
   const std::string path = std::string(FAILSIM_SOURCE_DIR) + "/worlds/northwind.json";
   std::ifstream in(path);
@@ -591,12 +592,21 @@ TEST(WorldFile, QueryFlagsDefaultToPrometheussAndCanBeSet) {
   EXPECT_EQ(plain.value().spec.prometheus.query_timeout, minutes(2));
   EXPECT_EQ(plain.value().spec.prometheus.query.lookback_ms, 300'000);
   EXPECT_EQ(plain.value().spec.prometheus.query.max_samples, 50'000'000);
-  auto with = [&](const std::string& query) {
+  EXPECT_EQ(plain.value().spec.prometheus.for_grace_period, minutes(10));
+  EXPECT_EQ(plain.value().spec.prometheus.for_outage_tolerance, minutes(60));
+  auto with = [&](const std::string& query, const std::string& key = "query") {
     std::string t = text;
     const auto at = t.find("\"scrape_configs\"");
-    t.insert(at, "\"query\": " + query + ", ");
+    t.insert(at, "\"" + key + "\": " + query + ", ");
     return parse_world(t, path);
   };
+  auto flags = with(R"({"for_grace_period": "7s", "for_outage_tolerance": "30m"})", "rules_alert");
+  ASSERT_TRUE(flags) << flags.error();
+  EXPECT_EQ(flags.value().spec.prometheus.for_grace_period, seconds(7));
+  EXPECT_EQ(flags.value().spec.prometheus.for_outage_tolerance, minutes(30));
+  flags = with(R"({"for_outage_tolerance": "0s"})", "rules_alert");
+  ASSERT_FALSE(flags);
+  EXPECT_NE(flags.error().find("/prometheus/rules_alert/for_outage_tolerance"), std::string::npos) << flags.error();
   auto set = with(R"({"timeout": "30s", "lookback_delta": "2m", "max_samples": 1000})");
   ASSERT_TRUE(set) << set.error();
   EXPECT_EQ(set.value().spec.prometheus.query_timeout, seconds(30));

@@ -544,11 +544,13 @@ TEST(RuleRestart, AForOfAtLeastTheGracePeriodIsRestoredFromAlertsForState) {
   EXPECT_EQ(r.run(60, 240), -1);  // pending since 60 s; ALERTS_FOR_STATE = 60 from the third evaluation
   r.group->restart();              // down after 240 s, up by 420 s
   EXPECT_EQ(r.run(420, 480), -1);
-  // Restored after the second evaluation (480 s): the last ALERTS_FOR_STATE sample is
-  // at 240 s with value 60, so 180 s were spent pending and 720 s remain (>= the 10m
-  // grace period): activeAt = 60 + (480 - 240) = 300, and it fires at 300 + 900.
-  EXPECT_EQ(r.alert().active_at_ms, 300'000);
-  EXPECT_EQ(r.run(540, 1500), 1200);
+  // Restored just after the second evaluation (480 s; 2.42 passes time.Now(), the
+  // model 480.001 s): the last ALERTS_FOR_STATE sample is at 240 s with value 60, so
+  // 180 s were spent pending and 720 s remain (>= the 10m grace period): activeAt =
+  // 60 + (480.001 - 240) = 300.001. At 1200 s it has been pending 899.999 s, under
+  // the 900 s `for`: it fires at the next evaluation, 1260 s.
+  EXPECT_EQ(r.alert().active_at_ms, 300'001);
+  EXPECT_EQ(r.run(540, 1500), 1260);
 }
 
 TEST(RuleRestart, AtLeastTheGracePeriodIsLeftAfterARestore) {
@@ -556,9 +558,10 @@ TEST(RuleRestart, AtLeastTheGracePeriodIsLeftAfterARestore) {
   EXPECT_EQ(r.run(60, 240), -1);
   r.group->restart();
   EXPECT_EQ(r.run(420, 480), -1);
-  // 720 - 180 = 540 s would remain, under the 600 s grace period: activeAt = 480 + 600 - 720.
-  EXPECT_EQ(r.alert().active_at_ms, 360'000);
-  EXPECT_EQ(r.run(540, 1500), 1080);
+  // 720 - 180 = 540 s would remain, under the 600 s grace period: activeAt =
+  // 480.001 + 600 - 720 = 360.001, so it fires at the first evaluation past 1080.001 s.
+  EXPECT_EQ(r.alert().active_at_ms, 360'001);
+  EXPECT_EQ(r.run(540, 1500), 1140);
 }
 
 TEST(RuleRestart, NothingIsRestoredAfterTheOutageTolerance) {
