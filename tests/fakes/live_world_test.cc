@@ -9,6 +9,8 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
+#include <cmath>
 #include <filesystem>
 #include <fstream>
 
@@ -28,7 +30,7 @@ class LiveWorldTest : public ::testing::Test {
     live_ = std::make_unique<testing::LiveFixture>(world_spec());
     ASSERT_TRUE(live_->started);
     live_->advance(1min);
-    live_->loop = std::make_unique<LiveLoop>(live_->world.engine(), 10.0);
+    live_->loop = std::make_unique<LiveLoop>(live_->world.engine(), speed());
     LiveOptions options;
     options.github.token = "test-token";
     world_ = std::make_unique<LiveWorld>(live_->world, *live_->loop, options);
@@ -102,8 +104,9 @@ class LiveWorldTest : public ::testing::Test {
     return "127.0.0.1:" + std::to_string(host_port(world_->url("exporter-" + runner)).second);
   }
 
-  // The world under test; a subclass may tighten it.
+  // The world under test and its pace; a subclass may change them.
   virtual sim::WorldSpec world_spec() const { return testing::corrected_world(11); }
+  virtual double speed() const { return 10.0; }
   std::unique_ptr<testing::LiveFixture> live_;
   std::unique_ptr<LiveWorld> world_;
   std::filesystem::path dir_;
@@ -421,6 +424,93 @@ INSTANTIATE_TEST_SUITE_P(
                       HandMadeToxic{"Bandwidth20KBps", {{"type", "bandwidth"}, {"attributes", {{"rate", 20}}}}, false},
                       HandMadeToxic{"Timeout", {{"type", "timeout"}, {"attributes", {{"timeout", 0}}}}, true}),
     [](const ::testing::TestParamInfo<HandMadeToxic>& info) { return info.param.name; });
+
+}  // namespace
+}  // namespace failsim::fakes
+
+namespace failsim::fakes {
+namespace {
+
+// The live world on the wall clock (speed 1, virtual time started so that it reads the
+// wall clock's now after the fixture's 1-minute run-ahead, as `failsim serve --start now`
+// does), scraped every second both by its own Prometheus and by Debian's real one
+// through the exporters' proxies. Exporters answer in a fixed 200 ms.
+class WallClockLiveWorldTest : public LiveWorldTest {
+ protected:
+  static constexpr double kCollectSeconds = 0.2;
+  sim::WorldSpec world_spec() const override {
+    sim::WorldSpec spec = testing::corrected_world(11);
+    const auto now_ms = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch());
+    spec.start = TimePoint(now_ms - std::chrono::minutes(1));
+    for (auto& job : spec.scrape_configs) {
+      job.scrape_interval = std::chrono::seconds(1);
+      job.scrape_timeout = std::chrono::seconds(1);
+    }
+    for (auto& r : spec.runners) r.collect_time = sim::Distribution::fixed(std::chrono::milliseconds(200));
+    return spec;
+  }
+  double speed() const override { return 1.0; }
+};
+
+// The issue this answers: the live exporters stamped virtual time from 2025, so a real
+// Prometheus computed a check-in age of ~353 days while the fake said seconds. Now both
+// ask the same question at the same instant and must agree within one scrape interval
+// (1 s; instants where the runner checked in during the last 3 s are skipped, since one
+// server may have scraped the new check-in and the other not yet). The exporters' answer
+// time agrees too: the real Prometheus measures the live exporter's scrape duration,
+// the fake records the model's, both the world's 200 ms collect time.
+TEST_F(WallClockLiveWorldTest, RealPrometheusAndTheFakeAgreeOnCheckInAgeAndScrapeDuration) {
+  const std::string target = exporter_target("Serotonin-paws360");
+  auto client = start_real_prometheus({target}, "1s", "1s");
+  ASSERT_TRUE(client);
+  auto instant = [&](httplib::Client& c, const std::string& expr, double at) -> std::optional<double> {
+    char time_param[32];
+    std::snprintf(time_param, sizeof time_param, "%.3f", at);
+    auto r = c.Get("/api/v1/query?query=" + httplib::detail::encode_query_param(expr) + "&time=" + time_param);
+    if (!r || r->status != 200) return std::nullopt;
+    const json body = json::parse(r->body);
+    const json& result = body["data"]["result"];
+    if (result.size() != 1) return std::nullopt;
+    return std::stod(result[0]["value"][1].get<std::string>());
+  };
+  const auto [fake_host, fake_port] = host_port(world_->url("prometheus"));
+  httplib::Client fake(fake_host, fake_port);
+  fake.set_connection_timeout(1s);
+  fake.set_read_timeout(2s);
+  const std::string age = "time() - runner_last_check_in_timestamp_seconds{hostname=\"Serotonin\"}";
+  auto wall = [] { return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count(); };
+  // The real server has a few scrapes of the target.
+  ASSERT_TRUE(testing::wait_until([&] { return instant(*client, "count_over_time(up[10s]) >= 3", wall()).has_value(); }, 30s, 200ms))
+      << testing::read_file((dir_ / "prometheus.log").string());
+  int compared = 0;
+  double worst = 0;
+  for (int probe = 0; probe < 12; ++probe) {
+    const double at = wall() - 1.5;  // both servers have scraped up to here
+    const auto real_age = instant(*client, age, at);
+    const auto fake_age = instant(fake, age, at);
+    const auto recent_check_in = instant(*client, "changes(runner_last_check_in_timestamp_seconds[3s])", at);
+    ASSERT_TRUE(real_age && fake_age && recent_check_in) << "probe " << probe;
+    EXPECT_GE(*real_age, -1.0);
+    EXPECT_LT(*real_age, 120.0) << "a check-in age of seconds, not of a year (the runner checks in every 50 s)";
+    if (*recent_check_in == 0) {
+      ++compared;
+      worst = std::max(worst, std::abs(*real_age - *fake_age));
+      EXPECT_NEAR(*real_age, *fake_age, 1.0) << "probe " << probe << " at " << std::fixed << at;
+    }
+    std::this_thread::sleep_for(500ms);
+  }
+  EXPECT_GE(compared, 6) << "too few instants without a fresh check-in to compare";
+  std::printf("check-in age: %d instants compared, largest difference %.3f s\n", compared, worst);
+  const std::string duration = "avg_over_time(scrape_duration_seconds{instance=\"" + target + "\"}[5s])";
+  const auto real_duration = instant(*client, duration, wall() - 1.5);
+  const std::string fake_duration_expr = "avg_over_time(scrape_duration_seconds{instance=\"serotonin:9102\"}[5s])";
+  const auto fake_duration = instant(fake, fake_duration_expr, wall() - 1.5);
+  ASSERT_TRUE(real_duration && fake_duration);
+  std::printf("scrape duration: real Prometheus %.3f s, the fake %.3f s (collect time %.3f s)\n", *real_duration, *fake_duration,
+              kCollectSeconds);
+  EXPECT_NEAR(*fake_duration, kCollectSeconds, 0.05);
+  EXPECT_NEAR(*real_duration, *fake_duration, 0.05);
+}
 
 }  // namespace
 }  // namespace failsim::fakes
