@@ -341,7 +341,9 @@ std::string html_report(const SuiteReport& suite) {
     }
     out += "<section class=\"scenario\" id=\"" + anchor(name) + "\"><h2>" + esc(name) + "</h2>\n<p>" +
            esc(rows.front()->file) + "</p>\n<div class=\"charts\">" +
-           cdf_overlay(rows, &RunResult::detection_seconds, "detection time: fault → first alert firing (CDF)") +
+           cdf_overlay(rows, &RunResult::detection_seconds,
+                       detection_end(*rows.front()) == "notified" ? "detection time: fault → Alertmanager notification (CDF)"
+                                                                  : "detection time: fault → first alert firing (CDF)") +
            cdf_overlay(rows, &RunResult::deploy_seconds, "deploy time: trigger → production on the version (CDF)") +
            "</div>\n" + difference_table(rows);
     for (const auto* s : rows) {

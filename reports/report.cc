@@ -37,9 +37,10 @@ Percentiles percentiles(const std::vector<std::optional<double>>& values) {
 Aggregate aggregate(const std::vector<RunResult>& runs, const SloSet& slos,
                     const std::optional<std::vector<std::string>>& slo_scope) {
   Aggregate a;
-  std::vector<std::optional<double>> detection, notification, noticed, failover, deploy;
+  std::vector<std::optional<double>> detection, firing, notification, noticed, failover, deploy;
   for (const auto& r : runs) {
     detection.push_back(r.detection_seconds);
+    firing.push_back(r.firing_seconds);
     notification.push_back(r.notification_seconds);
     noticed.push_back(r.noticed_seconds);
     failover.push_back(r.failover_seconds);
@@ -47,6 +48,7 @@ Aggregate aggregate(const std::vector<RunResult>& runs, const SloSet& slos,
     if (r.outcome == "deployed") ++a.deployed;
   }
   a.metrics["detection_seconds"] = percentiles(detection);
+  a.metrics["firing_seconds"] = percentiles(firing);
   a.metrics["notification_seconds"] = percentiles(notification);
   a.metrics["noticed_seconds"] = percentiles(noticed);
   a.metrics["failover_seconds"] = percentiles(failover);
@@ -108,6 +110,8 @@ json run_json(const RunResult& r) {
   j["runner"] = r.runner ? json(*r.runner) : json(nullptr);
   j["final_version"] = r.final_version;
   j["detection_seconds"] = opt(r.detection_seconds);
+  j["detection_to"] = r.detection_to;
+  j["firing_seconds"] = opt(r.firing_seconds);
   j["notification_seconds"] = opt(r.notification_seconds);
   if (r.detection_chain) {
     const auto& c = *r.detection_chain;
@@ -158,6 +162,12 @@ Result<RunResult> run_from_json(const std::string& text, const std::string& scen
     if (!j.at("runner").is_null()) r.runner = j.at("runner").get<std::string>();
     r.final_version = j.at("final_version").get<std::string>();
     r.detection_seconds = opt_double(j.at("detection_seconds"));
+    // Files written before detection could end at the notification measured to firing.
+    r.detection_to = j.contains("detection_to") ? j.at("detection_to").get<std::string>() : "firing";
+    if (r.detection_to != "firing" && r.detection_to != "notification") {
+      return Result<RunResult>::error("detection_to: expected \"firing\" or \"notification\", got \"" + r.detection_to + "\"");
+    }
+    r.firing_seconds = j.contains("firing_seconds") ? opt_double(j.at("firing_seconds")) : r.detection_seconds;
     if (j.contains("notification_seconds")) r.notification_seconds = opt_double(j.at("notification_seconds"));
     if (j.contains("detection_chain") && j.at("detection_chain").is_object()) {
       const json& c = j.at("detection_chain");
@@ -366,6 +376,10 @@ std::string junit_xml(const SuiteReport& suite) {
   return out;
 }
 
+std::string detection_end(const ScenarioReport& s) {
+  return !s.runs.empty() && s.runs.front().detection_to == "notification" ? "notified" : "fired";
+}
+
 std::string summary_md(const SuiteReport& suite) {
   std::string out = "# failsim: scenario suite\n\n## What happened\n\n";
   // The story of each scenario under each policy, at a glance: outcomes, where the
@@ -375,7 +389,7 @@ std::string summary_md(const SuiteReport& suite) {
     for (const auto& r : s.runs) ++outcomes[r.outcome + (r.runner ? " on " + *r.runner : "")];
     std::string line;
     for (const auto& [what, n] : outcomes) line += (line.empty() ? "" : ", ") + what + " ×" + std::to_string(n);
-    const auto& det = s.aggregate.metrics.at("detection_seconds");
+    const auto& det = s.aggregate.metrics.at("firing_seconds");
     out += "- " + std::string(s.passed ? "✅" : "❌") + " **" + s.name + "** / `" + s.label() + "`: " + line + "; alert " +
            (det.count ? "fired in " + std::to_string(det.count) + "/" + std::to_string(s.runs.size()) + " runs (p50 " +
                             fmt_seconds(det.p50) + " after the fault)"
@@ -395,11 +409,12 @@ std::string summary_md(const SuiteReport& suite) {
   }
   out += "\n## Measurements\n\n";
   out += "| scenario | policy | seeds | expectations | deployed (95 % CI) | deploy p50 / p95 (landed) | "
-         "detection p50 / p95 (fired) | SLOs |\n";
+         "detection p50 / p95 (fault → notified, or fired) | SLOs |\n";
   out += "|---|---|---|---|---|---|---|---|\n";
   for (const auto& s : suite.scenarios) {
     const auto& d = s.aggregate.metrics.at("deploy_seconds");
     const auto& det = s.aggregate.metrics.at("detection_seconds");
+    const auto& fired = s.aggregate.metrics.at("firing_seconds");
     const Interval ci = wilson(s.aggregate.deployed, s.runs.size());
     std::string slos;
     for (const auto& v : s.aggregate.slos) slos += (slos.empty() ? "" : "<br>") + slo_cell(v);
@@ -409,8 +424,9 @@ std::string summary_md(const SuiteReport& suite) {
            (d.count ? fmt_seconds(d.p50) + " / " + fmt_seconds(d.p95) + " (" + std::to_string(d.count) + "/" + n + ")"
                     : std::string("never")) +
            " | " +
-           (det.count ? fmt_seconds(det.p50) + " / " + fmt_seconds(det.p95) + " (" + std::to_string(det.count) + "/" + n + ")"
-                      : std::string("never fired")) +
+           (det.count ? fmt_seconds(det.p50) + " / " + fmt_seconds(det.p95) + " (" + std::to_string(det.count) + "/" + n + " " +
+                            detection_end(s) + ")"
+                      : std::string(fired.count ? "fired, never notified" : "never fired")) +
            " | " + slos + " |\n";
   }
   bool any_failed = false;

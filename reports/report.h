@@ -123,6 +123,9 @@ std::string results_json(const SuiteReport& suite);
 Result<RunResult> run_from_json(const std::string& text_of_run, const std::string& scenario, const std::string& policy);
 std::string junit_xml(const SuiteReport& suite);
 std::string summary_md(const SuiteReport& suite);
+// Where a scenario's detection ends: "notified" (its world has an Alertmanager: the runs
+// measure to the notification) or "fired".
+std::string detection_end(const ScenarioReport& s);
 std::string chrome_trace(const RunResult& run);
 // Self-contained HTML (no network): per scenario a timeline of its first seed and the
 // CDFs of detection and deploy times, as inline SVG (reports/html.cc).

@@ -51,7 +51,12 @@ struct RunResult {
   std::string outcome;                 // of the newest deploy request
   std::optional<std::string> runner;   // where it landed
   std::string final_version;
-  std::optional<double> detection_seconds;     // first clock fault -> first alert firing
+  // Detection: from the fault the first alert is about (the detection chain's fault)
+  // to Alertmanager's first notification of that alert where the world has an
+  // Alertmanager, else to the alert firing; `detection_to` says which.
+  std::optional<double> detection_seconds;
+  std::string detection_to = "firing";         // "notification" or "firing"
+  std::optional<double> firing_seconds;        // the chain's fault -> the first alert firing
   std::optional<double> notification_seconds;  // the chain's fault -> its first notification
   std::optional<DetectionChain> detection_chain;
   std::optional<double> noticed_seconds;

@@ -20,8 +20,11 @@ SloSet builtin_slos() {
        "trigger to production running its version, waiting in a queue included. Runs whose deploy did not land count "
        "in SC-001, not here; when none landed it is not judged."},
       {"SC-003", "detection_time", "detection_within", 0.95, 0, 300,
-       "Of the runs with a fault that starts the detection clock (detection_clock.fault_kinds), the fraction whose first "
-       "alert fired within 5 minutes of the first such fault. Not applicable to a scenario without such a fault."},
+       "Of the runs with a fault that starts the detection clock (detection_clock.fault_kinds), the fraction detected "
+       "within 5 minutes: from the fault the first alert is about (the earliest such fault on the alert's target host, "
+       "else the first such fault) to Alertmanager's first notification of that alert where the world has an "
+       "Alertmanager (both shipped worlds do), else to the alert firing. Not applicable to a scenario without such a "
+       "fault."},
       {"SC-004", "no_secret_in_output", "no_secret_in_output", 0, 0, 0,
        "No report, trace or log of any run contains the scenario's secret."},
   };

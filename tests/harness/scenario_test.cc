@@ -97,8 +97,9 @@ TEST(ShippedScenarios, ExporterPartitionHeadline) {
 //   offset o + k * 15 s, so the first dropped scrape starts at 5m + o and its up = 0
 //   (stamped 5m + o) becomes visible when the 10 s timeout expires, at 5m + o + 10 s.
 //   Rules are evaluated every 15 s from 0: the first evaluation after that instant is
-//   5m15s when o < 5 s, else 5m30s; RunnerScrapeDown (for: 2m) fires 2m later.
-//   detection = 2m15s when o < 5 s, 2m30s otherwise.
+//   5m15s when o < 5 s, else 5m30s; RunnerScrapeDown (for: 2m) fires 2m later: 2m15s
+//   after the fault when o < 5 s, 2m30s otherwise. Detection ends at the Alertmanager's
+//   notification (paws360.json has one), group_wait (30 s) later: 2m45s or 3m00s.
 TEST(ShippedScenarios, PartitionDetectionTimeMatchesTheArithmetic) {
   const Loaded gated = load("serotonin-exporter-partition", "health-gated-failover");
   for (std::uint64_t seed = 1; seed <= 10; ++seed) {
@@ -106,10 +107,13 @@ TEST(ShippedScenarios, PartitionDetectionTimeMatchesTheArithmetic) {
     ASSERT_TRUE(world.start().has_value());
     const Duration o = world.prometheus().targets()[0].offset;
     ASSERT_EQ(world.prometheus().targets()[0].instance, "serotonin:9102");
-    const double expected = o < seconds(5) ? 135.0 : 150.0;
+    const double fired = o < seconds(5) ? 135.0 : 150.0;
     const RunResult g = run(gated, seed);
+    ASSERT_TRUE(g.firing_seconds.has_value());
+    EXPECT_EQ(*g.firing_seconds, fired) << "seed " << seed << ", offset " << o.count() << " us";
+    EXPECT_EQ(g.detection_to, "notification");
     ASSERT_TRUE(g.detection_seconds.has_value());
-    EXPECT_EQ(*g.detection_seconds, expected) << "seed " << seed << ", offset " << o.count() << " us";
+    EXPECT_EQ(*g.detection_seconds, fired + 30.0) << "seed " << seed << ", offset " << o.count() << " us";
   }
 }
 
@@ -141,7 +145,8 @@ TEST(ShippedScenarios, TheDetectionChainFromFaultToNotificationMatchesTheArithme
     EXPECT_EQ(*c.notified_seconds, pending + 150.0);
     ASSERT_TRUE(g.notification_seconds.has_value());
     EXPECT_EQ(*g.notification_seconds, pending + 150.0 - 300.0);
-    EXPECT_EQ(*g.detection_seconds, pending + 120.0 - 300.0) << "detection still measures to firing";
+    EXPECT_EQ(*g.firing_seconds, pending + 120.0 - 300.0);
+    EXPECT_EQ(*g.detection_seconds, *g.notification_seconds) << "detection ends at the notification";
   }
 }
 
@@ -161,7 +166,22 @@ TEST(ShippedScenarios, TheDetectionChainStartsAtTheFaultTheAlertIsAbout) {
   EXPECT_EQ(r.detection_chain->fault_seconds, 300.0);
   ASSERT_TRUE(r.notification_seconds.has_value());
   EXPECT_LT(*r.notification_seconds, 200.0) << "measured from the partition";
-  EXPECT_GT(*r.detection_seconds, 300.0) << "detection_seconds still starts at the first clock fault (the outage)";
+  EXPECT_EQ(r.detection_seconds, r.notification_seconds) << "detection is measured from the partition too";
+  EXPECT_LT(*r.firing_seconds, *r.notification_seconds);
+}
+
+// A world without an Alertmanager: nobody is notified, detection ends at the alert
+// firing (and results say so), from the same fault.
+TEST(ShippedScenarios, WithoutAnAlertmanagerDetectionEndsAtFiring) {
+  Loaded l = load("serotonin-exporter-partition", "health-gated-failover");
+  l.scenario.world.alertmanager.reset();
+  const RunResult r = run(l, 1);
+  EXPECT_EQ(r.detection_to, "firing");
+  EXPECT_FALSE(r.notification_seconds.has_value());
+  ASSERT_TRUE(r.firing_seconds.has_value());
+  EXPECT_EQ(r.detection_seconds, r.firing_seconds);
+  const Loaded with = load("serotonin-exporter-partition", "health-gated-failover");
+  EXPECT_EQ(run(with, 1).firing_seconds, r.firing_seconds) << "the Alertmanager does not move the alert";
 }
 
 TEST(Determinism, SameSeedSameTraceAndThreadCountDoesNotMatter) {
@@ -464,7 +484,8 @@ TEST(SecondWorld, ARunThatFailsInItsBuildJobIsRedispatchedNotLost) {
 //   the first scrape of rack1-a:9200 at or after the fault (5m) starts at t_s, the
 //   first slot >= 5m with phase p; its up = 0 is visible after the 10 s timeout; the
 //   group (phase q, every 30 s) first sees it at t_e, the first slot after t_s + 10 s;
-//   RunnerTargetDown (for: 1m) fires at t_e + 60 s. detection = t_e + 60 s - 5m.
+//   RunnerTargetDown (for: 1m) fires at t_e + 60 s, t_e + 60 s - 5m after the fault;
+//   detection ends group_wait (30 s) later, at the notification.
 TEST(SecondWorld, PartitionDetectionTimeMatchesTheArithmeticOfPrometheusPhases) {
   auto loaded = load_run(kDir + "northwind/exporter-partition.json", kDir + "policies/northwind-gated.json", "");
   ASSERT_TRUE(loaded.has_value()) << loaded.error();
@@ -485,11 +506,14 @@ TEST(SecondWorld, PartitionDetectionTimeMatchesTheArithmeticOfPrometheusPhases) 
   };
   const double t_s = next_slot(start + 300, p, false);
   const double t_e = next_slot(t_s + 10, q, true);
-  const double expected = t_e + 60 - (start + 300);
+  const double fired = t_e + 60 - (start + 300);
   for (std::uint64_t seed = 1; seed <= 5; ++seed) {
     const RunResult r = run_scenario(RunInputs{&l.scenario, &l.policy, &l.rules}, seed);
+    ASSERT_TRUE(r.firing_seconds.has_value());
+    EXPECT_NEAR(*r.firing_seconds, fired, 1e-3) << "seed " << seed << ", phases " << p << " / " << q;
+    // northwind.json's route: group_wait 30 s.
     ASSERT_TRUE(r.detection_seconds.has_value());
-    EXPECT_NEAR(*r.detection_seconds, expected, 1e-3) << "seed " << seed << ", phases " << p << " / " << q;
+    EXPECT_NEAR(*r.detection_seconds, fired + 30, 1e-3) << "seed " << seed;
   }
 }
 

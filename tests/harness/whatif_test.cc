@@ -63,8 +63,8 @@ TEST_F(WhatIf, BaselineCompareIntervalsMatchAnIndependentComputation) {
                        out("base/results.json") + "' --out '" + out("new") + "'");
   ASSERT_EQ(fresh.exit_code, 0) << fresh.out;
   EXPECT_NE(fresh.out.find("## Compared with the baseline"), std::string::npos);
-  // 15 s -> 30 s scrapes: the gated policy notices the partition 15 s later in every seed.
-  EXPECT_NE(fresh.out.find("| failover | health-gated-failover | detection_p95 | 2m15s | 2m30s | +15.0s | [+15.0s, +15.0s] | 🔴 worse |"),
+  // 15 s -> 30 s scrapes: the partition is detected (to the notification) 15 s later in every seed.
+  EXPECT_NE(fresh.out.find("| failover | health-gated-failover | detection_p95 | 2m45s | 3m00s | +15.0s | [+15.0s, +15.0s] | 🔴 worse |"),
             std::string::npos)
       << fresh.out;
   const auto ref_run = testing::run_command("python3 '" + src + "/tests/reports/compare_reference.py' '" + out("base/results.json") +
@@ -101,7 +101,7 @@ TEST_F(WhatIf, BaselineCompareIntervalsMatchAnIndependentComputation) {
   // a tolerance in the wrong direction is a usage error.
   auto strict = failsim("compare '" + out("base/results.json") + "' '" + out("new/results.json") + "' --fail-on detection_p95:+10s");
   EXPECT_EQ(strict.exit_code, 1) << strict.out;
-  EXPECT_NE(strict.out.find("failover / health-gated-failover: detection_p95 2m15s -> 2m30s"), std::string::npos) << strict.out;
+  EXPECT_NE(strict.out.find("failover / health-gated-failover: detection_p95 2m45s -> 3m00s"), std::string::npos) << strict.out;
   auto lenient = failsim("compare '" + out("base/results.json") + "' '" + out("new/results.json") + "' --fail-on detection_p95:+1m,deploy_success:-1%");
   EXPECT_EQ(lenient.exit_code, 0) << lenient.out;
   auto wrong = failsim("compare '" + out("base/results.json") + "' '" + out("new/results.json") + "' --fail-on detection_p95:-10s");
