@@ -52,8 +52,10 @@ Result<std::vector<Sample>> read_samples(const std::string& text, const std::str
       if (!r.is_object() || !r.contains("outcome")) return R::error(at + ": a run without an outcome");
       ++x.n;
       if (r["outcome"] == "deployed") ++x.deployed;
+      // Older files have no firing_seconds: their detection ended at firing.
+      const char* fired_key = r.contains("firing_seconds") ? "firing_seconds" : "detection_seconds";
+      if (r[fired_key].is_number()) ++x.fired;
       if (r.contains("detection_seconds") && r["detection_seconds"].is_number()) {
-        ++x.fired;
         x.detection.push_back(r["detection_seconds"].get<double>());
       }
       if (r.contains("deploy_seconds") && r["deploy_seconds"].is_number()) x.deploy.push_back(r["deploy_seconds"].get<double>());

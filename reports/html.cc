@@ -371,7 +371,7 @@ std::string html_report(const SuiteReport& suite) {
   out += "<section id=\"definitions\"><h2>Definitions</h2><dl>"
          "<dt>deployed</dt><dd>Runs whose newest deploy request landed (outcome deployed), with a Wilson score 95 % interval.</dd>"
          "<dt>alert fired</dt><dd>Runs in which an alert of the run's rules fired after the first fault that starts the detection clock.</dd>"
-         "<dt>detection time</dt><dd>From that fault to the first alert firing; p50/p95 are nearest-rank percentiles over the runs where one fired, with seeded percentile-bootstrap 95 % intervals (1000 resamples).</dd>"
+         "<dt>detection time</dt><dd>From the fault the first alert is about to Alertmanager's first notification of it where the world has an Alertmanager, else to the alert firing; p50/p95 are nearest-rank percentiles over the runs detected, with seeded percentile-bootstrap 95 % intervals (1000 resamples).</dd>"
          "<dt>deploy time</dt><dd>From the trigger of the run's newest deploy request to production running its version, over the runs where it landed (same percentiles and intervals).</dd>"
          "<dt>Δ</dt><dd>A row minus the scenario's first row: Newcombe's hybrid score interval for rates (pp = percentage points), a seeded bootstrap of the difference for percentiles.</dd>"
          "<dt>expectations</dt><dd>Per seed (deterministic facts: outcome, runner, version) or over all seeds (distributions: p50/p95 within, success at least); FAIL (n) counts the broken ones.</dd>"

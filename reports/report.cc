@@ -65,9 +65,9 @@ RowNumbers row_numbers(const ScenarioReport& s, int resamples) {
   for (const auto& r : s.runs) {
     if (r.outcome == "deployed") ++n.deployed;
     if (r.detection_seconds) detection.push_back(*r.detection_seconds);
+    if (r.firing_seconds) ++n.fired;
     if (r.deploy_seconds) deploy.push_back(*r.deploy_seconds);
   }
-  n.fired = detection.size();
   n.deployed_ci = wilson(n.deployed, n.n);
   const std::string key = s.name + "|" + s.label();
   auto fill = [&](const std::vector<double>& v, double q, const char* what, std::optional<double>& value,

@@ -84,7 +84,7 @@ std::string sweep_markdown(const SuiteReport& suite) {
            " | " + with_interval(n.deploy_p50, n.deploy_p50_ci) + " | " + with_interval(n.deploy_p95, n.deploy_p95_ci) + " |\n";
   }
   out += "\nIntervals: Wilson 95 % for the rate, seeded percentile bootstrap (1000 resamples) for the percentiles; "
-         "detection over the runs where an alert fired, deploy over the runs that landed.\n";
+         "detection (fault → Alertmanager notification where the world has one, else → firing) over the runs detected, deploy over the runs that landed.\n";
   return out;
 }
 

@@ -89,6 +89,7 @@ def rows(path):
             "n": len(runs),
             "deployed": sum(1 for r in runs if r["outcome"] == "deployed"),
             "detection": [r["detection_seconds"] for r in runs if r["detection_seconds"] is not None],
+            "fired": sum(1 for r in runs if r.get("firing_seconds", r["detection_seconds"]) is not None),
             "deploy": [r["deploy_seconds"] for r in runs if r["deploy_seconds"] is not None],
             "attempts": [float(r["attempts"]) for r in runs],
             "violated": violated,
@@ -107,7 +108,7 @@ def main():
         label = key[0] + " / " + key[1] + (" · " + key[2] if key[2] else "")
         metrics = {}
         for name, kb, kn in (("deploy_success", b["deployed"], n["deployed"]),
-                             ("alert_fired", len(b["detection"]), len(n["detection"])),
+                             ("alert_fired", b["fired"], n["fired"]),
                              ("invariant_violations", b["violated"], n["violated"])):
             lo, hi = newcombe(kb, b["n"], kn, n["n"])
             metrics[name] = {"base": kb / b["n"], "new": kn / n["n"], "diff": kn / n["n"] - kb / b["n"], "ci95": [lo, hi]}
