@@ -253,7 +253,7 @@ void LiveWorld::mirror_manual(const std::string& proxy) {
   if (existing != manual_faults_.end()) {
     for (int id : existing->second) world_.network().remove_fault(id);
     manual_faults_.erase(existing);
-    if (manual_listener_) manual_listener_("end " + proxy);
+    if (manual_listener_) manual_listener_({false, "", host->spec().host, "end " + proxy});
   }
   sim::NetworkFault f;
   f.from = world_.spec().prometheus.host;
@@ -265,20 +265,20 @@ void LiveWorld::mirror_manual(const std::string& proxy) {
     f.kind = sim::NetworkFault::Kind::kPartition;
     f.mode = refused ? sim::FaultMode::kReject : sim::FaultMode::kDrop;
     manual_faults_[proxy].push_back(world_.network().add_fault(f));
-    if (manual_listener_) manual_listener_(std::string("start ") + (refused ? "reject " : "drop ") + where);
+    if (manual_listener_) manual_listener_({true, "partition", f.to, std::string("start ") + (refused ? "reject " : "drop ") + where});
   }
   if (!blackhole && pass_probability < 1.0) {
     f.kind = sim::NetworkFault::Kind::kLoss;
     f.loss_probability = 1.0 - pass_probability;
     manual_faults_[proxy].push_back(world_.network().add_fault(f));
-    if (manual_listener_) manual_listener_("start loss " + std::to_string(f.loss_probability) + " " + where);
+    if (manual_listener_) manual_listener_({true, "loss", f.to, "start loss " + std::to_string(f.loss_probability) + " " + where});
   }
   if (added > Duration(0)) {
     f.kind = sim::NetworkFault::Kind::kLatency;
     f.added_latency = added;
     manual_faults_[proxy].push_back(world_.network().add_fault(f));
     const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(added).count();
-    if (manual_listener_) manual_listener_("start latency " + std::to_string(ms) + "ms " + where);
+    if (manual_listener_) manual_listener_({true, "latency", f.to, "start latency " + std::to_string(ms) + "ms " + where});
   }
   refresh();  // at once: no internal toxic outlives the hand-made one
 }

@@ -83,8 +83,15 @@ class LiveWorld {
   // Engine thread: mirrors the network model onto the proxies now (sync does this every
   // sync_interval; a caller about to use an endpoint can make sure it is current).
   void refresh();
-  // Engine thread: a hand-made fault was mirrored into the model ("start ..."/"end ...").
-  void on_manual_fault(std::function<void(const std::string&)> listener) { manual_listener_ = std::move(listener); }
+  // A hand-made fault mirrored into the model (or its end).
+  struct ManualFault {
+    bool started = true;
+    std::string kind;  // partition | loss | latency ("" for an end)
+    std::string host;  // the exporter's host
+    std::string text;  // "start drop monitoring->h:9102 (by hand, exporter-R)" / "end exporter-R"
+  };
+  // Engine thread: a hand-made fault was mirrored into the model, or ended.
+  void on_manual_fault(std::function<void(const ManualFault&)> listener) { manual_listener_ = std::move(listener); }
 
  private:
   struct Mirror {  // what failsim last applied to one proxy
@@ -110,7 +117,7 @@ class LiveWorld {
   std::map<std::string, Mirror> applied_;
   std::map<std::string, std::vector<int>> manual_faults_;  // proxy -> model fault ids mirrored from its hand-made toxics
   std::set<int> manual_fault_ids() const;
-  std::function<void(const std::string&)> manual_listener_;
+  std::function<void(const ManualFault&)> manual_listener_;
   bool stopped_ = false;
 };
 

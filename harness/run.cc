@@ -48,6 +48,7 @@ class DeployDriver {
   DeployOrchestrator& orchestrator() { return orchestrator_; }
   std::optional<TimePoint> triggered_at;
   std::string ref;  // the dispatched ref; "": the world's default branch
+  std::string source = "schedule";  // schedule | api | rerun (reports::DeployResult::source)
   std::optional<TimePoint> done_at;
   std::int64_t job_id = 0;
   std::int64_t run_id = 0;
@@ -100,11 +101,20 @@ class Run final : public LiveControl {
     drivers_.push_back(std::make_unique<DeployDriver>(*this, drivers_.size(), *in_.policy, version, previous));
     DeployDriver* d = drivers_.back().get();
     d->ref = ref;
+    d->source = "api";
     trace("deploy", "trigger", version);
     d->start();
     if (d->run_id == 0) return std::nullopt;
     return d->run_id;
   }
+  int inject_fault(FaultSpec f) override {
+    f.at += world_.engine().now() - world_.spec().start;
+    hand_quiet_after_ = std::max(hand_quiet_after_, world_.engine().now() + std::chrono::minutes(10));
+    return apply_fault(f, "hand");
+  }
+  Result<reports::FaultRecord> end_fault(int id) override;
+  std::vector<reports::FaultRecord> faults() const override { return result_.faults; }
+  void note_proxy_fault(const std::string& kind, const std::string& host, const std::string& what, bool started) override;
   const RunInputs& inputs() const { return in_; }
   Rng& attempts_rng() { return attempts_rng_; }
   Rng& jitter_rng() { return jitter_rng_; }
@@ -123,6 +133,7 @@ class Run final : public LiveControl {
     d->run_id = job.run_id;
     d->job_id = job.id;
     d->ref = old->ref;
+    d->source = "rerun";
     d->triggered_at = world_.engine().now();
     by_run_[job.run_id] = d;
     by_job_[job.id] = d;
@@ -150,7 +161,8 @@ class Run final : public LiveControl {
   }
 
  private:
-  void apply_fault(const FaultSpec& f);
+  // Lays out a fault (scheduled: its start may be ahead) and records it; returns its id.
+  int apply_fault(const FaultSpec& f, const std::string& source = "schedule");
   void run_upstream_job(std::int64_t job_id);
   // host_down by runner (its services go down with it) or by plain host name.
   void set_host_up(const FaultSpec& f, sim::runner::RunnerHost* host, bool up) {
@@ -167,7 +179,13 @@ class Run final : public LiveControl {
   }
   void finish_result();
   void set_runner_fault(const FaultSpec& f, sim::runner::RunnerHost* host, bool on);
-  void schedule_flap(const FaultSpec& f, const std::string& target, TimePoint at, bool on);
+  void schedule_flap(const FaultSpec& f, const std::string& target, TimePoint at, bool on, std::shared_ptr<const bool> ended);
+  reports::FaultRecord* fault_record(int id) {
+    for (auto& r : result_.faults) {
+      if (r.id == id) return &r;
+    }
+    return nullptr;
+  }
   const Expectations* expectations() const {
     return in_.expect != nullptr ? in_.expect : expectations_for(*in_.scenario, in_.policy->name);
   }
@@ -204,6 +222,19 @@ class Run final : public LiveControl {
   std::map<std::string, std::size_t> runner_of_label_;         // instance/hostname/runner_name -> runner
   // (alertname, labels) -> (firing since, the runner it is about)
   std::map<std::pair<std::string, std::string>, std::pair<TimePoint, std::size_t>> firing_since_;
+  // What ending a fault early needs: its spec, its network fault id (network kinds),
+  // the runner it hit (runner kinds, fixed when it started), and a flag its pending
+  // end and flap events check.
+  struct FaultHandle {
+    FaultSpec spec;
+    std::string what;
+    int network_id = -1;
+    std::shared_ptr<std::string> target;
+    std::shared_ptr<bool> ended;
+  };
+  std::map<int, FaultHandle> fault_handles_;
+  std::map<std::string, std::vector<int>> open_proxy_faults_;  // host -> its open proxy fault records
+  TimePoint hand_quiet_after_{};                   // 10 minutes after the last hand fault
   void record_detection_chain(TimePoint run_start);
   friend class DeployDriver;
 };
@@ -511,7 +542,7 @@ void Run::record_detection_chain(TimePoint run_start) {
   result_.detection_seconds = world_.alertmanager() != nullptr ? result_.notification_seconds : result_.firing_seconds;
 }
 
-void Run::apply_fault(const FaultSpec& f) {
+int Run::apply_fault(const FaultSpec& f, const std::string& source) {
   const TimePoint start = world_.spec().start + f.at;
   static const std::vector<std::string> kBuiltinClock = reports::builtin_slos().clock_fault_kinds;
   const auto& clock = in_.clock_fault_kinds != nullptr ? *in_.clock_fault_kinds : kBuiltinClock;
@@ -521,7 +552,22 @@ void Run::apply_fault(const FaultSpec& f) {
   for (const auto& r : world_.runners()) {
     if (faulted_runner_.empty() && !f.to.empty() && r->spec().host == f.to) faulted_runner_ = r->spec().runner_name;
   }
-  const std::string what = std::string(to_string(f.kind)) + " " + (f.runner.empty() ? f.from + "->" + f.to + (f.port ? ":" + std::to_string(f.port) : "") : f.runner);
+  const std::string what = std::string(to_string(f.kind)) + " " + (f.runner.empty() ? f.from + "->" + f.to + (f.port ? ":" + std::to_string(f.port) : "") : f.runner) +
+                           (source == "hand" ? " (by hand)" : "");
+  const int id = static_cast<int>(result_.faults.size()) + 1;
+  reports::FaultRecord record;
+  record.id = id;
+  record.kind = to_string(f.kind);
+  record.what = what;
+  record.source = source;
+  record.start_seconds = to_seconds(f.at);
+  if (f.kind == FaultSpec::Kind::kCancelRun) record.end_seconds = record.start_seconds;
+  if (f.length > Duration(0)) record.end_seconds = to_seconds(f.at + f.length);
+  result_.faults.push_back(record);
+  FaultHandle& handle = fault_handles_[id];
+  handle.spec = f;
+  handle.what = what;
+  handle.ended = std::make_shared<bool>(false);
   if (starts_clock) {
     std::string host = f.to;  // network faults and host_down name the host
     if (const auto* r = f.runner.empty() ? nullptr : world_.runner(f.runner)) host = r->spec().host;
@@ -545,14 +591,16 @@ void Run::apply_fault(const FaultSpec& f) {
       nf.length = f.length;
       nf.flap_down = f.flap_down;
       nf.flap_up = f.flap_up;
-      world_.network().add_fault(nf);
+      handle.network_id = world_.network().add_fault(nf);
       world_.engine().schedule_at(start, [this, what] { trace("fault", "start", what); });
       break;
     }
     default: {
       // The runner a "$deploy" fault hit is fixed when it starts, so its end undoes it there.
       auto target = std::make_shared<std::string>();
-      world_.engine().schedule_at(start, [this, f, what, target] {
+      handle.target = target;
+      std::shared_ptr<const bool> ended = handle.ended;
+      world_.engine().schedule_at(start, [this, f, what, target, ended] {
         trace("fault", "start", what);
         *target = f.runner.empty() ? "" : resolve_runner(f.runner);
         auto* host = target->empty() ? nullptr : world_.runner(*target);
@@ -562,10 +610,11 @@ void Run::apply_fault(const FaultSpec& f) {
           return;
         }
         set_runner_fault(f, host, true);
-        if (f.flap_down > Duration(0)) schedule_flap(f, *target, world_.engine().now() + f.flap_down, false);
+        if (f.flap_down > Duration(0)) schedule_flap(f, *target, world_.engine().now() + f.flap_down, false, ended);
       });
       if (f.length > Duration(0)) {
-        world_.engine().schedule_at(start + f.length, [this, f, what, target] {
+        world_.engine().schedule_at(start + f.length, [this, f, what, target, ended] {
+          if (*ended) return;  // ended early by hand
           trace("fault", "end", what);
           auto* host = target->empty() ? nullptr : world_.runner(*target);
           if (host == nullptr && !f.runner.empty()) return;
@@ -575,6 +624,66 @@ void Run::apply_fault(const FaultSpec& f) {
       break;
     }
   }
+  return id;
+}
+
+Result<reports::FaultRecord> Run::end_fault(int id) {
+  reports::FaultRecord* record = fault_record(id);
+  const auto handle = fault_handles_.find(id);
+  if (record == nullptr || handle == fault_handles_.end()) {
+    return Result<reports::FaultRecord>::error("no fault " + std::to_string(id) + " (GET /api/faults lists them)");
+  }
+  const TimePoint now = world_.engine().now();
+  const TimePoint start = world_.spec().start;
+  const auto already_over = [&] {
+    return *handle->second.ended || (record->end_seconds && *record->end_seconds <= to_seconds(now - start));
+  };
+  if (already_over()) return Result<reports::FaultRecord>::error("fault " + std::to_string(id) + " is already over");
+  if (record->start_seconds > to_seconds(now - start)) {
+    return Result<reports::FaultRecord>::error("fault " + std::to_string(id) + " has not started yet");
+  }
+  FaultHandle& h = handle->second;
+  *h.ended = true;
+  if (h.network_id >= 0) {
+    world_.network().remove_fault(h.network_id);
+  } else if (h.target != nullptr) {
+    auto* host = h.target->empty() ? nullptr : world_.runner(*h.target);
+    if (host != nullptr || h.spec.runner.empty()) set_runner_fault(h.spec, host, false);
+  }
+  trace("fault", "end", h.what);
+  record->end_seconds = to_seconds(now - start);
+  return Result<reports::FaultRecord>::ok(*record);
+}
+
+void Run::note_proxy_fault(const std::string& kind, const std::string& host, const std::string& what, bool started) {
+  const TimePoint now = world_.engine().now();
+  const double at = to_seconds(now - world_.spec().start);
+  if (!started) {
+    const auto open = open_proxy_faults_.find(host);
+    if (open == open_proxy_faults_.end()) return;
+    for (int id : open->second) {
+      if (auto* r = fault_record(id)) r->end_seconds = at;
+    }
+    open_proxy_faults_.erase(open);
+    return;
+  }
+  reports::FaultRecord record;
+  record.id = static_cast<int>(result_.faults.size()) + 1;
+  record.kind = kind;
+  record.what = what;
+  record.source = "proxy";
+  record.start_seconds = at;
+  result_.faults.push_back(record);
+  open_proxy_faults_[host].push_back(record.id);
+  // A proxy fault is a network fault on the exporter's host: it starts the detection
+  // clock like a scheduled one of its kind.
+  static const std::vector<std::string> kBuiltinClock = reports::builtin_slos().clock_fault_kinds;
+  const auto& clock = in_.clock_fault_kinds != nullptr ? *in_.clock_fault_kinds : kBuiltinClock;
+  if (std::find(clock.begin(), clock.end(), kind) != clock.end()) {
+    if (!fault_start_ || now < *fault_start_) fault_start_ = now;
+    clock_faults_.emplace_back(now, host, what);
+  }
+  hand_quiet_after_ = std::max(hand_quiet_after_, now + std::chrono::minutes(10));
 }
 
 // Applies (on) or undoes (off) a fault on a runner or host.
@@ -614,15 +723,16 @@ void Run::set_runner_fault(const FaultSpec& f, sim::runner::RunnerHost* host, bo
 
 // A flapping runner fault: off for flap_up, on for flap_down, ... until its window ends
 // (the fault's own end event undoes it then).
-void Run::schedule_flap(const FaultSpec& f, const std::string& target, TimePoint at, bool on) {
+void Run::schedule_flap(const FaultSpec& f, const std::string& target, TimePoint at, bool on, std::shared_ptr<const bool> ended) {
   const TimePoint window_end = f.length > Duration(0) ? world_.spec().start + f.at + f.length
                                                       : world_.spec().start + in_.scenario->run_length;
   if (at >= window_end) return;
-  world_.engine().schedule_at(at, [this, f, target, on] {
+  world_.engine().schedule_at(at, [this, f, target, on, ended] {
+    if (*ended) return;  // ended early by hand
     auto* host = target.empty() ? nullptr : world_.runner(target);
     if (host == nullptr && !f.runner.empty()) return;
     set_runner_fault(f, host, on);
-    schedule_flap(f, target, world_.engine().now() + (on ? f.flap_down : f.flap_up), !on);
+    schedule_flap(f, target, world_.engine().now() + (on ? f.flap_down : f.flap_up), !on, ended);
   });
 }
 
@@ -772,7 +882,7 @@ RunResult Run::execute() {
       all_done = all_done && d->done_at.has_value();
       if (d->done_at) last_done = std::max(last_done, *d->done_at);
     }
-    if (all_done && world_.engine().now() >= std::max(quiet_after, last_done + std::chrono::minutes(5))) break;
+    if (all_done && world_.engine().now() >= std::max({quiet_after, hand_quiet_after_, last_done + std::chrono::minutes(5)})) break;
   }
   if (live != nullptr && live->finished) live->finished();
   finish_result();
@@ -847,6 +957,7 @@ void Run::finish_result() {
     d.diagnosis = o.diagnosis();
     d.runner = o.deployed_on();
     d.attempts = o.attempts();
+    d.source = drivers_[i]->source;
     // Both after the run's start: a request dispatched through the live API before the
     // first scheduled trigger is not "negative seconds".
     if (drivers_[i]->done_at) d.finished_seconds = seconds_since(run_start, *drivers_[i]->done_at);
@@ -860,7 +971,18 @@ void Run::finish_result() {
     result_.deploys.push_back(d);
   }
   result_.had_fault = fault_start_.has_value();
-  const DeployResult& last = result_.deploys.back();
+  // The newest request: the last one triggered (a REST dispatch may come before a
+  // scheduled trigger, and is added after it), else the last one laid out.
+  static const DeployResult kNoRequest{"", "none", "no deploy request was made", "", 0, std::nullopt, 0, "schedule"};
+  std::size_t newest = result_.deploys.size() - 1;  // (unused when there is none)
+  std::optional<TimePoint> newest_at;
+  for (std::size_t i = 0; i < drivers_.size(); ++i) {
+    if (drivers_[i]->triggered_at && (!newest_at || *drivers_[i]->triggered_at >= *newest_at)) {
+      newest_at = drivers_[i]->triggered_at;
+      newest = i;
+    }
+  }
+  const DeployResult& last = result_.deploys.empty() ? kNoRequest : result_.deploys[newest];
   result_.outcome = last.outcome;
   if (!last.runner.empty()) result_.runner = last.runner;
   result_.final_version = world_.production().current_version();

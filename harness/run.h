@@ -40,6 +40,18 @@ class LiveControl {
   // `ref`: the dispatched ref (refs/heads/NAME); "" for the world's default branch.
   virtual std::optional<std::int64_t> trigger_deploy(const std::string& version, const std::string& ref = "") = 0;
   virtual void trace(const std::string& category, const std::string& name, const std::string& detail) = 0;
+  // A fault by hand: the same fault object a scenario schedules, starting f.at from now
+  // (so usually now). It goes into the model, the trace ("... (by hand)") and the
+  // report's fault list. Returns its id.
+  virtual int inject_fault(FaultSpec f) = 0;
+  // Ends a fault now (its record gets its end). Errors: no such fault, or already over.
+  virtual Result<reports::FaultRecord> end_fault(int id) = 0;
+  // Every fault of the run so far, scheduled, by hand or on a proxy, in start order.
+  virtual std::vector<reports::FaultRecord> faults() const = 0;
+  // A toxic made by hand on an exporter's proxy was mirrored into the network model
+  // (fakes/live_world.h): recorded like a fault (source "proxy"); a started one starts
+  // the detection clock for `host`.
+  virtual void note_proxy_fault(const std::string& kind, const std::string& host, const std::string& what, bool started) = 0;
 };
 
 // What `failsim gate` saw when a live run asked it: each query's outcome, and a

@@ -134,6 +134,67 @@ Expectations read_expectations(Fields& f) {
 
 namespace {
 
+// One fault in the scenario format, its references checked against the scenario's
+// world; throws Invalid naming the field. A hand fault (at_required false) may leave out
+// `at` (it starts when it arrives).
+FaultSpec read_fault(Fields& f, const Scenario& s, bool at_required) {
+  static const std::map<std::string, FaultSpec::Kind> kKinds = {
+      {"partition", FaultSpec::Kind::kPartition},       {"loss", FaultSpec::Kind::kLoss},
+      {"latency", FaultSpec::Kind::kLatency},           {"host_down", FaultSpec::Kind::kHostDown},
+      {"service_stop", FaultSpec::Kind::kServiceStop},  {"service_crash", FaultSpec::Kind::kServiceCrash},
+      {"exporter_stop", FaultSpec::Kind::kExporterStop}, {"resources", FaultSpec::Kind::kResources},
+      {"cancel_run", FaultSpec::Kind::kCancelRun}};
+  FaultSpec x;
+  if (f.get("kind") == nullptr) Fields::fail(f.at("kind"), "missing required field");
+  x.kind = f.choice("kind", kKinds, FaultSpec::Kind::kPartition);
+  x.at = at_required ? f.duration("at") : f.duration("at", Duration(0));
+  x.length = f.duration("for", Duration(0));
+  switch (x.kind) {
+    case FaultSpec::Kind::kPartition:
+    case FaultSpec::Kind::kLoss:
+    case FaultSpec::Kind::kLatency:
+      x.from = f.text("from", std::string("*"));
+      x.to = f.text("to");
+      x.port = f.integer("port", 0, 0, 65535);
+      x.mode = f.choice("mode", std::map<std::string, sim::FaultMode>{{"drop", sim::FaultMode::kDrop}, {"reject", sim::FaultMode::kReject}},
+                        sim::FaultMode::kDrop);
+      x.probability = f.probability("probability", 1.0);
+      x.added_latency = f.duration("added_latency", Duration(0));
+      x.flap_down = f.duration("flap_down", Duration(0));
+      x.flap_up = f.duration("flap_up", Duration(0));
+      break;
+    case FaultSpec::Kind::kHostDown:
+      if (f.get("runner") != nullptr) {
+        x.runner = f.text("runner");
+      } else {
+        x.to = f.text("host");
+      }
+      break;
+    case FaultSpec::Kind::kServiceStop:
+    case FaultSpec::Kind::kServiceCrash:
+    case FaultSpec::Kind::kExporterStop: x.runner = f.text("runner"); break;
+    case FaultSpec::Kind::kResources:
+      x.runner = f.text("runner");
+      x.cpu = f.number("cpu_percent", 5);
+      x.memory = f.number("memory_percent", 20);
+      x.disk = f.number("disk_percent", 10);
+      break;
+    case FaultSpec::Kind::kCancelRun: break;
+  }
+  if (x.kind == FaultSpec::Kind::kHostDown || x.kind == FaultSpec::Kind::kServiceStop ||
+      x.kind == FaultSpec::Kind::kServiceCrash || x.kind == FaultSpec::Kind::kExporterStop) {
+    x.flap_down = f.duration("flap_down", Duration(0));
+    x.flap_up = f.duration("flap_up", Duration(0));
+  }
+  if ((x.flap_down > Duration(0)) != (x.flap_up > Duration(0))) {
+    Fields::fail(f.at(x.flap_down > Duration(0) ? "flap_up" : "flap_down"),
+                 "a flapping fault needs both flap_down and flap_up above 0s");
+  }
+  f.finish();
+  check_fault_references(s, x, f);
+  return x;
+}
+
 Scenario read_scenario(const json& root, const std::string& source, const std::vector<Override>& overrides) {
   Fields top(root, "");
   Scenario s;
@@ -181,63 +242,9 @@ Scenario read_scenario(const json& root, const std::string& source, const std::v
   w.finish();
   if (const json* faults = top.get("faults")) {
     if (!faults->is_array()) Fields::fail("/faults", "expected an array of faults");
-    static const std::map<std::string, FaultSpec::Kind> kKinds = {
-        {"partition", FaultSpec::Kind::kPartition},       {"loss", FaultSpec::Kind::kLoss},
-        {"latency", FaultSpec::Kind::kLatency},           {"host_down", FaultSpec::Kind::kHostDown},
-        {"service_stop", FaultSpec::Kind::kServiceStop},  {"service_crash", FaultSpec::Kind::kServiceCrash},
-        {"exporter_stop", FaultSpec::Kind::kExporterStop}, {"resources", FaultSpec::Kind::kResources},
-        {"cancel_run", FaultSpec::Kind::kCancelRun}};
     for (std::size_t i = 0; i < faults->size(); ++i) {
       Fields f((*faults)[i], "/faults/" + std::to_string(i));
-      FaultSpec x;
-      if (f.get("kind") == nullptr) Fields::fail(f.at("kind"), "missing required field");
-      x.kind = f.choice("kind", kKinds, FaultSpec::Kind::kPartition);
-      x.at = f.duration("at");
-      x.length = f.duration("for", Duration(0));
-      switch (x.kind) {
-        case FaultSpec::Kind::kPartition:
-        case FaultSpec::Kind::kLoss:
-        case FaultSpec::Kind::kLatency:
-          x.from = f.text("from", std::string("*"));
-          x.to = f.text("to");
-          x.port = f.integer("port", 0, 0, 65535);
-          x.mode = f.choice("mode", std::map<std::string, sim::FaultMode>{{"drop", sim::FaultMode::kDrop}, {"reject", sim::FaultMode::kReject}},
-                            sim::FaultMode::kDrop);
-          x.probability = f.probability("probability", 1.0);
-          x.added_latency = f.duration("added_latency", Duration(0));
-          x.flap_down = f.duration("flap_down", Duration(0));
-          x.flap_up = f.duration("flap_up", Duration(0));
-          break;
-        case FaultSpec::Kind::kHostDown:
-          if (f.get("runner") != nullptr) {
-            x.runner = f.text("runner");
-          } else {
-            x.to = f.text("host");
-          }
-          break;
-        case FaultSpec::Kind::kServiceStop:
-        case FaultSpec::Kind::kServiceCrash:
-        case FaultSpec::Kind::kExporterStop: x.runner = f.text("runner"); break;
-        case FaultSpec::Kind::kResources:
-          x.runner = f.text("runner");
-          x.cpu = f.number("cpu_percent", 5);
-          x.memory = f.number("memory_percent", 20);
-          x.disk = f.number("disk_percent", 10);
-          break;
-        case FaultSpec::Kind::kCancelRun: break;
-      }
-      if (x.kind == FaultSpec::Kind::kHostDown || x.kind == FaultSpec::Kind::kServiceStop ||
-          x.kind == FaultSpec::Kind::kServiceCrash || x.kind == FaultSpec::Kind::kExporterStop) {
-        x.flap_down = f.duration("flap_down", Duration(0));
-        x.flap_up = f.duration("flap_up", Duration(0));
-      }
-      if ((x.flap_down > Duration(0)) != (x.flap_up > Duration(0))) {
-        Fields::fail(f.at(x.flap_down > Duration(0) ? "flap_up" : "flap_down"),
-                     "a flapping fault needs both flap_down and flap_up above 0s");
-      }
-      f.finish();
-      check_fault_references(s, x, f);
-      s.faults.push_back(x);
+      s.faults.push_back(read_fault(f, s, true));
     }
   }
   s.run_length = top.duration("run_length", s.run_length);
@@ -290,6 +297,14 @@ Result<Scenario> parse_scenario(const std::string& json_text, const std::string&
                                 const std::vector<Override>& overrides) {
   return json_fields::read_document<Scenario>(json_text, source,
                                               [&](const json& root) { return read_scenario(root, source, overrides); });
+}
+
+Result<FaultSpec> parse_fault(const std::string& json_text, const std::string& source, const Scenario& scenario) {
+  return json_fields::read_document<FaultSpec>(json_text, source, [&](const json& root) {
+    if (!root.is_object()) Fields::fail("", "expected a fault object, as in a scenario's \"faults\" list");
+    Fields f(root, "");
+    return read_fault(f, scenario, false);
+  });
 }
 
 Result<Scenario> load_scenario(const std::string& path, const std::vector<Override>& overrides) {

@@ -107,6 +107,12 @@ Result<Scenario> load_scenario(const std::string& path, const std::vector<Overri
 
 const char* to_string(FaultSpec::Kind k);
 
+// One fault in the scenario format, made by hand (`failsim serve`'s POST /api/faults):
+// `at` may be left out (it starts when it arrives; a later `at` is from then on), and
+// every runner, host and port it names must be in `scenario`'s world. Errors name the
+// field: "SOURCE: /to: no host named ...".
+Result<FaultSpec> parse_fault(const std::string& json_text, const std::string& source, const Scenario& scenario);
+
 // One fault as a scenario file writes it (the inverse of the parser: a fault written
 // so and read back by parse_scenario is the same fault), fields in a readable order
 // and defaults left out. `failsim explore` writes its findings with it.

@@ -17,6 +17,7 @@
 
 #include "failover/duration.h"
 #include "fakes/live_loop.h"
+#include "harness/gameday_api.h"
 #include "harness/gate.h"
 #include "harness/inputs.h"
 #include "harness/run.h"
@@ -83,6 +84,7 @@ failover::QueryOutcome outcome_from(const nlohmann::json& check) {
 struct LiveSession {
   std::unique_ptr<fakes::LiveLoop> loop;
   std::unique_ptr<fakes::LiveWorld> world;
+  std::unique_ptr<fakes::HttpServer> api;  // the game-day API (harness/gameday_api.h)
   std::atomic<bool> finished{false};
   std::thread watcher;
   int dispatches = 0;
@@ -91,6 +93,7 @@ struct LiveSession {
   ~LiveSession() {
     finished = true;
     if (watcher.joinable()) watcher.join();
+    if (api) api->stop();
     if (world) world->stop();
   }
 };
@@ -172,11 +175,21 @@ ServeOutcome run_serve(const ServeOptions& options, std::ostream& out, std::ostr
       return Result<std::optional<std::int64_t>>::ok(control.trigger_deploy(version, ref));
     };
     session.world = std::make_unique<fakes::LiveWorld>(control.world(), *session.loop, lo, dispatch);
-    session.world->on_manual_fault([&control](const std::string& what) { control.trace("fault", "manual", what); });
+    session.world->on_manual_fault([&control](const fakes::LiveWorld::ManualFault& m) {
+      control.trace("fault", "manual", m.text);
+      control.note_proxy_fault(m.kind, m.host, m.text, m.started);
+    });
     auto started = session.world->start();
     if (!started) {
       session.startup_error = started.error();
       return started;
+    }
+    session.api = std::make_unique<fakes::HttpServer>();
+    add_gameday_routes(*session.api, *session.loop, control, run.scenario);
+    auto api_port = session.api->start(options.listen, options.port_base == 0 ? 0 : options.port_base + 3);
+    if (!api_port) {
+      session.startup_error = "game-day API: " + api_port.error();
+      return Result<bool>::error(session.startup_error);
     }
     session.watcher = std::thread([&session, stop = options.stop] {
       while (!session.finished.load()) {
@@ -187,7 +200,8 @@ ServeOutcome run_serve(const ServeOptions& options, std::ostream& out, std::ostr
         std::this_thread::sleep_for(std::chrono::milliseconds(20));
       }
     });
-    const auto endpoints = session.world->endpoints();
+    auto endpoints = session.world->endpoints();
+    endpoints.push_back(fakes::Endpoint{"api", session.api->url()});
     nlohmann::ordered_json ep;
     ep["scenario"] = run.scenario.name;
     ep["policy"] = run.policy.name;
@@ -207,6 +221,9 @@ ServeOutcome run_serve(const ServeOptions& options, std::ostream& out, std::ostr
         label = "Prometheus";
       } else if (e.name == "control") {
         label = "proxy control (Toxiproxy API)";
+      } else if (e.name == "api") {
+        label = "game-day API (faults, deploys)";
+        url += "/api/faults";
       }
       out << "  " << label << std::string(label.size() < 30 ? 30 - label.size() : 1, ' ') << url << "\n";
       ep["endpoints"][e.name] = url;
@@ -273,6 +290,7 @@ ServeOutcome run_serve(const ServeOptions& options, std::ostream& out, std::ostr
   const RunInputs in{&run.scenario, &run.policy, &run.rules, &hooks};
   reports::RunResult result = run_scenario(in, options.seed);
   session.finished = true;
+  if (session.api) session.api->stop();
   if (session.world) session.world->stop();
   if (!session.startup_error.empty()) {  // nothing ran: no report
     err << "failsim serve: " << session.startup_error << "\n";
@@ -294,9 +312,20 @@ ServeOutcome run_serve(const ServeOptions& options, std::ostream& out, std::ostr
     err << "failsim serve: " << written.error() << "\n";
     return outcome;
   }
+  // The run's trace (Chrome trace-event JSON, as `failsim replay --trace` writes it).
+  const std::string trace = reports::chrome_trace(result);
+  const std::string trace_path = (std::filesystem::path(options.out_dir) / "trace.json").string();
+  if (trace.find(token) != std::string::npos || (!run.scenario.secret.empty() && trace.find(run.scenario.secret) != std::string::npos)) {
+    err << "failsim serve: the trace would contain a secret; not written\n";
+    return outcome;
+  }
+  if (auto w = write_atomically(trace_path, trace); !w) {
+    err << "failsim serve: " << w.error() << "\n";
+    return outcome;
+  }
   out << "outcome: " << result.outcome << (result.runner ? " on " + *result.runner : "") << "; "
       << (result.passed() ? "expectations met" : "expectations NOT met") << "; reports in " << options.out_dir
-      << "/ (results.json, junit.xml, summary.md, report.html)\n";
+      << "/ (results.json, junit.xml, summary.md, report.html, trace.json)\n";
   for (const auto& b : result.broken) out << "  broken: " << b << "\n";
   outcome.exit_code = result.passed() && written.value() ? 0 : 1;
   outcome.result = std::move(result);

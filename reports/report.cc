@@ -140,8 +140,11 @@ json run_json(const RunResult& r) {
   for (const auto& d : r.deploys) {
     j["deploys"].push_back({{"version", d.version}, {"outcome", d.outcome}, {"diagnosis", d.diagnosis},
                             {"runner", d.runner.empty() ? json(nullptr) : json(d.runner)}, {"attempts", d.attempts},
-                            {"finished_seconds", opt(d.finished_seconds)}, {"triggered_seconds", d.triggered_seconds}});
+                            {"finished_seconds", opt(d.finished_seconds)}, {"triggered_seconds", d.triggered_seconds},
+                            {"source", d.source}});
   }
+  j["faults"] = json::array();
+  for (const auto& f : r.faults) j["faults"].push_back(fault_record_json(f));
   return j;
 }
 
@@ -201,7 +204,18 @@ Result<RunResult> run_from_json(const std::string& text, const std::string& scen
       x.attempts = d.at("attempts").get<int>();
       x.finished_seconds = opt_double(d.at("finished_seconds"));
       x.triggered_seconds = d.at("triggered_seconds").get<double>();
+      x.source = d.value("source", std::string("schedule"));
       r.deploys.push_back(std::move(x));
+    }
+    for (const auto& f : j.value("faults", json::array())) {
+      FaultRecord x;
+      x.id = f.at("id").get<int>();
+      x.kind = f.at("kind").get<std::string>();
+      x.what = f.at("what").get<std::string>();
+      x.source = f.at("source").get<std::string>();
+      x.start_seconds = f.at("start_seconds").get<double>();
+      x.end_seconds = opt_double(f.at("end_seconds"));
+      r.faults.push_back(std::move(x));
     }
     return Result<RunResult>::ok(std::move(r));
   } catch (const json::exception& e) {
@@ -445,6 +459,11 @@ std::string summary_md(const SuiteReport& suite) {
          (suite.slo_source.empty() ? std::string("built-in") : suite.slo_source) +
          "; ➖ marks an SLO out of the scenario's scope or not applicable.\n";
   return out;
+}
+
+json fault_record_json(const FaultRecord& f) {
+  return {{"id", f.id},         {"kind", f.kind}, {"what", f.what}, {"source", f.source}, {"start_seconds", f.start_seconds},
+          {"end_seconds", f.end_seconds ? json(*f.end_seconds) : json(nullptr)}};
 }
 
 std::string chrome_trace(const RunResult& run) {

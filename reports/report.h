@@ -9,6 +9,8 @@
 #include <string>
 #include <vector>
 
+#include <nlohmann/json.hpp>
+
 #include "failover/result.h"
 #include "reports/results.h"
 #include "reports/slo.h"
@@ -127,6 +129,8 @@ std::string summary_md(const SuiteReport& suite);
 // measure to the notification) or "fired".
 std::string detection_end(const ScenarioReport& s);
 std::string chrome_trace(const RunResult& run);
+// One fault record as results.json and the live API write it.
+nlohmann::json fault_record_json(const FaultRecord& f);
 // Self-contained HTML (no network): per scenario a timeline of its first seed and the
 // CDFs of detection and deploy times, as inline SVG (reports/html.cc).
 std::string html_report(const SuiteReport& suite);

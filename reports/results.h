@@ -25,6 +25,18 @@ struct DeployResult {
   int attempts = 0;
   std::optional<double> finished_seconds;  // when it ended, after the run's start
   double triggered_seconds = 0;            // when it was triggered, after the run's start
+  std::string source = "schedule";         // schedule | api (a REST dispatch or POST /api/deploys) | rerun
+};
+
+// A fault of the run, whoever made it: the scenario's schedule, a hand fault through
+// the live API (POST /api/faults), or a toxic added by hand on an exporter's proxy.
+struct FaultRecord {
+  int id = 0;
+  std::string kind;    // partition, loss, latency, host_down, ... (the scenario format's)
+  std::string what;    // as the trace says it
+  std::string source;  // schedule | hand | proxy
+  double start_seconds = 0;                // after the run's start
+  std::optional<double> end_seconds;       // none: it lasted to the end of the run
 };
 
 // How the first alert that fired after a fault was detected, step by step (seconds
@@ -65,6 +77,7 @@ struct RunResult {
   int attempts = 0;
   std::map<std::string, bool> invariants;
   std::vector<DeployResult> deploys;
+  std::vector<FaultRecord> faults;
   std::vector<std::string> broken;     // expectations that did not hold
   std::vector<TraceEvent> trace;
   std::uint64_t trace_hash = 0;

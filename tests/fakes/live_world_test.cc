@@ -224,7 +224,7 @@ TEST_F(LiveWorldTest, ModelLatencyFaultsBecomeALatencyToxicOnTheExportersRequest
 
 TEST_F(LiveWorldTest, AHandMadeBlackholeReachesTheModelsPrometheus) {
   std::vector<std::string> heard;
-  world_->on_manual_fault([&heard](const std::string& s) { heard.push_back(s); });
+  world_->on_manual_fault([&heard](const LiveWorld::ManualFault& m) { heard.push_back(m.text); });
   const auto [host, port] = host_port(world_->url("control"));
   httplib::Client control(host, port);
   auto r = control.Post("/proxies/exporter-Serotonin-paws360/toxics",
