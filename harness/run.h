@@ -46,7 +46,8 @@ class LiveControl {
   virtual int inject_fault(FaultSpec f) = 0;
   // Ends a fault now (its record gets its end). Errors: no such fault, or already over.
   virtual Result<reports::FaultRecord> end_fault(int id) = 0;
-  // Every fault of the run so far, scheduled, by hand or on a proxy, in start order.
+  // Every fault of the run so far, scheduled, by hand or on a proxy, in the order made
+  // (scheduled ones first, laid out at the start).
   virtual std::vector<reports::FaultRecord> faults() const = 0;
   // A toxic made by hand on an exporter's proxy was mirrored into the network model
   // (fakes/live_world.h): recorded like a fault (source "proxy"); a started one starts

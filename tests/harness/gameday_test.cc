@@ -49,18 +49,26 @@ TEST(GameDayApi, AHandFaultIsAFaultOfTheRunAndTheReportAfterwardsIsRight) {
   o.speed = 300;
   o.out_dir = dir.string();
   std::promise<std::string> api_url;
-  o.on_ready = [&api_url](const std::vector<fakes::Endpoint>& endpoints) {
+  std::string control_url;
+  o.on_ready = [&api_url, &control_url](const std::vector<fakes::Endpoint>& endpoints) {
+    for (const auto& e : endpoints) {
+      if (e.name == "control") control_url = e.url;
+    }
     for (const auto& e : endpoints) {
       if (e.name == "api") api_url.set_value(e.url);
     }
+  };
+  auto client_for = [](const std::string& base) {
+    auto c = std::make_unique<httplib::Client>(base.substr(7, base.rfind(':') - 7), std::stoi(base.substr(base.rfind(':') + 1)));
+    c->set_read_timeout(10s);
+    return c;
   };
   std::vector<Answer> answers;
   std::thread client([&] {
     auto url = api_url.get_future();
     if (url.wait_for(30s) != std::future_status::ready) return;
-    const std::string base = url.get();
-    httplib::Client c(base.substr(0, base.rfind(':')).substr(7), std::stoi(base.substr(base.rfind(':') + 1)));
-    c.set_read_timeout(10s);
+    auto api = client_for(url.get());
+    httplib::Client& c = *api;
     answers.push_back(call(c, "POST", "/api/faults", R"({"kind": "partition", "from": "monitoring", "to": "nowhere"})"));
     answers.push_back(call(c, "POST", "/api/faults", R"({"kind": "partition", "from": "monitoring", "to": "serotonin", "port": 9102})"));
     answers.push_back(call(c, "POST", "/api/faults", R"({"kind": "exporter_stop", "runner": "dell-r640-01-runner"})"));
@@ -70,12 +78,19 @@ TEST(GameDayApi, AHandFaultIsAFaultOfTheRunAndTheReportAfterwardsIsRight) {
     answers.push_back(call(c, "DELETE", "/api/faults/99"));
     answers.push_back(call(c, "GET", "/api/faults"));
     answers.push_back(call(c, "POST", "/api/faults", "{not json"));
+    // A toxic by hand on the secondary's exporter proxy (1 ms of latency), then removed.
+    auto control = client_for(control_url);
+    answers.push_back(call(*control, "POST", "/proxies/exporter-dell-r640-01-runner/toxics",
+                           R"({"name": "gd", "type": "latency", "attributes": {"latency": 1}})"));
+    answers.push_back(call(*control, "DELETE", "/proxies/exporter-dell-r640-01-runner/toxics/gd"));
   });
   std::ostringstream out, err;
   const ServeOutcome live = run_serve(o, out, err);
   client.join();
   ASSERT_TRUE(live.result.has_value()) << err.str();
-  ASSERT_EQ(answers.size(), 8u) << out.str();
+  ASSERT_EQ(answers.size(), 10u) << out.str();
+  EXPECT_EQ(answers[8].status, 200);
+  EXPECT_EQ(answers[9].status, 204);
   // The API's answers.
   EXPECT_EQ(answers[0].status, 400);
   EXPECT_NE(answers[0].body["error"].get<std::string>().find("POST /api/faults: /to: no host named \"nowhere\""), std::string::npos)
@@ -96,7 +111,10 @@ TEST(GameDayApi, AHandFaultIsAFaultOfTheRunAndTheReportAfterwardsIsRight) {
   // The run record: the fault went into the model (the alert on `up` fired and the
   // deploy went to the secondary), the trace and the report.
   const reports::RunResult& r = *live.result;
-  ASSERT_EQ(r.faults.size(), 2u);
+  ASSERT_EQ(r.faults.size(), 3u);
+  EXPECT_EQ(r.faults[2].source, "proxy");
+  EXPECT_EQ(r.faults[2].kind, "latency");
+  EXPECT_TRUE(r.faults[2].end_seconds.has_value()) << "the toxic was removed";
   EXPECT_EQ(r.faults[0].source, "hand");
   EXPECT_EQ(r.faults[0].what, "partition monitoring->serotonin:9102 (by hand)");
   EXPECT_GE(r.faults[0].start_seconds, 0.0);
