@@ -310,6 +310,12 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   serve->add_flag("--tls", serve_options.tls, "Serve the GitHub API over HTTPS (self-signed certificate in OUT/tls/)");
   serve->add_flag("--keep-running", serve_options.keep_running, "After the scenario's schedule, keep serving until Ctrl-C");
+  serve->add_flag("--warm-start", serve_options.warm_start,
+                  "Run the world ahead in virtual time until every target has been scraped and every rule group "
+                  "evaluated twice, before the APIs open");
+  serve->add_flag("--no-workload", serve_options.no_workload,
+                  "Leave out the scenario's scheduled deploys (and its expectations): deploys come from clients; the "
+                  "run lasts its run_length");
   bool no_live_gate = false;
   serve->add_flag("--no-live-gate", no_live_gate, "Answer health gates from the model instead of failsim gate over HTTP");
 

@@ -882,7 +882,10 @@ RunResult Run::execute() {
       all_done = all_done && d->done_at.has_value();
       if (d->done_at) last_done = std::max(last_done, *d->done_at);
     }
-    if (all_done && world_.engine().now() >= std::max({quiet_after, hand_quiet_after_, last_done + std::chrono::minutes(5)})) break;
+    if (!in_.run_to_end && all_done &&
+        world_.engine().now() >= std::max({quiet_after, hand_quiet_after_, last_done + std::chrono::minutes(5)})) {
+      break;
+    }
   }
   if (live != nullptr && live->finished) live->finished();
   finish_result();

@@ -86,6 +86,9 @@ struct RunInputs {
   // Fault kinds ("partition", ...) that start the detection clock; null: every kind but
   // cancel_run (reports::builtin_slos()).
   const std::vector<std::string>* clock_fault_kinds = nullptr;
+  // Run to the scenario's run_length even when every request has its outcome (a live
+  // run without a workload: requests come from clients).
+  bool run_to_end = false;
 };
 
 // The expectations a run of `scenario` under the policy named `policy_name` checks.

@@ -134,7 +134,25 @@ ServeOutcome run_serve(const ServeOptions& options, std::ostream& out, std::ostr
   // Live, the virtual clock starts at the wall clock's now (or the given start), so
   // clients that send "now" (promtool, Grafana) and a real Prometheus scraping the
   // exporters see the present.
-  if (options.start) run.scenario.world.start = *options.start;
+  // --warm-start runs this far ahead before the APIs open; a given start (now, TIME) is
+  // where the clock then reads, so the world starts that much earlier.
+  Duration warm_ahead{0};
+  if (options.warm_start) {
+    Duration scrape{0}, timeout{0}, evaluation = run.scenario.world.prometheus.evaluation_interval;
+    for (const auto& job : run.scenario.world.scrape_configs) {
+      scrape = std::max(scrape, job.scrape_interval);
+      timeout = std::max(timeout, job.scrape_timeout);
+    }
+    for (const auto& group : run.rules) {
+      if (group.interval_set) evaluation = std::max(evaluation, Duration(std::chrono::milliseconds(group.interval_ms)));
+    }
+    warm_ahead = scrape + timeout + 2 * evaluation;
+  }
+  if (options.start) run.scenario.world.start = *options.start - warm_ahead;
+  if (options.no_workload) {
+    run.scenario.deploys.clear();
+    run.scenario.expect.clear();  // they were about the scheduled deploys
+  }
   const std::string token = run.scenario.secret.empty() ? new_token() : run.scenario.secret;
   const std::string token_path = (std::filesystem::path(options.out_dir) / "github-token").string();
   if (auto w = write_private(token_path, token + "\n"); !w) {
@@ -146,6 +164,10 @@ ServeOutcome run_serve(const ServeOptions& options, std::ostream& out, std::ostr
   LiveSession session;
   LiveHooks hooks;
   hooks.started = [&](LiveControl& control) -> Result<bool> {
+    if (warm_ahead > Duration(0)) {
+      control.world().engine().run_until(control.world().engine().now() + warm_ahead);
+      control.trace("run", "warm_start", "ran " + format_duration(warm_ahead) + " ahead before the APIs opened");
+    }
     session.loop = std::make_unique<fakes::LiveLoop>(control.world().engine(), options.speed);
     fakes::LiveOptions lo;
     lo.listen = options.listen;
@@ -287,7 +309,8 @@ ServeOutcome run_serve(const ServeOptions& options, std::ostream& out, std::ostr
     };
   }
 
-  const RunInputs in{&run.scenario, &run.policy, &run.rules, &hooks};
+  RunInputs in{&run.scenario, &run.policy, &run.rules, &hooks};
+  in.run_to_end = options.no_workload;
   reports::RunResult result = run_scenario(in, options.seed);
   session.finished = true;
   if (session.api) session.api->stop();

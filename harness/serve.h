@@ -43,6 +43,14 @@ struct ServeOptions {
   int port_base = 0;        // 0: the kernel picks every port
   std::string out_dir = "failsim-serve";
   bool keep_running = false;  // after the schedule, serve until stopped
+  // Before the APIs open, run the world ahead (virtual time, unpaced) by the longest
+  // scrape interval + scrape timeout + two evaluation intervals: every target has been
+  // scraped and every group evaluated twice (so `for` state is restored and ALERTS is
+  // written), and the first gate finds series.
+  bool warm_start = false;
+  // Without the scenario's scheduled deploys and their expectations: deploys come from
+  // clients (REST dispatch, POST /api/deploys); the run lasts its run_length.
+  bool no_workload = false;
   bool tls = false;           // the GitHub API over HTTPS, with a certificate written to OUT/tls/
   bool live_gate = true;      // health gates through `failsim gate` over HTTP
   std::atomic<bool>* stop = nullptr;  // set true to end the run (tests; Ctrl-C does the same)

@@ -7,8 +7,11 @@
 #include <httplib.h>
 #include <nlohmann/json.hpp>
 
+#include <atomic>
 #include <filesystem>
 #include <future>
+#include <map>
+#include <memory>
 #include <sstream>
 #include <thread>
 
@@ -169,6 +172,66 @@ TEST(GameDayReport, TheNewestRequestIsTheLastTriggeredNotTheLastAdded) {
   EXPECT_EQ(*r.deploy_seconds, *r.deploys[0].finished_seconds - r.deploys[0].triggered_seconds);
   EXPECT_EQ(r.final_version, "v1.3.0");
   EXPECT_EQ(r.outcome, r.deploys[0].outcome);
+}
+
+// --warm-start: the APIs open on a world whose Prometheus has scraped every target and
+// evaluated its rules (before, every gate failed "no series matched" for the first scrape
+// interval), with virtual time reading the wall clock's now. --no-workload: no scheduled
+// deploy; the only request is the client's, marked "api".
+TEST(GameDayOptions, WarmStartOpensWithSeriesAndNoWorkloadLeavesDeploysToClients) {
+  const auto dir = std::filesystem::temp_directory_path() / ("failsim-warm-" + std::to_string(::getpid()));
+  std::filesystem::remove_all(dir);
+  ServeOptions o;
+  o.scenario_path = source("scenarios/healthy-primary.json");
+  o.speed = 1;
+  o.out_dir = dir.string();
+  o.warm_start = true;
+  o.no_workload = true;
+  const auto wall_ms = [] {
+    return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+  };
+  o.start = TimePoint(std::chrono::milliseconds(wall_ms()));
+  std::atomic<bool> stop{false};
+  o.stop = &stop;
+  std::promise<std::vector<fakes::Endpoint>> ready;
+  o.on_ready = [&ready](const std::vector<fakes::Endpoint>& endpoints) { ready.set_value(endpoints); };
+  Answer up, rules, clock, deploy;
+  double opened_ms = 0;
+  std::thread client([&] {
+    auto f = ready.get_future();
+    if (f.wait_for(30s) != std::future_status::ready) return;
+    opened_ms = static_cast<double>(wall_ms());
+    std::map<std::string, std::unique_ptr<httplib::Client>> c;
+    for (const auto& e : f.get()) {
+      c[e.name] = std::make_unique<httplib::Client>(e.url.substr(7, e.url.rfind(':') - 7), std::stoi(e.url.substr(e.url.rfind(':') + 1)));
+    }
+    up = call(*c["prometheus"], "GET", "/api/v1/query?query=up");
+    rules = call(*c["prometheus"], "GET", "/api/v1/rules");
+    clock = call(*c["prometheus"], "GET", "/api/v1/query?query=time()");
+    deploy = call(*c["api"], "POST", "/api/deploys", R"({"version": "v7"})");
+    stop = true;
+  });
+  std::ostringstream out, err;
+  const ServeOutcome live = run_serve(o, out, err);
+  client.join();
+  ASSERT_TRUE(live.result.has_value()) << err.str();
+  ASSERT_EQ(up.status, 200);
+  EXPECT_EQ(up.body["data"]["result"].size(), 2u) << "both targets scraped before the first client: " << up.body;
+  ASSERT_EQ(rules.status, 200);
+  ASSERT_FALSE(rules.body["data"]["groups"].empty());
+  for (const auto& g : rules.body["data"]["groups"]) {
+    for (const auto& rule : g["rules"]) EXPECT_EQ(rule["health"], "ok") << rule["name"] << " evaluated before the APIs opened";
+  }
+  ASSERT_EQ(clock.status, 200);
+  const double virtual_ms = 1000 * clock.body["data"]["result"][0].get<double>();
+  EXPECT_NEAR(virtual_ms, opened_ms, 5'000) << "the clock reads the wall clock's now once the APIs open";
+  EXPECT_EQ(deploy.status, 201) << deploy.body;
+  const reports::RunResult& r = *live.result;
+  ASSERT_EQ(r.deploys.size(), 1u) << "no scheduled deploy";
+  EXPECT_EQ(r.deploys[0].version, "v7");
+  EXPECT_EQ(r.deploys[0].source, "api");
+  EXPECT_TRUE(r.broken.empty()) << "the scenario's expectations were about its own deploys";
+  std::filesystem::remove_all(dir);
 }
 
 }  // namespace
