@@ -15,9 +15,21 @@ void LiveLoop::rebase() {
   sim_origin_ = engine_.now();
 }
 
+void LiveLoop::set_speed(double speed) {
+  if (!(speed > 0) || !std::isfinite(speed)) throw std::invalid_argument("LiveLoop: speed must be a finite number > 0");
+  rebase();
+  speed_ = speed;
+}
+
+void LiveLoop::set_paused(bool paused) {
+  paused_ = paused;
+  rebase();
+}
+
 TimePoint LiveLoop::virtual_now() const {
+  if (paused_) return engine_.now();
   const double wall_us = std::chrono::duration<double, std::micro>(Clock::now() - wall_origin_).count();
-  return sim_origin_ + Duration(static_cast<std::int64_t>(wall_us * speed_));
+  return sim_origin_ + Duration(static_cast<std::int64_t>(wall_us * speed_.load()));
 }
 
 bool LiveLoop::post(std::function<void()> task) {
@@ -71,6 +83,13 @@ bool LiveLoop::run_until(TimePoint until) {
   rebase();
   for (;;) {
     if (stopped()) return false;
+    if (paused_) {  // serve the inbox only; a task may resume
+      drain();
+      if (!paused_) continue;
+      std::unique_lock<std::mutex> lock(mu_);
+      cv_.wait(lock, [this] { return stopped_ || !inbox_.empty(); });
+      continue;
+    }
     // Everything due by the wall clock runs before the inbox, so tasks see "now".
     const TimePoint due = std::min(until, std::max(engine_.now(), virtual_now()));
     engine_.run_until(due);
@@ -79,7 +98,7 @@ bool LiveLoop::run_until(TimePoint until) {
     TimePoint next = until;
     if (auto t = engine_.next_time(); t && *t < next) next = *t;
     if (next <= engine_.now()) continue;  // an event (or a drained task's) is due now
-    const double wait_us = static_cast<double>(to_us(next - sim_origin_)) / speed_;
+    const double wait_us = static_cast<double>(to_us(next - sim_origin_)) / speed_.load();
     const auto deadline = wall_origin_ + std::chrono::microseconds(static_cast<std::int64_t>(wait_us));
     std::unique_lock<std::mutex> lock(mu_);
     cv_.wait_until(lock, deadline, [this] { return stopped_ || !inbox_.empty(); });

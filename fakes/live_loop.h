@@ -15,6 +15,10 @@
 //    done() is true; pacing then resumes from the frozen instant. A live gate calling
 //    the fake Prometheus over HTTP uses it, so its queries see the world exactly at the
 //    instant the simulated gate would have seen it.
+//  - Pause and speed (engine thread, e.g. from a posted task): set_paused(true) holds
+//    virtual time where it is (the inbox is still served, so clients see the world
+//    frozen); set_paused(false) and set_speed(x) re-base the pacing at the current
+//    instant, so no event runs early or in a burst.
 //  - stop() (any thread) makes run_until/run_frozen_until return promptly; tasks still
 //    in the inbox are dropped and their call() returns nullopt; later posts are refused.
 //
@@ -22,6 +26,7 @@
 // run_frozen_until must be called from the one engine thread.
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <deque>
@@ -64,7 +69,11 @@ class LiveLoop {
   // Wakes the engine thread (e.g. a frozen wait whose condition just became true).
   void wake();
 
-  double speed() const { return speed_; }
+  // Engine thread. REQUIRES: speed > 0 and finite.
+  void set_speed(double speed);
+  void set_paused(bool paused);
+  bool paused() const { return paused_; }
+  double speed() const { return speed_.load(); }
   sim::Engine& engine() { return engine_; }
   // The virtual time the wall clock corresponds to now (engine thread).
   TimePoint virtual_now() const;
@@ -74,7 +83,8 @@ class LiveLoop {
   void drain();  // engine thread: runs the tasks in the inbox
 
   sim::Engine& engine_;
-  double speed_;
+  std::atomic<double> speed_;  // read by HTTP threads (query timeouts), written on the engine thread
+  bool paused_ = false;
   Clock::time_point wall_origin_;
   TimePoint sim_origin_;
   mutable std::mutex mu_;

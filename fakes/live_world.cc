@@ -7,6 +7,7 @@
 #include <thread>
 #include <utility>
 
+#include "fakes/alertmanager_api.h"
 #include "fakes/exposition.h"
 #include "fakes/prometheus_api.h"
 #include "fakes/prometheus_metadata_api.h"
@@ -96,6 +97,12 @@ Result<bool> LiveWorld::start() {
   if (auto p = publish("github", gh.value(), 0); !p) return fail("GitHub API", p.error());
   if (github_.tls()) endpoints_.back().url.replace(0, 4, "https");
   if (auto p = publish("prometheus", pr.value(), 1); !p) return fail("Prometheus API", p.error());
+  if (world_.alertmanager() != nullptr) {
+    install_alertmanager_api(alertmanager_.routes(), loop_, world_);
+    auto am = alertmanager_.start("127.0.0.1", 0);
+    if (!am) return fail("Alertmanager API", am.error());
+    if (auto p = publish("alertmanager", am.value(), 4); !p) return fail("Alertmanager API", p.error());
+  }
   auto ctl = control_.start(options_.listen, options_.port_base == 0 ? 0 : options_.port_base + 2);
   if (!ctl) return fail("proxy control API", ctl.error());
   endpoints_.push_back(Endpoint{"control", control_.url()});
@@ -146,6 +153,7 @@ void LiveWorld::stop() {
   control_.stop();
   github_.stop();
   prometheus_.stop();
+  alertmanager_.stop();
   for (auto& e : exporters_) e->stop();
 }
 

@@ -5,9 +5,11 @@
 //   proxy "github"              -> fake GitHub REST API (fakes/github_api.h)
 //   proxy "prometheus"          -> fake Prometheus HTTP API (fakes/prometheus_api.h)
 //   proxy "exporter-<runner>"   -> the runner's /metrics (text 0.0.4) and /health
+//   proxy "alertmanager"        -> fake Alertmanager API v2 (fakes/alertmanager_api.h),
+//                                  when the world has an Alertmanager
 //   the proxy control API       (fakes/toxiproxy_api.h), not proxied itself
 // Published ports: options.port_base + 0 (GitHub), + 1 (Prometheus), + 2 (control),
-// + 10 + i (runner i's exporter); port_base 0 lets the kernel pick each one.
+// + 4 (Alertmanager), + 10 + i (runner i's exporter); port_base 0 lets the kernel pick each one.
 //
 // The network model drives the proxies: every sync_interval of virtual time the live
 // world asks the model (Network::peek, no random draws) how a message from the
@@ -61,7 +63,7 @@ struct LiveOptions {
 };
 
 struct Endpoint {
-  std::string name;  // "github", "prometheus", "control", "exporter-<runner>"
+  std::string name;  // "github", "prometheus", "alertmanager", "control", "exporter-<runner>"
   std::string url;   // where clients connect (the proxy's listen address)
 };
 
@@ -112,6 +114,7 @@ class LiveWorld {
   HttpServer github_;
   HttpServer prometheus_;
   HttpServer control_;
+  HttpServer alertmanager_;
   std::vector<std::unique_ptr<HttpServer>> exporters_;
   std::vector<Endpoint> endpoints_;
   std::map<std::string, Mirror> applied_;

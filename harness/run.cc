@@ -46,6 +46,7 @@ class DeployDriver {
   void job_waiting(std::int64_t id);
   void upstream_completed(const sim::github::Job& job);
   DeployOrchestrator& orchestrator() { return orchestrator_; }
+  const DeployOrchestrator& orchestrator() const { return orchestrator_; }
   std::optional<TimePoint> triggered_at;
   std::string ref;  // the dispatched ref; "": the world's default branch
   std::string source = "schedule";  // schedule | api | rerun (reports::DeployResult::source)
@@ -115,6 +116,13 @@ class Run final : public LiveControl {
   Result<reports::FaultRecord> end_fault(int id) override;
   std::vector<reports::FaultRecord> faults() const override { return result_.faults; }
   void note_proxy_fault(const std::string& kind, const std::string& host, const std::string& what, bool started) override;
+  std::vector<TraceEvent> trace_since(std::size_t from) const override {
+    if (from >= result_.trace.size()) return {};
+    return {result_.trace.begin() + static_cast<std::ptrdiff_t>(from), result_.trace.end()};
+  }
+  std::vector<LiveDeploy> deploys_now() const override;
+  std::vector<failover::Assessment> health_now() override;
+  const failover::Policy& policy() const override { return *in_.policy; }
   const RunInputs& inputs() const { return in_; }
   Rng& attempts_rng() { return attempts_rng_; }
   Rng& jitter_rng() { return jitter_rng_; }
@@ -161,6 +169,9 @@ class Run final : public LiveControl {
   }
 
  private:
+  // Whether a fault of this kind starts the detection clock (the run's SLO file's list,
+  // else the built-in one).
+  bool starts_clock(const std::string& kind) const;
   // Lays out a fault (scheduled: its start may be ahead) and records it; returns its id.
   int apply_fault(const FaultSpec& f, const std::string& source = "schedule");
   void run_upstream_job(std::int64_t job_id);
@@ -178,6 +189,9 @@ class Run final : public LiveControl {
     }
   }
   void finish_result();
+  // One request's result; `pending` names an outcome the policy has not reached yet.
+  DeployResult deploy_result(const DeployDriver& driver, const char* pending) const;
+  static std::vector<TraceEvent> decisions_of(const DeployDriver& driver);
   void set_runner_fault(const FaultSpec& f, sim::runner::RunnerHost* host, bool on);
   void schedule_flap(const FaultSpec& f, const std::string& target, TimePoint at, bool on, std::shared_ptr<const bool> ended);
   reports::FaultRecord* fault_record(int id) {
@@ -542,12 +556,16 @@ void Run::record_detection_chain(TimePoint run_start) {
   result_.detection_seconds = world_.alertmanager() != nullptr ? result_.notification_seconds : result_.firing_seconds;
 }
 
-int Run::apply_fault(const FaultSpec& f, const std::string& source) {
-  const TimePoint start = world_.spec().start + f.at;
+bool Run::starts_clock(const std::string& kind) const {
   static const std::vector<std::string> kBuiltinClock = reports::builtin_slos().clock_fault_kinds;
   const auto& clock = in_.clock_fault_kinds != nullptr ? *in_.clock_fault_kinds : kBuiltinClock;
-  const bool starts_clock = std::find(clock.begin(), clock.end(), to_string(f.kind)) != clock.end();
-  if (starts_clock && (!fault_start_ || start < *fault_start_)) fault_start_ = start;
+  return std::find(clock.begin(), clock.end(), kind) != clock.end();
+}
+
+int Run::apply_fault(const FaultSpec& f, const std::string& source) {
+  const TimePoint start = world_.spec().start + f.at;
+  const bool starts = starts_clock(to_string(f.kind));
+  if (starts && (!fault_start_ || start < *fault_start_)) fault_start_ = start;
   if (!f.runner.empty() && f.runner != "$deploy" && faulted_runner_.empty()) faulted_runner_ = f.runner;
   for (const auto& r : world_.runners()) {
     if (faulted_runner_.empty() && !f.to.empty() && r->spec().host == f.to) faulted_runner_ = r->spec().runner_name;
@@ -568,7 +586,7 @@ int Run::apply_fault(const FaultSpec& f, const std::string& source) {
   handle.spec = f;
   handle.what = what;
   handle.ended = std::make_shared<bool>(false);
-  if (starts_clock) {
+  if (starts) {
     std::string host = f.to;  // network faults and host_down name the host
     if (const auto* r = f.runner.empty() ? nullptr : world_.runner(f.runner)) host = r->spec().host;
     clock_faults_.emplace_back(start, host, what);
@@ -677,9 +695,7 @@ void Run::note_proxy_fault(const std::string& kind, const std::string& host, con
   open_proxy_faults_[host].push_back(record.id);
   // A proxy fault is a network fault on the exporter's host: it starts the detection
   // clock like a scheduled one of its kind.
-  static const std::vector<std::string> kBuiltinClock = reports::builtin_slos().clock_fault_kinds;
-  const auto& clock = in_.clock_fault_kinds != nullptr ? *in_.clock_fault_kinds : kBuiltinClock;
-  if (std::find(clock.begin(), clock.end(), kind) != clock.end()) {
+  if (starts_clock(kind)) {
     if (!fault_start_ || now < *fault_start_) fault_start_ = now;
     clock_faults_.emplace_back(now, host, what);
   }
@@ -949,22 +965,67 @@ void Run::judge_properties_now(const Expectations& e) {
   }
 }
 
+DeployResult Run::deploy_result(const DeployDriver& driver, const char* pending) const {
+  const TimePoint run_start = world_.spec().start;
+  const DeployOrchestrator& o = driver.orchestrator();
+  DeployResult d;
+  d.version = driver.version;
+  d.outcome = o.outcome() == failover::Outcome::kPending ? pending : failover::to_string(o.outcome());
+  d.diagnosis = o.diagnosis();
+  d.runner = o.deployed_on();
+  d.attempts = o.attempts();
+  d.source = driver.source;
+  // Both after the run's start: a request dispatched through the live API before the
+  // first scheduled trigger is not "negative seconds".
+  if (driver.done_at) d.finished_seconds = to_seconds(*driver.done_at - run_start);
+  if (driver.triggered_at) d.triggered_seconds = to_seconds(*driver.triggered_at - run_start);
+  return d;
+}
+
+std::vector<TraceEvent> Run::decisions_of(const DeployDriver& driver) {
+  std::vector<TraceEvent> out;
+  for (const auto& dec : driver.orchestrator().log()) {
+    std::string reasons;
+    for (const auto& r : dec.reasons) reasons += (reasons.empty() ? "" : "; ") + r;
+    out.push_back(TraceEvent{to_us(dec.at), "decision", failover::to_string(dec.kind),
+                             dec.message + (reasons.empty() ? "" : " [" + reasons + "]")});
+  }
+  return out;
+}
+
+std::vector<LiveDeploy> Run::deploys_now() const {
+  std::vector<LiveDeploy> out;
+  for (const auto& d : drivers_) {
+    LiveDeploy live;
+    live.result = deploy_result(*d, "pending");
+    live.run_id = d->run_id;
+    live.decisions = decisions_of(*d);
+    out.push_back(std::move(live));
+  }
+  return out;
+}
+
+std::vector<failover::Assessment> Run::health_now() {
+  std::vector<failover::Assessment> out;
+  for (const auto& c : in_.policy->candidates) {
+    std::string hostname = c.hostname.value_or("");
+    if (hostname.empty()) {
+      if (const auto* host = world_.runner(c.name)) hostname = host->spec().hostname;
+    }
+    const auto plan = failover::plan_checks(*in_.policy, c, hostname);
+    std::vector<QueryOutcome> outcomes;
+    for (const auto& check : plan) outcomes.push_back(to_outcome(world_.prometheus().query(check.query)));
+    out.push_back(failover::assess(c, plan, outcomes));
+  }
+  return out;
+}
+
 void Run::finish_result() {
   const TimePoint run_start = world_.spec().start;
   auto seconds_since = [](TimePoint from, TimePoint to) { return to_seconds(to - from); };
   for (std::size_t i = 0; i < drivers_.size(); ++i) {
     DeployOrchestrator& o = drivers_[i]->orchestrator();
-    DeployResult d;
-    d.version = drivers_[i]->version;
-    d.outcome = o.outcome() == failover::Outcome::kPending ? "stuck" : failover::to_string(o.outcome());
-    d.diagnosis = o.diagnosis();
-    d.runner = o.deployed_on();
-    d.attempts = o.attempts();
-    d.source = drivers_[i]->source;
-    // Both after the run's start: a request dispatched through the live API before the
-    // first scheduled trigger is not "negative seconds".
-    if (drivers_[i]->done_at) d.finished_seconds = seconds_since(run_start, *drivers_[i]->done_at);
-    if (drivers_[i]->triggered_at) d.triggered_seconds = seconds_since(run_start, *drivers_[i]->triggered_at);
+    DeployResult d = deploy_result(*drivers_[i], "stuck");
     result_.attempts += d.attempts;
     if (o.outcome() == failover::Outcome::kPending) result_.invariants["no_request_lost"] = false;
     if (o.first_noticed() && fault_start_ && *o.first_noticed() >= *fault_start_) {
@@ -998,12 +1059,7 @@ void Run::finish_result() {
   result_.invariants["single_mutator"] = world_.production().max_concurrent_mutators() <= 1;
   result_.invariants["production_not_partial"] = !world_.production().partial();
   for (const auto& d : drivers_) {
-    for (const auto& dec : d->orchestrator().log()) {
-      std::string reasons;
-      for (const auto& r : dec.reasons) reasons += (reasons.empty() ? "" : "; ") + r;
-      result_.trace.push_back(TraceEvent{to_us(dec.at), "decision", failover::to_string(dec.kind),
-                                         dec.message + (reasons.empty() ? "" : " [" + reasons + "]")});
-    }
+    for (auto& e : decisions_of(*d)) result_.trace.push_back(std::move(e));
   }
   std::stable_sort(result_.trace.begin(), result_.trace.end(),
                    [](const TraceEvent& a, const TraceEvent& b) { return a.t_us < b.t_us; });

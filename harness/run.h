@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "failover/health.h"
 #include "failover/policy.h"
 #include "failover/query.h"
 #include "failover/result.h"
@@ -29,6 +30,15 @@ using reports::TraceEvent;
 // The same run, driven in scaled real time by fakes/: only who advances the engine
 // and who answers the health gate's queries change; the models and the failover logic
 // are the ones `failsim run` uses.
+
+// One deploy request as it stands (the control room's view): its result so far
+// (outcome "pending" while the policy is still at work) and the failover logic's
+// decisions, each with its reasons, as the trace will list them.
+struct LiveDeploy {
+  DeployResult result;
+  std::int64_t run_id = 0;  // the GitHub run it dispatched; 0: none yet
+  std::vector<TraceEvent> decisions;
+};
 
 // What a live driver may do to a running scenario. Engine thread only.
 class LiveControl {
@@ -53,6 +63,14 @@ class LiveControl {
   // (fakes/live_world.h): recorded like a fault (source "proxy"); a started one starts
   // the detection clock for `host`.
   virtual void note_proxy_fault(const std::string& kind, const std::string& host, const std::string& what, bool started) = 0;
+  // The run's trace so far from event `from` on (events are appended as they happen;
+  // decisions are in deploys_now() until the run ends).
+  virtual std::vector<TraceEvent> trace_since(std::size_t from) const = 0;
+  virtual std::vector<LiveDeploy> deploys_now() const = 0;
+  // Each candidate of the policy as the health gate would assess it now, from the
+  // model Prometheus (in-job candidates keyed by their own runner's hostname).
+  virtual std::vector<failover::Assessment> health_now() = 0;
+  virtual const failover::Policy& policy() const = 0;
 };
 
 // What `failsim gate` saw when a live run asked it: each query's outcome, and a

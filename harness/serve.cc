@@ -17,6 +17,7 @@
 
 #include "failover/duration.h"
 #include "fakes/live_loop.h"
+#include "harness/control_room.h"
 #include "harness/gameday_api.h"
 #include "harness/gate.h"
 #include "harness/inputs.h"
@@ -84,14 +85,16 @@ failover::QueryOutcome outcome_from(const nlohmann::json& check) {
 struct LiveSession {
   std::unique_ptr<fakes::LiveLoop> loop;
   std::unique_ptr<fakes::LiveWorld> world;
-  std::unique_ptr<fakes::HttpServer> api;  // the game-day API (harness/gameday_api.h)
+  std::unique_ptr<fakes::HttpServer> api;  // the game-day API and the control room
   std::atomic<bool> finished{false};
+  std::atomic<bool> closing{false};  // the API is about to stop: event streams end
   std::thread watcher;
   int dispatches = 0;
   std::string startup_error;  // set when an endpoint could not be started
 
   ~LiveSession() {
     finished = true;
+    closing = true;
     if (watcher.joinable()) watcher.join();
     if (api) api->stop();
     if (world) world->stop();
@@ -208,6 +211,7 @@ ServeOutcome run_serve(const ServeOptions& options, std::ostream& out, std::ostr
     }
     session.api = std::make_unique<fakes::HttpServer>();
     add_gameday_routes(*session.api, *session.loop, control, run.scenario);
+    add_control_room_routes(*session.api, *session.loop, control, run.scenario, session.closing);
     auto api_port = session.api->start(options.listen, options.port_base == 0 ? 0 : options.port_base + 3);
     if (!api_port) {
       session.startup_error = "game-day API: " + api_port.error();
@@ -244,8 +248,14 @@ ServeOutcome run_serve(const ServeOptions& options, std::ostream& out, std::ostr
       } else if (e.name == "control") {
         label = "proxy control (Toxiproxy API)";
       } else if (e.name == "api") {
+        label = "control room";
+        out << "  " << label << std::string(30 - label.size(), ' ') << url << "/\n";
+        ep["endpoints"]["control_room"] = url + "/";
         label = "game-day API (faults, deploys)";
         url += "/api/faults";
+      } else if (e.name == "alertmanager") {
+        label = "Alertmanager API v2";
+        url += "/api/v2/alerts";
       }
       out << "  " << label << std::string(label.size() < 30 ? 30 - label.size() : 1, ' ') << url << "\n";
       ep["endpoints"][e.name] = url;
@@ -313,6 +323,8 @@ ServeOutcome run_serve(const ServeOptions& options, std::ostream& out, std::ostr
   in.run_to_end = options.no_workload;
   reports::RunResult result = run_scenario(in, options.seed);
   session.finished = true;
+  session.closing = true;
+  if (session.loop) session.loop->stop();  // clients' calls from now on get "the run is over"
   if (session.api) session.api->stop();
   if (session.world) session.world->stop();
   if (!session.startup_error.empty()) {  // nothing ran: no report

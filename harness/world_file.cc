@@ -283,10 +283,12 @@ void read_prometheus(Fields& p, WorldFile& world, const std::filesystem::path& d
     Fields f(*r, p.at("rules_alert"));
     spec.prometheus.for_grace_period = f.duration("for_grace_period", std::chrono::minutes(10));
     spec.prometheus.for_outage_tolerance = f.duration("for_outage_tolerance", std::chrono::hours(1));
+    spec.prometheus.resend_delay = f.duration("resend_delay", std::chrono::minutes(1));
     f.finish();
     if (spec.prometheus.for_outage_tolerance <= Duration(0)) {
       Fields::fail(p.at("rules_alert") + "/for_outage_tolerance", "must be greater than 0");
     }
+    if (spec.prometheus.resend_delay <= Duration(0)) Fields::fail(p.at("rules_alert") + "/resend_delay", "must be greater than 0");
   }
   const Duration global_timeout = scrape_timeout.value_or(std::min<Duration>(std::chrono::seconds(10), scrape_interval));
   if (p.get("fqdn") != nullptr) {

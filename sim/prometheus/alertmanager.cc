@@ -9,9 +9,12 @@ void Alertmanager::receive(const AlertChange& change) {
   const Labels key = keep_only(change.labels, config_.group_by);
   Group& g = groups_[key];
   if (firing) {
+    auto [it, added] = held_.try_emplace(change.labels, Held{change.labels, change.at, change.at});
+    it->second.updated_at = change.at;
     g.firing[change.labels] = true;
     g.resolved.erase(change.labels);
   } else {
+    held_.erase(change.labels);
     g.firing.erase(change.labels);
     if (g.notified_once) g.resolved.insert(change.labels);
   }
@@ -42,6 +45,12 @@ void Alertmanager::flush(const Labels& key) {
     return;
   }
   engine_.schedule_after(config_.group_interval, [this, key] { flush(key); });
+}
+
+std::vector<Alertmanager::Held> Alertmanager::held() const {
+  std::vector<Held> out;
+  for (const auto& [labels, h] : held_) out.push_back(h);
+  return out;
 }
 
 std::optional<TimePoint> Alertmanager::first_notified(const std::string& alertname) const {

@@ -40,6 +40,15 @@ class Alertmanager {
 
   void receive(const AlertChange& change);
   const std::vector<Notification>& notifications() const { return notifications_; }
+  // The alerts it holds now (firing, not yet resolved), as its API v2 lists them: when
+  // each first arrived and when it was last updated.
+  struct Held {
+    Labels labels;
+    TimePoint received_at;
+    TimePoint updated_at;
+  };
+  std::vector<Held> held() const;
+  const AlertmanagerConfig& config() const { return config_; }
   // Time of the first notification that carried a firing alert with this name.
   std::optional<TimePoint> first_notified(const std::string& alertname) const;
 
@@ -57,6 +66,7 @@ class Alertmanager {
   Engine& engine_;
   AlertmanagerConfig config_;
   std::map<Labels, Group> groups_;
+  std::map<Labels, Held> held_;
   std::vector<Notification> notifications_;
 };
 

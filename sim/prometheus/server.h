@@ -106,6 +106,9 @@ struct PrometheusConfig {
   // Restoring alerts' `for` state after a restart (rules/manager.go RestoreForState):
   Duration for_grace_period = std::chrono::minutes(10);  // --rules.alert.for-grace-period, default 10m
   Duration for_outage_tolerance = std::chrono::hours(1);  // --rules.alert.for-outage-tolerance, default 1h
+  // --rules.alert.resend-delay, default 1m: a firing alert is sent again at the first
+  // evaluation this long after its last send (only Alertmanager's updatedAt/endsAt show it).
+  Duration resend_delay = std::chrono::minutes(1);
 };
 
 struct TargetHealth {

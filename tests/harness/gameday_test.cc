@@ -18,6 +18,7 @@
 #include "harness/inputs.h"
 #include "harness/run.h"
 #include "harness/serve.h"
+#include "tests/harness/api_client.h"
 #include "tests/harness/process.h"
 
 namespace failsim::harness {
@@ -28,18 +29,9 @@ using nlohmann::json;
 
 std::string source(const std::string& rel) { return std::string(FAILSIM_SOURCE_DIR) + "/" + rel; }
 
-struct Answer {
-  int status = 0;
-  json body;
-};
-
-Answer call(httplib::Client& c, const std::string& method, const std::string& path, const std::string& body = "") {
-  httplib::Result r = method == "POST"     ? c.Post(path, body, "application/json")
-                      : method == "DELETE" ? c.Delete(path)
-                                           : c.Get(path);
-  if (!r) return {};
-  return {r->status, json::parse(r->body, nullptr, false)};
-}
+using testing::Answer;
+using testing::call;
+using testing::client_for;
 
 // healthy-primary (one deploy at 5m) live at 300x, seed 1, with the seed's incident made
 // by hand through the API at the start: Prometheus -> serotonin:9102 dropped.
@@ -60,11 +52,6 @@ TEST(GameDayApi, AHandFaultIsAFaultOfTheRunAndTheReportAfterwardsIsRight) {
     for (const auto& e : endpoints) {
       if (e.name == "api") api_url.set_value(e.url);
     }
-  };
-  auto client_for = [](const std::string& base) {
-    auto c = std::make_unique<httplib::Client>(base.substr(7, base.rfind(':') - 7), std::stoi(base.substr(base.rfind(':') + 1)));
-    c->set_read_timeout(10s);
-    return c;
   };
   std::vector<Answer> answers;
   std::thread client([&] {
@@ -203,7 +190,7 @@ TEST(GameDayOptions, WarmStartOpensWithSeriesAndNoWorkloadLeavesDeploysToClients
     opened_ms = static_cast<double>(wall_ms());
     std::map<std::string, std::unique_ptr<httplib::Client>> c;
     for (const auto& e : f.get()) {
-      c[e.name] = std::make_unique<httplib::Client>(e.url.substr(7, e.url.rfind(':') - 7), std::stoi(e.url.substr(e.url.rfind(':') + 1)));
+      c[e.name] = client_for(e.url);
     }
     up = call(*c["prometheus"], "GET", "/api/v1/query?query=up");
     rules = call(*c["prometheus"], "GET", "/api/v1/rules");

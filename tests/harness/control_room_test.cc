@@ -1,0 +1,283 @@
+// The control room of `failsim serve` (harness/control_room.h) and the Alertmanager API
+// v2 (fakes/alertmanager_api.h):
+//  - in Debian's Chromium through the Chrome DevTools protocol (puppeteer-core, pinned in
+//    tests/package.json): a facilitator pauses and resumes the clock, partitions the
+//    primary's exporter by a click, sees its target go down and the alert go pending
+//    then firing, triggers a deploy and sees it land on the secondary; no console
+//    errors; screenshots kept in the test's output (PAWS360);
+//  - its JSON API on Northwind: the state, the clock (pause holds virtual time, resume
+//    moves it, bad bodies are 400s naming the field), cancelling a run, the event
+//    stream, and Alertmanager's v2 alerts and status once a hand fault has fired.
+#include <gtest/gtest.h>
+#include <httplib.h>
+#include <nlohmann/json.hpp>
+
+#include <atomic>
+#include <filesystem>
+#include <fstream>
+#include <future>
+#include <map>
+#include <sstream>
+#include <thread>
+
+#include "fakes/alertmanager_api.h"
+#include "harness/serve.h"
+#include "tests/harness/api_client.h"
+#include "tests/harness/process.h"
+
+namespace failsim::harness {
+namespace {
+
+using namespace std::chrono_literals;
+using nlohmann::json;
+using testing::Answer;
+using testing::call;
+using testing::client_for;
+
+const std::string kSource = FAILSIM_SOURCE_DIR;
+
+// prometheus/common model/signature_test.go (TestLabelsToSignature; a LabelSet's
+// Fingerprint is the same FNV-1a 64): {} -> 14695981039346656037,
+// {name="garland, briggs", fear="love is not enough"} -> 5799056148416392346.
+TEST(AlertmanagerApi, FingerprintsAreThoseOfPrometheusModel) {
+  EXPECT_EQ(fakes::alert_fingerprint(sim::prometheus::Labels{}), "cbf29ce484222325");  // 14695981039346656037
+  const sim::prometheus::Labels labels{{"fear", "love is not enough"}, {"name", "garland, briggs"}};
+  EXPECT_EQ(fakes::alert_fingerprint(labels), "507a62d79ee76c9a");  // 5799056148416392346
+}
+
+TEST(ControlRoom, ChromiumInjectsAPartitionByAClickAndWatchesTheFailover) {
+  ASSERT_TRUE(std::filesystem::exists(kSource + "/tests/node_modules/puppeteer-core"))
+      << "tests/node_modules is missing: scripts/install-deps.sh installs it with npm ci";
+  const auto dir = std::filesystem::temp_directory_path() / ("failsim-control-room-" + std::to_string(::getpid()));
+  std::filesystem::remove_all(dir);
+  std::filesystem::create_directories(dir);
+  // The screenshots stay in the test's output directory (the build tree) afterwards.
+  const auto shots = std::filesystem::current_path() / "test-output" / "control-room";
+  std::filesystem::create_directories(shots);
+  std::filesystem::remove(shots / "control-room.png");
+  testing::ChildProcess serve({FAILSIM_BINARY, "serve", kSource + "/scenarios/healthy-primary.json", "--speed", "20", "--warm-start",
+                               "--no-workload", "--keep-running", "--out", (dir / "out").string()},
+                              (dir / "serve.log").string());
+  ASSERT_TRUE(serve.started());
+  ASSERT_TRUE(testing::wait_until([&] { return std::filesystem::exists(dir / "out" / "endpoints.json"); }, 30s, 20ms))
+      << testing::read_file((dir / "serve.log").string());
+
+  const auto r = testing::run_command("cd '" + kSource + "/tests/js' && timeout 180 node control_room.mjs '" +
+                                      (dir / "out" / "endpoints.json").string() + "' '" + shots.string() + "' 2>&1");
+  const auto last = r.out.rfind("\n{");
+  const json seen = json::parse(r.out.substr(last == std::string::npos ? 0 : last + 1), nullptr, false);
+  ASSERT_TRUE(seen.is_object()) << r.out;
+  EXPECT_EQ(seen["ok"], true) << r.out;
+  EXPECT_EQ(seen["console_errors"], json::array()) << r.out;
+  EXPECT_EQ(seen["title"], "failsim control room");
+  EXPECT_EQ(seen["primary"], "Serotonin-paws360");
+  EXPECT_EQ(seen["secondary"], "dell-r640-01-runner");
+  EXPECT_EQ(seen["clock_held"], true) << "paused: the virtual clock must hold";
+  EXPECT_EQ(seen["clock_resumed"], true);
+  EXPECT_EQ(seen["target_down"], "serotonin:9102") << r.out;
+  EXPECT_EQ(seen["alert_pending"], "RunnerScrapeDown") << r.out;
+  EXPECT_EQ(seen["alert_firing"], "RunnerScrapeDown");
+  EXPECT_EQ(seen["speed_set"], 60);
+  EXPECT_EQ(seen["deploy"], json({{"outcome", "deployed"}, {"runner", "dell-r640-01-runner"}})) << r.out;
+  EXPECT_EQ(seen["production"], "v9.9.9");
+  // The failover logic's decisions reached the timeline with their reasons.
+  bool refused_primary = false;
+  for (const auto& d : seen["timeline_decisions"]) {
+    const std::string line = d.get<std::string>();
+    if (line.find("Serotonin-paws360 is unhealthy") != std::string::npos && line.find("gate up: value 0") != std::string::npos) {
+      refused_primary = true;
+    }
+  }
+  EXPECT_TRUE(refused_primary) << seen["timeline_decisions"];
+  // A real PNG was written.
+  std::ifstream png(shots / "control-room.png", std::ios::binary);
+  std::string magic(8, '\0');
+  png.read(magic.data(), 8);
+  EXPECT_EQ(magic, std::string("\x89PNG\r\n\x1a\n", 8));
+  EXPECT_GT(std::filesystem::file_size(shots / "control-room.png"), 20'000u);
+
+  // The report afterwards: the click was a hand fault of the run, the deploy an API request.
+  serve.interrupt();
+  EXPECT_EQ(serve.wait(30s), 0) << testing::read_file((dir / "serve.log").string());
+  const json results = json::parse(testing::read_file((dir / "out" / "results.json").string()), nullptr, false);
+  ASSERT_TRUE(results.is_object());
+  const json& run = results["scenarios"][0]["runs"][0];
+  ASSERT_EQ(run["faults"].size(), 1u) << run["faults"];
+  EXPECT_EQ(run["faults"][0]["kind"], "partition");
+  EXPECT_EQ(run["faults"][0]["source"], "hand");
+  EXPECT_EQ(run["faults"][0]["what"], "partition monitoring->serotonin:9102 (by hand)");
+  ASSERT_EQ(run["deploys"].size(), 1u);
+  EXPECT_EQ(run["deploys"][0]["version"], "v9.9.9");
+  EXPECT_EQ(run["deploys"][0]["source"], "api");
+  EXPECT_EQ(run["deploys"][0]["outcome"], "deployed");
+  EXPECT_EQ(run["deploys"][0]["runner"], "dell-r640-01-runner");
+  EXPECT_TRUE(std::filesystem::exists(dir / "out" / "trace.json"));
+  std::filesystem::remove_all(dir);
+}
+
+// Reads `stream` events of /api/events and stops.
+std::vector<json> read_events(httplib::Client& c, std::size_t count) {
+  std::vector<json> events;
+  std::string buffer;
+  c.Get("/api/events", [&](const char* data, std::size_t n) {
+    buffer.append(data, n);
+    for (auto end = buffer.find("\n\n"); end != std::string::npos; end = buffer.find("\n\n")) {
+      const std::string message = buffer.substr(0, end);
+      buffer.erase(0, end + 2);
+      const auto data_at = message.find("data: ");
+      if (message.rfind("event: state\n", 0) == 0 && data_at != std::string::npos) {
+        events.push_back(json::parse(message.substr(data_at + 6), nullptr, false));
+      }
+    }
+    return events.size() < count;
+  });
+  return events;
+}
+
+TEST(ControlRoom, StateClockRunsEventsAndAlertmanagerOnNorthwind) {
+  const auto dir = std::filesystem::temp_directory_path() / ("failsim-control-api-" + std::to_string(::getpid()));
+  std::filesystem::remove_all(dir);
+  ServeOptions o;
+  o.scenario_path = kSource + "/scenarios/northwind/healthy-primary.json";
+  o.speed = 120;
+  o.warm_start = true;
+  o.no_workload = true;
+  o.keep_running = true;
+  o.out_dir = dir.string();
+  std::atomic<bool> stop{false};
+  o.stop = &stop;
+  std::promise<std::vector<fakes::Endpoint>> ready;
+  o.on_ready = [&ready](const std::vector<fakes::Endpoint>& e) { ready.set_value(e); };
+
+  std::map<std::string, Answer> a;
+  std::string page, script;
+  double t_paused_1 = -1, t_paused_2 = -2, t_resumed = -3;
+  std::vector<json> events;
+  json firing_state;
+  std::thread client([&] {
+    auto f = ready.get_future();
+    if (f.wait_for(30s) != std::future_status::ready) {
+      stop = true;
+      return;
+    }
+    std::map<std::string, std::string> url;
+    for (const auto& e : f.get()) url[e.name] = e.url;
+    auto api = client_for(url["api"]);
+    if (auto r = api->Get("/")) page = r->body;
+    if (auto r = api->Get("/app.js")) script = r->get_header_value("Content-Type");
+    a["state"] = call(*api, "GET", "/api/state");
+    a["pause"] = call(*api, "POST", "/api/clock", R"({"paused": true})");
+    t_paused_1 = call(*api, "GET", "/api/state").body["clock"]["t_seconds"].get<double>();
+    std::this_thread::sleep_for(400ms);
+    t_paused_2 = call(*api, "GET", "/api/state").body["clock"]["t_seconds"].get<double>();
+    a["bad_paused"] = call(*api, "POST", "/api/clock", R"({"paused": "yes"})");
+    a["bad_speed"] = call(*api, "POST", "/api/clock", R"({"speed": 0})");
+    a["bad_field"] = call(*api, "POST", "/api/clock", R"({"rate": 2})");
+    a["bad_body"] = call(*api, "POST", "/api/clock", "[1]");
+    a["resume"] = call(*api, "POST", "/api/clock", R"({"paused": false, "speed": 120})");
+    std::this_thread::sleep_for(400ms);
+    t_resumed = call(*api, "GET", "/api/state").body["clock"]["t_seconds"].get<double>();
+    // A deploy by the API; its run, once dispatched, cancelled from the control room.
+    a["deploy"] = call(*api, "POST", "/api/deploys", R"({"version": "3.0.0"})");
+    std::int64_t run_id = 0;
+    testing::wait_until([&] {
+      const json s = call(*api, "GET", "/api/state").body;
+      if (s.is_object() && !s["runs"].empty()) run_id = s["runs"][0]["id"].get<std::int64_t>();
+      return run_id != 0;
+    }, 20s, 50ms);
+    a["cancel"] = call(*api, "POST", "/api/runs/" + std::to_string(run_id) + "/cancel");
+    a["cancel_unknown"] = call(*api, "POST", "/api/runs/987654/cancel");
+    // The primary's exporter stopped by hand: its alert fires and Alertmanager notifies.
+    a["fault"] = call(*api, "POST", "/api/faults", R"({"kind": "exporter_stop", "runner": "deploy-blue"})");
+    testing::wait_until([&] {
+      firing_state = call(*api, "GET", "/api/state").body;
+      return firing_state.is_object() && !firing_state["notifications"].empty();
+    }, 30s, 50ms);
+    auto am = client_for(url["alertmanager"]);
+    a["am_alerts"] = call(*am, "GET", "/api/v2/alerts");
+    const std::string name = a["am_alerts"].body.empty() ? "" : a["am_alerts"].body[0]["labels"]["alertname"].get<std::string>();
+    a["am_filtered"] = call(*am, "GET", "/api/v2/alerts?filter=" + httplib::detail::encode_query_param("alertname=\"" + name + "\""));
+    a["am_nomatch"] = call(*am, "GET", "/api/v2/alerts?filter=" + httplib::detail::encode_query_param("alertname=\"nope\""));
+    a["am_inactive"] = call(*am, "GET", "/api/v2/alerts?active=false");
+    a["am_bad_bool"] = call(*am, "GET", "/api/v2/alerts?active=maybe");
+    a["am_bad_filter"] = call(*am, "GET", "/api/v2/alerts?filter=" + httplib::detail::encode_query_param("not a matcher"));
+    a["am_status"] = call(*am, "GET", "/api/v2/status");
+    auto stream = client_for(url["api"]);
+    events = read_events(*stream, 2);
+    stop = true;
+  });
+  std::ostringstream out, err;
+  const ServeOutcome live = run_serve(o, out, err);
+  client.join();
+  ASSERT_TRUE(live.result.has_value()) << err.str();
+
+  EXPECT_NE(page.find("<title>failsim control room</title>"), std::string::npos);
+  EXPECT_EQ(script, "text/javascript; charset=utf-8");
+  const json& s = a["state"].body;
+  ASSERT_EQ(a["state"].status, 200);
+  EXPECT_EQ(s["scenario"], "nw-healthy-primary");
+  EXPECT_EQ(s["policy"], "northwind-gated");
+  ASSERT_GE(s["runners"].size(), 3u);
+  EXPECT_EQ(s["runners"][0]["name"], "deploy-blue");
+  EXPECT_EQ(s["runners"][0]["role"], "primary");
+  EXPECT_EQ(s["runners"][1]["name"], "deploy-green");
+  EXPECT_EQ(s["runners"][1]["role"], "secondary");
+  EXPECT_EQ(s["runners"][0]["health"]["healthy"], true) << s["runners"][0];
+  EXPECT_EQ(s["runners"][2]["role"], "") << "the builder is no candidate";
+  for (const auto& t : s["targets"]) EXPECT_EQ(t["health"], "up") << "warm start: every target scraped; " << t;
+  // The clock.
+  EXPECT_EQ(a["pause"].status, 200);
+  EXPECT_EQ(a["pause"].body["paused"], true);
+  EXPECT_EQ(t_paused_1, t_paused_2) << "paused: virtual time holds";
+  EXPECT_GT(t_resumed, t_paused_2 + 10) << "resumed at 120x: 400 ms of wall time is ~48 s";
+  EXPECT_EQ(a["bad_paused"].status, 400);
+  EXPECT_EQ(a["bad_paused"].body["error"], "POST /api/clock: /paused: expected true or false");
+  EXPECT_EQ(a["bad_speed"].status, 400);
+  EXPECT_NE(a["bad_speed"].body["error"].get<std::string>().find("/speed:"), std::string::npos);
+  EXPECT_EQ(a["bad_field"].body["error"], "POST /api/clock: /rate: unknown field (paused, speed)");
+  EXPECT_EQ(a["bad_body"].status, 400);
+  EXPECT_EQ(a["resume"].body["paused"], false);
+  // The run cancelled by hand.
+  EXPECT_EQ(a["deploy"].status, 201);
+  EXPECT_EQ(a["cancel"].status, 202) << a["cancel"].body;
+  EXPECT_EQ(a["cancel_unknown"].status, 404);
+  // Alertmanager v2.
+  ASSERT_EQ(a["fault"].status, 201);
+  ASSERT_FALSE(firing_state["notifications"].empty()) << "the exporter_stop alert was never notified";
+  ASSERT_EQ(a["am_alerts"].status, 200);
+  ASSERT_FALSE(a["am_alerts"].body.empty()) << a["am_alerts"].body;
+  for (const auto& alert : a["am_alerts"].body) {
+    EXPECT_EQ(alert["status"]["state"], "active");
+    EXPECT_EQ(alert["labels"]["instance"], "rack1-a:9200") << alert;
+    EXPECT_EQ(alert["fingerprint"].get<std::string>().size(), 16u);
+    EXPECT_EQ(alert["receivers"], json::array({{{"name", "default"}}}));
+    // startsAt (fired) <= updatedAt (the last send) < endsAt (that send + 4 x max(1m, interval)).
+    EXPECT_LE(alert["startsAt"].get<std::string>(), alert["updatedAt"].get<std::string>());
+    EXPECT_LT(alert["updatedAt"].get<std::string>(), alert["endsAt"].get<std::string>());
+  }
+  EXPECT_EQ(a["am_filtered"].body.size(), 1u) << a["am_filtered"].body;
+  EXPECT_EQ(a["am_nomatch"].body, json::array());
+  EXPECT_EQ(a["am_inactive"].body, json::array());
+  EXPECT_EQ(a["am_bad_bool"].status, 400);
+  EXPECT_EQ(a["am_bad_filter"].status, 400);
+  EXPECT_EQ(a["am_status"].body["cluster"]["status"], "disabled");
+  EXPECT_NE(a["am_status"].body["config"]["original"].get<std::string>().find("group_by: [alertname, tier]"), std::string::npos);
+  // The event stream: the first event carries the whole trace so far and says so.
+  ASSERT_EQ(events.size(), 2u);
+  EXPECT_EQ(events[0]["reset"], true);
+  EXPECT_EQ(events[1]["reset"], false);
+  EXPECT_FALSE(events[0]["trace"].empty());
+  EXPECT_GE(events[1]["state"]["clock"]["t_seconds"].get<double>(), events[0]["state"]["clock"]["t_seconds"].get<double>());
+  // The record: the cancelled request and the hand fault.
+  const reports::RunResult& r = *live.result;
+  ASSERT_EQ(r.deploys.size(), 1u);
+  EXPECT_EQ(r.deploys[0].source, "api");
+  EXPECT_EQ(r.deploys[0].outcome, "cancelled") << r.deploys[0].diagnosis;
+  ASSERT_EQ(r.faults.size(), 1u);
+  EXPECT_EQ(r.faults[0].kind, "exporter_stop");
+  EXPECT_EQ(r.faults[0].source, "hand");
+  std::filesystem::remove_all(dir);
+}
+
+}  // namespace
+}  // namespace failsim::harness
