@@ -288,36 +288,45 @@ int main(int argc, char** argv) {
   schedule->add_option("world", schedule_world, "World file")->required();
 
   failsim::harness::ServeOptions serve_options;
-  auto* serve = app.add_subcommand(
-      "serve", "Run one scenario live: fake GitHub and Prometheus APIs, runner exporters and chaos proxies on loopback");
-  serve->add_option("scenario", serve_options.scenario_path, "Scenario file")->required()->check(CLI::ExistingFile);
-  serve->add_option("--policy", serve_options.policy_path, "Policy file (default: the scenario's)")->check(CLI::ExistingFile);
-  serve->add_option("--set", serve_options.sets, "PATH=VALUE: change a world, scenario, policy or rule field (repeatable)");
-  serve->add_option("--rules", serve_options.rules_path, "Rule file overriding the policy's and scenario's own")
-      ->check(CLI::ExistingFile);
-  serve->add_option("--speed", serve_options.speed, "Virtual seconds per wall-clock second")->capture_default_str();
-  serve->add_option("--seed", serve_options.seed, "Seed of the run")->capture_default_str()->check(kSeed);
   std::string serve_start = "now";
-  serve->add_option("--start", serve_start,
+  bool no_live_gate = false;
+  // `serve` and `gameday` run one scenario (or plan) live with the same options.
+  auto add_live_options = [&](CLI::App* cmd, const char* input, const char* input_help) {
+    cmd->add_option(input, serve_options.scenario_path, input_help)->required()->check(CLI::ExistingFile);
+    cmd->add_option("--policy", serve_options.policy_path, "Policy file (default: the scenario's)")->check(CLI::ExistingFile);
+    cmd->add_option("--set", serve_options.sets, "PATH=VALUE: change a world, scenario, policy or rule field (repeatable)");
+    cmd->add_option("--rules", serve_options.rules_path, "Rule file overriding the policy's and scenario's own")
+        ->check(CLI::ExistingFile);
+    cmd->add_option("--speed", serve_options.speed, "Virtual seconds per wall-clock second")->capture_default_str();
+    cmd->add_option("--seed", serve_options.seed, "Seed of the run")->capture_default_str()->check(kSeed);
+    cmd->add_option("--start", serve_start,
                     "Virtual clock start: now (the wall clock, default), scenario (the scenario's own, as failsim run), "
                     "or a time (RFC 3339 or Unix seconds)")
-      ->capture_default_str();
-  serve->add_option("--listen", serve_options.listen, "Address to serve on (loopback only)")->capture_default_str();
-  serve->add_option("--port-base", serve_options.port_base,
-                    "GitHub on PORT, Prometheus PORT+1, proxy control PORT+2, exporters PORT+10.. (0: any free ports)")
-      ->capture_default_str();
-  serve->add_option("--out", serve_options.out_dir, "Output directory (reports, endpoints.json, github-token)")
-      ->capture_default_str();
-  serve->add_flag("--tls", serve_options.tls, "Serve the GitHub API over HTTPS (self-signed certificate in OUT/tls/)");
-  serve->add_flag("--keep-running", serve_options.keep_running, "After the scenario's schedule, keep serving until Ctrl-C");
-  serve->add_flag("--warm-start", serve_options.warm_start,
+        ->capture_default_str();
+    cmd->add_option("--listen", serve_options.listen, "Address to serve on (loopback only)")->capture_default_str();
+    cmd->add_option("--port-base", serve_options.port_base,
+                    "GitHub on PORT, Prometheus PORT+1, proxy control PORT+2, control room and game-day API PORT+3, "
+                    "Alertmanager PORT+4, exporters PORT+10.. (0: any free ports)")
+        ->capture_default_str();
+    cmd->add_option("--out", serve_options.out_dir, "Output directory (reports, endpoints.json, github-token)")
+        ->capture_default_str();
+    cmd->add_flag("--tls", serve_options.tls, "Serve the GitHub API over HTTPS (self-signed certificate in OUT/tls/)");
+    cmd->add_flag("--keep-running", serve_options.keep_running, "After the schedule, keep serving until Ctrl-C");
+    cmd->add_flag("--warm-start", serve_options.warm_start,
                   "Run the world ahead in virtual time until every target has been scraped and every rule group "
                   "evaluated twice, before the APIs open");
+    cmd->add_flag("--no-live-gate", no_live_gate, "Answer health gates from the model instead of failsim gate over HTTP");
+  };
+  auto* serve = app.add_subcommand(
+      "serve", "Run one scenario live: fake GitHub and Prometheus APIs, runner exporters and chaos proxies on loopback");
+  add_live_options(serve, "scenario", "Scenario file (or a game-day plan)");
   serve->add_flag("--no-workload", serve_options.no_workload,
                   "Leave out the scenario's scheduled deploys (and its expectations): deploys come from clients; the "
                   "run lasts its run_length");
-  bool no_live_gate = false;
-  serve->add_flag("--no-live-gate", no_live_gate, "Answer health gates from the model instead of failsim gate over HTTP");
+  auto* gameday = app.add_subcommand(
+      "gameday", "Run a game-day plan live (as failsim serve, with the control room): its injections and deploys on "
+                 "schedule, hand faults on top; ends with the plan's scorecard");
+  add_live_options(gameday, "plan", "Game-day plan file (scenarios/README.md, \"Game-day plans\")");
 
   failsim::harness::ExploreOptions explore_options;
   auto* explore = app.add_subcommand(
@@ -402,15 +411,17 @@ int main(int argc, char** argv) {
     return 0;
   }
   if (*replay) return failsim::harness::replay_command(replay_options, std::cout, std::cerr);
-  if (*serve) {
+  if (*serve || *gameday) {
     serve_options.live_gate = !no_live_gate;
+    serve_options.command = gameday->parsed() ? "failsim gameday" : "failsim serve";
+    serve_options.plan_required = gameday->parsed();
     if (serve_start == "now") {
       serve_options.start = failsim::TimePoint(
           std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch()));
     } else if (serve_start != "scenario") {
       auto t = failsim::fakes::parse_api_time(serve_start);
       if (!t) {
-        std::cerr << "failsim serve: --start " << serve_start << ": " << t.error() << "\n";
+        std::cerr << serve_options.command << ": --start " << serve_start << ": " << t.error() << "\n";
         return 2;
       }
       serve_options.start = failsim::TimePoint(std::chrono::milliseconds(t.value()));

@@ -157,6 +157,8 @@ class Run final : public LiveControl {
   void attempt_on(const std::string& runner) {
     const auto* host = world_.runner(runner);
     if (host == nullptr || host->spec().authorized_for_prod != "true") result_.invariants["authorized_runners_only"] = false;
+    attempts_.push_back(CheckpointObservations::Attempt{to_seconds(world_.engine().now() - world_.spec().start), runner,
+                                                        host == nullptr ? '?' : ground_truth(*host)});
   }
   // "$deploy" names the runner running a deploy job right now.
   std::string resolve_runner(const std::string& name) {
@@ -208,10 +210,15 @@ class Run final : public LiveControl {
     return e != nullptr && !e->properties.empty();
   }
   void sample_ground_truth();
+  // A runner's state by ground truth now (PropertyObservations::Runner::samples' letters).
+  char ground_truth(const sim::runner::RunnerHost& r);
+  // A game-day plan's checkpoints, judged from the run's record (a missed one is broken).
+  void judge_checkpoints_now();
   void judge_properties_now(const Expectations& e);
 
   RunInputs in_;
   std::uint64_t seed_;
+  std::vector<CheckpointObservations::Attempt> attempts_;  // every deploy attempt, with ground truth
   sim::World world_;
   Rng attempts_rng_;
   Rng jitter_rng_;
@@ -898,7 +905,7 @@ RunResult Run::execute() {
       all_done = all_done && d->done_at.has_value();
       if (d->done_at) last_done = std::max(last_done, *d->done_at);
     }
-    if (!in_.run_to_end && all_done &&
+    if (!in_.run_to_end && in_.scenario->checkpoints.empty() && all_done &&
         world_.engine().now() >= std::max({quiet_after, hand_quiet_after_, last_done + std::chrono::minutes(5)})) {
       break;
     }
@@ -911,30 +918,27 @@ RunResult Run::execute() {
 // Ground truth for properties, every kPropertySampleEvery: is each runner down (host
 // down, service not active, exporter stopped or unreachable from Prometheus's host)?
 // Reads the model only; changes nothing and draws nothing, so the run is the same.
-void Run::sample_ground_truth() {
+char Run::ground_truth(const sim::runner::RunnerHost& r) {
   const std::string& prometheus = world_.spec().prometheus.host;
   const int prometheus_port = world_.spec().prometheus_port;
   sim::Network& net = world_.network();
-  const bool known = net.host_up(prometheus);
+  if (!net.host_up(prometheus)) return '?';
   const auto delivered = [&](const std::string& from, const std::string& to, int port) {
     return net.peek(from, to, port) == sim::Network::Fate::kDelivered;
   };
-  const bool gate_reaches = delivered(kGateHost, prometheus, prometheus_port);
-  for (std::size_t i = 0; i < world_.runners().size(); ++i) {
-    const auto& r = *world_.runners()[i];
-    const auto& spec = r.spec();
-    char state = '?';
-    if (known) {
-      const bool reachable = spec.exporter_port == 0 ||
-                             (r.exporter_running() && delivered(prometheus, spec.host, spec.exporter_port));
-      state = r.host_up() && r.service() == sim::runner::ServiceState::kRunning && reachable ? 'u' : 'd';
-      if (state == 'u' && gate_reaches && delivered(spec.host, "github", 443) && delivered(spec.host, prometheus, prometheus_port) &&
-          spec.cpu_percent <= 90 && spec.memory_percent <= 90 && spec.disk_percent <= 90) {
-        state = 'h';
-      }
-    }
-    seen_.runners[i].samples.push_back(state);
+  const auto& spec = r.spec();
+  const bool reachable = spec.exporter_port == 0 || (r.exporter_running() && delivered(prometheus, spec.host, spec.exporter_port));
+  if (!(r.host_up() && r.service() == sim::runner::ServiceState::kRunning && reachable)) return 'd';
+  if (delivered(kGateHost, prometheus, prometheus_port) && delivered(spec.host, "github", 443) &&
+      delivered(spec.host, prometheus, prometheus_port) && spec.cpu_percent <= 90 && spec.memory_percent <= 90 &&
+      spec.disk_percent <= 90) {
+    return 'h';
   }
+  return 'u';
+}
+
+void Run::sample_ground_truth() {
+  for (std::size_t i = 0; i < world_.runners().size(); ++i) seen_.runners[i].samples.push_back(ground_truth(*world_.runners()[i]));
   world_.engine().schedule_after(kPropertySampleEvery, [this] { sample_ground_truth(); });
 }
 
@@ -1020,6 +1024,26 @@ std::vector<failover::Assessment> Run::health_now() {
   return out;
 }
 
+void Run::judge_checkpoints_now() {
+  CheckpointObservations seen;
+  seen.trace = &result_.trace;
+  seen.start_us = to_us(world_.spec().start);
+  if (const auto* am = world_.alertmanager()) {
+    for (const auto& n : am->notifications()) {
+      std::vector<std::string> names;
+      for (const auto& l : n.firing) names.emplace_back(sim::prometheus::label_value(l, "alertname"));
+      seen.notifications.emplace_back(to_seconds(n.at - world_.spec().start), std::move(names));
+    }
+  }
+  seen.deploys = &result_.deploys;
+  seen.attempts = attempts_;
+  seen.run_end = to_seconds(world_.engine().now() - world_.spec().start);
+  result_.scorecard = judge_checkpoints(in_.scenario->checkpoints, seen);
+  for (const auto& c : result_.scorecard) {
+    if (!c.passed) result_.broken.push_back("checkpoint \"" + c.name + "\": " + c.detail);
+  }
+}
+
 void Run::finish_result() {
   const TimePoint run_start = world_.spec().start;
   auto seconds_since = [](TimePoint from, TimePoint to) { return to_seconds(to - from); };
@@ -1064,6 +1088,7 @@ void Run::finish_result() {
   std::stable_sort(result_.trace.begin(), result_.trace.end(),
                    [](const TraceEvent& a, const TraceEvent& b) { return a.t_us < b.t_us; });
   result_.trace_hash = hash_trace(result_.trace);
+  if (!in_.scenario->checkpoints.empty()) judge_checkpoints_now();
   const Expectations* expect = expectations();
   if (expect == nullptr) return;
   const Expectations& e = *expect;

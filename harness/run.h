@@ -105,7 +105,8 @@ struct RunInputs {
   // cancel_run (reports::builtin_slos()).
   const std::vector<std::string>* clock_fault_kinds = nullptr;
   // Run to the scenario's run_length even when every request has its outcome (a live
-  // run without a workload: requests come from clients).
+  // run without a workload: requests come from clients). A game-day plan always runs to
+  // its run_length: its checkpoints may be about anything until then.
   bool run_to_end = false;
 };
 

@@ -5,6 +5,7 @@
 
 #include "failover/json_fields.h"
 #include "harness/distribution_field.h"
+#include "harness/gameday_plan.h"
 #include "harness/text_file.h"
 
 namespace failsim::harness {
@@ -132,11 +133,6 @@ Expectations read_expectations(Fields& f) {
   return e;
 }
 
-namespace {
-
-// One fault in the scenario format, its references checked against the scenario's
-// world; throws Invalid naming the field. A hand fault (at_required false) may leave out
-// `at` (it starts when it arrives).
 FaultSpec read_fault(Fields& f, const Scenario& s, bool at_required) {
   static const std::map<std::string, FaultSpec::Kind> kKinds = {
       {"partition", FaultSpec::Kind::kPartition},       {"loss", FaultSpec::Kind::kLoss},
@@ -194,6 +190,8 @@ FaultSpec read_fault(Fields& f, const Scenario& s, bool at_required) {
   check_fault_references(s, x, f);
   return x;
 }
+
+namespace {
 
 Scenario read_scenario(const json& root, const std::string& source, const std::vector<Override>& overrides) {
   Fields top(root, "");
@@ -310,6 +308,8 @@ Result<FaultSpec> parse_fault(const std::string& json_text, const std::string& s
 Result<Scenario> load_scenario(const std::string& path, const std::vector<Override>& overrides) {
   const auto text = read_input_file(path);
   if (!text) return Result<Scenario>::error(path + ": cannot read the scenario file: " + text.error());
+  // A game-day plan reads as the scenario it runs; --set applies to its base scenario.
+  if (is_plan_text(text.value())) return parse_plan(text.value(), path, overrides);
   return parse_with_overrides<Scenario>(text.value(), path, "scenario", overrides,
                                         [&](const std::string& t, const std::string& src) {
                                           return parse_scenario(t, src, overrides);

@@ -13,6 +13,7 @@
 #include "failover/result.h"
 #include "failover/time.h"
 #include "sim/distribution.h"
+#include "harness/checkpoint.h"
 #include "harness/property.h"
 #include "harness/world_file.h"
 #include "sim/world.h"
@@ -94,6 +95,9 @@ struct Scenario {
   std::map<std::string, Expectations> expect;  // by policy name; "*" for every policy
   std::optional<std::string> slo_file;          // resolved path; none: the built-in SC-001..SC-004
   std::optional<std::vector<std::string>> slos; // SLO ids in scope; none: every SLO that applies
+  // A game-day plan (harness/gameday_plan.h): its checkpoints, judged after each run.
+  std::vector<Checkpoint> checkpoints;
+  std::string base_scenario;  // a plan: the scenario file it is built on
 };
 
 // One expectations object (a scenario's /expect/KEY, or a variant's); throws
@@ -106,6 +110,11 @@ Result<Scenario> parse_scenario(const std::string& json_text, const std::string&
 Result<Scenario> load_scenario(const std::string& path, const std::vector<Override>& overrides = {});
 
 const char* to_string(FaultSpec::Kind k);
+
+// One fault in the scenario format, its references checked against the scenario's
+// world; throws json_fields::Invalid naming the field. A hand fault or a plan's
+// injection (at_required false) may leave out `at`.
+FaultSpec read_fault(json_fields::Fields& f, const Scenario& s, bool at_required);
 
 // One fault in the scenario format, made by hand (`failsim serve`'s POST /api/faults):
 // `at` may be left out (it starts when it arrives; a later `at` is from then on), and

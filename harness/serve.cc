@@ -107,33 +107,39 @@ ServeOutcome run_serve(const ServeOptions& options, std::ostream& out, std::ostr
   ServeOutcome outcome;
   auto overrides = parse_overrides(options.sets);
   if (!overrides) {
-    err << "failsim serve: " << overrides.error() << "\n";
+    err << options.command << ": " << overrides.error() << "\n";
     return outcome;
   }
   auto loaded = load_run(options.scenario_path, options.policy_path, options.rules_path, true, overrides.value());
   if (!loaded) {
-    err << "failsim serve: " << loaded.error() << "\n";
+    err << options.command << ": " << loaded.error() << "\n";
     return outcome;
   }
   if (!(options.speed > 0) || options.speed > 1e6) {
-    err << "failsim serve: --speed must be greater than 0 and at most 1000000\n";
+    err << options.command << ": --speed must be greater than 0 and at most 1000000\n";
     return outcome;
   }
   if (!fakes::is_loopback(options.listen)) {
-    err << "failsim serve: --listen " << options.listen << ": failsim serves on loopback only (127.0.0.1 or ::1)\n";
+    err << options.command << ": --listen " << options.listen << ": failsim serves on loopback only (127.0.0.1 or ::1)\n";
     return outcome;
   }
   if (options.port_base < 0 || options.port_base > 65535 - 64) {
-    err << "failsim serve: --port-base must be 0 (any free ports) or between 1 and 65471\n";
+    err << options.command << ": --port-base must be 0 (any free ports) or between 1 and 65471\n";
     return outcome;
   }
   std::error_code ec;
   std::filesystem::create_directories(options.out_dir, ec);
   if (ec) {
-    err << "failsim serve: cannot create " << options.out_dir << ": " << ec.message() << "\n";
+    err << options.command << ": cannot create " << options.out_dir << ": " << ec.message() << "\n";
     return outcome;
   }
   LoadedRun run = std::move(loaded).value();
+  if (options.plan_required && run.scenario.checkpoints.empty()) {
+    err << options.command << ": " << options.scenario_path
+        << " is not a game-day plan (it has no \"plan_version\"; scenarios/README.md, \"Game-day plans\"); "
+           "run a scenario with failsim serve\n";
+    return outcome;
+  }
   // Live, the virtual clock starts at the wall clock's now (or the given start), so
   // clients that send "now" (promtool, Grafana) and a real Prometheus scraping the
   // exporters see the present.
@@ -159,7 +165,7 @@ ServeOutcome run_serve(const ServeOptions& options, std::ostream& out, std::ostr
   const std::string token = run.scenario.secret.empty() ? new_token() : run.scenario.secret;
   const std::string token_path = (std::filesystem::path(options.out_dir) / "github-token").string();
   if (auto w = write_private(token_path, token + "\n"); !w) {
-    err << "failsim serve: " << w.error() << "\n";
+    err << options.command << ": " << w.error() << "\n";
     return outcome;
   }
 
@@ -235,7 +241,7 @@ ServeOutcome run_serve(const ServeOptions& options, std::ostream& out, std::ostr
     ep["speed"] = options.speed;
     ep["token_file"] = token_path;
     if (lo.github_tls) ep["tls_cert"] = lo.github_tls->cert_path;
-    out << "failsim serve: " << run.scenario.name << " under " << run.policy.name << ", seed " << options.seed << ", "
+    out << options.command << ": " << run.scenario.name << " under " << run.policy.name << ", seed " << options.seed << ", "
         << options.speed << "x real time\n";
     for (const auto& e : endpoints) {
       std::string label = e.name;
@@ -328,7 +334,7 @@ ServeOutcome run_serve(const ServeOptions& options, std::ostream& out, std::ostr
   if (session.api) session.api->stop();
   if (session.world) session.world->stop();
   if (!session.startup_error.empty()) {  // nothing ran: no report
-    err << "failsim serve: " << session.startup_error << "\n";
+    err << options.command << ": " << session.startup_error << "\n";
     return outcome;
   }
 
@@ -344,24 +350,30 @@ ServeOutcome run_serve(const ServeOptions& options, std::ostream& out, std::ostr
   suite.scenarios.push_back(std::move(sr));
   auto written = write_reports(suite, options.out_dir, {token, run.scenario.secret});
   if (!written) {
-    err << "failsim serve: " << written.error() << "\n";
+    err << options.command << ": " << written.error() << "\n";
     return outcome;
   }
   // The run's trace (Chrome trace-event JSON, as `failsim replay --trace` writes it).
   const std::string trace = reports::chrome_trace(result);
   const std::string trace_path = (std::filesystem::path(options.out_dir) / "trace.json").string();
   if (trace.find(token) != std::string::npos || (!run.scenario.secret.empty() && trace.find(run.scenario.secret) != std::string::npos)) {
-    err << "failsim serve: the trace would contain a secret; not written\n";
+    err << options.command << ": the trace would contain a secret; not written\n";
     return outcome;
   }
   if (auto w = write_atomically(trace_path, trace); !w) {
-    err << "failsim serve: " << w.error() << "\n";
+    err << options.command << ": " << w.error() << "\n";
     return outcome;
   }
   out << "outcome: " << result.outcome << (result.runner ? " on " + *result.runner : "") << "; "
       << (result.passed() ? "expectations met" : "expectations NOT met") << "; reports in " << options.out_dir
       << "/ (results.json, junit.xml, summary.md, report.html, trace.json)\n";
   for (const auto& b : result.broken) out << "  broken: " << b << "\n";
+  if (!result.scorecard.empty()) {
+    std::size_t held = 0;
+    for (const auto& c : result.scorecard) held += c.passed ? 1 : 0;
+    out << "scorecard: " << held << "/" << result.scorecard.size() << " checkpoints held\n";
+    for (const auto& c : result.scorecard) out << "  " << (c.passed ? "PASS " : "FAIL ") << c.name << ": " << c.detail << "\n";
+  }
   outcome.exit_code = result.passed() && written.value() ? 0 : 1;
   outcome.result = std::move(result);
   return outcome;

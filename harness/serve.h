@@ -53,6 +53,9 @@ struct ServeOptions {
   bool no_workload = false;
   bool tls = false;           // the GitHub API over HTTPS, with a certificate written to OUT/tls/
   bool live_gate = true;      // health gates through `failsim gate` over HTTP
+  // `failsim gameday`: the input must be a game-day plan; the scorecard is printed at the end.
+  bool plan_required = false;
+  std::string command = "failsim serve";  // how messages name the command
   std::atomic<bool>* stop = nullptr;  // set true to end the run (tests; Ctrl-C does the same)
   // Called once every endpoint is up (from the engine thread).
   std::function<void(const std::vector<fakes::Endpoint>&)> on_ready;

@@ -358,6 +358,17 @@ std::string html_report(const SuiteReport& suite) {
         for (std::size_t i = 0; i < s->overrides.size(); ++i) out += std::string(i ? ", " : "") + "<code>" + esc(s->overrides[i]) + "</code>";
         out += "</p>\n";
       }
+      if (const auto rows = scorecard_rows(*s); !rows.empty()) {
+        out += "<table class=\"scorecard\"><caption>Game-day scorecard</caption><tr><th>checkpoint</th><th>held</th>"
+               "<th>met (p50, T+)</th><th>seed " + std::to_string(timeline_run(*s)->seed) + "</th></tr>\n";
+        for (const auto& row : rows) {
+          out += "<tr><td><span class=\"" + std::string(row.passed == row.runs ? "pass\">✔" : "fail\">✘") + "</span> <b>" +
+                 esc(row.name) + "</b>: " + esc(row.text) + "</td><td>" + std::to_string(row.passed) + "/" +
+                 std::to_string(row.runs) + "</td><td>" + (row.met_p50 ? esc(format_seconds(*row.met_p50)) : "–") + "</td><td>" +
+                 esc(row.detail) + "</td></tr>\n";
+        }
+        out += "</table>\n";
+      }
       if (const RunResult* r = timeline_run(*s); r != nullptr) {
         const std::string why = r->passed() ? (s->timeline_seed ? "the seed picked" : "the first seed; every seed passed")
                                             : "the first failing seed: " + first_failure(*s);

@@ -145,6 +145,13 @@ json run_json(const RunResult& r) {
   }
   j["faults"] = json::array();
   for (const auto& f : r.faults) j["faults"].push_back(fault_record_json(f));
+  if (!r.scorecard.empty()) {
+    j["scorecard"] = json::array();
+    for (const auto& c : r.scorecard) {
+      j["scorecard"].push_back({{"name", c.name}, {"text", c.text}, {"passed", c.passed}, {"met_seconds", opt(c.met_seconds)},
+                                {"deadline_seconds", opt(c.deadline_seconds)}, {"detail", c.detail}});
+    }
+  }
   return j;
 }
 
@@ -217,10 +224,42 @@ Result<RunResult> run_from_json(const std::string& text, const std::string& scen
       x.end_seconds = opt_double(f.at("end_seconds"));
       r.faults.push_back(std::move(x));
     }
+    for (const auto& c : j.value("scorecard", json::array())) {
+      CheckpointResult x;
+      x.name = c.at("name").get<std::string>();
+      x.text = c.at("text").get<std::string>();
+      x.passed = c.at("passed").get<bool>();
+      x.met_seconds = opt_double(c.at("met_seconds"));
+      x.deadline_seconds = opt_double(c.at("deadline_seconds"));
+      x.detail = c.at("detail").get<std::string>();
+      r.scorecard.push_back(std::move(x));
+    }
     return Result<RunResult>::ok(std::move(r));
   } catch (const json::exception& e) {
     return Result<RunResult>::error(std::string("a run does not read back: ") + e.what());
   }
+}
+
+std::vector<ScorecardRow> scorecard_rows(const ScenarioReport& s) {
+  std::vector<ScorecardRow> rows;
+  const RunResult* shown = timeline_run(s);
+  if (shown == nullptr || shown->scorecard.empty()) return rows;
+  for (std::size_t i = 0; i < shown->scorecard.size(); ++i) {
+    ScorecardRow row;
+    row.name = shown->scorecard[i].name;
+    row.text = shown->scorecard[i].text;
+    row.detail = shown->scorecard[i].detail;
+    std::vector<std::optional<double>> met;
+    for (const auto& r : s.runs) {
+      if (i >= r.scorecard.size()) continue;
+      ++row.runs;
+      row.passed += r.scorecard[i].passed ? 1 : 0;
+      if (r.scorecard[i].met_seconds) met.push_back(r.scorecard[i].met_seconds);
+    }
+    if (!met.empty()) row.met_p50 = percentiles(met).p50;
+    rows.push_back(std::move(row));
+  }
+  return rows;
 }
 
 std::string first_failure(const ScenarioReport& s) {
@@ -442,6 +481,21 @@ std::string summary_md(const SuiteReport& suite) {
                             detection_end(s) + ")"
                       : std::string(fired.count ? "fired, never notified" : "never fired")) +
            " | " + slos + " |\n";
+  }
+  bool any_plan = false;
+  for (const auto& s : suite.scenarios) {
+    const auto rows = scorecard_rows(s);
+    if (rows.empty()) continue;
+    if (!any_plan) out += "\n## Game-day scorecards\n";
+    any_plan = true;
+    const RunResult* shown = timeline_run(s);
+    out += "\n### " + s.name + " / `" + s.label() + "`\n\n| checkpoint | held | met (p50, T+) | seed " +
+           std::to_string(shown->seed) + " |\n|---|---|---|---|\n";
+    for (const auto& row : rows) {
+      out += "| " + std::string(row.passed == row.runs ? "✅ " : "❌ ") + row.name + ": " + row.text + " | " +
+             std::to_string(row.passed) + "/" + std::to_string(row.runs) + " | " + (row.met_p50 ? fmt_seconds(*row.met_p50) : "–") +
+             " | " + row.detail + " |\n";
+    }
   }
   bool any_failed = false;
   for (const auto& s : suite.scenarios) {

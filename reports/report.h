@@ -104,6 +104,17 @@ const RunResult* timeline_run(const ScenarioReport& s);
 // with the number of seeds it broke in; the known violations with theirs; one SLO verdict
 // as a table cell ("✅ SC-001 100.0 % (200/200)").
 std::string first_failure(const ScenarioReport& s);
+// A game-day plan's scorecard over one row's runs: each checkpoint, in how many runs it
+// held, when it was met (p50 of the runs that met it) and, for one run, what was seen.
+struct ScorecardRow {
+  std::string name;
+  std::string text;
+  std::size_t passed = 0;
+  std::size_t runs = 0;
+  std::optional<double> met_p50;
+  std::string detail;  // the timeline run's
+};
+std::vector<ScorecardRow> scorecard_rows(const ScenarioReport& s);
 std::vector<std::pair<std::string, std::size_t>> broken_counts(const ScenarioReport& s);
 std::map<std::string, std::size_t> known_violation_counts(const ScenarioReport& s);
 std::string slo_cell(const SloVerdict& v);

@@ -56,6 +56,17 @@ struct DetectionChain {
   std::optional<double> resolved_notified_seconds;
 };
 
+// One checkpoint of a game-day plan (harness/checkpoint.h), judged after the run: whether
+// it held and when it was met (seconds after the run's start).
+struct CheckpointResult {
+  std::string name;
+  std::string text;      // "by T+7m the RunnerScrapeDown alert is firing"
+  bool passed = false;
+  std::optional<double> met_seconds;       // when it was met (none: never, or a `never` rule)
+  std::optional<double> deadline_seconds;  // its `by`, if any
+  std::string detail;    // what was seen: "firing at T+4m45s", "missed: ..."
+};
+
 struct RunResult {
   std::string scenario;
   std::string policy;
@@ -78,6 +89,7 @@ struct RunResult {
   std::map<std::string, bool> invariants;
   std::vector<DeployResult> deploys;
   std::vector<FaultRecord> faults;
+  std::vector<CheckpointResult> scorecard;  // a game-day plan's checkpoints, in the plan's order
   std::vector<std::string> broken;     // expectations that did not hold
   std::vector<TraceEvent> trace;
   std::uint64_t trace_hash = 0;

@@ -1,5 +1,5 @@
-// The JSON Schemas of worlds and scenarios (worlds/world.schema.json,
-// scenarios/schema/scenario.schema.json) are for editors and other tools; this checks,
+// The JSON Schemas of worlds, scenarios and game-day plans (worlds/world.schema.json,
+// scenarios/schema/scenario.schema.json, scenarios/schema/gameday-plan.schema.json) are for editors and other tools; this checks,
 // with Debian's python3-jsonschema, that every shipped world and scenario and a world
 // written by the importers validate against them, and that a mistake failsim rejects is
 // rejected by the schema too.
@@ -29,6 +29,24 @@ TEST(Schemas, ShippedWorldsAndScenariosValidate) {
   r = check("scenarios/schema/scenario.schema.json", "'" + kSource + "/scenarios/'*.json '" + kSource + "/scenarios/northwind/'*.json");
   EXPECT_EQ(r.exit_code, 0) << r.out;
   EXPECT_NE(r.out.find("checked 14 files, 0 errors"), std::string::npos) << r.out;
+  r = check("scenarios/schema/gameday-plan.schema.json", "'" + kSource + "/scenarios/gamedays/'*.json");
+  EXPECT_EQ(r.exit_code, 0) << r.out;
+  EXPECT_NE(r.out.find("checked 2 files, 0 errors"), std::string::npos) << r.out;
+}
+
+// failsim rejects an injection with its own `at` and a checkpoint of two kinds; so does the schema.
+TEST(Schemas, APlanMistakeIsRejectedByTheSchema) {
+  const auto dir = std::filesystem::temp_directory_path() / ("failsim-plan-schema-" + std::to_string(::getpid()));
+  std::filesystem::create_directories(dir);
+  std::string text = testing::read_file(kSource + "/scenarios/gamedays/northwind-exporter-drill.json");
+  text.replace(text.find(R"("inject": {"kind")"), 17, R"("inject": {"at": "1m", "kind")");
+  text.replace(text.find(R"("target_down": "rack1-a:9200",)"), 30, R"("target_down": "rack1-a:9200", "never": "deploy_on_unhealthy_runner",)");
+  std::ofstream(dir / "bad.json") << text;
+  const auto r = check("scenarios/schema/gameday-plan.schema.json", "'" + (dir / "bad.json").string() + "'");
+  EXPECT_EQ(r.exit_code, 1) << r.out;
+  EXPECT_NE(r.out.find("/steps/0/inject"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("/checkpoints/0"), std::string::npos) << r.out;
+  std::filesystem::remove_all(dir);
 }
 
 TEST(Schemas, AnImportedWorldValidatesAndAMistakeDoesNot) {
