@@ -179,6 +179,19 @@ ordered_json control_room_state(LiveControl& control, const fakes::LiveLoop& loo
   ordered_json faults = ordered_json::array();
   for (const auto& f : control.faults()) faults.push_back(ordered_json(reports::fault_record_json(f)));
   s["faults"] = std::move(faults);
+  // A game-day plan's checkpoints as they stand: passed, failed (met late, or its
+  // deadline passed, or a `never` broken), or waiting.
+  ordered_json plan = ordered_json::array();
+  const double t_now = to_seconds(now - start);
+  for (const auto& c : control.scorecard_now()) {
+    std::string state = c.passed ? "passed" : "waiting";
+    if (!c.passed && (c.met_seconds || (c.deadline_seconds && t_now > *c.deadline_seconds))) state = "failed";
+    plan.push_back({{"name", c.name}, {"text", c.text}, {"state", state},
+                    {"met_seconds", c.met_seconds ? ordered_json(*c.met_seconds) : ordered_json(nullptr)},
+                    {"deadline_seconds", c.deadline_seconds ? ordered_json(*c.deadline_seconds) : ordered_json(nullptr)},
+                    {"detail", state == "waiting" ? std::string() : c.detail}});
+  }
+  s["checkpoints"] = std::move(plan);
   return s;
 }
 

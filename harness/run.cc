@@ -123,6 +123,7 @@ class Run final : public LiveControl {
   std::vector<LiveDeploy> deploys_now() const override;
   std::vector<failover::Assessment> health_now() override;
   const failover::Policy& policy() const override { return *in_.policy; }
+  std::vector<reports::CheckpointResult> scorecard_now() override;
   const RunInputs& inputs() const { return in_; }
   Rng& attempts_rng() { return attempts_rng_; }
   Rng& jitter_rng() { return jitter_rng_; }
@@ -214,6 +215,7 @@ class Run final : public LiveControl {
   char ground_truth(const sim::runner::RunnerHost& r);
   // A game-day plan's checkpoints, judged from the run's record (a missed one is broken).
   void judge_checkpoints_now();
+  CheckpointObservations checkpoint_observations(const std::vector<DeployResult>& deploys);
   void judge_properties_now(const Expectations& e);
 
   RunInputs in_;
@@ -1024,7 +1026,7 @@ std::vector<failover::Assessment> Run::health_now() {
   return out;
 }
 
-void Run::judge_checkpoints_now() {
+CheckpointObservations Run::checkpoint_observations(const std::vector<DeployResult>& deploys) {
   CheckpointObservations seen;
   seen.trace = &result_.trace;
   seen.start_us = to_us(world_.spec().start);
@@ -1035,10 +1037,21 @@ void Run::judge_checkpoints_now() {
       seen.notifications.emplace_back(to_seconds(n.at - world_.spec().start), std::move(names));
     }
   }
-  seen.deploys = &result_.deploys;
+  seen.deploys = &deploys;
   seen.attempts = attempts_;
   seen.run_end = to_seconds(world_.engine().now() - world_.spec().start);
-  result_.scorecard = judge_checkpoints(in_.scenario->checkpoints, seen);
+  return seen;
+}
+
+std::vector<reports::CheckpointResult> Run::scorecard_now() {
+  if (in_.scenario->checkpoints.empty()) return {};
+  std::vector<DeployResult> deploys;
+  for (const auto& d : drivers_) deploys.push_back(deploy_result(*d, "pending"));
+  return judge_checkpoints(in_.scenario->checkpoints, checkpoint_observations(deploys));
+}
+
+void Run::judge_checkpoints_now() {
+  result_.scorecard = judge_checkpoints(in_.scenario->checkpoints, checkpoint_observations(result_.deploys));
   for (const auto& c : result_.scorecard) {
     if (!c.passed) result_.broken.push_back("checkpoint \"" + c.name + "\": " + c.detail);
   }

@@ -71,6 +71,9 @@ class LiveControl {
   // model Prometheus (in-job candidates keyed by their own runner's hostname).
   virtual std::vector<failover::Assessment> health_now() = 0;
   virtual const failover::Policy& policy() const = 0;
+  // A game-day plan's checkpoints judged on the record so far (empty without a plan):
+  // one not met yet reads "missed ... by the run's end (now)".
+  virtual std::vector<reports::CheckpointResult> scorecard_now() = 0;
 };
 
 // What `failsim gate` saw when a live run asked it: each query's outcome, and a

@@ -147,6 +147,14 @@ function renderFaults(s) {
   }).join("");
 }
 
+function renderCheckpoints(s) {
+  $("plan-panel").hidden = s.checkpoints.length === 0;
+  $("checkpoints").tBodies[0].innerHTML = s.checkpoints.map((c) =>
+    '<tr data-checkpoint="' + esc(c.name) + '" data-state="' + esc(c.state) + '"><td><b>' + esc(c.name) + "</b>: " + esc(c.text) +
+    "</td><td>" + badge(c.state, c.state === "passed" ? "ok" : c.state === "failed" ? "bad" : "info") + "</td><td>" +
+    offset(c.met_seconds) + "</td><td>" + esc(c.detail) + "</td></tr>").join("");
+}
+
 function addTimeline(rows) {
   if (!rows.length) return;
   const box = $("timeline");
@@ -180,6 +188,7 @@ function onState(event) {
   renderDeploys(state);
   renderRuns(state);
   renderFaults(state);
+  renderCheckpoints(state);
   const rows = msg.trace.slice();
   for (const d of state.deploys) {
     d.decisions.forEach((dec, i) => {

@@ -31,6 +31,40 @@ TEST(LiveLoop, AnEventFiresNoEarlierThanItsScaledWallDeadline) {
   EXPECT_EQ(engine.now(), TimePoint(12s));
 }
 
+// The control room's clock: paused, virtual time holds while tasks still run; resumed at
+// another speed, pacing starts again from the paused instant at the new rate.
+TEST(LiveLoop, PauseHoldsVirtualTimeAndSpeedChangesTheRateFromNowOn) {
+  sim::Engine engine;
+  LiveLoop loop(engine, 1000.0);
+  std::vector<TimePoint> ticks;
+  for (int i = 1; i <= 200; ++i) engine.schedule_at(TimePoint(std::chrono::seconds(i)), [&] { ticks.push_back(engine.now()); });
+  std::thread driver([&] { loop.run_until(TimePoint(200s)); });
+  std::this_thread::sleep_for(30ms);  // ~30 virtual seconds
+  const auto paused_at = loop.call([&] {
+    loop.set_paused(true);
+    return engine.now();
+  });
+  ASSERT_TRUE(paused_at);
+  std::this_thread::sleep_for(100ms);  // 100 virtual seconds, were it running
+  const auto still = loop.call([&] { return std::make_pair(engine.now(), ticks.size()); });
+  ASSERT_TRUE(still);
+  EXPECT_EQ(still->first, *paused_at) << "a call is served while paused, and time holds";
+  EXPECT_LT(still->second, 60u);
+  const auto t0 = Clock::now();
+  loop.call([&] {
+    loop.set_speed(2000.0);
+    loop.set_paused(false);
+    return true;
+  });
+  driver.join();
+  const auto wall = Clock::now() - t0;
+  // The rest (about 200 - 30 virtual seconds) at 2000x: about 85 ms, none of it early.
+  EXPECT_GE(wall, std::chrono::milliseconds(static_cast<int>(to_seconds(TimePoint(200s) - *paused_at) / 2.0) - 1));
+  EXPECT_EQ(ticks.size(), 200u);
+  EXPECT_EQ(loop.speed(), 2000.0);
+  EXPECT_THROW(loop.set_speed(0), std::invalid_argument);
+}
+
 TEST(LiveLoop, EventsRunInTimeOrderAndTiesInScheduleOrderAtAnySpeed) {
   sim::Engine engine;
   LiveLoop loop(engine, 1e5);

@@ -120,7 +120,7 @@ TEST_F(LiveWorldTest, EveryEndpointAnswersOnLoopback) {
     names.insert(e.name);
     EXPECT_EQ(e.url.rfind("http://127.0.0.1:", 0), 0u) << e.url;
   }
-  EXPECT_EQ(names, (std::set<std::string>{"github", "prometheus", "control", "exporter-Serotonin-paws360",
+  EXPECT_EQ(names, (std::set<std::string>{"github", "prometheus", "alertmanager", "control", "exporter-Serotonin-paws360",
                                           "exporter-dell-r640-01-runner"}));
   auto r = fetch(world_->url("prometheus") + "/api/v1/query?query=up");
   ASSERT_TRUE(r);

@@ -7,7 +7,9 @@
 //    errors; screenshots kept in the test's output (PAWS360);
 //  - its JSON API on Northwind: the state, the clock (pause holds virtual time, resume
 //    moves it, bad bodies are 400s naming the field), cancelling a run, the event
-//    stream, and Alertmanager's v2 alerts and status once a hand fault has fired.
+//    stream, and Alertmanager's v2 alerts and status once a hand fault has fired;
+//  - scripts/failsim-ssh: systemctl, stress-ng and reboot sent "to a host" become hand
+//    faults through the API.
 #include <gtest/gtest.h>
 #include <httplib.h>
 #include <nlohmann/json.hpp>
@@ -276,6 +278,79 @@ TEST(ControlRoom, StateClockRunsEventsAndAlertmanagerOnNorthwind) {
   ASSERT_EQ(r.faults.size(), 1u);
   EXPECT_EQ(r.faults[0].kind, "exporter_stop");
   EXPECT_EQ(r.faults[0].source, "hand");
+  std::filesystem::remove_all(dir);
+}
+
+// scripts/failsim-ssh: what a script sends to a real host, mapped onto the game-day API.
+TEST(FailsimSsh, SystemctlStressAndRebootBecomeFaultsOfTheRun) {
+  const auto dir = std::filesystem::temp_directory_path() / ("failsim-ssh-" + std::to_string(::getpid()));
+  std::filesystem::remove_all(dir);
+  ServeOptions o;
+  o.scenario_path = kSource + "/scenarios/northwind/healthy-primary.json";
+  o.speed = 60;
+  o.no_workload = true;
+  o.keep_running = true;
+  o.out_dir = dir.string();
+  std::atomic<bool> stop{false};
+  o.stop = &stop;
+  std::promise<void> ready;
+  o.on_ready = [&ready](const std::vector<fakes::Endpoint>&) { ready.set_value(); };
+  std::vector<testing::CommandResult> r;
+  json faults_after_start;
+  std::thread client([&] {
+    if (ready.get_future().wait_for(30s) != std::future_status::ready) {
+      stop = true;
+      return;
+    }
+    const std::string ssh = "FAILSIM_ENDPOINTS='" + (dir / "endpoints.json").string() + "' '" + kSource + "/scripts/failsim-ssh' ";
+    const std::string service = "actions.runner.northwind-platform.deploy-blue.service";
+    auto run = [&](const std::string& args) { r.push_back(testing::run_command(ssh + args + " 2>&1")); };
+    run("-o StrictHostKeyChecking=no deploy@rack1-a sudo systemctl stop " + service);  // 0
+    run("rack1-a systemctl is-active " + service);                                      // 1
+    run("rack1-a 'systemctl start " + service + "'");                                   // 2
+    run("rack1-a systemctl is-active " + service);                                      // 3
+    run("rack1-a stress-ng --cpu 4 --cpu-load 95 --timeout 60");                         // 4
+    run("rack1-a systemctl stop prometheus-node-exporter");                             // 5
+    run("rack1-a reboot");                                                              // 6
+    run("rack1-a rm -rf /");                                                            // 7
+    run("nowhere systemctl stop x.service");                                            // 8
+    run("rack1-a systemctl stop actions.runner.northwind-platform.nobody.service");         // 9
+    stop = true;
+  });
+  std::ostringstream out, err;
+  const ServeOutcome live = run_serve(o, out, err);
+  client.join();
+  ASSERT_TRUE(live.result.has_value()) << err.str();
+  ASSERT_EQ(r.size(), 10u);
+  EXPECT_EQ(r[0].exit_code, 0) << r[0].out;
+  EXPECT_NE(r[0].out.find(R"("kind":"service_stop")"), std::string::npos) << r[0].out;
+  EXPECT_EQ(r[1].out, "inactive\n");
+  EXPECT_EQ(r[1].exit_code, 3) << "systemctl is-active: 3 for an inactive unit";
+  EXPECT_EQ(r[2].exit_code, 0) << r[2].out;
+  EXPECT_NE(r[2].out.find(R"("end_seconds":)"), std::string::npos) << r[2].out;
+  EXPECT_EQ(r[3].out, "active\n");
+  EXPECT_EQ(r[3].exit_code, 0);
+  EXPECT_EQ(r[4].exit_code, 0) << r[4].out;
+  EXPECT_NE(r[4].out.find(R"("kind":"resources")"), std::string::npos) << r[4].out;
+  EXPECT_NE(r[5].out.find(R"("kind":"exporter_stop")"), std::string::npos) << r[5].out;
+  EXPECT_NE(r[6].out.find(R"("kind":"host_down")"), std::string::npos) << r[6].out;
+  EXPECT_EQ(r[7].exit_code, 2);
+  EXPECT_NE(r[7].out.find("unsupported command: rm -rf /"), std::string::npos) << r[7].out;
+  EXPECT_EQ(r[8].exit_code, 2);
+  EXPECT_NE(r[8].out.find("no runner on host nowhere (hosts: rack1-a, "), std::string::npos) << r[8].out;
+  EXPECT_EQ(r[9].exit_code, 2);
+  EXPECT_NE(r[9].out.find("no runner named nobody"), std::string::npos) << r[9].out;
+  // In the record: stop (ended by start), CPU load for 60s, exporter stop, reboot for 2m.
+  const auto& f = live.result->faults;
+  ASSERT_EQ(f.size(), 4u);
+  EXPECT_EQ(f[0].kind, "service_stop");
+  EXPECT_TRUE(f[0].end_seconds.has_value());
+  EXPECT_EQ(f[1].kind, "resources");
+  ASSERT_TRUE(f[1].end_seconds.has_value());
+  EXPECT_NEAR(*f[1].end_seconds - f[1].start_seconds, 60.0, 1e-6);
+  EXPECT_EQ(f[2].kind, "exporter_stop");
+  EXPECT_EQ(f[3].kind, "host_down");
+  for (const auto& x : f) EXPECT_EQ(x.source, "hand");
   std::filesystem::remove_all(dir);
 }
 

@@ -150,7 +150,7 @@ TEST_F(RealClients, TheToxiproxyClientRunsAGameDayAndTheModelFollows) {
   ASSERT_TRUE(r.is_object()) << out;
   ASSERT_TRUE(r["ok"].get<bool>()) << out;
   const json& seen = r["seen"];
-  EXPECT_EQ(seen["proxies"], json::array({"exporter-Serotonin-paws360", "exporter-dell-r640-01-runner", "github", "prometheus"}));
+  EXPECT_EQ(seen["proxies"], json::array({"alertmanager", "exporter-Serotonin-paws360", "exporter-dell-r640-01-runner", "github", "prometheus"}));
   EXPECT_TRUE(seen["down_with_blackhole"].get<bool>());
   EXPECT_EQ(seen["updated_latency"], 250);
   EXPECT_EQ(seen["patch_status"], 200);
