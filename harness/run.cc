@@ -1003,7 +1003,7 @@ std::vector<LiveDeploy> Run::deploys_now() const {
   std::vector<LiveDeploy> out;
   for (const auto& d : drivers_) {
     LiveDeploy live;
-    live.result = deploy_result(*d, "pending");
+    live.result = deploy_result(*d, d->triggered_at ? "pending" : "scheduled");
     live.run_id = d->run_id;
     live.decisions = decisions_of(*d);
     out.push_back(std::move(live));

@@ -32,7 +32,7 @@ using reports::TraceEvent;
 // are the ones `failsim run` uses.
 
 // One deploy request as it stands (the control room's view): its result so far
-// (outcome "pending" while the policy is still at work) and the failover logic's
+// (outcome "scheduled" before its trigger, "pending" while the policy is at work) and the failover logic's
 // decisions, each with its reasons, as the trace will list them.
 struct LiveDeploy {
   DeployResult result;

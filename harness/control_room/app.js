@@ -118,7 +118,7 @@ function renderDeploys(s) {
   $("production").textContent = s.production.version + (s.production.partial ? " (partial!)" : "");
   $("deploys").tBodies[0].innerHTML = s.deploys.map((d) => {
     const last = d.decisions.length ? d.decisions[d.decisions.length - 1] : null;
-    const kind = d.outcome === "deployed" ? "ok" : d.outcome === "pending" ? "info" : "bad";
+    const kind = d.outcome === "deployed" ? "ok" : d.outcome === "pending" || d.outcome === "scheduled" ? "info" : "bad";
     return '<tr data-version="' + esc(d.version) + '" data-outcome="' + esc(d.outcome) + '" data-runner="' + esc(d.runner) + '"><td>' +
         d.index + "</td><td>" + esc(d.version) + "</td><td>" + esc(d.source) + "</td><td>" + badge(d.outcome, kind) + "</td><td>" +
         esc(d.runner) + "</td><td>" + d.attempts + "</td><td>" + (last ? esc(last.kind + ": " + last.message) : "") + "</td></tr>";

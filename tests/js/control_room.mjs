@@ -92,7 +92,7 @@ try {
   await page.click('[data-testid="trigger-deploy"]');
   const landed = await page.waitForFunction(() => {
     const row = document.querySelector('#deploys tbody tr[data-version="v9.9.9"]');
-    return row && row.dataset.outcome !== "pending" ? {outcome: row.dataset.outcome, runner: row.dataset.runner} : null;
+    return row && row.dataset.outcome !== "pending" && row.dataset.outcome !== "scheduled" ? {outcome: row.dataset.outcome, runner: row.dataset.runner} : null;
   }, {timeout: 90000});
   seen.deploy = await landed.jsonValue();
   seen.production = await text(page, "#production");
