@@ -917,9 +917,10 @@ RunResult Run::execute() {
   return result_;
 }
 
-// Ground truth for properties, every kPropertySampleEvery: is each runner down (host
-// down, service not active, exporter stopped or unreachable from Prometheus's host)?
-// Reads the model only; changes nothing and draws nothing, so the run is the same.
+// Ground truth of one runner now, for properties (sampled every kPropertySampleEvery)
+// and a plan's `never deploy_on_unhealthy_runner` (at each attempt): down (host down,
+// service not active, exporter stopped or unreachable from Prometheus's host), up, or
+// healthy. Reads the model only; changes nothing and draws nothing, so the run is the same.
 char Run::ground_truth(const sim::runner::RunnerHost& r) {
   const std::string& prometheus = world_.spec().prometheus.host;
   const int prometheus_port = world_.spec().prometheus_port;

@@ -6,7 +6,9 @@
 // faults can be added by hand through the control API; a REST workflow dispatch is a
 // deploy request. Every health gate is `failsim gate` (harness/gate.h) calling the fake
 // Prometheus over HTTP, with virtual time frozen while it runs, so a live run reaches
-// the same outcome as `failsim run` for the same seed.
+// the same outcome as `failsim run` for the same seed. The game-day API's port also
+// serves the control room (harness/control_room.h); a world with an Alertmanager gets
+// its API v2. `failsim gameday` is this with a game-day plan (harness/gameday_plan.h).
 //
 // On start it prints the URLs and where the GitHub token is (never the token), and
 // writes endpoints.json and github-token (mode 0600) into the output directory. It
