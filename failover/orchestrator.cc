@@ -295,6 +295,12 @@ std::vector<Action> DeployOrchestrator::on_upstream_ended(TimePoint now, JobEnd 
   return deploy_failed(now, reason, false, why == JobEnd::kLost);
 }
 
+std::vector<Action> DeployOrchestrator::on_dispatch_failed(TimePoint now, const std::string& why) {
+  if (state_ != State::kAwaitAssign || !runner_.empty()) return ignored(now, "dispatch failed (" + why + ")");
+  noticed(now);
+  return deploy_failed(now, "GitHub refused the workflow dispatch: " + why, false, false);
+}
+
 std::vector<Action> DeployOrchestrator::deploy_failed(TimePoint now, const std::string& why, bool job_alive,
                                                       bool lost) {
   std::vector<Action> out;

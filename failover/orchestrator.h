@@ -120,6 +120,10 @@ class DeployOrchestrator {
   // cancelled) and no deploy job will come. Handled as the deploy job ending so:
   // re-dispatch per the policy, or give up.
   std::vector<Action> on_upstream_ended(TimePoint now, JobEnd why, const std::string& upstream);
+  // GitHub's API refused the dispatch (`why`: e.g. "HTTP 503 Service Unavailable"): no
+  // run exists. Handled as a deploy that failed before any job: re-dispatch per the
+  // policy (redispatch_on_failure, max_dispatches), or give up.
+  std::vector<Action> on_dispatch_failed(TimePoint now, const std::string& why);
   // The dispatched job entered GitHub's runner queue (after any concurrency wait): the
   // policy's pickup_timeout starts (a kWaitUntil; nothing when the policy has none).
   std::vector<Action> on_job_waiting(TimePoint now);

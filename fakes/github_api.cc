@@ -5,6 +5,7 @@
 #include <cstdio>
 #include <memory>
 #include <mutex>
+#include <thread>
 
 #include "fakes/http_server.h"
 #include "fakes/wire_format.h"
@@ -22,9 +23,14 @@ constexpr int kMaxPerPage = 100;
 struct State {
   GitHubApiConfig config;
   DispatchHandler dispatch;
-  std::mutex mu;  // rate-limit window
+  LiveLoop* loop = nullptr;
+  const gh::GitHub* github = nullptr;
+  std::mutex mu;  // rate-limit window, and the draws below
   std::int64_t window_start_s = 0;
   int used = 0;
+  // A degraded GitHub's refusals of live calls: a stream of their own, so clients never
+  // move the model's draws.
+  sim::Rng draws = sim::Rng::stream(0, "live-github-api");
 };
 
 std::int64_t wall_seconds() {
@@ -287,7 +293,7 @@ Page paginate(const ListQuery& req, std::size_t total) {
 }
 
 // A5: User-Agent, API version, credentials and the rate limit, in GitHub's order.
-bool admit(State& s, const httplib::Request& req, httplib::Response& res, bool count = true) {
+bool check_request(State& s, const httplib::Request& req, httplib::Response& res, bool count) {
   if (req.get_header_value("User-Agent").empty()) {
     send_error(res, 403,
                "Request forbidden by administrative rules. Please make sure your request has a User-Agent header "
@@ -336,6 +342,36 @@ bool admit(State& s, const httplib::Request& req, httplib::Response& res, bool c
     return false;
   }
   return true;
+}
+
+// A degraded GitHub (the model's github_degraded fault) on a counted call: its added
+// latency in wall-clock time (real clients time out in wall-clock time; at most 30 s),
+// then maybe GitHub's refusal. Call without s.mu held.
+bool pass_degradation(State& s, httplib::Response& res) {
+  if (s.loop == nullptr) return true;
+  const auto degraded = s.loop->call([&s] { return s.github->degradation(); });
+  if (!degraded || !*degraded) return true;
+  const gh::ApiDegradation& d = **degraded;
+  if (d.added_latency > Duration(0)) std::this_thread::sleep_for(std::min<Duration>(d.added_latency, std::chrono::seconds(30)));
+  std::optional<gh::ApiRefusal> refusal;
+  {
+    std::lock_guard<std::mutex> lock(s.mu);
+    refusal = gh::refuse_rest_call(d, s.draws);
+  }
+  if (!refusal) return true;
+  if (refusal->status == 403) {
+    res.headers.erase("x-ratelimit-remaining");
+    res.set_header("x-ratelimit-remaining", "0");
+    send_error(res, 403, refusal->message, "https://docs.github.com/rest/overview/rate-limits-for-the-rest-api");
+  } else {
+    send_error(res, refusal->status, refusal->message);
+  }
+  return false;
+}
+
+// Every API call: the checks above, then (for a counted call) the model's degradation.
+bool admit(State& s, const httplib::Request& req, httplib::Response& res, bool count = true) {
+  return check_request(s, req, res, count) && (!count || pass_degradation(s, res));
 }
 
 Urls urls_for(const httplib::Request& req, const State& s) {
@@ -397,6 +433,8 @@ void install_github_api(httplib::Server& server, LiveLoop& loop, gh::GitHub& git
   auto state = std::make_shared<State>();
   state->config = std::move(config);
   state->dispatch = std::move(dispatch);
+  state->loop = &loop;
+  state->github = &github;
   if (!state->dispatch) {
     state->dispatch = [&github, file = state->config.workflow_file, runs_on = state->config.default_runs_on](
                           const std::string& ref, const nlohmann::json&) -> Result<std::optional<std::int64_t>> {

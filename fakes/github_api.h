@@ -26,6 +26,10 @@
 // 400 "Body should be a JSON object", missing/invalid fields 422 with GitHub's
 // validation-error body; unknown paths 404 {"message": "Not Found", ...}.
 // The token is compared, never logged or echoed.
+// While the model's GitHub is degraded (a github_degraded fault, sim/github/github.h),
+// every counted call first waits its added_latency in wall-clock time (at most 30 s),
+// then may be refused as the model says: 500/502/503 at its error rate (draws of a
+// stream of its own), or 403 "API rate limit exceeded ..." with remaining 0.
 //
 // Dispatches go through `dispatch`, run on the engine thread: serve turns a REST
 // dispatch into a deploy request of the harness; without one the workflow is

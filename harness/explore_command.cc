@@ -47,6 +47,7 @@ std::string fault_text(const FaultSpec& f) {
       break;
     case FaultSpec::Kind::kHostDown: s += ": " + (f.runner.empty() ? f.to : f.runner); break;
     case FaultSpec::Kind::kCancelRun: break;
+    case FaultSpec::Kind::kGitHubDegraded: s += ": GitHub API"; break;
     default: s += ": " + f.runner; break;
   }
   if (f.flap_down > Duration(0)) s += ", flapping " + format_duration(f.flap_down) + " on / " + format_duration(f.flap_up) + " off";
@@ -60,6 +61,7 @@ std::string fault_target(const FaultSpec& f) {
     case FaultSpec::Kind::kLatency: return f.from + "->" + f.to + (f.port != 0 ? ":" + std::to_string(f.port) : "");
     case FaultSpec::Kind::kHostDown: return f.runner.empty() ? f.to : f.runner;
     case FaultSpec::Kind::kCancelRun: return "newest run";
+    case FaultSpec::Kind::kGitHubDegraded: return "github";
     default: return f.runner;
   }
 }

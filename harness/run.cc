@@ -22,6 +22,17 @@ namespace {
 
 const char* kGateHost = "github-hosted";  // where a before-dispatch gate runs
 
+// "errors 50 % (HTTP 503), +2s, rate limit spent, pickup +2m"
+std::string describe_degradation(const sim::github::ApiDegradation& d) {
+  std::string out;
+  auto add = [&out](const std::string& part) { out += (out.empty() ? "" : ", ") + part; };
+  if (d.error_rate > 0) add("errors " + std::to_string(static_cast<int>(d.error_rate * 100 + 0.5)) + " % (HTTP " + std::to_string(d.status) + ")");
+  if (d.added_latency > Duration(0)) add("+" + format_duration(d.added_latency) + " per call");
+  if (d.rate_limited) add("rate limit spent");
+  if (d.pickup_delay > Duration(0)) add("pickup +" + format_duration(d.pickup_delay));
+  return out;
+}
+
 QueryOutcome to_outcome(const Result<sim::prometheus::Value>& r) {
   if (!r) return QueryOutcome::failed("Prometheus error: " + r.error());
   if (const auto* s = std::get_if<sim::prometheus::Scalar>(&r.value())) return QueryOutcome::of_value(s->value);
@@ -58,6 +69,8 @@ class DeployDriver {
  private:
   void run_queries(const std::vector<std::string>& queries);
   void run_attempt(const Action& a);
+  // The dispatch REST call, now: refused by a degraded GitHub, or a new run.
+  void send_dispatch(const sim::github::WorkflowSpec& wf, const std::string& dispatch_ref, std::size_t label_count);
   void attempt_step(std::uint64_t attempt_token, std::size_t step);
 
   Run& run_;
@@ -75,7 +88,8 @@ class Run final : public LiveControl {
  public:
   Run(const RunInputs& in, std::uint64_t seed)
       : in_(in), seed_(seed), world_(make_spec(in, seed)), attempts_rng_(Rng::stream(seed, "harness/attempts")),
-        jitter_rng_(Rng::stream(seed, "failover/jitter")), steps_rng_(Rng::stream(seed, "harness/steps")) {}
+        jitter_rng_(Rng::stream(seed, "failover/jitter")), steps_rng_(Rng::stream(seed, "harness/steps")),
+        api_rng_(Rng::stream(seed, "github/api")) {}
 
   static sim::WorldSpec make_spec(const RunInputs& in, std::uint64_t seed) {
     sim::WorldSpec spec = in.scenario->world;
@@ -128,6 +142,7 @@ class Run final : public LiveControl {
   Rng& attempts_rng() { return attempts_rng_; }
   Rng& jitter_rng() { return jitter_rng_; }
   Rng& steps_rng() { return steps_rng_; }
+  Rng& api_rng() { return api_rng_; }
   void trace(const std::string& category, const std::string& name, const std::string& detail) override {
     result_.trace.push_back(TraceEvent{to_us(world_.engine().now()), category, name, detail});
   }
@@ -225,6 +240,7 @@ class Run final : public LiveControl {
   Rng attempts_rng_;
   Rng jitter_rng_;
   Rng steps_rng_;
+  Rng api_rng_;  // a degraded GitHub API's refusals (github_degraded error_rate)
   std::vector<std::unique_ptr<DeployDriver>> drivers_;
   std::map<std::int64_t, DeployDriver*> by_job_;
   std::map<std::int64_t, DeployDriver*> by_run_;
@@ -267,6 +283,29 @@ void DeployDriver::start() {
   execute(orchestrator_.start(run_.world().engine().now()));
 }
 
+void DeployDriver::send_dispatch(const sim::github::WorkflowSpec& wf, const std::string& dispatch_ref, std::size_t label_count) {
+  sim::World& w = run_.world();
+  if (auto refused = w.github().refuse_rest_call(run_.api_rng())) {
+    const std::string why = "HTTP " + std::to_string(refused->status) + " " + refused->message;
+    run_.trace("deploy", "dispatch_refused", why);
+    execute(orchestrator_.on_dispatch_failed(w.engine().now(), why));
+    return;
+  }
+  const WorldFile& world = run_.inputs().scenario->world_file;
+  const auto run_id = w.github().dispatch(wf, dispatch_ref);
+  if (!run_id) return;
+  this->run_id = run_id.value();
+  run_.by_run_[run_id.value()] = this;
+  for (const std::int64_t id : w.github().run(run_id.value())->job_ids) {
+    if (w.github().job(id)->spec.name == world.deploy_job) job_id = id;
+  }
+  if (job_id != 0) run_.by_job_[job_id] = this;
+  // Already in the runner queue (no concurrency wait): its pickup clock starts now.
+  if (job_id != 0 && w.github().job(job_id)->status == sim::github::Status::kQueued) job_waiting(job_id);
+  run_.trace("deploy", "dispatch", "deploy " + std::to_string(index_) + " runs-on " + std::to_string(label_count) + " labels, run " +
+                                       std::to_string(run_id.value()));
+}
+
 void DeployDriver::execute(std::vector<Action> actions) {
   sim::World& w = run_.world();
   for (const Action& a : actions) {
@@ -286,19 +325,21 @@ void DeployDriver::execute(std::vector<Action> actions) {
           }
           if (policy.timeout_minutes) job.timeout_minutes = policy.timeout_minutes;
         }
-        const auto run_id = w.github().dispatch(wf, ref.empty() ? "refs/heads/" + world.default_branch : ref);
+        const std::string dispatch_ref = ref.empty() ? "refs/heads/" + world.default_branch : ref;
         runner_.clear();
         job_id = 0;
-        if (run_id) {
-          this->run_id = run_id.value();
-          run_.by_run_[run_id.value()] = this;
-          for (const std::int64_t id : w.github().run(run_id.value())->job_ids) {
-            if (w.github().job(id)->spec.name == world.deploy_job) job_id = id;
-          }
-          if (job_id != 0) run_.by_job_[job_id] = this;
-          // Already in the runner queue (no concurrency wait): its pickup clock starts now.
-          if (job_id != 0 && w.github().job(job_id)->status == sim::github::Status::kQueued) job_waiting(job_id);
-          run_.trace("deploy", "dispatch", "deploy " + std::to_string(index_) + " runs-on " + std::to_string(a.labels.size()) + " labels, run " + std::to_string(run_id.value()));
+        // A degraded GitHub API answers the dispatch call later (github_degraded's added_latency).
+        const auto& degraded = w.github().degradation();
+        const Duration latency = degraded ? degraded->added_latency : Duration(0);
+        if (latency > Duration(0)) {
+          const int dispatch_no = orchestrator_.dispatches();
+          w.engine().schedule_after(latency, [this, wf, dispatch_ref, dispatch_no, n = a.labels.size()] {
+            if (orchestrator_.dispatches() == dispatch_no && orchestrator_.outcome() == failover::Outcome::kPending) {
+              send_dispatch(wf, dispatch_ref, n);
+            }
+          });
+        } else {
+          send_dispatch(wf, dispatch_ref, a.labels.size());
         }
         break;
       }
@@ -579,7 +620,10 @@ int Run::apply_fault(const FaultSpec& f, const std::string& source) {
   for (const auto& r : world_.runners()) {
     if (faulted_runner_.empty() && !f.to.empty() && r->spec().host == f.to) faulted_runner_ = r->spec().runner_name;
   }
-  const std::string what = std::string(to_string(f.kind)) + " " + (f.runner.empty() ? f.from + "->" + f.to + (f.port ? ":" + std::to_string(f.port) : "") : f.runner) +
+  const std::string what = std::string(to_string(f.kind)) + " " +
+                           (f.kind == FaultSpec::Kind::kGitHubDegraded ? describe_degradation(f.github)
+                            : f.runner.empty() ? f.from + "->" + f.to + (f.port ? ":" + std::to_string(f.port) : "")
+                                               : f.runner) +
                            (source == "hand" ? " (by hand)" : "");
   const int id = static_cast<int>(result_.faults.size()) + 1;
   reports::FaultRecord record;
@@ -732,6 +776,9 @@ void Run::set_runner_fault(const FaultSpec& f, sim::runner::RunnerHost* host, bo
     case FaultSpec::Kind::kExporterStop: host->set_exporter_running(!on); break;
     case FaultSpec::Kind::kResources:
       if (on) host->set_resources(f.cpu, f.memory, f.disk);
+      break;
+    case FaultSpec::Kind::kGitHubDegraded:
+      world_.github().set_degradation(on ? std::optional<sim::github::ApiDegradation>(f.github) : std::nullopt);
       break;
     case FaultSpec::Kind::kCancelRun: {
       if (!on) break;

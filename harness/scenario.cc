@@ -139,7 +139,7 @@ FaultSpec read_fault(Fields& f, const Scenario& s, bool at_required) {
       {"latency", FaultSpec::Kind::kLatency},           {"host_down", FaultSpec::Kind::kHostDown},
       {"service_stop", FaultSpec::Kind::kServiceStop},  {"service_crash", FaultSpec::Kind::kServiceCrash},
       {"exporter_stop", FaultSpec::Kind::kExporterStop}, {"resources", FaultSpec::Kind::kResources},
-      {"cancel_run", FaultSpec::Kind::kCancelRun}};
+      {"cancel_run", FaultSpec::Kind::kCancelRun},       {"github_degraded", FaultSpec::Kind::kGitHubDegraded}};
   FaultSpec x;
   if (f.get("kind") == nullptr) Fields::fail(f.at("kind"), "missing required field");
   x.kind = f.choice("kind", kKinds, FaultSpec::Kind::kPartition);
@@ -176,6 +176,20 @@ FaultSpec read_fault(Fields& f, const Scenario& s, bool at_required) {
       x.disk = f.number("disk_percent", 10);
       break;
     case FaultSpec::Kind::kCancelRun: break;
+    case FaultSpec::Kind::kGitHubDegraded: {
+      sim::github::ApiDegradation& d = x.github;
+      d.error_rate = f.probability("error_rate", 0.0);
+      d.status = f.integer("status", 503, 500, 503);
+      if (d.status == 501) Fields::fail(f.at("status"), "expected 500, 502 or 503 (what GitHub answers when degraded)");
+      d.added_latency = f.duration("added_latency", Duration(0));
+      d.rate_limited = f.flag("rate_limited", false);
+      d.pickup_delay = f.duration("pickup_delay", Duration(0));
+      if (d.error_rate == 0 && d.added_latency == Duration(0) && !d.rate_limited && d.pickup_delay == Duration(0)) {
+        Fields::fail(f.at("error_rate"), "a github_degraded fault needs at least one of error_rate, added_latency, "
+                                         "rate_limited, pickup_delay");
+      }
+      break;
+    }
   }
   if (x.kind == FaultSpec::Kind::kHostDown || x.kind == FaultSpec::Kind::kServiceStop ||
       x.kind == FaultSpec::Kind::kServiceCrash || x.kind == FaultSpec::Kind::kExporterStop) {
@@ -349,6 +363,13 @@ nlohmann::ordered_json fault_to_json(const FaultSpec& f) {
       j["disk_percent"] = f.disk;
       break;
     case FaultSpec::Kind::kCancelRun: break;
+    case FaultSpec::Kind::kGitHubDegraded:
+      if (f.github.error_rate > 0) j["error_rate"] = f.github.error_rate;
+      if (f.github.status != 503) j["status"] = f.github.status;
+      if (f.github.added_latency > Duration(0)) j["added_latency"] = format_duration(f.github.added_latency);
+      if (f.github.rate_limited) j["rate_limited"] = true;
+      if (f.github.pickup_delay > Duration(0)) j["pickup_delay"] = format_duration(f.github.pickup_delay);
+      break;
   }
   if (f.flap_down > Duration(0)) {
     j["flap_down"] = format_duration(f.flap_down);
@@ -368,6 +389,7 @@ const char* to_string(FaultSpec::Kind k) {
     case FaultSpec::Kind::kExporterStop: return "exporter_stop";
     case FaultSpec::Kind::kResources: return "resources";
     case FaultSpec::Kind::kCancelRun: return "cancel_run";
+    case FaultSpec::Kind::kGitHubDegraded: return "github_degraded";
   }
   return "?";
 }

@@ -36,6 +36,7 @@ struct FaultSpec {
     kExporterStop,    // a runner's exporter stops (connection refused)
     kResources,       // a runner's cpu/memory/disk levels change
     kCancelRun,       // the newest deploy run is cancelled through the API
+    kGitHubDegraded,  // GitHub's API fails, slows, is rate-limited; job pickup slows
   };
   Kind kind = Kind::kPartition;
   Duration at{0};
@@ -50,6 +51,7 @@ struct FaultSpec {
   Duration flap_down{0};  // network faults, and host_down / service_* / exporter_stop: on for
   Duration flap_up{0};    // flap_down, off for flap_up, repeating within the fault's window
   double cpu = 0, memory = 0, disk = 0;
+  sim::github::ApiDegradation github;  // kGitHubDegraded
 };
 
 struct Expectations {

@@ -225,6 +225,7 @@ document.addEventListener("click", (ev) => {
   const action = target.dataset.action;
   if (action === "end-fault") api("DELETE", "/api/faults/" + target.dataset.fault);
   else if (action === "cancel-run") api("POST", "/api/runs/" + target.dataset.run + "/cancel");
+  else if (action === "github") injectFault(JSON.parse(target.dataset.fault));
   else {
     const fault = runnerFault(action, target.dataset.runner);
     if (fault) injectFault(fault);

@@ -228,6 +228,7 @@ void GitHub::start_next_job(std::int64_t run_id) {
 void GitHub::enqueue_job(std::int64_t job_id) {
   Job& j = jobs_[job_id];
   j.status = Status::kQueued;
+  j.queued_at = engine_.now();
   queue_.push_back(job_id);
   j.queue_timer = engine_.schedule_after(timings_.queue_ttl, [this, job_id] {
     finish_job(job_id, timings_.queue_ttl_conclusion, "The job was not started within 24 hours.");
@@ -236,9 +237,39 @@ void GitHub::enqueue_job(std::int64_t job_id) {
   try_assign();
 }
 
+void GitHub::set_degradation(std::optional<ApiDegradation> d) {
+  degradation_ = std::move(d);
+  try_assign();  // jobs held back by a slow pickup that has ended
+}
+
+std::optional<ApiRefusal> refuse_rest_call(const ApiDegradation& d, Rng& draws) {
+  // A5: a spent token gets 403 with GitHub's message.
+  if (d.rate_limited) {
+    return ApiRefusal{403, "API rate limit exceeded for user ID 1. If you reach out to GitHub Support for help, please "
+                           "include the request ID."};
+  }
+  const bool fails = d.error_rate >= 1 || (d.error_rate > 0 && draws.bernoulli(d.error_rate));
+  if (!fails) return std::nullopt;
+  return ApiRefusal{d.status, d.status == 500 ? "Server Error" : d.status == 502 ? "Bad Gateway" : "Service Unavailable"};
+}
+
+std::optional<ApiRefusal> GitHub::refuse_rest_call(Rng& draws) const {
+  if (!degradation_) return std::nullopt;
+  return github::refuse_rest_call(*degradation_, draws);
+}
+
 void GitHub::try_assign() {
+  const Duration hold = degradation_ ? degradation_->pickup_delay : Duration(0);
   for (std::size_t qi = 0; qi < queue_.size();) {
     Job& j = jobs_[queue_[qi]];
+    if (hold > Duration(0) && engine_.now() < j.queued_at + hold) {  // a slow pickup: not offered yet
+      if (j.release_at != j.queued_at + hold) {
+        j.release_at = j.queued_at + hold;
+        engine_.schedule_at(j.release_at, [this] { try_assign(); });
+      }
+      ++qi;
+      continue;
+    }
     std::vector<RunnerRecord*> eligible;
     for (auto& [name, r] : runners_) {
       const bool group_ok = j.spec.runs_on_group.empty() || lower(j.spec.runs_on_group) == lower(r.group);

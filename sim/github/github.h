@@ -118,6 +118,8 @@ struct Job {
   // internal
   std::optional<TimePoint> last_renewal;
   std::string offered_to;  // runner the job was handed to, awaiting pickup
+  TimePoint queued_at{};   // when it (last) entered the runner queue
+  TimePoint release_at{};  // a slow pickup: when a look at the queue is scheduled for it
   std::vector<std::string> missed_pickup;  // runners that let an offer lapse
   EventId pickup_timer;
   EventId queue_timer;
@@ -160,6 +162,30 @@ struct JobEvent {
   std::int64_t job_id;
   TimePoint at;
 };
+
+// GitHub's service degraded (the scenario format's `github_degraded` fault): REST API
+// calls fail at `error_rate` with `status` (GitHub answers 5xx during incidents), take
+// `added_latency` longer, or are refused because the token's rate limit is spent
+// (403, "API rate limit exceeded"); and queued jobs wait `pickup_delay` longer before
+// GitHub offers them to a runner (slow pickup). Runners' own connection to the
+// service (long polls, renewals) is not affected.
+struct ApiDegradation {
+  double error_rate = 0;   // in [0, 1]
+  int status = 503;        // 500, 502 or 503
+  Duration added_latency{0};
+  bool rate_limited = false;
+  Duration pickup_delay{0};
+};
+
+// A REST API call GitHub refused: the status and the message of GitHub's body.
+struct ApiRefusal {
+  int status = 0;
+  std::string message;
+};
+
+// How one REST API call fares under `d`: nullopt (it goes through) or GitHub's answer.
+// Draws from `draws` only while error_rate is strictly between 0 and 1.
+std::optional<ApiRefusal> refuse_rest_call(const ApiDegradation& d, Rng& draws);
 
 class GitHub {
  public:
@@ -214,6 +240,14 @@ class GitHub {
     offer_listeners_.push_back(std::move(listener));
   }
 
+  // ---- service degradation ----
+  // Sets (or with nullopt ends) a degradation; ending it offers delayed jobs at once.
+  void set_degradation(std::optional<ApiDegradation> d);
+  const std::optional<ApiDegradation>& degradation() const { return degradation_; }
+  // Whether one REST API call now goes through: nullopt, or what GitHub answers instead.
+  // Draws from `draws` only while error_rate is strictly between 0 and 1.
+  std::optional<ApiRefusal> refuse_rest_call(Rng& draws) const;
+
   // The label rule on its own: runner labels hold every runs-on label, ignoring case.
   static bool labels_match(const std::vector<std::string>& runner_labels, const std::vector<std::string>& runs_on);
 
@@ -249,6 +283,7 @@ class GitHub {
   std::map<std::string, RunnerRecord> runners_;
   std::map<std::string, Group> groups_;  // key: lower-cased group name
   std::vector<std::int64_t> queue_;      // queued job ids, oldest first
+  std::optional<ApiDegradation> degradation_;
   std::int64_t next_id_ = 1;
   std::vector<std::function<void(const JobEvent&)>> job_listeners_;
   std::vector<std::function<void(const std::string&, std::int64_t)>> offer_listeners_;

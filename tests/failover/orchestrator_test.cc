@@ -141,6 +141,36 @@ TEST_F(Gated, RunFailedInAnUpstreamJobIsRedispatched) {
   EXPECT_TRUE(log_has(o, Decision::Kind::kIgnored, "upstream job build on builder ended"));
 }
 
+// GitHub refused the dispatch (a degraded API, github_degraded): no run exists; a failed
+// dispatch like a failed deploy: re-dispatch (gate first), then give up with GitHub's
+// answer in the diagnosis. Once a runner has the job, a late refusal is ignored.
+TEST_F(Gated, ARefusedDispatchIsRedispatchedThenGivesUpWithGitHubsAnswer) {
+  DeployOrchestrator o(policy, "v2", "v1");
+  o.start(at(0));
+  o.on_query_results(at(0), concat(healthy5(), healthy5()));
+  ASSERT_EQ(o.dispatches(), 1);
+  auto a = o.on_dispatch_failed(at(0), "HTTP 503 Service Unavailable");
+  ASSERT_FALSE(a.empty());
+  EXPECT_EQ(a[0].kind, K::kRunQueries) << "re-dispatch (redispatch_on_failure): the gate runs again first";
+  EXPECT_TRUE(log_has(o, Decision::Kind::kFailover, "GitHub refused the workflow dispatch: HTTP 503 Service Unavailable"));
+  EXPECT_EQ(o.first_noticed(), at(0));
+  a = o.on_query_results(at(1), healthy5());
+  ASSERT_FALSE(a.empty());
+  ASSERT_EQ(a[0].kind, K::kDispatch);
+  EXPECT_EQ(o.dispatches(), 2);
+  a = o.on_dispatch_failed(at(1), "HTTP 403 API rate limit exceeded for user ID 1.");
+  ASSERT_EQ(a.back().kind, K::kDone);
+  EXPECT_EQ(o.outcome(), Outcome::kFailed);
+  EXPECT_NE(o.diagnosis().find("GitHub refused the workflow dispatch: HTTP 403 API rate limit exceeded"), std::string::npos)
+      << o.diagnosis();
+  DeployOrchestrator late(policy, "v3", "v1");
+  late.start(at(0));
+  late.on_query_results(at(0), concat(healthy5(), healthy5()));
+  late.on_job_assigned(at(5), "Serotonin-paws360", "Serotonin");
+  EXPECT_EQ(late.on_dispatch_failed(at(6), "HTTP 502 Bad Gateway").size(), 0u);
+  EXPECT_TRUE(log_has(late, Decision::Kind::kIgnored, "dispatch failed (HTTP 502 Bad Gateway)"));
+}
+
 TEST_F(Gated, RunCancelledInAnUpstreamJobEndsCancelled) {
   DeployOrchestrator o(policy, "v2", "v1");
   o.start(at(0));

@@ -3,8 +3,8 @@
 //  - in Debian's Chromium through the Chrome DevTools protocol (puppeteer-core, pinned in
 //    tests/package.json): a facilitator pauses and resumes the clock, partitions the
 //    primary's exporter by a click, sees its target go down and the alert go pending
-//    then firing, triggers a deploy and sees it land on the secondary; no console
-//    errors; screenshots kept in the test's output (PAWS360);
+//    then firing, triggers a deploy and sees it land on the secondary, degrades GitHub's
+//    API by a click; no console errors; screenshots kept in the test's output (PAWS360);
 //  - its JSON API on Northwind: the state, the clock (pause holds virtual time, resume
 //    moves it, bad bodies are 400s naming the field), cancelling a run, the event
 //    stream, and Alertmanager's v2 alerts and status once a hand fault has fired;
@@ -82,6 +82,7 @@ TEST(ControlRoom, ChromiumInjectsAPartitionByAClickAndWatchesTheFailover) {
   EXPECT_EQ(seen["speed_set"], 60);
   EXPECT_EQ(seen["deploy"], json({{"outcome", "deployed"}, {"runner", "dell-r640-01-runner"}})) << r.out;
   EXPECT_EQ(seen["production"], "v9.9.9");
+  EXPECT_EQ(seen["github_fault"], true);
   // The failover logic's decisions reached the timeline with their reasons.
   bool refused_primary = false;
   for (const auto& d : seen["timeline_decisions"]) {
@@ -104,10 +105,11 @@ TEST(ControlRoom, ChromiumInjectsAPartitionByAClickAndWatchesTheFailover) {
   const json results = json::parse(testing::read_file((dir / "out" / "results.json").string()), nullptr, false);
   ASSERT_TRUE(results.is_object());
   const json& run = results["scenarios"][0]["runs"][0];
-  ASSERT_EQ(run["faults"].size(), 1u) << run["faults"];
+  ASSERT_EQ(run["faults"].size(), 2u) << run["faults"];
   EXPECT_EQ(run["faults"][0]["kind"], "partition");
   EXPECT_EQ(run["faults"][0]["source"], "hand");
   EXPECT_EQ(run["faults"][0]["what"], "partition monitoring->serotonin:9102 (by hand)");
+  EXPECT_EQ(run["faults"][1]["what"], "github_degraded errors 100 % (HTTP 503) (by hand)") << "the GitHub \"API 503\" button";
   ASSERT_EQ(run["deploys"].size(), 1u);
   EXPECT_EQ(run["deploys"][0]["version"], "v9.9.9");
   EXPECT_EQ(run["deploys"][0]["source"], "api");
@@ -351,6 +353,79 @@ TEST(FailsimSsh, SystemctlStressAndRebootBecomeFaultsOfTheRun) {
   EXPECT_EQ(f[2].kind, "exporter_stop");
   EXPECT_EQ(f[3].kind, "host_down");
   for (const auto& x : f) EXPECT_EQ(x.source, "hand");
+  std::filesystem::remove_all(dir);
+}
+
+// github_degraded by hand: the fake GitHub API answers as the degraded service does
+// (the model's status at error rate 1; 403 with remaining 0 when the rate limit is
+// spent; /rate_limit is not counted and still answers), and normally once it ends.
+TEST(GitHubDegradedLive, TheFakeRestApiAnswersAsTheDegradedService) {
+  const auto dir = std::filesystem::temp_directory_path() / ("failsim-ghdeg-" + std::to_string(::getpid()));
+  std::filesystem::remove_all(dir);
+  ServeOptions o;
+  o.scenario_path = kSource + "/scenarios/northwind/healthy-primary.json";
+  o.speed = 60;
+  o.no_workload = true;
+  o.keep_running = true;
+  o.out_dir = dir.string();
+  std::atomic<bool> stop{false};
+  o.stop = &stop;
+  std::promise<std::vector<fakes::Endpoint>> ready;
+  o.on_ready = [&ready](const std::vector<fakes::Endpoint>& e) { ready.set_value(e); };
+  struct Seen {
+    int status = 0;
+    std::string message, remaining;
+  };
+  std::vector<Seen> seen;
+  std::vector<Answer> faults;
+  std::thread client([&] {
+    auto f = ready.get_future();
+    if (f.wait_for(30s) != std::future_status::ready) {
+      stop = true;
+      return;
+    }
+    std::map<std::string, std::string> url;
+    for (const auto& e : f.get()) url[e.name] = e.url;
+    auto api = client_for(url["api"]);
+    auto gh = client_for(url["github"]);
+    const std::string token = testing::read_file((dir / "github-token").string());
+    const httplib::Headers headers = {{"Authorization", "Bearer " + token.substr(0, token.find('\n'))}, {"User-Agent", "failsim-test"}};
+    auto get = [&](const std::string& path) {
+      Seen x;
+      if (auto r = gh->Get("/repos/northwind/platform/actions" + path, headers)) {
+        x.status = r->status;
+        x.message = json::parse(r->body, nullptr, false).value("message", "");
+        x.remaining = r->get_header_value("x-ratelimit-remaining");
+      }
+      seen.push_back(x);
+    };
+    get("/runs");                                                                                                // 0
+    faults.push_back(call(*api, "POST", "/api/faults", R"({"kind": "github_degraded", "error_rate": 1, "status": 502})"));
+    get("/runs");                                                                                                // 1
+    faults.push_back(call(*api, "DELETE", "/api/faults/1"));
+    get("/runners");                                                                                             // 2
+    faults.push_back(call(*api, "POST", "/api/faults", R"({"kind": "github_degraded", "rate_limited": true})"));
+    get("/workflows");                                                                                           // 3
+    if (auto r = gh->Get("/rate_limit", headers)) seen.push_back(Seen{r->status, "", ""});                       // 4
+    stop = true;
+  });
+  std::ostringstream out, err;
+  const ServeOutcome live = run_serve(o, out, err);
+  client.join();
+  ASSERT_TRUE(live.result.has_value()) << err.str();
+  ASSERT_EQ(seen.size(), 5u);
+  ASSERT_EQ(faults.size(), 3u);
+  EXPECT_EQ(faults[0].status, 201) << faults[0].body;
+  EXPECT_EQ(faults[0].body["fault"]["what"], "github_degraded errors 100 % (HTTP 502) (by hand)");
+  EXPECT_EQ(seen[0].status, 200);
+  EXPECT_EQ(seen[1].status, 502);
+  EXPECT_EQ(seen[1].message, "Bad Gateway");
+  EXPECT_EQ(faults[1].status, 200) << "ended by hand";
+  EXPECT_EQ(seen[2].status, 200) << "the degradation ended";
+  EXPECT_EQ(seen[3].status, 403);
+  EXPECT_EQ(seen[3].message.rfind("API rate limit exceeded for user ID 1.", 0), 0u) << seen[3].message;
+  EXPECT_EQ(seen[3].remaining, "0");
+  EXPECT_EQ(seen[4].status, 200) << "/rate_limit is not counted";
   std::filesystem::remove_all(dir);
 }
 

@@ -100,6 +100,11 @@ try {
   seen.timeline_decisions = await page.$$eval("#timeline .ev.cat-decision", (rows) => rows.map((r) => r.textContent).slice(0, 40));
   seen.steps.push("deploy landed");
   await page.screenshot({path: path.join(outDir, "control-room.png"), fullPage: true});
+  // GitHub's API degraded by a click: a fault of the run like any other.
+  await page.click('[data-testid="github-faults"] button');
+  await page.waitForFunction(() => [...document.querySelectorAll("#faults tbody tr")].some((r) =>
+      r.textContent.includes("github_degraded") && r.textContent.includes("hand")), {timeout: 10000});
+  seen.github_fault = true;
   seen.ok = true;
 } catch (e) {
   seen.error = String(e && e.stack ? e.stack : e);

@@ -295,3 +295,61 @@ TEST_F(GitHubModel, RunnerGoesOfflineWhenPollsStopAndAtOnceOnAGracefulStop) {
 
 }  // namespace
 }  // namespace failsim::sim::github
+
+namespace failsim::sim::github {
+namespace {
+
+// github_degraded, slow pickup: a queued job is offered pickup_delay after it entered the
+// queue, not before; ending the degradation offers a held job at once.
+TEST_F(GitHubModel, ASlowPickupHoldsQueuedJobsAndItsEndReleasesThem) {
+  make();
+  gh->set_degradation(ApiDegradation{0, 503, Duration(0), false, minutes(3)});
+  const auto a = dispatch(deploy_workflow(false, false, ""));
+  engine.run_until(TimePoint(seconds(179)));
+  EXPECT_EQ(job_of(a).status, Status::kQueued) << "held for the 3 minutes";
+  EXPECT_TRUE(job_of(a).offered_to.empty());
+  engine.run_until(TimePoint(seconds(182)));
+  EXPECT_EQ(job_of(a).status, Status::kInProgress) << "offered at 3m, picked up 1 s later";
+  EXPECT_EQ(job_of(a).started_at, TimePoint(seconds(181)));
+  engine.run_until(engine.now() + hours(1));  // a finishes
+  const auto b = dispatch(deploy_workflow(false, false, ""));
+  const TimePoint queued = engine.now();
+  engine.run_until(queued + seconds(30));
+  EXPECT_EQ(job_of(b).status, Status::kQueued);
+  gh->set_degradation(std::nullopt);
+  engine.run_until(queued + seconds(32));
+  EXPECT_EQ(job_of(b).status, Status::kInProgress) << "the degradation ended at +30 s";
+}
+
+// A REST call under github_degraded: a spent token is 403 with GitHub's message, an error
+// rate of 1 always fails with the status, a fraction fails about that often, and no
+// degradation (or an error rate of 0) draws nothing.
+TEST(GitHubDegradation, RefusalsFollowTheFaultAndDrawOnlyForAFraction) {
+  Rng draws = Rng::stream(7, "github/api");
+  ApiDegradation d;
+  d.rate_limited = true;
+  auto r = refuse_rest_call(d, draws);
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 403);
+  EXPECT_EQ(r->message.rfind("API rate limit exceeded for user ID 1.", 0), 0u);
+  d = ApiDegradation{};
+  d.error_rate = 1;
+  d.status = 502;
+  r = refuse_rest_call(d, draws);
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 502);
+  EXPECT_EQ(r->message, "Bad Gateway");
+  d.error_rate = 0;
+  d.added_latency = seconds(2);
+  Rng untouched = Rng::stream(7, "github/api");
+  Rng probe = Rng::stream(7, "github/api");
+  EXPECT_FALSE(refuse_rest_call(d, probe));
+  EXPECT_EQ(probe.next_u64(), untouched.next_u64()) << "no draw without an error fraction";
+  d.error_rate = 0.3;
+  int refused = 0;
+  for (int i = 0; i < 10'000; ++i) refused += refuse_rest_call(d, draws) ? 1 : 0;
+  EXPECT_NEAR(refused, 3'000, 200);
+}
+
+}  // namespace
+}  // namespace failsim::sim::github
