@@ -17,6 +17,7 @@
 #include <atomic>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <future>
 #include <map>
 #include <sstream>
@@ -138,34 +139,55 @@ std::vector<json> read_events(httplib::Client& c, std::size_t count) {
   return events;
 }
 
-TEST(ControlRoom, StateClockRunsEventsAndAlertmanagerOnNorthwind) {
-  const auto dir = std::filesystem::temp_directory_path() / ("failsim-control-api-" + std::to_string(::getpid()));
-  std::filesystem::remove_all(dir);
-  ServeOptions o;
-  o.scenario_path = kSource + "/scenarios/northwind/healthy-primary.json";
-  o.speed = 120;
-  o.warm_start = true;
-  o.no_workload = true;
-  o.keep_running = true;
-  o.out_dir = dir.string();
+// Northwind's healthy-primary live in-process without its workload: run() starts
+// `failsim serve`, hands `client` (on a thread of its own) the endpoint URLs by name,
+// and ends the run when the client returns.
+struct LiveNorthwind {
+  explicit LiveNorthwind(const std::string& tag, double speed = 60)
+      : dir(std::filesystem::temp_directory_path() / ("failsim-" + tag + "-" + std::to_string(::getpid()))) {
+    std::filesystem::remove_all(dir);
+    options.scenario_path = kSource + "/scenarios/northwind/healthy-primary.json";
+    options.speed = speed;
+    options.no_workload = true;
+    options.keep_running = true;
+    options.out_dir = dir.string();
+    options.stop = &stop;
+  }
+  ~LiveNorthwind() { std::filesystem::remove_all(dir); }
+  ServeOutcome run(const std::function<void(std::map<std::string, std::string>& url)>& client) {
+    std::promise<std::vector<fakes::Endpoint>> ready;
+    options.on_ready = [&ready](const std::vector<fakes::Endpoint>& e) { ready.set_value(e); };
+    std::thread t([&] {
+      auto f = ready.get_future();
+      if (f.wait_for(30s) == std::future_status::ready) {
+        std::map<std::string, std::string> url;
+        for (const auto& e : f.get()) url[e.name] = e.url;
+        client(url);
+      }
+      stop = true;
+    });
+    std::ostringstream out, err;
+    ServeOutcome outcome = run_serve(options, out, err);
+    t.join();
+    errors = err.str();
+    return outcome;
+  }
+  std::filesystem::path dir;
+  ServeOptions options;
   std::atomic<bool> stop{false};
-  o.stop = &stop;
-  std::promise<std::vector<fakes::Endpoint>> ready;
-  o.on_ready = [&ready](const std::vector<fakes::Endpoint>& e) { ready.set_value(e); };
+  std::string errors;
+};
+
+TEST(ControlRoom, StateClockRunsEventsAndAlertmanagerOnNorthwind) {
+  LiveNorthwind live_world("control-api", 120);
+  live_world.options.warm_start = true;
 
   std::map<std::string, Answer> a;
   std::string page, script;
   double t_paused_1 = -1, t_paused_2 = -2, t_resumed = -3;
   std::vector<json> events;
   json firing_state;
-  std::thread client([&] {
-    auto f = ready.get_future();
-    if (f.wait_for(30s) != std::future_status::ready) {
-      stop = true;
-      return;
-    }
-    std::map<std::string, std::string> url;
-    for (const auto& e : f.get()) url[e.name] = e.url;
+  const ServeOutcome live = live_world.run([&](std::map<std::string, std::string>& url) {
     auto api = client_for(url["api"]);
     if (auto r = api->Get("/")) page = r->body;
     if (auto r = api->Get("/app.js")) script = r->get_header_value("Content-Type");
@@ -208,12 +230,8 @@ TEST(ControlRoom, StateClockRunsEventsAndAlertmanagerOnNorthwind) {
     a["am_status"] = call(*am, "GET", "/api/v2/status");
     auto stream = client_for(url["api"]);
     events = read_events(*stream, 2);
-    stop = true;
   });
-  std::ostringstream out, err;
-  const ServeOutcome live = run_serve(o, out, err);
-  client.join();
-  ASSERT_TRUE(live.result.has_value()) << err.str();
+  ASSERT_TRUE(live.result.has_value()) << live_world.errors;
 
   EXPECT_NE(page.find("<title>failsim control room</title>"), std::string::npos);
   EXPECT_EQ(script, "text/javascript; charset=utf-8");
@@ -280,31 +298,14 @@ TEST(ControlRoom, StateClockRunsEventsAndAlertmanagerOnNorthwind) {
   ASSERT_EQ(r.faults.size(), 1u);
   EXPECT_EQ(r.faults[0].kind, "exporter_stop");
   EXPECT_EQ(r.faults[0].source, "hand");
-  std::filesystem::remove_all(dir);
 }
 
 // scripts/failsim-ssh: what a script sends to a real host, mapped onto the game-day API.
 TEST(FailsimSsh, SystemctlStressAndRebootBecomeFaultsOfTheRun) {
-  const auto dir = std::filesystem::temp_directory_path() / ("failsim-ssh-" + std::to_string(::getpid()));
-  std::filesystem::remove_all(dir);
-  ServeOptions o;
-  o.scenario_path = kSource + "/scenarios/northwind/healthy-primary.json";
-  o.speed = 60;
-  o.no_workload = true;
-  o.keep_running = true;
-  o.out_dir = dir.string();
-  std::atomic<bool> stop{false};
-  o.stop = &stop;
-  std::promise<void> ready;
-  o.on_ready = [&ready](const std::vector<fakes::Endpoint>&) { ready.set_value(); };
+  LiveNorthwind live_world("ssh");
   std::vector<testing::CommandResult> r;
-  json faults_after_start;
-  std::thread client([&] {
-    if (ready.get_future().wait_for(30s) != std::future_status::ready) {
-      stop = true;
-      return;
-    }
-    const std::string ssh = "FAILSIM_ENDPOINTS='" + (dir / "endpoints.json").string() + "' '" + kSource + "/scripts/failsim-ssh' ";
+  const ServeOutcome live = live_world.run([&](std::map<std::string, std::string>&) {
+    const std::string ssh = "FAILSIM_ENDPOINTS='" + (live_world.dir / "endpoints.json").string() + "' '" + kSource + "/scripts/failsim-ssh' ";
     const std::string service = "actions.runner.northwind-platform.deploy-blue.service";
     auto run = [&](const std::string& args) { r.push_back(testing::run_command(ssh + args + " 2>&1")); };
     run("-o StrictHostKeyChecking=no deploy@rack1-a sudo systemctl stop " + service);  // 0
@@ -317,12 +318,8 @@ TEST(FailsimSsh, SystemctlStressAndRebootBecomeFaultsOfTheRun) {
     run("rack1-a rm -rf /");                                                            // 7
     run("nowhere systemctl stop x.service");                                            // 8
     run("rack1-a systemctl stop actions.runner.northwind-platform.nobody.service");         // 9
-    stop = true;
   });
-  std::ostringstream out, err;
-  const ServeOutcome live = run_serve(o, out, err);
-  client.join();
-  ASSERT_TRUE(live.result.has_value()) << err.str();
+  ASSERT_TRUE(live.result.has_value()) << live_world.errors;
   ASSERT_EQ(r.size(), 10u);
   EXPECT_EQ(r[0].exit_code, 0) << r[0].out;
   EXPECT_NE(r[0].out.find(R"("kind":"service_stop")"), std::string::npos) << r[0].out;
@@ -353,42 +350,23 @@ TEST(FailsimSsh, SystemctlStressAndRebootBecomeFaultsOfTheRun) {
   EXPECT_EQ(f[2].kind, "exporter_stop");
   EXPECT_EQ(f[3].kind, "host_down");
   for (const auto& x : f) EXPECT_EQ(x.source, "hand");
-  std::filesystem::remove_all(dir);
 }
 
 // github_degraded by hand: the fake GitHub API answers as the degraded service does
 // (the model's status at error rate 1; 403 with remaining 0 when the rate limit is
 // spent; /rate_limit is not counted and still answers), and normally once it ends.
 TEST(GitHubDegradedLive, TheFakeRestApiAnswersAsTheDegradedService) {
-  const auto dir = std::filesystem::temp_directory_path() / ("failsim-ghdeg-" + std::to_string(::getpid()));
-  std::filesystem::remove_all(dir);
-  ServeOptions o;
-  o.scenario_path = kSource + "/scenarios/northwind/healthy-primary.json";
-  o.speed = 60;
-  o.no_workload = true;
-  o.keep_running = true;
-  o.out_dir = dir.string();
-  std::atomic<bool> stop{false};
-  o.stop = &stop;
-  std::promise<std::vector<fakes::Endpoint>> ready;
-  o.on_ready = [&ready](const std::vector<fakes::Endpoint>& e) { ready.set_value(e); };
+  LiveNorthwind live_world("ghdeg");
   struct Seen {
     int status = 0;
     std::string message, remaining;
   };
   std::vector<Seen> seen;
   std::vector<Answer> faults;
-  std::thread client([&] {
-    auto f = ready.get_future();
-    if (f.wait_for(30s) != std::future_status::ready) {
-      stop = true;
-      return;
-    }
-    std::map<std::string, std::string> url;
-    for (const auto& e : f.get()) url[e.name] = e.url;
+  const ServeOutcome live = live_world.run([&](std::map<std::string, std::string>& url) {
     auto api = client_for(url["api"]);
     auto gh = client_for(url["github"]);
-    const std::string token = testing::read_file((dir / "github-token").string());
+    const std::string token = testing::read_file((live_world.dir / "github-token").string());
     const httplib::Headers headers = {{"Authorization", "Bearer " + token.substr(0, token.find('\n'))}, {"User-Agent", "failsim-test"}};
     auto get = [&](const std::string& path) {
       Seen x;
@@ -407,12 +385,8 @@ TEST(GitHubDegradedLive, TheFakeRestApiAnswersAsTheDegradedService) {
     faults.push_back(call(*api, "POST", "/api/faults", R"({"kind": "github_degraded", "rate_limited": true})"));
     get("/workflows");                                                                                           // 3
     if (auto r = gh->Get("/rate_limit", headers)) seen.push_back(Seen{r->status, "", ""});                       // 4
-    stop = true;
   });
-  std::ostringstream out, err;
-  const ServeOutcome live = run_serve(o, out, err);
-  client.join();
-  ASSERT_TRUE(live.result.has_value()) << err.str();
+  ASSERT_TRUE(live.result.has_value()) << live_world.errors;
   ASSERT_EQ(seen.size(), 5u);
   ASSERT_EQ(faults.size(), 3u);
   EXPECT_EQ(faults[0].status, 201) << faults[0].body;
@@ -426,7 +400,6 @@ TEST(GitHubDegradedLive, TheFakeRestApiAnswersAsTheDegradedService) {
   EXPECT_EQ(seen[3].message.rfind("API rate limit exceeded for user ID 1.", 0), 0u) << seen[3].message;
   EXPECT_EQ(seen[3].remaining, "0");
   EXPECT_EQ(seen[4].status, 200) << "/rate_limit is not counted";
-  std::filesystem::remove_all(dir);
 }
 
 }  // namespace
