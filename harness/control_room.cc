@@ -247,6 +247,7 @@ void add_control_room_routes(fakes::HttpServer& server, fakes::LiveLoop& loop, L
             },
             std::chrono::milliseconds(2000));
       }
+      if (!message && !closing.load() && !loop.stopped()) return true;  // the engine was busy past the wait: next tick
       if (!message) {
         const std::string end = "event: end\ndata: {\"reason\": \"the run is over\"}\n\n";
         sink.write(end.data(), end.size());
