@@ -26,20 +26,20 @@ Reply not_found() { return {404, nlohmann::json("this world has no Alertmanager"
 
 std::string when(TimePoint t) { return rfc3339(to_us(t), 3); }
 
-// The group interval of the rule group holding `alertname` (the global evaluation
-// interval when the group does not set one).
-Duration group_interval(const prom::PrometheusServer& prometheus, const std::string& alertname) {
+// The alerting rule named `alertname` (null if none) and its group's evaluation interval
+// (the global one when the group does not set its own).
+struct RuleOf {
+  const prom::RuleSpec* spec = nullptr;
+  Duration interval{0};
+};
+RuleOf rule_of(const prom::PrometheusServer& prometheus, const std::string& alertname) {
   for (const auto& g : prometheus.rule_groups()) {
-    if (g.find_alert(alertname) != nullptr && g.spec().interval_set) return std::chrono::milliseconds(g.spec().interval_ms);
+    if (const auto* r = g.find_alert(alertname)) {
+      return {&r->spec(), g.spec().interval_set ? Duration(std::chrono::milliseconds(g.spec().interval_ms))
+                                                : prometheus.config().evaluation_interval};
+    }
   }
-  return prometheus.config().evaluation_interval;
-}
-
-const prom::RuleSpec* rule_of(const prom::PrometheusServer& prometheus, const std::string& alertname) {
-  for (const auto& g : prometheus.rule_groups()) {
-    if (const auto* r = g.find_alert(alertname)) return &r->spec();
-  }
-  return nullptr;
+  return {nullptr, prometheus.config().evaluation_interval};
 }
 
 // A boolean query parameter (default true), as go-openapi parses it.
@@ -79,7 +79,8 @@ Reply alerts(const httplib::Request& req, sim::World& world, TimePoint now) {
     const std::string alertname(prom::label_value(held.labels, "alertname"));
     // Sends at evaluations: fired at received_at, then at the first evaluation strictly
     // more than resend_delay after the last send (rules/alerting.go needsSending).
-    const Duration interval = group_interval(prometheus, alertname);
+    const RuleOf rule = rule_of(prometheus, alertname);
+    const Duration interval = rule.interval;
     TimePoint sent = held.received_at;
     for (TimePoint t = held.received_at + interval; interval > Duration(0) && t <= now; t += interval) {
       if (t > sent + resend) sent = t;
@@ -87,8 +88,8 @@ Reply alerts(const httplib::Request& req, sim::World& world, TimePoint now) {
     const TimePoint ends = sent + 4 * std::max(resend, interval);
     ordered_json a;
     ordered_json annotations = ordered_json::object();
-    if (const auto* rule = rule_of(prometheus, alertname)) {
-      for (const auto& [k, v] : rule->annotations) annotations[k] = v;
+    if (rule.spec != nullptr) {
+      for (const auto& [k, v] : rule.spec->annotations) annotations[k] = v;
     }
     a["annotations"] = annotations;
     a["endsAt"] = when(ends);

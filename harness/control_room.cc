@@ -34,6 +34,9 @@ ordered_json labels_json(const prom::Labels& labels) {
   return out;
 }
 
+// A Unix-microsecond instant as seconds after the run's start.
+double seconds_after(std::int64_t t_us, TimePoint start) { return static_cast<double>(t_us - to_us(start)) / 1e6; }
+
 ordered_json clock_json(const fakes::LiveLoop& loop, TimePoint now, TimePoint start) {
   return {{"now", fakes::rfc3339(to_us(now), 3)},
           {"t_seconds", to_seconds(now - start)},
@@ -116,10 +119,8 @@ ordered_json control_room_state(LiveControl& control, const fakes::LiveLoop& loo
       for (const auto& a : rule.active()) {
         alerts.push_back({{"state", prom::to_string(a.state)},
                           {"labels", labels_json(a.labels)},
-                          {"active_seconds", static_cast<double>(a.active_at_ms) / 1000.0 - static_cast<double>(to_us(start)) / 1e6},
-                          {"fired_seconds", a.fired_at_ms < 0 ? ordered_json(nullptr)
-                                                              : ordered_json(static_cast<double>(a.fired_at_ms) / 1000.0 -
-                                                                             static_cast<double>(to_us(start)) / 1e6)}});
+                          {"active_seconds", seconds_after(a.active_at_ms * 1000, start)},
+                          {"fired_seconds", a.fired_at_ms < 0 ? ordered_json(nullptr) : ordered_json(seconds_after(a.fired_at_ms * 1000, start))}});
       }
       rules.push_back({{"name", rule.spec().name}, {"group", g.spec().name}, {"state", prom::to_string(rule.state())}, {"alerts", alerts}});
     }
@@ -159,7 +160,7 @@ ordered_json control_room_state(LiveControl& control, const fakes::LiveLoop& loo
   for (const auto& d : control.deploys_now()) {
     ordered_json decisions = ordered_json::array();
     for (const auto& e : d.decisions) {
-      decisions.push_back({{"t_seconds", static_cast<double>(e.t_us - to_us(start)) / 1e6}, {"kind", e.name}, {"message", e.detail}});
+      decisions.push_back({{"t_seconds", seconds_after(e.t_us, start)}, {"kind", e.name}, {"message", e.detail}});
     }
     deploys.push_back({{"index", index++},
                        {"version", d.result.version},
@@ -236,7 +237,7 @@ void add_control_room_routes(fakes::HttpServer& server, fakes::LiveLoop& loop, L
               const auto events = control.trace_since(*cursor);
               const TimePoint start = control.world().spec().start;
               for (const auto& e : events) {
-                trace.push_back({{"t_seconds", static_cast<double>(e.t_us - to_us(start)) / 1e6},
+                trace.push_back({{"t_seconds", seconds_after(e.t_us, start)},
                                  {"category", e.category},
                                  {"name", e.name},
                                  {"detail", e.detail}});
@@ -258,7 +259,7 @@ void add_control_room_routes(fakes::HttpServer& server, fakes::LiveLoop& loop, L
     });
   });
 
-  routes.Post("/api/clock", [&loop](const httplib::Request& req, httplib::Response& res) {
+  routes.Post("/api/clock", [&loop, &control](const httplib::Request& req, httplib::Response& res) {
     const auto body = nlohmann::json::parse(req.body.empty() ? "{}" : req.body, nullptr, false);
     if (body.is_discarded() || !body.is_object()) return reply(res, 400, {{"error", "POST /api/clock: expected a JSON object"}});
     std::optional<bool> paused;
@@ -276,15 +277,13 @@ void add_control_room_routes(fakes::HttpServer& server, fakes::LiveLoop& loop, L
         return reply(res, 400, {{"error", "POST /api/clock: /" + key + ": unknown field (paused, speed)"}});
       }
     }
-    auto clock = loop.call([&loop, paused, speed] {
+    auto clock = loop.call([&loop, &control, paused, speed] {
       if (speed) loop.set_speed(*speed);
       if (paused) loop.set_paused(*paused);
-      return true;
+      return clock_json(loop, loop.engine().now(), control.world().spec().start);
     });
     if (!clock) return run_over(res);
-    auto now = loop.call([&loop] { return std::make_pair(loop.engine().now(), loop.paused()); });
-    if (!now) return run_over(res);
-    reply(res, 200, {{"speed", loop.speed()}, {"paused", now->second}, {"now", fakes::rfc3339(to_us(now->first), 3)}});
+    reply(res, 200, *clock);
   });
 
   routes.Post(R"(/api/runs/(\d{1,18})/cancel)", [&loop, &control](const httplib::Request& req, httplib::Response& res) {

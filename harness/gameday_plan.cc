@@ -35,9 +35,7 @@ Scenario read_plan(const json& root, const std::string& source, const std::vecto
     s.expect.clear();  // they were about the scenario's own schedule
   }
   s.run_length = top.duration("run_length", s.run_length);
-  if (s.run_length <= Duration(0) || s.run_length > kMaxRunLength) {
-    Fields::fail("/run_length", "expected a run length above 0s and at most " + format_duration(kMaxRunLength));
-  }
+  check_run_length(s.run_length);
   const json& steps = top.need("steps");
   if (!steps.is_array()) Fields::fail("/steps", "expected an array of steps ({\"at\", \"inject\"} or {\"at\", \"deploy\"})");
   for (std::size_t i = 0; i < steps.size(); ++i) {

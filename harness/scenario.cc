@@ -133,6 +133,13 @@ Expectations read_expectations(Fields& f) {
   return e;
 }
 
+void check_run_length(Duration run_length) {
+  if (run_length <= Duration(0) || run_length > kMaxRunLength) {
+    Fields::fail("/run_length", "expected a run length above 0s and at most " + format_duration(kMaxRunLength) + ", got " +
+                                    format_duration(run_length));
+  }
+}
+
 FaultSpec read_fault(Fields& f, const Scenario& s, bool at_required) {
   static const std::map<std::string, FaultSpec::Kind> kKinds = {
       {"partition", FaultSpec::Kind::kPartition},       {"loss", FaultSpec::Kind::kLoss},
@@ -260,10 +267,7 @@ Scenario read_scenario(const json& root, const std::string& source, const std::v
     }
   }
   s.run_length = top.duration("run_length", s.run_length);
-  if (s.run_length <= Duration(0) || s.run_length > kMaxRunLength) {
-    Fields::fail("/run_length", "expected a run length above 0s and at most " + format_duration(kMaxRunLength) + ", got " +
-                                    format_duration(s.run_length));
-  }
+  check_run_length(s.run_length);
   for (std::size_t i = 0; i < s.deploys.size(); ++i) {
     if (s.deploys[i].at >= s.run_length) {
       Fields::fail("/workload/deploys/" + std::to_string(i) + "/at",

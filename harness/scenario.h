@@ -113,6 +113,9 @@ Result<Scenario> load_scenario(const std::string& path, const std::vector<Overri
 
 const char* to_string(FaultSpec::Kind k);
 
+// `/run_length` above 0 and at most kMaxRunLength; throws json_fields::Invalid.
+void check_run_length(Duration run_length);
+
 // One fault in the scenario format, its references checked against the scenario's
 // world; throws json_fields::Invalid naming the field. A hand fault or a plan's
 // injection (at_required false) may leave out `at`.
