@@ -273,8 +273,9 @@ std::vector<Action> DeployOrchestrator::on_job_ended(TimePoint now, JobEnd why) 
     return give_up(now, "run cancelled " + where);
   }
   noticed(now);
-  const std::string reason = why == JobEnd::kLost
-                                 ? "the runner " + runner_ + " lost communication with GitHub; the job failed"
+  const std::string reason = why == JobEnd::kLost ? "the runner " + runner_ + " lost communication with GitHub; the job failed"
+                             : why == JobEnd::kExpired
+                                 ? "the deploy job was never started: no runner took it before GitHub's queue time-to-live ended it"
                                  : "the deploy job reached timeout-minutes " + where;
   return deploy_failed(now, reason, false, why == JobEnd::kLost);
 }
@@ -291,7 +292,9 @@ std::vector<Action> DeployOrchestrator::on_upstream_ended(TimePoint now, JobEnd 
   }
   noticed(now);
   const std::string reason = "the run failed before its deploy job: job " + upstream +
-                             (why == JobEnd::kLost ? " lost communication with GitHub" : " reached timeout-minutes");
+                             (why == JobEnd::kLost      ? " lost communication with GitHub"
+                              : why == JobEnd::kExpired ? " was never started (GitHub's queue time-to-live ended it)"
+                                                        : " reached timeout-minutes");
   return deploy_failed(now, reason, false, why == JobEnd::kLost);
 }
 
@@ -364,6 +367,29 @@ std::vector<Action> DeployOrchestrator::finish(TimePoint now, Outcome outcome, c
   return {make(Action::Kind::kDone)};
 }
 
+std::string DeployOrchestrator::waiting_for() const {
+  const std::string on = runner_.empty() ? "" : " on " + runner_;
+  switch (state_) {
+    case State::kIdle: return "not started";
+    case State::kGating: return "waiting for the health gate's query results";
+    case State::kAwaitAssign: {
+      std::string out = "dispatch " + std::to_string(dispatches_) + " sent (candidate " +
+                        (current_candidate_ < policy_.candidates.size() ? policy_.candidates[current_candidate_].name
+                                                                         : std::string("?")) +
+                        "); waiting for GitHub to start the deploy job on a runner";
+      if (policy_.pickup_timeout <= Duration(0)) out += " (the policy has no pickup_timeout, so it waits as long as GitHub does)";
+      return out;
+    }
+    case State::kInJobChecks: return "waiting for the in-job preflight and gate" + on;
+    case State::kAttempting: return "deploy attempt " + std::to_string(attempt_) + " running" + on;
+    case State::kWaiting: return "waiting between deploy attempts" + on;
+    case State::kPostCheck: return "waiting for the post-deploy check" + on;
+    case State::kRollingBack: return "rolling back" + on;
+    case State::kDone: return "";
+  }
+  return "";
+}
+
 const char* to_string(Outcome o) {
   switch (o) {
     case Outcome::kPending: return "pending";
@@ -380,6 +406,7 @@ const char* to_string(JobEnd e) {
     case JobEnd::kLost: return "lost communication";
     case JobEnd::kCancelled: return "cancelled";
     case JobEnd::kTimedOut: return "timed out";
+    case JobEnd::kExpired: return "expired in the queue";
   }
   return "?";
 }

@@ -50,6 +50,7 @@ enum class JobEnd {
   kLost,       // the runner stopped renewing; GitHub failed the job (lost communication)
   kCancelled,  // the run was cancelled (API, or superseded in the concurrency group)
   kTimedOut,   // timeout-minutes reached
+  kExpired,    // never started: GitHub ended it after its queue time-to-live (24 h)
 };
 
 struct Action {
@@ -134,6 +135,10 @@ class DeployOrchestrator {
 
   Outcome outcome() const { return outcome_; }
   const std::string& diagnosis() const { return diagnosis_; }
+  // While pending: what the orchestrator waits for, in words ("dispatched to candidate
+  // X (runs-on [..]); waiting for GitHub to assign a runner"); the caller adds what the
+  // world says about it. "" once done.
+  std::string waiting_for() const;
   const std::vector<Decision>& log() const { return log_; }
   int attempts() const { return total_attempts_; }
   int dispatches() const { return dispatches_; }

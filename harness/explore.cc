@@ -77,11 +77,10 @@ ExploreConfig read_config(const json& root) {
   if (top.get("invariants") != nullptr) {
     c.invariants = top.strings("invariants");
     for (std::size_t i = 0; i < c.invariants.size(); ++i) {
-      const auto& all = all_invariants();
+      const auto& all = reports::all_invariants();
       if (std::find(all.begin(), all.end(), c.invariants[i]) == all.end()) {
         Fields::fail("/invariants/" + std::to_string(i), "unknown invariant \"" + c.invariants[i] +
-                                                             "\"; expected one of single_mutator, no_request_lost, "
-                                                             "production_not_partial, authorized_runners_only, no_secret_in_output");
+                                                             "\"; expected one of " + reports::all_invariants_text());
       }
     }
   }
@@ -108,12 +107,6 @@ Duration draw(sim::Rng& rng, DurationRange r) {
 double round_to(double x, double step) { return std::round(x / step) * step; }
 
 }  // namespace
-
-const std::vector<std::string>& all_invariants() {
-  static const std::vector<std::string> kInvariants = {"single_mutator", "no_request_lost", "production_not_partial",
-                                                       "authorized_runners_only", "no_secret_in_output"};
-  return kInvariants;
-}
 
 std::vector<Property> default_properties() {
   // In the file format, as a config would list them (docs/explore.md).

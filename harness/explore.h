@@ -74,7 +74,6 @@ struct ExploreConfig {
 //     before it to 20m after lands within 20m (GitHub's lost-communication rule alone
 //     takes 10m, so a failover after a lost job needs ~15m).
 std::vector<Property> default_properties();
-const std::vector<std::string>& all_invariants();
 
 // An explore config file (format: docs/explore.md); errors name the file and field.
 Result<ExploreConfig> parse_explore_config(const std::string& json_text, const std::string& source);

@@ -230,7 +230,7 @@ int explore_command(const ExploreOptions& o, std::ostream& out, std::ostream& er
     auto loaded = load_run(base_path, p, "", /*check_keys=*/false);
     if (!loaded) return fail(loaded.error());
     ExploreTarget t{loaded.value().scenario, loaded.value().policy, loaded.value().policy_path, loaded.value().rules,
-                    config.invariants.empty() ? all_invariants() : config.invariants,
+                    config.invariants.empty() ? reports::all_invariants() : config.invariants,
                     config.properties.empty() ? default_properties() : config.properties};
     targets.push_back(std::move(t));
   }

@@ -1,7 +1,11 @@
 #include "harness/import_command.h"
 
+#include "failover/json_fields.h"
+
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
+#include <cctype>
 #include <filesystem>
 
 #include "failover/policy.h"
@@ -51,10 +55,15 @@ void print_notes(const std::vector<ImportNote>& notes, std::ostream& err) {
   for (const auto& n : notes) err << n.where() << ": " << n.what << "\n";
 }
 
+// The world's GitHub part has its workflows (import github alone writes facts only).
+bool has_workflows(const json& doc) {
+  return doc.contains("github") && doc["github"].is_object() && doc["github"].contains("workflows");
+}
+
 // Validates a complete world; writes it (or the fragment) atomically.
 bool write_world(const json& doc, const std::string& out, std::ostream& outs, std::ostream& err) {
   const std::string text = doc.dump(2) + "\n";
-  const bool complete = doc.contains("runners") && doc.contains("prometheus") && doc.contains("github") &&
+  const bool complete = doc.contains("runners") && doc.contains("prometheus") && has_workflows(doc) &&
                         doc.contains("production");
   if (complete) {
     auto world = parse_world(text, out.empty() ? "world.json" : out);
@@ -73,7 +82,7 @@ bool write_world(const json& doc, const std::string& out, std::ostream& outs, st
     }
     std::vector<std::string> missing;
     for (const char* part : {"runners", "prometheus", "github", "production"}) {
-      if (!doc.contains(part)) missing.push_back(part);
+      if (!doc.contains(part) || (std::string(part) == "github" && !has_workflows(doc))) missing.push_back(part);
     }
     if (complete) {
       outs << "wrote the world " << out << " (valid)\n";
@@ -81,10 +90,44 @@ bool write_world(const json& doc, const std::string& out, std::ostream& outs, st
       std::string list;
       for (const auto& m : missing) list += (list.empty() ? "" : ", ") + m;
       outs << "wrote a world fragment " << out << "; still missing: " << list
-           << (doc.contains("github") ? "" : " (failsim import workflow ... --world " + out + " adds github)") << "\n";
+           << (has_workflows(doc) ? "" : " (failsim import workflow ... --world " + out + " adds github)") << "\n";
     }
   }
   return true;
+}
+
+using json_fields::lower;
+
+// A runner nobody said is approved for production (no authorized_for_prod from its
+// exporter's labels): approved when it can take the deploy job (the workflow sends
+// production deploys to it), else not; a note says which, for every such runner.
+void authorize_deploy_runners(json& doc, const WorkflowImport& w, const std::string& file, std::vector<ImportNote>& notes) {
+  json runs_on;
+  for (const auto& j : w.github["workflows"][0]["jobs"]) {
+    if (j["id"] == w.deploy_job) runs_on = j.value("runs_on", json());
+  }
+  std::vector<std::string> labels;
+  std::string group;
+  if (runs_on.is_array()) labels = runs_on.get<std::vector<std::string>>();
+  if (runs_on.is_object()) {
+    if (runs_on.contains("labels")) labels = runs_on["labels"].get<std::vector<std::string>>();
+    group = runs_on.value("group", "");
+  }
+  if (!doc.contains("runners")) return;
+  for (auto& r : doc["runners"]) {
+    if (r.contains("authorized_for_prod")) continue;
+    bool takes = group.empty() || lower(group) == lower(r.value("runner_group", "Default"));
+    for (const auto& want : labels) {
+      bool has = false;
+      for (const auto& l : r.value("labels", json::array())) has = has || lower(l.get<std::string>()) == lower(want);
+      takes = takes && has;
+    }
+    r["authorized_for_prod"] = takes;
+    if (r.contains("exporter") && r["exporter"].is_object()) r["exporter"]["authorized_for_prod"] = takes ? "true" : "false";
+    notes.push_back({file, 0, "runner " + r.value("name", "") + ": authorized_for_prod " + (takes ? "true" : "false") +
+                                  " (nobody said; " + (takes ? "it can" : "it cannot") + " take the deploy job " + w.deploy_job +
+                                  "); edit the world if that is wrong"});
+  }
 }
 
 std::string relative(const std::string& target, const std::string& from_file) {
@@ -147,9 +190,24 @@ int import_workflow_command(const ImportWorkflowArgs& a, std::ostream& out, std:
   const WorkflowImport& w = imported.value();
   json doc;
   if (!base_world(a.world, a.out, doc, err)) return 2;
-  doc["github"] = w.github;
-  add_runners(doc, w.hosted_runners);
   std::vector<ImportNote> notes = w.notes;
+  json github = w.github;
+  // What GitHub itself said (failsim import github) wins over what the workflow suggests.
+  if (doc.contains("github") && doc["github"].is_object()) {
+    const json& facts = doc["github"];
+    for (const char* key : {"default_branch", "environments"}) {
+      if (facts.contains(key)) github[key] = facts[key];
+    }
+    if (facts.contains("repository") && a.options.repository == "your-org/your-repo") github["repository"] = facts["repository"];
+  }
+  doc["github"] = github;
+  if (github["repository"] != "your-org/your-repo") {
+    notes.erase(std::remove_if(notes.begin(), notes.end(),
+                               [](const ImportNote& n) { return n.what.find("\"your-org/your-repo\" written") != std::string::npos; }),
+                notes.end());
+  }
+  authorize_deploy_runners(doc, w, a.file, notes);
+  add_runners(doc, w.hosted_runners);
   if (!doc.contains("production")) {
     doc["production"] = {{"initial_version", "v0.0.0"}};
     notes.push_back({a.file, 0, "production is not in the workflow: initial_version v0.0.0 and the default steps written"});
@@ -192,6 +250,23 @@ int import_workflow_command(const ImportWorkflowArgs& a, std::ostream& out, std:
     out << "wrote a starter scenario " << a.scenario_out << "\n";
   }
   return 0;
+}
+
+int import_github_command(const ImportGitHubArgs& a, std::ostream& out, std::ostream& err) {
+  auto facts = read_github_facts(a.files);
+  if (!facts) {
+    err << "failsim import github: " << facts.error() << "\n";
+    return 2;
+  }
+  json doc;
+  if (!base_world(a.world, a.out, doc, err)) return 2;
+  std::vector<ImportNote> notes = facts.value().notes;
+  merge_github_facts(facts.value(), doc, notes, a.files.runners);
+  print_notes(notes, err);
+  err << "imported " << facts.value().runners.size() << " GitHub runner(s)"
+      << (facts.value().default_branch ? ", default branch " + *facts.value().default_branch : std::string())
+      << ", " << facts.value().environments.size() << " environment(s); " << notes.size() << " note(s)\n";
+  return write_world(doc, a.out, out, err) ? 0 : 2;
 }
 
 }  // namespace failsim::harness

@@ -1,5 +1,5 @@
-// `failsim import prometheus|workflow`: the importers (harness/import_prometheus.h,
-// harness/import_workflow.h) as commands. Each writes a world (or, while the world
+// `failsim import prometheus|github|workflow`: the importers (harness/import_prometheus.h,
+// harness/import_github.h, harness/import_workflow.h) as commands. Each writes a world (or, while the world
 // still lacks a part, a fragment to complete with the other importer), merging into an
 // existing world file when given one; a complete world is validated before anything is
 // written, and every file is written atomically. Notes (what was not modelled, with
@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "harness/import_github.h"
 #include "harness/import_prometheus.h"
 #include "harness/import_workflow.h"
 
@@ -31,7 +32,14 @@ struct ImportWorkflowArgs {
   std::string scenario_out;
 };
 
+struct ImportGitHubArgs {
+  GitHubFiles files;
+  std::string out;    // the world to write
+  std::string world;  // an existing world to merge into (default: out, if it exists)
+};
+
 int import_prometheus_command(const ImportPrometheusArgs& args, std::ostream& out, std::ostream& err);
 int import_workflow_command(const ImportWorkflowArgs& args, std::ostream& out, std::ostream& err);
+int import_github_command(const ImportGitHubArgs& args, std::ostream& out, std::ostream& err);
 
 }  // namespace failsim::harness

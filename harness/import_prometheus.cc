@@ -1,8 +1,11 @@
 #include "harness/import_prometheus.h"
 
+#include "failover/json_fields.h"
+
 #include <glob.h>
 
 #include <algorithm>
+#include <cctype>
 #include <filesystem>
 #include <map>
 #include <set>
@@ -13,6 +16,8 @@ namespace {
 namespace fs = std::filesystem;
 using nlohmann::json;
 
+using json_fields::lower;
+
 class Importer {
  public:
   Importer(std::string file, const PrometheusImportOptions& o) : file_(std::move(file)), o_(o) {}
@@ -22,8 +27,15 @@ class Importer {
     out_.prometheus = json::object();
     out_.prometheus["host"] = o_.prometheus_host;
     if (o_.fqdn) out_.prometheus["fqdn"] = *o_.fqdn;
-    const fs::path server = o_.server_config_path.empty() ? fs::absolute(file_) : fs::path(o_.server_config_path);
+    // Where the server reads the file sets the rule groups' phases; never where failsim
+    // runs (a world must not depend on the folder it was imported in).
+    const fs::path server = o_.server_config_path.empty() ? fs::path(kDefaultServerConfig) : fs::path(o_.server_config_path);
+    if (!server.is_absolute()) import_fail(file_, root, "--server-config " + server.string() + ": expected an absolute path");
     out_.prometheus["config_dir"] = server.parent_path().lexically_normal().string();
+    if (o_.server_config_path.empty()) {
+      note(root, std::string("where the server reads this file is not in it: ") + kDefaultServerConfig +
+                     " assumed (Debian's and the upstream default; rule-group phases depend on it: give --server-config)");
+    }
     add_host(o_.prometheus_host);
     for (const auto& kv : root) {
       const std::string key = kv.first.as<std::string>();
@@ -156,20 +168,28 @@ class Importer {
       return;
     }
     std::string name = target_labels.value("runner_name", host);
+    // GitHub gives every self-hosted runner self-hosted, its OS and its architecture;
+    // which OS and architecture, prometheus.yml does not say (failsim import github does).
     json labels = json::array({"self-hosted", "Linux", "X64"});
-    for (const auto& l : o_.runner_labels) labels.push_back(l);
-    const bool authorized = target_labels.value("authorized_for_prod", "false") == "true";
-    out_.runners.push_back({{"name", name},
-                            {"host", host},
-                            {"hostname", host},
-                            {"labels", labels},
-                            {"authorized_for_prod", authorized},
-                            {"exporter",
-                             {{"port", port},
-                              {"environment", target_labels.value("environment", "production")},
-                              {"authorized_for_prod", authorized ? "true" : "false"}}}});
-    note(at, "runner " + name + " made from target " + target +
-                 ": its GitHub labels, runner group and OS hostname are not in prometheus.yml; check them in the world");
+    for (const auto& l : o_.runner_labels) {
+      const bool dup = std::any_of(labels.begin(), labels.end(), [&](const json& x) { return lower(x.get<std::string>()) == lower(l); });
+      if (!dup) labels.push_back(l);
+    }
+    json runner = {{"name", name}, {"host", host}, {"hostname", host}, {"labels", labels},
+                   {"exporter", {{"port", port}, {"environment", target_labels.value("environment", "production")}}}};
+    // Approval for production only when the target says so; else the workflow importer
+    // decides (and notes) from the deploy job's runs-on.
+    if (target_labels.contains("authorized_for_prod")) {
+      const bool authorized = target_labels["authorized_for_prod"] == "true";
+      runner["authorized_for_prod"] = authorized;
+      runner["exporter"]["authorized_for_prod"] = authorized ? "true" : "false";
+    }
+    out_.runners.push_back(runner);
+    std::string labels_text;
+    for (const auto& l : labels) labels_text += (labels_text.empty() ? "" : ", ") + l.get<std::string>();
+    note(at, "runner " + name + " made from target " + target + ": labels [" + labels_text + "] assumed (" +
+                 (o_.runner_labels.empty() ? "GitHub's defaults for Linux x64; " : "GitHub's defaults for Linux x64 and --runner-label; ") +
+                 "its real labels, runner group and OS hostname are not in prometheus.yml: failsim import github reads them)");
   }
 
   void rule_files(const YAML::Node& n) {

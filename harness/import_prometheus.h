@@ -21,9 +21,14 @@
 
 namespace failsim::harness {
 
+// Where Prometheus reads prometheus.yml unless told (Debian's package; the upstream
+// default --config.file is prometheus.yml in the working directory, /etc/prometheus in
+// its Docker image and every distribution package).
+inline constexpr const char* kDefaultServerConfig = "/etc/prometheus/prometheus.yml";
+
 struct PrometheusImportOptions {
   std::string out_path;             // where the world will be written (rule paths are made relative to it)
-  std::string server_config_path;   // where the server reads the file (default: this file's absolute path)
+  std::string server_config_path;   // where the server reads the file (absolute; default kDefaultServerConfig)
   std::optional<std::string> fqdn;  // the server's FQDN (scrape phases); absent: drawn per seed
   std::string prometheus_host = "monitoring";
   std::optional<std::string> runners_from_job;  // make one runner per target of this job

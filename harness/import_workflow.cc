@@ -1,7 +1,10 @@
 #include "harness/import_workflow.h"
 
+#include "harness/import_gate_steps.h"
+
 #include <algorithm>
 #include <filesystem>
+#include <map>
 #include <set>
 
 namespace failsim::harness {
@@ -184,6 +187,7 @@ class Importer {
                  key == "defaults") {
         // Steps are the deploy itself (modelled by production's steps); the rest does not change timing.
         if (key == "steps" && id == deploy) steps_ = kv.second;
+        if (key == "steps") job_steps_[id] = kv.second;
       } else {
         note(kv.first, "jobs." + id + "." + key + " is not modelled (ignored)");
       }
@@ -253,17 +257,28 @@ class Importer {
     json p = {{"policy_version", 1},
               {"name", stem + "-as-built"},
               {"description", "Imported by failsim import workflow from " + std::filesystem::path(file_).filename().string() +
-                                  ", job " + id + ": what the workflow itself determines. The gate checks are a default "
-                                  "(the workflow's own queries live in shell steps); edit them to match."}};
-    p["gate"] = {{"placement", gate_chooses_ ? "before-dispatch" : "in-job"},
-                 {"checks", json::array({{{"name", "runner_status"},
-                                          {"query", "runner_status{hostname=\"${hostname}\"}"},
-                                          {"pass_if", "=="},
-                                          {"threshold", 1},
-                                          {"on_mismatch", "fail"},
-                                          {"on_empty", "fail"},
-                                          {"on_error", "fail"}}})}};
-    note(job, "gate checks of job " + id + " are not read from its shell steps: one runner_status check written; edit /gate");
+                                  ", job " + id + ": what the workflow itself determines. The gate checks are the ones "
+                                  "read from the job's shell steps (see the import notes); none when it has none."}};
+    // The gate is what the deploy job's own steps check: nothing invented.
+    GateSteps steps;
+    if (gate_chooses_) {  // the gate job(s) the deploy job needs
+      for (const auto& up : deploy_job.value("needs", json::array())) {
+        const std::string upstream = up.get<std::string>();
+        GateSteps s = read_gate_steps(job_steps_[upstream], file_, upstream);
+        for (auto& c : s.checks) steps.checks.push_back(std::move(c));
+        for (auto& n : s.notes) steps.notes.push_back(std::move(n));
+        steps.unreadable += s.unreadable;
+      }
+    } else {
+      steps = read_gate_steps(steps_, file_, id);
+    }
+    for (auto& n : steps.notes) out_.notes.push_back(std::move(n));
+    p["gate"] = {{"placement", gate_chooses_ ? "before-dispatch" : "in-job"}, {"checks", steps.checks}};
+    if (steps.checks.empty()) {
+      note(job, "job " + id + " has no health check failsim can read" +
+                    (steps.unreadable > 0 ? " (" + std::to_string(steps.unreadable) + " step(s) it cannot read, above)" : std::string()) +
+                    ": the as-built policy has no gate, and deploys go wherever GitHub places them");
+    }
     if (gate_chooses_) {
       p["candidates"] = json::array({{{"name", "CHANGE-ME"}, {"hostname", "CHANGE-ME"}, {"labels", {"self-hosted"}},
                                       {"authorized_for_prod", true}}});
@@ -323,6 +338,7 @@ class Importer {
   json deploy_labels_;
   bool gate_chooses_ = false;
   YAML::Node steps_;
+  std::map<std::string, YAML::Node> job_steps_;
 };
 
 }  // namespace

@@ -12,9 +12,11 @@
 // The policy: the deploy job's runs-on as its one candidate label set, placement in-job
 // (the job checks the runner it landed on) unless runs-on comes from an upstream job's
 // outputs (a gate job chose the runner: before-dispatch), the job's concurrency and
-// timeout, no re-dispatch (a job that fails stays failed), and the retry step. Gate
-// queries live in shell steps, which failsim does not read: the policy gets one
-// runner_status check, reported as a note to edit.
+// timeout, no re-dispatch (a job that fails stays failed), and the retry step. The gate
+// checks are the ones the deploy job's shell steps make (before-dispatch: the steps of
+// the jobs it needs), as harness/import_gate_steps.h recognises them: none when the
+// workflow checks nothing, and every step that looks like a check but cannot be read is
+// a note. Nothing is invented.
 #pragma once
 
 #include <nlohmann/json.hpp>

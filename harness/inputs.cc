@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 
 #include "failover/health.h"
+#include "harness/world_file.h"
 #include "harness/text_file.h"
 #include "sim/prometheus/promql_parser.h"
 
@@ -118,7 +119,50 @@ Result<bool> check_policy_fits(const Scenario& scenario, const failover::Policy&
       }
     }
   }
+  if (auto r = check_candidates_runnable(scenario, policy, where); !r) return r;
   return check_policy_queries(policy, policy_path);
+}
+
+Result<bool> check_candidates_runnable(const Scenario& scenario, const failover::Policy& policy, const std::string& where) {
+  using R = Result<bool>;
+  const bool in_job = policy.placement == failover::GatePlacement::kInJob;
+  bool any_authorized = false;
+  for (const auto& c : policy.candidates) any_authorized = any_authorized || c.authorized_for_prod;
+  if (!in_job && !any_authorized) {
+    return R::error(where + ": /candidates: no candidate is authorized_for_prod, so a before-dispatch gate never "
+                    "dispatches a deploy; mark the runners approved for production");
+  }
+  // The deploy job keeps the world's runner group; the policy sends it to a candidate's
+  // labels (a runner named like the candidate carries them: harness/run.cc).
+  std::string group;
+  for (const auto& j : scenario.world_file.deploy_workflow_spec().jobs) {
+    if (j.name == scenario.world_file.deploy_job) group = j.runs_on_group;
+  }
+  for (std::size_t i = 0; i < policy.candidates.size(); ++i) {
+    const auto& c = policy.candidates[i];
+    if (in_job ? i != 0 : !c.authorized_for_prod) continue;  // never dispatched to
+    std::vector<sim::runner::RunnerHostSpec> runners = scenario.world.runners;
+    for (auto& r : runners) {
+      if (r.runner_name == c.name) r.labels.insert(r.labels.end(), c.labels.begin(), c.labels.end());
+    }
+    const std::string at = where + ": /candidates/" + std::to_string(i) + " (" + c.name + ")";
+    if (const std::string why = why_no_runner(c.labels, group, runners); !why.empty()) {
+      return R::error(at + ": the deploy job dispatched to it would wait forever: " + why);
+    }
+    std::vector<std::string> takers;
+    bool authorized_taker = false;
+    for (const auto& r : runners) {
+      if (!why_no_runner(c.labels, group, {r}).empty()) continue;
+      takers.push_back(r.runner_name);
+      authorized_taker = authorized_taker || r.authorized_for_prod == "true";
+    }
+    if (!authorized_taker) {
+      return R::error(at + ": every runner that can take its deploy job (" + join(takers) +
+                      ") has authorized_for_prod false in the world, so every deploy would break authorized_runners_only; "
+                      "set authorized_for_prod on the runners approved for production");
+    }
+  }
+  return R::ok(true);
 }
 
 Result<bool> check_policy_queries(const failover::Policy& policy, const std::string& policy_path) {

@@ -41,8 +41,15 @@ Result<std::vector<sim::prometheus::RuleGroupSpec>> load_rules_for(const Scenari
 
 // The policy against the scenario's world: every check query parses as PromQL once its
 // ${hostname}, ${instance} and ${name} are filled; every named candidate is a runner of
-// the world and its instance a scrape target.
+// the world and its instance a scrape target; and check_candidates_runnable.
 Result<bool> check_policy_fits(const Scenario& scenario, const failover::Policy& policy, const std::string& policy_path);
+
+// The policy can deploy in the world at all: a before-dispatch policy has an authorized
+// candidate; every candidate it may dispatch to (in-job: the first; before-dispatch: the
+// authorized ones) has a runner with all its labels in the deploy job's runner group, and
+// one of those runners is authorized_for_prod in the world. Else an error naming the
+// candidate and the closest runner (world_file.h why_no_runner). `where` heads the message.
+Result<bool> check_candidates_runnable(const Scenario& scenario, const failover::Policy& policy, const std::string& where);
 
 // When the scenario has expectations: every `expect` key is "*", a policy of the run or
 // a policy beside the scenario's own policy file (those it is written against), and every

@@ -272,6 +272,24 @@ int main(int argc, char** argv) {
   import_prom_cmd->add_option("--runner-label", prom_options.runner_labels, "A GitHub label of those runners (repeatable)");
   import_prom_cmd->add_option("--prometheus-host", prom_options.prometheus_host, "The Prometheus host's name")
       ->capture_default_str();
+  failsim::harness::ImportGitHubArgs import_gh;
+  std::vector<std::string> import_branch_policies;
+  auto* import_gh_cmd = import_cmd->add_subcommand(
+      "github", "GitHub's own answers (saved by gh api --paginate) -> the runners' names, labels and groups, the default "
+                "branch and environments");
+  import_gh_cmd->add_option("--runners", import_gh.files.runners, "GET /repos/O/R/actions/runners")
+      ->required()->check(CLI::ExistingFile);
+  import_gh_cmd->add_option("--runner-groups", import_gh.files.runner_groups, "GET /orgs/O/actions/runner-groups")
+      ->check(CLI::ExistingFile);
+  import_gh_cmd->add_option("--repo", import_gh.files.repo, "GET /repos/O/R")->check(CLI::ExistingFile);
+  import_gh_cmd->add_option("--environments", import_gh.files.environments, "GET /repos/O/R/environments")
+      ->check(CLI::ExistingFile);
+  import_gh_cmd->add_option("--branch-policies", import_branch_policies,
+                            "ENV=FILE: GET /repos/O/R/environments/ENV/deployment-branch-policies (repeatable)");
+  import_gh_cmd->add_option("--approval-after", import_gh.files.approval_after,
+                            "How long required reviewers take to approve a deploy (e.g. 10m)");
+  import_gh_cmd->add_option("--out", import_gh.out, "World file to write (default: stdout)");
+  import_gh_cmd->add_option("--world", import_gh.world, "World to merge into (default: --out when it exists)");
   auto* import_wf_cmd = import_cmd->add_subcommand(
       "workflow", "A deploy workflow -> the world's GitHub part and the as-built policy");
   import_wf_cmd->add_option("file", import_wf.file, "Workflow YAML, e.g. .github/workflows/deploy.yml")->required()->check(CLI::ExistingFile);
@@ -391,6 +409,17 @@ int main(int argc, char** argv) {
     if (!import_fqdn.empty()) prom_options.fqdn = import_fqdn;
     if (!import_runners_from.empty()) prom_options.runners_from_job = import_runners_from;
     return failsim::harness::import_prometheus_command(import_prom, std::cout, std::cerr);
+  }
+  if (*import_gh_cmd) {
+    for (const auto& b : import_branch_policies) {
+      const auto eq = b.find('=');
+      if (eq == std::string::npos || eq == 0 || eq + 1 == b.size()) {
+        std::cerr << "failsim import github: --branch-policies " << b << ": expected ENV=FILE\n";
+        return 2;
+      }
+      import_gh.files.branch_policies[b.substr(0, eq)] = b.substr(eq + 1);
+    }
+    return failsim::harness::import_github_command(import_gh, std::cout, std::cerr);
   }
   if (*import_wf_cmd) {
     if (!import_deploy_job.empty()) import_wf.options.deploy_job = import_deploy_job;

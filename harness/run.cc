@@ -65,6 +65,16 @@ class DeployDriver {
   std::int64_t job_id = 0;
   std::int64_t run_id = 0;
   const std::string version;
+  // GitHub concluded the deploy job other than success after the deploy had landed
+  // (the runner's completion never reached it): "failure (The self-hosted runner: ...)".
+  std::string job_disagrees;
+  // Done, and GitHub has the deploy job's conclusion (a landed deploy whose completion
+  // is still on its way keeps the run going, so that the conclusion is seen).
+  bool settled(const sim::github::GitHub& github) const {
+    if (!done_at) return false;
+    const auto* job = job_id != 0 ? github.job(job_id) : nullptr;
+    return job == nullptr || job->status == sim::github::Status::kCompleted;
+  }
 
  private:
   void run_queries(const std::vector<std::string>& queries);
@@ -349,7 +359,12 @@ void DeployDriver::execute(std::vector<Action> actions) {
         break;
       }
       case Action::Kind::kPostDeployCheck: {
-        w.engine().schedule_after(std::chrono::seconds(5), [this] {
+        const std::uint64_t token = attempt_token_;
+        w.engine().schedule_after(std::chrono::seconds(5), [this, token] {
+          // The check is a step of the job, on its runner: a runner that died meanwhile
+          // runs nothing (GitHub's lost-communication rule ends the job instead).
+          const auto* host = run_.world().runner(runner_);
+          if (token != attempt_token_ || host == nullptr || !host->alive()) return;
           const bool ok = run_.world().production().healthy();
           run_.trace("deploy", "post_check", ok ? "healthy" : "unhealthy");
           execute(orchestrator_.on_post_check(run_.world().engine().now(), ok));
@@ -451,10 +466,13 @@ void DeployDriver::job_waiting(std::int64_t id) {
   if (id == job_id) execute(orchestrator_.on_job_waiting(run_.world().engine().now()));
 }
 
-// Why a job that did not succeed ended, as the failover logic tells causes apart: a
-// cancellation (by someone, or by timeout-minutes) or, for any other failure, the
-// runner's lost communication (the only way the model fails a job it did not run).
+// Why a job that did not succeed ended, as the failover logic tells causes apart: never
+// started (GitHub's queue time-to-live ended it), a cancellation (by someone, or by
+// timeout-minutes) or, for any other failure, the runner's lost communication.
 failover::JobEnd job_end(const sim::github::Job& job) {
+  if (!job.started_at && !job.annotations.empty() && job.annotations.back() == sim::github::kQueueExpiredAnnotation) {
+    return failover::JobEnd::kExpired;
+  }
   if (job.conclusion != "cancelled") return failover::JobEnd::kLost;
   const bool timed_out = !job.annotations.empty() && job.annotations.back().find("maximum execution time") != std::string::npos;
   return timed_out ? failover::JobEnd::kTimedOut : failover::JobEnd::kCancelled;
@@ -468,6 +486,10 @@ void DeployDriver::job_completed(std::int64_t id) {
   host_.clear();
   if (completing_) {
     completing_ = false;
+    if (job->conclusion != "success" && orchestrator_.outcome() == failover::Outcome::kDeployed) {
+      job_disagrees = job->conclusion + (job->annotations.empty() ? "" : " (" + job->annotations.back() + ")");
+      run_.trace("deploy", "job_disagrees", version + " is in production, but GitHub concluded its job " + job->conclusion);
+    }
     return;
   }
   run_.world().production().abandon(job_id, run_.world().engine().now());
@@ -580,10 +602,11 @@ void Run::record_detection_chain(TimePoint run_start) {
       }
     }
   }
+  // The pending that fired: the last one before the firing (a Prometheus restart drops a
+  // pending alert and makes a new one).
   for (const auto& [t, name, labels] : pendings_) {
     if (t >= fault_at && t <= *first_alert_ && name == first_alert_name_ && labels == first_alert_labels_) {
       ch.pending_seconds = since(t);
-      break;
     }
   }
   if (const prom::Alertmanager* am = world_.alertmanager()) {
@@ -817,7 +840,8 @@ RunResult Run::execute() {
                         {"no_request_lost", true},
                         {"production_not_partial", true},
                         {"authorized_runners_only", true},
-                        {"no_secret_in_output", true}};
+                        {"no_secret_in_output", true},
+                        {"job_agrees_with_production", true}};
   world_.network().add_host(kGateHost);
   auto started = world_.start();
   if (!started) {
@@ -951,7 +975,7 @@ RunResult Run::execute() {
     bool all_done = true;
     TimePoint last_done = world_.spec().start;
     for (const auto& d : drivers_) {
-      all_done = all_done && d->done_at.has_value();
+      all_done = all_done && d->settled(world_.github());
       if (d->done_at) last_done = std::max(last_done, *d->done_at);
     }
     if (!in_.run_to_end && in_.scenario->checkpoints.empty() && all_done &&
@@ -1026,6 +1050,19 @@ DeployResult Run::deploy_result(const DeployDriver& driver, const char* pending)
   d.version = driver.version;
   d.outcome = o.outcome() == failover::Outcome::kPending ? pending : failover::to_string(o.outcome());
   d.diagnosis = o.diagnosis();
+  if (o.outcome() == failover::Outcome::kPending && driver.triggered_at) {
+    // Not done: what the failover logic waits for, and what GitHub says about it.
+    d.diagnosis = o.waiting_for();
+    const std::string github = driver.run_id != 0 ? world_.github().describe_run(driver.run_id) : "";
+    if (!github.empty()) d.diagnosis += "; " + github;
+  } else if (o.outcome() == failover::Outcome::kPending) {
+    d.diagnosis = "not triggered yet";
+  }
+  if (!driver.job_disagrees.empty()) {
+    d.outcome = "deployed_job_failed";
+    d.diagnosis += "; but GitHub concluded the deploy job " + driver.job_disagrees +
+                   ": the run shows red although production runs " + driver.version + ", and a re-run deploys it again";
+  }
   d.runner = o.deployed_on();
   d.attempts = o.attempts();
   d.source = driver.source;
@@ -1111,8 +1148,11 @@ void Run::finish_result() {
   for (std::size_t i = 0; i < drivers_.size(); ++i) {
     DeployOrchestrator& o = drivers_[i]->orchestrator();
     DeployResult d = deploy_result(*drivers_[i], "stuck");
+    // The timeline says why it stops: a request still pending at the run's end.
+    if (d.outcome == "stuck" && drivers_[i]->triggered_at) trace("deploy", "stuck", d.version + ": " + d.diagnosis);
     result_.attempts += d.attempts;
     if (o.outcome() == failover::Outcome::kPending) result_.invariants["no_request_lost"] = false;
+    if (!drivers_[i]->job_disagrees.empty()) result_.invariants["job_agrees_with_production"] = false;
     if (o.first_noticed() && fault_start_ && *o.first_noticed() >= *fault_start_) {
       const double s = seconds_since(*fault_start_, *o.first_noticed());
       if (!result_.noticed_seconds || s < *result_.noticed_seconds) result_.noticed_seconds = s;

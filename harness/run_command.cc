@@ -308,6 +308,9 @@ int replay_command(const ReplayCommandOptions& o, std::ostream& out, std::ostrea
     const bool known = std::find(run.expected_violations.begin(), run.expected_violations.end(), name) != run.expected_violations.end();
     out << "invariant violated: " << name << (known ? " (a known defect: tolerated)" : "") << "\n";
   }
+  for (const auto& d : run.deploys) {
+    if (d.outcome != "deployed" && !d.diagnosis.empty()) out << "why " << d.version << " is " << d.outcome << ": " << d.diagnosis << "\n";
+  }
   out << "outcome: " << run.outcome << "; " << (run.passed() ? "passed" : "FAILED") << "; trace (" << run.trace.size()
       << " events, hash " << run.trace_hash << ") written to " << o.trace << "\n";
   return run.passed() ? 0 : 1;

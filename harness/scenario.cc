@@ -7,6 +7,7 @@
 #include "harness/distribution_field.h"
 #include "harness/gameday_plan.h"
 #include "harness/text_file.h"
+#include "reports/results.h"
 
 namespace failsim::harness {
 namespace {
@@ -87,9 +88,10 @@ Expectations read_expectations(Fields& f) {
   Expectations e;
   if (f.get("outcome") != nullptr) {
     e.outcome = f.text("outcome");
-    static const std::set<std::string> kOutcomes = {"deployed", "failed", "rolled_back", "cancelled", "stuck"};
+    static const std::set<std::string> kOutcomes = {"deployed", "failed", "rolled_back", "cancelled", "stuck",
+                                                    "deployed_job_failed"};
     if (kOutcomes.count(*e.outcome) == 0) {
-      Fields::fail(f.at("outcome"), "expected one of deployed, failed, rolled_back, cancelled, stuck, got \"" + *e.outcome + "\"");
+      Fields::fail(f.at("outcome"), "expected one of deployed, failed, rolled_back, cancelled, stuck, deployed_job_failed, got \"" + *e.outcome + "\"");
     }
   }
   if (f.get("runner") != nullptr) e.runner = f.text("runner");
@@ -104,15 +106,12 @@ Expectations read_expectations(Fields& f) {
   e.deploy_success_at_least = read_fraction(f, "deploy_success_at_least");
   e.alert_fires_in_at_least = read_fraction(f, "alert_fires_in_at_least");
   if (f.get("known_violations") != nullptr) {
-    static const std::set<std::string> kInvariants = {"single_mutator", "no_request_lost", "production_not_partial",
-                                                      "authorized_runners_only", "no_secret_in_output"};
+    const auto& all = reports::all_invariants();
     e.known_violations = f.strings("known_violations");
     for (std::size_t i = 0; i < e.known_violations.size(); ++i) {
-      if (kInvariants.count(e.known_violations[i]) == 0) {
+      if (std::find(all.begin(), all.end(), e.known_violations[i]) == all.end()) {
         Fields::fail(f.at("known_violations") + "/" + std::to_string(i),
-                     "unknown invariant \"" + e.known_violations[i] +
-                         "\"; expected one of single_mutator, no_request_lost, production_not_partial, "
-                         "authorized_runners_only, no_secret_in_output");
+                     "unknown invariant \"" + e.known_violations[i] + "\"; expected one of " + reports::all_invariants_text());
       }
     }
   }

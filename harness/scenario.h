@@ -55,7 +55,7 @@ struct FaultSpec {
 };
 
 struct Expectations {
-  std::optional<std::string> outcome;  // deployed | failed | rolled_back | cancelled | stuck
+  std::optional<std::string> outcome;  // deployed | failed | rolled_back | cancelled | stuck | deployed_job_failed
   std::optional<std::string> runner;   // where the deploy landed
   std::optional<Duration> deploy_within;
   std::optional<Duration> detection_within;

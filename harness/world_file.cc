@@ -536,6 +536,25 @@ WorldFile read_world(const json& root, const std::string& source) {
       Fields f(empty, "/github/timings");
       spec.github = read_timings(f, w);
     }
+    if (const json* envs = g.get("environments")) {
+      if (!envs->is_object()) Fields::fail("/github/environments", "expected an object of environments by name");
+      for (const auto& [name, value] : envs->items()) {
+        Fields e(value, "/github/environments/" + name);
+        sim::github::EnvironmentSpec env;
+        env.wait_timer = e.duration("wait_timer", Duration(0));
+        if (env.wait_timer > sim::github::kEnvironmentApprovalLimit) {
+          Fields::fail(e.at("wait_timer"), "GitHub's wait timer is at most 30 days (43200 minutes)");
+        }
+        if (const json* rv = e.get("required_reviewers")) {
+          if (!rv->is_array()) Fields::fail(e.at("required_reviewers"), "expected the reviewers' names (a list)");
+          env.required_reviewers = !rv->empty();
+        }
+        if (e.get("approval_after") != nullptr) env.approval_after = e.duration("approval_after");
+        if (e.get("branches") != nullptr) env.branches = e.strings("branches");
+        e.finish();
+        spec.environments[name] = env;
+      }
+    }
     const json& workflows = g.need("workflows");
     if (!workflows.is_array() || workflows.empty()) Fields::fail("/github/workflows", "expected a non-empty array of workflows");
     for (std::size_t i = 0; i < workflows.size(); ++i) {
@@ -561,23 +580,36 @@ WorldFile read_world(const json& root, const std::string& source) {
       found = found || j.name == w.deploy_job;
     }
     if (!found) Fields::fail("/github/deploy/job", "no job \"" + w.deploy_job + "\" in " + w.deploy_workflow + "; jobs: " + join(jobs));
-    // Every other job of the deploy workflow must have a runner, or no deploy ever starts.
+    // The deploy job's environment must be able to let a deploy through.
+    for (const auto& job : deploy->jobs) {
+      const auto env = job.environment.empty() ? spec.environments.end() : spec.environments.find(job.environment);
+      if (env == spec.environments.end()) continue;
+      const std::string at = "/github/environments/" + env->first;
+      if (env->second.required_reviewers && !env->second.approval_after) {
+        Fields::fail(at + "/approval_after",
+                     "job " + job.name + " deploys to environment " + env->first + ", which needs a reviewer's approval; "
+                     "nobody approves in a simulation, so every deploy would wait 30 days and fail: say how long your "
+                     "reviewers take (approval_after, e.g. \"10m\"; failsim import github --approval-after)");
+      }
+      const auto& allowed = env->second.branches;
+      if (!allowed.empty() && std::find(allowed.begin(), allowed.end(), w.default_branch) == allowed.end()) {
+        Fields::fail(at + "/branches", "environment " + env->first + " allows deploys from [" + join(allowed) +
+                                           "] only, and deploys are dispatched on the default branch " + w.default_branch +
+                                           ": every deploy would fail (set /github/default_branch or the branches)");
+      }
+    }
+    // Every job of the deploy workflow, the deploy job too, must have a runner, or no
+    // deploy ever starts (a policy may send the deploy job elsewhere: checked per scenario).
     for (std::size_t i = 0; i < deploy->jobs.size(); ++i) {
       const auto& job = deploy->jobs[i];
-      if (job.name == w.deploy_job) continue;
-      bool runnable = false;
-      std::vector<std::string> offered;
-      for (const auto& r : spec.runners) {
-        const bool group_ok = job.runs_on_group.empty() || json_fields::lower(job.runs_on_group) == json_fields::lower(r.runner_group);
-        runnable = runnable || (group_ok && sim::github::GitHub::labels_match(r.labels, job.runs_on));
-        offered.push_back(r.runner_name + " [" + join(r.labels) + "] in " + r.runner_group);
-      }
-      if (!runnable) {
+      const std::string why = why_no_runner(job.runs_on, job.runs_on_group, spec.runners);
+      if (!why.empty()) {
+        std::vector<std::string> offered;
+        for (const auto& r : spec.runners) offered.push_back(r.runner_name + " [" + join(r.labels) + "] in " + r.runner_group);
         Fields::fail("/github/workflows/" + std::to_string(deploy - w.workflows.data()) + "/jobs/" + std::to_string(i),
-                     "no runner can take job " + job.name + " (runs-on " + join(job.runs_on) +
-                         (job.runs_on_group.empty() ? "" : ", group " + job.runs_on_group) +
-                         "), so no deploy would ever start; runners: " + join(offered, "; ") +
-                         " (a GitHub-hosted runner is a runner on host github-hosted without an exporter)");
+                     "job " + job.name + ": " + why + ", so no deploy would ever start; runners: " + join(offered, "; ") +
+                         " (a runner's GitHub labels: failsim import github; a GitHub-hosted runner is a runner on "
+                         "host github-hosted without an exporter)");
       }
     }
     g.finish();
@@ -624,6 +656,29 @@ std::map<std::string, std::string> WorldFile::instances() const {
     }
   }
   return out;
+}
+
+std::string why_no_runner(const std::vector<std::string>& labels, const std::string& group,
+                          const std::vector<sim::runner::RunnerHostSpec>& runners) {
+  const bool any_group = group.empty();
+  std::size_t best_missing = SIZE_MAX;
+  std::string closest;
+  for (const auto& r : runners) {
+    const bool group_ok = any_group || json_fields::lower(group) == json_fields::lower(r.runner_group);
+    std::vector<std::string> missing;
+    for (const auto& l : labels) {
+      if (!sim::github::GitHub::labels_match(r.labels, {l})) missing.push_back(l);
+    }
+    if (group_ok && missing.empty()) return "";
+    const std::size_t score = missing.size() + (group_ok ? 0 : 1);
+    if (score < best_missing) {
+      best_missing = score;
+      closest = r.runner_name + " (" + (missing.empty() ? "" : "missing: " + join(missing)) +
+                (group_ok ? "" : std::string(missing.empty() ? "" : "; ") + "in group " + r.runner_group + ", not " + group) + ")";
+    }
+  }
+  std::string out = "no runner has all of [" + join(labels) + "]" + (any_group ? "" : " in runner group " + group);
+  return out + (closest.empty() ? "; the world has no runners" : "; closest: " + closest);
 }
 
 Result<WorldFile> parse_world(const std::string& json_text, const std::string& source) {

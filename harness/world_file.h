@@ -61,6 +61,12 @@ struct WorldFile {
   std::map<std::string, std::string> instances() const;
 };
 
+// "" when some runner can take a job that runs on `labels` (every one, ignoring case)
+// in runner group `group` ("" = any); else why none can, naming the closest runner:
+// "no runner has all of [self-hosted, production, build-a]; closest: build-a (missing: build-a)".
+std::string why_no_runner(const std::vector<std::string>& labels, const std::string& group,
+                          const std::vector<sim::runner::RunnerHostSpec>& runners);
+
 Result<WorldFile> parse_world(const std::string& json_text, const std::string& source);
 Result<WorldFile> load_world(const std::string& path, const std::vector<Override>& overrides = {});
 

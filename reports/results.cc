@@ -13,6 +13,19 @@ bool RunResult::passed() const {
   return broken.empty();
 }
 
+const std::vector<std::string>& all_invariants() {
+  static const std::vector<std::string> kInvariants = {"single_mutator",          "no_request_lost",
+                                                       "production_not_partial",  "authorized_runners_only",
+                                                       "no_secret_in_output",     "job_agrees_with_production"};
+  return kInvariants;
+}
+
+std::string all_invariants_text() {
+  std::string out;
+  for (const auto& name : all_invariants()) out += (out.empty() ? "" : ", ") + name;
+  return out;
+}
+
 std::uint64_t hash_trace(const std::vector<TraceEvent>& trace) {
   std::uint64_t h = 0xcbf29ce484222325ULL;
   auto mix = [&h](std::string_view s) {

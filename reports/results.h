@@ -19,8 +19,11 @@ struct TraceEvent {
 
 struct DeployResult {
   std::string version;
-  std::string outcome;  // deployed, failed, rolled_back, cancelled, stuck
-  std::string diagnosis;
+  // deployed, failed, rolled_back, cancelled, stuck, or deployed_job_failed: production
+  // runs the version but GitHub concluded the deploy job failure or cancelled (the runner's
+  // "done" never reached GitHub): the run shows red and a re-run deploys again.
+  std::string outcome;
+  std::string diagnosis;  // why: non-empty for every outcome but deployed
   std::string runner;   // where it landed, or ""
   int attempts = 0;
   std::optional<double> finished_seconds;  // when it ended, after the run's start
@@ -98,6 +101,14 @@ struct RunResult {
   std::vector<std::string> failed_properties;    // names of the expectations' properties that did not hold
   bool passed() const;
 };
+
+// Every invariant a run judges, in report order:
+//   single_mutator, no_request_lost, production_not_partial, authorized_runners_only,
+//   no_secret_in_output, and job_agrees_with_production (no deploy reached production
+//   while GitHub concluded its job failed or cancelled).
+const std::vector<std::string>& all_invariants();
+// "a, b, c": the names above, for error messages.
+std::string all_invariants_text();
 
 // FNV-1a over the trace's serialization: equal traces, equal hashes.
 std::uint64_t hash_trace(const std::vector<TraceEvent>& trace);

@@ -13,6 +13,7 @@ World::World(WorldSpec spec)
     alertmanager_ = std::make_unique<prometheus::Alertmanager>(engine_, *spec_.alertmanager);
     prometheus_.on_alert_change([this](const prometheus::AlertChange& c) { alertmanager_->receive(c); });
   }
+  github_.set_environments(spec_.environments);
   network_.set_default_latency(spec_.lan_latency);
   network_.add_host(spec_.prometheus.host);
   network_.add_host("github");

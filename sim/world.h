@@ -8,6 +8,7 @@
 // adding a runner or a fault never perturbs the draws of the others.
 #pragma once
 
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -39,6 +40,7 @@ struct WorldSpec {
   std::optional<prometheus::AlertmanagerConfig> alertmanager;
   std::vector<prometheus::RuleGroupSpec> rules;
   github::GitHubTimings github;
+  std::map<std::string, github::EnvironmentSpec> environments;  // by name
   Distribution lan_latency = Distribution::lognormal(std::chrono::microseconds(400), 0.3);
   std::string production_version = "v1.2.3";
   std::vector<std::string> production_steps = {"database", "backend", "frontend", "loadbalancer"};
@@ -53,6 +55,7 @@ class World {
   Engine& engine() { return engine_; }
   Network& network() { return network_; }
   github::GitHub& github() { return github_; }
+  const github::GitHub& github() const { return github_; }
   prometheus::PrometheusServer& prometheus() { return prometheus_; }
   // The world's Alertmanager, fed with Prometheus's firing and resolved alerts; null
   // when the world has none.

@@ -217,6 +217,38 @@ void GitHub::start_next_job(std::int64_t run_id) {
   r.job_ids.push_back(id);
   jobs_.emplace(id, std::move(j));
   emit(JobEvent::Kind::kQueued, id);
+  const auto env = jobs_[id].spec.environment.empty() ? environments_.end() : environments_.find(jobs_[id].spec.environment);
+  if (env == environments_.end()) {
+    admit_job(id);
+    return;
+  }
+  const EnvironmentSpec& e = env->second;
+  const std::string ref = r.ref.rfind("refs/heads/", 0) == 0 ? r.ref.substr(11) : r.ref;
+  if (!e.branches.empty() && std::find(e.branches.begin(), e.branches.end(), ref) == e.branches.end()) {
+    finish_job(id, "failure",
+               "Branch \"" + ref + "\" is not allowed to deploy to " + env->first + " due to environment protection rules.");
+    return;
+  }
+  Duration hold = e.wait_timer;
+  if (e.required_reviewers) hold = std::max(hold, e.approval_after.value_or(kEnvironmentApprovalLimit));
+  if (hold <= Duration(0)) {
+    admit_job(id);
+    return;
+  }
+  jobs_[id].status = Status::kWaiting;
+  const bool approved = !e.required_reviewers || e.approval_after.has_value();
+  const std::string name = env->first;
+  jobs_[id].queue_timer = engine_.schedule_after(hold, [this, id, approved, name] {
+    if (jobs_[id].status != Status::kWaiting) return;
+    if (!approved) {
+      finish_job(id, "failure", "The deployment to " + name + " was not approved within 30 days.");
+      return;
+    }
+    admit_job(id);
+  });
+}
+
+void GitHub::admit_job(std::int64_t id) {
   const Job& job = jobs_[id];
   if (!job.spec.concurrency.group.empty()) {
     enter_group(job.spec.concurrency, GroupItem{false, id});
@@ -231,7 +263,7 @@ void GitHub::enqueue_job(std::int64_t job_id) {
   j.queued_at = engine_.now();
   queue_.push_back(job_id);
   j.queue_timer = engine_.schedule_after(timings_.queue_ttl, [this, job_id] {
-    finish_job(job_id, timings_.queue_ttl_conclusion, "The job was not started within 24 hours.");
+    finish_job(job_id, timings_.queue_ttl_conclusion, kQueueExpiredAnnotation);
   });
   emit(JobEvent::Kind::kWaitingForRunner, job_id);
   try_assign();

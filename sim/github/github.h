@@ -54,6 +54,25 @@ struct GitHubTimings {
   int queue_max = 100;                                            // A1: queue: max
 };
 
+// The annotation of a job GitHub ended because no runner started it within queue_ttl.
+inline constexpr const char* kQueueExpiredAnnotation = "The job was not started within 24 hours.";
+
+// A deployment environment's protection rules, for the jobs that name it
+// (`environment:`). A job waits (status "waiting") until the wait timer has run and,
+// with required reviewers, until one approves; nobody approves in a simulation unless
+// approval_after says how long the reviewers take (else GitHub fails the job when the
+// 30-day approval wait ends, reference A3 limits). A dispatch on a branch the
+// environment does not allow fails the job at once with GitHub's message. Protection is
+// applied before the job's concurrency group and the runner queue (UNCONFIRMED: the
+// order is not documented).
+struct EnvironmentSpec {
+  Duration wait_timer{0};
+  bool required_reviewers = false;
+  std::optional<Duration> approval_after;
+  std::vector<std::string> branches;  // allowed branches (exact names); empty: any
+};
+inline constexpr Duration kEnvironmentApprovalLimit = std::chrono::hours(24 * 30);
+
 enum class Status { kQueued, kPending, kInProgress, kCompleted, kWaiting, kRequested };
 const char* to_string(Status s);
 
@@ -240,6 +259,10 @@ class GitHub {
     offer_listeners_.push_back(std::move(listener));
   }
 
+  // ---- environments ----
+  void set_environments(std::map<std::string, EnvironmentSpec> environments) { environments_ = std::move(environments); }
+  const std::map<std::string, EnvironmentSpec>& environments() const { return environments_; }
+
   // ---- service degradation ----
   // Sets (or with nullopt ends) a degradation; ending it offers delayed jobs at once.
   void set_degradation(std::optional<ApiDegradation> d);
@@ -247,6 +270,16 @@ class GitHub {
   // Whether one REST API call now goes through: nullopt, or what GitHub answers instead.
   // Draws from `draws` only while error_rate is strictly between 0 and 1.
   std::optional<ApiRefusal> refuse_rest_call(Rng& draws) const;
+
+  // Why a run has not finished (or how it ended), as `kubectl describe` says why a pod
+  // is Pending: the job it is at; for a job waiting in a concurrency group, the group
+  // and what holds it; for a queued job, the labels (and group) it waits for and every
+  // runner's state (online or offline, idle or busy with which job, missing labels);
+  // for a running job, its runner, step and last lock renewal. One line, no trailing
+  // period; "" for an unknown run. (sim/github/describe.cc)
+  std::string describe_run(std::int64_t run_id) const;
+  // One runner against a job's runs-on: "build-a (online, idle; missing: build-a)".
+  std::string describe_runner_for(const RunnerRecord& r, const JobSpec& job) const;
 
   // The label rule on its own: runner labels hold every runs-on label, ignoring case.
   static bool labels_match(const std::vector<std::string>& runner_labels, const std::vector<std::string>& runs_on);
@@ -268,11 +301,15 @@ class GitHub {
   void start_run(std::int64_t run_id);
   void enqueue_job(std::int64_t job_id);
   void start_next_job(std::int64_t run_id);
+  // After the environment's protection rules (if any): the job's concurrency group, or the queue.
+  void admit_job(std::int64_t job_id);
   void try_assign();
   void finish_job(std::int64_t job_id, const std::string& conclusion, const std::string& annotation = "");
   void finish_run(std::int64_t run_id, const std::string& conclusion);
   void arm_lost_timer(Job& job);
   void emit(JobEvent::Kind kind, std::int64_t job_id);
+  std::string describe_job(const Job& j) const;
+  std::string describe_holder(const GroupItem& item) const;
   static std::string lower(std::string s);
 
   Engine& engine_;
@@ -284,6 +321,7 @@ class GitHub {
   std::map<std::string, Group> groups_;  // key: lower-cased group name
   std::vector<std::int64_t> queue_;      // queued job ids, oldest first
   std::optional<ApiDegradation> degradation_;
+  std::map<std::string, EnvironmentSpec> environments_;
   std::int64_t next_id_ = 1;
   std::vector<std::function<void(const JobEvent&)>> job_listeners_;
   std::vector<std::function<void(const std::string&, std::int64_t)>> offer_listeners_;

@@ -212,6 +212,23 @@ void PrometheusServer::evaluate(std::size_t group_index) {
     // first evaluation is the first slot after the restart, as here).
     down_since_eval_[group_index] = false;
     group.restart();
+    // 2.42 drops a pending alert with the process: the first evaluation after the
+    // restart makes a new one (pending anew). Firing alerts are restored from
+    // ALERTS_FOR_STATE (rules.h), and Alertmanager still holds them: not reported here.
+    auto& last = last_states_[group_index];
+    for (std::size_t r = 0; r < group.alerting_rules().size() && r < last.size(); ++r) {
+      auto& before = last[r];
+      for (auto it = before.begin(); it != before.end();) {
+        if (it->second != AlertState::kPending) {
+          ++it;
+          continue;
+        }
+        for (const auto& l : listeners_) {
+          l(AlertChange{now, group.alerting_rules()[r].spec().name, it->first, AlertState::kPending, AlertState::kInactive});
+        }
+        it = before.erase(it);
+      }
+    }
   }
   const auto result = group.eval(store_, to_ms(now), config_.query);
   if (!result) rule_errors_.push_back(format_duration(now.time_since_epoch()) + ": " + result.error());

@@ -110,7 +110,23 @@ void RunnerHost::run_step(std::int64_t job_id, Duration duration, std::function<
 void RunnerHost::finish_job(std::int64_t job_id, bool success) {
   if (!alive() || job_ != job_id) return;
   job_.reset();
-  call_github([this, job_id, success] { github_.complete_job(job_id, success); });
+  send_completion(job_id, success, kCompleteJobTries);
+}
+
+void RunnerHost::send_completion(std::int64_t job_id, bool success, int tries_left) {
+  network_.request<bool>(
+      spec_.host, "github", 443, spec_.github_call_timeout,
+      [this, job_id, success]() -> std::optional<Served<bool>> {
+        github_.complete_job(job_id, success);
+        return Served<bool>{true, Duration(0)};
+      },
+      [this, job_id, success, tries_left](const CallResult<bool>& r) {
+        if (r.status == CallStatus::kOk || tries_left <= 1) return;
+        engine_.schedule_after(kCompleteJobRetryDelay, [this, job_id, success, tries_left] {
+          // The worker process retries; a host that went down meanwhile takes it along.
+          if (host_up_) send_completion(job_id, success, tries_left - 1);
+        });
+      });
 }
 
 void RunnerHost::stop_service() {

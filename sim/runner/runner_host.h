@@ -37,6 +37,10 @@
 
 namespace failsim::sim::runner {
 
+// The worker's job-completion report: 5 tries, 5 s apart (actions/runner JobRunner.cs).
+inline constexpr int kCompleteJobTries = 5;
+inline constexpr Duration kCompleteJobRetryDelay = std::chrono::seconds(5);
+
 enum class ServiceState { kRunning, kStopped, kCrashed, kRestarting };
 const char* to_string(ServiceState s);
 
@@ -89,7 +93,8 @@ class RunnerHost {
   // Runs one step of the current job. `done` runs after `duration` only if the job is
   // still running on this host and the host and service stayed up throughout.
   void run_step(std::int64_t job_id, Duration duration, std::function<void()> done);
-  // Reports the job's result to GitHub (over the network, like every runner call).
+  // Reports the job's result to GitHub (over the network, like every runner call),
+  // retried as the worker retries it (send_completion).
   void finish_job(std::int64_t job_id, bool success);
 
   // Called when a job starts on this runner (after pick-up).
@@ -110,6 +115,10 @@ class RunnerHost {
   void renew_loop(std::int64_t job_id, std::uint64_t generation);
   void offered(std::int64_t job_id);
   void call_github(std::function<void()> at_github);
+  // The worker's JobCompletedEvent: up to kCompleteJobTries calls, kCompleteJobRetryDelay
+  // apart after a failed one (actions/runner src/Runner.Worker/JobRunner.cs:
+  // completeJobRetryLimit = 5, Task.Delay(5 s)); after the last, GitHub never hears.
+  void send_completion(std::int64_t job_id, bool success, int tries_left);
 
   Engine& engine_;
   Network& network_;

@@ -125,13 +125,25 @@ TEST_F(ExploreTest, SameSeedSameFilesOnAnyThreadCount) {
   EXPECT_GT(files, 0);
 }
 
-TEST_F(ExploreTest, TheHealthGatedPolicyHasNoFindings) {
+// The gated policy breaks nothing explore looks for but the double-deploy trap: a runner
+// cut off from GitHub for ~10 minutes after production took the deploy (the worker's
+// five completion reports, 5 s apart, all lost) leaves a job GitHub fails while
+// production runs the version. No policy inside the job can prevent that; it is found,
+// minimal, on the runner -> github link only.
+TEST_F(ExploreTest, TheHealthGatedPolicyFindsOnlyTheDoubleDeployTrap) {
   const auto r = failsim("explore scenarios/healthy-primary.json --policy scenarios/policies/health-gated-failover.json "
                          "--budget 400 --seed 1 --out " + out("gated"));
-  EXPECT_EQ(r.exit_code, 0) << r.out;
+  EXPECT_EQ(r.exit_code, 1) << r.out;
   const json rep = report("gated");
   EXPECT_EQ(rep["runs"], 400);
-  EXPECT_TRUE(rep["findings"].empty()) << rep["findings"].dump(1);
+  const auto trap = findings(rep, "invariant:job_agrees_with_production");
+  EXPECT_EQ(trap.size(), rep["findings"].size()) << rep["findings"].dump(1);
+  ASSERT_FALSE(trap.empty());
+  for (const auto& f : trap) {
+    for (const auto& fault : f["minimal_faults"]) {
+      EXPECT_NE(fault.get<std::string>().find("serotonin -> github"), std::string::npos) << fault;
+    }
+  }
   // It was tested, not idle: alerts fired and some deploys failed over.
   const auto& states = rep["coverage"]["states"];
   EXPECT_GT(states.value("health-gated-failover|alert firing", 0), 100);
@@ -183,7 +195,7 @@ TEST_F(ExploreTest, FindsEachPlantedDefect) {
     // The same configs find nothing against the shipped policy.
     const auto clean = failsim("explore scenarios/healthy-primary.json --policy scenarios/policies/health-gated-failover.json "
                                "--config " + out(c.config) + " --budget 150 --seed 1 --out " + out(o + "-clean"));
-    EXPECT_EQ(clean.exit_code, 0) << c.config << "\n" << clean.out;
+    EXPECT_TRUE(findings(report(o + "-clean"), c.oracle).empty()) << c.config << "\n" << clean.out;
   }
 }
 

@@ -279,7 +279,7 @@ TEST_F(Import, RuleFileGlobsResolveRelativeToTheConfigAndKeepTheServerPath) {
   fs::create_directories(dir / "worlds");
   const std::string world = (dir / "worlds" / "w.json").string();
   auto r = failsim("import prometheus '" + (dir / "etc" / "prometheus.yml").string() +
-                   "' --runners-from runners --server-config /etc/prometheus/prometheus.yml --fqdn prom-1 --out '" + world + "'");
+                   "' --runners-from runners --runner-label production --runner-label primary --server-config /etc/prometheus/prometheus.yml --fqdn prom-1 --out '" + world + "'");
   ASSERT_EQ(r.exit_code, 0) << r.out;
   EXPECT_NE(r.out.find("prometheus.yml:2: rule_files: \"missing/*.yml\" matches no file here"), std::string::npos) << r.out;
   r = failsim("import workflow '" + kFixtures + "paws360-ci.yml' --out '" + world + "'");

@@ -217,7 +217,7 @@ TEST(ScenarioFiles, ErrorsNameTheFileAndTheJsonPointer) {
        R"(/workload/deploys/0/version: missing required field (a string) (the object has "versoin", not a known field: a typo?))"},
       {R"("outcome": "deployed", "runner": "dell-r640-01-runner", "alert_fires": true, "final_version")",
        R"("outcome": "landed", "runner": "dell-r640-01-runner", "alert_fires": true, "final_version")",
-       R"(/expect/paws360-as-built/outcome: expected one of deployed, failed, rolled_back, cancelled, stuck, got "landed")"},
+       R"(/expect/paws360-as-built/outcome: expected one of deployed, failed, rolled_back, cancelled, stuck, deployed_job_failed, got "landed")"},
       {R"("run_length": "1h")", R"("run_length": 3600)", "/run_length: expected a duration string"},
   };
   for (const auto& c : cases) {

@@ -55,7 +55,7 @@ TEST(Schemas, AnImportedWorldValidatesAndAMistakeDoesNot) {
   const std::string fixtures = kSource + "/tests/harness/import/";
   const std::string world = (dir / "world.json").string();
   testing::run_command("'" FAILSIM_BINARY "' import prometheus '" + fixtures + "paws360-prometheus.yml' --runners-from "
-                       "github-runner-health --out '" + world + "' 2>&1");
+                       "github-runner-health --runner-label production --runner-label primary --out '" + world + "' 2>&1");
   testing::run_command("'" FAILSIM_BINARY "' import workflow '" + fixtures + "paws360-ci.yml' --out '" + world + "' 2>&1");
   auto r = check("worlds/world.schema.json", "'" + world + "'");
   EXPECT_EQ(r.exit_code, 0) << r.out;

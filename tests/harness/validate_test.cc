@@ -149,8 +149,18 @@ TEST_F(Validate, AnUpstreamJobNoRunnerCanTakeIsAnError) {
   // The deploy would wait for a build that never starts.
   edit("worlds/northwind.json", R"({"group": "builders", "labels")", R"({"group": "builderz", "labels")");
   expect_rejected("validate worlds/northwind.json",
-                  {"/github/workflows/0/jobs/0: no runner can take job build (runs-on self-hosted, build, group builderz), "
-                   "so no deploy would ever start; runners: deploy-blue [self-hosted, Linux, ARM64, deploy, blue] in deployers"});
+                  {"/github/workflows/0/jobs/0: job build: no runner has all of [self-hosted, build] in runner group "
+                   "builderz; closest: builder (in group builders, not builderz), so no deploy would ever start; runners: "
+                   "deploy-blue [self-hosted, Linux, ARM64, deploy, blue] in deployers"});
+}
+
+// The deploy job too (the trial that found it: every runner got the same labels, none
+// the runner's own name): exit 2 naming the labels and the closest runner.
+TEST_F(Validate, ADeployJobNoRunnerCanTakeIsAnError) {
+  edit("worlds/northwind.json", R"("runs_on": ["self-hosted", "deploy"])", R"("runs_on": ["self-hosted", "deploy", "build-a"])");
+  expect_rejected("validate worlds/northwind.json",
+                  {"/github/workflows/0/jobs/1: job deploy: no runner has all of [self-hosted, deploy, build-a]; closest: "
+                   "deploy-blue (missing: build-a)"});
 }
 
 TEST_F(Validate, QueueMaxWithCancelInProgressIsAWorkflowError) {
