@@ -12,6 +12,8 @@
 #include <fstream>
 #include <string>
 
+#include <nlohmann/json.hpp>
+
 #include "failover/policy.h"
 #include "harness/world_file.h"
 #include "tests/harness/process.h"
@@ -296,6 +298,162 @@ TEST_F(Import, RuleFileGlobsResolveRelativeToTheConfigAndKeepTheServerPath) {
   EXPECT_EQ(schedule.exit_code, 0) << schedule.out;
   EXPECT_NE(schedule.out.find("\"file\": \"/etc/prometheus/rules/a.yml\""), std::string::npos) << schedule.out;
   EXPECT_NE(schedule.out.find("prometheus 2.42 (target hash XOR jitter seed)"), std::string::npos) << schedule.out;
+}
+
+
+// ---- A team that is not PAWS360 (tests/harness/import/acme/): the journey that used to
+// end in a "valid" world where nothing ever deploys. --------------------------------
+
+class AcmeImport : public Import {
+ protected:
+  const std::string acme = kFixtures + "acme/";
+  std::string world() const { return (dir / "world.json").string(); }
+  testing::CommandResult prometheus(const std::string& extra = "") {
+    return failsim("import prometheus '" + acme + "prometheus.yml' --runners-from ci-runners " + extra + " --out '" + world() + "'");
+  }
+  testing::CommandResult github(const std::string& extra = "") {
+    return failsim("import github --runners '" + acme + "runners.json' --repo '" + acme + "repo.json' --environments '" +
+                   acme + "environments.json' --branch-policies production='" + acme + "production-branches.json' " + extra +
+                   " --out '" + world() + "'");
+  }
+  testing::CommandResult workflow(const std::string& file = "deploy.yml") {
+    return failsim("import workflow '" + acme + file + "' --out '" + world() + "' --policy-out '" + (dir / "as-built.json").string() +
+                   "' --scenario-out '" + (dir / "first.json").string() + "'");
+  }
+};
+
+// Without GitHub's own answers the world cannot be made to deploy: exit 2 naming the
+// labels and the closest runner, and nothing written.
+TEST_F(AcmeImport, WithoutTheRunnersLabelsTheWorldIsRefusedNamingWhatIsMissing) {
+  ASSERT_EQ(prometheus("--runner-label self-hosted --runner-label production").exit_code, 0);
+  const auto w = workflow();
+  EXPECT_EQ(w.exit_code, 2) << w.out;
+  EXPECT_NE(w.out.find("job deploy: no runner has all of [self-hosted, production, build-a]; closest: build-a (missing: "
+                       "build-a)"), std::string::npos) << w.out;
+  EXPECT_FALSE(fs::exists(dir / "as-built.json"));
+  // --runner-label never duplicates a label GitHub gives anyway.
+  const auto doc = nlohmann::json::parse(testing::read_file(world()));
+  EXPECT_EQ(doc["runners"][0]["labels"], nlohmann::json({"self-hosted", "Linux", "X64", "production"}));
+}
+
+TEST_F(AcmeImport, GitHubsAnswersGiveTheRunnersAndTheWorldDeploysWhereTheWorkflowWould) {
+  ASSERT_EQ(prometheus().exit_code, 0);
+  const auto g = github();
+  ASSERT_EQ(g.exit_code, 0) << g.out;
+  // Every match it had to guess is a note; GitHub's state at saving time too.
+  EXPECT_NE(g.out.find("runner build-b-runner matched to the exporter target on build-b (guessed: its name contains the "
+                       "target's host build-b)"), std::string::npos) << g.out;
+  EXPECT_NE(g.out.find("runner build-c was offline when this was saved"), std::string::npos) << g.out;
+  EXPECT_NE(g.out.find("environment production: wait timer 2m, branches [trunk]"), std::string::npos) << g.out;
+  const auto w = workflow();
+  ASSERT_EQ(w.exit_code, 0) << w.out;
+  EXPECT_NE(w.out.find("runner build-a: authorized_for_prod true (nobody said; it can take the deploy job deploy)"),
+            std::string::npos) << w.out;
+  const auto doc = nlohmann::json::parse(testing::read_file(world()));
+  EXPECT_EQ(doc["github"]["repository"], "acme/app");
+  EXPECT_EQ(doc["github"]["default_branch"], "trunk");
+  EXPECT_EQ(doc["github"]["environments"]["production"]["wait_timer"], "2m");
+  EXPECT_EQ(doc["runners"][1]["name"], "build-b-runner");
+  EXPECT_EQ(doc["runners"][2]["labels"], nlohmann::json({"self-hosted", "Linux", "ARM64", "build-c"}));
+  // The gate is what the steps check, with file:line; the script it cannot read is said.
+  const std::string wf = acme + "deploy.yml";
+  EXPECT_NE(w.out.find("deploy.yml:" + std::to_string(line_of(wf, "name: Runner is up")) + ": gate check runner_is_up of job "
+                       "deploy read from step \"Runner is up\": up{instance=\"${hostname}:9400\"} == 1"),
+            std::string::npos) << w.out;
+  EXPECT_NE(w.out.find("deploy.yml:" + std::to_string(line_of(wf, "name: Disk check")) + ": step \"Disk check\" of job deploy "
+                       "looks like a health check"), std::string::npos) << w.out;
+  const auto policy = nlohmann::json::parse(testing::read_file((dir / "as-built.json").string()));
+  ASSERT_EQ(policy["gate"]["checks"].size(), 2u) << policy.dump(1);
+  EXPECT_EQ(policy["gate"]["checks"][1]["query"], "runner_cpu_usage_percent{hostname=\"${hostname}\"}");
+  EXPECT_EQ(policy["gate"]["checks"][1]["pass_if"], "<");
+  EXPECT_EQ(policy["gate"]["checks"][1]["threshold"], 90.0);
+  // It deploys, on build-a, after the environment's 2-minute wait timer.
+  const auto r = failsim("run '" + (dir / "first.json").string() + "' --seeds 20 --out '" + (dir / "out").string() + "'");
+  EXPECT_EQ(r.exit_code, 0) << r.out;
+  const auto results = nlohmann::json::parse(testing::read_file((dir / "out" / "results.json").string()));
+  const auto& row = results["scenarios"][0];
+  for (const auto& run : row["runs"]) {
+    EXPECT_EQ(run["outcome"], "deployed") << run.dump(1);
+    EXPECT_EQ(run["runner"], "build-a");
+    EXPECT_GE(run["deploy_seconds"].get<double>(), 120.0) << "the wait timer holds the job for 2m";
+  }
+}
+
+// A job whose environment needs a reviewer cannot pass unless someone says how long the
+// reviewers take; a branch policy that refuses the default branch is refused too.
+TEST_F(AcmeImport, AnEnvironmentThatCanNeverPassIsRefused) {
+  ASSERT_EQ(prometheus().exit_code, 0);
+  std::ofstream(dir / "envs.json") << R"({"total_count":1,"environments":[{"name":"production","protection_rules":[)"
+                                      R"({"type":"required_reviewers","reviewers":[{"type":"User","reviewer":{"login":"alice"}}]}]}]})";
+  auto g = failsim("import github --runners '" + acme + "runners.json' --repo '" + acme + "repo.json' --environments '" +
+                   (dir / "envs.json").string() + "' --out '" + world() + "'");
+  ASSERT_EQ(g.exit_code, 0) << g.out;
+  EXPECT_NE(g.out.find("environment production needs a reviewer's approval and nobody said how long that takes"),
+            std::string::npos) << g.out;
+  auto w = workflow();
+  EXPECT_EQ(w.exit_code, 2) << w.out;
+  EXPECT_NE(w.out.find("/github/environments/production/approval_after: job deploy deploys to environment production, which "
+                       "needs a reviewer's approval"), std::string::npos) << w.out;
+  g = failsim("import github --runners '" + acme + "runners.json' --repo '" + acme + "repo.json' --environments '" +
+              (dir / "envs.json").string() + "' --approval-after 10m --out '" + world() + "'");
+  ASSERT_EQ(g.exit_code, 0) << g.out;
+  w = workflow();
+  ASSERT_EQ(w.exit_code, 0) << w.out;
+  const auto r = failsim("replay '" + (dir / "first.json").string() + "' --seed 1");
+  EXPECT_NE(r.out.find("outcome: deployed"), std::string::npos) << r.out;
+  // The branch policy: deploys go out on the default branch, which it must allow.
+  auto doc = nlohmann::json::parse(testing::read_file(world()));
+  doc["github"]["environments"]["production"]["branches"] = {"release"};
+  std::ofstream(world()) << doc.dump(2);
+  const auto v = failsim("validate '" + world() + "'");
+  EXPECT_EQ(v.exit_code, 2) << v.out;
+  EXPECT_NE(v.out.find("/github/environments/production/branches: environment production allows deploys from [release] "
+                       "only, and deploys are dispatched on the default branch trunk"), std::string::npos) << v.out;
+}
+
+// Nothing a run computes depends on the folder an import ran in: the same files imported
+// in two folders give byte-identical schedules.
+TEST_F(AcmeImport, TheScheduleIsTheSameWhereverTheImportRan) {
+  std::string schedules[2];
+  for (int i = 0; i < 2; ++i) {
+    const fs::path here = dir / (i == 0 ? "a" : "deep/er/b");
+    fs::create_directories(here / "rules");
+    fs::copy_file(acme + "prometheus.yml", here / "prometheus.yml");
+    fs::copy_file(acme + "rules/runners.yml", here / "rules" / "runners.yml");
+    const std::string w = (here / "world.json").string();
+    auto r = testing::run_command("cd '" + here.string() + "' && '" FAILSIM_BINARY "' import prometheus prometheus.yml "
+                                  "--runners-from ci-runners --fqdn prom.acme --out world.json 2>&1");
+    ASSERT_EQ(r.exit_code, 0) << r.out;
+    r = failsim("import github --runners '" + acme + "runners.json' --out '" + w + "'");
+    ASSERT_EQ(r.exit_code, 0) << r.out;
+    r = failsim("import workflow '" + acme + "deploy.yml' --out '" + w + "'");
+    ASSERT_EQ(r.exit_code, 0) << r.out;
+    r = failsim("schedule '" + w + "'");
+    ASSERT_EQ(r.exit_code, 0) << r.out;
+    schedules[i] = r.out;
+    EXPECT_NE(r.out.find("\"file\": \"/etc/prometheus/rules/runners.yml\""), std::string::npos) << r.out;
+  }
+  EXPECT_EQ(schedules[0], schedules[1]);
+}
+
+// What `gh api --paginate` saves comes in three shapes; a broken page names its byte.
+TEST_F(AcmeImport, PagesOneAfterAnotherOrSlurpedReadTheSameAndABrokenOneIsNamed) {
+  ASSERT_EQ(prometheus().exit_code, 0);
+  const std::string pages = testing::read_file(acme + "runners.json");
+  const auto nl = pages.find('\n');
+  std::ofstream(dir / "slurped.json") << "[" << pages.substr(0, nl) << "," << pages.substr(nl + 1) << "]";
+  auto r = failsim("import github --runners '" + (dir / "slurped.json").string() + "'");
+  ASSERT_EQ(r.exit_code, 0) << r.out;
+  EXPECT_NE(r.out.find("imported 3 GitHub runner(s)"), std::string::npos) << r.out;
+  std::ofstream(dir / "broken.json") << pages.substr(0, nl + 1) << "{\"runners\": [";
+  r = failsim("import github --runners '" + (dir / "broken.json").string() + "' --out '" + world() + "'");
+  EXPECT_EQ(r.exit_code, 2) << r.out;
+  EXPECT_NE(r.out.find("broken.json: not JSON at byte " + std::to_string(nl + 1)), std::string::npos) << r.out;
+  std::ofstream(dir / "wrong.json") << R"({"workflow_runs": []})";
+  r = failsim("import github --runners '" + (dir / "wrong.json").string() + "'");
+  EXPECT_EQ(r.exit_code, 2) << r.out;
+  EXPECT_NE(r.out.find("page 1: expected an object with a \"runners\" array, as GET /repos/O/R/actions/runners answers"),
+            std::string::npos) << r.out;
 }
 
 }  // namespace

@@ -99,6 +99,42 @@ class GitHubModel : public ::testing::Test {
   const Job& job_of(std::int64_t run) { return *gh->job(gh->run(run)->job_ids.at(0)); }
 };
 
+// Environments (GitHub's deployment protection rules): a job that names one waits in
+// status "waiting" for its wait timer and its reviewers, then queues as usual; a branch
+// the environment does not allow fails the job at once with GitHub's message.
+TEST_F(GitHubModel, AnEnvironmentHoldsTheJobForItsWaitTimerAndReviewers) {
+  make();
+  EnvironmentSpec env;
+  env.wait_timer = minutes(2);
+  env.required_reviewers = true;
+  env.approval_after = minutes(5);
+  gh->set_environments({{"production", env}});
+  WorkflowSpec w = deploy_workflow();
+  w.jobs[0].environment = "production";
+  const auto run = dispatch(w);
+  engine.run_until(TimePoint(minutes(4)));
+  EXPECT_EQ(job_of(run).status, Status::kWaiting);
+  const std::string why = gh->describe_run(run);
+  EXPECT_NE(why.find("waits for environment production's protection rules (wait timer 2m, required reviewers (they approve "
+                     "after 5m)"), std::string::npos) << why;
+  engine.run_until(TimePoint(minutes(5) + seconds(2)));
+  EXPECT_EQ(job_of(run).status, Status::kInProgress) << "the later of the two rules releases it";
+}
+
+TEST_F(GitHubModel, ABranchTheEnvironmentRefusesFailsTheJobAtOnce) {
+  make();
+  EnvironmentSpec env;
+  env.branches = {"main"};
+  gh->set_environments({{"production", env}});
+  WorkflowSpec w = deploy_workflow();
+  w.jobs[0].environment = "production";
+  const auto run = dispatch(w);  // on "master"
+  EXPECT_EQ(job_of(run).conclusion, "failure");
+  EXPECT_EQ(job_of(run).annotations.at(0),
+            "Branch \"master\" is not allowed to deploy to production due to environment protection rules.");
+  EXPECT_NE(gh->describe_run(run).find("run " + std::to_string(run) + " completed failure"), std::string::npos);
+}
+
 TEST_F(GitHubModel, TwoArrivalsOneRunsOneWaits) {
   make();
   const auto a = dispatch(deploy_workflow());
