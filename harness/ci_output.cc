@@ -121,8 +121,9 @@ std::string github_annotations(const reports::SuiteReport& suite, const CiEnviro
                          ")\nreproduce: " + reports::reproduce_command(s, seeds.front()));
     }
     for (const auto& v : s.aggregate.slos) {
+      // SLOs are findings, not the exit status (expectations and fail-on are): a warning.
       if (v.status == "missed") {
-        out += command("error", file, slo_line(text), "failsim SLO " + v.id + ": " + row, reports::slo_cell(v));
+        out += command("warning", file, slo_line(text), "failsim SLO " + v.id + ": " + row, reports::slo_cell(v));
       }
     }
     for (const auto& [name, count] : reports::known_violation_counts(s)) {
@@ -145,13 +146,16 @@ Result<bool> write_github_files(const reports::SuiteReport& suite, const std::st
   }
   if (env.output_path) {
     std::size_t runs = 0, failed_runs = 0, failed_rows = 0;
+    bool slos_met = true;
     for (const auto& s : suite.scenarios) {
+      for (const auto& v : s.aggregate.slos) slos_met = slos_met && v.status != "missed";
       runs += s.runs.size();
       failed_rows += s.passed ? 0 : 1;
       for (const auto& r : s.runs) failed_runs += r.passed() ? 0 : 1;
     }
     std::ostringstream o;
     o << "passed=" << (passed ? "true" : "false") << "\n"
+      << "slos_met=" << (slos_met ? "true" : "false") << "\n"
       << "out_dir=" << out_dir << "\n"
       << "results_json=" << (dir / "results.json").string() << "\n"
       << "junit_xml=" << (dir / "junit.xml").string() << "\n"

@@ -242,12 +242,16 @@ int import_workflow_command(const ImportWorkflowArgs& a, std::ostream& out, std:
                      {"policy", relative(a.policy_out, a.scenario_out)},
                      {"workload", {{"deploys", json::array({{{"at", "10m"}, {"version", initial + "-next"}}})}}},
                      {"run_length", "1h"},
+                     // The built-in SC-001..SC-003 are PAWS360's targets, not this team's:
+                     // only the secret check is in scope until the team names its own.
+                     {"slos", json::array({"SC-004"})},
                      {"expect", {{w.policy["name"].get<std::string>(), {{"outcome", "deployed"}}}}}};
     if (auto r = write_atomically(a.scenario_out, scenario.dump(2) + "\n"); !r) {
       err << "failsim import workflow: " << r.error() << "\n";
       return 2;
     }
-    out << "wrote a starter scenario " << a.scenario_out << "\n";
+    out << "wrote a starter scenario " << a.scenario_out
+        << " (SLOs: only SC-004, no secret in any output; give it an slo_file with your own targets)\n";
   }
   return 0;
 }

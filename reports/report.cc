@@ -507,9 +507,11 @@ std::string summary_md(const SuiteReport& suite) {
     for (const auto& line : failure_lines(s)) out += "  - " + line + "\n";
   }
   if (suite.compare_markdown) out += "\n" + *suite.compare_markdown;
-  out += "\nDeployed: runs whose newest deploy request landed, with a Wilson 95 % interval. Deploy time: that request's "
-         "trigger to production running its version (landed runs only). Detection: the first fault that starts the "
-         "detection clock to the first alert firing (runs where one fired). SLOs from " +
+  out += "\nDeployed: runs whose newest deploy request landed, with a Wilson 95 % interval (a deploy that reached "
+         "production while GitHub failed its job is deployed_job_failed, not deployed). Deploy time: that request's "
+         "trigger to production running its version (landed runs only). Detection: from the fault the first alert is "
+         "about to Alertmanager's first notification of that alert where the world has an Alertmanager, else to the "
+         "alert firing (runs where one did; the column says which). SLOs from " +
          (suite.slo_source.empty() ? std::string("built-in") : suite.slo_source) +
          "; ➖ marks an SLO out of the scenario's scope or not applicable.\n";
   return out;

@@ -79,6 +79,11 @@ TEST_F(ActionTest, ARedSuiteWritesTheSummaryOutputsAndAnAnnotationOnTheExpectati
   EXPECT_NE(stdout_text.find("::group::failsim summary"), std::string::npos);
   EXPECT_NE(stdout_text.find("::endgroup::"), std::string::npos);
   EXPECT_EQ(stdout_text.find("::error file=" + scenario("failover")), std::string::npos) << "the failover row passed";
+  // A missed SLO is a finding: a warning and slos-met=false, never an error beside passed=true.
+  EXPECT_EQ(out["slos-met"], "false");
+  EXPECT_NE(stdout_text.find("::warning file=" + file), std::string::npos) << stdout_text;
+  EXPECT_EQ(stdout_text.find("::error file=" + file + ",line=" + std::to_string(line_of(file, "\"slo_file\""))),
+            std::string::npos) << stdout_text;
 }
 
 TEST_F(ActionTest, AGreenSuitePassesWithHeadlineOutputsAndNoAnnotations) {
@@ -86,6 +91,7 @@ TEST_F(ActionTest, AGreenSuitePassesWithHeadlineOutputsAndNoAnnotations) {
   ASSERT_TRUE(report.is_object());
   EXPECT_FALSE(report["failed"].get<bool>()) << report["stdout"];
   EXPECT_EQ(report["outputs"]["passed"], "true");
+  EXPECT_EQ(report["outputs"]["slos-met"], "true");
   EXPECT_EQ(report["outputs"]["deploy-success"], "1");
   EXPECT_EQ(report["stdout"].get<std::string>().find("::error"), std::string::npos);
 }

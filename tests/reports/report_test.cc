@@ -110,6 +110,10 @@ TEST(Writers, ResultsJsonJunitAndMarkdown) {
   EXPECT_NE(md.find("❌ FAIL"), std::string::npos);
   EXPECT_NE(md.find("## Broken expectations"), std::string::npos);
   EXPECT_EQ(summary_md(suite), md) << "a pure function";
+  // The footnote says where detection ends as the column does: at the notification.
+  EXPECT_NE(md.find("to Alertmanager's first notification of that alert where the world has an Alertmanager, else to the "
+                    "alert firing"), std::string::npos) << md;
+  EXPECT_EQ(md.find("to the first alert firing (runs where one fired)"), std::string::npos) << md;
 }
 
 TEST(Writers, ChromeTraceIsValidJson) {

@@ -4,6 +4,7 @@
 // 1998, "Interval estimation for the difference between independent proportions",
 // example (a), method 10); nearest-rank percentiles; the bootstrap's determinism.
 #include "reports/stats.h"
+#include "reports/format.h"
 
 #include <gtest/gtest.h>
 
@@ -62,6 +63,23 @@ TEST(Stats, BootstrapIsSeededAndExactOnAConstantSample) {
   SplitMix64 g(0);
   EXPECT_EQ(g.next(), 0xe220a8397b1dcdafULL);
   EXPECT_EQ(g.next(), 0x6e789e6aa1b965f4ULL);
+}
+
+}  // namespace
+}  // namespace failsim::reports
+
+namespace failsim::reports {
+namespace {
+
+// Durations are rounded, not cut: the trial that found it read 195.95 s as 3m15s.
+TEST(FormatSeconds, RoundsToTheNearestSecondFromAMinuteUp) {
+  EXPECT_EQ(format_seconds(195.95), "3m16s");
+  EXPECT_EQ(format_seconds(195.49), "3m15s");
+  EXPECT_EQ(format_seconds(3599.6), "1h00m00s");
+  EXPECT_EQ(format_seconds(59.96), "1m00s");
+  EXPECT_EQ(format_seconds(59.94), "59.9s");
+  EXPECT_EQ(format_seconds(12.36), "12.4s");
+  EXPECT_EQ(format_seconds(-90.5), "-1m31s");
 }
 
 }  // namespace
