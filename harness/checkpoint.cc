@@ -164,7 +164,10 @@ std::vector<reports::CheckpointResult> judge_checkpoints(const std::vector<Check
           r.passed = false;
           r.met_seconds = a.at;
           r.detail = "a deploy attempt started on " + a.runner + " at " + t_plus(a.at) + " while it was " +
-                     (a.truth == 'd' ? "down" : a.truth == 'u' ? "up but not healthy" : "of unknown health");
+                     (!a.why.empty() ? a.why
+                      : a.truth == 'd' ? "down"
+                      : a.truth == 'u' ? "up but not healthy"
+                                       : "of unknown health");
           break;
         }
         out.push_back(std::move(r));

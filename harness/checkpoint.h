@@ -53,6 +53,7 @@ struct CheckpointObservations {
     double at = 0;
     std::string runner;
     char truth = '?';  // ground truth then: 'h' healthy, 'u' up not healthy, 'd' down, '?' unknown
+    std::string why;   // the same in words, with the cause ("down to Prometheus: its exporter was unreachable ...")
   };
   std::vector<Attempt> attempts;
   double run_end = 0;

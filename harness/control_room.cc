@@ -92,7 +92,8 @@ ordered_json control_room_state(LiveControl& control, const fakes::LiveLoop& loo
     r["busy"] = rec != records.end() && rec->second.busy;
     r["service"] = sim::runner::to_string(host->service());
     r["host_up"] = host->host_up();
-    r["exporter"] = host->exporter_running() ? "running" : "stopped";
+    // A runner without an exporter (GitHub's own, or one nobody scrapes) has none to show.
+    r["exporter"] = host->spec().exporter_port == 0 ? "none" : host->exporter_running() ? "running" : "stopped";
     r["cpu_percent"] = host->spec().cpu_percent;
     if (role != policy.candidates.end()) {
       r["health"] = health_json(health[static_cast<std::size_t>(role - policy.candidates.begin())]);

@@ -136,6 +136,23 @@ Result<ExploreConfig> load_explore_config(const std::string& path) {
   return parse_explore_config(text.value(), path);
 }
 
+// GitHub's own runners: nothing the team can fault, nothing its alerts can watch.
+static bool excluded_by_default(const ExploreConfig& config, const sim::runner::RunnerHostSpec& r) {
+  const auto named = [&](const std::string& n) { return std::find(config.targets.begin(), config.targets.end(), n) != config.targets.end(); };
+  return r.host == "github-hosted" && !named(r.runner_name) && !named(r.host);
+}
+
+std::vector<std::string> explore_exclusions(const ExploreConfig& config, const Scenario& base) {
+  std::vector<std::string> out;
+  for (const auto& r : base.world.runners) {
+    if (!excluded_by_default(config, r)) continue;
+    out.push_back(r.runner_name + ": a runner GitHub hosts (host github-hosted): no fault of the team's reaches it and no "
+                  "alert of the team's can watch it, so no finding about it would be actionable (name it in targets to "
+                  "include it)");
+  }
+  return out;
+}
+
 Schedule draw_schedule(const ExploreConfig& config, const Scenario& base, std::uint64_t run_seed) {
   sim::Rng rng = sim::Rng::stream(run_seed, "explore/schedule");
   const std::vector<FaultSpec::Kind>& kinds = config.kinds.empty() ? kAllKinds : config.kinds;
@@ -151,7 +168,9 @@ Schedule draw_schedule(const ExploreConfig& config, const Scenario& base, std::u
   };
   std::vector<const sim::runner::RunnerHostSpec*> runners;
   for (const auto& r : w.runners) {
-    if (allowed(r.runner_name) || allowed(r.host)) runners.push_back(&r);
+    if (!(allowed(r.runner_name) || allowed(r.host))) continue;
+    if (excluded_by_default(config, r)) continue;
+    runners.push_back(&r);
   }
   const std::string& prom = w.prometheus.host;
   // The links worth cutting: Prometheus -> each exporter, each runner -> GitHub, all of a

@@ -87,6 +87,11 @@ struct Schedule {
 
 Schedule draw_schedule(const ExploreConfig& config, const Scenario& base, std::uint64_t run_seed);
 
+// What explore leaves out of its faults unless `targets` names it, each with why: the
+// runners GitHub hosts (host github-hosted) are not the team's to break or to alert on.
+// "" reasons none. One line each: "github-hosted-ubuntu-latest: GitHub's own runner ...".
+std::vector<std::string> explore_exclusions(const ExploreConfig& config, const Scenario& base);
+
 // "partition+service_crash~flap": the kinds of a schedule's faults, sorted ("~flap": flapping).
 std::string shape_of(const Schedule& s);
 

@@ -431,6 +431,8 @@ int explore_command(const ExploreOptions& o, std::ostream& out, std::ostream& er
   for (const auto& i : targets[0].invariants) oracles.push_back(json{{"oracle", "invariant:" + i}});
   for (const auto& p : targets[0].properties) oracles.push_back(json{{"oracle", "property:" + p.name}, {"statement", describe(p)}});
   report["oracles"] = oracles;
+  const std::vector<std::string> excluded = explore_exclusions(config, targets[0].base);
+  report["excluded"] = excluded;
   json fj = json::array();
   for (const auto& f : findings) {
     json faults = json::array();
@@ -469,6 +471,7 @@ int explore_command(const ExploreOptions& o, std::ostream& out, std::ostream& er
   rr.schedules = schedules;
   rr.runs = runs;
   rr.policies = targets.size();
+  rr.excluded = excluded;
   for (const auto& i : targets[0].invariants) rr.oracles.emplace_back("invariant:" + i, "");
   for (const auto& p : targets[0].properties) rr.oracles.emplace_back("property:" + p.name, describe(p));
   for (const auto& f : findings) {

@@ -183,8 +183,10 @@ class Run final : public LiveControl {
   void attempt_on(const std::string& runner) {
     const auto* host = world_.runner(runner);
     if (host == nullptr || host->spec().authorized_for_prod != "true") result_.invariants["authorized_runners_only"] = false;
-    attempts_.push_back(CheckpointObservations::Attempt{to_seconds(world_.engine().now() - world_.spec().start), runner,
-                                                        host == nullptr ? '?' : ground_truth(*host)});
+    std::string why = "unknown: not a runner of the world";
+    const char truth = host == nullptr ? '?' : ground_truth(*host, &why);
+    attempts_.push_back(
+        CheckpointObservations::Attempt{to_seconds(world_.engine().now() - world_.spec().start), runner, truth, why});
   }
   // "$deploy" names the runner running a deploy job right now.
   std::string resolve_runner(const std::string& name) {
@@ -237,7 +239,8 @@ class Run final : public LiveControl {
   }
   void sample_ground_truth();
   // A runner's state by ground truth now (PropertyObservations::Runner::samples' letters).
-  char ground_truth(const sim::runner::RunnerHost& r);
+  // `why`, when given, says it in words ("down to Prometheus: its exporter was unreachable ...").
+  char ground_truth(const sim::runner::RunnerHost& r, std::string* why = nullptr);
   // A game-day plan's checkpoints, judged from the run's record (a missed one is broken).
   void judge_checkpoints_now();
   CheckpointObservations checkpoint_observations(const std::vector<DeployResult>& deploys);
@@ -992,23 +995,30 @@ RunResult Run::execute() {
 // and a plan's `never deploy_on_unhealthy_runner` (at each attempt): down (host down,
 // service not active, exporter stopped or unreachable from Prometheus's host), up, or
 // healthy. Reads the model only; changes nothing and draws nothing, so the run is the same.
-char Run::ground_truth(const sim::runner::RunnerHost& r) {
+char Run::ground_truth(const sim::runner::RunnerHost& r, std::string* why) {
+  std::string ignored;
+  std::string& w = why != nullptr ? *why : ignored;
   const std::string& prometheus = world_.spec().prometheus.host;
   const int prometheus_port = world_.spec().prometheus_port;
   sim::Network& net = world_.network();
-  if (!net.host_up(prometheus)) return '?';
+  if (!net.host_up(prometheus)) return w = "unknown: the Prometheus host is down", '?';
   const auto delivered = [&](const std::string& from, const std::string& to, int port) {
     return net.peek(from, to, port) == sim::Network::Fate::kDelivered;
   };
   const auto& spec = r.spec();
-  const bool reachable = spec.exporter_port == 0 || (r.exporter_running() && delivered(prometheus, spec.host, spec.exporter_port));
-  if (!(r.host_up() && r.service() == sim::runner::ServiceState::kRunning && reachable)) return 'd';
-  if (delivered(kGateHost, prometheus, prometheus_port) && delivered(spec.host, "github", 443) &&
-      delivered(spec.host, prometheus, prometheus_port) && spec.cpu_percent <= 90 && spec.memory_percent <= 90 &&
-      spec.disk_percent <= 90) {
-    return 'h';
+  if (!r.host_up()) return w = "down: its host is down", 'd';
+  if (r.service() != sim::runner::ServiceState::kRunning) return w = "down: its runner service is not running", 'd';
+  if (spec.exporter_port != 0 && !r.exporter_running()) return w = "down to Prometheus: its exporter is stopped (the runner itself was up)", 'd';
+  if (spec.exporter_port != 0 && !delivered(prometheus, spec.host, spec.exporter_port)) {
+    return w = "down to Prometheus: its exporter was unreachable from " + prometheus + " (the runner itself was up)", 'd';
   }
-  return 'u';
+  if (!delivered(kGateHost, prometheus, prometheus_port)) return w = "up but not healthy: the gate cannot reach Prometheus", 'u';
+  if (!delivered(spec.host, "github", 443)) return w = "up but not healthy: it cannot reach GitHub", 'u';
+  if (!delivered(spec.host, prometheus, prometheus_port)) return w = "up but not healthy: it cannot reach Prometheus", 'u';
+  if (spec.cpu_percent > 90 || spec.memory_percent > 90 || spec.disk_percent > 90) {
+    return w = "up but not healthy: CPU, memory or disk above 90 %", 'u';
+  }
+  return w = "healthy", 'h';
 }
 
 void Run::sample_ground_truth() {

@@ -32,6 +32,10 @@ std::string explore_markdown(const ExploreReport& r) {
   std::ostringstream md;
   md << "# failsim explore\n\n" << header(r, "`" + r.input + "`", as_is) << "\n\n## Oracles\n\n";
   for (const auto& [name, statement] : r.oracles) md << "- `" << name << "`" << (statement.empty() ? "" : ": " + statement) << "\n";
+  if (!r.excluded.empty()) {
+    md << "\n## Left out\n\n";
+    for (const auto& e : r.excluded) md << "- " << e << "\n";
+  }
   md << "\n## Findings\n\n";
   if (r.findings.empty()) md << "None: every run satisfied every oracle.\n";
   if (!r.findings.empty()) {
@@ -68,7 +72,13 @@ std::string explore_html(const ExploreReport& r) {
   for (const auto& [name, statement] : r.oracles) {
     o << "<li><code>" << h(name) << "</code>" << (statement.empty() ? "" : ": " + h(statement)) << "</li>\n";
   }
-  o << "</ul>\n<h2>Findings</h2>\n";
+  o << "</ul>\n";
+  if (!r.excluded.empty()) {
+    o << "<h2>Left out</h2>\n<ul>\n";
+    for (const auto& e : r.excluded) o << "<li>" << h(e) << "</li>\n";
+    o << "</ul>\n";
+  }
+  o << "<h2>Findings</h2>\n";
   if (r.findings.empty()) o << "<p class=\"ok\">None: every run satisfied every oracle.</p>\n";
   if (!r.findings.empty()) {
     o << "<table><tr><th>policy</th><th>oracle</th><th>minimal schedule</th><th>failing runs</th><th>fails on seeds 1-10</th>"

@@ -37,6 +37,7 @@ struct ExploreReport {
   std::size_t policies = 0;
   std::vector<std::pair<std::string, std::string>> oracles;  // name, statement ("" for invariants)
   std::vector<ExploreFinding> findings;
+  std::vector<std::string> excluded;  // what no fault targeted, and why (harness/explore.h explore_exclusions)
   std::vector<ExploreCount> fault_coverage;  // kind x target
   std::vector<ExploreCount> state_coverage;  // model states reached
 };

@@ -76,7 +76,7 @@ function runnerButtons(r, s) {
   const b = (action, label) =>
     '<button class="small" type="button" data-action="' + action + '" data-runner="' + esc(r.name) + '" data-testid="' +
     action + "-" + esc(r.name) + '">' + label + "</button>";
-  return (r.exporter_port ? b("partition-exporter", "partition exporter") : "") + b("exporter-stop", "stop exporter") +
+  return (r.exporter_port ? b("partition-exporter", "partition exporter") + b("exporter-stop", "stop exporter") : "") +
       b("service-stop", "stop service") + b("service-crash", "crash service") + b("host-down", "host down") +
       b("cpu-load", "CPU 97%");
 }
@@ -88,7 +88,7 @@ function renderRunners(s) {
     "<td data-field=github>" + badge(r.github + (r.busy ? ", busy" : ""), r.github === "online" ? (r.busy ? "info" : "ok") : "bad") + "</td>" +
     "<td>" + badge(r.service, r.service === "running" ? "ok" : "bad") + "</td>" +
     "<td>" + badge(r.host_up ? "up" : "down", r.host_up ? "ok" : "bad") + "</td>" +
-    "<td>" + badge(r.exporter, r.exporter === "running" ? "ok" : "bad") + "</td>" +
+    "<td>" + (r.exporter === "none" ? '<span class="muted">none</span>' : badge(r.exporter, r.exporter === "running" ? "ok" : "bad")) + "</td>" +
     "<td data-field=health>" + healthCell(r) + "</td>" +
     "<td>" + runnerButtons(r, s) + "</td></tr>").join("");
 }

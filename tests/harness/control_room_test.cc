@@ -246,6 +246,13 @@ TEST(ControlRoom, StateClockRunsEventsAndAlertmanagerOnNorthwind) {
   EXPECT_EQ(s["runners"][1]["role"], "secondary");
   EXPECT_EQ(s["runners"][0]["health"]["healthy"], true) << s["runners"][0];
   EXPECT_EQ(s["runners"][2]["role"], "") << "the builder is no candidate";
+  EXPECT_EQ(s["runners"][0]["exporter"], "running");
+  // GitHub's own runner has no exporter to list (the trial saw one "running").
+  for (const auto& r : s["runners"]) {
+    if (r["host"] == "github-hosted") {
+      EXPECT_EQ(r["exporter"], "none") << r;
+    }
+  }
   for (const auto& t : s["targets"]) EXPECT_EQ(t["health"], "up") << "warm start: every target scraped; " << t;
   // The clock.
   EXPECT_EQ(a["pause"].status, 200);

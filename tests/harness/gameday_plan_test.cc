@@ -126,6 +126,11 @@ TEST(Checkpoints, DeadlinesAfterWithinAndNeverArePassFailWithTheTimeMet) {
   EXPECT_FALSE(card[9].passed);
   EXPECT_EQ(card[9].met_seconds, 300.0);
   EXPECT_EQ(card[9].detail, "a deploy attempt started on r1 at T+5m00s while it was down");
+  // With the cause: an exporter Prometheus cannot reach is not a runner that is down.
+  seen.attempts = {{300.0, "r1", 'd', "down to Prometheus: its exporter was unreachable from mon (the runner itself was up)"}};
+  const auto exporter_only = judge_checkpoints({cp(R"({"never": "deploy_on_unhealthy_runner"})")}, seen);
+  EXPECT_EQ(exporter_only[0].detail, "a deploy attempt started on r1 at T+5m00s while it was down to Prometheus: its exporter "
+                                     "was unreachable from mon (the runner itself was up)");
 }
 
 // The PAWS360 drill with its base scenario by absolute path and one text replaced.

@@ -264,6 +264,19 @@ TEST_F(Import, GitHubHostedJobsGetARunnerAndTheWorldRuns) {
   EXPECT_EQ(r.exit_code, 0) << r.out;
   EXPECT_NE(r.out.find("job  started  build on github-hosted-ubuntu-latest"), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("outcome: deployed"), std::string::npos) << r.out;
+  // explore aims at what the team can act on: GitHub's runner is left out, and says so.
+  r = failsim("explore '" + (dir / "s.json").string() + "' --policy '" + (dir / "p.json").string() +
+              "' --budget 80 --seed 3 --out '" + (dir / "ex").string() + "'");
+  ASSERT_NE(r.exit_code, 2) << r.out;
+  const auto rep = nlohmann::json::parse(testing::read_file((dir / "ex" / "explore.json").string()));
+  ASSERT_EQ(rep["excluded"].size(), 1u) << rep.dump(1);
+  EXPECT_EQ(rep["excluded"][0].get<std::string>().rfind("github-hosted-ubuntu-latest: a runner GitHub hosts", 0), 0u);
+  EXPECT_EQ(rep["coverage"]["faults"].dump().find("github-hosted-ubuntu"), std::string::npos) << rep["coverage"].dump(1);
+  for (const auto& f : rep["findings"]) {  // (its timeline shows the build running there, as it did)
+    EXPECT_EQ(f["minimal_faults"].dump().find("github-hosted"), std::string::npos) << f.dump(1);
+    EXPECT_EQ(f["detail"].dump().find("github-hosted"), std::string::npos) << f.dump(1);
+  }
+  EXPECT_NE(testing::read_file((dir / "ex" / "explore.md").string()).find("## Left out"), std::string::npos);
 }
 
 // rule_files globs resolve relative to prometheus.yml (as Prometheus resolves them), in
