@@ -10,6 +10,8 @@
 #include <map>
 #include <set>
 
+#include "harness/text_file.h"
+
 namespace failsim::harness {
 namespace {
 
@@ -113,22 +115,92 @@ class Importer {
         out[key] = kv.second.as<bool>();
       } else if (key == "static_configs") {
         if (!kv.second.IsSequence()) import_fail(file_, kv.second, "static_configs: expected a list");
-        json statics = json::array();
-        for (const auto& sc : kv.second) statics.push_back(static_config(sc, runners));
-        out[key] = statics;
+        if (!out.contains("static_configs")) out["static_configs"] = json::array();
+        for (const auto& sc : kv.second) out["static_configs"].push_back(static_config(sc, runners));
+      } else if (key == "relabel_configs" || key == "metric_relabel_configs") {
+        out[key] = relabel_configs(kv.second, key);
+      } else if (key == "file_sd_configs") {
+        if (!out.contains("static_configs")) out["static_configs"] = json::array();
+        for (auto& sc : file_sd(kv.second, name, runners)) out["static_configs"].push_back(std::move(sc));
       } else {
         note(kv.first, "scrape_configs[" + name + "]." + key + " is not modelled (ignored)");
       }
     }
     if (!out.contains("static_configs")) {
-      note(job, "scrape_configs[" + name + "] has no static_configs: failsim models static targets only; job left out");
+      note(job, "scrape_configs[" + name + "] has no static_configs or file_sd_configs: its service discovery is not read "
+                "here; job left out");
       return json();
     }
     return out;
   }
 
-  json static_config(const YAML::Node& sc, bool make_runners) {
-    if (!sc.IsMap()) import_fail(file_, sc, "static_configs: expected a mapping");
+  // Prometheus's relabel config fields as written (the world validates them as 2.42 does).
+  json relabel_configs(const YAML::Node& list, const std::string& key) {
+    if (!list.IsSequence()) import_fail(file_, list, key + ": expected a list");
+    json out = json::array();
+    for (const auto& item : list) {
+      if (!item.IsMap()) import_fail(file_, item, key + ": expected a mapping per relabel config");
+      json c = json::object();
+      for (const auto& f : item) {
+        const std::string k = f.first.as<std::string>();
+        if (k == "source_labels") {
+          c[k] = scalars(file_, f.second, "a label name");
+        } else if (k == "modulus") {
+          c[k] = f.second.as<std::uint64_t>();
+        } else if (k == "separator" || k == "target_label" || k == "regex" || k == "replacement" || k == "action") {
+          c[k] = scalar(file_, f.second, k);
+        } else {
+          import_fail(file_, f.first, key + ": unknown field " + k);
+        }
+      }
+      out.push_back(c);
+    }
+    return out;
+  }
+
+  // file_sd_configs: each file's target groups, read now (JSON or YAML, as Prometheus
+  // reads them), as static configs carrying __meta_filepath as the server would set it.
+  std::vector<json> file_sd(const YAML::Node& list, const std::string& job, bool make_runners) {
+    if (!list.IsSequence()) import_fail(file_, list, "file_sd_configs: expected a list");
+    const fs::path local_dir = fs::absolute(file_).parent_path();
+    const fs::path server_dir = out_.prometheus["config_dir"].get<std::string>();
+    std::vector<json> out;
+    for (const auto& sd : list) {
+      if (!sd.IsMap() || !sd["files"]) import_fail(file_, sd, "file_sd_configs: expected a mapping with files");
+      if (sd["refresh_interval"]) note(sd["refresh_interval"], "file_sd_configs.refresh_interval: the files are read once, at import");
+      for (const auto& pattern_node : sd["files"]) {
+        const std::string pattern = scalar(file_, pattern_node, "a file glob");
+        const fs::path joined = fs::path(pattern).is_absolute() ? fs::path(pattern) : local_dir / pattern;
+        glob_t g{};
+        const int rc = ::glob(joined.string().c_str(), 0, nullptr, &g);
+        std::vector<std::string> matches;
+        for (std::size_t i = 0; rc == 0 && i < g.gl_pathc; ++i) matches.emplace_back(g.gl_pathv[i]);
+        ::globfree(&g);
+        if (matches.empty()) note(pattern_node, "file_sd_configs of job " + job + ": \"" + pattern + "\" matches no file here");
+        for (const auto& m : matches) {
+          const auto text = read_text_file(m);
+          if (!text) import_fail(file_, pattern_node, "file_sd_configs: cannot read " + m);
+          const YAML::Node groups = load_yaml(*text, m);
+          if (!groups.IsSequence()) import_fail(m, groups, "expected a list of target groups ({targets, labels})");
+          const std::string server_path =
+              fs::path(pattern).is_absolute() ? m : (server_dir / fs::path(m).lexically_relative(local_dir)).lexically_normal().string();
+          for (auto group : groups) {
+            YAML::Node copy = YAML::Clone(group);
+            if (!copy.IsMap()) import_fail(m, group, "expected a target group ({targets, labels})");
+            copy["labels"]["__meta_filepath"] = server_path;
+            out.push_back(static_config(copy, make_runners, m));
+          }
+          note(pattern_node, "file_sd_configs of job " + job + ": " + std::to_string(groups.size()) + " target group(s) read from " + m +
+                                 " (as the server would see them at " + server_path + ")");
+        }
+      }
+    }
+    return out;
+  }
+
+  json static_config(const YAML::Node& sc, bool make_runners, const std::string& from = "") {
+    const std::string& src = from.empty() ? file_ : from;  // a file_sd file's group names that file
+    if (!sc.IsMap()) import_fail(src, sc, "static_configs: expected a mapping");
     json out = json::object();
     json target_labels = json::object();
     if (sc["labels"]) target_labels = labels(sc["labels"]);
@@ -137,9 +209,13 @@ class Importer {
       if (key == "targets") {
         json targets = json::array();
         for (const auto& t : kv.second) {
-          const std::string target = scalar(file_, t, "a host:port target");
+          const std::string target = scalar(src, t, "a host:port target");
           const auto colon = target.rfind(':');
-          if (colon == std::string::npos) import_fail(file_, t, "target \"" + target + "\": expected host:port");
+          const std::string port = colon == std::string::npos ? "" : target.substr(colon + 1);
+          const bool numeric = !port.empty() && port.size() <= 5 && port.find_first_not_of("0123456789") == std::string::npos;
+          if (colon == std::string::npos || colon == 0 || !numeric || std::stoi(port) < 1 || std::stoi(port) > 65535) {
+            import_fail(src, t, "target \"" + target + "\": expected host:port with a port from 1 to 65535");
+          }
           targets.push_back(target);
           add_host(target.substr(0, colon));
           if (make_runners) {

@@ -249,6 +249,36 @@ std::vector<std::pair<std::string, std::string>> read_label_map(Fields& f, const
   return out;
 }
 
+// relabel_configs / metric_relabel_configs: Prometheus's own fields and defaults,
+// checked as 2.42's config loader checks them (sim/prometheus/relabel.h).
+std::vector<sim::prometheus::RelabelConfig> read_relabel_configs(Fields& f, const std::string& key) {
+  std::vector<sim::prometheus::RelabelConfig> out;
+  const json* list = f.get(key);
+  if (list == nullptr) return out;
+  if (!list->is_array()) Fields::fail(f.at(key), "expected an array of relabel configs");
+  for (std::size_t i = 0; i < list->size(); ++i) {
+    Fields r((*list)[i], f.at(key) + "/" + std::to_string(i));
+    sim::prometheus::RelabelConfig c;
+    if (r.get("source_labels") != nullptr) c.source_labels = r.strings("source_labels");
+    c.separator = r.text("separator", c.separator);
+    c.target_label = r.text("target_label", std::string());
+    c.regex = r.text("regex", c.regex);
+    if (r.get("modulus") != nullptr) c.modulus = static_cast<std::uint64_t>(r.integer("modulus", 0, 0, 1 << 30));
+    c.replacement = r.text("replacement", c.replacement);
+    const std::string action = r.text("action", std::string("replace"));
+    const auto a = sim::prometheus::relabel_action(action);
+    if (!a) {
+      Fields::fail(r.at("action"), "unknown relabel action \"" + action + "\"; expected one of replace, keep, drop, keepequal, "
+                                   "dropequal, hashmod, labelmap, labeldrop, labelkeep, lowercase, uppercase");
+    }
+    c.action = *a;
+    r.finish();
+    if (auto ok = sim::prometheus::check_relabel_config(c); !ok) Fields::fail(f.at(key) + "/" + std::to_string(i), ok.error());
+    out.push_back(std::move(c));
+  }
+  return out;
+}
+
 void read_prometheus(Fields& p, WorldFile& world, const std::filesystem::path& dir) {
   sim::WorldSpec& spec = world.spec;
   spec.prometheus.host = p.text("host", std::string("monitoring"));
@@ -329,6 +359,8 @@ void read_prometheus(Fields& p, WorldFile& world, const std::filesystem::path& d
       c.fixed_offset = f.duration("scrape_offset");
       check_offset(f, *c.fixed_offset);
     }
+    c.relabel_configs = read_relabel_configs(f, "relabel_configs");
+    c.metric_relabel_configs = read_relabel_configs(f, "metric_relabel_configs");
     const json& statics = f.need("static_configs");
     if (!statics.is_array() || statics.empty()) Fields::fail(f.at("static_configs"), "expected a non-empty array");
     for (std::size_t s = 0; s < statics.size(); ++s) {

@@ -163,10 +163,21 @@ Duration scrape_phase(const ScrapeTargetKey& t, std::uint64_t seed) {
   set("__metrics_path__", t.metrics_path);
   set("__scheme__", t.scheme);
   set("instance", t.address);
+  return scrape_phase_of(labels, t.scrape_interval, seed);
+}
+
+Duration scrape_phase_of(const LabelList& labels, Duration interval, std::uint64_t seed) {
+  auto get = [&labels](const char* name) {
+    for (const auto& [n, v] : labels) {
+      if (n == name) return v;
+    }
+    return std::string();
+  };
   char padded[32];
   std::snprintf(padded, sizeof padded, "%016llu", static_cast<unsigned long long>(labels_hash(labels)));
-  const std::uint64_t target_hash = fnv1a64(std::string(padded) + t.scheme + "://" + t.address + t.metrics_path);
-  const auto interval_ns = static_cast<std::uint64_t>(t.scrape_interval.count()) * 1000;
+  const std::uint64_t target_hash =
+      fnv1a64(std::string(padded) + get("__scheme__") + "://" + get("__address__") + get("__metrics_path__"));
+  const auto interval_ns = static_cast<std::uint64_t>(interval.count()) * 1000;
   return Duration(static_cast<std::int64_t>(((target_hash ^ seed) % interval_ns) / 1000));
 }
 

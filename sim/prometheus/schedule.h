@@ -59,6 +59,10 @@ struct ScrapeTargetKey {
 
 // Phase of a target's scrapes within its interval.
 Duration scrape_phase(const ScrapeTargetKey& target, std::uint64_t jitter_seed);
+// The same from a target's whole label set after relabelling (__address__, __scheme__,
+// __metrics_path__ and the rest included: what 2.42's Target.hash() reads).
+Duration scrape_phase_of(const std::vector<std::pair<std::string, std::string>>& target_labels, Duration interval,
+                         std::uint64_t jitter_seed);
 // Phase of a rule group's evaluations within its interval.
 Duration evaluation_phase(std::string_view group_name, std::string_view file, Duration interval);
 // The first slot strictly after `start` (Unix time) with the given phase.

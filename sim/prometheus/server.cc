@@ -36,13 +36,38 @@ Result<bool> PrometheusServer::add_scrape_config(const ScrapeConfig& config) {
   }
   scrape_configs_.push_back(std::make_unique<ScrapeConfig>(config));
   const ScrapeConfig* stored = scrape_configs_.back().get();
-  for (const auto& target : stored->targets) {
+  for (const auto& declared : stored->targets) {
+    ScrapeConfig::Target target = declared;
     TargetHealth h;
     h.job = stored->job;
     h.instance = target.host + ":" + std::to_string(target.port);
     h.labels = target.labels;
     set_label(h.labels, "job", stored->job);
     set_label(h.labels, "instance", h.instance);
+    std::optional<Labels> relabelled;  // the whole set, __ labels included, when relabel_configs apply
+    if (!stored->relabel_configs.empty()) {
+      Labels discovered = target.labels;
+      set_label(discovered, "__address__", h.instance);
+      const TargetDefaults defaults{stored->job, prometheus_duration(stored->scrape_interval),
+                                    prometheus_duration(stored->scrape_timeout), stored->metrics_path, stored->scheme};
+      auto populated = populate_target_labels(discovered, defaults, stored->relabel_configs);
+      if (!populated || !populated.value()) {
+        dropped_.push_back({stored->job, discovered_target_labels(discovered, defaults), populated ? "" : populated.error()});
+        continue;
+      }
+      relabelled = *populated.value();
+      // The address relabelling left is the one scraped.
+      const std::string addr(label_value(*relabelled, "__address__"));
+      const auto colon = addr.rfind(':');
+      target.host = addr.substr(0, colon);
+      target.port = std::atoi(addr.c_str() + colon + 1);
+      h.labels = Labels();
+      for (const auto& [name, value] : *relabelled) {
+        if (name.rfind("__", 0) != 0) set_label(h.labels, name, value);
+      }
+      h.job = std::string(label_value(h.labels, "job"));
+      h.instance = std::string(label_value(h.labels, "instance"));
+    }
     h.interval = stored->scrape_interval;
     h.timeout = stored->scrape_timeout;
     health_.push_back(h);
@@ -51,6 +76,8 @@ Result<bool> PrometheusServer::add_scrape_config(const ScrapeConfig& config) {
       offset = *target.offset;
     } else if (stored->fixed_offset) {
       offset = *stored->fixed_offset;
+    } else if (config_.jitter_seed && relabelled) {
+      offset = scrape_phase_of(relabelled->pairs(), stored->scrape_interval, *config_.jitter_seed);
     } else if (config_.jitter_seed) {
       ScrapeTargetKey key{stored->job, h.instance, stored->scheme, stored->metrics_path, stored->scrape_interval,
                           stored->scrape_timeout, {}};
@@ -140,7 +167,7 @@ void PrometheusServer::finish_scrape(std::size_t loop_index, TimePoint started, 
   const std::string health_before = h.health;
   std::vector<Series*>& written = loop.written;
   written.clear();
-  double scraped = 0, added = 0;
+  double scraped = 0, added = 0, post_relabel = 0;
   if (r.status == CallStatus::kOk && *r.response) {
     const Samples& samples = **r.response;
     scraped = static_cast<double>(samples.size());
@@ -154,10 +181,18 @@ void PrometheusServer::finish_scrape(std::size_t loop_index, TimePoint started, 
       loop.cached = *r.response;
       if (!same_labels) {
         loop.cached_series.clear();
-        for (const auto& [labels, value] : samples) loop.cached_series.push_back(&store_.series_for(final_labels(loop, labels)));
+        const auto& metric_relabel = loop.config->metric_relabel_configs;
+        for (const auto& [labels, value] : samples) {
+          // metric_relabel_configs see the series with its target labels; a drop keeps it out.
+          const std::optional<Labels> kept =
+              metric_relabel.empty() ? std::optional<Labels>(final_labels(loop, labels)) : relabel(final_labels(loop, labels), metric_relabel);
+          loop.cached_series.push_back(kept && !kept->empty() ? &store_.series_for(*kept) : nullptr);
+        }
       }
     }
     for (std::size_t i = 0; i < samples.size(); ++i) {
+      if (loop.cached_series[i] == nullptr) continue;
+      ++post_relabel;
       added += loop.cached_series[i]->empty() ? 1 : 0;
       if (SeriesStore::append_to(*loop.cached_series[i], ts, samples[i].second)) written.push_back(loop.cached_series[i]);
     }
@@ -190,7 +225,7 @@ void PrometheusServer::finish_scrape(std::size_t loop_index, TimePoint started, 
   SeriesStore::append_to(*loop.up, ts, r.status == CallStatus::kOk ? 1.0 : 0.0);
   SeriesStore::append_to(*loop.duration, ts, to_seconds(r.elapsed));
   SeriesStore::append_to(*loop.samples_scraped, ts, scraped);
-  SeriesStore::append_to(*loop.samples_post_relabel, ts, scraped);
+  SeriesStore::append_to(*loop.samples_post_relabel, ts, post_relabel);
   SeriesStore::append_to(*loop.series_added, ts, added);
   h.last_scrape = started;
   h.last_scrape_duration = r.elapsed;

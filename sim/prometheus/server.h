@@ -34,6 +34,7 @@
 
 #include "sim/engine.h"
 #include "sim/network/network.h"
+#include "sim/prometheus/relabel.h"
 #include "sim/prometheus/rules.h"
 #include "sim/prometheus/schedule.h"
 #include "sim/prometheus/series_store.h"
@@ -87,6 +88,15 @@ struct ScrapeConfig {
     std::optional<Duration> offset = std::nullopt;  // pins this target's phase (tests)
   };
   std::vector<Target> targets;
+  std::vector<RelabelConfig> relabel_configs;         // target relabelling (relabel.h)
+  std::vector<RelabelConfig> metric_relabel_configs;  // each scraped series, after the target's labels
+};
+
+// A target relabelling dropped (or refused: "no address"), as /api/v1/targets lists it.
+struct DroppedTarget {
+  std::string job;
+  Labels discovered;  // before relabelling
+  std::string error;  // "" when a config dropped it
 };
 
 struct PrometheusConfig {
@@ -146,6 +156,7 @@ class PrometheusServer {
   SeriesStore& store() { return store_; }
   const SeriesStore& store() const { return store_; }
   const std::vector<TargetHealth>& targets() const { return health_; }
+  const std::vector<DroppedTarget>& dropped_targets() const { return dropped_; }
   const std::vector<RuleGroup>& rule_groups() const { return groups_; }
   // When a group is first evaluated after a start() at `start`.
   TimePoint first_evaluation_after(std::size_t group_index, TimePoint start) const { return first_evaluation(group_index, start); }
@@ -191,6 +202,7 @@ class PrometheusServer {
   std::vector<std::unique_ptr<ScrapeConfig>> scrape_configs_;
   std::vector<Loop> loops_;
   std::vector<TargetHealth> health_;
+  std::vector<DroppedTarget> dropped_;
   std::vector<RuleGroup> groups_;
   std::vector<bool> down_since_eval_;  // by group: the monitoring host was down at an evaluation slot
   // Per group, per alerting rule: its alerts' states after the last evaluation.
