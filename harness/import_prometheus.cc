@@ -126,7 +126,7 @@ class Importer {
         note(kv.first, "scrape_configs[" + name + "]." + key + " is not modelled (ignored)");
       }
     }
-    if (!out.contains("static_configs")) {
+    if (!out.contains("static_configs") || out["static_configs"].empty()) {
       note(job, "scrape_configs[" + name + "] has no static_configs or file_sd_configs: its service discovery is not read "
                 "here; job left out");
       return json();

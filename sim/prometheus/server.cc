@@ -45,7 +45,11 @@ Result<bool> PrometheusServer::add_scrape_config(const ScrapeConfig& config) {
     set_label(h.labels, "job", stored->job);
     set_label(h.labels, "instance", h.instance);
     std::optional<Labels> relabelled;  // the whole set, __ labels included, when relabel_configs apply
-    if (!stored->relabel_configs.empty()) {
+    // Relabelling also removes __meta_* labels (file_sd's __meta_filepath): any __ label
+    // takes the same path, so none reaches a series.
+    const bool internal_labels = std::any_of(target.labels.begin(), target.labels.end(),
+                                             [](const Label& l) { return l.first.rfind("__", 0) == 0; });
+    if (!stored->relabel_configs.empty() || internal_labels) {
       Labels discovered = target.labels;
       set_label(discovered, "__address__", h.instance);
       const TargetDefaults defaults{stored->job, prometheus_duration(stored->scrape_interval),

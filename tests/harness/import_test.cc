@@ -16,6 +16,7 @@
 
 #include "failover/policy.h"
 #include "harness/world_file.h"
+#include "sim/world.h"
 #include "tests/harness/process.h"
 
 namespace failsim {
@@ -392,6 +393,37 @@ TEST_F(AcmeImport, GitHubsAnswersGiveTheRunnersAndTheWorldDeploysWhereTheWorkflo
   }
 }
 
+// relabel_configs and file_sd_configs, imported and modelled: the runners' `host` label
+// is made from __address__, the file's retired machine is dropped, __meta_filepath and
+// `retired` reach no series, and the targets are scraped under their relabelled labels.
+TEST_F(AcmeImport, RelabellingAndFileSdReachTheModelsSeries) {
+  ASSERT_EQ(prometheus().exit_code, 0);
+  ASSERT_EQ(github().exit_code, 0);
+  const auto w = workflow();
+  ASSERT_EQ(w.exit_code, 0) << w.out;
+  const auto p = failsim("import prometheus '" + acme + "prometheus.yml' --runners-from ci-runners --out '" +
+                         (dir / "again.json").string() + "'");
+  EXPECT_NE(p.out.find("file_sd_configs of job node: 2 target group(s) read from " + acme + "targets/node.json (as the server "
+                       "would see them at /etc/prometheus/targets/node.json)"), std::string::npos) << p.out;
+  auto loaded = harness::load_world(world());
+  ASSERT_TRUE(loaded.has_value()) << loaded.error();
+  sim::WorldSpec spec = loaded.value().spec;
+  sim::World world(spec);
+  ASSERT_TRUE(world.start().has_value());
+  world.engine().run_until(spec.start + std::chrono::minutes(2));
+  auto count = [&](const std::string& q) {
+    const auto r = world.prometheus().query(q);
+    EXPECT_TRUE(r.has_value()) << q;
+    return r ? std::get<sim::prometheus::Vector>(r.value()).size() : 0u;
+  };
+  EXPECT_EQ(count("up{job=\"ci-runners\", host=\"build-a\", instance=\"build-a:9400\"} == 1"), 1u);
+  EXPECT_EQ(count("up{job=\"node\"}"), 2u) << "old-build is retired: dropped";
+  EXPECT_EQ(count("up{job=\"node\", rack=\"r1\"}"), 2u);
+  EXPECT_EQ(count("up{retired!=\"\"}"), 0u);
+  EXPECT_EQ(count("{__meta_filepath!=\"\"}"), 0u);
+  EXPECT_EQ(world.prometheus().targets().size(), 5u);
+}
+
 // A job whose environment needs a reviewer cannot pass unless someone says how long the
 // reviewers take; a branch policy that refuses the default branch is refused too.
 TEST_F(AcmeImport, AnEnvironmentThatCanNeverPassIsRefused) {
@@ -433,6 +465,8 @@ TEST_F(AcmeImport, TheScheduleIsTheSameWhereverTheImportRan) {
     fs::create_directories(here / "rules");
     fs::copy_file(acme + "prometheus.yml", here / "prometheus.yml");
     fs::copy_file(acme + "rules/runners.yml", here / "rules" / "runners.yml");
+    fs::create_directories(here / "targets");
+    fs::copy_file(acme + "targets/node.json", here / "targets" / "node.json");
     const std::string w = (here / "world.json").string();
     auto r = testing::run_command("cd '" + here.string() + "' && '" FAILSIM_BINARY "' import prometheus prometheus.yml "
                                   "--runners-from ci-runners --fqdn prom.acme --out world.json 2>&1");
