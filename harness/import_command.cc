@@ -273,4 +273,37 @@ int import_github_command(const ImportGitHubArgs& a, std::ostream& out, std::ost
   return write_world(doc, a.out, out, err) ? 0 : 2;
 }
 
+int import_alertmanager_command(const ImportAlertmanagerArgs& a, std::ostream& out, std::ostream& err) {
+  const auto text = read_text_file(a.file);
+  if (!text) {
+    err << "failsim import alertmanager: " << a.file << ": cannot read\n";
+    return 2;
+  }
+  std::string silences;
+  if (!a.silences.empty()) {
+    const auto s = read_text_file(a.silences);
+    if (!s) {
+      err << "failsim import alertmanager: " << a.silences << ": cannot read\n";
+      return 2;
+    }
+    silences = *s;
+  }
+  auto imported = import_alertmanager(*text, a.file, silences, a.silences);
+  if (!imported) {
+    err << "failsim import alertmanager: " << imported.error() << "\n";
+    return 2;
+  }
+  json doc;
+  if (!base_world(a.world, a.out, doc, err)) return 2;
+  if (!doc.contains("prometheus") || !doc["prometheus"].is_object()) {
+    err << "failsim import alertmanager: the world has no Prometheus yet (failsim import prometheus first: the "
+           "Alertmanager is where its alerts go)\n";
+    return 2;
+  }
+  doc["prometheus"]["alertmanager"] = imported.value().alertmanager;
+  print_notes(imported.value().notes, err);
+  err << "imported alertmanager " << a.file << "; " << imported.value().notes.size() << " note(s)\n";
+  return write_world(doc, a.out, out, err) ? 0 : 2;
+}
+
 }  // namespace failsim::harness

@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "harness/import_alertmanager.h"
 #include "harness/import_github.h"
 #include "harness/import_prometheus.h"
 #include "harness/import_workflow.h"
@@ -32,6 +33,13 @@ struct ImportWorkflowArgs {
   std::string scenario_out;
 };
 
+struct ImportAlertmanagerArgs {
+  std::string file;
+  std::string silences;  // a saved GET /api/v2/silences ("" = none)
+  std::string out;       // the world to write
+  std::string world;     // an existing world to merge into (default: out, if it exists)
+};
+
 struct ImportGitHubArgs {
   GitHubFiles files;
   std::string out;    // the world to write
@@ -41,5 +49,6 @@ struct ImportGitHubArgs {
 int import_prometheus_command(const ImportPrometheusArgs& args, std::ostream& out, std::ostream& err);
 int import_workflow_command(const ImportWorkflowArgs& args, std::ostream& out, std::ostream& err);
 int import_github_command(const ImportGitHubArgs& args, std::ostream& out, std::ostream& err);
+int import_alertmanager_command(const ImportAlertmanagerArgs& args, std::ostream& out, std::ostream& err);
 
 }  // namespace failsim::harness

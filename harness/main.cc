@@ -272,6 +272,13 @@ int main(int argc, char** argv) {
   import_prom_cmd->add_option("--runner-label", prom_options.runner_labels, "A GitHub label of those runners (repeatable)");
   import_prom_cmd->add_option("--prometheus-host", prom_options.prometheus_host, "The Prometheus host's name")
       ->capture_default_str();
+  failsim::harness::ImportAlertmanagerArgs import_am;
+  auto* import_am_cmd = import_cmd->add_subcommand(
+      "alertmanager", "alertmanager.yml (and saved silences) -> the world's Alertmanager: route tree, inhibit rules, silences");
+  import_am_cmd->add_option("file", import_am.file, "alertmanager.yml")->required()->check(CLI::ExistingFile);
+  import_am_cmd->add_option("--silences", import_am.silences, "GET /api/v2/silences, saved")->check(CLI::ExistingFile);
+  import_am_cmd->add_option("--out", import_am.out, "World file to write (default: stdout)");
+  import_am_cmd->add_option("--world", import_am.world, "World to merge into (default: --out when it exists)");
   failsim::harness::ImportGitHubArgs import_gh;
   std::vector<std::string> import_branch_policies;
   auto* import_gh_cmd = import_cmd->add_subcommand(
@@ -410,6 +417,7 @@ int main(int argc, char** argv) {
     if (!import_runners_from.empty()) prom_options.runners_from_job = import_runners_from;
     return failsim::harness::import_prometheus_command(import_prom, std::cout, std::cerr);
   }
+  if (*import_am_cmd) return failsim::harness::import_alertmanager_command(import_am, std::cout, std::cerr);
   if (*import_gh_cmd) {
     for (const auto& b : import_branch_policies) {
       const auto eq = b.find('=');

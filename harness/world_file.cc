@@ -279,6 +279,42 @@ std::vector<sim::prometheus::RelabelConfig> read_relabel_configs(Fields& f, cons
   return out;
 }
 
+// Alertmanager matchers as its config writes them: "severity=\"page\"", "team=~a|b".
+std::vector<sim::prometheus::AmMatcher> read_am_matchers(Fields& f, const std::string& key) {
+  std::vector<sim::prometheus::AmMatcher> out;
+  if (f.get(key) == nullptr) return out;
+  const auto texts = f.strings(key);
+  for (std::size_t i = 0; i < texts.size(); ++i) {
+    auto m = sim::prometheus::parse_am_matcher(texts[i]);
+    if (!m) Fields::fail(f.at(key) + "/" + std::to_string(i), m.error());
+    out.push_back(m.value());
+  }
+  return out;
+}
+
+template <class CheckReceiver>
+std::vector<sim::prometheus::AmRoute> read_am_routes(Fields& f, const std::string& key, const CheckReceiver& check_receiver) {
+  std::vector<sim::prometheus::AmRoute> out;
+  const json& list = f.need(key);
+  if (!list.is_array()) Fields::fail(f.at(key), "expected an array of routes");
+  for (std::size_t i = 0; i < list.size(); ++i) {
+    Fields r(list[i], f.at(key) + "/" + std::to_string(i));
+    sim::prometheus::AmRoute route;
+    route.receiver = r.text("receiver", std::string());
+    if (!route.receiver.empty()) check_receiver(route.receiver, r.at("receiver"));
+    route.matchers = read_am_matchers(r, "matchers");
+    if (r.get("group_by") != nullptr) route.group_by = r.strings("group_by");
+    if (r.get("group_wait") != nullptr) route.group_wait = r.duration("group_wait");
+    if (r.get("group_interval") != nullptr) route.group_interval = r.duration("group_interval");
+    if (r.get("repeat_interval") != nullptr) route.repeat_interval = r.duration("repeat_interval");
+    route.continue_matching = r.flag("continue", false);
+    if (r.get("routes") != nullptr) route.routes = read_am_routes(r, "routes", check_receiver);
+    r.finish();
+    out.push_back(std::move(route));
+  }
+  return out;
+}
+
 void read_prometheus(Fields& p, WorldFile& world, const std::filesystem::path& dir) {
   sim::WorldSpec& spec = world.spec;
   spec.prometheus.host = p.text("host", std::string("monitoring"));
@@ -441,6 +477,44 @@ void read_prometheus(Fields& p, WorldFile& world, const std::filesystem::path& d
     am.group_interval = f.duration("group_interval", am.group_interval);
     am.repeat_interval = f.duration("repeat_interval", am.repeat_interval);
     if (f.get("group_by") != nullptr) am.group_by = f.strings("group_by");
+    am.receiver = f.text("receiver", am.receiver);
+    std::set<std::string> receivers;
+    if (f.get("receivers") != nullptr) {
+      for (const auto& r : f.strings("receivers")) receivers.insert(r);
+    }
+    auto check_receiver = [&receivers](const std::string& name, const std::string& at) {
+      if (!receivers.empty() && receivers.count(name) == 0) {
+        Fields::fail(at, "no receiver \"" + name + "\" in /prometheus/alertmanager/receivers");
+      }
+    };
+    check_receiver(am.receiver, f.at("receiver"));
+    if (f.get("routes") != nullptr) am.routes = read_am_routes(f, "routes", check_receiver);
+    if (const json* rules = f.get("inhibit_rules")) {
+      if (!rules->is_array()) Fields::fail(f.at("inhibit_rules"), "expected an array of inhibit rules");
+      for (std::size_t i = 0; i < rules->size(); ++i) {
+        Fields r((*rules)[i], f.at("inhibit_rules") + "/" + std::to_string(i));
+        sim::prometheus::InhibitRule rule;
+        rule.source = read_am_matchers(r, "source_matchers");
+        rule.target = read_am_matchers(r, "target_matchers");
+        if (r.get("equal") != nullptr) rule.equal = r.strings("equal");
+        r.finish();
+        am.inhibit_rules.push_back(rule);
+      }
+    }
+    if (const json* silences = f.get("silences")) {
+      if (!silences->is_array()) Fields::fail(f.at("silences"), "expected an array of silences");
+      for (std::size_t i = 0; i < silences->size(); ++i) {
+        Fields s((*silences)[i], f.at("silences") + "/" + std::to_string(i));
+        sim::prometheus::Silence silence;
+        silence.id = s.text("id", std::string());
+        silence.matchers = read_am_matchers(s, "matchers");
+        if (silence.matchers.empty()) Fields::fail(s.at("matchers"), "a silence needs at least one matcher");
+        silence.starts = s.duration("starts", Duration(0));
+        if (s.get("ends") != nullptr) silence.ends = s.duration("ends");
+        s.finish();
+        am.silences.push_back(silence);
+      }
+    }
     f.finish();
     spec.alertmanager = am;
   }

@@ -10,7 +10,7 @@ World::World(WorldSpec spec)
       prometheus_(engine_, network_, exporters_, spec_.prometheus, Rng::stream(spec_.seed, "prometheus/offsets")),
       production_(spec_.production_version, spec_.production_steps) {
   if (spec_.alertmanager) {
-    alertmanager_ = std::make_unique<prometheus::Alertmanager>(engine_, *spec_.alertmanager);
+    alertmanager_ = std::make_unique<prometheus::Alertmanager>(engine_, *spec_.alertmanager, spec_.start);
     prometheus_.on_alert_change([this](const prometheus::AlertChange& c) { alertmanager_->receive(c); });
   }
   github_.set_environments(spec_.environments);

@@ -1,41 +1,233 @@
 #include "sim/prometheus/alertmanager.h"
 
+#include <re2/re2.h>
+
+#include <algorithm>
+#include <cctype>
+
 namespace failsim::sim::prometheus {
+
+// ---- matchers -------------------------------------------------------------------
+
+bool AmMatcher::matches(const Labels& labels) const {
+  const std::string v(label_value(labels, name));
+  switch (op) {
+    case Op::kEq: return v == value;
+    case Op::kNe: return v != value;
+    case Op::kRe:
+    case Op::kNre: {
+      RE2::Options o;
+      o.set_log_errors(false);
+      const RE2 re("^(?:" + value + ")$", o);
+      return RE2::FullMatch(v, re) == (op == Op::kRe);
+    }
+  }
+  return false;
+}
+
+Result<AmMatcher> parse_am_matcher(const std::string& text) {
+  using R = Result<AmMatcher>;
+  std::size_t i = 0;
+  auto skip = [&] {
+    while (i < text.size() && std::isspace(static_cast<unsigned char>(text[i]))) ++i;
+  };
+  skip();
+  AmMatcher m;
+  const std::size_t name_start = i;
+  // A label name, or a quoted one (0.25 accepts both).
+  if (i < text.size() && text[i] == '"') {
+    const auto close = text.find('"', i + 1);
+    if (close == std::string::npos) return R::error("matcher " + text + ": unterminated quoted name");
+    m.name = text.substr(i + 1, close - i - 1);
+    i = close + 1;
+  } else {
+    while (i < text.size() && (std::isalnum(static_cast<unsigned char>(text[i])) || text[i] == '_')) ++i;
+    m.name = text.substr(name_start, i - name_start);
+  }
+  if (m.name.empty()) return R::error("matcher \"" + text + "\": expected a label name");
+  skip();
+  if (text.compare(i, 2, "=~") == 0) {
+    m.op = AmMatcher::Op::kRe, i += 2;
+  } else if (text.compare(i, 2, "!~") == 0) {
+    m.op = AmMatcher::Op::kNre, i += 2;
+  } else if (text.compare(i, 2, "!=") == 0) {
+    m.op = AmMatcher::Op::kNe, i += 2;
+  } else if (text.compare(i, 1, "=") == 0) {
+    m.op = AmMatcher::Op::kEq, i += 1;
+  } else {
+    return R::error("matcher \"" + text + "\": expected =, !=, =~ or !~ after " + m.name);
+  }
+  skip();
+  if (i < text.size() && text[i] == '"') {
+    ++i;
+    while (i < text.size() && text[i] != '"') {
+      if (text[i] == '\\' && i + 1 < text.size()) {
+        ++i;
+        m.value += text[i] == 'n' ? '\n' : text[i];
+      } else {
+        m.value += text[i];
+      }
+      ++i;
+    }
+    if (i >= text.size()) return R::error("matcher \"" + text + "\": unterminated quoted value");
+    ++i;
+  } else {
+    std::size_t end = text.size();
+    while (end > i && std::isspace(static_cast<unsigned char>(text[end - 1]))) --end;
+    m.value = text.substr(i, end - i);
+    i = end;
+  }
+  skip();
+  if (i != text.size()) return R::error("matcher \"" + text + "\": unexpected text after the value");
+  if (m.op == AmMatcher::Op::kRe || m.op == AmMatcher::Op::kNre) {
+    RE2::Options o;
+    o.set_log_errors(false);
+    const RE2 re("^(?:" + m.value + ")$", o);
+    if (!re.ok()) return R::error("matcher \"" + text + "\": invalid regex: " + re.error());
+  }
+  return R::ok(m);
+}
+
+std::string to_string(const AmMatcher& m) {
+  const char* op = m.op == AmMatcher::Op::kEq ? "=" : m.op == AmMatcher::Op::kNe ? "!=" : m.op == AmMatcher::Op::kRe ? "=~" : "!~";
+  return m.name + op + "\"" + m.value + "\"";
+}
+
+namespace {
+
+bool all_match(const std::vector<AmMatcher>& ms, const Labels& labels) {
+  return std::all_of(ms.begin(), ms.end(), [&](const AmMatcher& m) { return m.matches(labels); });
+}
+
+}  // namespace
+
+// ---- the route tree -----------------------------------------------------------------
+
+Alertmanager::Alertmanager(Engine& engine, AlertmanagerConfig config, TimePoint start)
+    : engine_(engine), config_(std::move(config)), start_(start) {
+  FlatRoute root;
+  root.receiver = config_.receiver;
+  root.group_by = config_.group_by;
+  root.group_by_all = std::find(config_.group_by.begin(), config_.group_by.end(), "...") != config_.group_by.end();
+  root.group_wait = config_.group_wait;
+  root.group_interval = config_.group_interval;
+  root.repeat_interval = config_.repeat_interval;
+  routes_.push_back(root);
+  for (const auto& child : config_.routes) {
+    const std::size_t index = flatten(&child, routes_[0]);
+    routes_[0].children.push_back(index);
+  }
+}
+
+std::size_t Alertmanager::flatten(const AmRoute* route, const FlatRoute& parent) {
+  FlatRoute r;
+  r.receiver = route->receiver.empty() ? parent.receiver : route->receiver;
+  r.matchers = route->matchers;
+  r.group_by = route->group_by ? *route->group_by : parent.group_by;
+  r.group_by_all = route->group_by ? std::find(route->group_by->begin(), route->group_by->end(), "...") != route->group_by->end()
+                                   : parent.group_by_all;
+  r.group_wait = route->group_wait.value_or(parent.group_wait);
+  r.group_interval = route->group_interval.value_or(parent.group_interval);
+  r.repeat_interval = route->repeat_interval.value_or(parent.repeat_interval);
+  r.continue_matching = route->continue_matching;
+  const std::size_t index = routes_.size();
+  routes_.push_back(r);
+  const FlatRoute self = routes_[index];  // (routes_ grows below)
+  for (const auto& child : route->routes) {
+    const std::size_t c = flatten(&child, self);
+    routes_[index].children.push_back(c);
+  }
+  return index;
+}
+
+void Alertmanager::match_into(std::size_t route, const Labels& labels, std::vector<std::size_t>& out) const {
+  const FlatRoute& r = routes_[route];
+  if (!all_match(r.matchers, labels)) return;
+  const std::size_t before = out.size();
+  for (const std::size_t child : r.children) {
+    const std::size_t had = out.size();
+    match_into(child, labels, out);
+    if (out.size() > had && !routes_[child].continue_matching) break;
+  }
+  if (out.size() == before) out.push_back(route);
+}
+
+std::vector<std::size_t> Alertmanager::match(const Labels& labels) const {
+  std::vector<std::size_t> out;
+  match_into(0, labels, out);
+  return out;
+}
+
+bool Alertmanager::muted(const Labels& labels, TimePoint now) const {
+  for (const auto& s : config_.silences) {
+    if (now >= start_ + s.starts && (!s.ends || now < start_ + *s.ends) && all_match(s.matchers, labels)) return true;
+  }
+  for (const auto& rule : config_.inhibit_rules) {
+    if (!all_match(rule.target, labels)) continue;
+    const bool self_source = all_match(rule.source, labels);
+    for (const auto& [held_labels, h] : held_) {
+      if (!all_match(rule.source, held_labels)) continue;
+      if (self_source && all_match(rule.target, held_labels)) continue;  // two-sided matches do not inhibit
+      const bool equal = std::all_of(rule.equal.begin(), rule.equal.end(), [&](const std::string& name) {
+        return label_value(held_labels, name) == label_value(labels, name);
+      });
+      if (equal) return true;
+    }
+  }
+  return false;
+}
+
+// ---- grouping and notification ----------------------------------------------------
 
 void Alertmanager::receive(const AlertChange& change) {
   if (change.to == AlertState::kPending) return;  // Prometheus sends firing and resolved alerts only
   const bool firing = change.to == AlertState::kFiring;
   if (!firing && change.from != AlertState::kFiring) return;  // a pending alert that went away
-  const Labels key = keep_only(change.labels, config_.group_by);
-  Group& g = groups_[key];
   if (firing) {
     auto [it, added] = held_.try_emplace(change.labels, Held{change.labels, change.at, change.at});
     it->second.updated_at = change.at;
-    g.firing[change.labels] = true;
-    g.resolved.erase(change.labels);
   } else {
     held_.erase(change.labels);
-    g.firing.erase(change.labels);
-    if (g.notified_once) g.resolved.insert(change.labels);
   }
-  g.changed = true;
-  if (!g.flush_scheduled && !g.notified_once) {
-    if (g.firing.empty()) return;  // resolved before anything was sent
-    g.flush_scheduled = true;
-    engine_.schedule_after(config_.group_wait, [this, key] { flush(key); });
+  for (const std::size_t route : match(change.labels)) {
+    const FlatRoute& r = routes_[route];
+    const GroupKey key{route, r.group_by_all ? change.labels : keep_only(change.labels, r.group_by)};
+    Group& g = groups_[key];
+    if (firing) {
+      g.firing[change.labels] = true;
+      g.resolved.erase(change.labels);
+    } else {
+      g.firing.erase(change.labels);
+      if (g.notified_once) g.resolved.insert(change.labels);
+    }
+    g.changed = true;
+    if (!g.flush_scheduled && !g.notified_once) {
+      if (g.firing.empty()) continue;  // resolved before anything was sent
+      g.flush_scheduled = true;
+      engine_.schedule_after(r.group_wait, [this, key] { flush(key); });
+    }
   }
 }
 
-void Alertmanager::flush(const Labels& key) {
+void Alertmanager::flush(const GroupKey& key) {
   Group& g = groups_[key];
+  const FlatRoute& r = routes_[key.route];
   const TimePoint now = engine_.now();
-  const bool repeat_due = g.notified_once && now - g.last_notified >= config_.repeat_interval;
+  const bool repeat_due = g.notified_once && now - g.last_notified >= r.repeat_interval;
   if ((g.changed || repeat_due) && (!g.firing.empty() || !g.resolved.empty())) {
-    Notification n{now, key, {}, {g.resolved.begin(), g.resolved.end()}};
-    for (const auto& [labels, present] : g.firing) n.firing.push_back(labels);
-    notifications_.push_back(std::move(n));
+    Notification n{now, r.receiver, key.labels, {}, {}};
+    for (const auto& [labels, present] : g.firing) {
+      if (!muted(labels, now)) n.firing.push_back(labels);
+    }
+    for (const auto& labels : g.resolved) {
+      if (!muted(labels, now)) n.resolved.push_back(labels);
+    }
+    // Everything muted: nothing is sent, and the group waits as if it had been.
+    if (!n.firing.empty() || !n.resolved.empty()) {
+      notifications_.push_back(std::move(n));
+      g.notified_once = true;
+    }
     g.last_notified = now;
-    g.notified_once = true;
     g.changed = false;
     g.resolved.clear();
   }
@@ -44,7 +236,7 @@ void Alertmanager::flush(const Labels& key) {
     g.notified_once = false;
     return;
   }
-  engine_.schedule_after(config_.group_interval, [this, key] { flush(key); });
+  engine_.schedule_after(r.group_interval, [this, key] { flush(key); });
 }
 
 std::vector<Alertmanager::Held> Alertmanager::held() const {

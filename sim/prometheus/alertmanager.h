@@ -5,12 +5,21 @@
 // added or resolved since the last notification, or when `repeat_interval` (4 h) has
 // passed. An alert resolved before its group's first notification sends nothing.
 //
+// Routing as 0.25's dispatch/route.go: an alert walks the route tree from the root; a
+// child whose matchers match takes it (and, without `continue`, stops the search among
+// its siblings); a route no child of which matched is a match itself. Each matching
+// route groups the alert by its own group_by ("..." = every label) with its own timings
+// (children inherit what they do not set). At notification time, alerts an inhibit
+// rule or an active silence mutes are left out (notify.go MuteStage); a group whose
+// alerts are all muted sends nothing.
+//
 // Fed by PrometheusServer::on_alert_change (firing and resolution); Prometheus's own
 // send delay is not modelled (it sends at the evaluation that changes the state).
 // Thread safety: none; engine thread only.
 #pragma once
 
 #include <map>
+#include <optional>
 #include <set>
 #include <string>
 #include <vector>
@@ -20,15 +29,57 @@
 
 namespace failsim::sim::prometheus {
 
+// One matcher as Alertmanager writes them: name, =, !=, =~ or !~, value (regexes are
+// anchored, RE2 syntax as Go's).
+struct AmMatcher {
+  enum class Op { kEq, kNe, kRe, kNre };
+  std::string name;
+  Op op = Op::kEq;
+  std::string value;
+  bool matches(const Labels& labels) const;
+};
+// `severity="critical"`, `team=~"a|b"`, `alertname!=X` (quotes optional, as 0.25's parser).
+Result<AmMatcher> parse_am_matcher(const std::string& text);
+std::string to_string(const AmMatcher& m);
+
+struct AmRoute {
+  std::string receiver;  // "" inherits
+  std::vector<AmMatcher> matchers;
+  std::optional<std::vector<std::string>> group_by;  // unset inherits; {"..."} groups by every label
+  std::optional<Duration> group_wait, group_interval, repeat_interval;
+  bool continue_matching = false;  // `continue`
+  std::vector<AmRoute> routes;
+};
+
+struct InhibitRule {
+  std::vector<AmMatcher> source, target;
+  std::vector<std::string> equal;
+};
+
+// A silence (from a saved GET /api/v2/silences): mutes the alerts its matchers all match
+// from `starts` to `ends` after the run's start (no end: to the end of the run).
+struct Silence {
+  std::string id;
+  std::vector<AmMatcher> matchers;
+  Duration starts{0};
+  std::optional<Duration> ends;
+};
+
 struct AlertmanagerConfig {
+  // The root route (its timings are every route's defaults, reference B7).
   std::vector<std::string> group_by = {"alertname"};
   Duration group_wait = std::chrono::seconds(30);
   Duration group_interval = std::chrono::minutes(5);
   Duration repeat_interval = std::chrono::hours(4);
+  std::string receiver = "default";
+  std::vector<AmRoute> routes;  // the root's children
+  std::vector<InhibitRule> inhibit_rules;
+  std::vector<Silence> silences;
 };
 
 struct Notification {
   TimePoint at;
+  std::string receiver;
   Labels group;                     // the group_by labels
   std::vector<Labels> firing;       // alerts firing in the group
   std::vector<Labels> resolved;     // resolved since the last notification
@@ -36,7 +87,8 @@ struct Notification {
 
 class Alertmanager {
  public:
-  Alertmanager(Engine& engine, AlertmanagerConfig config) : engine_(engine), config_(std::move(config)) {}
+  // `start`: the run's start, which silences count from.
+  Alertmanager(Engine& engine, AlertmanagerConfig config, TimePoint start = TimePoint{});
 
   void receive(const AlertChange& change);
   const std::vector<Notification>& notifications() const { return notifications_; }
@@ -52,7 +104,28 @@ class Alertmanager {
   // Time of the first notification that carried a firing alert with this name.
   std::optional<TimePoint> first_notified(const std::string& alertname) const;
 
+  // The routes an alert with these labels takes (route indexes into routes()), in order.
+  std::vector<std::size_t> match(const Labels& labels) const;
+  // Every route of the tree, flattened depth-first (0 is the root), with what it inherits.
+  struct FlatRoute {
+    std::string receiver;
+    std::vector<AmMatcher> matchers;  // its own
+    std::vector<std::string> group_by;
+    bool group_by_all = false;
+    Duration group_wait{}, group_interval{}, repeat_interval{};
+    bool continue_matching = false;
+    std::vector<std::size_t> children;
+  };
+  const std::vector<FlatRoute>& routes() const { return routes_; }
+  // Whether an inhibit rule or an active silence mutes the alert now.
+  bool muted(const Labels& labels, TimePoint now) const;
+
  private:
+  struct GroupKey {
+    std::size_t route;
+    Labels labels;
+    auto operator<=>(const GroupKey&) const = default;
+  };
   struct Group {
     std::map<Labels, bool> firing;    // alert labels -> present
     std::set<Labels> resolved;        // resolved since the last notification
@@ -61,11 +134,15 @@ class Alertmanager {
     bool flush_scheduled = false;
     TimePoint last_notified{};
   };
-  void flush(const Labels& key);
+  void flush(const GroupKey& key);
+  std::size_t flatten(const AmRoute* route, const FlatRoute& parent);
+  void match_into(std::size_t route, const Labels& labels, std::vector<std::size_t>& out) const;
 
   Engine& engine_;
   AlertmanagerConfig config_;
-  std::map<Labels, Group> groups_;
+  TimePoint start_;
+  std::vector<FlatRoute> routes_;
+  std::map<GroupKey, Group> groups_;
   std::map<Labels, Held> held_;
   std::vector<Notification> notifications_;
 };
