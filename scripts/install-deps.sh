@@ -28,6 +28,7 @@ build_packages=(
 test_packages=(
   libgtest-dev libgmock-dev libbenchmark-dev
   prometheus   # ships promtool and the real Prometheus, the oracles of the integration tests
+  prometheus-alertmanager  # the real Alertmanager 0.25, the oracle of the routing differential test
   chromium     # headless: the HTML report test loads report.html in a real browser
   poppler-utils  # pdftotext: the report test reads the first page of report.html printed to PDF
   curl jq      # the failsim serve test and the README examples call the live endpoints with them
