@@ -3,6 +3,7 @@
 #include <re2/re2.h>
 
 #include <cctype>
+#include <cstdio>
 
 namespace failsim::harness {
 namespace {
@@ -143,12 +144,14 @@ GateSteps read_gate_steps(const YAML::Node& steps, const std::string& file, cons
     std::string why;
     json check = recognise_check(run, name, why);
     if (!check.is_null()) {
+      char threshold[32];
+      std::snprintf(threshold, sizeof threshold, "%g", check["threshold"].get<double>());
       std::string id;
       for (char c : name) id += std::isalnum(static_cast<unsigned char>(c)) ? static_cast<char>(std::tolower(static_cast<unsigned char>(c))) : '_';
       check["name"] = id;
       out.notes.push_back({file, line, "gate check " + id + " of job " + job + " read from step \"" + name + "\": " +
                                            check["query"].get<std::string>() + " " + check["pass_if"].get<std::string>() + " " +
-                                           check["threshold"].dump() + " passes (an empty result or a failed query fails it)"});
+                                           threshold + " passes (an empty result or a failed query fails it)"});
       out.checks.push_back(check);
     } else if (looks_like_health(name, run)) {
       ++out.unreadable;
