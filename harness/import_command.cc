@@ -9,6 +9,7 @@
 #include <filesystem>
 
 #include "failover/policy.h"
+#include "harness/inputs.h"
 #include "harness/suite.h"
 #include "harness/text_file.h"
 #include "harness/world_file.h"
@@ -218,6 +219,21 @@ int import_workflow_command(const ImportWorkflowArgs& a, std::ostream& out, std:
     return 2;
   }
   print_notes(notes, err);
+  // A complete world must be able to deploy under the as-built policy: refused before
+  // anything is written, naming why (harness/inputs.h check_candidates_runnable).
+  if (doc.contains("runners") && doc.contains("prometheus") && doc.contains("production")) {
+    auto world = parse_world(doc.dump(), a.out.empty() ? "world.json" : a.out);
+    auto policy = failover::parse_policy(policy_text, a.policy_out.empty() ? "the as-built policy" : a.policy_out);
+    if (world && policy) {
+      Scenario s;
+      s.world_file = world.value();
+      s.world = world.value().spec;
+      if (auto ok = check_candidates_runnable(s, policy.value(), a.policy_out.empty() ? "the as-built policy" : a.policy_out); !ok) {
+        err << "failsim import workflow: the imported world cannot deploy: " << ok.error() << "\n";
+        return 2;
+      }
+    }
+  }
   err << "imported workflow " << w.github["workflows"][0]["file"].get<std::string>() << " with "
       << w.github["workflows"][0]["jobs"].size() << " job(s), deploy job " << w.deploy_job << "; " << notes.size()
       << " note(s)\n";

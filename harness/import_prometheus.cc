@@ -127,8 +127,8 @@ class Importer {
       }
     }
     if (!out.contains("static_configs") || out["static_configs"].empty()) {
-      note(job, "scrape_configs[" + name + "] has no static_configs or file_sd_configs: its service discovery is not read "
-                "here; job left out");
+      note(job, "scrape_configs[" + name + "] has no targets failsim could read (static_configs, or file_sd_configs files "
+                "found here; other service discovery is not read): job left out");
       return json();
     }
     return out;
@@ -170,20 +170,33 @@ class Importer {
       if (sd["refresh_interval"]) note(sd["refresh_interval"], "file_sd_configs.refresh_interval: the files are read once, at import");
       for (const auto& pattern_node : sd["files"]) {
         const std::string pattern = scalar(file_, pattern_node, "a file glob");
-        const fs::path joined = fs::path(pattern).is_absolute() ? fs::path(pattern) : local_dir / pattern;
+        // A path on the server: under its config_dir it is found beside this file, as the
+        // server would find it there; anywhere else it is not read from this machine.
+        fs::path joined = local_dir / pattern;
+        if (fs::path(pattern).is_absolute()) {
+          const fs::path rel = fs::path(pattern).lexically_relative(server_dir);
+          if (rel.empty() || *rel.begin() == "..") {
+            note(pattern_node, "file_sd_configs of job " + job + ": \"" + pattern + "\" is a path on the server outside " +
+                                   server_dir.string() + ": not read from this machine");
+            continue;
+          }
+          joined = local_dir / rel;
+        }
         glob_t g{};
         const int rc = ::glob(joined.string().c_str(), 0, nullptr, &g);
         std::vector<std::string> matches;
         for (std::size_t i = 0; rc == 0 && i < g.gl_pathc; ++i) matches.emplace_back(g.gl_pathv[i]);
         ::globfree(&g);
-        if (matches.empty()) note(pattern_node, "file_sd_configs of job " + job + ": \"" + pattern + "\" matches no file here");
+        if (matches.empty()) {
+          note(pattern_node, "file_sd_configs of job " + job + ": \"" + pattern + "\" matches no file here (looked for " +
+                                 joined.string() + ")");
+        }
         for (const auto& m : matches) {
           const auto text = read_text_file(m);
           if (!text) import_fail(file_, pattern_node, "file_sd_configs: cannot read " + m);
           const YAML::Node groups = load_yaml(*text, m);
           if (!groups.IsSequence()) import_fail(m, groups, "expected a list of target groups ({targets, labels})");
-          const std::string server_path =
-              fs::path(pattern).is_absolute() ? m : (server_dir / fs::path(m).lexically_relative(local_dir)).lexically_normal().string();
+          const std::string server_path = (server_dir / fs::path(m).lexically_relative(local_dir)).lexically_normal().string();
           for (auto group : groups) {
             YAML::Node copy = YAML::Clone(group);
             if (!copy.IsMap()) import_fail(m, group, "expected a target group ({targets, labels})");

@@ -156,6 +156,17 @@ Result<bool> check_candidates_runnable(const Scenario& scenario, const failover:
       takers.push_back(r.runner_name);
       authorized_taker = authorized_taker || r.authorized_for_prod == "true";
     }
+    const bool only_hosted = std::all_of(takers.begin(), takers.end(), [&](const std::string& name) {
+      for (const auto& r : runners) {
+        if (r.runner_name == name) return r.host == "github-hosted";
+      }
+      return false;
+    });
+    if (!authorized_taker && only_hosted) {
+      return R::error(at + ": its deploy job runs only on GitHub's own runners (" + join(takers) +
+                      "): failsim simulates deploys from self-hosted runners the team runs and watches; point the deploy job "
+                      "at self-hosted labels (or --deploy-job another job)");
+    }
     if (!authorized_taker) {
       return R::error(at + ": every runner that can take its deploy job (" + join(takers) +
                       ") has authorized_for_prod false in the world, so every deploy would break authorized_runners_only; "

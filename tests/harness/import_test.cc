@@ -183,8 +183,9 @@ TEST_F(Import, WhatIsNotModelledIsListedWithFileAndLine) {
   const std::string ci = kFixtures + "paws360-ci.yml";
   for (const auto& [file, key, what] : std::vector<std::tuple<std::string, std::string, std::string>>{
            {prom, "query_log_file:", "global.query_log_file is not modelled"},
-           {prom, "relabel_configs:", "scrape_configs[node].relabel_configs is not modelled"},
-           {prom, "file_sd_configs:", "scrape_configs[node].file_sd_configs is not modelled"},
+           {prom, "- files:", "file_sd_configs of job node: \"/etc/prometheus/targets/*.json\" matches no file here (looked for " +
+                                  kFixtures + "targets/*.json)"},
+           {prom, "- job_name: node", "scrape_configs[node] has no targets failsim could read"},
            {prom, "remote_write:", "remote_write is not modelled"},
            {prom, "alertmanagers:", "alerting.alertmanagers: targets noted; group_wait / group_interval / repeat_interval come from alertmanager.yml"},
            {ci, "    if: github.ref", "jobs.deploy-to-production.if is not modelled"},
@@ -278,6 +279,24 @@ TEST_F(Import, GitHubHostedJobsGetARunnerAndTheWorldRuns) {
     EXPECT_EQ(f["detail"].dump().find("github-hosted"), std::string::npos) << f.dump(1);
   }
   EXPECT_NE(testing::read_file((dir / "ex" / "explore.md").string()).find("## Left out"), std::string::npos);
+}
+
+// A workflow whose deploy job runs on GitHub's own runners has nothing failsim can
+// simulate: refused, saying so, nothing written (not a "valid" world that never deploys).
+TEST_F(Import, ADeployOnGitHubHostedRunnersIsRefusedNotValid) {
+  std::ofstream(dir / "pages.yml") << "name: Deploy site\non: workflow_dispatch\njobs:\n  deploy:\n    runs-on: ubuntu-latest\n"
+                                      "    environment: production\n    steps: [{uses: actions/deploy-pages@v4}]\n";
+  const std::string world = (dir / "world.json").string();
+  auto r = failsim("import prometheus '" + kFixtures + "paws360-prometheus.yml' --runners-from github-runner-health --out '" +
+                   world + "'");
+  ASSERT_EQ(r.exit_code, 0) << r.out;
+  r = failsim("import workflow '" + (dir / "pages.yml").string() + "' --out '" + world + "' --policy-out '" +
+              (dir / "p.json").string() + "'");
+  EXPECT_EQ(r.exit_code, 2) << r.out;
+  EXPECT_NE(r.out.find("the imported world cannot deploy: " + (dir / "p.json").string() + ": /candidates/0 "
+                       "(any-runner-matching-deploy): its deploy job runs only on GitHub's own runners "
+                       "(github-hosted-ubuntu-latest)"), std::string::npos) << r.out;
+  EXPECT_FALSE(fs::exists(dir / "p.json"));
 }
 
 // rule_files globs resolve relative to prometheus.yml (as Prometheus resolves them), in
