@@ -24,7 +24,34 @@ class Importer {
  public:
   Importer(std::string file, const PrometheusImportOptions& o) : file_(std::move(file)), o_(o) {}
 
+  // A saved GET /api/v1/targets: each discovered target (active or dropped), by job, as a
+  // static group {targets: [__address__], labels: the rest of its discovered labels}.
+  void read_discovered() {
+    if (o_.targets_text.empty()) return;
+    const json doc = json::parse(o_.targets_text, nullptr, false);
+    if (!doc.is_object() || !doc.contains("data") || !doc["data"].is_object()) {
+      throw ImportError(o_.targets_file + ": expected what GET /api/v1/targets answers ({\"status\", \"data\": {\"activeTargets\", ...}})");
+    }
+    static const std::set<std::string> kDefaults = {"job", "__address__", "__scheme__", "__metrics_path__",
+                                                    "__scrape_interval__", "__scrape_timeout__"};
+    for (const char* list : {"activeTargets", "droppedTargets"}) {
+      for (const auto& t : doc["data"].value(list, json::array())) {
+        const json d = t.value("discoveredLabels", json::object());
+        if (!d.is_object() || !d.contains("job") || !d.contains("__address__")) {
+          throw ImportError(o_.targets_file + ": " + list + ": a target without discoveredLabels job and __address__");
+        }
+        YAML::Node group;
+        group["targets"].push_back(d["__address__"].get<std::string>());
+        for (const auto& [k, v] : d.items()) {
+          if (kDefaults.count(k) == 0 && v.is_string()) group["labels"][k] = v.get<std::string>();
+        }
+        discovered_[d["job"].get<std::string>()].push_back(group);
+      }
+    }
+  }
+
   PrometheusImport run(const YAML::Node& root) {
+    read_discovered();
     if (!root.IsMap()) import_fail(file_, root, "expected a Prometheus configuration (a mapping with scrape_configs)");
     out_.prometheus = json::object();
     out_.prometheus["host"] = o_.prometheus_host;
@@ -122,9 +149,18 @@ class Importer {
       } else if (key == "file_sd_configs") {
         if (!out.contains("static_configs")) out["static_configs"] = json::array();
         for (auto& sc : file_sd(kv.second, name, runners)) out["static_configs"].push_back(std::move(sc));
+      } else if (key.size() > 11 && key.compare(key.size() - 11, 11, "_sd_configs") == 0 && discovered_.count(name) != 0) {
+        note(kv.first, "scrape_configs[" + name + "]." + key + ": its targets as the running server discovered them are read from " +
+                           o_.targets_file + " instead");
       } else {
         note(kv.first, "scrape_configs[" + name + "]." + key + " is not modelled (ignored)");
       }
+    }
+    if (const auto it = discovered_.find(name); it != discovered_.end() && (!out.contains("static_configs") || out["static_configs"].empty())) {
+      out["static_configs"] = json::array();
+      for (const auto& node : it->second) out["static_configs"].push_back(static_config(node, runners, o_.targets_file));
+      note(job, "scrape_configs[" + name + "]: " + std::to_string(it->second.size()) + " target(s) from " + o_.targets_file +
+                    " (discovered labels as the server had them; its relabel_configs run on them here)");
     }
     if (!out.contains("static_configs") || out["static_configs"].empty()) {
       note(job, "scrape_configs[" + name + "] has no targets failsim could read (static_configs, or file_sd_configs files "
@@ -324,6 +360,7 @@ class Importer {
   const PrometheusImportOptions& o_;
   PrometheusImport out_;
   bool runners_job_seen_ = false;
+  std::map<std::string, std::vector<YAML::Node>> discovered_;  // job -> target groups from --targets
   std::set<std::string> runner_targets_;
 };
 

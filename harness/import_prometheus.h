@@ -1,5 +1,5 @@
-// `failsim import prometheus prometheus.yml`: the world's Prometheus part from the
-// file a team already keeps. Read: global (scrape_interval, scrape_timeout,
+// `failsim import prometheus prometheus.yml [--targets targets.json]`: the world's
+// Prometheus part from the file a team already keeps. Read: global (scrape_interval, scrape_timeout,
 // evaluation_interval, external_labels), scrape_configs (job_name, static_configs with
 // targets and labels, honor_labels, scrape_interval / scrape_timeout, metrics_path,
 // scheme), rule_files (globs, resolved relative to the file, as Prometheus resolves
@@ -33,6 +33,12 @@ struct PrometheusImportOptions {
   std::string prometheus_host = "monitoring";
   std::optional<std::string> runners_from_job;  // make one runner per target of this job
   std::vector<std::string> runner_labels;       // extra labels for those runners
+  // A saved GET /api/v1/targets of the team's running Prometheus (--targets): a job whose
+  // service discovery failsim does not read (kubernetes_sd_configs, consul_sd_configs,
+  // ...) gets the targets it had discovered then, with their __meta_* labels, so its own
+  // relabel_configs make the same labels. "" = none.
+  std::string targets_text;
+  std::string targets_file;
 };
 
 struct PrometheusImport {

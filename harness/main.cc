@@ -270,6 +270,10 @@ int main(int argc, char** argv) {
                               "Where the server reads this file, e.g. /etc/prometheus/prometheus.yml (rule-group phases)");
   import_prom_cmd->add_option("--runners-from", import_runners_from, "Make one runner per target of this scrape job");
   import_prom_cmd->add_option("--runner-label", prom_options.runner_labels, "A GitHub label of those runners (repeatable)");
+  std::string import_targets;
+  import_prom_cmd->add_option("--targets", import_targets,
+                              "GET /api/v1/targets of the running server, saved: the targets of any service discovery")
+      ->check(CLI::ExistingFile);
   import_prom_cmd->add_option("--prometheus-host", prom_options.prometheus_host, "The Prometheus host's name")
       ->capture_default_str();
   failsim::harness::ImportAlertmanagerArgs import_am;
@@ -415,6 +419,15 @@ int main(int argc, char** argv) {
   if (*import_prom_cmd) {
     if (!import_fqdn.empty()) prom_options.fqdn = import_fqdn;
     if (!import_runners_from.empty()) prom_options.runners_from_job = import_runners_from;
+    if (!import_targets.empty()) {
+      const auto text = failsim::harness::read_text_file(import_targets);
+      if (!text) {
+        std::cerr << "failsim import prometheus: " << import_targets << ": cannot read\n";
+        return 2;
+      }
+      prom_options.targets_text = *text;
+      prom_options.targets_file = import_targets;
+    }
     return failsim::harness::import_prometheus_command(import_prom, std::cout, std::cerr);
   }
   if (*import_am_cmd) return failsim::harness::import_alertmanager_command(import_am, std::cout, std::cerr);

@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include <filesystem>
+#include <set>
 #include <fstream>
 #include <string>
 
@@ -279,6 +280,40 @@ TEST_F(Import, GitHubHostedJobsGetARunnerAndTheWorldRuns) {
     EXPECT_EQ(f["detail"].dump().find("github-hosted"), std::string::npos) << f.dump(1);
   }
   EXPECT_NE(testing::read_file((dir / "ex" / "explore.md").string()).find("## Left out"), std::string::npos);
+}
+
+// Any service discovery: the targets a running server had discovered (a saved
+// GET /api/v1/targets) are imported with their __meta_ labels, and the file's own
+// relabelling, run by the model, gives exactly the labels that server showed; the target
+// it dropped is dropped.
+TEST_F(Import, DiscoveredTargetsFromASavedTargetsApiRelabelAsTheServerDid) {
+  const std::string k8s = kFixtures + "k8s/";
+  const std::string world = (dir / "world.json").string();
+  auto r = failsim("import prometheus '" + k8s + "prometheus.yml' --targets '" + k8s + "targets.json' --runners-from runner-pods "
+                   "--out '" + world + "'");
+  ASSERT_EQ(r.exit_code, 0) << r.out;
+  EXPECT_NE(r.out.find("prometheus.yml:" + std::to_string(line_of(k8s + "prometheus.yml", "    kubernetes_sd_configs:")) +
+                       ": scrape_configs[runner-pods].kubernetes_sd_configs: its targets as the running server discovered them "
+                       "are read from"), std::string::npos) << r.out;
+  std::ofstream(dir / "deploy.yml") << "name: Deploy\non: workflow_dispatch\njobs:\n  deploy:\n    runs-on: [self-hosted]\n"
+                                       "    environment: production\n    steps: [{run: ./deploy.sh}]\n";
+  r = failsim("import workflow '" + (dir / "deploy.yml").string() + "' --out '" + world + "'");
+  ASSERT_EQ(r.exit_code, 0) << r.out;
+  auto loaded = harness::load_world(world);
+  ASSERT_TRUE(loaded.has_value()) << loaded.error();
+  sim::World w(loaded.value().spec);
+  ASSERT_TRUE(w.start().has_value());
+  const auto saved = nlohmann::json::parse(testing::read_file(k8s + "targets.json"));
+  std::set<std::string> expected, modelled;
+  for (const auto& t : saved["data"]["activeTargets"]) expected.insert(t["labels"].dump());
+  for (const auto& t : w.prometheus().targets()) {
+    nlohmann::json labels = nlohmann::json::object();
+    for (const auto& [k, v] : t.labels) labels[k] = v;
+    modelled.insert(labels.dump());
+  }
+  EXPECT_EQ(modelled, expected);
+  ASSERT_EQ(w.prometheus().dropped_targets().size(), 1u);
+  EXPECT_EQ(sim::prometheus::label_value(w.prometheus().dropped_targets()[0].discovered, "__meta_kubernetes_pod_name"), "web-0");
 }
 
 // A workflow whose deploy job runs on GitHub's own runners has nothing failsim can
