@@ -316,7 +316,14 @@ int import_alertmanager_command(const ImportAlertmanagerArgs& a, std::ostream& o
            "Alertmanager is where its alerts go)\n";
     return 2;
   }
-  doc["prometheus"]["alertmanager"] = imported.value().alertmanager;
+  json am = imported.value().alertmanager;
+  // Where it runs comes from prometheus.yml's alerting section (import prometheus).
+  if (doc["prometheus"].contains("alertmanager")) {
+    for (const char* key : {"host", "port"}) {
+      if (doc["prometheus"]["alertmanager"].contains(key)) am[key] = doc["prometheus"]["alertmanager"][key];
+    }
+  }
+  doc["prometheus"]["alertmanager"] = am;
   print_notes(imported.value().notes, err);
   err << "imported alertmanager " << a.file << "; " << imported.value().notes.size() << " note(s)\n";
   return write_world(doc, a.out, out, err) ? 0 : 2;

@@ -348,6 +348,25 @@ class Importer {
       if (key == "alertmanagers") {
         // Alertmanager's timing lives in alertmanager.yml: the route defaults apply.
         out_.prometheus["alertmanager"] = {{"group_wait", "30s"}, {"group_interval", "5m"}, {"repeat_interval", "4h"}};
+        // Where it runs: the first static target, a host of the network (its link can be faulted).
+        for (const auto& am : kv.second) {
+          if (!am.IsMap() || !am["static_configs"] || !am["static_configs"].IsSequence()) continue;
+          for (const auto& sc : am["static_configs"]) {
+            if (!sc["targets"] || !sc["targets"].IsSequence() || sc["targets"].size() == 0) continue;
+            const std::string t = scalar(file_, sc["targets"][0], "a host:port target");
+            const auto colon = t.rfind(':');
+            const std::string port = colon == std::string::npos ? "" : t.substr(colon + 1);
+            if (colon == std::string::npos || colon == 0 || port.empty() || port.size() > 5 ||
+                port.find_first_not_of("0123456789") != std::string::npos || std::stoi(port) < 1 || std::stoi(port) > 65535) {
+              import_fail(file_, sc["targets"][0], "alertmanager target \"" + t + "\": expected host:port with a port from 1 to 65535");
+            }
+            if (!out_.prometheus["alertmanager"].contains("host")) {
+              out_.prometheus["alertmanager"]["host"] = t.substr(0, colon);
+              out_.prometheus["alertmanager"]["port"] = std::stoi(port);
+              add_host(t.substr(0, colon));
+            }
+          }
+        }
         note(kv.first, "alerting.alertmanagers: targets noted; group_wait / group_interval / repeat_interval come from "
                        "alertmanager.yml, not this file: Alertmanager's defaults (30s / 5m / 4h) written");
       } else {

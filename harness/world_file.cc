@@ -478,6 +478,11 @@ void read_prometheus(Fields& p, WorldFile& world, const std::filesystem::path& d
     am.repeat_interval = f.duration("repeat_interval", am.repeat_interval);
     if (f.get("group_by") != nullptr) am.group_by = f.strings("group_by");
     am.receiver = f.text("receiver", am.receiver);
+    am.host = f.text("host", std::string());
+    am.port = f.integer("port", am.port, 1, 65535);
+    if (!am.host.empty() && std::find(spec.hosts.begin(), spec.hosts.end(), am.host) == spec.hosts.end()) {
+      spec.hosts.push_back(am.host);  // a host of the network: faults may name it
+    }
     std::set<std::string> receivers;
     if (f.get("receivers") != nullptr) {
       for (const auto& r : f.strings("receivers")) receivers.insert(r);

@@ -11,17 +11,65 @@ World::World(WorldSpec spec)
       production_(spec_.production_version, spec_.production_steps) {
   if (spec_.alertmanager) {
     alertmanager_ = std::make_unique<prometheus::Alertmanager>(engine_, *spec_.alertmanager, spec_.start);
-    prometheus_.on_alert_change([this](const prometheus::AlertChange& c) { alertmanager_->receive(c); });
+    if (spec_.alertmanager->host.empty()) {
+      prometheus_.on_alert_change([this](const prometheus::AlertChange& c) { alertmanager_->receive(c); });
+    } else {
+      prometheus_.on_alert_change([this](const prometheus::AlertChange& c) { send_to_alertmanager(c); });
+    }
   }
   github_.set_environments(spec_.environments);
   network_.set_default_latency(spec_.lan_latency);
   network_.add_host(spec_.prometheus.host);
   network_.add_host("github");
+  if (spec_.alertmanager && !spec_.alertmanager->host.empty()) network_.add_host(spec_.alertmanager->host);
   for (const auto& h : spec_.hosts) network_.add_host(h);
   for (const auto& r : spec_.runners) {
     runners_.push_back(std::make_unique<runner::RunnerHost>(engine_, network_, github_, exporters_, r,
                                                             Rng::stream(spec_.seed, "runner/" + r.runner_name)));
   }
+}
+
+void World::send_to_alertmanager(const prometheus::AlertChange& c) {
+  if (c.to == prometheus::AlertState::kPending) return;  // pending alerts are not sent
+  if (c.to == prometheus::AlertState::kFiring) {
+    const std::uint64_t generation = next_generation_++;
+    firing_generation_[c.labels] = generation;
+    engine_.schedule_after(spec_.prometheus.resend_delay, [this, labels = c.labels, generation] { resend_while_firing(labels, generation); });
+  } else {
+    firing_generation_.erase(c.labels);
+  }
+  const auto& am = *spec_.alertmanager;
+  network_.request<bool>(
+      spec_.prometheus.host, am.host, am.port, std::chrono::seconds(10),
+      [this, c]() -> std::optional<Served<bool>> {
+        if (!network_.host_up(spec_.alertmanager->host)) return std::nullopt;
+        prometheus::AlertChange arrived = c;
+        arrived.at = engine_.now();
+        alertmanager_->receive(arrived);
+        return Served<bool>{true, Duration(0)};
+      },
+      [this](const CallResult<bool>& r) {
+        if (r.status != CallStatus::kOk) ++am_sends_lost_;
+      });
+}
+
+void World::resend_while_firing(const prometheus::Labels& labels, std::uint64_t generation) {
+  const auto it = firing_generation_.find(labels);
+  if (it == firing_generation_.end() || it->second != generation) return;  // resolved (or firing anew) since
+  // A resend of a firing alert: Alertmanager starts a group only for an alert it does not
+  // hold yet, so a resend after a lost send is what gets it there.
+  const bool held = [&] {
+    for (const auto& h : alertmanager_->held()) {
+      if (h.labels == labels) return true;
+    }
+    return false;
+  }();
+  if (!held) {
+    send_to_alertmanager(prometheus::AlertChange{engine_.now(), std::string(prometheus::label_value(labels, "alertname")), labels,
+                                                 prometheus::AlertState::kPending, prometheus::AlertState::kFiring});
+    return;  // (send_to_alertmanager schedules the next resend)
+  }
+  engine_.schedule_after(spec_.prometheus.resend_delay, [this, labels, generation] { resend_while_firing(labels, generation); });
 }
 
 runner::RunnerHost* World::runner(const std::string& runner_name) {

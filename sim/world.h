@@ -60,6 +60,9 @@ class World {
   // The world's Alertmanager, fed with Prometheus's firing and resolved alerts; null
   // when the world has none.
   const prometheus::Alertmanager* alertmanager() const { return alertmanager_.get(); }
+  // Sends per alert that Prometheus's notifier made and that were lost on the way (a
+  // fault between Prometheus and a networked Alertmanager).
+  std::size_t alertmanager_sends_lost() const { return am_sends_lost_; }
   production::Production& production() { return production_; }
   runner::RunnerHost* runner(const std::string& runner_name);
   std::vector<std::unique_ptr<runner::RunnerHost>>& runners() { return runners_; }
@@ -73,6 +76,12 @@ class World {
   prometheus::ExporterDirectory exporters_;
   prometheus::PrometheusServer prometheus_;
   std::unique_ptr<prometheus::Alertmanager> alertmanager_;
+  // Prometheus -> a networked Alertmanager: one send now, and resends while firing.
+  void send_to_alertmanager(const prometheus::AlertChange& c);
+  void resend_while_firing(const prometheus::Labels& labels, std::uint64_t generation);
+  std::map<prometheus::Labels, std::uint64_t> firing_generation_;  // labels -> its current firing spell
+  std::uint64_t next_generation_ = 1;
+  std::size_t am_sends_lost_ = 0;
   production::Production production_;
   std::vector<std::unique_ptr<runner::RunnerHost>> runners_;
 };

@@ -75,6 +75,13 @@ struct AlertmanagerConfig {
   std::vector<AmRoute> routes;  // the root's children
   std::vector<InhibitRule> inhibit_rules;
   std::vector<Silence> silences;
+  // Where it runs. With a host, Prometheus's sends cross the network (from the Prometheus
+  // host to host:port, alertmanager_config.timeout 10 s), so a fault on that link loses
+  // them, and a firing alert is sent again every --rules.alert.resend-delay (notifier.go,
+  // rules/alerting.go: sent at each change, re-sent while firing); a lost send is not
+  // retried otherwise. "" = on the Prometheus host with nothing between (the default).
+  std::string host;
+  int port = 9093;
 };
 
 struct Notification {

@@ -162,5 +162,45 @@ TEST(Diagnosis, APrometheusRestartDropsThePendingAlert) {
   EXPECT_LE(r.detection_chain->firing_seconds - *r.detection_chain->pending_seconds, 120.0 + 15.0);
 }
 
+// The Alertmanager as a host of the network: Prometheus's sends to it can be lost. With
+// the link from Prometheus cut while the alert fires, the first notification waits for
+// the first resend after the link heals (--rules.alert.resend-delay, 1m), then group_wait.
+TEST(Diagnosis, AnAlertmanagerCutOffFromPrometheusNotifiesAfterTheResendThatGetsThrough) {
+  const auto dir = std::filesystem::temp_directory_path() / ("failsim-amhost-" + std::to_string(::getpid()));
+  std::filesystem::create_directories(dir);
+  std::ifstream in(kSource + "/worlds/paws360.json");
+  std::stringstream text;
+  text << in.rdbuf();
+  std::string world = text.str();
+  const std::string from = R"("alertmanager": {)";
+  world.replace(world.find(from), from.size(), R"("alertmanager": {"host": "alerts", "port": 9093, )");
+  const std::string rules = R"("rule_files": [")";
+  if (const auto at = world.find(rules); at != std::string::npos) world.insert(at + rules.size(), kSource + "/worlds/");
+  std::ofstream(dir / "world.json") << world;
+  auto scenario = [&](const std::string& name, const std::string& faults) {
+    const auto path = dir / (name + ".json");
+    std::ofstream(path) << R"({"scenario_version": 1, "world": ")" << (dir / "world.json").string() << R"(", "name": ")" << name
+                        << R"(", "policy": ")" << kSource << R"(/scenarios/policies/health-gated-failover.json",
+      "workload": {"deploys": [{"at": "40m", "version": "v9"}]}, "faults": [)" << faults << R"(], "run_length": "1h"})";
+    return path.string();
+  };
+  const std::string partition = R"({"kind": "partition", "at": "5m", "from": "monitoring", "to": "serotonin", "port": 9102})";
+  const Loaded plain = load(scenario("plain", partition));
+  const Loaded cut = load(scenario("cut", partition + R"(, {"kind": "partition", "at": "6m", "for": "4m", "from": "monitoring", "to": "alerts"})"));
+  for (std::uint64_t seed = 1; seed <= 3; ++seed) {
+    const RunResult a = run(plain, seed);
+    ASSERT_TRUE(a.detection_chain && a.detection_chain->notified_seconds) << trace_text(a);
+    EXPECT_NEAR(*a.detection_chain->notified_seconds - a.detection_chain->firing_seconds, 30.0, 0.1) << "group_wait";
+    const RunResult b = run(cut, seed);
+    ASSERT_TRUE(b.detection_chain && b.detection_chain->notified_seconds) << trace_text(b);
+    EXPECT_EQ(b.detection_chain->firing_seconds, a.detection_chain->firing_seconds) << "Prometheus fires as before";
+    // Firing before 10m, every send lost until the link heals at 10m; the first resend
+    // after that gets through, then group_wait (30 s).
+    EXPECT_GT(*b.detection_chain->notified_seconds, 10 * 60 + 30.0);
+    EXPECT_LE(*b.detection_chain->notified_seconds, 10 * 60 + 60 + 30 + 1.0);
+  }
+  std::filesystem::remove_all(dir);
+}
+
 }  // namespace
 }  // namespace failsim::harness
