@@ -4,6 +4,8 @@
 
 #include <algorithm>
 #include <cctype>
+#include <map>
+#include <memory>
 
 namespace failsim::sim::prometheus {
 
@@ -16,10 +18,15 @@ bool AmMatcher::matches(const Labels& labels) const {
     case Op::kNe: return v != value;
     case Op::kRe:
     case Op::kNre: {
-      RE2::Options o;
-      o.set_log_errors(false);
-      const RE2 re("^(?:" + value + ")$", o);
-      return RE2::FullMatch(v, re) == (op == Op::kRe);
+      // Compiled once per distinct regex (a matcher is checked at every flush).
+      thread_local std::map<std::string, std::unique_ptr<RE2>> compiled;
+      auto& re = compiled[value];
+      if (!re) {
+        RE2::Options o;
+        o.set_log_errors(false);
+        re = std::make_unique<RE2>("^(?:" + value + ")$", o);
+      }
+      return RE2::FullMatch(v, *re) == (op == Op::kRe);
     }
   }
   return false;
