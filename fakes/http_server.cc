@@ -197,6 +197,7 @@ HttpServer::HttpServer(const HttpServerLimits& limits, const std::optional<TlsFi
       return;
     }
     std::lock_guard<std::mutex> lock(mutex_);
+    answering_.erase(req.remote_port);
     activity_[req.remote_port] = std::chrono::steady_clock::now();  // answered: idle from now
   });
   // Answers go out at once: with Nagle, the body written after the headers would wait
@@ -211,8 +212,16 @@ HttpServer::HttpServer(const HttpServerLimits& limits, const std::optional<TlsFi
   // own non-const object, handed to this hook as const.
   server_->set_pre_routing_handler([this](const httplib::Request& const_req, httplib::Response& res) {
     {
+      // A request head arrived. Without a body nothing more is awaited from the client:
+      // its answer (an event stream, a slow query) is not cut. With one, the deadline
+      // still runs from here, so a body sent a byte at a time is cut off too.
       std::lock_guard<std::mutex> lock(mutex_);
-      activity_[const_req.remote_port] = std::chrono::steady_clock::now();  // a request head arrived
+      const bool bodiless = const_req.get_header_value("Content-Length", "0") == "0" && !const_req.has_header("Transfer-Encoding");
+      if (bodiless) {
+        answering_.insert(const_req.remote_port);
+      } else {
+        activity_[const_req.remote_port] = std::chrono::steady_clock::now();
+      }
     }
     if (t_over_capacity) {
       res.status = 503;
@@ -279,7 +288,11 @@ void HttpServer::watch() {
     for (auto it = activity_.begin(); it != activity_.end();) {  // closed connections
       it = open.count(it->first) == 0 ? activity_.erase(it) : std::next(it);
     }
+    for (auto it = answering_.begin(); it != answering_.end();) {
+      it = open.count(*it) == 0 ? answering_.erase(it) : std::next(it);
+    }
     for (const auto& [peer, fd] : open) {
+      if (answering_.count(peer) != 0) continue;  // its answer is being written (a stream, a slow query)
       auto [it, fresh] = activity_.emplace(peer, now);  // first seen: the clock starts
       if (!fresh && now - it->second > deadline) {
         ::shutdown(fd, SHUT_RDWR);  // no request head within the deadline

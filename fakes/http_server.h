@@ -13,7 +13,9 @@
 //    closed; beyond those, new connections wait in the listen backlog;
 //  - a watchdog shuts down a connection that has not completed a request head within
 //    keep_alive_idle + request_deadline (default 10 s) of opening or of its last
-//    answer: a client sending its headers a byte at a time is cut off;
+//    answer (or of a head announcing a body): a client sending its headers or body a
+//    byte at a time is cut off; the answer to a bodiless request is never cut (an
+//    event stream lasts as long as its client reads);
 //  - a request without Content-Length or Transfer-Encoding has an empty body and is
 //    answered at once (curl -X POST without data), as RFC 9112 says;
 //  - stop() (or the destructor) closes the listener, shuts down every open
@@ -31,6 +33,7 @@
 #include <mutex>
 #include <memory>
 #include <optional>
+#include <set>
 #include <string>
 #include <string_view>
 #include <thread>
@@ -81,10 +84,11 @@ class HttpServer {
   bool tls_ = false;
   std::thread thread_;
   std::thread watchdog_;
-  std::mutex mutex_;  // guards activity_ and stopping_
+  std::mutex mutex_;  // guards activity_, answering_ and stopping_
   std::condition_variable wake_;
   bool stopping_ = false;
-  std::map<int, std::chrono::steady_clock::time_point> activity_;  // peer port -> last request head or answer
+  std::map<int, std::chrono::steady_clock::time_point> activity_;  // peer port -> last answer, or first seen
+  std::set<int> answering_;  // peer ports whose bodiless request is being answered: not watched
   std::string host_;
   std::string prefix_;
   int port_ = 0;

@@ -21,7 +21,7 @@ esac
 # Ubuntu 22.04/24.04 except where noted below.
 runtime_packages=(libyaml-cpp0.7 libcpp-httplib0.11 libssl3 zlib1g libbrotli1 libre2-9 libstdc++6)
 build_packages=(
-  cmake ninja-build g++ pkg-config git
+  cmake ninja-build g++ pkg-config git ccache
   libboost-dev libcpp-httplib-dev nlohmann-json3-dev libspdlog-dev
   libcli11-dev libyaml-cpp-dev libssl-dev zlib1g-dev libre2-dev
 )

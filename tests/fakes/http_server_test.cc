@@ -104,6 +104,51 @@ TEST(HttpServerTest, ASlowHeaderClientIsCutOffAtTheDeadlineAndOthersAreServed) {
   EXPECT_LT(std::chrono::steady_clock::now() - t0, 4s);
 }
 
+// The control room's event stream was cut mid-chunk once it had lasted the deadline
+// (Chromium: net::ERR_INCOMPLETE_CHUNKED_ENCODING): the watchdog took a connection whose
+// answer was still being written for one that never sent its head. An answer lasts as
+// long as its client reads; here 30 chunks over 3 s against a 1 s + 1 s deadline.
+TEST(HttpServerTest, AStreamLongerThanTheDeadlineIsNotCut) {
+  HttpServer server(HttpServerLimits{1 << 20, 1s, 512, 1s});
+  server.routes().Get("/stream", [](const httplib::Request&, httplib::Response& res) {
+    auto sent = std::make_shared<int>(0);
+    res.set_chunked_content_provider("text/event-stream", [sent](std::size_t, httplib::DataSink& sink) {
+      std::this_thread::sleep_for(100ms);
+      if (++*sent > 30) {
+        sink.done();
+        return true;
+      }
+      const std::string chunk = "data: " + std::to_string(*sent) + "\n\n";
+      return sink.write(chunk.data(), chunk.size());
+    });
+  });
+  ASSERT_TRUE(server.start("127.0.0.1", 0));
+  RawConnection c(server.port());
+  ASSERT_TRUE(c.send("GET /stream HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n"));
+  const std::string body = c.read_until("\r\n0\r\n\r\n", 15s);
+  EXPECT_NE(body.find("data: 30\n\n"), std::string::npos) << body;
+  EXPECT_NE(body.find("\r\n0\r\n\r\n"), std::string::npos) << "the stream was cut before its last chunk: " << body;
+}
+
+// A request with a body is still watched from its head: a body sent a byte at a time
+// is cut off at the deadline (1 s + 1 s) like a slow head.
+TEST(HttpServerTest, ABodySentAByteAtATimeIsCutOffAtTheDeadline) {
+  HttpServer server(HttpServerLimits{1 << 20, 1s, 512, 1s});
+  server.routes().Post("/echo", [](const httplib::Request& req, httplib::Response& res) { res.set_content(req.body, "text/plain"); });
+  ASSERT_TRUE(server.start("127.0.0.1", 0));
+  RawConnection slow(server.port());
+  ASSERT_TRUE(slow.send("POST /echo HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 1000\r\n\r\n"));
+  const auto t0 = std::chrono::steady_clock::now();
+  bool closed = false;
+  for (int i = 0; i < 40 && !closed; ++i) {  // a body byte every 200 ms, for up to 8 s
+    slow.send("X");
+    slow.read_until("never", 200ms);
+    closed = slow.closed();
+  }
+  EXPECT_TRUE(closed) << "the slow body was never cut off";
+  EXPECT_LT(std::chrono::steady_clock::now() - t0, 4s);
+}
+
 }  // namespace
 }  // namespace failsim::fakes
 

@@ -68,7 +68,7 @@ TEST(ControlRoom, ChromiumInjectsAPartitionByAClickAndWatchesTheFailover) {
   const auto r = testing::run_command("cd '" + kSource + "/tests/js' && timeout 180 node control_room.mjs '" +
                                       (dir / "out" / "endpoints.json").string() + "' '" + shots.string() + "' 2>&1");
   const auto last = r.out.rfind("\n{");
-  const json seen = json::parse(r.out.substr(last == std::string::npos ? 0 : last + 1), nullptr, false);
+  json seen = json::parse(r.out.substr(last == std::string::npos ? 0 : last + 1), nullptr, false);
   ASSERT_TRUE(seen.is_object()) << r.out;
   EXPECT_EQ(seen["ok"], true) << r.out;
   EXPECT_EQ(seen["console_errors"], json::array()) << r.out;

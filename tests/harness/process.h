@@ -6,7 +6,7 @@
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <signal.h>
-#include <spawn.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -37,19 +37,28 @@ inline int free_loopback_port() {
   return port;
 }
 
-// A child process with stdout and stderr sent to log_path; killed in the destructor.
+// A child process with stdout and stderr sent to log_path; stopped in the destructor,
+// and killed by the kernel if the test process dies first (an aborted test runs no
+// destructor: its `failsim serve` children were found running hours later).
 class ChildProcess {
  public:
   ChildProcess(const std::vector<std::string>& argv, const std::string& log_path) {
-    posix_spawn_file_actions_t actions;
-    posix_spawn_file_actions_init(&actions);
-    posix_spawn_file_actions_addopen(&actions, 1, log_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    posix_spawn_file_actions_adddup2(&actions, 1, 2);
     std::vector<char*> args;
     for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
     args.push_back(nullptr);
-    if (posix_spawn(&pid_, args[0], &actions, nullptr, args.data(), environ) != 0) pid_ = -1;
-    posix_spawn_file_actions_destroy(&actions);
+    const pid_t parent = ::getpid();
+    pid_ = ::fork();
+    if (pid_ == 0) {  // only async-signal-safe calls until execv
+      ::prctl(PR_SET_PDEATHSIG, SIGKILL);
+      if (::getppid() != parent) ::_exit(127);  // the test died before prctl
+      const int fd = ::open(log_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+      if (fd < 0) ::_exit(127);
+      ::dup2(fd, 1);
+      ::dup2(fd, 2);
+      ::close(fd);
+      ::execv(args[0], args.data());
+      ::_exit(127);
+    }
   }
   ~ChildProcess() { stop(); }
   ChildProcess(const ChildProcess&) = delete;
