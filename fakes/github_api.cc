@@ -141,6 +141,35 @@ Json repository_json(const State& s, const Urls& u) {
   return j;
 }
 
+// GitHub's full-repository (GET /repos/{owner}/{repo}): the minimal one and the
+// counts, flags and dates its schema requires. A private repository with no stars,
+// forks or issues, created when the world's history starts.
+Json full_repository_json(const State& s, const Urls& u) {
+  Json j = repository_json(s, u);
+  const std::string host_path = u.html.substr(u.html.find("://") + 3);
+  j["clone_url"] = u.html + ".git";
+  j["git_url"] = "git://" + host_path + ".git";
+  j["ssh_url"] = "git@" + host_path.substr(0, host_path.find('/')) + ":" + s.config.owner + "/" + s.config.repo + ".git";
+  j["svn_url"] = u.html;
+  j["mirror_url"] = nullptr;
+  j["homepage"] = nullptr;
+  j["language"] = nullptr;
+  j["license"] = nullptr;
+  j["default_branch"] = s.config.default_branch;
+  for (const char* zero : {"forks", "forks_count", "open_issues", "open_issues_count", "size", "stargazers_count", "watchers",
+                           "watchers_count", "network_count", "subscribers_count"}) {
+    j[zero] = 0;
+  }
+  for (const char* flag : {"has_issues", "has_projects", "has_wiki"}) j[flag] = true;
+  for (const char* flag : {"has_pages", "has_discussions", "archived", "disabled", "is_template"}) j[flag] = false;
+  j["visibility"] = "private";
+  j["created_at"] = "2025-01-01T00:00:00Z";
+  j["updated_at"] = "2025-01-01T00:00:00Z";
+  j["pushed_at"] = "2025-01-01T00:00:00Z";
+  j["permissions"] = Json{{"admin", true}, {"maintain", true}, {"push", true}, {"triage", true}, {"pull", true}};
+  return j;
+}
+
 Json run_json(const gh::Run& r, const State& s, const Urls& u) {
   const std::string url = u.api + "/actions/runs/" + std::to_string(r.id);
   const Json repo = repository_json(s, u);
@@ -477,6 +506,33 @@ void install_github_api(httplib::Server& server, LiveLoop& loop, gh::GitHub& git
     send(res, 200, Json{{"resources", Json{{"core", core}, {"search", search}}}, {"rate", core}});
   });
 
+  // The repository and the token's user: what PyGithub's get_repo() and get_user()
+  // (and `gh repo view`) read first.
+  server.Get("/repos/" + state->config.owner + "/" + state->config.repo, [state](const httplib::Request& req, httplib::Response& res) {
+    if (!admit(*state, req, res)) return;
+    send(res, 200, full_repository_json(*state, urls_for(req, *state)));
+  });
+  server.Get("/user", [state](const httplib::Request& req, httplib::Response& res) {
+    if (!admit(*state, req, res)) return;
+    Json user = user_json(urls_for(req, *state), "failsim", 1);
+    // private-user: the profile fields GitHub's schema requires, empty for a bot account.
+    for (const char* none : {"name", "company", "blog", "location", "email", "hireable", "bio", "twitter_username"}) user[none] = nullptr;
+    user["blog"] = "";
+    for (const char* zero : {"public_repos", "public_gists", "followers", "following", "private_gists", "total_private_repos",
+                             "owned_private_repos", "disk_usage", "collaborators"}) {
+      user[zero] = 0;
+    }
+    user["two_factor_authentication"] = true;
+    user["created_at"] = "2025-01-01T00:00:00Z";
+    user["updated_at"] = "2025-01-01T00:00:00Z";
+    send(res, 200, user);
+  });
+  // Artifacts: the simulated workflows upload none.
+  server.Get(base + "/artifacts", [state](const httplib::Request& req, httplib::Response& res) {
+    if (!admit(*state, req, res)) return;
+    send(res, 200, Json{{"total_count", 0}, {"artifacts", Json::array()}});
+  });
+
   server.Get(base + "/runners", [state, &github, answer](const httplib::Request& req, httplib::Response& res) {
     if (!admit(*state, req, res)) return;
     answer(res, [&github, q = ListQuery(req, state->config.scheme)] {
@@ -617,6 +673,27 @@ void install_github_api(httplib::Server& server, LiveLoop& loop, gh::GitHub& git
       const gh::Run* r = id ? github.run(*id) : nullptr;
       if (r == nullptr) return not_found();
       return Reply{200, run_json(*r, *state, u)};
+    });
+  });
+  server.Get(base + R"(/runs/([^/]+)/artifacts)", [state, &github, answer](const httplib::Request& req, httplib::Response& res) {
+    if (!admit(*state, req, res)) return;
+    const auto id = id_param(req.matches[1]);
+    answer(res, [&github, id] {
+      if (id == std::nullopt || github.run(*id) == nullptr) return not_found();
+      return Reply{200, Json{{"total_count", 0}, {"artifacts", Json::array()}}};
+    });
+  });
+  // A run's usage: self-hosted runners bill nothing (billable is empty); the duration of
+  // its latest attempt once it has completed.
+  server.Get(base + R"(/runs/([^/]+)/timing)", [state, &github, answer](const httplib::Request& req, httplib::Response& res) {
+    if (!admit(*state, req, res)) return;
+    const auto id = id_param(req.matches[1]);
+    answer(res, [&github, id] {
+      const gh::Run* r = id ? github.run(*id) : nullptr;
+      if (r == nullptr) return not_found();
+      Json usage{{"billable", Json::object()}};
+      if (r->status == gh::Status::kCompleted) usage["run_duration_ms"] = (to_us(r->updated_at) - to_us(r->started_at)) / 1000;
+      return Reply{200, usage};
     });
   });
   server.Get(base + R"(/runs/([^/]+)/jobs)", [state, &github, answer](const httplib::Request& req, httplib::Response& res) {

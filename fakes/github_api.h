@@ -53,6 +53,7 @@ namespace failsim::fakes {
 struct GitHubApiConfig {
   std::string owner = "rmnanney";  // paws360-as-built.md §2: github_repository=rmnanney/PAWS360
   std::string repo = "PAWS360";
+  std::string default_branch = "main";  // GET /repos/{owner}/{repo}
   std::string token;               // required: requests must present it
   std::string workflow_file = "ci.yml";
   std::string workflow_name = "CI/CD Pipeline";

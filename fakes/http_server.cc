@@ -216,7 +216,8 @@ HttpServer::HttpServer(const HttpServerLimits& limits, const std::optional<TlsFi
       // its answer (an event stream, a slow query) is not cut. With one, the deadline
       // still runs from here, so a body sent a byte at a time is cut off too.
       std::lock_guard<std::mutex> lock(mutex_);
-      const bool bodiless = const_req.get_header_value("Content-Length", "0") == "0" && !const_req.has_header("Transfer-Encoding");
+      const bool bodiless = (!const_req.has_header("Content-Length") || const_req.get_header_value("Content-Length") == "0") &&
+                            !const_req.has_header("Transfer-Encoding");
       if (bodiless) {
         answering_.insert(const_req.remote_port);
       } else {

@@ -366,6 +366,25 @@ void install_prometheus_api(httplib::Server& server, LiveLoop& loop, const prom:
     }
     res.set_content("Prometheus Server is Ready.\n", "text/plain; charset=utf-8");
   });
+  // The web UI's entry points as Debian's 2.42 answers them (built with the classic UI
+  // only): / redirects to /classic/graph, /graph to /graph/ and on; the page itself is a
+  // stub. prometheus-api-client's check_prometheus_connection() follows them to a 200.
+  auto redirect = [](int status, const char* location) {
+    return [status, location](const httplib::Request&, httplib::Response& res) {
+      res.status = status;
+      res.set_header("Location", location);
+      res.set_content(std::string("<a href=\"") + location + "\">" + (status == 301 ? "Moved Permanently" : "Found") + "</a>.\n\n",
+                      "text/html; charset=utf-8");
+    };
+  };
+  server.Get("/", redirect(302, "/classic/graph"));
+  server.Get("/graph", redirect(301, "/graph/"));
+  server.Get("/graph/", redirect(302, "/classic/graph?"));
+  server.Get("/classic/graph", [](const httplib::Request&, httplib::Response& res) {
+    res.set_content("<!DOCTYPE html>\n<html><head><title>Prometheus Time Series Collection and Processing Server</title></head>"
+                    "<body><p>failsim's simulated Prometheus: use the HTTP API under /api/v1/.</p></body></html>\n",
+                    "text/html; charset=utf-8");
+  });
   // Prometheus's router answers unknown paths with Go's plain-text 404.
   server.set_error_handler([](const httplib::Request&, httplib::Response& res) {
     if (res.status == 404) res.set_content("404 page not found\n", "text/plain; charset=utf-8");

@@ -1,9 +1,13 @@
 #include "fakes/prometheus_metadata_api.h"
 
+#include <re2/re2.h>
+
 #include <algorithm>
 #include <limits>
 #include <map>
 #include <set>
+#include <string>
+#include <vector>
 
 #include "failover/duration.h"
 #include "fakes/exposition.h"
@@ -83,6 +87,72 @@ std::size_t limit_param(const httplib::Params& params) {
   if (text.empty()) return std::numeric_limits<std::size_t>::max();
   const long long n = std::atoll(text.c_str());
   return n <= 0 ? std::numeric_limits<std::size_t>::max() : static_cast<std::size_t>(n);
+}
+
+bool has_selector(const prom::Node& n) {
+  if (n.kind == prom::Node::Kind::kVectorSelector || n.kind == prom::Node::Kind::kMatrixSelector) return true;
+  if (n.param && has_selector(*n.param)) return true;
+  return std::any_of(n.args.begin(), n.args.end(), [](const prom::NodePtr& a) { return a && has_selector(*a); });
+}
+
+// GET/POST /api/v1/query_exemplars (2.42, queryExemplars): the world's exporters expose
+// no exemplars, so a query with a selector finds none ([]), one without any is 204 No
+// Content; the same time and parse errors as 2.42 (checked against Debian's 2.42).
+ApiReply render_query_exemplars(const httplib::Params& params) {
+  TimeRange range;
+  if (auto bad = time_range(params, range)) return *bad;
+  if (range.end_ms < range.start_ms) return api_error("bad_data", "end timestamp must not be before start timestamp");
+  const std::string query = api_param(params, "query");
+  if (query.empty()) return api_error("bad_data", "1:1: parse error: no expression found in input");
+  auto parsed = prom::parse_promql(query);
+  if (!parsed) return api_error("bad_data", parsed.error());
+  if (!has_selector(*parsed.value())) return ApiReply{204, "", ""};
+  return api_success(PromJson::array());
+}
+
+// GET /api/v1/status/tsdb: the head block's figures from the store (a series per chunk:
+// the model keeps no older blocks) and the cardinality lists, top 10 as 2.42 gives them.
+ApiReply render_tsdb(const prom::PrometheusServer& prometheus) {
+  std::int64_t min_t = std::numeric_limits<std::int64_t>::max(), max_t = std::numeric_limits<std::int64_t>::min();
+  std::map<std::string, std::int64_t> by_metric, values_by_name, bytes_by_name, by_pair;
+  std::map<std::string, std::set<std::string>> values_of;
+  std::size_t series = 0;
+  for (const auto& [labels, samples] : prometheus.store().series()) {
+    if (samples.empty()) continue;
+    ++series;
+    min_t = std::min(min_t, samples.front().t_ms);
+    max_t = std::max(max_t, samples.back().t_ms);
+    ++by_metric[std::string(prom::label_value(labels, "__name__"))];
+    for (const auto& [k, v] : labels) {
+      values_of[k].insert(v);
+      ++by_pair[k + "=" + v];
+    }
+  }
+  for (const auto& [name, values] : values_of) {
+    values_by_name[name] = static_cast<std::int64_t>(values.size());
+    std::int64_t bytes = 0;
+    for (const auto& v : values) bytes += static_cast<std::int64_t>(v.size());
+    bytes_by_name[name] = bytes;
+  }
+  auto top10 = [](const std::map<std::string, std::int64_t>& counts) {
+    std::vector<std::pair<std::string, std::int64_t>> v(counts.begin(), counts.end());
+    std::stable_sort(v.begin(), v.end(), [](const auto& a, const auto& b) { return a.second > b.second; });
+    PromJson list = PromJson::array();
+    for (std::size_t i = 0; i < v.size() && i < 10; ++i) list.push_back(PromJson{{"name", v[i].first}, {"value", v[i].second}});
+    return list;
+  };
+  std::size_t pairs = 0;
+  for (const auto& [name, values] : values_of) pairs += values.size();
+  return api_success(PromJson{{"headStats",
+                               PromJson{{"numSeries", series},
+                                        {"numLabelPairs", pairs},
+                                        {"chunkCount", series},
+                                        {"minTime", min_t},
+                                        {"maxTime", max_t}}},
+                              {"seriesCountByMetricName", top10(by_metric)},
+                              {"labelValueCountByLabelName", top10(values_by_name)},
+                              {"memoryInBytesByLabelName", top10(bytes_by_name)},
+                              {"seriesCountByLabelValuePair", top10(by_pair)}});
 }
 
 }  // namespace
@@ -168,7 +238,10 @@ ApiReply render_targets_metadata(const prom::PrometheusServer& prometheus, const
     for (const auto& name : names) {
       if (data.size() >= limit) break;
       PromJson entry{{"target", labels_json(t.labels)}, {"metric", name}};
-      for (auto& [k, v] : metric_metadata(name).items()) entry[k] = v;
+      // Held in a local: items() of a temporary dangles before the loop body runs (the
+      // segfault of every targets/metadata call once a target had been scraped).
+      const PromJson metadata = metric_metadata(name);
+      for (const auto& [k, v] : metadata.items()) entry[k] = v;
       data.push_back(std::move(entry));
     }
   }
@@ -185,9 +258,32 @@ ApiReply render_buildinfo() {
                               {"goVersion", "go1.19.8"}});
 }
 
+namespace {
+
+// A string as Go's yaml.v2 writes it: double-quoted when it would read back as another
+// type (a YAML 1.1 bool or null, a number) or is empty, bare otherwise.
+std::string yaml_string(const std::string& v) {
+  static const RE2 other_type(R"((?i)(|~|null|true|false|yes|no|on|off|y|n|[-+]?(\.[0-9]+|[0-9][0-9_]*(\.[0-9_]*)?)([eE][-+]?[0-9]+)?|[-+]?\.inf|\.nan))");
+  const bool special = v.find_first_of(":#{}[],&*!|>'\"%@`\n") != std::string::npos || (!v.empty() && (v.front() == ' ' || v.back() == ' '));
+  if (!special && !RE2::FullMatch(v, other_type)) return v;
+  std::string out = "\"";
+  for (const char c : v) {
+    if (c == '"' || c == '\\') out += '\\';
+    if (c == '\n') {
+      out += "\\n";
+      continue;
+    }
+    out += c;
+  }
+  return out + "\"";
+}
+
+}  // namespace
+
 ApiReply render_config(const prom::PrometheusServer& prometheus, const PrometheusStatus& status) {
   std::string y = "global:\n";
-  y += "  scrape_interval: 1m\n  scrape_timeout: 10s\n";
+  y += "  scrape_interval: " + format_duration(prometheus.config().global_scrape_interval) + "\n";
+  y += "  scrape_timeout: " + format_duration(prometheus.config().global_scrape_timeout) + "\n";
   y += "  evaluation_interval: " + format_duration(prometheus.config().evaluation_interval) + "\n";
   if (!prometheus.config().external_labels.empty()) {
     y += "  external_labels:\n";
@@ -203,15 +299,36 @@ ApiReply render_config(const prom::PrometheusServer& prometheus, const Prometheu
     y += "rule_files:\n";
     for (const auto& f : files) y += "- " + f + "\n";
   }
-  std::map<std::string, std::vector<const prom::TargetHealth*>> jobs;
-  for (const auto& t : prometheus.targets()) jobs[t.job].push_back(&t);
-  if (!jobs.empty()) y += "scrape_configs:\n";
-  for (const auto& [job, targets] : jobs) {
-    y += "- job_name: " + job + "\n";
-    y += "  scrape_interval: " + format_duration(targets.front()->interval) + "\n";
-    y += "  scrape_timeout: " + format_duration(targets.front()->timeout) + "\n";
-    y += "  metrics_path: /metrics\n  scheme: http\n  static_configs:\n  - targets:\n";
-    for (const auto* t : targets) y += "    - " + t->instance + "\n";
+  // Each job as 2.42 writes it back (config.go's defaults shown), its static targets
+  // grouped by their labels; relabelling is not echoed.
+  const auto configs = prometheus.scrape_configs();
+  if (!configs.empty()) y += "scrape_configs:\n";
+  for (const auto* c : configs) {
+    y += "- job_name: " + c->job + "\n";
+    y += std::string("  honor_labels: ") + (c->honor_labels ? "true" : "false") + "\n";
+    y += "  honor_timestamps: true\n";
+    y += "  scrape_interval: " + format_duration(c->scrape_interval) + "\n";
+    y += "  scrape_timeout: " + format_duration(c->scrape_timeout) + "\n";
+    y += "  metrics_path: " + c->metrics_path + "\n  scheme: " + c->scheme + "\n";
+    y += "  follow_redirects: true\n  enable_http2: true\n";
+    std::vector<std::pair<std::string, std::vector<std::string>>> groups;  // labels (YAML) -> targets
+    for (const auto& t : c->targets) {
+      std::string labels;
+      for (const auto& [k, v] : t.labels) labels += "      " + k + ": " + yaml_string(v) + "\n";
+      const std::string address = t.host + ":" + std::to_string(t.port);
+      auto it = std::find_if(groups.begin(), groups.end(), [&](const auto& g) { return g.first == labels; });
+      if (it == groups.end()) {
+        groups.emplace_back(labels, std::vector<std::string>{address});
+      } else {
+        it->second.push_back(address);
+      }
+    }
+    if (!groups.empty()) y += "  static_configs:\n";
+    for (const auto& [labels, addresses] : groups) {
+      y += "  - targets:\n";
+      for (const auto& a : addresses) y += "    - " + a + "\n";
+      if (!labels.empty()) y += "    labels:\n" + labels;
+    }
   }
   return api_success(PromJson{{"yaml", y}});
 }
@@ -271,6 +388,8 @@ void install_prometheus_metadata_api(httplib::Server& server, LiveLoop& loop, co
   route("/api/v1/status/flags", [p](const httplib::Params&, const std::string&) { return render_flags(*p); });
   route("/api/v1/status/runtimeinfo", [status](const httplib::Params&, const std::string&) { return render_runtimeinfo(status); });
   route("/api/v1/alertmanagers", [status](const httplib::Params&, const std::string&) { return render_alertmanagers(status); });
+  route("/api/v1/query_exemplars", [](const httplib::Params& q, const std::string&) { return render_query_exemplars(q); });
+  route("/api/v1/status/tsdb", [p](const httplib::Params&, const std::string&) { return render_tsdb(*p); });
 }
 
 }  // namespace failsim::fakes

@@ -37,7 +37,7 @@ void answer_on_engine(LiveLoop& loop, httplib::Response& res, Render render) {
   std::optional<ApiReply> r = loop.call(std::move(render));
   if (!r) r = api_error("unavailable", "the simulated world is not running");
   res.status = r->status;
-  res.set_content(r->body, r->content_type.c_str());
+  if (!r->body.empty() || !r->content_type.empty()) res.set_content(r->body, r->content_type.c_str());  // 204: neither
 }
 
 }  // namespace failsim::fakes

@@ -1,9 +1,13 @@
 // libFuzzer target: the request handlers of the fakes, driven in-process through
 // serve_in_process (cpp-httplib's parsing, HttpServer's hooks, the routes): the fake
-// GitHub REST API, the fake Prometheus HTTP API and the Toxiproxy-style control API,
-// over a PAWS360 world that keeps running on its engine thread at 600x (a fresh one
-// every 2,000 inputs, so the runs a fuzzer dispatches do not pile up and slow it down).
-// The first byte picks the server; the rest is the raw request. Every request must
+// GitHub REST API, the fake Prometheus HTTP API (queries and metadata), the
+// Toxiproxy-style control API and the Alertmanager API v2, over a PAWS360 world that
+// keeps running on its engine thread at 600x (a fresh one every 2,000 inputs, so the
+// runs a fuzzer dispatches do not pile up and slow it down). The world has data in it
+// before the first input: 20 virtual minutes run first, with the primary's exporter
+// cut off from Prometheus, so targets have been scraped (one of them down), alerts
+// have fired and reached the Alertmanager (a crash in targets/metadata hid behind an
+// empty store). The first byte picks the server; the rest is the raw request. Every request must
 // get an answer: a status line, and no 5xx but 503 (a query timeout) and the control
 // API's 500 for a listen address that cannot be bound (Toxiproxy's own answer, api.go
 // apiError). Proxies the input created are removed after it, so inputs stay independent.
@@ -16,11 +20,13 @@
 #include <string>
 #include <thread>
 
+#include "fakes/alertmanager_api.h"
 #include "fakes/chaos_proxy.h"
 #include "fakes/github_api.h"
 #include "fakes/http_server.h"
 #include "fakes/live_loop.h"
 #include "fakes/prometheus_api.h"
+#include "fakes/prometheus_metadata_api.h"
 #include "fakes/toxiproxy_api.h"
 #include "harness/world_file.h"
 #include "sim/world.h"
@@ -32,11 +38,21 @@ using namespace failsim;
 struct Fakes {
   explicit Fakes(sim::WorldSpec spec) : world(std::move(spec)), loop(world.engine(), 600.0) {
     if (!world.start()) std::abort();
+    sim::NetworkFault cut;  // the one-way partition of the incident: scrapes fail, alerts fire
+    cut.from = world.spec().prometheus.host;
+    cut.to = world.spec().runners.front().host;
+    world.network().add_fault(cut);
+    world.engine().run_for(std::chrono::minutes(20));
     fakes::GitHubApiConfig config;
     config.token = "fuzz-token-0123456789";
     config.rate_limit_per_hour = 1 << 30;  // the budget would turn every request into a 403 within seconds
     fakes::install_github_api(github.routes(), loop, world.github(), config);
     fakes::install_prometheus_api(prometheus.routes(), loop, world.prometheus(), world.spec().start);
+    fakes::PrometheusStatus status;
+    status.started = world.spec().start;
+    status.alertmanager_urls.push_back("alertmanager:9093");
+    fakes::install_prometheus_metadata_api(prometheus.routes(), loop, world.prometheus(), status);
+    fakes::install_alertmanager_api(alertmanager.routes(), loop, world);
     fakes::install_toxiproxy_api(control.routes(), proxies);
     if (!proxies.create("exporter-a", "127.0.0.1:0", "127.0.0.1:9")) std::abort();
     engine = std::thread([this] { loop.run_until(world.engine().now() + std::chrono::hours(24 * 365)); });
@@ -51,6 +67,7 @@ struct Fakes {
   fakes::HttpServer github;
   fakes::HttpServer prometheus;
   fakes::HttpServer control;
+  fakes::HttpServer alertmanager;
   std::thread engine;
 };
 
@@ -63,6 +80,7 @@ Fakes& fakes_now() {
       if (!world) std::abort();
       sim::WorldSpec s = world.value().spec;
       s.seed = 1;
+      if (!s.alertmanager) s.alertmanager.emplace();
       return s;
     }();
     f.reset();
@@ -76,8 +94,8 @@ Fakes& fakes_now() {
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   if (size < 1) return 0;
   Fakes& f = fakes_now();
-  fakes::HttpServer* servers[] = {&f.github, &f.prometheus, &f.control};
-  const int which = data[0] % 3;
+  fakes::HttpServer* servers[] = {&f.github, &f.prometheus, &f.control, &f.alertmanager};
+  const int which = data[0] % 4;
   fakes::HttpServer& server = *servers[which];
   const std::string reply =
       fakes::serve_in_process(server.routes(), std::string_view(reinterpret_cast<const char*>(data) + 1, size - 1));

@@ -192,6 +192,7 @@ ServeOutcome run_serve(const ServeOptions& options, std::ostream& out, std::ostr
     lo.github.owner = wf.repository.substr(0, wf.repository.find('/'));
     lo.github.repo = wf.repository.substr(wf.repository.find('/') + 1);
     lo.github.workflow_file = wf.deploy_workflow;
+    lo.github.default_branch = wf.default_branch;
     lo.github.workflow_name = wf.deploy_workflow_spec().name;
     if (wf.deploy_workflow_spec().inputs_declared) lo.github.inputs = wf.deploy_workflow_spec().inputs;
     for (const auto& job : wf.deploy_workflow_spec().jobs) {

@@ -357,6 +357,8 @@ void read_prometheus(Fields& p, WorldFile& world, const std::filesystem::path& d
     if (spec.prometheus.resend_delay <= Duration(0)) Fields::fail(p.at("rules_alert") + "/resend_delay", "must be greater than 0");
   }
   const Duration global_timeout = scrape_timeout.value_or(std::min<Duration>(std::chrono::seconds(10), scrape_interval));
+  spec.prometheus.global_scrape_interval = scrape_interval;
+  spec.prometheus.global_scrape_timeout = global_timeout;
   if (p.get("fqdn") != nullptr) {
     const std::string fqdn = p.text("fqdn");
     spec.prometheus.jitter_seed = sim::prometheus::jitter_seed(fqdn, spec.prometheus.external_labels);

@@ -1,5 +1,7 @@
 #include "sim/world.h"
 
+#include <algorithm>
+
 namespace failsim::sim {
 
 World::World(WorldSpec spec)
@@ -29,6 +31,24 @@ World::World(WorldSpec spec)
   }
 }
 
+namespace {
+
+// What Prometheus's notifier sends: the alert's labels with each external label it does
+// not carry already (notifier.go, Send: `if a.Labels.Get(l.Name) == "" { lb.Set(...) }`).
+prometheus::Labels with_external_labels(const prometheus::Labels& labels,
+                                        const std::vector<std::pair<std::string, std::string>>& external) {
+  if (external.empty()) return labels;
+  prometheus::Labels::Pairs pairs = labels.pairs();
+  for (const auto& [name, value] : external) {
+    if (value.empty() || !prometheus::label_value(labels, name).empty()) continue;
+    pairs.emplace_back(name, value);
+  }
+  std::sort(pairs.begin(), pairs.end());
+  return prometheus::Labels(std::move(pairs));
+}
+
+}  // namespace
+
 void World::send_to_alertmanager(const prometheus::AlertChange& c) {
   if (c.to == prometheus::AlertState::kPending) return;  // pending alerts are not sent
   if (c.to == prometheus::AlertState::kFiring) {
@@ -45,6 +65,7 @@ void World::send_to_alertmanager(const prometheus::AlertChange& c) {
         if (!network_.host_up(spec_.alertmanager->host)) return std::nullopt;
         prometheus::AlertChange arrived = c;
         arrived.at = engine_.now();
+        arrived.labels = with_external_labels(c.labels, spec_.prometheus.external_labels);
         alertmanager_->receive(arrived);
         return Served<bool>{true, Duration(0)};
       },
@@ -59,8 +80,9 @@ void World::resend_while_firing(const prometheus::Labels& labels, std::uint64_t 
   // A resend of a firing alert: Alertmanager starts a group only for an alert it does not
   // hold yet, so a resend after a lost send is what gets it there.
   const bool held = [&] {
+    const prometheus::Labels sent = with_external_labels(labels, spec_.prometheus.external_labels);
     for (const auto& h : alertmanager_->held()) {
-      if (h.labels == labels) return true;
+      if (h.labels == sent) return true;
     }
     return false;
   }();

@@ -60,6 +60,7 @@ class World {
   // The world's Alertmanager, fed with Prometheus's firing and resolved alerts; null
   // when the world has none.
   const prometheus::Alertmanager* alertmanager() const { return alertmanager_.get(); }
+  prometheus::Alertmanager* alertmanager() { return alertmanager_.get(); }
   // Sends per alert that Prometheus's notifier made and that were lost on the way (a
   // fault between Prometheus and a networked Alertmanager).
   std::size_t alertmanager_sends_lost() const { return am_sends_lost_; }

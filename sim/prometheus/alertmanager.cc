@@ -1,5 +1,7 @@
 #include "sim/prometheus/alertmanager.h"
 
+#include <cstdio>
+
 #include <re2/re2.h>
 
 #include <algorithm>
@@ -166,9 +168,55 @@ std::vector<std::size_t> Alertmanager::match(const Labels& labels) const {
 }
 
 bool Alertmanager::muted(const Labels& labels, TimePoint now) const {
+  return !silenced_by(labels, now).empty() || !inhibited_by(labels).empty();
+}
+
+namespace {
+const TimePoint kFarFuture = TimePoint(std::chrono::seconds(4102358400));  // 2099-12-31T00:00:00Z
+}  // namespace
+
+std::vector<Alertmanager::SilenceRecord> Alertmanager::silences() const {
+  std::vector<SilenceRecord> all;
   for (const auto& s : config_.silences) {
-    if (now >= start_ + s.starts && (!s.ends || now < start_ + *s.ends) && all_match(s.matchers, labels)) return true;
+    all.push_back({s.id, s.matchers, start_ + s.starts, s.ends ? start_ + *s.ends : kFarFuture, start_ + s.starts, "failsim", "configured"});
   }
+  all.insert(all.end(), made_silences_.begin(), made_silences_.end());
+  return all;
+}
+
+std::string Alertmanager::add_silence(std::vector<AmMatcher> matchers, TimePoint starts, TimePoint ends, std::string created_by,
+                                      std::string comment) {
+  char id[40];
+  std::snprintf(id, sizeof id, "00000000-0000-4000-8000-%012llx", static_cast<unsigned long long>(made_silences_.size() + 1));
+  made_silences_.push_back({id, std::move(matchers), starts, ends, engine_.now(), std::move(created_by), std::move(comment)});
+  return id;
+}
+
+std::string Alertmanager::expire_silence(const std::string& id, TimePoint now) {
+  for (auto& s : made_silences_) {
+    if (s.id != id) continue;
+    if (s.ends <= now) return "already expired";
+    s.ends = now;
+    if (s.starts > now) s.starts = now;
+    s.updated = now;
+    return "";
+  }
+  for (const auto& s : config_.silences) {
+    if (s.id == id) return "configured in the world: it lasts as configured";
+  }
+  return "not found";
+}
+
+std::vector<std::string> Alertmanager::silenced_by(const Labels& labels, TimePoint now) const {
+  std::vector<std::string> ids;
+  for (const auto& s : silences()) {
+    if (now >= s.starts && now < s.ends && all_match(s.matchers, labels)) ids.push_back(s.id);
+  }
+  return ids;
+}
+
+std::vector<Labels> Alertmanager::inhibited_by(const Labels& labels) const {
+  std::vector<Labels> sources;
   for (const auto& rule : config_.inhibit_rules) {
     if (!all_match(rule.target, labels)) continue;
     const bool self_source = all_match(rule.source, labels);
@@ -178,10 +226,10 @@ bool Alertmanager::muted(const Labels& labels, TimePoint now) const {
       const bool equal = std::all_of(rule.equal.begin(), rule.equal.end(), [&](const std::string& name) {
         return label_value(held_labels, name) == label_value(labels, name);
       });
-      if (equal) return true;
+      if (equal && std::find(sources.begin(), sources.end(), held_labels) == sources.end()) sources.push_back(held_labels);
     }
   }
-  return false;
+  return sources;
 }
 
 // ---- grouping and notification ----------------------------------------------------

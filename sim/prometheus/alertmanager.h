@@ -127,6 +127,27 @@ class Alertmanager {
   // Whether an inhibit rule or an active silence mutes the alert now.
   bool muted(const Labels& labels, TimePoint now) const;
 
+  // Silences, as the API v2 lists them: the configured ones (a configured silence with
+  // no end lasts the run: its `ends` is the far future, 2099-12-31) and those made at
+  // run time, which mute like configured ones from `starts` until `ends`.
+  struct SilenceRecord {
+    std::string id;
+    std::vector<AmMatcher> matchers;
+    TimePoint starts, ends, updated;
+    std::string created_by, comment;
+  };
+  std::vector<SilenceRecord> silences() const;
+  // A silence made at run time (POST /api/v2/silences); its id, deterministic:
+  // 00000000-0000-4000-8000-<12 hex digits of a counter>. REQUIRES: starts < ends.
+  std::string add_silence(std::vector<AmMatcher> matchers, TimePoint starts, TimePoint ends, std::string created_by,
+                          std::string comment);
+  // Ends a silence now (DELETE /api/v2/silence/{id}): "" when done, else why not
+  // ("not found", or "already expired").
+  std::string expire_silence(const std::string& id, TimePoint now);
+  // The ids of the silences muting the alert now, and the alerts inhibiting it.
+  std::vector<std::string> silenced_by(const Labels& labels, TimePoint now) const;
+  std::vector<Labels> inhibited_by(const Labels& labels) const;
+
  private:
   struct GroupKey {
     std::size_t route;
@@ -152,6 +173,7 @@ class Alertmanager {
   std::map<GroupKey, Group> groups_;
   std::map<Labels, Held> held_;
   std::vector<Notification> notifications_;
+  std::vector<SilenceRecord> made_silences_;
 };
 
 }  // namespace failsim::sim::prometheus

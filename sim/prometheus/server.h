@@ -102,6 +102,10 @@ struct DroppedTarget {
 struct PrometheusConfig {
   std::string host = "monitoring";
   Duration evaluation_interval = std::chrono::minutes(1);  // global default
+  // The global scrape settings jobs inherit (reference B1: 1m and min(10s, interval));
+  // kept for /api/v1/status/config, which shows the configuration as loaded.
+  Duration global_scrape_interval = std::chrono::minutes(1);
+  Duration global_scrape_timeout = std::chrono::seconds(10);
   // Rule groups: with hashed_evaluation_phase each group's phase is Prometheus's (first
   // evaluation at the first slot after start); otherwise, and for groups named in
   // group_offsets, the first evaluation is at start + the offset.
@@ -156,6 +160,12 @@ class PrometheusServer {
   SeriesStore& store() { return store_; }
   const SeriesStore& store() const { return store_; }
   const std::vector<TargetHealth>& targets() const { return health_; }
+  // The scrape configurations as added, in order.
+  std::vector<const ScrapeConfig*> scrape_configs() const {
+    std::vector<const ScrapeConfig*> all;
+    for (const auto& c : scrape_configs_) all.push_back(c.get());
+    return all;
+  }
   const std::vector<DroppedTarget>& dropped_targets() const { return dropped_; }
   const std::vector<RuleGroup>& rule_groups() const { return groups_; }
   // When a group is first evaluated after a start() at `start`.

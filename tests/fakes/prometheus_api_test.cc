@@ -3,9 +3,13 @@
 // The world: PAWS360 with the corrected rules; Serotonin's exporter stopped 2 minutes
 // in, so after 10 simulated minutes its target is down and RunnerScrapeDown fires.
 #include "fakes/prometheus_api.h"
+#include "fakes/prometheus_metadata_api.h"
 
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
+
+#include <set>
+#include <string>
 
 #include "tests/fakes/live_fixture.h"
 
@@ -25,6 +29,7 @@ class FakePrometheusApi : public ::testing::Test {
     live_.advance(10min);
     install_prometheus_api(server_.routes(), *(loop_ = std::make_unique<LiveLoop>(live_.world.engine(), 1.0)),
                            live_.world.prometheus(), live_.world.spec().start);
+    install_prometheus_metadata_api(server_.routes(), *loop_, live_.world.prometheus(), PrometheusStatus{live_.world.spec().start, {}});
     ASSERT_TRUE(server_.start("127.0.0.1", 0));
     engine_ = std::thread([this] { loop_->run_until(live_.world.engine().now() + 1h); });
     client_ = testing::client_for(server_);
@@ -134,6 +139,69 @@ TEST_F(FakePrometheusApi, RangeQueriesReturnAMatrixWithOnePointPerStep) {
   get_json("/api/v1/query_range?query=up&start=10&end=20&step=0", 400);
   get_json("/api/v1/query_range?query=up&start=20&end=10&step=1", 400);
   get_json("/api/v1/query_range?query=up&end=10&step=1", 400);
+}
+
+// prometheus-api-client's get_target_metadata() sends these three; once a target had
+// been scraped each of them crashed `failsim serve` (a dangling iteration over a
+// temporary). 2.42 lists a target's metrics from its scrape cache, kept while it is down.
+TEST_F(FakePrometheusApi, TargetMetadataListsEachScrapedTargetsMetrics) {
+  const json all = get_json("/api/v1/targets/metadata");
+  ASSERT_EQ(all["status"], "success") << all;
+  std::set<std::string> instances;
+  for (const auto& e : all["data"]) {
+    instances.insert(e["target"]["instance"].get<std::string>());
+    EXPECT_EQ(e["target"]["job"], "github-runner-health") << e;
+    EXPECT_TRUE(e["type"].is_string() && e["help"].is_string() && e["unit"].is_string()) << e;
+    EXPECT_NE(e["metric"], "up") << "up is not a scraped metric";
+  }
+  EXPECT_EQ(instances, (std::set<std::string>{"dell-r640-01:9101", "serotonin:9102"})) << all;
+  const json one_metric = get_json("/api/v1/targets/metadata?metric=runner_status");
+  ASSERT_EQ(one_metric["data"].size(), 2u) << one_metric;
+  for (const auto& e : one_metric["data"]) EXPECT_EQ(e["metric"], "runner_status");
+  const json one_target = get_json("/api/v1/targets/metadata?match_target=%7Binstance%3D%22dell-r640-01%3A9101%22%7D");
+  ASSERT_FALSE(one_target["data"].empty());
+  for (const auto& e : one_target["data"]) EXPECT_EQ(e["target"]["instance"], "dell-r640-01:9101");
+  EXPECT_EQ(get_json("/api/v1/targets/metadata?match_target=up%7B", 400)["errorType"], "bad_data");
+}
+
+// What Grafana's Prometheus data source and prometheus-api-client call besides the
+// queries, answered as Debian's 2.42 answers them (checked by hand against it:
+// `prometheus --web.listen-address=127.0.0.1:19090`, 2026-12-07).
+TEST_F(FakePrometheusApi, TheWebRootExemplarsAndTsdbStatusAreAnsweredAs242Does) {
+  auto root = client_->Get("/");
+  ASSERT_TRUE(root);
+  EXPECT_EQ(root->status, 302);
+  EXPECT_EQ(root->get_header_value("Location"), "/classic/graph");
+  auto page = client_->Get("/classic/graph");
+  ASSERT_TRUE(page);
+  EXPECT_EQ(page->status, 200);
+  EXPECT_EQ(page->get_header_value("Content-Type"), "text/html; charset=utf-8");
+
+  EXPECT_EQ(get_json("/api/v1/query_exemplars?query=up")["data"], json::array()) << "no exemplars in the world";
+  auto no_selector = client_->Get("/api/v1/query_exemplars?query=1%2B1");
+  ASSERT_TRUE(no_selector);
+  EXPECT_EQ(no_selector->status, 204);
+  EXPECT_EQ(no_selector->body, "");
+  const json empty = get_json("/api/v1/query_exemplars", 400);
+  EXPECT_EQ(empty["errorType"], "bad_data");
+  EXPECT_EQ(empty["error"], "1:1: parse error: no expression found in input");
+  EXPECT_EQ(get_json("/api/v1/query_exemplars?query=up&start=10&end=5", 400)["error"],
+            "end timestamp must not be before start timestamp");
+
+  const json tsdb = get_json("/api/v1/status/tsdb");
+  const json& head = tsdb["data"]["headStats"];
+  EXPECT_GT(head["numSeries"].get<std::int64_t>(), 2) << tsdb;
+  EXPECT_LE(head["minTime"].get<std::int64_t>(), head["maxTime"].get<std::int64_t>());
+  EXPECT_GE(head["maxTime"].get<std::int64_t>() / 1000, start_s_ + 585) << "the last scrape: within 15 s of 10 minutes in";
+  EXPECT_LE(head["maxTime"].get<std::int64_t>() / 1000, start_s_ + 600);
+  // The top 10 by series count, largest first: ALERTS (pending and firing, 2 alerts) leads.
+  const json& by_metric = tsdb["data"]["seriesCountByMetricName"];
+  ASSERT_EQ(by_metric.size(), 10u) << tsdb;
+  EXPECT_EQ(by_metric[0], json({{"name", "ALERTS"}, {"value", 4}})) << tsdb;
+  for (std::size_t i = 1; i < by_metric.size(); ++i) EXPECT_LE(by_metric[i]["value"], by_metric[i - 1]["value"]) << i;
+  for (const char* list : {"labelValueCountByLabelName", "memoryInBytesByLabelName", "seriesCountByLabelValuePair"}) {
+    EXPECT_TRUE(tsdb["data"][list].is_array()) << list;
+  }
 }
 
 TEST_F(FakePrometheusApi, TargetsShowTheStoppedExporterDown) {

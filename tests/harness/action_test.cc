@@ -11,6 +11,7 @@
 #include <fstream>
 #include <regex>
 #include <string>
+#include <vector>
 
 #include "tests/harness/cli_fixture.h"
 
@@ -115,6 +116,88 @@ TEST_F(ActionTest, ShardsRunAndMergeThroughTheAction) {
   const auto full = testing::run_command("'" FAILSIM_BINARY "' run '" + scenario("failover") + "' --seeds 6 --out '" + (dir / "full").string() + "' 2>&1");
   ASSERT_EQ(full.exit_code, 0) << full.out;
   EXPECT_EQ(testing::read_file((dir / "merged" / "results.json").string()), testing::read_file((dir / "full" / "results.json").string()));
+}
+
+// The README's and each example workflow's `with:` blocks exactly as written (only a
+// seed count above 200 is scaled down to 200, to keep the test short), through the
+// action's steps, in a workspace laid out as the examples say: the scenarios in
+// failsim/scenarios (this repository's), a baseline at failsim/baseline/results.json;
+// the nightly matrix's shards 1 to 4, their artifacts downloaded into shards/, then its
+// merge. `scenarios: failsim/scenarios/*.json` used to reach failsim unexpanded
+// ("File does not exist"); the merged result must be the unsharded run's, byte for byte.
+TEST_F(ActionTest, TheDocumentedWithBlocksRunAsWritten) {
+  fs::create_directories(dir / "failsim");
+  fs::create_directory_symlink(src + "/scenarios", dir / "failsim" / "scenarios");
+  fs::create_directory_symlink(src + "/worlds", dir / "failsim" / "worlds");  // the scenarios' ../worlds/
+  const auto base = testing::run_command("cd '" + dir.string() + "' && '" FAILSIM_BINARY
+                                         "' run failsim/scenarios/*.json --seeds 200 --out failsim/baseline 2>&1");
+  ASSERT_LE(base.exit_code, 1) << base.out;
+  const auto listed = testing::run_command("cd '" + src + "' && python3 tests/harness/run_action.py withs README.md examples/workflows/*.yml");
+  const json blocks = json::parse(listed.out, nullptr, false);
+  ASSERT_TRUE(blocks.is_array()) << listed.out;
+  ASSERT_EQ(blocks.size(), 4u) << blocks.dump(2);
+  long scenarios = 0;  // scenarios/*.json, each run under its own policy
+  for (const auto& e : fs::directory_iterator(src + "/scenarios")) scenarios += e.path().extension() == ".json" ? 1 : 0;
+  auto replace_all = [](std::string text, const std::string& from, const std::string& to) {
+    for (auto at = text.find(from); at != std::string::npos; at = text.find(from, at + to.size())) text.replace(at, from.size(), to);
+    return text;
+  };
+  std::vector<json> merges;
+  int ran = 0;
+  for (const auto& block : blocks) {
+    json with = block["with"];
+    SCOPED_TRACE(block["where"].get<std::string>());
+    if (with.contains("seeds") && std::stol(with["seeds"].get<std::string>()) > 200) with["seeds"] = "200";
+    if (with.contains("merge-from")) {
+      merges.push_back(with);
+      continue;
+    }
+    const bool matrix = with.dump().find("${{ matrix.shard }}") != std::string::npos;
+    for (int k = 1; k <= (matrix ? 4 : 1); ++k) {
+      json inputs = json::object();
+      for (const auto& [key, value] : with.items()) inputs[key] = replace_all(value.get<std::string>(), "${{ matrix.shard }}", std::to_string(k));
+      const json report = run_action(inputs);
+      ASSERT_TRUE(report.is_object());
+      ++ran;
+      const std::string stdout_text = report["stdout"];
+      EXPECT_EQ(stdout_text.find("does not exist"), std::string::npos) << stdout_text;
+      EXPECT_EQ(stdout_text.find("::error title=failsim::input"), std::string::npos) << stdout_text;
+      const long seeds = std::stol(inputs["seeds"].get<std::string>());
+      EXPECT_EQ(report["outputs"]["runs"], std::to_string(matrix ? scenarios * seeds / 4 : scenarios * seeds)) << stdout_text;
+      const fs::path out = dir / inputs.value("out", std::string("failsim-out"));
+      EXPECT_TRUE(fs::exists(out / "results.json"));
+      if (inputs.contains("baseline")) {
+        EXPECT_TRUE(fs::exists(out / "compare.md")) << stdout_text;
+      }
+      if (matrix) {  // actions/download-artifact into shards/
+        fs::create_directories(dir / "shards");
+        fs::copy(out, dir / "shards" / out.filename(), fs::copy_options::recursive);
+      }
+    }
+  }
+  ASSERT_EQ(merges.size(), 1u);
+  const json merged = run_action(merges[0]);
+  ASSERT_TRUE(merged.is_object());
+  EXPECT_EQ(merged["outputs"]["runs"], std::to_string(scenarios * 200)) << merged["stdout"];
+  EXPECT_EQ(testing::read_file((dir / merges[0]["out"].get<std::string>() / "results.json").string()),
+            testing::read_file((dir / "failsim" / "baseline" / "results.json").string()));
+  EXPECT_EQ(ran, 6) << "the README's block, four shards, the pull request's block";
+}
+
+// A glob that matches nothing, or a one-file input given two, is an error naming the
+// input, before failsim runs.
+TEST_F(ActionTest, AGlobThatMatchesNothingIsAnErrorNamingTheInput) {
+  const json none = run_action({{"scenarios", "nowhere/*.json"}, {"out", (dir / "none").string()}});
+  ASSERT_TRUE(none.is_object());
+  EXPECT_TRUE(none["failed"].get<bool>());
+  EXPECT_NE(none["stdout"].get<std::string>().find("::error title=failsim::input scenarios: nowhere/*.json matches no file"),
+            std::string::npos) << none["stdout"];
+  const json two = run_action({{"scenarios", scenario("failover")}, {"baseline", src + "/scenarios/*.json"}, {"out", (dir / "two").string()}});
+  ASSERT_TRUE(two.is_object());
+  EXPECT_TRUE(two["failed"].get<bool>());
+  EXPECT_NE(two["stdout"].get<std::string>().find("::error title=failsim::input baseline takes one file"), std::string::npos)
+      << two["stdout"];
+  EXPECT_FALSE(fs::exists(dir / "two" / "results.json")) << "failsim must not have run";
 }
 
 TEST_F(ActionTest, TheExampleWorkflowsPassTheOfflineLintAndABadOneDoesNot) {

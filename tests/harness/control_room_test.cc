@@ -290,7 +290,7 @@ TEST(ControlRoom, StateClockRunsEventsAndAlertmanagerOnNorthwind) {
   EXPECT_EQ(a["am_bad_bool"].status, 400);
   EXPECT_EQ(a["am_bad_filter"].status, 400);
   EXPECT_EQ(a["am_status"].body["cluster"]["status"], "disabled");
-  EXPECT_NE(a["am_status"].body["config"]["original"].get<std::string>().find("group_by: [alertname, tier]"), std::string::npos);
+  EXPECT_NE(a["am_status"].body["config"]["original"].get<std::string>().find("group_by: ['alertname', 'tier']"), std::string::npos);
   // The event stream: the first event carries the whole trace so far and says so.
   ASSERT_EQ(events.size(), 2u);
   EXPECT_EQ(events[0]["reset"], true);

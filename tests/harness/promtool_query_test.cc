@@ -77,6 +77,15 @@ TEST(PromtoolQuery, InstantRangeSeriesAndLabelsWithPromtoolsDefaultTimes) {
   // A range vector where an instant vector belongs is a parse error (400), as 2.42 says.
   const auto bad = testing::run_command("curl -s -o /dev/null -w '%{http_code}' '" + url + "/api/v1/query?query=sum(up%5B1m%5D)'");
   EXPECT_EQ(bad.out, "400");
+  // Grafana's and prometheus-api-client's config view: the world's prometheus.yml as
+  // loaded (PAWS360: global scrape_interval 15s; the trial saw 2.42's default, 1m).
+  const auto config = json::parse(testing::run_command("curl -s " + url + "/api/v1/status/config").out, nullptr, false);
+  const std::string yaml = config["data"].value("yaml", "");
+  EXPECT_NE(yaml.find("global:\n  scrape_interval: 15s\n  scrape_timeout: 10s\n  evaluation_interval: 15s\n"), std::string::npos) << yaml;
+  EXPECT_NE(yaml.find("  honor_labels: true\n  honor_timestamps: true\n  scrape_interval: 15s\n"), std::string::npos) << yaml;
+  // Target labels as Go's YAML writes them: a string that reads as a bool is quoted.
+  EXPECT_NE(yaml.find("    - serotonin:9102\n    labels:\n      authorized_for_prod: \"true\"\n      environment: production\n"),
+            std::string::npos) << yaml;
 
   serve->interrupt();
   serve->wait(20s);

@@ -83,7 +83,7 @@ class RealClients : public ::testing::Test {
 
 TEST_F(RealClients, OctokitDrivesTheFakeGitHubAndEveryResponseMatchesTheOpenApiDescription) {
   std::string out;
-  const json seen = node("octokit_flow.mjs", out);
+  json seen = node("octokit_flow.mjs", out);
   ASSERT_TRUE(seen.is_object()) << out;
   ASSERT_TRUE(seen["ok"].get<bool>()) << out;
   EXPECT_EQ(seen["seen"]["head_branch"], "octokit/test");
@@ -94,7 +94,13 @@ TEST_F(RealClients, OctokitDrivesTheFakeGitHubAndEveryResponseMatchesTheOpenApiD
   // The job's steps, filled as the deploy happened.
   EXPECT_EQ(seen["seen"]["rerun_steps"],
             json::array({"1 Set up job: success", "2 Deploy v7.7.7 (attempt 1): success", "3 Complete job: success"}));
-  EXPECT_GE(seen["checked"].size(), 12u) << "operations validated against the OpenAPI description";
+  EXPECT_GE(seen["checked"].size(), 17u) << "operations validated against the OpenAPI description";
+  // The repository, the user, a run's usage and artifacts (PyGithub's get_repo, get_user).
+  EXPECT_EQ(seen["seen"]["repository"], json({{"full_name", "rmnanney/PAWS360"}, {"default_branch", "master"}})) << "PAWS360's world: master";
+  EXPECT_EQ(seen["seen"]["user"], "failsim");
+  EXPECT_GT(seen["seen"]["run_duration_ms"].get<std::int64_t>(), 0) << "the run completed: its duration is known";
+  EXPECT_EQ(seen["seen"]["run_artifacts"], 0);
+  EXPECT_EQ(seen["seen"]["repo_artifacts"], 0);
   // In the world: the dispatched v7.7.7 was cancelled, then its re-run deployed it.
   const json results = stop_and_read_results();
   ASSERT_TRUE(results.is_object());

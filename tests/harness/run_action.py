@@ -18,6 +18,10 @@ workflow files against it.
       local path or pinned to a full 40-hex commit; every `with:` given to this action
       (uses: ./ or */failsim@...) names an input action.yml declares, and every required
       input is given. Prints one problem per line; exit 1 when there is any.
+  run_action.py withs FILE...
+      The `with:` block of every step that uses this action, in workflow files and in
+      the ```yaml blocks of Markdown files, exactly as written: prints a JSON list of
+      {where, with}.
 """
 import json
 import os
@@ -171,9 +175,32 @@ def lint(action_dir, workflows):
     return 1 if problems else 0
 
 
+def ours(uses):
+    return uses.startswith("./") or uses.split("@")[0].endswith("/failsim")
+
+
+def withs(paths):
+    found = []
+    for path in paths:
+        text = open(path, encoding="utf-8").read()
+        docs = re.findall(r"^```yaml\n(.*?)^```", text, re.S | re.M) if path.endswith(".md") else [text]
+        for n, doc in enumerate(docs):
+            data = yaml.safe_load(doc)
+            if not isinstance(data, dict):
+                continue
+            for job_id, job in (data.get("jobs") or {}).items():
+                for k, step in enumerate(job.get("steps", []) if isinstance(job, dict) else []):
+                    if isinstance(step, dict) and "uses" in step and ours(step["uses"]):
+                        where = f"{os.path.basename(path)}: block {n}: jobs.{job_id}.steps[{k}]"
+                        found.append({"where": where, "with": {k: str(v) for k, v in (step.get("with") or {}).items()}})
+    print(json.dumps(found))
+
+
 if __name__ == "__main__":
     if len(sys.argv) >= 5 and sys.argv[1] == "run":
         run(os.path.abspath(sys.argv[2]), json.loads(sys.argv[3]), os.path.abspath(sys.argv[4]))
+    elif len(sys.argv) >= 3 and sys.argv[1] == "withs":
+        withs(sys.argv[2:])
     elif len(sys.argv) >= 4 and sys.argv[1] == "lint":
         sys.exit(lint(os.path.abspath(sys.argv[2]), sys.argv[3:]))
     else:

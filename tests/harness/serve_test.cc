@@ -7,6 +7,7 @@
 #include "harness/serve.h"
 
 #include <gtest/gtest.h>
+#include <httplib.h>
 #include <nlohmann/json.hpp>
 
 #include <arpa/inet.h>
@@ -212,12 +213,19 @@ TEST(ServeCommand, CtrlCStopsServeDuringAHeavyQuery) {
     query = testing::run_command("curl -s -m 30 -w '\\n%{http_code}' -d '" + form + "' " +
                                  std::string(ep["endpoints"]["prometheus"]) + "/api/v1/query_range");
   });
-  std::this_thread::sleep_for(700ms);
+  // Ctrl-C only once the heavy query holds the engine (a light query then gets no
+  // answer within 300 ms). A fixed 700 ms sleep raced curl's start on a busy machine:
+  // the signal came first and the query was refused instead of cancelled.
+  const std::string prometheus = ep["endpoints"]["prometheus"];
+  httplib::Client probe(prometheus);
+  probe.set_read_timeout(300ms);
+  const bool busy = testing::wait_until([&] { return !probe.Get("/api/v1/query?query=1"); }, 20s, 50ms);
   const auto t0 = std::chrono::steady_clock::now();
   serve.interrupt();
   const int code = serve.wait(10s);
   const auto took = std::chrono::steady_clock::now() - t0;
   client.join();
+  ASSERT_TRUE(busy) << "the heavy query never reached the engine: " << query.out;
   EXPECT_TRUE(code == 0 || code == 1) << code << "\n" << testing::read_file((dir / "serve.log").string());
   EXPECT_LT(took, 3s);
   EXPECT_NE(query.out.rfind("\n503"), std::string::npos) << query.out;  // cancelled, not answered after 2 minutes

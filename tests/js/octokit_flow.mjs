@@ -61,6 +61,14 @@ try {
   check("actions/get-workflow-run-attempt", await octokit.rest.actions.getWorkflowRunAttempt({ owner, repo, run_id: run.id, attempt_number: 1 }));
   check("actions/get-job-for-workflow-run", await octokit.rest.actions.getJobForWorkflowRun({ owner, repo, job_id: attempt.jobs[0].id }));
   check("rate-limit/get", await octokit.rest.rateLimit.get());
+  // What PyGithub's get_repo()/get_user() and the usual scripts read besides.
+  const repository = check("repos/get", await octokit.rest.repos.get({ owner, repo }));
+  seen.repository = { full_name: repository.full_name, default_branch: repository.default_branch };
+  seen.user = check("users/get-authenticated", await octokit.rest.users.getAuthenticated()).login;
+  const usage = check("actions/get-workflow-run-usage", await octokit.rest.actions.getWorkflowRunUsage({ owner, repo, run_id: run.id }));
+  seen.run_duration_ms = usage.run_duration_ms;
+  seen.run_artifacts = check("actions/list-workflow-run-artifacts", await octokit.rest.actions.listWorkflowRunArtifacts({ owner, repo, run_id: run.id })).total_count;
+  seen.repo_artifacts = check("actions/list-artifacts-for-repo", await octokit.rest.actions.listArtifactsForRepo({ owner, repo })).total_count;
   console.log(JSON.stringify({ ok: true, seen, checked }));
 } catch (e) {
   console.log(JSON.stringify({ ok: false, error: String(e && e.stack ? e.stack : e), seen, checked }));
