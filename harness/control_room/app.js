@@ -55,6 +55,8 @@ function injectFault(fault) { return api("POST", "/api/faults", fault); }
 
 // ---- rendering --------------------------------------------------------------------
 
+let speedEdited = false;  // the speed field holds an edit not yet applied
+
 function renderClock(s) {
   const c = s.clock;
   $("clock").textContent = c.now.replace("T", " ").replace(/\.\d+Z$/, " UTC");
@@ -62,7 +64,9 @@ function renderClock(s) {
   $("pause").disabled = c.paused;
   $("resume").disabled = !c.paused;
   document.body.dataset.paused = String(c.paused);
-  if (document.activeElement !== $("speed")) $("speed").value = c.speed;
+  // The field follows the clock until someone edits it; an edit stays until it is
+  // applied (a state event between typing and the click used to put the old speed back).
+  if (!speedEdited && document.activeElement !== $("speed")) $("speed").value = c.speed;
   $("subtitle").textContent = s.scenario + " under " + s.policy;
 }
 
@@ -234,7 +238,12 @@ document.addEventListener("click", (ev) => {
 
 $("pause").addEventListener("click", () => api("POST", "/api/clock", {paused: true}));
 $("resume").addEventListener("click", () => api("POST", "/api/clock", {paused: false}));
-$("set-speed").addEventListener("click", () => api("POST", "/api/clock", {speed: Number($("speed").value)}));
+$("speed").addEventListener("input", () => { speedEdited = true; });
+$("set-speed").addEventListener("click", () => {
+  const speed = Number($("speed").value);
+  speedEdited = false;
+  api("POST", "/api/clock", {speed});
+});
 $("deploy-form").addEventListener("submit", (ev) => {
   ev.preventDefault();
   api("POST", "/api/deploys", {version: $("deploy-version").value});

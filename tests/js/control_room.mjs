@@ -84,7 +84,9 @@ try {
   await page.screenshot({path: path.join(outDir, "control-room-alert.png"), fullPage: true});
 
   // Faster, then a deploy by a click: the gate refuses the primary, it lands on the secondary.
-  await page.$eval('[data-testid="speed"]', (el) => { el.value = "60"; });
+  // Typed as a facilitator types it (the field keeps an edit until it is applied).
+  await page.click('[data-testid="speed"]', {clickCount: 3});
+  await page.type('[data-testid="speed"]', "60");
   await page.click('[data-testid="set-speed"]');
   await page.waitForFunction(() => document.getElementById("clock-offset").textContent.includes("60x"), {timeout: 10000});
   seen.speed_set = 60;
