@@ -238,6 +238,14 @@ Result<std::vector<Tolerance>> parse_fail_on(const std::string& text) {
       value = std::strtod(amount.c_str(), &end);
       ok = ok && end == amount.c_str() + amount.size();
     }
+    // strtod reads "nan", "inf" and "1e309" (infinity): each would switch the gate off.
+    if (ok && (!std::isfinite(value) || std::any_of(amount.begin(), amount.end(), [](char c) { return c == 'n' || c == 'N' || c == 'i' || c == 'I'; }) ||
+               amount.find_first_of("xX") != std::string::npos)) {
+      ok = false;
+    }
+    if (ok && is_rate && value > 1.0) {
+      return R::error("--fail-on " + item + ": a tolerance on a rate is at most 100% (more could never be exceeded)");
+    }
     if (!ok || value < 0) {
       return R::error("--fail-on " + item + ": cannot read the amount; expected " +
                       (is_rate ? "a percentage like 1%" : is_time ? "a duration like 30s or 1m30s" : "a number like 0.5"));

@@ -1,6 +1,7 @@
 // The report writers over plain data: nearest-rank percentiles, SLO verdicts, the
 // results.json contract, JUnit failures naming the seed, XML escaping, Markdown.
 #include "reports/report.h"
+#include "reports/compare.h"
 
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
@@ -124,6 +125,22 @@ TEST(Writers, ChromeTraceIsValidJson) {
   EXPECT_EQ(j["traceEvents"][0]["ts"], 1000);
   EXPECT_EQ(j["traceEvents"][0]["ph"], "i");
   EXPECT_EQ(j["metadata"]["seed"], 3);
+}
+
+// --fail-on amounts strtod would read as NaN or infinity, or a rate tolerance over 100 %,
+// switched the CI gate off silently; each is now refused naming the item.
+TEST(FailOn, NonFiniteOrImpossibleTolerancesAreRefused) {
+  for (const std::string bad : {"deploy_p50:+nans", "deploy_p50:+infs", "deploy_p50:+1e309s", "deploy_success:-200%",
+                                "deploy_success:-nan%", "attempts_mean:+inf", "attempts_mean:+0x10", "alert_fired:-1e400%"}) {
+    const auto r = parse_fail_on(bad);
+    ASSERT_FALSE(r) << bad << " was accepted";
+    EXPECT_NE(r.error().find("--fail-on " + bad + ":"), std::string::npos) << r.error();
+  }
+  const auto good = parse_fail_on("deploy_p50:+1m30s,deploy_success:-100%,attempts_mean:+0.5");
+  ASSERT_TRUE(good) << good.error();
+  ASSERT_EQ(good.value().size(), 3u);
+  EXPECT_DOUBLE_EQ(good.value()[0].amount, 90.0);
+  EXPECT_DOUBLE_EQ(good.value()[1].amount, 1.0);
 }
 
 }  // namespace
