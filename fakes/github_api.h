@@ -1,5 +1,8 @@
-// The fake GitHub REST API over the GitHub model (reference A5-A7), under
-// /repos/{owner}/{repo}/actions:
+// The fake GitHub REST API over the GitHub model (reference A5-A7): GET
+// /repos/{owner}/{repo} (full-repository) and GET /user (what PyGithub reads first),
+// then under /repos/{owner}/{repo}/actions:
+//   GET  /artifacts, /runs/{id}/artifacts     {total_count: 0, artifacts: []}
+//   GET  /runs/{id}/timing                    {billable: {}, run_duration_ms once completed}
 //   GET  /runners[?name,per_page,page]        {total_count, runners}
 //   GET  /runners/{id}                        runner
 //   GET  /workflows                           {total_count, workflows}

@@ -6,8 +6,11 @@
 //   GET/POST /api/v1/label/<name>/values  match[], start, end: values, sorted
 //   GET /api/v1/metadata               metric, limit: {name: [{type, help, unit}]}
 //   GET /api/v1/targets/metadata       match_target, metric, limit
-//   GET /api/v1/status/buildinfo|config|flags|runtimeinfo
+//   GET /api/v1/status/buildinfo|config|flags|runtimeinfo|tsdb  (config: the world's
+//                                      configuration as loaded; tsdb: the head's figures)
 //   GET /api/v1/alertmanagers
+//   GET/POST /api/v1/query_exemplars   query, start, end: none in the world ([]); 204
+//                                      without a selector, 2.42's errors
 // Without start/end a request covers all of time, as Prometheus's does. Every metric
 // a runner exports is a gauge with its exporter's HELP text; `up` and scrape_* are
 // Prometheus's own (no metadata). Renderers run on the engine thread.
