@@ -102,6 +102,17 @@ Result<prom::AmMatcher> parse_filter(const std::string& text) {
   return R::ok(std::move(m));
 }
 
+// Every `filter` parameter, parsed; on a bad one, its 400.
+std::optional<Reply> parse_filters(const httplib::Params& params, std::vector<prom::AmMatcher>& out) {
+  const auto range = params.equal_range("filter");
+  for (auto it = range.first; it != range.second; ++it) {
+    auto parsed = parse_filter(it->second);
+    if (!parsed) return bad_request(parsed.error());
+    out.push_back(std::move(parsed).value());
+  }
+  return std::nullopt;
+}
+
 // Go's url.QueryEscape: RFC 3986's unreserved characters stay, a space is '+'.
 std::string query_escape(const std::string& text) {
   std::string out = percent_encode(text);
@@ -143,12 +154,7 @@ Reply alerts(const httplib::Params& params, sim::World& world, TimePoint now) {
   flag(params, "unprocessed", error);  // every alert is processed at once
   if (error) return *error;
   std::vector<prom::AmMatcher> matchers;
-  const auto filters = params.equal_range("filter");
-  for (auto it = filters.first; it != filters.second; ++it) {
-    auto parsed = parse_filter(it->second);
-    if (!parsed) return bad_request(parsed.error());
-    matchers.push_back(std::move(parsed).value());
-  }
+  if (auto bad = parse_filters(params, matchers)) return *bad;
   const prom::PrometheusServer& prometheus = world.prometheus();
   const Duration resend = prometheus.config().resend_delay;
   std::vector<std::pair<std::string, ordered_json>> out;
@@ -342,12 +348,7 @@ Reply list_silences(const httplib::Params& params, const sim::World& world, Time
   const prom::Alertmanager* am = world.alertmanager();
   if (am == nullptr) return not_found();
   std::vector<prom::AmMatcher> filters;
-  const auto range = params.equal_range("filter");
-  for (auto it = range.first; it != range.second; ++it) {
-    auto parsed = parse_filter(it->second);
-    if (!parsed) return bad_request(parsed.error());
-    filters.push_back(std::move(parsed).value());
-  }
+  if (auto bad = parse_filters(params, filters)) return *bad;
   auto all = am->silences();
   std::vector<prom::Alertmanager::SilenceRecord> kept;
   for (const auto& s : all) {

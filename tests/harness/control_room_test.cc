@@ -103,9 +103,9 @@ TEST(ControlRoom, ChromiumInjectsAPartitionByAClickAndWatchesTheFailover) {
   // The report afterwards: the click was a hand fault of the run, the deploy an API request.
   serve.interrupt();
   EXPECT_EQ(serve.wait(30s), 0) << testing::read_file((dir / "serve.log").string());
-  const json results = json::parse(testing::read_file((dir / "out" / "results.json").string()), nullptr, false);
+  json results = json::parse(testing::read_file((dir / "out" / "results.json").string()), nullptr, false);
   ASSERT_TRUE(results.is_object());
-  const json& run = results["scenarios"][0]["runs"][0];
+  json& run = results["scenarios"][0]["runs"][0];
   ASSERT_EQ(run["faults"].size(), 2u) << run["faults"];
   EXPECT_EQ(run["faults"][0]["kind"], "partition");
   EXPECT_EQ(run["faults"][0]["source"], "hand");
@@ -207,7 +207,7 @@ TEST(ControlRoom, StateClockRunsEventsAndAlertmanagerOnNorthwind) {
     a["deploy"] = call(*api, "POST", "/api/deploys", R"({"version": "3.0.0"})");
     std::int64_t run_id = 0;
     testing::wait_until([&] {
-      const json s = call(*api, "GET", "/api/state").body;
+      json s = call(*api, "GET", "/api/state").body;
       if (s.is_object() && !s["runs"].empty()) run_id = s["runs"][0]["id"].get<std::int64_t>();
       return run_id != 0;
     }, 20s, 50ms);
@@ -235,7 +235,7 @@ TEST(ControlRoom, StateClockRunsEventsAndAlertmanagerOnNorthwind) {
 
   EXPECT_NE(page.find("<title>failsim control room</title>"), std::string::npos);
   EXPECT_EQ(script, "text/javascript; charset=utf-8");
-  const json& s = a["state"].body;
+  json& s = a["state"].body;
   ASSERT_EQ(a["state"].status, 200);
   EXPECT_EQ(s["scenario"], "nw-healthy-primary");
   EXPECT_EQ(s["policy"], "northwind-gated");

@@ -26,8 +26,8 @@ const std::string kSource = FAILSIM_SOURCE_DIR;
 
 // In results.json of a serve run: `version` was requested once and cancelled, and once
 // more (its re-run) deployed on a runner.
-void expect_cancelled_then_deployed(const json& results, const std::string& version) {
-  const json& deploys = results["scenarios"][0]["runs"][0]["deploys"];
+void expect_cancelled_then_deployed(json& results, const std::string& version) {
+  json& deploys = results["scenarios"][0]["runs"][0]["deploys"];
   int cancelled = 0, deployed = 0;
   for (const auto& d : deploys) {
     if (d["version"] != version) continue;
@@ -102,7 +102,7 @@ TEST_F(RealClients, OctokitDrivesTheFakeGitHubAndEveryResponseMatchesTheOpenApiD
   EXPECT_EQ(seen["seen"]["run_artifacts"], 0);
   EXPECT_EQ(seen["seen"]["repo_artifacts"], 0);
   // In the world: the dispatched v7.7.7 was cancelled, then its re-run deployed it.
-  const json results = stop_and_read_results();
+  json results = stop_and_read_results();
   ASSERT_TRUE(results.is_object());
   expect_cancelled_then_deployed(results, "v7.7.7");
 }
@@ -118,10 +118,10 @@ class RealClientsMultiJob : public RealClients {
 
 TEST_F(RealClientsMultiJob, OctokitSeesTheRunInProgressWhileItsBuildJobRunsAndDeployWaitForIt) {
   std::string out;
-  const json seen = node("octokit_multijob.mjs", out);
+  json seen = node("octokit_multijob.mjs", out);
   ASSERT_TRUE(seen.is_object()) << out;
   ASSERT_TRUE(seen["ok"].get<bool>()) << out;
-  const json& states = seen["seen"]["states"];
+  json& states = seen["seen"]["states"];
   auto saw = [&states](const std::string& s) { return std::find(states.begin(), states.end(), s) != states.end(); };
   EXPECT_TRUE(saw("run=in_progress build=in_progress deploy=absent") || saw("run=in_progress build=in_progress deploy=queued"))
       << states.dump();
@@ -132,7 +132,7 @@ TEST_F(RealClientsMultiJob, OctokitSeesTheRunInProgressWhileItsBuildJobRunsAndDe
       EXPECT_NE(state.find("deploy=success"), std::string::npos) << state;
     }
   }
-  const json& jobs = seen["seen"]["jobs"];
+  json& jobs = seen["seen"]["jobs"];
   ASSERT_EQ(jobs.size(), 2u) << jobs.dump();
   EXPECT_EQ(jobs[0]["name"], "build");
   EXPECT_EQ(jobs[0]["runner_name"], "builder");
@@ -142,9 +142,9 @@ TEST_F(RealClientsMultiJob, OctokitSeesTheRunInProgressWhileItsBuildJobRunsAndDe
   EXPECT_GE(jobs[1]["started_at"].get<std::string>(), jobs[0]["completed_at"].get<std::string>()) << jobs.dump();
   EXPECT_EQ(seen["seen"]["run"]["head_branch"], "release/2.8");
   // In the world: 2.8.0 deployed.
-  const json results = stop_and_read_results();
+  json results = stop_and_read_results();
   ASSERT_TRUE(results.is_object());
-  const json& deploys = results["scenarios"][0]["runs"][0]["deploys"];
+  json& deploys = results["scenarios"][0]["runs"][0]["deploys"];
   bool landed = false;
   for (const auto& d : deploys) landed = landed || (d["version"] == "2.8.0" && d["outcome"] == "deployed");
   EXPECT_TRUE(landed) << deploys.dump();
@@ -152,10 +152,10 @@ TEST_F(RealClientsMultiJob, OctokitSeesTheRunInProgressWhileItsBuildJobRunsAndDe
 
 TEST_F(RealClients, TheToxiproxyClientRunsAGameDayAndTheModelFollows) {
   std::string out;
-  const json r = node("toxiproxy_flow.mjs", out);
+  json r = node("toxiproxy_flow.mjs", out);
   ASSERT_TRUE(r.is_object()) << out;
   ASSERT_TRUE(r["ok"].get<bool>()) << out;
-  const json& seen = r["seen"];
+  json& seen = r["seen"];
   EXPECT_EQ(seen["proxies"], json::array({"alertmanager", "exporter-Serotonin-paws360", "exporter-dell-r640-01-runner", "github", "prometheus"}));
   EXPECT_TRUE(seen["down_with_blackhole"].get<bool>());
   EXPECT_EQ(seen["updated_latency"], 250);
@@ -180,7 +180,7 @@ class RealClientsTls : public RealClients {
 };
 
 TEST_F(RealClientsTls, TheGitHubCliDispatchesCancelsAndRerunsOverHttps) {
-  const json ep = json::parse(testing::read_file((dir_ / "out" / "endpoints.json").string()));
+  json ep = json::parse(testing::read_file((dir_ / "out" / "endpoints.json").string()));
   const std::string api = ep["endpoints"]["github"];
   ASSERT_EQ(api.rfind("https://", 0), 0u) << api;
   const std::string host = api.substr(8, api.find('/', 8) - 8);
@@ -198,7 +198,7 @@ TEST_F(RealClientsTls, TheGitHubCliDispatchesCancelsAndRerunsOverHttps) {
   ASSERT_TRUE(testing::wait_until(
       [&] {
         auto q = testing::run_command("curl -s -m 2 '" + prometheus + "/api/v1/query?query=sum%28up%29'");
-        const json j = json::parse(q.out, nullptr, false);
+        json j = json::parse(q.out, nullptr, false);
         return j.is_object() && j["data"]["result"].size() == 1 && j["data"]["result"][0]["value"][1] == "2";
       },
       20s, 50ms));
@@ -225,7 +225,7 @@ TEST_F(RealClientsTls, TheGitHubCliDispatchesCancelsAndRerunsOverHttps) {
       },
       60s, 250ms));
   // In the world: v8.8.8 was cancelled, then its re-run deployed it on a runner.
-  const json results = stop_and_read_results();
+  json results = stop_and_read_results();
   ASSERT_TRUE(results.is_object());
   expect_cancelled_then_deployed(results, "v8.8.8");
 }
