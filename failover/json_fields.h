@@ -132,6 +132,12 @@ class Fields {
     }
     return parsed.value();
   }
+  // A percentage: a number in [0, 100].
+  double percent(const std::string& key, double fallback) {
+    const double p = number(key, fallback);
+    if (!(p >= 0.0 && p <= 100.0)) fail(at(key), "expected a percentage in [0, 100], got " + describe(*get(key)));
+    return p;
+  }
   // A probability: a number in [0, 1].
   double probability(const std::string& key, double fallback) {
     const double p = number(key, fallback);
@@ -179,6 +185,13 @@ class Fields {
   std::set<std::string> known_;
 };
 
+
+// "a, b, c": a list in a message.
+inline std::string join(const std::vector<std::string>& items, const std::string& sep = ", ") {
+  std::string out;
+  for (const auto& i : items) out += (out.empty() ? "" : sep) + i;
+  return out;
+}
 
 inline std::string lower(std::string s) {
   for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));

@@ -67,6 +67,16 @@ std::string rfc3339(std::int64_t unix_us, int fraction_digits) {
   return out + "Z";
 }
 
+namespace {
+
+int days_in_month(int y, int m) {
+  static constexpr int kDays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+  const bool leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+  return m == 2 && leap ? 29 : kDays[m - 1];
+}
+
+}  // namespace
+
 Result<std::int64_t> parse_api_time(std::string_view text) {
   const std::string s(text);
   // Unix seconds with an optional fraction.
@@ -78,9 +88,16 @@ Result<std::int64_t> parse_api_time(std::string_view text) {
     return Result<std::int64_t>::ok(static_cast<std::int64_t>(std::llround(seconds * 1000.0)));
   }
   // RFC3339: YYYY-MM-DDTHH:MM:SS[.frac](Z|±HH:MM)
+  // As Go's time.Parse(time.RFC3339, ...) checks it: fixed-width digits, a day that the
+  // month has (2026-02-30 is refused, not read as March 2), seconds below 60.
   int y = 0, mo = 0, d = 0, h = 0, mi = 0, sec = 0, used = 0;
-  if (std::sscanf(s.c_str(), "%4d-%2d-%2dT%2d:%2d:%2d%n", &y, &mo, &d, &h, &mi, &sec, &used) == 6 && used == 19 &&
-      mo >= 1 && mo <= 12 && d >= 1 && d <= 31 && h < 24 && mi < 60 && sec < 61) {
+  bool shape = s.size() >= 20;
+  for (std::size_t k = 0; shape && k < 19; ++k) {
+    const char want = k == 4 || k == 7 ? '-' : k == 10 ? 'T' : k == 13 || k == 16 ? ':' : '0';
+    shape = want == '0' ? (s[k] >= '0' && s[k] <= '9') : (s[k] == want || (want == 'T' && s[k] == 't'));
+  }
+  if (shape && std::sscanf(s.c_str(), "%4d-%2d-%2d%*c%2d:%2d:%2d%n", &y, &mo, &d, &h, &mi, &sec, &used) == 6 && used == 19 &&
+      mo >= 1 && mo <= 12 && d >= 1 && d <= days_in_month(y, mo) && h < 24 && mi < 60 && sec < 60) {
     std::size_t i = 19;
     std::int64_t ms = 0;
     if (i < s.size() && s[i] == '.') {

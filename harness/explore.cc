@@ -63,8 +63,9 @@ ExploreConfig read_config(const json& root) {
   c.flap_probability = top.probability("flap_probability", c.flap_probability);
   c.flap_down = read_range(top, "flap_down", c.flap_down);
   c.flap_up = read_range(top, "flap_up", c.flap_up);
-  if (c.flap_down.min <= Duration(0) || c.flap_up.min <= Duration(0)) {
-    Fields::fail("/flap_down", "flap_down and flap_up need a min above 0s");
+  if (c.flap_down.min < kMinFlap || c.flap_up.min < kMinFlap) {
+    Fields::fail(c.flap_down.min < kMinFlap ? "/flap_down/min" : "/flap_up/min",
+                 "flap_down and flap_up need a min of at least " + format_duration(kMinFlap));
   }
   c.loss_min = top.probability("loss_min", c.loss_min);
   c.loss_max = top.probability("loss_max", c.loss_max);
@@ -94,6 +95,15 @@ ExploreConfig read_config(const json& root) {
   c.shrink_runs = top.integer("shrink_runs", c.shrink_runs, 10, 100000);
   c.max_findings = top.integer("max_findings", c.max_findings, 1, 1000);
   top.finish();
+  // A drawn run lasts to its last fault's end or last deploy, plus 30 minutes: within
+  // the run-length limit every scenario has.
+  const Duration latest = std::max(c.at.max + c.length.max, c.deploy_at.max) + std::chrono::minutes(30);
+  if (latest > kMaxRunLength) {
+    Fields::fail(c.at.max + c.length.max >= c.deploy_at.max ? "/at/max" : "/deploy_at/max",
+                 "faults drawn as late as " + format_duration(c.at.max + c.length.max) + " and deploys at " +
+                     format_duration(c.deploy_at.max) + " make runs longer than " + format_duration(kMaxRunLength) +
+                     " (the run-length limit, less 30m after the last event)");
+  }
   return c;
 }
 

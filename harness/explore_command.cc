@@ -119,6 +119,13 @@ Result<Budget> parse_budget(const std::string& text) {
   if (!d || d.value() <= Duration(0)) {
     return Result<Budget>::error("--budget: expected a number of runs (e.g. 20000) or a time (e.g. 2m), got \"" + text + "\"");
   }
+  // Below a second no run completes; beyond a week is a typo, not an exploration.
+  constexpr Duration kMinBudget = std::chrono::seconds(1);
+  constexpr Duration kMaxBudget = std::chrono::hours(24 * 7);
+  if (d.value() < kMinBudget || d.value() > kMaxBudget) {
+    return Result<Budget>::error("--budget " + text + ": a time budget is from " + format_duration(kMinBudget) + " to " +
+                                 format_duration(kMaxBudget) + " (or give a number of runs)");
+  }
   b.time = d.value();
   return Result<Budget>::ok(b);
 }

@@ -7,6 +7,8 @@
 #include <algorithm>
 #include <cctype>
 #include <filesystem>
+#include <optional>
+#include <set>
 
 #include "failover/policy.h"
 #include "harness/inputs.h"
@@ -20,6 +22,44 @@ namespace {
 namespace fs = std::filesystem;
 using nlohmann::json;
 
+// Why a document cannot be the world an import merges into (a scenario, a policy, a
+// plan, or a part of the wrong type), or nullopt. The importers read and extend these
+// parts; parse_world checks the rest once the world is complete.
+std::optional<std::string> not_a_world(const json& doc) {
+  for (const auto& [key, value] : doc.items()) {
+    const bool versioned = key.size() > 8 && key.compare(key.size() - 8, 8, "_version") == 0;
+    if (versioned && key != "world_version") {
+      return "is a " + key.substr(0, key.size() - 8) + " file (it has " + key + "), not a world; an import would replace it";
+    }
+  }
+  static const std::set<std::string> kParts = {"$schema", "world_version", "name",       "description", "hosts",     "network",
+                                               "exporters", "runners",     "prometheus", "github",      "production"};
+  for (const auto& [key, value] : doc.items()) {
+    if (!kParts.count(key)) return "/" + key + ": not a part of a world (a typo, or not a world file?)";
+  }
+  if (doc.contains("world_version") && doc["world_version"] != 1) return "/world_version: expected 1";
+  for (const char* part : {"prometheus", "github", "production", "network"}) {
+    if (doc.contains(part) && !doc[part].is_object()) return std::string("/") + part + ": expected an object";
+  }
+  for (const char* list : {"hosts", "exporters"}) {
+    if (!doc.contains(list)) continue;
+    if (!doc[list].is_array()) return std::string("/") + list + ": expected an array of strings";
+    for (const auto& x : doc[list]) {
+      if (!x.is_string()) return std::string("/") + list + ": expected an array of strings";
+    }
+  }
+  if (doc.contains("runners")) {
+    if (!doc["runners"].is_array()) return "/runners: expected an array of runners";
+    for (std::size_t i = 0; i < doc["runners"].size(); ++i) {
+      const json& r = doc["runners"][i];
+      if (!r.is_object() || !r.contains("name") || !r["name"].is_string()) {
+        return "/runners/" + std::to_string(i) + ": expected a runner (an object with a name)";
+      }
+    }
+  }
+  return std::nullopt;
+}
+
 // The world to merge into: --world, else --out when it exists, else a new one.
 bool base_world(const std::string& world, const std::string& out, json& doc, std::ostream& err) {
   const std::string path = !world.empty() ? world : out;
@@ -27,14 +67,18 @@ bool base_world(const std::string& world, const std::string& out, json& doc, std
     doc = {{"world_version", 1}, {"name", out.empty() ? "imported" : fs::path(out).stem().string()}};
     return true;
   }
-  const auto text = read_text_file(path);
+  const auto text = read_input_file(path);
   if (!text) {
-    err << "failsim import: " << path << ": cannot read the world file\n";
+    err << "failsim import: " << path << ": cannot read the world file: " << text.error() << "\n";
     return false;
   }
-  doc = json::parse(*text, nullptr, false);
+  doc = json::parse(text.value(), nullptr, false);
   if (!doc.is_object()) {
     err << "failsim import: " << path << ": not a JSON object (a world or a fragment written by failsim import)\n";
+    return false;
+  }
+  if (const auto wrong = not_a_world(doc)) {
+    err << "failsim import: " << path << ": " << *wrong << "; nothing was written (give a world, or a new --out)\n";
     return false;
   }
   return true;
@@ -44,12 +88,22 @@ bool base_world(const std::string& world, const std::string& out, json& doc, std
 void add_runners(json& doc, const json& runners) {
   if (runners.empty()) return;
   json merged = doc.value("runners", json::array());
+  std::set<std::string> names;
+  for (const auto& existing : merged) names.insert(existing.value("name", ""));
   for (const auto& r : runners) {
-    bool known = false;
-    for (const auto& existing : merged) known = known || existing["name"] == r["name"];
-    if (!known) merged.push_back(r);
+    if (names.insert(r.value("name", "")).second) merged.push_back(r);
   }
   doc["runners"] = merged;
+}
+
+// Appends the strings of `more` that `list` does not hold yet (linear time: 100,000
+// targets import in a second, not minutes).
+void add_new(json& list, const std::vector<std::string>& more) {
+  std::set<std::string> seen;
+  for (const auto& x : list) seen.insert(x.is_string() ? x.get<std::string>() : x.dump());
+  for (const auto& x : more) {
+    if (seen.insert(x).second) list.push_back(x);
+  }
 }
 
 void print_notes(const std::vector<ImportNote>& notes, std::ostream& err) {
@@ -131,6 +185,19 @@ void authorize_deploy_runners(json& doc, const WorkflowImport& w, const std::str
   }
 }
 
+// The world merged into is an input, unless it is the output itself (merging in place).
+NamedPath merged_world(const std::string& world, const std::string& out) {
+  return {"--world", world.empty() || world == out ? "" : world};
+}
+
+bool outputs_ok(const char* command, const std::vector<NamedPath>& outputs, const std::vector<NamedPath>& inputs, std::ostream& err) {
+  if (auto ok = check_output_paths(outputs, inputs); !ok) {
+    err << "failsim import " << command << ": " << ok.error() << "\n";
+    return false;
+  }
+  return true;
+}
+
 std::string relative(const std::string& target, const std::string& from_file) {
   return fs::absolute(target).lexically_relative(fs::absolute(from_file).parent_path()).string();
 }
@@ -138,13 +205,17 @@ std::string relative(const std::string& target, const std::string& from_file) {
 }  // namespace
 
 int import_prometheus_command(const ImportPrometheusArgs& a, std::ostream& out, std::ostream& err) {
-  const auto text = read_text_file(a.file);
+  if (!outputs_ok("prometheus", {{"--out", a.options.out_path}},
+                  {{"the prometheus.yml", a.file}, merged_world(a.world, a.options.out_path), {"--targets", a.options.targets_file}}, err)) {
+    return 2;
+  }
+  const auto text = read_input_file(a.file);
   if (!text) {
-    err << "failsim import prometheus: " << a.file << ": cannot read\n";
+    err << "failsim import prometheus: " << a.file << ": cannot read: " << text.error() << "\n";
     return 2;
   }
   const std::string& out_path = a.options.out_path;
-  auto imported = import_prometheus(*text, a.file, a.options);
+  auto imported = import_prometheus(text.value(), a.file, a.options);
   if (!imported) {
     err << "failsim import prometheus: " << imported.error() << "\n";
     return 2;
@@ -154,15 +225,11 @@ int import_prometheus_command(const ImportPrometheusArgs& a, std::ostream& out, 
   const PrometheusImport& p = imported.value();
   doc["prometheus"] = p.prometheus;
   json hosts = doc.value("hosts", json::array());
-  for (const auto& h : p.hosts) {
-    if (std::find(hosts.begin(), hosts.end(), h) == hosts.end()) hosts.push_back(h);
-  }
+  add_new(hosts, p.hosts);
   doc["hosts"] = hosts;
   if (!p.exporters.empty()) {
     json exporters = doc.value("exporters", json::array());
-    for (const auto& e : p.exporters) {
-      if (std::find(exporters.begin(), exporters.end(), e) == exporters.end()) exporters.push_back(e);
-    }
+    add_new(exporters, p.exporters);
     doc["exporters"] = exporters;
   }
   add_runners(doc, p.runners);
@@ -178,12 +245,20 @@ int import_prometheus_command(const ImportPrometheusArgs& a, std::ostream& out, 
 }
 
 int import_workflow_command(const ImportWorkflowArgs& a, std::ostream& out, std::ostream& err) {
-  const auto text = read_text_file(a.file);
-  if (!text) {
-    err << "failsim import workflow: " << a.file << ": cannot read\n";
+  if (!a.scenario_out.empty() && (a.out.empty() || a.policy_out.empty())) {
+    err << "failsim import workflow: --scenario-out needs --out and --policy-out (the scenario names both)\n";
     return 2;
   }
-  auto imported = import_workflow(*text, a.file, a.options);
+  if (!outputs_ok("workflow", {{"--out", a.out}, {"--policy-out", a.policy_out}, {"--scenario-out", a.scenario_out}},
+                  {{"the workflow", a.file}, merged_world(a.world, a.out)}, err)) {
+    return 2;
+  }
+  const auto text = read_input_file(a.file);
+  if (!text) {
+    err << "failsim import workflow: " << a.file << ": cannot read: " << text.error() << "\n";
+    return 2;
+  }
+  auto imported = import_workflow(text.value(), a.file, a.options);
   if (!imported) {
     err << "failsim import workflow: " << imported.error() << "\n";
     return 2;
@@ -246,10 +321,6 @@ int import_workflow_command(const ImportWorkflowArgs& a, std::ostream& out, std:
     out << "wrote the as-built policy " << a.policy_out << "\n";
   }
   if (!a.scenario_out.empty()) {
-    if (a.out.empty() || a.policy_out.empty()) {
-      err << "failsim import workflow: --scenario-out needs --out and --policy-out (the scenario names both)\n";
-      return 2;
-    }
     const std::string initial = doc["production"].value("initial_version", "v0.0.0");
     json scenario = {{"scenario_version", 1},
                      {"world", relative(a.out, a.scenario_out)},
@@ -273,6 +344,13 @@ int import_workflow_command(const ImportWorkflowArgs& a, std::ostream& out, std:
 }
 
 int import_github_command(const ImportGitHubArgs& a, std::ostream& out, std::ostream& err) {
+  std::vector<NamedPath> inputs = {{"the runners file", a.files.runners},
+                                   {"the runner groups file", a.files.runner_groups},
+                                   {"the repository file", a.files.repo},
+                                   {"the environments file", a.files.environments},
+                                   merged_world(a.world, a.out)};
+  for (const auto& [env, file] : a.files.branch_policies) inputs.push_back({"the branch policies of " + env, file});
+  if (!outputs_ok("github", {{"--out", a.out}}, inputs, err)) return 2;
   auto facts = read_github_facts(a.files);
   if (!facts) {
     err << "failsim import github: " << facts.error() << "\n";
@@ -290,21 +368,25 @@ int import_github_command(const ImportGitHubArgs& a, std::ostream& out, std::ost
 }
 
 int import_alertmanager_command(const ImportAlertmanagerArgs& a, std::ostream& out, std::ostream& err) {
-  const auto text = read_text_file(a.file);
+  if (!outputs_ok("alertmanager", {{"--out", a.out}},
+                  {{"the alertmanager.yml", a.file}, {"--silences", a.silences}, merged_world(a.world, a.out)}, err)) {
+    return 2;
+  }
+  const auto text = read_input_file(a.file);
   if (!text) {
-    err << "failsim import alertmanager: " << a.file << ": cannot read\n";
+    err << "failsim import alertmanager: " << a.file << ": cannot read: " << text.error() << "\n";
     return 2;
   }
   std::string silences;
   if (!a.silences.empty()) {
-    const auto s = read_text_file(a.silences);
+    const auto s = read_input_file(a.silences);
     if (!s) {
-      err << "failsim import alertmanager: " << a.silences << ": cannot read\n";
+      err << "failsim import alertmanager: " << a.silences << ": cannot read: " << s.error() << "\n";
       return 2;
     }
-    silences = *s;
+    silences = s.value();
   }
-  auto imported = import_alertmanager(*text, a.file, silences, a.silences);
+  auto imported = import_alertmanager(text.value(), a.file, silences, a.silences);
   if (!imported) {
     err << "failsim import alertmanager: " << imported.error() << "\n";
     return 2;

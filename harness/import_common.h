@@ -9,6 +9,8 @@
 #include <string>
 #include <vector>
 
+#include "sim/yaml_limits.h"
+
 namespace failsim::harness {
 
 // A construct of the source file that failsim does not model (kept out of the world),
@@ -50,14 +52,21 @@ inline std::vector<std::string> scalars(const std::string& file, const YAML::Nod
   return out;
 }
 
-// Loads YAML text; a syntax error names the file, line and column.
+// Loads YAML text; a syntax error names the file, line and column, and so does a
+// document over sim/yaml_limits.h's bounds or a quoted string left open at the end.
 inline YAML::Node load_yaml(const std::string& text, const std::string& file) {
+  YAML::Node root;
   try {
-    return YAML::Load(text);
+    root = YAML::Load(text);
   } catch (const YAML::Exception& e) {
     throw ImportError(file + ":" + std::to_string(e.mark.line + 1) + ":" + std::to_string(e.mark.column + 1) +
                       ": invalid YAML: " + e.msg);
   }
+  if (const auto over = sim::yaml_over_limits(root)) throw ImportError(file + ":" + *over);
+  if (const auto open = sim::unterminated_quote(text)) {
+    throw ImportError(file + ":" + std::to_string(*open) + ": invalid YAML: a quoted string is never closed (found the end of the file)");
+  }
+  return root;
 }
 
 inline bool has_expression(const std::string& s) { return s.find("${{") != std::string::npos; }

@@ -15,11 +15,7 @@ using nlohmann::json;
 
 using json_fields::lower;
 
-std::string join(const std::vector<std::string>& items) {
-  std::string out;
-  for (const auto& i : items) out += (out.empty() ? "" : ", ") + i;
-  return out;
-}
+using json_fields::join;
 
 Result<std::vector<json>> read_file_pages(const std::string& path, const char* what) {
   const auto text = read_input_file(path);

@@ -11,6 +11,7 @@
 #include <set>
 
 #include "harness/text_file.h"
+#include "sim/prometheus/rules.h"
 
 namespace failsim::harness {
 namespace {
@@ -99,7 +100,7 @@ class Importer {
  private:
   void note(const YAML::Node& at, const std::string& what) { out_.notes.push_back({file_, line_of(at), what}); }
   void add_host(const std::string& h) {
-    if (std::find(out_.hosts.begin(), out_.hosts.end(), h) == out_.hosts.end()) out_.hosts.push_back(h);
+    if (hosts_seen_.insert(h).second) out_.hosts.push_back(h);
   }
 
   void global(const YAML::Node& g) {
@@ -269,7 +270,7 @@ class Importer {
           add_host(target.substr(0, colon));
           if (make_runners) {
             runner(t, target, target_labels);
-          } else if (std::find(out_.exporters.begin(), out_.exporters.end(), target) == out_.exporters.end()) {
+          } else if (exporters_seen_.insert(target).second) {
             out_.exporters.push_back(target);
           }
         }
@@ -325,7 +326,18 @@ class Importer {
     json files = json::array();
     for (const auto& item : n) {
       const std::string pattern = scalar(file_, item, "a rule file glob");
-      const fs::path joined = fs::path(pattern).is_absolute() ? fs::path(pattern) : local_dir / pattern;
+      // As for file_sd_configs: a path on the server under its config_dir is found beside
+      // this file; one elsewhere on the server is not this machine's to read.
+      fs::path joined = local_dir / pattern;
+      if (fs::path(pattern).is_absolute()) {
+        const fs::path rel = fs::path(pattern).lexically_relative(server_dir);
+        if (rel.empty() || *rel.begin() == "..") {
+          import_fail(file_, item, "rule_files: \"" + pattern + "\" is a path on the server outside " + server_dir.string() +
+                                       " (its config_dir): failsim cannot read it from here; copy the rule files beside " +
+                                       fs::path(file_).filename().string() + " and name them relative to it, or give --server-config");
+        }
+        joined = local_dir / rel;
+      }
       glob_t g{};
       const int rc = ::glob(joined.string().c_str(), 0, nullptr, &g);
       std::vector<std::string> matches;
@@ -333,6 +345,13 @@ class Importer {
       ::globfree(&g);
       if (matches.empty()) note(item, "rule_files: \"" + pattern + "\" matches no file here");
       for (const auto& m : matches) {
+        // Each must be a rule file Prometheus would load: read and checked now, so a world
+        // that says "valid" has rules that load (not /dev/zero, not /etc/*.conf).
+        const auto text = read_input_file(m);
+        if (!text) import_fail(file_, item, "rule_files: " + m + ": " + text.error());
+        if (auto groups = sim::prometheus::parse_rule_file(text.value(), m); !groups) {
+          import_fail(file_, item, "rule_files: \"" + pattern + "\" matches " + m + ", which is not a rule file Prometheus loads: " + groups.error());
+        }
         const fs::path rel_to_config = fs::path(m).lexically_relative(local_dir);
         files.push_back({{"path", fs::path(m).lexically_relative(out_dir).string()},
                          {"server_path", (server_dir / rel_to_config).lexically_normal().string()}});
@@ -381,6 +400,8 @@ class Importer {
   bool runners_job_seen_ = false;
   std::map<std::string, std::vector<YAML::Node>> discovered_;  // job -> target groups from --targets
   std::set<std::string> runner_targets_;
+  std::set<std::string> hosts_seen_;      // out_.hosts, for linear-time de-duplication
+  std::set<std::string> exporters_seen_;  // out_.exporters, likewise
 };
 
 }  // namespace

@@ -20,6 +20,7 @@ class Importer {
     if (!root.IsMap() || !root["jobs"] || !root["jobs"].IsMap()) {
       import_fail(file_, root, "expected a GitHub Actions workflow (a mapping with jobs)");
     }
+    if (root["jobs"].size() == 0) import_fail(file_, root["jobs"], "jobs: the workflow has no job (GitHub refuses it too)");
     json wf = json::object();
     wf["file"] = std::filesystem::path(file_).filename().string();
     wf["name"] = root["name"] ? scalar(file_, root["name"], "a workflow name") : wf["file"].get<std::string>();

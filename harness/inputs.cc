@@ -2,10 +2,12 @@
 
 #include <algorithm>
 #include <filesystem>
+#include <set>
 
 #include <nlohmann/json.hpp>
 
 #include "failover/health.h"
+#include "failover/json_fields.h"
 #include "harness/world_file.h"
 #include "harness/text_file.h"
 #include "sim/prometheus/promql_parser.h"
@@ -13,11 +15,7 @@
 namespace failsim::harness {
 namespace {
 
-std::string join(const std::vector<std::string>& items) {
-  std::string out;
-  for (const auto& i : items) out += (out.empty() ? "" : ", ") + i;
-  return out;
-}
+using json_fields::join;
 
 // Names of the policies beside a scenario's own policy file: the policies its
 // expectations may be written for.
@@ -88,6 +86,25 @@ Result<std::vector<sim::prometheus::RuleGroupSpec>> load_rules_for(const Scenari
     }
   }
   if (auto changed = apply_rule_overrides(groups, overrides); !changed) return R::error(changed.error());
+  // A plan's alert checkpoint names an alert of these rules, or it could never be met.
+  std::set<std::string> alerts;
+  for (const auto& g : groups) {
+    for (const auto& r : g.rules) {
+      if (r.alerting) alerts.insert(r.name);
+    }
+  }
+  for (std::size_t i = 0; i < scenario.checkpoints.size(); ++i) {
+    const Checkpoint& c = scenario.checkpoints[i];
+    const bool alert = c.kind == Checkpoint::Kind::kAlertFiring || c.kind == Checkpoint::Kind::kAlertNotified;
+    if (!alert || alerts.count(c.subject)) continue;
+    std::string named;
+    for (const auto& [path, by] : files) named += (named.empty() ? "" : ", ") + path;
+    std::vector<std::string> all(alerts.begin(), alerts.end());
+    return R::error(scenario.file + ": /checkpoints/" + std::to_string(i) +
+                    (c.kind == Checkpoint::Kind::kAlertFiring ? "/alert_firing" : "/alert_notified") + ": no alerting rule named \"" +
+                    c.subject + "\" in the rules this run uses (" + (named.empty() ? "none" : named) +
+                    "); alerts: " + (all.empty() ? "none" : join(all)));
+  }
   return R::ok(std::move(groups));
 }
 

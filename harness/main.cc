@@ -9,6 +9,7 @@
 #include <string>
 
 #include "failover/duration.h"
+#include "failover/utf8.h"
 #include "harness/demo.h"
 #include "harness/explore.h"
 #include "harness/gate.h"
@@ -164,7 +165,17 @@ const CLI::Validator kSeed(
     },
     "SEED", "seed");
 
-int main(int argc, char** argv) {
+namespace {
+
+int run_main(int argc, char** argv) {
+  // Every argument ends up in JSON (reports, worlds, traces), which must be UTF-8.
+  for (int i = 1; i < argc; ++i) {
+    if (const auto bad = failsim::utf8_error(argv[i])) {
+      std::cerr << "failsim: argument " << i << ": " << bad->substr(bad->find(", ") + 2)
+                << "; failsim takes UTF-8 arguments (names, paths, --set values)\n";
+      return 2;
+    }
+  }
   CLI::App app{"failsim: a deterministic simulator and test harness for CI runner failover"};
   app.require_subcommand(1);
   app.set_version_flag("--version", std::string("failsim ") + FAILSIM_VERSION);
@@ -420,12 +431,12 @@ int main(int argc, char** argv) {
     if (!import_fqdn.empty()) prom_options.fqdn = import_fqdn;
     if (!import_runners_from.empty()) prom_options.runners_from_job = import_runners_from;
     if (!import_targets.empty()) {
-      const auto text = failsim::harness::read_text_file(import_targets);
+      const auto text = failsim::harness::read_input_file(import_targets);
       if (!text) {
-        std::cerr << "failsim import prometheus: " << import_targets << ": cannot read\n";
+        std::cerr << "failsim import prometheus: " << import_targets << ": cannot read: " << text.error() << "\n";
         return 2;
       }
-      prom_options.targets_text = *text;
+      prom_options.targets_text = text.value();
       prom_options.targets_file = import_targets;
     }
     return failsim::harness::import_prometheus_command(import_prom, std::cout, std::cerr);
@@ -489,4 +500,20 @@ int main(int argc, char** argv) {
     return failsim::harness::run_gate(gate_options, std::cout, std::cerr);
   }
   return 2;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  // Every input error is reported where it is found (exit 2). An exception that gets
+  // here is failsim's own defect: said as one, with a distinct exit code, never an abort
+  // that leaves a half-written report (reports are written atomically, harness/suite.h).
+  try {
+    return run_main(argc, argv);
+  } catch (const std::exception& e) {
+    std::cerr << "failsim: internal error: " << e.what() << " (a failsim defect: please report it with the command)\n";
+  } catch (...) {
+    std::cerr << "failsim: internal error (a failsim defect: please report it with the command)\n";
+  }
+  return 70;  // EX_SOFTWARE
 }

@@ -138,7 +138,16 @@ int run_command(RunCommandOptions o, std::ostream& out, std::ostream& err) {
     if (same == suite.variants.end()) {
       suite.variants.push_back(std::move(v).value());
     } else {
-      same->sets.insert(same->sets.end(), v.value().sets.begin(), v.value().sets.end());
+      for (const auto& set : v.value().sets) {
+        const std::string path = set.substr(0, set.find('='));
+        for (const auto& earlier : same->sets) {
+          if (earlier.substr(0, earlier.find('=')) == path) {
+            return fail("--variant " + same->name + " sets " + path + " twice (" + earlier + ", then " + set +
+                        "); one value per variant: give another variant a name of its own");
+          }
+        }
+        same->sets.push_back(set);
+      }
     }
   }
   for (const auto& arg : o.sweep_args) {
@@ -323,10 +332,19 @@ int compare_command(const CompareCommandOptions& o, std::ostream& out, std::ostr
   };
   auto tol = tolerances(o.fail_on);
   if (!tol) return fail(tol.error());
-  const auto base = read_text_file(o.base);
-  if (!base) return fail(o.base + ": cannot read the file");
-  const auto fresh = read_text_file(o.fresh);
-  if (!fresh) return fail(o.fresh + ": cannot read the file");
+  if (o.out_dir) {
+    std::vector<NamedPath> outputs;
+    for (const char* name : {"compare.md", "compare.json", "compare.html"}) {
+      outputs.push_back({"--out's " + std::string(name), (std::filesystem::path(*o.out_dir) / name).string()});
+    }
+    if (auto ok = check_output_paths(outputs, {{"the baseline", o.base}, {"the new results", o.fresh}}); !ok) return fail(ok.error());
+  }
+  const auto base_read = read_input_file(o.base);
+  if (!base_read) return fail(o.base + ": cannot read the file: " + base_read.error());
+  const auto fresh_read = read_input_file(o.fresh);
+  if (!fresh_read) return fail(o.fresh + ": cannot read the file: " + fresh_read.error());
+  const std::string* base = &base_read.value();
+  const std::string* fresh = &fresh_read.value();
   reports::CompareOptions co;
   co.resamples = o.bootstrap;
   co.seed = o.seed;

@@ -16,11 +16,7 @@ using json_fields::Fields;
 using json_fields::Invalid;
 using json_fields::json;
 
-std::string join(const std::vector<std::string>& items) {
-  std::string out;
-  for (const auto& i : items) out += (out.empty() ? "" : ", ") + i;
-  return out;
-}
+using json_fields::join;
 
 // Every runner, host and port a fault names must exist in the world.
 void check_fault_references(const Scenario& s, const FaultSpec& x, Fields& f) {
@@ -151,6 +147,9 @@ FaultSpec read_fault(Fields& f, const Scenario& s, bool at_required) {
   x.kind = f.choice("kind", kKinds, FaultSpec::Kind::kPartition);
   x.at = at_required ? f.duration("at") : f.duration("at", Duration(0));
   x.length = f.duration("for", Duration(0));
+  if (f.get("for") != nullptr && x.length <= Duration(0)) {
+    Fields::fail(f.at("for"), "a fault lasts more than 0s; leave `for` out for one that lasts to the end of the run");
+  }
   switch (x.kind) {
     case FaultSpec::Kind::kPartition:
     case FaultSpec::Kind::kLoss:
@@ -177,9 +176,9 @@ FaultSpec read_fault(Fields& f, const Scenario& s, bool at_required) {
     case FaultSpec::Kind::kExporterStop: x.runner = f.text("runner"); break;
     case FaultSpec::Kind::kResources:
       x.runner = f.text("runner");
-      x.cpu = f.number("cpu_percent", 5);
-      x.memory = f.number("memory_percent", 20);
-      x.disk = f.number("disk_percent", 10);
+      x.cpu = f.percent("cpu_percent", 5);
+      x.memory = f.percent("memory_percent", 20);
+      x.disk = f.percent("disk_percent", 10);
       break;
     case FaultSpec::Kind::kCancelRun: break;
     case FaultSpec::Kind::kGitHubDegraded: {
@@ -205,6 +204,13 @@ FaultSpec read_fault(Fields& f, const Scenario& s, bool at_required) {
   if ((x.flap_down > Duration(0)) != (x.flap_up > Duration(0))) {
     Fields::fail(f.at(x.flap_down > Duration(0) ? "flap_up" : "flap_down"),
                  "a flapping fault needs both flap_down and flap_up above 0s");
+  }
+  // Each flap is two events; shorter than a second is not a fault anyone can have (a
+  // scrape or a job step takes longer) and would flood the run with events.
+  for (const auto& [key, d] : {std::pair<const char*, Duration>{"flap_down", x.flap_down}, {"flap_up", x.flap_up}}) {
+    if (d > Duration(0) && d < kMinFlap) {
+      Fields::fail(f.at(key), "a flap shorter than " + format_duration(kMinFlap) + " (got " + format_duration(d) + ")");
+    }
   }
   f.finish();
   check_fault_references(s, x, f);
@@ -245,6 +251,7 @@ Scenario read_scenario(const json& root, const std::string& source, const std::v
   Fields w(workload, "/workload");
   const json& deploys = w.need("deploys");
   if (!deploys.is_array() || deploys.empty()) Fields::fail("/workload/deploys", "expected a non-empty array of deploy triggers");
+  if (deploys.size() > kMaxScheduled) Fields::fail("/workload/deploys", "more than " + std::to_string(kMaxScheduled) + " deploys");
   for (std::size_t i = 0; i < deploys.size(); ++i) {
     Fields f(deploys[i], "/workload/deploys/" + std::to_string(i));
     s.deploys.push_back(DeployTrigger{f.duration("at"), f.text("version")});
@@ -260,6 +267,7 @@ Scenario read_scenario(const json& root, const std::string& source, const std::v
   w.finish();
   if (const json* faults = top.get("faults")) {
     if (!faults->is_array()) Fields::fail("/faults", "expected an array of faults");
+    if (faults->size() > kMaxScheduled) Fields::fail("/faults", "more than " + std::to_string(kMaxScheduled) + " faults");
     for (std::size_t i = 0; i < faults->size(); ++i) {
       Fields f((*faults)[i], "/faults/" + std::to_string(i));
       s.faults.push_back(read_fault(f, s, true));

@@ -77,6 +77,10 @@ struct Expectations {
 // The longest run a scenario may ask for: a run's cost grows with its length, and a
 // month of virtual time is far beyond any deploy's story.
 inline constexpr Duration kMaxRunLength = std::chrono::hours(24 * 30);
+// The shortest flap_down or flap_up a fault may have.
+inline constexpr Duration kMinFlap = std::chrono::seconds(1);
+// At most this many deploys, faults, plan steps or checkpoints in one document.
+inline constexpr std::size_t kMaxScheduled = 1000;
 
 struct Scenario {
   std::string name;

@@ -11,6 +11,7 @@
 #include <sstream>
 #include <thread>
 
+#include "failover/json_fields.h"
 #include "failover/policy.h"
 #include "harness/inputs.h"
 #include "harness/run.h"
@@ -53,11 +54,7 @@ struct Job {
   const reports::SloSet* slos;
 };
 
-std::string join(const std::vector<std::string>& items, const std::string& sep = ", ") {
-  std::string out;
-  for (const auto& i : items) out += (out.empty() ? "" : sep) + i;
-  return out;
-}
+using json_fields::join;
 
 // Scenario expectations overlaid with a variant's: the variant's fields win.
 Expectations merge(const Expectations* base, const Expectations& over) {
@@ -339,6 +336,39 @@ Result<bool> refuse_inputs_as_outputs(const std::vector<std::string>& outputs, c
       std::error_code ec;
       if (!in.empty() && std::filesystem::exists(out, ec) && std::filesystem::equivalent(out, in, ec)) {
         return Result<bool>::error(out + " is one of the run's inputs; it would be overwritten. Write elsewhere");
+      }
+    }
+  }
+  return Result<bool>::ok(true);
+}
+
+namespace {
+
+bool same_file(const std::string& a, const std::string& b) {
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  if (fs::exists(a, ec) && fs::exists(b, ec)) return fs::equivalent(a, b, ec);
+  const auto ca = fs::weakly_canonical(fs::absolute(a, ec), ec);
+  const auto cb = fs::weakly_canonical(fs::absolute(b, ec), ec);
+  return !ec && ca == cb;
+}
+
+}  // namespace
+
+Result<bool> check_output_paths(const std::vector<NamedPath>& outputs, const std::vector<NamedPath>& inputs) {
+  for (std::size_t i = 0; i < outputs.size(); ++i) {
+    const NamedPath& out = outputs[i];
+    if (out.path.empty()) continue;
+    for (const auto& in : inputs) {
+      if (!in.path.empty() && same_file(out.path, in.path)) {
+        return Result<bool>::error(out.name + " " + out.path + " is " + in.name + " " + in.path +
+                                   ": it would be overwritten; write elsewhere (nothing was written)");
+      }
+    }
+    for (std::size_t j = 0; j < i; ++j) {
+      if (!outputs[j].path.empty() && same_file(out.path, outputs[j].path)) {
+        return Result<bool>::error(outputs[j].name + " and " + out.name + " both name " + out.path +
+                                   ": one would overwrite the other; give two files (nothing was written)");
       }
     }
   }

@@ -94,5 +94,15 @@ Result<bool> write_atomically(const std::string& path, const std::string& text);
 Result<bool> write_all_or_nothing(const std::vector<std::pair<std::string, std::string>>& files);
 // An error when an output path is (the same file as) one of the inputs.
 Result<bool> refuse_inputs_as_outputs(const std::vector<std::string>& outputs, const std::vector<std::string>& inputs);
+// A file a command reads or writes, with what names it ("--policy-out", "the workflow").
+struct NamedPath {
+  std::string name;
+  std::string path;  // "" = not given (skipped)
+};
+// Checked by every command that writes before it writes anything: no output is the
+// same file as an input (by path or, when both exist, as the same inode), and no two
+// outputs are. The error names both, e.g. "--policy-out deploy.yml is the workflow
+// deploy.yml: it would be overwritten; write elsewhere".
+Result<bool> check_output_paths(const std::vector<NamedPath>& outputs, const std::vector<NamedPath>& inputs);
 
 }  // namespace failsim::harness

@@ -18,11 +18,7 @@ using json_fields::Fields;
 using json_fields::Invalid;
 using json_fields::json;
 
-std::string join(const std::vector<std::string>& items, const std::string& sep = ", ") {
-  std::string out;
-  for (const auto& i : items) out += (out.empty() ? "" : sep) + i;
-  return out;
-}
+using json_fields::join;
 
 // A GitHub timing: a plain value, or {"value", "unconfirmed", "source"}.
 struct TimingReader {

@@ -6,10 +6,12 @@
 #include <cmath>
 #include <cstdio>
 #include <map>
+#include <set>
 #include <numeric>
 
 #include "reports/escape.h"
 #include "reports/format.h"
+#include "reports/report.h"
 
 namespace failsim::reports {
 namespace {
@@ -38,23 +40,33 @@ Result<std::vector<Sample>> read_samples(const std::string& text, const std::str
     return R::error(source + ": /schema_version: expected 1 or 2, got " + root["schema_version"].dump());
   }
   std::vector<Sample> out;
+  std::set<std::string> rows;
   for (std::size_t i = 0; i < root["scenarios"].size(); ++i) {
     const json& s = root["scenarios"][i];
     const std::string at = source + ": /scenarios/" + std::to_string(i);
     if (!s.is_object() || !s.contains("name") || !s.contains("policy") || !s.contains("runs") || !s["runs"].is_array()) {
       return R::error(at + ": expected name, policy and runs");
     }
+    if (!s["name"].is_string() || !s["policy"].is_string() || (s.contains("variant") && !s["variant"].is_string())) {
+      return R::error(at + ": name, policy and variant are strings");
+    }
     Sample x;
     x.scenario = s["name"].get<std::string>();
     x.policy = s["policy"].get<std::string>();
     x.variant = s.value("variant", std::string());
-    for (const json& r : s["runs"]) {
-      if (!r.is_object() || !r.contains("outcome")) return R::error(at + ": a run without an outcome");
+    if (!rows.insert(key_of(x)).second) return R::error(at + ": a second row for " + key_of(x) + " (a forged or merged-twice file?)");
+    std::set<std::uint64_t> seeds;
+    for (std::size_t k = 0; k < s["runs"].size(); ++k) {
+      const json& r = s["runs"][k];
+      if (const auto why = implausible_run(r)) return R::error(at + "/runs/" + std::to_string(k) + ": " + *why);
+      if (r.contains("seed") && !seeds.insert(r["seed"].get<std::uint64_t>()).second) {
+        return R::error(at + "/runs/" + std::to_string(k) + ": seed " + r["seed"].dump() + " appears twice in this row");
+      }
       ++x.n;
       if (r["outcome"] == "deployed") ++x.deployed;
       // Older files have no firing_seconds: their detection ended at firing.
       const char* fired_key = r.contains("firing_seconds") ? "firing_seconds" : "detection_seconds";
-      if (r[fired_key].is_number()) ++x.fired;
+      if (r.contains(fired_key) && r[fired_key].is_number()) ++x.fired;
       if (r.contains("detection_seconds") && r["detection_seconds"].is_number()) {
         x.detection.push_back(r["detection_seconds"].get<double>());
       }

@@ -161,9 +161,33 @@ std::optional<double> opt_double(const json& v) { return v.is_null() ? std::null
 
 }  // namespace
 
+std::optional<std::string> implausible_run(const json& r) {
+  if (!r.is_object()) return "a run is not an object";
+  static const std::set<std::string> kOutcomes = {"deployed", "failed", "rolled_back", "cancelled", "pending"};
+  if (!r.contains("outcome") || !r["outcome"].is_string() || !kOutcomes.count(r["outcome"].get<std::string>())) {
+    return "outcome: expected one of deployed, failed, rolled_back, cancelled, pending, got " +
+           (r.contains("outcome") ? r["outcome"].dump() : std::string("nothing"));
+  }
+  for (const auto& [key, value] : r.items()) {
+    const bool seconds = key.size() > 8 && key.compare(key.size() - 8, 8, "_seconds") == 0;
+    if (!seconds || value.is_null()) continue;
+    if (!value.is_number() || !std::isfinite(value.get<double>()) || value.get<double>() < 0) {
+      return key + ": expected a time of at least 0 seconds or null, got " + value.dump();
+    }
+  }
+  if (r.contains("attempts") && (!r["attempts"].is_number_integer() || r["attempts"].get<long long>() < 0)) {
+    return "attempts: expected a count of at least 0, got " + r["attempts"].dump();
+  }
+  if (r.contains("seed") && !r["seed"].is_number_unsigned() && !(r["seed"].is_number_integer() && r["seed"].get<long long>() >= 0)) {
+    return "seed: expected an integer of at least 0, got " + r["seed"].dump();
+  }
+  return std::nullopt;
+}
+
 Result<RunResult> run_from_json(const std::string& text, const std::string& scenario, const std::string& policy) {
   try {
     const json j = json::parse(text);
+    if (const auto why = implausible_run(j)) return Result<RunResult>::error(*why);
     RunResult r;
     r.scenario = scenario;
     r.policy = policy;

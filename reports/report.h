@@ -134,6 +134,10 @@ std::string results_json(const SuiteReport& suite);
 // One run of results.json's "runs", read back (scenario and policy from its row).
 // Errors name the field.
 Result<RunResult> run_from_json(const std::string& text_of_run, const std::string& scenario, const std::string& policy);
+// What makes one run of a results.json impossible, or nullopt: an outcome failsim never
+// writes, a time that is negative or not finite, a negative attempt count. Read back by
+// merge (run_from_json) and compare, so a forged or damaged file is refused, not summed.
+std::optional<std::string> implausible_run(const nlohmann::json& run);
 std::string junit_xml(const SuiteReport& suite);
 std::string summary_md(const SuiteReport& suite);
 // Where a scenario's detection ends: "notified" (its world has an Alertmanager: the runs

@@ -3,12 +3,15 @@
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
+#include <filesystem>
 #include <fstream>
 #include <set>
 #include <sstream>
 
 #include "failover/duration.h"
+#include "failover/utf8.h"
 #include "sim/prometheus/promql_parser.h"
+#include "sim/yaml_limits.h"
 
 namespace failsim::sim::prometheus {
 
@@ -282,6 +285,10 @@ Labels string_map(const std::string& source, const YAML::Node& n, const std::str
 Result<std::vector<RuleGroupSpec>> parse_rule_file(const std::string& yaml_text, const std::string& source) {
   try {
     const YAML::Node root = YAML::Load(yaml_text);
+    if (const auto over = yaml_over_limits(root)) throw RuleFileError(source + ":" + *over);
+    if (const auto open = unterminated_quote(yaml_text)) {
+      throw RuleFileError(source + ":" + std::to_string(*open) + ": a quoted string is never closed (found the end of the file)");
+    }
     if (!root.IsMap() || !root["groups"]) fail(source, root, "expected a top-level \"groups:\" list");
     for (const auto& kv : root) {
       if (kv.first.as<std::string>() != "groups") fail(source, kv.first, "unknown field \"" + kv.first.as<std::string>() + "\"");
@@ -385,6 +392,11 @@ std::string expand_labels_template(const std::string& text, const Labels& labels
 }
 
 Result<std::vector<RuleGroupSpec>> load_rule_file(const std::string& path) {
+  std::error_code ec;
+  const auto status = std::filesystem::status(path, ec);
+  if (!ec && std::filesystem::exists(status) && !std::filesystem::is_regular_file(status)) {
+    return Result<std::vector<RuleGroupSpec>>::error(path + ": not a regular file (a directory, FIFO, device or socket)");
+  }
   std::ifstream in(path, std::ios::binary);
   if (!in) return Result<std::vector<RuleGroupSpec>>::error(path + ": cannot read the rule file");
   // At most 16 MiB (failsim's input limit, harness/text_file.h): /dev/zero cannot exhaust memory.
@@ -393,6 +405,7 @@ Result<std::vector<RuleGroupSpec>> load_rule_file(const std::string& path) {
   in.read(text.data(), static_cast<std::streamsize>(text.size()));
   text.resize(static_cast<std::size_t>(in.gcount()));
   if (text.size() > kMaxBytes) return Result<std::vector<RuleGroupSpec>>::error(path + ": larger than 16 MiB, failsim's input limit");
+  if (const auto bad = utf8_error(text)) return Result<std::vector<RuleGroupSpec>>::error(path + ": " + *bad);
   return parse_rule_file(text, path);
 }
 

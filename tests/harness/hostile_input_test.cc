@@ -46,7 +46,7 @@ TEST_F(HostileInput, NumbersAndNestingBeyondLimitsAreInputErrors) {
   const std::string deep = (dir / "deep.json").string();
   std::ofstream(deep) << std::string(60000, '[') << std::string(60000, ']');
   expect_exit2("validate '" + deep + "'", "nested deeper than 64 levels");
-  expect_exit2("validate /dev/zero", "/dev/zero: cannot read (larger than 16 MiB, failsim's input limit)");
+  expect_exit2("validate /dev/zero", "/dev/zero: cannot read (not a regular file (a FIFO, device or socket); failsim reads files)");
 }
 
 TEST_F(HostileInput, TimesBeyondTheRunLengthLimitAreRejectedNotRun) {
