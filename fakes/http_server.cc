@@ -15,24 +15,9 @@
 
 #include <nlohmann/json.hpp>
 
-#include "failover/utf8.h"
-
 namespace failsim::fakes {
 
 namespace {
-
-// Where a request holds bytes that are not UTF-8 (its path, a query parameter, a header),
-// or nullopt.
-std::optional<std::string> not_utf8(const httplib::Request& req) {
-  if (first_invalid_utf8(req.path)) return std::string("the path");
-  for (const auto& [name, value] : req.params) {
-    if (first_invalid_utf8(name) || first_invalid_utf8(value)) return "a query parameter";
-  }
-  for (const auto& [name, value] : req.headers) {
-    if (first_invalid_utf8(name) || first_invalid_utf8(value)) return "a header";
-  }
-  return std::nullopt;
-}
 
 int port_of(const sockaddr_storage& a) {
   if (a.ss_family == AF_INET) return ntohs(reinterpret_cast<const sockaddr_in*>(&a)->sin_port);
@@ -250,12 +235,6 @@ HttpServer::HttpServer(const HttpServerLimits& limits, const std::optional<TlsFi
                       "text/plain; charset=utf-8");
       return httplib::Server::HandlerResponse::Handled;
     }
-    // Whatever a handler keeps or echoes ends up in JSON, which must be UTF-8.
-    if (const auto where = not_utf8(const_req)) {
-      res.status = 400;
-      res.set_content(*where + " is not UTF-8; the fakes take UTF-8 (percent-encode bytes as UTF-8)\n", "text/plain; charset=utf-8");
-      return httplib::Server::HandlerResponse::Handled;
-    }
     auto& req = const_cast<httplib::Request&>(const_req);
     if (!req.has_header("Content-Length") && !req.has_header("Transfer-Encoding")) req.headers.emplace("Content-Length", "0");
     req.headers.erase(kPathPrefixHeader);  // only this hook sets it
@@ -270,8 +249,8 @@ HttpServer::HttpServer(const HttpServerLimits& limits, const std::optional<TlsFi
     try {
       if (ep) std::rethrow_exception(ep);
     } catch (const nlohmann::json::type_error& e) {
-      // 316: a string to be written is not UTF-8. Paths, queries and headers are checked
-      // before routing; a form body's parameters are parsed only after: its bytes.
+      // 316: a string to be written is not UTF-8. The fakes write such bytes as U+FFFD, as
+      // Go does; a reply written otherwise is the request's bytes, not a server fault.
       if (e.id == 316) {
         res.status = 400;
         res.set_content("the request holds bytes that are not UTF-8; the fakes take UTF-8\n", "text/plain; charset=utf-8");

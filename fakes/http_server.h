@@ -16,6 +16,8 @@
 //    answer (or of a head announcing a body): a client sending its headers or body a
 //    byte at a time is cut off; the answer to a bodiless request is never cut (an
 //    event stream lasts as long as its client reads);
+//  - a handler that would write a request's bytes that are not UTF-8 into strict JSON
+//    answers 400, not 500 (the fakes write such bytes as U+FFFD, as Go does);
 //  - a request without Content-Length or Transfer-Encoding has an empty body and is
 //    answered at once (curl -X POST without data), as RFC 9112 says;
 //  - stop() (or the destructor) closes the listener, shuts down every open

@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <memory>
+#include <mutex>
 #include <string>
 #include <thread>
 
@@ -51,6 +53,88 @@ ordered_json health_json(const failover::Assessment& a) {
   }
   return {{"healthy", a.healthy}, {"reasons", a.reasons}, {"warnings", a.warnings}, {"checks", checks}};
 }
+
+// What every event stream sends, built on the engine thread once per tick however many
+// pages are open (500 streams each building the state four times a second held the
+// engine, and with it every fake's answers, for minutes): the state as JSON text and
+// the trace as JSON objects, appended as the run goes. A stream holds only its cursor.
+class EventFeed {
+ public:
+  static constexpr std::size_t kMaxStreams = 64;          // more are 503 (Retry-After: 1)
+  static constexpr std::size_t kFirstTraceEvents = 20000;  // the newest, sent to a new page
+
+  bool admit() {
+    if (streams_.fetch_add(1) >= kMaxStreams) {
+      streams_.fetch_sub(1);
+      return false;
+    }
+    return true;
+  }
+  void leave() { streams_.fetch_sub(1); }
+
+  // Brings the feed up to date when it is a tick old. One stream does it; the others
+  // send what is there (at most a tick old) rather than queue on the engine. False when
+  // the engine has stopped.
+  bool refresh(fakes::LiveLoop& loop, LiveControl& control, const Scenario& scenario) {
+    std::unique_lock<std::mutex> one(refresh_mutex_, std::defer_lock);
+    bool empty = false;
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      empty = state_.empty();
+    }
+    if (empty) {
+      one.lock();  // nothing to send yet: wait for whoever builds it
+    } else if (!one.try_lock()) {
+      return !loop.stopped();
+    }
+    if (std::chrono::steady_clock::now() - built_ < std::chrono::milliseconds(200) && !state_.empty()) return !loop.stopped();
+    const std::size_t known = trace_count_.load();
+    auto built = loop.call(
+        [&control, &loop, &scenario, known] {
+          std::pair<std::string, std::vector<std::string>> out;
+          out.first = control_room_state(control, loop, scenario).dump();
+          const TimePoint start = control.world().spec().start;
+          for (const auto& e : control.trace_since(known)) {
+            out.second.push_back(ordered_json({{"t_seconds", seconds_after(e.t_us, start)},
+                                               {"category", e.category},
+                                               {"name", e.name},
+                                               {"detail", e.detail}})
+                                     .dump());
+          }
+          return out;
+        },
+        std::chrono::milliseconds(2000));
+    if (!built) return !loop.stopped() && !state_.empty();  // busy past the wait: send the last one
+    std::lock_guard<std::mutex> lock(mutex_);
+    state_ = std::move(built->first);
+    for (auto& e : built->second) trace_.push_back(std::move(e));
+    trace_count_.store(trace_.size());
+    built_ = std::chrono::steady_clock::now();
+    return true;
+  }
+
+  // "event: state" with the state and the trace from `cursor` (a new page: the newest
+  // kFirstTraceEvents); moves the cursor on.
+  std::string event_for(std::size_t& cursor, bool reset) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    std::size_t from = cursor;
+    if (reset) from = trace_.size() > kFirstTraceEvents ? trace_.size() - kFirstTraceEvents : 0;
+    std::string out = std::string("event: state\ndata: {\"reset\":") + (reset ? "true" : "false") + ",\"state\":" + state_ + ",\"trace\":[";
+    for (std::size_t i = from; i < trace_.size(); ++i) out += (i == from ? "" : ",") + trace_[i];
+    out += "]}\n\n";
+    cursor = trace_.size();
+    return out;
+  }
+
+ private:
+  std::atomic<std::size_t> streams_{0};
+  std::mutex refresh_mutex_;  // one refresh at a time
+  std::mutex mutex_;          // the fields below
+  std::string state_;
+  std::vector<std::string> trace_;
+  std::atomic<std::size_t> trace_count_{0};
+  std::chrono::steady_clock::time_point built_{};
+};
 
 }  // namespace
 
@@ -216,48 +300,35 @@ void add_control_room_routes(fakes::HttpServer& server, fakes::LiveLoop& loop, L
     reply(res, 200, *state);
   });
 
-  routes.Get("/api/events", [&loop, &control, &scenario, &closing](const httplib::Request&, httplib::Response& res) {
+  auto feed = std::make_shared<EventFeed>();
+  routes.Get("/api/events", [&loop, &control, &scenario, &closing, feed](const httplib::Request&, httplib::Response& res) {
     res.set_header("Cache-Control", "no-store");
+    if (!feed->admit()) {
+      res.set_header("Retry-After", "1");
+      return reply(res, 503, {{"error", "GET /api/events: " + std::to_string(EventFeed::kMaxStreams) +
+                                            " event streams are open already; close a page or retry"}});
+    }
     auto cursor = std::make_shared<std::size_t>(0);
     auto first = std::make_shared<bool>(true);
-    res.set_chunked_content_provider("text/event-stream", [&loop, &control, &scenario, &closing, cursor, first](
-                                                              std::size_t, httplib::DataSink& sink) {
-      const bool reset = *first;  // a new stream: the page starts its timeline over
-      if (!*first) {  // a tick: 250 ms of wall time, in short sleeps so a stop ends it soon
-        for (int i = 0; i < 5 && !closing.load() && !loop.stopped(); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(50));
-      }
-      *first = false;
-      std::optional<std::string> message;
-      if (!closing.load()) {
-        message = loop.call(
-            [&, cursor, reset] {
-              ordered_json event;
-              event["reset"] = reset;
-              event["state"] = control_room_state(control, loop, scenario);
-              ordered_json trace = ordered_json::array();
-              const auto events = control.trace_since(*cursor);
-              const TimePoint start = control.world().spec().start;
-              for (const auto& e : events) {
-                trace.push_back({{"t_seconds", seconds_after(e.t_us, start)},
-                                 {"category", e.category},
-                                 {"name", e.name},
-                                 {"detail", e.detail}});
-              }
-              *cursor += events.size();
-              event["trace"] = std::move(trace);
-              return "event: state\ndata: " + event.dump() + "\n\n";
-            },
-            std::chrono::milliseconds(2000));
-      }
-      if (!message && !closing.load() && !loop.stopped()) return true;  // the engine was busy past the wait: next tick
-      if (!message) {
-        const std::string end = "event: end\ndata: {\"reason\": \"the run is over\"}\n\n";
-        sink.write(end.data(), end.size());
-        sink.done();
-        return true;
-      }
-      return sink.write(message->data(), message->size());
-    });
+    res.set_chunked_content_provider(
+        "text/event-stream",
+        [&loop, &control, &scenario, &closing, feed, cursor, first](std::size_t, httplib::DataSink& sink) {
+          const bool reset = *first;  // a new stream: the page starts its timeline over
+          if (!*first) {  // a tick: 250 ms of wall time, in short sleeps so a stop ends it soon
+            for (int i = 0; i < 5 && !closing.load() && !loop.stopped(); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(50));
+          }
+          *first = false;
+          const bool live = !closing.load() && feed->refresh(loop, control, scenario);
+          if (!live || closing.load()) {
+            const std::string end = "event: end\ndata: {\"reason\": \"the run is over\"}\n\n";
+            sink.write(end.data(), end.size());
+            sink.done();
+            return true;
+          }
+          const std::string message = feed->event_for(*cursor, reset);
+          return sink.write(message.data(), message.size());
+        },
+        [feed](bool) { feed->leave(); });
   });
 
   routes.Post("/api/clock", [&loop, &control](const httplib::Request& req, httplib::Response& res) {

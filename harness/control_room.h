@@ -6,7 +6,9 @@
 //   GET  /api/state           the world now (control_room_state below)
 //   GET  /api/events          text/event-stream: "state" events of {state, trace} every
 //                             250 ms of wall time, `trace` the trace events since the last
-//                             one (all of them in the first); "end" when the run is over
+//                             one (the newest 20,000 in the first); "end" when the run is
+//                             over. Built once per tick for all streams; at most 64
+//                             streams at once, more are 503 with Retry-After: 1
 //   POST /api/clock           {"paused": bool?, "speed": number?} -> 200 {clock}; a bad
 //                             body -> 400 {"error": "POST /api/clock: /FIELD: ..."}
 //   POST /api/runs/{id}/cancel  cancels a GitHub run as the REST API would -> 202, 404,

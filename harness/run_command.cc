@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <filesystem>
+#include <optional>
+#include <set>
 #include <map>
 #include <ostream>
 #include <sstream>
@@ -16,6 +18,28 @@
 
 namespace failsim::harness {
 namespace {
+
+// What a shard's results.json lacks that merge reads, or nullopt: merge then reads it
+// without a type surprise.
+std::optional<std::string> malformed_shard(const nlohmann::json& r) {
+  const auto& sh = r["shard"];
+  if (!sh.contains("index") || !sh["index"].is_number_integer() || !sh.contains("count") || !sh["count"].is_number_integer() ||
+      sh["count"].get<long long>() < 1 || sh["index"].get<long long>() < 1 || sh["index"].get<long long>() > sh["count"].get<long long>() ||
+      sh["count"].get<long long>() > 10000 || !sh.contains("plan") || !sh["plan"].is_object()) {
+    return std::string("/shard: expected {index, count, plan} with 1 <= index <= count");
+  }
+  if (r.contains("failsim_version") && !r["failsim_version"].is_string()) return std::string("/failsim_version: expected a string");
+  if (!r.contains("scenarios") || !r["scenarios"].is_array()) return std::string("/scenarios: expected an array");
+  for (std::size_t i = 0; i < r["scenarios"].size(); ++i) {
+    const auto& row = r["scenarios"][i];
+    if (!row.is_object() || !row.contains("name") || !row["name"].is_string() || !row.contains("policy") || !row["policy"].is_string() ||
+        (row.contains("variant") && !row["variant"].is_string() && !row["variant"].is_null()) || !row.contains("runs") ||
+        !row["runs"].is_array()) {
+      return "/scenarios/" + std::to_string(i) + ": expected name, policy (strings) and runs (an array)";
+    }
+  }
+  return std::nullopt;
+}
 
 Result<std::vector<reports::Tolerance>> tolerances(const std::optional<std::string>& text) {
   if (!text) return Result<std::vector<reports::Tolerance>>::ok({});
@@ -205,6 +229,7 @@ int merge_command(const MergeCommandOptions& o, std::ostream& out, std::ostream&
     if (!r.is_object() || !r.contains("shard") || !r["shard"].is_object()) {
       return fail(path + ": not a shard's results.json (run failsim run --shard K/N)");
     }
+    if (const auto why = malformed_shard(r)) return fail(path + ": " + *why + " (a damaged or edited shard?)");
     const json& sh = r["shard"];
     const int index = sh.value("index", 0);
     if (!plan) {
@@ -231,18 +256,23 @@ int merge_command(const MergeCommandOptions& o, std::ostream& out, std::ostream&
   SuiteOptions suite = std::move(options).value();
   suite.out_dir = o.out_dir;
   std::vector<std::vector<reports::RunResult>> given;
+  std::map<std::size_t, std::set<std::uint64_t>> seeds_seen;  // row -> seeds, across shards
   for (const auto& [index, entry] : shards) {
     const json& rows = entry.second["scenarios"];
     if (given.empty()) given.resize(rows.size());
     if (rows.size() != given.size()) return fail(entry.first + ": " + std::to_string(rows.size()) + " rows; shard 1 has " + std::to_string(given.size()));
     for (std::size_t i = 0; i < rows.size(); ++i) {
       const json& first = shards.begin()->second.second["scenarios"][i];
-      if (rows[i]["name"] != first["name"] || rows[i]["policy"] != first["policy"] || rows[i]["variant"] != first["variant"]) {
+      if (rows[i]["name"] != first["name"] || rows[i]["policy"] != first["policy"] || rows[i].value("variant", json()) != first.value("variant", json())) {
         return fail(entry.first + ": row " + std::to_string(i + 1) + " is not shard 1's");
       }
       for (const auto& run : rows[i]["runs"]) {
         auto r = reports::run_from_json(run.dump(), rows[i]["name"].get<std::string>(), rows[i]["policy"].get<std::string>());
         if (!r) return fail(entry.first + ": " + r.error());
+        if (!seeds_seen[i].insert(r.value().seed).second) {
+          return fail(entry.first + ": row " + std::to_string(i + 1) + ": seed " + std::to_string(r.value().seed) +
+                      " was run by another shard too (a shard given twice under another name, or edited?)");
+        }
         given[i].push_back(std::move(r).value());
       }
     }

@@ -14,7 +14,7 @@ elif [[ ${1:-} =~ ^[0-9]+$ ]]; then
   limit=(-runs="$1"); shift
 fi
 targets=("$@")
-[[ ${#targets[@]} -gt 0 ]] || targets=(duration promql policy rule_file world slo scenario query_response http)
+[[ ${#targets[@]} -gt 0 ]] || targets=(duration promql policy rule_file world slo scenario query_response http plan import_prometheus import_workflow results cli_strings)
 command -v clang++ >/dev/null || { echo "fuzz: clang++ is missing (apt-get install clang)" >&2; exit 2; }
 cmake --preset fuzz >/dev/null
 cmake --build --preset fuzz -j "$(nproc)" --target $(printf 'failsim_fuzz_%s ' "${targets[@]}")
@@ -29,6 +29,9 @@ for t in "${targets[@]}"; do
     world) src=(worlds/*.json) ;;
     slo) src=(scenarios/slos/*.json) ;;
     scenario) src=(scenarios/*.json) ;;
+    plan) src=(scenarios/gamedays/*.json) ;;
+    import_prometheus) src=(tests/harness/import/acme/prometheus.yml tests/harness/import/paws360-prometheus.yml tests/harness/import/k8s/prometheus.yml) ;;
+    import_workflow) src=(tests/harness/import/acme/deploy.yml tests/harness/import/paws360-ci.yml examples/workflows/*.yml) ;;
     *) src=(fuzz/corpus/"$t"/*) ;;
   esac
   cp "${src[@]}" "$work/$t/"
@@ -36,6 +39,7 @@ for t in "${targets[@]}"; do
   [[ $t == duration ]] && max_len=64
   [[ $t == promql ]] && max_len=8192   # room for 256 levels of nesting and more
   [[ $t == http ]] && max_len=16384
+  [[ $t == cli_strings ]] && max_len=256
   echo "== fuzz $t (${limit[*]}, -max_len=$max_len)"
   ./build/fuzz/fuzz/failsim_fuzz_"$t" "${limit[@]}" -max_len="$max_len" -timeout=10 -rss_limit_mb=2048 \
     -artifact_prefix=build/fuzz/findings/"$t"- -print_final_stats=1 "$work/$t" 2>&1 | tee "build/fuzz/$t.log" |

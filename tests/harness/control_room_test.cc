@@ -10,7 +10,11 @@
 //    stream, and Alertmanager's v2 alerts and status once a hand fault has fired;
 //  - scripts/failsim-ssh: systemctl, stress-ng and reboot sent "to a host" become hand
 //    faults through the API.
+#include <arpa/inet.h>
 #include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
 #include <httplib.h>
 #include <nlohmann/json.hpp>
 
@@ -308,6 +312,77 @@ TEST(ControlRoom, StateClockRunsEventsAndAlertmanagerOnNorthwind) {
 }
 
 // scripts/failsim-ssh: what a script sends to a real host, mapped onto the game-day API.
+// A raw TCP connection to 127.0.0.1:port with `request` sent; -1 on failure.
+int open_with(int port, const std::string& request) {
+  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_port = htons(static_cast<std::uint16_t>(port));
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  if (fd < 0 || ::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0 ||
+      ::send(fd, request.data(), request.size(), MSG_NOSIGNAL) != static_cast<ssize_t>(request.size())) {
+    if (fd >= 0) ::close(fd);
+    return -1;
+  }
+  return fd;
+}
+
+// Issue 30: 500 event streams opened and closed left every server unresponsive for
+// minutes (each stream built the state on the engine four times a second). Now the
+// feed is built once per tick for all, at most 64 streams are served (the rest 503
+// at once), and after any flood every endpoint answers within 1 s.
+TEST(ControlRoom, AFloodOfEventStreamsLeavesEveryEndpointAnswering) {
+  LiveNorthwind live_world("control-flood", 60);
+  live_world.options.warm_start = true;
+  int served = 0, refused = 0, other = 0;
+  std::map<std::string, int> after;  // endpoint -> status within the 1 s read timeout
+  std::vector<json> events;
+  live_world.run([&](std::map<std::string, std::string>& url) {
+    auto api = client_for(url["api"]);
+    const std::string& base = url["api"];
+    const int port = std::stoi(base.substr(base.rfind(':') + 1));
+    for (int round = 0; round < 2; ++round) {  // twice: the first flood's streams must be gone
+      std::vector<int> fds;
+      for (int i = 0; i < 250; ++i) fds.push_back(open_with(port, "GET /api/events HTTP/1.1\r\nHost: x\r\n\r\n"));
+      for (int fd : fds) {
+        if (fd < 0) {
+          ++other;
+          continue;
+        }
+        timeval tv{10, 0};
+        ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+        char head[16] = {};
+        const auto n = ::recv(fd, head, sizeof head - 1, 0);
+        const std::string status = n > 12 ? std::string(head, 12) : "";
+        (status == "HTTP/1.1 200" ? served : status == "HTTP/1.1 503" ? refused : other) += 1;
+      }
+      for (int fd : fds) {
+        if (fd >= 0) ::close(fd);  // all at once, with every answer's head read
+      }
+      std::this_thread::sleep_for(600ms);  // two ticks: each stream's next write fails
+    }
+    for (const auto& [name, path] : std::vector<std::pair<std::string, std::string>>{
+             {"api", "/api/state"}, {"prometheus", "/api/v1/query?query=up"}, {"github", "/repos/northwind/platform/actions/runners"},
+             {"alertmanager", "/api/v2/status"}}) {
+      auto c = client_for(url[name]);
+      c->set_read_timeout(1s);
+      const std::string token = testing::read_file((live_world.dir / "github-token").string());
+      const auto r = c->Get(path, {{"Authorization", "Bearer " + token.substr(0, token.find('\n'))}, {"User-Agent", "failsim-test"}});
+      after[name] = r ? r->status : 0;
+    }
+    events = read_events(*api, 2);
+  });
+  EXPECT_EQ(served, 2 * 64) << "64 streams per flood, none left over from the first";
+  EXPECT_EQ(refused, 2 * (250 - 64));
+  EXPECT_EQ(other, 0);
+  EXPECT_EQ(after, (std::map<std::string, int>{{"alertmanager", 200}, {"api", 200}, {"github", 200}, {"prometheus", 200}}))
+      << live_world.errors;
+  ASSERT_EQ(events.size(), 2u);
+  EXPECT_EQ(events[0]["reset"], true);
+  EXPECT_EQ(events[1]["reset"], false);
+  EXPECT_TRUE(events[1]["state"].contains("clock")) << events[1];
+}
+
 TEST(FailsimSsh, SystemctlStressAndRebootBecomeFaultsOfTheRun) {
   LiveNorthwind live_world("ssh");
   std::vector<testing::CommandResult> r;
