@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <filesystem>
+#include <map>
 #include <limits>
 #include <set>
 
@@ -595,17 +596,25 @@ WorldFile read_world(const json& root, const std::string& source) {
   }
   const json& runners = top.need("runners");
   if (!runners.is_array() || runners.empty()) Fields::fail("/runners", "expected a non-empty array of runners");
+  // Sets beside the lists, so a world of thousands of runners or targets loads in linear time.
+  std::set<std::string> hosts(spec.hosts.begin(), spec.hosts.end());
+  auto add_host = [&spec, &hosts](const std::string& h) {
+    if (hosts.insert(h).second) spec.hosts.push_back(h);
+  };
+  std::set<std::string> names;
+  std::map<std::pair<std::string, int>, std::string> exporter_of;  // host:port -> runner
   for (std::size_t i = 0; i < runners.size(); ++i) {
     Fields f(runners[i], "/runners/" + std::to_string(i));
     auto r = read_runner(f);
-    for (const auto& other : spec.runners) {
-      if (other.runner_name == r.runner_name) Fields::fail(f.at("name"), "duplicate runner name \"" + r.runner_name + "\"");
-      if (r.exporter_port != 0 && other.host == r.host && other.exporter_port == r.exporter_port) {
+    if (!names.insert(r.runner_name).second) Fields::fail(f.at("name"), "duplicate runner name \"" + r.runner_name + "\"");
+    if (r.exporter_port != 0) {
+      const auto [at, fresh] = exporter_of.emplace(std::make_pair(r.host, r.exporter_port), r.runner_name);
+      if (!fresh) {
         Fields::fail(f.at("exporter") + "/port", "port " + std::to_string(r.exporter_port) + " on " + r.host +
-                                                     " is already the exporter of " + other.runner_name);
+                                                     " is already the exporter of " + at->second);
       }
     }
-    if (std::find(spec.hosts.begin(), spec.hosts.end(), r.host) == spec.hosts.end()) spec.hosts.push_back(r.host);
+    add_host(r.host);
     spec.runners.push_back(r);
   }
   // Exporters that are not runners' (node exporters, ...): they answer every scrape.
@@ -613,22 +622,18 @@ WorldFile read_world(const json& root, const std::string& source) {
     const auto list = top.strings("exporters");
     for (std::size_t i = 0; i < list.size(); ++i) {
       const auto [host, port] = split_target(list[i], "/exporters/" + std::to_string(i));
-      for (const auto& r : spec.runners) {
-        if (r.host == host && r.exporter_port == port) {
-          Fields::fail("/exporters/" + std::to_string(i), list[i] + " is already the exporter of " + r.runner_name);
-        }
+      if (const auto it = exporter_of.find({host, port}); it != exporter_of.end()) {
+        Fields::fail("/exporters/" + std::to_string(i), list[i] + " is already the exporter of " + it->second);
       }
       spec.plain_exporters.emplace_back(host, port);
-      if (std::find(spec.hosts.begin(), spec.hosts.end(), host) == spec.hosts.end()) spec.hosts.push_back(host);
+      add_host(host);
     }
   }
   {
     Fields p(top.need("prometheus"), "/prometheus");
     read_prometheus(p, w, dir);
     p.finish();
-    if (std::find(spec.hosts.begin(), spec.hosts.end(), spec.prometheus.host) == spec.hosts.end()) {
-      spec.hosts.push_back(spec.prometheus.host);
-    }
+    add_host(spec.prometheus.host);
   }
   {
     Fields g(top.need("github"), "/github");
@@ -756,12 +761,12 @@ std::string WorldFile::server_path_for(const std::string& local_path) const {
 }
 
 std::map<std::string, std::string> WorldFile::instances() const {
+  std::map<std::pair<std::string, int>, const std::string*> runner_at;  // the last runner there wins, as before
+  for (const auto& r : spec.runners) runner_at[{r.host, r.exporter_port}] = &r.runner_name;
   std::map<std::string, std::string> out;
   for (const auto& c : spec.scrape_configs) {
     for (const auto& t : c.targets) {
-      for (const auto& r : spec.runners) {
-        if (r.host == t.host && r.exporter_port == t.port) out[t.host + ":" + std::to_string(t.port)] = r.runner_name;
-      }
+      if (const auto it = runner_at.find({t.host, t.port}); it != runner_at.end()) out[t.host + ":" + std::to_string(t.port)] = *it->second;
     }
   }
   return out;
