@@ -8,26 +8,33 @@
 #include <string>
 
 #include "harness/import_prometheus.h"
+#include "harness/text_file.h"
 #include "harness/world_file.h"
 
 namespace {
 
 using nlohmann::json;
 
-// worlds/paws360.json with N more runners, each with an exporter its scrape config lists.
+// worlds/paws360.json's GitHub and production with N runners instead of two, each with
+// an exporter that the one scrape config lists.
 std::string world_of(std::size_t runners) {
+  const auto paws = failsim::harness::read_text_file(std::string(FAILSIM_SOURCE_DIR) + "/worlds/paws360.json");
+  const json base = json::parse(paws.value_or("{}"));
   json w = {{"world_version", 1},
             {"name", "many"},
             {"runners", json::array()},
             {"prometheus",
              {{"host", "monitoring"},
               {"scrape_configs", json::array({{{"job_name", "runners"}, {"static_configs", json::array({{{"targets", json::array()}}})}}})}}},
-            {"github", {{"repository", "o/r"}, {"workflows", json::array()}}},
-            {"production", json::object()}};
+            {"github", base.value("github", json::object())},
+            {"production", base.value("production", json::object())}};
   for (std::size_t i = 0; i < runners; ++i) {
     const std::string host = "h" + std::to_string(i);
-    w["runners"].push_back({{"name", "r" + std::to_string(i)}, {"host", host}, {"hostname", host},
-                            {"labels", {"self-hosted"}}, {"exporter", {{"port", 9100}}}});
+    w["runners"].push_back({{"name", "r" + std::to_string(i)},
+                            {"host", host},
+                            {"hostname", host},
+                            {"labels", {"self-hosted", "Linux", "X64", "production", "primary"}},
+                            {"exporter", {{"port", 9100}}}});
     w["prometheus"]["scrape_configs"][0]["static_configs"][0]["targets"].push_back(host + ":9100");
   }
   return w.dump();
