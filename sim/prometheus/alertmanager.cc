@@ -220,7 +220,8 @@ std::vector<Labels> Alertmanager::inhibited_by(const Labels& labels) const {
   for (const auto& rule : config_.inhibit_rules) {
     if (!all_match(rule.target, labels)) continue;
     const bool self_source = all_match(rule.source, labels);
-    for (const auto& [held_labels, h] : held_) {
+    for (const auto& held : held_) {
+      const Labels& held_labels = held.first;  // a plain reference: clang 14 cannot capture a structured binding
       if (!all_match(rule.source, held_labels)) continue;
       if (self_source && all_match(rule.target, held_labels)) continue;  // two-sided matches do not inhibit
       const bool equal = std::all_of(rule.equal.begin(), rule.equal.end(), [&](const std::string& name) {
