@@ -168,6 +168,15 @@ Result<Override> parse_override(const std::string& text) {
   return R::ok(std::move(o));
 }
 
+Result<bool> refuse_repeated_sets(const std::vector<std::string>& texts) {
+  std::map<std::string, std::string> seen;  // path -> the --set that named it
+  for (const auto& t : texts) {
+    const auto [it, fresh] = seen.emplace(t.substr(0, t.find('=')), t);
+    if (!fresh) return Result<bool>::error("--set " + it->first + " is given twice (" + it->second + ", then " + t + "); give it once");
+  }
+  return Result<bool>::ok(true);
+}
+
 Result<std::vector<Override>> parse_overrides(const std::vector<std::string>& texts) {
   std::vector<Override> out;
   for (const auto& t : texts) {

@@ -35,6 +35,8 @@ struct Override {
 
 Result<Override> parse_override(const std::string& text);
 Result<std::vector<Override>> parse_overrides(const std::vector<std::string>& texts);
+// `--set PATH=A --set PATH=B` is a mistake, not "the last wins": an error naming both.
+Result<bool> refuse_repeated_sets(const std::vector<std::string>& texts);
 
 // `text` (a JSON document of kind `document`, read from `file`) with every override for
 // that document applied; unchanged (same bytes) when none applies. Errors name the

@@ -12,6 +12,7 @@
 #include <nlohmann/json.hpp>
 
 #include "harness/ci_output.h"
+#include "harness/overrides.h"
 #include "harness/scenario.h"
 #include "harness/text_file.h"
 #include "reports/compare.h"
@@ -150,6 +151,7 @@ int run_command(RunCommandOptions o, std::ostream& out, std::ostream& err) {
     err << "failsim run: " << what << "\n";
     return 2;
   };
+  if (auto once = refuse_repeated_sets(suite.sets); !once) return fail(once.error());
   if (o.variants_file) {
     auto v = load_variants_file(*o.variants_file);
     if (!v) return fail(v.error());
@@ -299,6 +301,7 @@ int replay_command(const ReplayCommandOptions& o, std::ostream& out, std::ostrea
   suite.seeds = 1;
   suite.jobs = 1;
   suite.sets = o.sets;
+  if (auto once = refuse_repeated_sets(suite.sets); !once) return fail(once.error());
   if (o.variants_file) {
     auto v = load_variants_file(*o.variants_file);
     if (!v) return fail(v.error());

@@ -105,6 +105,10 @@ struct LiveSession {
 
 ServeOutcome run_serve(const ServeOptions& options, std::ostream& out, std::ostream& err) {
   ServeOutcome outcome;
+  if (auto once = refuse_repeated_sets(options.sets); !once) {
+    err << options.command << ": " << once.error() << "\n";
+    return outcome;
+  }
   auto overrides = parse_overrides(options.sets);
   if (!overrides) {
     err << options.command << ": " << overrides.error() << "\n";

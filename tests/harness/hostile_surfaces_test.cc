@@ -200,6 +200,9 @@ TEST_F(HostileSurfaces, CompareAndRunRefuseNonsense) {
   expect_exit2("compare '" + results + "' '" + write("dup.json", forged.dump()) + "'", "/scenarios/1: a second row for");
   expect_exit2("run '" + healthy + "' --seeds 1 --variant a:workload.deploys.0.version=v1 --variant a:workload.deploys.0.version=v2 --out " + out("v"),
                "--variant a sets workload.deploys.0.version twice");
+  expect_exit2("run '" + healthy + "' --seeds 1 --set workload.deploys.0.version=v1 --set workload.deploys.0.version=v2 --out " + out("v"),
+               "--set workload.deploys.0.version is given twice (workload.deploys.0.version=v1, then workload.deploys.0.version=v2)");
+  EXPECT_FALSE(fs::exists(dir / "v"));
 }
 
 // An explore range past the run-length limit ran a year per schedule; a budget of 1us
