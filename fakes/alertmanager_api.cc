@@ -20,13 +20,13 @@ namespace {
 namespace prom = sim::prometheus;
 using nlohmann::ordered_json;
 
-struct Reply {
+struct AmReply {
   int status = 200;
   std::string body;
 };
 
-Reply bad_request(const std::string& message) { return {400, nlohmann::json(message).dump() + "\n"}; }
-Reply not_found() { return {404, nlohmann::json("this world has no Alertmanager").dump() + "\n"}; }
+AmReply bad_request(const std::string& message) { return {400, nlohmann::json(message).dump() + "\n"}; }
+AmReply no_alertmanager() { return {404, nlohmann::json("this world has no Alertmanager").dump() + "\n"}; }
 
 std::string when(TimePoint t) { return rfc3339(to_us(t), 3); }
 
@@ -103,7 +103,7 @@ Result<prom::AmMatcher> parse_filter(const std::string& text) {
 }
 
 // Every `filter` parameter, parsed; on a bad one, its 400.
-std::optional<Reply> parse_filters(const httplib::Params& params, std::vector<prom::AmMatcher>& out) {
+std::optional<AmReply> parse_filters(const httplib::Params& params, std::vector<prom::AmMatcher>& out) {
   const auto range = params.equal_range("filter");
   for (auto it = range.first; it != range.second; ++it) {
     auto parsed = parse_filter(it->second);
@@ -132,7 +132,7 @@ ordered_json receivers_of(const prom::Alertmanager& am, const prom::Labels& labe
 }
 
 // A boolean query parameter (default true), as go-openapi parses it.
-bool flag(const httplib::Params& params, const std::string& name, std::optional<Reply>& error) {
+bool flag(const httplib::Params& params, const std::string& name, std::optional<AmReply>& error) {
   const auto it = params.find(name);
   if (it == params.end()) return true;
   const std::string v = it->second;
@@ -144,10 +144,10 @@ bool flag(const httplib::Params& params, const std::string& name, std::optional<
 
 // `params`: a copy of the request's (this runs on the engine thread, which may get to it
 // after a timed-out request has gone).
-Reply alerts(const httplib::Params& params, sim::World& world, TimePoint now) {
+AmReply alerts(const httplib::Params& params, sim::World& world, TimePoint now) {
   const prom::Alertmanager* am = world.alertmanager();
-  if (am == nullptr) return not_found();
-  std::optional<Reply> error;
+  if (am == nullptr) return no_alertmanager();
+  std::optional<AmReply> error;
   const bool active = flag(params, "active", error);
   const bool silenced = flag(params, "silenced", error);
   const bool inhibited = flag(params, "inhibited", error);
@@ -247,9 +247,9 @@ void route_yaml(const prom::AmRoute& r, const std::string& indent, std::string& 
 // alertmanager.yml that 0.25 loads (the amtool test starts the real one with it): the
 // route tree, the inhibit rules, every receiver the routes name (without integrations:
 // the model delivers to none).
-Reply status(const sim::World& world) {
+AmReply status(const sim::World& world) {
   const prom::Alertmanager* am = world.alertmanager();
-  if (am == nullptr) return not_found();
+  if (am == nullptr) return no_alertmanager();
   const auto& c = am->config();
   std::string yaml = "route:\n  receiver: " + yaml_quote(c.receiver) + "\n  group_by: " + yaml_list(c.group_by) +
                      "\n  group_wait: " + format_duration(c.group_wait) + "\n  group_interval: " + format_duration(c.group_interval) +
@@ -290,9 +290,9 @@ std::vector<std::string> receiver_names(const prom::Alertmanager& am) {
   return names;
 }
 
-Reply receivers(const sim::World& world) {
+AmReply receivers(const sim::World& world) {
   const prom::Alertmanager* am = world.alertmanager();
-  if (am == nullptr) return not_found();
+  if (am == nullptr) return no_alertmanager();
   ordered_json list = ordered_json::array();
   for (const auto& name : receiver_names(*am)) list.push_back({{"name", name}});
   return {200, list.dump() + "\n"};
@@ -300,10 +300,10 @@ Reply receivers(const sim::World& world) {
 
 // GET /api/v2/alerts/groups: the alerts of /api/v2/alerts gathered by route and the
 // route's group_by labels, as 0.25 answers (alerts, labels, receiver per group).
-Reply groups(const httplib::Params& params, sim::World& world, TimePoint now) {
+AmReply groups(const httplib::Params& params, sim::World& world, TimePoint now) {
   const prom::Alertmanager* am = world.alertmanager();
-  if (am == nullptr) return not_found();
-  Reply listed = alerts(params, world, now);
+  if (am == nullptr) return no_alertmanager();
+  AmReply listed = alerts(params, world, now);
   if (listed.status != 200) return listed;
   const auto alerts_json = ordered_json::parse(listed.body);
   std::map<std::pair<std::size_t, std::string>, ordered_json> by_group;  // (route, group labels) -> group
@@ -344,9 +344,9 @@ ordered_json silence_json(const prom::Alertmanager::SilenceRecord& s, TimePoint 
 // GET /api/v2/silences: every silence, active ones first (by end), then pending (by
 // start), then expired (latest end first), as 0.25 sorts them; `filter` matchers keep
 // the silences whose own matchers' values they match (api/v2 silenceMatchesFilterLabels).
-Reply list_silences(const httplib::Params& params, const sim::World& world, TimePoint now) {
+AmReply list_silences(const httplib::Params& params, const sim::World& world, TimePoint now) {
   const prom::Alertmanager* am = world.alertmanager();
-  if (am == nullptr) return not_found();
+  if (am == nullptr) return no_alertmanager();
   std::vector<prom::AmMatcher> filters;
   if (auto bad = parse_filters(params, filters)) return *bad;
   auto all = am->silences();
@@ -373,9 +373,9 @@ Reply list_silences(const httplib::Params& params, const sim::World& world, Time
 // POST /api/v2/silences (postableSilence): matchers, startsAt, endsAt, createdBy and
 // comment required; a start in the past becomes now; an end before the start, or in
 // the past, is refused with 0.25's words. Updating by `id` is not modelled (400).
-Reply post_silence(const std::string& body, sim::World& world, TimePoint now) {
+AmReply post_silence(const std::string& body, sim::World& world, TimePoint now) {
   prom::Alertmanager* am = world.alertmanager();
-  if (am == nullptr) return not_found();
+  if (am == nullptr) return no_alertmanager();
   const auto j = nlohmann::json::parse(body, nullptr, false);
   if (j.is_discarded() || !j.is_object()) return bad_request("body: expected a JSON object (a postableSilence)");
   for (const char* field : {"matchers", "startsAt", "endsAt", "createdBy", "comment"}) {
@@ -421,7 +421,7 @@ Reply post_silence(const std::string& body, sim::World& world, TimePoint now) {
 template <class Render>
 void answer(LiveLoop& loop, httplib::Response& res, Render render) {
   auto r = loop.call(std::move(render));
-  if (!r) r = Reply{503, nlohmann::json("the simulated world is not running").dump() + "\n"};
+  if (!r) r = AmReply{503, nlohmann::json("the simulated world is not running").dump() + "\n"};
   res.status = r->status;
   res.set_content(r->body, "application/json");
 }
@@ -471,8 +471,8 @@ void install_alertmanager_api(httplib::Server& server, LiveLoop& loop, sim::Worl
     answer(loop, res, [body = req.body, &world, &loop] { return post_silence(body, world, loop.engine().now()); });
   });
   server.Get(R"(/api/v2/silence/([^/]+))", [&loop, &world](const httplib::Request& req, httplib::Response& res) {
-    answer(loop, res, [id = req.matches[1].str(), &world, &loop]() -> Reply {
-      if (world.alertmanager() == nullptr) return not_found();
+    answer(loop, res, [id = req.matches[1].str(), &world, &loop]() -> AmReply {
+      if (world.alertmanager() == nullptr) return no_alertmanager();
       for (const auto& s : world.alertmanager()->silences()) {
         if (s.id == id) return {200, silence_json(s, loop.engine().now()).dump() + "\n"};
       }
@@ -480,8 +480,8 @@ void install_alertmanager_api(httplib::Server& server, LiveLoop& loop, sim::Worl
     });
   });
   server.Delete(R"(/api/v2/silence/([^/]+))", [&loop, &world](const httplib::Request& req, httplib::Response& res) {
-    answer(loop, res, [id = req.matches[1].str(), &world, &loop]() -> Reply {
-      if (world.alertmanager() == nullptr) return not_found();
+    answer(loop, res, [id = req.matches[1].str(), &world, &loop]() -> AmReply {
+      if (world.alertmanager() == nullptr) return no_alertmanager();
       prom::Alertmanager* am = world.alertmanager();
       const std::string why = am->expire_silence(id, loop.engine().now());
       if (why.empty()) return {200, ""};

@@ -255,13 +255,13 @@ Json job_json(const gh::Job& job, const gh::GitHub& github, const State& s, cons
 }
 
 // What an engine-thread renderer hands back to its HTTP thread.
-struct Reply {
+struct GitHubReply {
   int status;
   Json body;
   std::string link = {};
 };
 
-Reply not_found() { return Reply{404, Json{{"message", "Not Found"}, {"documentation_url", kDocs}}}; }
+GitHubReply github_not_found() { return GitHubReply{404, Json{{"message", "Not Found"}, {"documentation_url", kDocs}}}; }
 
 // Page bounds and the Link header of a list of `total` items.
 struct Page {
@@ -482,7 +482,7 @@ void install_github_api(httplib::Server& server, LiveLoop& loop, gh::GitHub& git
   // Runs `render` on the engine thread and sends what it returns: {status, body}.
   // Runs `render` on the engine thread (it sees only copies of the request) and sends
   // what it returns.
-  auto answer = [&loop](httplib::Response& res, std::function<Reply()> render) {
+  auto answer = [&loop](httplib::Response& res, std::function<GitHubReply()> render) {
     auto r = loop.call(std::move(render));
     if (!r) return send_error(res, 503, "The simulated world is not running.");
     if (!r->link.empty()) res.set_header("Link", r->link);
@@ -544,7 +544,7 @@ void install_github_api(httplib::Server& server, LiveLoop& loop, gh::GitHub& git
       const Page p = paginate(q, all.size());
       Json list = Json::array();
       for (std::size_t i = p.offset; i < p.offset + p.count; ++i) list.push_back(runner_json(*all[i]));
-      return Reply{200, Json{{"total_count", all.size()}, {"runners", list}}, p.link};
+      return GitHubReply{200, Json{{"total_count", all.size()}, {"runners", list}}, p.link};
     });
   });
   server.Get(base + R"(/runners/([^/]+))", [state, &github, answer](const httplib::Request& req, httplib::Response& res) {
@@ -552,9 +552,9 @@ void install_github_api(httplib::Server& server, LiveLoop& loop, gh::GitHub& git
     const auto id = id_param(req.matches[1]);
     answer(res, [&github, id] {
       for (const auto& [name, r] : github.runners()) {
-        if (id && r.id == *id) return Reply{200, runner_json(r)};
+        if (id && r.id == *id) return GitHubReply{200, runner_json(r)};
       }
-      return not_found();
+      return github_not_found();
     });
   });
   auto workflow_json = [state](const Urls& u) {
@@ -635,10 +635,10 @@ void install_github_api(httplib::Server& server, LiveLoop& loop, gh::GitHub& git
     const Urls u = urls_for(req, *state);
     answer(res, [state, ref, inputs, details, u] {
       auto r = state->dispatch(ref, inputs);
-      if (!r) return Reply{422, Json{{"message", r.error()}, {"documentation_url", kDocs}}};
-      if (!details || !r.value()) return Reply{204, Json()};
+      if (!r) return GitHubReply{422, Json{{"message", r.error()}, {"documentation_url", kDocs}}};
+      if (!details || !r.value()) return GitHubReply{204, Json()};
       const std::int64_t id = *r.value();
-      return Reply{200, Json{{"workflow_run_id", id},
+      return GitHubReply{200, Json{{"workflow_run_id", id},
                              {"run_url", u.api + "/actions/runs/" + std::to_string(id)},
                              {"html_url", u.html + "/actions/runs/" + std::to_string(id)}}};
     });
@@ -653,7 +653,7 @@ void install_github_api(httplib::Server& server, LiveLoop& loop, gh::GitHub& git
       const Page p = paginate(q, all.size());
       Json list = Json::array();
       for (std::size_t i = p.offset; i < p.offset + p.count; ++i) list.push_back(run_json(*all[i], *state, u));
-      return Reply{200, Json{{"total_count", all.size()}, {"workflow_runs", list}}, p.link};
+      return GitHubReply{200, Json{{"total_count", all.size()}, {"workflow_runs", list}}, p.link};
     });
   };
   server.Get(base + "/runs", [state, list_runs](const httplib::Request& req, httplib::Response& res) {
@@ -671,16 +671,16 @@ void install_github_api(httplib::Server& server, LiveLoop& loop, gh::GitHub& git
     const Urls u = urls_for(req, *state);
     answer(res, [state, &github, id, u] {
       const gh::Run* r = id ? github.run(*id) : nullptr;
-      if (r == nullptr) return not_found();
-      return Reply{200, run_json(*r, *state, u)};
+      if (r == nullptr) return github_not_found();
+      return GitHubReply{200, run_json(*r, *state, u)};
     });
   });
   server.Get(base + R"(/runs/([^/]+)/artifacts)", [state, &github, answer](const httplib::Request& req, httplib::Response& res) {
     if (!admit(*state, req, res)) return;
     const auto id = id_param(req.matches[1]);
     answer(res, [&github, id] {
-      if (id == std::nullopt || github.run(*id) == nullptr) return not_found();
-      return Reply{200, Json{{"total_count", 0}, {"artifacts", Json::array()}}};
+      if (id == std::nullopt || github.run(*id) == nullptr) return github_not_found();
+      return GitHubReply{200, Json{{"total_count", 0}, {"artifacts", Json::array()}}};
     });
   });
   // A run's usage: self-hosted runners bill nothing (billable is empty); the duration of
@@ -690,10 +690,10 @@ void install_github_api(httplib::Server& server, LiveLoop& loop, gh::GitHub& git
     const auto id = id_param(req.matches[1]);
     answer(res, [&github, id] {
       const gh::Run* r = id ? github.run(*id) : nullptr;
-      if (r == nullptr) return not_found();
+      if (r == nullptr) return github_not_found();
       Json usage{{"billable", Json::object()}};
       if (r->status == gh::Status::kCompleted) usage["run_duration_ms"] = (to_us(r->updated_at) - to_us(r->started_at)) / 1000;
-      return Reply{200, usage};
+      return GitHubReply{200, usage};
     });
   });
   server.Get(base + R"(/runs/([^/]+)/jobs)", [state, &github, answer](const httplib::Request& req, httplib::Response& res) {
@@ -706,7 +706,7 @@ void install_github_api(httplib::Server& server, LiveLoop& loop, gh::GitHub& git
     const Urls u = urls_for(req, *state);
     answer(res, [state, &github, id, filter, q = ListQuery(req, state->config.scheme), u] {
       const gh::Run* r = id ? github.run(*id) : nullptr;
-      if (r == nullptr) return not_found();
+      if (r == nullptr) return github_not_found();
       std::vector<const gh::Job*> all;
       for (std::int64_t job_id : r->job_ids) {
         const gh::Job* j = github.job(job_id);
@@ -719,7 +719,7 @@ void install_github_api(httplib::Server& server, LiveLoop& loop, gh::GitHub& git
       const Page p = paginate(q, all.size());
       Json list = Json::array();
       for (std::size_t i = p.offset; i < p.offset + p.count; ++i) list.push_back(job_json(*all[i], github, *state, u));
-      return Reply{200, Json{{"total_count", all.size()}, {"jobs", list}}, p.link};
+      return GitHubReply{200, Json{{"total_count", all.size()}, {"jobs", list}}, p.link};
     });
   });
   server.Get(base + R"(/jobs/([^/]+))", [state, &github, answer](const httplib::Request& req, httplib::Response& res) {
@@ -728,8 +728,8 @@ void install_github_api(httplib::Server& server, LiveLoop& loop, gh::GitHub& git
     const Urls u = urls_for(req, *state);
     answer(res, [state, &github, id, u] {
       const gh::Job* j = id ? github.job(*id) : nullptr;
-      if (j == nullptr) return not_found();
-      return Reply{200, job_json(*j, github, *state, u)};
+      if (j == nullptr) return github_not_found();
+      return GitHubReply{200, job_json(*j, github, *state, u)};
     });
   });
   // POST /runs/{id}/<action>: `act` on the model; `fail_status` with its message when refused.
@@ -741,10 +741,10 @@ void install_github_api(httplib::Server& server, LiveLoop& loop, gh::GitHub& git
                   if (!admit(*state, req, res)) return;
                   const auto id = id_param(req.matches[1]);
                   answer(res, [&github, id, ok_status, fail_status, docs, act] {
-                    if (!id || github.run(*id) == nullptr) return not_found();
+                    if (!id || github.run(*id) == nullptr) return github_not_found();
                     auto r = act(github, *id);
-                    if (!r) return Reply{fail_status, Json{{"message", r.error()}, {"documentation_url", docs}}};
-                    return Reply{ok_status, Json::object()};
+                    if (!r) return GitHubReply{fail_status, Json{{"message", r.error()}, {"documentation_url", docs}}};
+                    return GitHubReply{ok_status, Json::object()};
                   });
                 });
   };
@@ -759,13 +759,13 @@ void install_github_api(httplib::Server& server, LiveLoop& loop, gh::GitHub& git
     if (!admit(*state, req, res)) return;
     const auto id = id_param(req.matches[1]);
     answer(res, [&github, id] {
-      if (!id || github.job(*id) == nullptr) return not_found();
+      if (!id || github.job(*id) == nullptr) return github_not_found();
       auto r = github.rerun_job(*id);
       if (!r) {
-        return Reply{403, Json{{"message", r.error()},
+        return GitHubReply{403, Json{{"message", r.error()},
                                {"documentation_url", "https://docs.github.com/rest/actions/workflow-runs#re-run-a-job-from-a-workflow-run"}}};
       }
-      return Reply{201, Json::object()};
+      return GitHubReply{201, Json::object()};
     });
   });
   // One attempt of a run, as GitHub keeps them: an earlier attempt is completed, with the
@@ -785,9 +785,9 @@ void install_github_api(httplib::Server& server, LiveLoop& loop, gh::GitHub& git
     const Urls u = urls_for(req, *state);
     answer(res, [state, &github, id, n, u, attempt_jobs] {
       const gh::Run* r = id ? github.run(*id) : nullptr;
-      if (r == nullptr || !n || *n > r->attempt) return not_found();
+      if (r == nullptr || !n || *n > r->attempt) return github_not_found();
       Json j = run_json(*r, *state, u);
-      if (*n == r->attempt) return Reply{200, j};
+      if (*n == r->attempt) return GitHubReply{200, j};
       std::string conclusion = "success";
       TimePoint updated = r->created_at;
       for (const gh::Job* job : attempt_jobs(*r, static_cast<int>(*n))) {
@@ -801,7 +801,7 @@ void install_github_api(httplib::Server& server, LiveLoop& loop, gh::GitHub& git
       j["conclusion"] = conclusion;
       j["updated_at"] = iso(updated);
       j["previous_attempt_url"] = *n > 1 ? Json(url + "/attempts/" + std::to_string(*n - 1)) : Json(nullptr);
-      return Reply{200, j};
+      return GitHubReply{200, j};
     });
   });
   server.Get(base + R"(/runs/([^/]+)/attempts/([^/]+)/jobs)", [state, &github, answer, attempt_jobs](const httplib::Request& req, httplib::Response& res) {
@@ -811,12 +811,12 @@ void install_github_api(httplib::Server& server, LiveLoop& loop, gh::GitHub& git
     const Urls u = urls_for(req, *state);
     answer(res, [state, &github, id, n, q = ListQuery(req, state->config.scheme), u, attempt_jobs] {
       const gh::Run* r = id ? github.run(*id) : nullptr;
-      if (r == nullptr || !n || *n > r->attempt) return not_found();
+      if (r == nullptr || !n || *n > r->attempt) return github_not_found();
       const auto all = attempt_jobs(*r, static_cast<int>(*n));
       const Page p = paginate(q, all.size());
       Json list = Json::array();
       for (std::size_t i = p.offset; i < p.offset + p.count; ++i) list.push_back(job_json(*all[i], github, *state, u));
-      return Reply{200, Json{{"total_count", all.size()}, {"jobs", list}}, p.link};
+      return GitHubReply{200, Json{{"total_count", all.size()}, {"jobs", list}}, p.link};
     });
   });
   server.set_error_handler([](const httplib::Request&, httplib::Response& res) {

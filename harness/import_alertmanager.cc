@@ -7,9 +7,9 @@ namespace {
 
 using nlohmann::json;
 
-class Importer {
+class AlertmanagerImporter {
  public:
-  explicit Importer(std::string file) : file_(std::move(file)) {}
+  explicit AlertmanagerImporter(std::string file) : file_(std::move(file)) {}
 
   void run(const YAML::Node& root) {
     if (!root.IsMap() || !root["route"]) import_fail(file_, root, "expected an Alertmanager configuration (a mapping with route)");
@@ -158,7 +158,7 @@ class Importer {
 Result<AlertmanagerImport> import_alertmanager(const std::string& yaml_text, const std::string& file,
                                                const std::string& silences_text, const std::string& silences_file) {
   try {
-    Importer importer(file);
+    AlertmanagerImporter importer(file);
     importer.run(load_yaml(yaml_text, file));
     if (!silences_text.empty()) importer.silences(silences_text, silences_file);
     return Result<AlertmanagerImport>::ok(importer.result());

@@ -21,9 +21,9 @@ using nlohmann::json;
 
 using json_fields::lower;
 
-class Importer {
+class PrometheusImporter {
  public:
-  Importer(std::string file, const PrometheusImportOptions& o) : file_(std::move(file)), o_(o) {}
+  PrometheusImporter(std::string file, const PrometheusImportOptions& o) : file_(std::move(file)), o_(o) {}
 
   // A saved GET /api/v1/targets: each discovered target (active or dropped), by job, as a
   // static group {targets: [__address__], labels: the rest of its discovered labels}.
@@ -410,7 +410,7 @@ Result<PrometheusImport> import_prometheus(const std::string& yaml_text, const s
                                            const PrometheusImportOptions& options) {
   try {
     const YAML::Node root = load_yaml(yaml_text, file);
-    return Result<PrometheusImport>::ok(Importer(file, options).run(root));
+    return Result<PrometheusImport>::ok(PrometheusImporter(file, options).run(root));
   } catch (const ImportError& e) {
     return Result<PrometheusImport>::error(e.what());
   } catch (const YAML::Exception& e) {

@@ -12,9 +12,9 @@ namespace {
 
 using nlohmann::json;
 
-class Importer {
+class WorkflowImporter {
  public:
-  Importer(std::string file, const WorkflowImportOptions& o) : file_(std::move(file)), o_(o) {}
+  WorkflowImporter(std::string file, const WorkflowImportOptions& o) : file_(std::move(file)), o_(o) {}
 
   WorkflowImport run(const YAML::Node& root) {
     if (!root.IsMap() || !root["jobs"] || !root["jobs"].IsMap()) {
@@ -365,7 +365,7 @@ Result<WorkflowImport> import_workflow(const std::string& yaml_text, const std::
                                        const WorkflowImportOptions& options) {
   try {
     const YAML::Node root = load_yaml(yaml_text, file);
-    return Result<WorkflowImport>::ok(Importer(file, options).run(root));
+    return Result<WorkflowImport>::ok(WorkflowImporter(file, options).run(root));
   } catch (const ImportError& e) {
     return Result<WorkflowImport>::error(e.what());
   } catch (const YAML::Exception& e) {

@@ -30,6 +30,8 @@ enum class BinaryOp {
   kEq, kNe, kGt, kLt, kGe, kLe,                // comparison
   kAnd, kOr, kUnless,                          // set
 };
+inline bool is_comparison(BinaryOp op) { return op >= BinaryOp::kEq && op <= BinaryOp::kLe; }
+inline bool is_set(BinaryOp op) { return op == BinaryOp::kAnd || op == BinaryOp::kOr || op == BinaryOp::kUnless; }
 
 enum class AggregateOp { kSum, kMin, kMax, kAvg, kCount, kGroup, kStddev, kStdvar, kTopk, kBottomk, kCountValues, kQuantile };
 

@@ -35,11 +35,6 @@ bool matches(const Matcher& m, std::string_view value) {
   return false;
 }
 
-bool is_comparison(BinaryOp op) {
-  return op == BinaryOp::kEq || op == BinaryOp::kNe || op == BinaryOp::kGt || op == BinaryOp::kLt ||
-         op == BinaryOp::kGe || op == BinaryOp::kLe;
-}
-bool is_set(BinaryOp op) { return op == BinaryOp::kAnd || op == BinaryOp::kOr || op == BinaryOp::kUnless; }
 // shouldDropMetricName (2.42): arithmetic but atan2.
 bool drops_name(BinaryOp op) {
   return op == BinaryOp::kAdd || op == BinaryOp::kSub || op == BinaryOp::kMul || op == BinaryOp::kDiv ||

@@ -358,11 +358,6 @@ std::string plain(ValueType t) {  // ValueType.String()
   return "none";
 }
 
-bool is_comparison(BinaryOp op) {
-  return op == BinaryOp::kEq || op == BinaryOp::kNe || op == BinaryOp::kGt || op == BinaryOp::kLt ||
-         op == BinaryOp::kGe || op == BinaryOp::kLe;
-}
-bool is_set(BinaryOp op) { return op == BinaryOp::kAnd || op == BinaryOp::kOr || op == BinaryOp::kUnless; }
 
 const char* op_text(BinaryOp op) {
   switch (op) {

@@ -20,6 +20,7 @@
 #include <vector>
 
 #include "tests/harness/process.h"
+#include "tests/source_dir.h"
 
 namespace failsim {
 namespace {
@@ -27,7 +28,7 @@ namespace {
 using namespace std::chrono_literals;
 using nlohmann::json;
 
-const std::string kSource = FAILSIM_SOURCE_DIR;
+using testing::kSource;
 
 // What amtool printed, reduced to what both servers must agree on.
 struct Query {

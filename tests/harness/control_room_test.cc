@@ -31,6 +31,7 @@
 #include "harness/serve.h"
 #include "tests/harness/api_client.h"
 #include "tests/harness/process.h"
+#include "tests/source_dir.h"
 
 namespace failsim::harness {
 namespace {
@@ -41,7 +42,7 @@ using testing::Answer;
 using testing::call;
 using testing::client_for;
 
-const std::string kSource = FAILSIM_SOURCE_DIR;
+using testing::kSource;
 
 // prometheus/common model/signature_test.go (TestLabelsToSignature; a LabelSet's
 // Fingerprint is the same FNV-1a 64): {} -> 14695981039346656037,

@@ -11,26 +11,27 @@
 #include "harness/inputs.h"
 #include "harness/run.h"
 #include "harness/scenario.h"
+#include "tests/source_dir.h"
 
 namespace failsim::harness {
 namespace {
 
-const std::string kSource = FAILSIM_SOURCE_DIR;
+using testing::kSource;
 const std::string kAsBuilt = kSource + "/scenarios/policies/paws360-as-built.json";
 
-struct Loaded {
+struct DiagnosisInputs {
   Scenario scenario;
   failover::Policy policy;
   std::vector<sim::prometheus::RuleGroupSpec> rules;
 };
 
-Loaded load(const std::string& scenario_path, const std::string& policy_path = "") {
+DiagnosisInputs load_inputs(const std::string& scenario_path, const std::string& policy_path = "") {
   auto run = load_run(scenario_path, policy_path, "", false, {});
   EXPECT_TRUE(run.has_value()) << (run ? "" : run.error());
-  return Loaded{run.value().scenario, run.value().policy, run.value().rules};
+  return DiagnosisInputs{run.value().scenario, run.value().policy, run.value().rules};
 }
 
-RunResult run(const Loaded& l, std::uint64_t seed) { return run_scenario(RunInputs{&l.scenario, &l.policy, &l.rules}, seed); }
+RunResult run(const DiagnosisInputs& l, std::uint64_t seed) { return run_scenario(RunInputs{&l.scenario, &l.policy, &l.rules}, seed); }
 
 // A scenario on PAWS360's world, written beside the shipped ones (so its relative paths hold).
 std::string scenario_file(const std::string& name, const std::string& body) {
@@ -53,7 +54,7 @@ TEST(Diagnosis, EveryShippedRunThatDidNotDeploySaysWhy) {
                          "exporter-partition", "prometheus-down"};
   int explained = 0;
   auto check = [&](const std::string& scenario, const std::string& policy) {
-    const Loaded l = load(scenario, policy);
+    const DiagnosisInputs l = load_inputs(scenario, policy);
     for (std::uint64_t seed = 1; seed <= 3; ++seed) {
       const RunResult r = run(l, seed);
       for (const auto& d : r.deploys) {
@@ -80,7 +81,7 @@ TEST(Diagnosis, EveryShippedRunThatDidNotDeploySaysWhy) {
 // every runner's state, the trace ends with it, and no_request_lost is broken.
 TEST(Diagnosis, AStuckDeployNamesTheLabelsItWaitsForAndEveryRunner) {
   // As built the job is dispatched first and gated on its runner: it waits for one.
-  const Loaded l = load(scenario_file("all-down", R"("workload": {"deploys": [{"at": "5m", "version": "v9"}]},
+  const DiagnosisInputs l = load_inputs(scenario_file("all-down", R"("workload": {"deploys": [{"at": "5m", "version": "v9"}]},
       "faults": [{"kind": "host_down", "at": "1m", "runner": "Serotonin-paws360"},
                  {"kind": "host_down", "at": "1m", "runner": "dell-r640-01-runner"}],
       "run_length": "40m")"), kAsBuilt);
@@ -98,7 +99,7 @@ TEST(Diagnosis, AStuckDeployNamesTheLabelsItWaitsForAndEveryRunner) {
 // A job nobody starts ends after the queue's time-to-live: the cause is that, not a
 // runner's lost communication (the old record named an empty runner).
 TEST(Diagnosis, AJobThatExpiredInTheQueueSaysSoNotLostCommunication) {
-  Loaded l = load(scenario_file("expired", R"("workload": {"deploys": [{"at": "5m", "version": "v9"}]},
+  DiagnosisInputs l = load_inputs(scenario_file("expired", R"("workload": {"deploys": [{"at": "5m", "version": "v9"}]},
       "faults": [{"kind": "host_down", "at": "1m", "runner": "Serotonin-paws360"},
                  {"kind": "host_down", "at": "1m", "runner": "dell-r640-01-runner"}],
       "run_length": "2h")"), kAsBuilt);
@@ -117,7 +118,7 @@ TEST(Diagnosis, AJobThatExpiredInTheQueueSaysSoNotLostCommunication) {
 // production runs the version, the run is red. A 2-minute cut is survived (the lock's
 // renewals resume, the last report gets through).
 TEST(Diagnosis, ADeployThatLandedWhileGitHubFailedTheJobIsItsOwnOutcome) {
-  const Loaded cut = load(scenario_file("cut", R"("workload": {"deploys": [{"at": "5m", "version": "v1.3.0"}]},
+  const DiagnosisInputs cut = load_inputs(scenario_file("cut", R"("workload": {"deploys": [{"at": "5m", "version": "v1.3.0"}]},
       "faults": [{"kind": "partition", "at": "6m30s", "for": "30m", "from": "serotonin", "to": "github"}],
       "run_length": "2h")"));
   int trapped = 0;
@@ -133,7 +134,7 @@ TEST(Diagnosis, ADeployThatLandedWhileGitHubFailedTheJobIsItsOwnOutcome) {
               std::string::npos);
   }
   EXPECT_GT(trapped, 0);
-  const Loaded brief = load(scenario_file("brief", R"("workload": {"deploys": [{"at": "5m", "version": "v1.3.0"}]},
+  const DiagnosisInputs brief = load_inputs(scenario_file("brief", R"("workload": {"deploys": [{"at": "5m", "version": "v1.3.0"}]},
       "faults": [{"kind": "partition", "at": "6m30s", "for": "2m", "from": "serotonin", "to": "github"}],
       "run_length": "2h")"));
   for (std::uint64_t seed = 1; seed <= 10; ++seed) {
@@ -148,7 +149,7 @@ TEST(Diagnosis, ADeployThatLandedWhileGitHubFailedTheJobIsItsOwnOutcome) {
 // the restart against the real server). The trace shows the drop, and the detection
 // chain's pending is the new one, so pending -> firing is the rule's `for`, not more.
 TEST(Diagnosis, APrometheusRestartDropsThePendingAlert) {
-  const Loaded l = load(scenario_file("restart", R"("workload": {"deploys": [{"at": "25m", "version": "v9"}]},
+  const DiagnosisInputs l = load_inputs(scenario_file("restart", R"("workload": {"deploys": [{"at": "25m", "version": "v9"}]},
       "faults": [{"kind": "partition", "at": "5m", "from": "monitoring", "to": "serotonin", "port": 9102},
                  {"kind": "host_down", "at": "6m", "for": "20s", "host": "monitoring"}],
       "run_length": "30m")"));
@@ -185,8 +186,8 @@ TEST(Diagnosis, AnAlertmanagerCutOffFromPrometheusNotifiesAfterTheResendThatGets
     return path.string();
   };
   const std::string partition = R"({"kind": "partition", "at": "5m", "from": "monitoring", "to": "serotonin", "port": 9102})";
-  const Loaded plain = load(scenario("plain", partition));
-  const Loaded cut = load(scenario("cut", partition + R"(, {"kind": "partition", "at": "6m", "for": "4m", "from": "monitoring", "to": "alerts"})"));
+  const DiagnosisInputs plain = load_inputs(scenario("plain", partition));
+  const DiagnosisInputs cut = load_inputs(scenario("cut", partition + R"(, {"kind": "partition", "at": "6m", "for": "4m", "from": "monitoring", "to": "alerts"})"));
   for (std::uint64_t seed = 1; seed <= 3; ++seed) {
     const RunResult a = run(plain, seed);
     ASSERT_TRUE(a.detection_chain && a.detection_chain->notified_seconds) << trace_text(a);

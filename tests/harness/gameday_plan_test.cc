@@ -18,11 +18,12 @@
 #include "harness/run.h"
 #include "harness/serve.h"
 #include "tests/harness/process.h"
+#include "tests/source_dir.h"
 
 namespace failsim::harness {
 namespace {
 
-const std::string kSource = FAILSIM_SOURCE_DIR;
+using testing::kSource;
 
 std::string scorecard_text(const std::vector<reports::CheckpointResult>& card) {
   std::ostringstream s;

@@ -20,6 +20,7 @@
 #include "harness/serve.h"
 #include "tests/harness/api_client.h"
 #include "tests/harness/process.h"
+#include "tests/source_dir.h"
 
 namespace failsim::harness {
 namespace {
@@ -27,7 +28,7 @@ namespace {
 using namespace std::chrono_literals;
 using nlohmann::json;
 
-std::string source(const std::string& rel) { return std::string(FAILSIM_SOURCE_DIR) + "/" + rel; }
+using testing::source;
 
 using testing::Answer;
 using testing::call;

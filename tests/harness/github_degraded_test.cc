@@ -10,6 +10,7 @@
 
 #include "harness/inputs.h"
 #include "harness/run.h"
+#include "tests/source_dir.h"
 
 namespace failsim::harness {
 namespace {
@@ -17,7 +18,7 @@ namespace {
 using std::chrono::minutes;
 using std::chrono::seconds;
 
-const std::string kSource = FAILSIM_SOURCE_DIR;
+using testing::kSource;
 
 struct Outcome {
   RunResult result;

@@ -8,11 +8,11 @@
 #include "harness/scenario.h"
 #include "harness/slo_file.h"
 #include "reports/slo.h"
+#include "tests/source_dir.h"
 
 namespace failsim::harness {
 namespace {
 
-const std::string kDir = std::string(FAILSIM_SOURCE_DIR) + "/scenarios/";
 
 Override parse(const std::string& text) {
   auto o = parse_override(text);
@@ -43,7 +43,7 @@ TEST(Overrides, ThePathsFirstKeyPicksTheDocument) {
 TEST(Overrides, AChangedWorldIsReadLikeTheFile) {
   auto sets = parse_overrides({"prometheus.scrape_interval=30s", "/workload/deploys/0/version=v9.9.9"});
   ASSERT_TRUE(sets.has_value());
-  auto s = load_scenario(kDir + "failover.json", sets.value());
+  auto s = load_scenario(testing::kScenariosDir + "failover.json", sets.value());
   ASSERT_TRUE(s.has_value()) << s.error();
   EXPECT_EQ(s.value().deploys[0].version, "v9.9.9");
   ASSERT_FALSE(s.value().world.scrape_configs.empty());
@@ -54,7 +54,7 @@ TEST(Overrides, AChangedWorldIsReadLikeTheFile) {
   EXPECT_EQ(same.value(), "{\"a\": 1}");
   // A timeout above the new interval is the world's own validation error.
   auto tight = parse_overrides({"prometheus.scrape_interval=5s"});
-  auto t = load_scenario(kDir + "failover.json", tight.value());
+  auto t = load_scenario(testing::kScenariosDir + "failover.json", tight.value());
   ASSERT_FALSE(t.has_value());
   EXPECT_NE(t.error().find("(after --set prometheus.scrape_interval=5s)"), std::string::npos) << t.error();
   EXPECT_NE(t.error().find("scrape_timeout"), std::string::npos) << t.error();
@@ -76,7 +76,7 @@ TEST(Overrides, PathsThatDoNotExistNameWhatDoes) {
 }
 
 TEST(SloFile, TheShippedFileEqualsTheBuiltInDefinitions) {
-  auto file = load_slo_file(kDir + "slos/success-criteria.json");
+  auto file = load_slo_file(testing::kScenariosDir + "slos/success-criteria.json");
   ASSERT_TRUE(file.has_value()) << file.error();
   const auto builtin = reports::builtin_slos();
   EXPECT_EQ(file.value().clock_fault_kinds, builtin.clock_fault_kinds);

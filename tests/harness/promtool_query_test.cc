@@ -10,6 +10,7 @@
 #include <string>
 
 #include "tests/harness/process.h"
+#include "tests/source_dir.h"
 
 namespace failsim {
 namespace {
@@ -17,7 +18,7 @@ namespace {
 using namespace std::chrono_literals;
 using nlohmann::json;
 
-const std::string kSource = FAILSIM_SOURCE_DIR;
+using testing::kSource;
 
 TEST(PromtoolQuery, InstantRangeSeriesAndLabelsWithPromtoolsDefaultTimes) {
   if (!std::filesystem::exists("/usr/bin/promtool")) GTEST_SKIP() << "promtool not installed";

@@ -9,6 +9,7 @@
 #include "harness/inputs.h"
 #include "harness/property.h"
 #include "harness/run.h"
+#include "tests/source_dir.h"
 
 namespace failsim::harness {
 namespace {
@@ -18,7 +19,6 @@ using json_fields::json;
 using std::chrono::minutes;
 using std::chrono::seconds;
 
-const std::string kDir = std::string(FAILSIM_SOURCE_DIR) + "/scenarios/";
 
 Property parse(const std::string& text) {
   const json j = json::parse(text);
@@ -200,7 +200,7 @@ struct Loaded {
 };
 
 Loaded load(const std::string& scenario, const std::string& policy) {
-  auto r = load_run(kDir + scenario, kDir + "policies/" + policy + ".json", "", false);
+  auto r = load_run(testing::kScenariosDir + scenario, testing::kScenariosDir + "policies/" + policy + ".json", "", false);
   EXPECT_TRUE(r) << r.error();
   return Loaded{r.value(), {}};
 }
@@ -277,15 +277,15 @@ TEST(Property, ScenarioExpectationsCarryProperties) {
     "expect": {"*": {"properties": [
       {"name": "a", "if": {"runner_down_for": "5m"}, "then": {"alert_fires_within": "7m"}},
       {"name": "a", "if": {"runner_down_for": "1m"}, "then": {"alert_fires_within": "7m"}}]}}})";
-  const auto r = parse_scenario(text, kDir + "p.json");
+  const auto r = parse_scenario(text, testing::kScenariosDir + "p.json");
   ASSERT_FALSE(r);
-  EXPECT_EQ(r.error(), kDir + "p.json: /expect/*/properties/1/name: a second property named \"a\"");
+  EXPECT_EQ(r.error(), testing::kScenariosDir + "p.json: /expect/*/properties/1/name: a second property named \"a\"");
   const std::string flap = R"({"scenario_version": 1, "world": "../worlds/paws360.json", "name": "p",
     "policy": "policies/paws360-as-built.json", "workload": {"deploys": [{"at": "5m", "version": "v2"}]},
     "faults": [{"kind": "service_stop", "at": "1m", "runner": "Serotonin-paws360", "flap_down": "20s"}]})";
-  const auto f = parse_scenario(flap, kDir + "p.json");
+  const auto f = parse_scenario(flap, testing::kScenariosDir + "p.json");
   ASSERT_FALSE(f);
-  EXPECT_EQ(f.error(), kDir + "p.json: /faults/0/flap_up: a flapping fault needs both flap_down and flap_up above 0s");
+  EXPECT_EQ(f.error(), testing::kScenariosDir + "p.json: /faults/0/flap_up: a flapping fault needs both flap_down and flap_up above 0s");
 }
 
 }  // namespace

@@ -15,6 +15,7 @@
 #include <string>
 
 #include "tests/harness/process.h"
+#include "tests/source_dir.h"
 
 namespace failsim {
 namespace {
@@ -22,7 +23,7 @@ namespace {
 using namespace std::chrono_literals;
 using nlohmann::json;
 
-const std::string kSource = FAILSIM_SOURCE_DIR;
+using testing::kSource;
 
 // In results.json of a serve run: `version` was requested once and cancelled, and once
 // more (its re-run) deployed on a runner.

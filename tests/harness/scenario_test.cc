@@ -19,6 +19,7 @@
 #include "sim/world.h"
 #include "tests/world_fixture.h"
 #include "tests/harness/process.h"
+#include "tests/source_dir.h"
 
 namespace failsim::harness {
 namespace {
@@ -26,7 +27,6 @@ namespace {
 using std::chrono::minutes;
 using std::chrono::seconds;
 
-const std::string kDir = std::string(FAILSIM_SOURCE_DIR) + "/scenarios/";
 const char* kScenarios[] = {"healthy-primary", "failover", "concurrency", "interruption", "interruption-cancelled",
                             "serotonin-exporter-partition", "prometheus-down"};
 const char* kPolicies[] = {"paws360-as-built", "health-gated-failover"};
@@ -39,16 +39,16 @@ struct Loaded {
 
 Loaded load(const std::string& scenario, const std::string& policy) {
   Loaded l;
-  auto s = load_scenario(kDir + scenario + ".json");
+  auto s = load_scenario(testing::kScenariosDir + scenario + ".json");
   EXPECT_TRUE(s.has_value()) << s.error();
   l.scenario = s.value();
-  std::ifstream in(kDir + "policies/" + policy + ".json");
+  std::ifstream in(testing::kScenariosDir + "policies/" + policy + ".json");
   std::stringstream text;
   text << in.rdbuf();
   auto p = failover::parse_policy(text.str(), policy);
   EXPECT_TRUE(p.has_value()) << p.error();
   l.policy = p.value();
-  auto r = sim::prometheus::load_rule_file(kDir + "policies/" + l.policy.rule_file);
+  auto r = sim::prometheus::load_rule_file(testing::kScenariosDir + "policies/" + l.policy.rule_file);
   EXPECT_TRUE(r.has_value()) << r.error();
   l.rules = r.value();
   return l;
@@ -192,8 +192,8 @@ TEST(Determinism, SameSeedSameTraceAndThreadCountDoesNotMatter) {
   EXPECT_EQ(a.trace.size(), b.trace.size());
   EXPECT_NE(run(l, 8).trace_hash, a.trace_hash);
   SuiteOptions o;
-  o.scenario_paths = {kDir + "failover.json", kDir + "concurrency.json"};
-  o.policy_paths = {kDir + "policies/paws360-as-built.json", kDir + "policies/health-gated-failover.json"};
+  o.scenario_paths = {testing::kScenariosDir + "failover.json", testing::kScenariosDir + "concurrency.json"};
+  o.policy_paths = {testing::kScenariosDir + "policies/paws360-as-built.json", testing::kScenariosDir + "policies/health-gated-failover.json"};
   o.seeds = 6;
   std::ostringstream sink;
   o.jobs = 1;
@@ -205,7 +205,7 @@ TEST(Determinism, SameSeedSameTraceAndThreadCountDoesNotMatter) {
 }
 
 TEST(ScenarioFiles, ErrorsNameTheFileAndTheJsonPointer) {
-  const std::string good = testing::read_file(kDir + "failover.json");
+  const std::string good = testing::read_file(testing::kScenariosDir + "failover.json");
   struct Case {
     std::string from, to, message;
   };
@@ -225,9 +225,9 @@ TEST(ScenarioFiles, ErrorsNameTheFileAndTheJsonPointer) {
     const auto pos = text.find(c.from);
     ASSERT_NE(pos, std::string::npos) << c.from;
     text.replace(pos, c.from.size(), c.to);
-    const auto r = parse_scenario(text, kDir + "failover.json");
+    const auto r = parse_scenario(text, testing::kScenariosDir + "failover.json");
     ASSERT_FALSE(r.has_value()) << c.to;
-    EXPECT_EQ(r.error().rfind(kDir + "failover.json: /", 0), 0u) << r.error();
+    EXPECT_EQ(r.error().rfind(testing::kScenariosDir + "failover.json: /", 0), 0u) << r.error();
     EXPECT_NE(r.error().find(c.message), std::string::npos) << r.error();
   }
   const auto syntax = parse_scenario("{\n \"name\": \n}", "x.json");
@@ -241,12 +241,12 @@ class RunCommand : public ::testing::Test {
   void SetUp() override { std::filesystem::create_directories(dir); }
   void TearDown() override { std::filesystem::remove_all(dir); }
   std::string write_scenario(const std::string& name, const std::string& from, const std::string& to) {
-    std::string text = testing::read_file(kDir + "failover.json");
+    std::string text = testing::read_file(testing::kScenariosDir + "failover.json");
     if (!from.empty()) text.replace(text.find(from), from.size(), to);
     // Keep the policy path valid from the temporary directory.
-    text.replace(text.find("\"policies/"), 10, "\"" + kDir + "policies/");
-    text.replace(text.find("\"../worlds/"), 11, "\"" + kDir + "../worlds/");
-    text.replace(text.find("\"slos/"), 6, "\"" + kDir + "slos/");
+    text.replace(text.find("\"policies/"), 10, "\"" + testing::kScenariosDir + "policies/");
+    text.replace(text.find("\"../worlds/"), 11, "\"" + testing::kScenariosDir + "../worlds/");
+    text.replace(text.find("\"slos/"), 6, "\"" + testing::kScenariosDir + "slos/");
     const auto path = (dir / name).string();
     std::ofstream(path) << text;
     return path;
@@ -294,8 +294,8 @@ TEST_F(RunCommand, ExitCodesAndReports) {
 // What-if: the as-built deploy logic with the corrected rule file (--rules) now raises
 // an alert on the partition, which breaks the scenario's "alert_fires: false".
 TEST_F(RunCommand, RulesOverrideIsAWhatIf) {
-  const auto r = failsim("run '" + kDir + "serotonin-exporter-partition.json' --policy '" + kDir +
-                         "policies/paws360-as-built.json' --rules '" + kDir + "rules/runner-up-corrected.yml' --seeds 2 --out '" +
+  const auto r = failsim("run '" + testing::kScenariosDir + "serotonin-exporter-partition.json' --policy '" + testing::kScenariosDir +
+                         "policies/paws360-as-built.json' --rules '" + testing::kScenariosDir + "rules/runner-up-corrected.yml' --seeds 2 --out '" +
                          (dir / "whatif").string() + "'");
   EXPECT_EQ(r.exit_code, 1) << r.out;
   EXPECT_NE(r.out.find("alert_fires: expected no alert, one fired"), std::string::npos) << r.out;
@@ -361,7 +361,7 @@ TEST(ScenarioFile, EveryFaultKindRoundTripsThroughItsJson) {
                                 {"policy", "policies/paws360-as-built.json"},
                                 {"workload", {{"deploys", {{{"at", "5m"}, {"version", "v2"}}}}}}};
   for (const auto& f : faults) doc["faults"].push_back(fault_to_json(f));
-  const auto parsed = parse_scenario(doc.dump(), kDir + "round-trip.json");
+  const auto parsed = parse_scenario(doc.dump(), testing::kScenariosDir + "round-trip.json");
   ASSERT_TRUE(parsed) << parsed.error();
   const auto& back = parsed.value().faults;
   ASSERT_EQ(back.size(), faults.size());
@@ -398,7 +398,7 @@ const char* kNorthwindScenarios[] = {"healthy-primary", "failover", "concurrency
 TEST(SecondWorld, CounterpartsMeetTheirExpectationsUnderBothPolicies) {
   for (const char* scenario : kNorthwindScenarios) {
     for (const char* policy : {"northwind-gated", "northwind-in-job"}) {
-      auto loaded = load_run(kDir + "northwind/" + scenario + ".json", kDir + "policies/" + policy + ".json", "");
+      auto loaded = load_run(testing::kScenariosDir + "northwind/" + scenario + ".json", testing::kScenariosDir + "policies/" + policy + ".json", "");
       ASSERT_TRUE(loaded.has_value()) << loaded.error();
       const auto& l = loaded.value();
       for (std::uint64_t seed = 1; seed <= 3; ++seed) {
@@ -414,7 +414,7 @@ TEST(SecondWorld, CounterpartsMeetTheirExpectationsUnderBothPolicies) {
 // queue: max at workflow level (reference A1): five dispatches within 80 s all wait and
 // all deploy, in order; PAWS360's default queue cancels the superseded pending ones.
 TEST(SecondWorld, QueueMaxReleasesEveryDeployInOrder) {
-  auto loaded = load_run(kDir + "northwind/concurrency.json", kDir + "policies/northwind-gated.json", "");
+  auto loaded = load_run(testing::kScenariosDir + "northwind/concurrency.json", testing::kScenariosDir + "policies/northwind-gated.json", "");
   ASSERT_TRUE(loaded.has_value()) << loaded.error();
   const auto& l = loaded.value();
   const RunResult r = run_scenario(RunInputs{&l.scenario, &l.policy, &l.rules}, 1);
@@ -426,7 +426,7 @@ TEST(SecondWorld, QueueMaxReleasesEveryDeployInOrder) {
     EXPECT_GT(*d.finished_seconds, last) << d.version << " finished after the one dispatched before it";
     last = *d.finished_seconds;
   }
-  auto paws = load_run(kDir + "concurrency.json", kDir + "policies/health-gated-failover.json", "");
+  auto paws = load_run(testing::kScenariosDir + "concurrency.json", testing::kScenariosDir + "policies/health-gated-failover.json", "");
   ASSERT_TRUE(paws.has_value());
   const RunResult p = run_scenario(RunInputs{&paws.value().scenario, &paws.value().policy, &paws.value().rules}, 1);
   int cancelled = 0;
@@ -437,7 +437,7 @@ TEST(SecondWorld, QueueMaxReleasesEveryDeployInOrder) {
 // The upstream build job runs on the builder (runner group `builders`) before the deploy
 // job is even queued.
 TEST(SecondWorld, TheBuildJobRunsOnTheBuilderBeforeTheDeployJob) {
-  auto loaded = load_run(kDir + "northwind/healthy-primary.json", kDir + "policies/northwind-gated.json", "");
+  auto loaded = load_run(testing::kScenariosDir + "northwind/healthy-primary.json", testing::kScenariosDir + "policies/northwind-gated.json", "");
   ASSERT_TRUE(loaded.has_value()) << loaded.error();
   const auto& l = loaded.value();
   const RunResult r = run_scenario(RunInputs{&l.scenario, &l.policy, &l.rules}, 2);
@@ -456,7 +456,7 @@ TEST(SecondWorld, TheBuildJobRunsOnTheBuilderBeforeTheDeployJob) {
 // lost: the gated policy re-dispatches (redispatch_on_lost) and the deploy lands (found
 // by `failsim explore`: the orchestrator used to wait for a deploy job forever).
 TEST(SecondWorld, ARunThatFailsInItsBuildJobIsRedispatchedNotLost) {
-  auto loaded = load_run(kDir + "northwind/healthy-primary.json", kDir + "policies/northwind-gated.json", "");
+  auto loaded = load_run(testing::kScenariosDir + "northwind/healthy-primary.json", testing::kScenariosDir + "policies/northwind-gated.json", "");
   ASSERT_TRUE(loaded.has_value()) << loaded.error();
   auto l = std::move(loaded).value();
   FaultSpec crash;
@@ -487,7 +487,7 @@ TEST(SecondWorld, ARunThatFailsInItsBuildJobIsRedispatchedNotLost) {
 //   RunnerTargetDown (for: 1m) fires at t_e + 60 s, t_e + 60 s - 5m after the fault;
 //   detection ends group_wait (30 s) later, at the notification.
 TEST(SecondWorld, PartitionDetectionTimeMatchesTheArithmeticOfPrometheusPhases) {
-  auto loaded = load_run(kDir + "northwind/exporter-partition.json", kDir + "policies/northwind-gated.json", "");
+  auto loaded = load_run(testing::kScenariosDir + "northwind/exporter-partition.json", testing::kScenariosDir + "policies/northwind-gated.json", "");
   ASSERT_TRUE(loaded.has_value()) << loaded.error();
   const auto& l = loaded.value();
   auto schedule = world_schedule(l.scenario.world_file);
@@ -536,7 +536,7 @@ TEST(Rollback, RestoresTheVersionProductionRunsNotTheLastRequested) {
                  "attempt_failure_probability": 1.0},
     "faults": [{"kind": "cancel_run", "at": "5m500ms"}],
     "run_length": "2h"})";
-  auto s = parse_scenario(text, kDir + "rollback-target.json");
+  auto s = parse_scenario(text, testing::kScenariosDir + "rollback-target.json");
   ASSERT_TRUE(s.has_value()) << s.error();
   Loaded l = load("failover", "health-gated-failover");
   l.scenario = s.value();

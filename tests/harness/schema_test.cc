@@ -11,11 +11,12 @@
 #include <string>
 
 #include "tests/harness/process.h"
+#include "tests/source_dir.h"
 
 namespace failsim {
 namespace {
 
-const std::string kSource = FAILSIM_SOURCE_DIR;
+using testing::kSource;
 
 testing::CommandResult check(const std::string& schema, const std::string& files) {
   return testing::run_command("/usr/bin/python3 '" + kSource + "/tests/harness/check_schema.py' '" + kSource + "/" + schema +

@@ -23,6 +23,7 @@
 #include "harness/inputs.h"
 #include "harness/run.h"
 #include "tests/harness/process.h"
+#include "tests/source_dir.h"
 
 namespace failsim::harness {
 namespace {
@@ -30,7 +31,7 @@ namespace {
 using namespace std::chrono_literals;
 using nlohmann::json;
 
-std::string source(const std::string& rel) { return std::string(FAILSIM_SOURCE_DIR) + "/" + rel; }
+using testing::source;
 
 std::filesystem::path temp_dir(const std::string& name) {
   auto d = std::filesystem::temp_directory_path() / ("failsim-serve-" + name + "-" + std::to_string(::getpid()));

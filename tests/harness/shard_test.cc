@@ -1,6 +1,6 @@
 // Sharding and merge (issue 14): `failsim run --shard K/N` runs a contiguous block of
 // the seeds; `failsim merge` of all N shards writes byte for byte the results.json,
-// junit.xml, summary.md and report.html of the unsharded run (1,000 seeds of two
+// junit.xml, summary.md and report.html of the unsharded run (400 seeds of two
 // scenarios under two policies); a missing, doubled or foreign shard is exit 2 naming
 // it; the shard comes from a Slurm array, a Kubernetes indexed Job or FAILSIM_SHARD.
 #include <gtest/gtest.h>
@@ -30,29 +30,29 @@ class Shards : public testing::CliTest {
 TEST_F(Shards, FourShardsMergedAreTheUnshardedRunByteForByte) {
   std::set<std::uint64_t> seen;
   for (int k = 1; k <= 4; ++k) {
-    const auto r = failsim(suite + " --seeds 1000 --shard " + std::to_string(k) + "/4 --out " + out("shard" + std::to_string(k)));
+    const auto r = failsim(suite + " --seeds 400 --shard " + std::to_string(k) + "/4 --out " + out("shard" + std::to_string(k)));
     ASSERT_EQ(r.exit_code, 0) << r.out;
     const json res = json::parse(testing::read_file((dir / ("shard" + std::to_string(k)) / "results.json").string()));
     EXPECT_EQ(res["shard"]["index"], k);
     EXPECT_EQ(res["shard"]["count"], 4);
     for (const auto& row : res["scenarios"]) {
-      EXPECT_EQ(row["runs"].size(), 250u);  // a contiguous quarter of the seeds
+      EXPECT_EQ(row["runs"].size(), 100u);  // a contiguous quarter of the seeds
       if (row["name"] != "failover" || row["policy"] != "health-gated-failover") continue;
       for (const auto& run : row["runs"]) EXPECT_TRUE(seen.insert(run["seed"].get<std::uint64_t>()).second) << "seed twice";
     }
   }
-  EXPECT_EQ(seen.size(), 1000u);
+  EXPECT_EQ(seen.size(), 400u);
   EXPECT_EQ(*seen.begin(), 1u);
-  EXPECT_EQ(*seen.rbegin(), 1000u);
+  EXPECT_EQ(*seen.rbegin(), 400u);
   // Given in any order.
   const auto merged = failsim("merge " + out("shard3") + " " + out("shard1") + " " + out("shard4") + " " + out("shard2") + " --out " + out("merged"));
   ASSERT_EQ(merged.exit_code, 0) << merged.out;
-  const auto full = failsim(suite + " --seeds 1000 --out " + out("full"));
+  const auto full = failsim(suite + " --seeds 400 --out " + out("full"));
   ASSERT_EQ(full.exit_code, 0) << full.out;
   for (const std::string f : {"results.json", "junit.xml", "summary.md", "report.html"}) {
     EXPECT_EQ(testing::read_file((dir / "merged" / f).string()), testing::read_file((dir / "full" / f).string())) << f;
   }
-  EXPECT_EQ(json::parse(testing::read_file((dir / "merged" / "results.json").string()))["scenarios"][0]["runs"].size(), 1000u);
+  EXPECT_EQ(json::parse(testing::read_file((dir / "merged" / "results.json").string()))["scenarios"][0]["runs"].size(), 400u);
 
   // A missing shard, a shard given twice, a shard of another run: exit 2, named.
   auto r = failsim("merge " + out("shard1") + " " + out("shard2") + " " + out("shard3") + " --out " + out("m2"));

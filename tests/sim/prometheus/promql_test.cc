@@ -12,7 +12,7 @@
 namespace failsim::sim::prometheus {
 namespace {
 
-constexpr std::int64_t kMin = 60'000;
+constexpr std::int64_t kOneMinuteMs = 60'000;
 
 TEST(PromqlParse, AcceptsTheSubset) {
   const char* ok[] = {
@@ -110,8 +110,8 @@ class PromqlEval : public ::testing::Test {
 TEST_F(PromqlEval, LookbackIsFiveMinutesClosedOnTheLeft) {
   store.append(L({{"__name__", "up"}, {"instance", "a"}}), 0, 1);
   EXPECT_EQ(vec("up", 0).size(), 1u);
-  EXPECT_EQ(vec("up", 5 * kMin).size(), 1u) << "2.42 includes a sample exactly 5m old";
-  EXPECT_EQ(vec("up", 5 * kMin + 1).size(), 0u);
+  EXPECT_EQ(vec("up", 5 * kOneMinuteMs).size(), 1u) << "2.42 includes a sample exactly 5m old";
+  EXPECT_EQ(vec("up", 5 * kOneMinuteMs + 1).size(), 0u);
   EXPECT_EQ(vec("up", -1).size(), 0u) << "no sample yet";
 }
 
