@@ -11,12 +11,14 @@
 
 #include <cctype>
 #include <cmath>
+#include <cstdint>
 #include <map>
 #include <optional>
 #include <set>
 #include <stdexcept>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "failover/duration.h"
@@ -185,6 +187,21 @@ class Fields {
   std::set<std::string> known_;
 };
 
+
+// A JSON integer that fits T, or nothing: a float (4.1e19, 1.5) or an integer out of T's
+// range is not one. nlohmann's get<T> would convert either: a float by a cast that is
+// undefined behaviour out of range, a large integer by wrapping it silently.
+template <class T>
+std::optional<T> whole(const json& v) {
+  if (v.is_number_unsigned()) {
+    const auto u = v.get<std::uint64_t>();
+    if (std::in_range<T>(u)) return static_cast<T>(u);
+  } else if (v.is_number_integer()) {
+    const auto i = v.get<std::int64_t>();
+    if (std::in_range<T>(i)) return static_cast<T>(i);
+  }
+  return std::nullopt;
+}
 
 // "a, b, c": a list in a message.
 inline std::string join(const std::vector<std::string>& items, const std::string& sep = ", ") {

@@ -67,8 +67,9 @@ std::optional<ApiReply> selectors(const httplib::Params& params, std::vector<pro
 template <class Fn>
 void for_each_series(const prom::SeriesStore& store, const std::vector<prom::NodePtr>& match, const TimeRange& range,
                      Fn fn) {
-  for (const auto& [labels, samples] : store.series()) {
+  for (const auto& [series_labels, samples] : store.series()) {
     if (!has_sample_in(samples, range)) continue;
+    const prom::Labels& labels = series_labels;  // clang 14 cannot capture a structured binding
     if (!match.empty() && std::none_of(match.begin(), match.end(), [&](const prom::NodePtr& m) {
           return prom::matches_all(m->matchers, labels);
         })) {

@@ -9,6 +9,7 @@
 #include <set>
 #include <numeric>
 
+#include "failover/json_fields.h"
 #include "reports/escape.h"
 #include "reports/format.h"
 #include "reports/report.h"
@@ -35,7 +36,7 @@ Result<std::vector<Sample>> read_samples(const std::string& text, const std::str
   if (!root.is_object() || !root.contains("schema_version") || !root.contains("scenarios") || !root["scenarios"].is_array()) {
     return R::error(source + ": not a failsim results.json (no schema_version / scenarios)");
   }
-  const int version = root["schema_version"].is_number_integer() ? root["schema_version"].get<int>() : 0;
+  const int version = json_fields::whole<int>(root["schema_version"]).value_or(0);
   if (version != 1 && version != 2) {
     return R::error(source + ": /schema_version: expected 1 or 2, got " + root["schema_version"].dump());
   }

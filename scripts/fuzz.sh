@@ -34,7 +34,8 @@ for t in "${targets[@]}"; do
     import_workflow) src=(tests/harness/import/acme/deploy.yml tests/harness/import/paws360-ci.yml examples/workflows/*.yml) ;;
     *) src=(fuzz/corpus/"$t"/*) ;;
   esac
-  cp "${src[@]}" "$work/$t/"
+  i=0  # numbered: two seeds may share a file name (prometheus.yml)
+  for f in "${src[@]}"; do i=$((i + 1)); cp "$f" "$work/$t/$i-$(basename "$f")"; done
   max_len=65536
   [[ $t == duration ]] && max_len=64
   [[ $t == promql ]] && max_len=8192   # room for 256 levels of nesting and more

@@ -198,6 +198,23 @@ TEST_F(HostileSurfaces, CompareAndRunRefuseNonsense) {
   forged = json::parse(testing::read_file(results));
   forged["scenarios"].push_back(forged["scenarios"][0]);
   expect_exit2("compare '" + results + "' '" + write("dup.json", forged.dump()) + "'", "/scenarios/1: a second row for");
+  forged = json::parse(testing::read_file(results));
+  forged["schema_version"] = 4294967298ULL;  // 2 when wrapped to an int
+  expect_exit2("compare '" + results + "' '" + write("ver.json", forged.dump()) + "'", "/schema_version: expected 1 or 2, got 4294967298");
+  // An integer field given as a float (found by the results fuzz target: the conversion was
+  // undefined behaviour) or out of range: merge refuses the shard, naming the field.
+  ASSERT_EQ(failsim("run '" + healthy + "' --seeds 2 --shard 1/2 --out " + out("s1")).exit_code, 0);
+  ASSERT_EQ(failsim("run '" + healthy + "' --seeds 2 --shard 2/2 --out " + out("s2")).exit_code, 0);
+  const std::string shard1 = (dir / "s1" / "results.json").string();
+  json shard = json::parse(testing::read_file(shard1));
+  shard["scenarios"][0]["runs"][0]["trace_hash"] = 4.11115e19;
+  write("s1/results.json", shard.dump());
+  expect_exit2("merge " + out("s1") + " " + out("s2") + " --out " + out("m"), "trace_hash: expected an integer, got 4.11115e+19");
+  shard["scenarios"][0]["runs"][0]["trace_hash"] = 1;
+  shard["scenarios"][0]["runs"][0]["attempts"] = 1e300;
+  write("s1/results.json", shard.dump());
+  expect_exit2("merge " + out("s1") + " " + out("s2") + " --out " + out("m"), "attempts: expected a count of at least 0, got 1e+300");
+  EXPECT_FALSE(fs::exists(dir / "m"));
   expect_exit2("run '" + healthy + "' --seeds 1 --variant a:workload.deploys.0.version=v1 --variant a:workload.deploys.0.version=v2 --out " + out("v"),
                "--variant a sets workload.deploys.0.version twice");
   expect_exit2("run '" + healthy + "' --seeds 1 --set workload.deploys.0.version=v1 --set workload.deploys.0.version=v2 --out " + out("v"),
