@@ -6,7 +6,8 @@
 // failure reproduces with the same arguments, and the failing input is written to
 // --artifact (default fuzz-smoke-crash) before it runs. Coverage-guided fuzzing is
 // scripts/fuzz.sh (libFuzzer); this is its smoke test.
-// Usage: failsim_fuzz_smoke_NAME [--mutations N] [--max-len L] [--artifact F] PATH...
+// Usage: failsim_fuzz_smoke TARGET [--mutations N] [--max-len L] [--artifact F] PATH...
+// (TARGET: a fuzz target's name, as in fuzz/TARGET_fuzz.cc; all are linked in.)
 // Exit 0 after the last input; a finding aborts (sanitizer report or the target's own
 // check); exit 2 for bad usage or no inputs.
 #include <algorithm>
@@ -16,13 +17,28 @@
 #include <fstream>
 #include <iostream>
 #include <iterator>
+#include <map>
 #include <random>
 #include <string>
 #include <vector>
 
-extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size);
+// Each target's LLVMFuzzerTestOneInput, renamed failsim_fuzz_NAME by fuzz/CMakeLists.txt.
+#define FAILSIM_FUZZ_TARGET(name) extern "C" int failsim_fuzz_##name(const std::uint8_t* data, std::size_t size);
+#include "fuzz_targets.inc"
+#undef FAILSIM_FUZZ_TARGET
 
 namespace {
+
+using Target = int (*)(const std::uint8_t* data, std::size_t size);
+
+const std::map<std::string, Target>& targets() {
+  static const std::map<std::string, Target> all = {
+#define FAILSIM_FUZZ_TARGET(name) {#name, failsim_fuzz_##name},
+#include "fuzz_targets.inc"
+#undef FAILSIM_FUZZ_TARGET
+  };
+  return all;
+}
 
 std::string read(const std::filesystem::path& p) {
   std::ifstream in(p, std::ios::binary);
@@ -67,12 +83,12 @@ std::string mutate(const std::vector<std::string>& corpus, std::mt19937_64& rng,
   return s;
 }
 
-void run(const std::string& input, const std::string& artifact) {
+void run(Target target, const std::string& input, const std::string& artifact) {
   {
     std::ofstream out(artifact, std::ios::binary | std::ios::trunc);
     out << input;
   }
-  LLVMFuzzerTestOneInput(reinterpret_cast<const std::uint8_t*>(input.data()), input.size());
+  target(reinterpret_cast<const std::uint8_t*>(input.data()), input.size());
 }
 
 }  // namespace
@@ -82,7 +98,15 @@ int main(int argc, char** argv) {
   std::size_t max_len = 65536;
   std::string artifact = "fuzz-smoke-crash";
   std::vector<std::string> corpus;
-  for (int i = 1; i < argc; ++i) {
+  const auto found = argc > 1 ? targets().find(argv[1]) : targets().end();
+  if (found == targets().end()) {
+    std::cerr << "usage: " << argv[0] << " TARGET [--mutations N] [--max-len L] [--artifact F] PATH...\nTARGET is one of:";
+    for (const auto& [name, fn] : targets()) std::cerr << ' ' << name;
+    std::cerr << '\n';
+    return 2;
+  }
+  const Target target = found->second;
+  for (int i = 2; i < argc; ++i) {
     const std::string a = argv[i];
     if ((a == "--mutations" || a == "--max-len" || a == "--artifact") && i + 1 < argc) {
       const std::string v = argv[++i];
@@ -119,13 +143,13 @@ int main(int argc, char** argv) {
     }
   }
   if (corpus.empty()) {
-    std::cerr << "usage: " << argv[0] << " [--mutations N] [--max-len L] [--artifact F] PATH...\n";
+    std::cerr << "usage: " << argv[0] << " TARGET [--mutations N] [--max-len L] [--artifact F] PATH...\n";
     return 2;
   }
-  for (const auto& input : corpus) run(input, artifact);
+  for (const auto& input : corpus) run(target, input, artifact);
   std::mt19937_64 rng(20261130);
-  for (long i = 0; i < mutations; ++i) run(mutate(corpus, rng, max_len), artifact);
+  for (long i = 0; i < mutations; ++i) run(target, mutate(corpus, rng, max_len), artifact);
   std::filesystem::remove(artifact);
-  std::cout << argv[0] << ": " << corpus.size() << " seed inputs and " << mutations << " mutations ran without a finding\n";
+  std::cout << argv[0] << " " << argv[1] << ": " << corpus.size() << " seed inputs and " << mutations << " mutations ran without a finding\n";
   return 0;
 }
