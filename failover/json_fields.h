@@ -203,6 +203,13 @@ std::optional<T> whole(const json& v) {
   return std::nullopt;
 }
 
+// j[key] as a T, strictly (whole above); throws Invalid naming the key otherwise.
+template <class T>
+T whole_at(const json& j, const char* key) {
+  if (const auto v = whole<T>(j.at(key))) return *v;
+  throw Invalid(std::string(key) + ": expected an integer, got " + describe(j.at(key)));
+}
+
 // "a, b, c": a list in a message.
 inline std::string join(const std::vector<std::string>& items, const std::string& sep = ", ") {
   std::string out;

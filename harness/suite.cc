@@ -437,23 +437,14 @@ json plan_json(const SuiteOptions& o) {
   return p;
 }
 
-namespace {
-// p[key] as a T, strictly: a shard's plan with a float or out-of-range count is refused.
-template <class T>
-T plan_integer(const json& p, const char* key) {
-  if (const auto v = json_fields::whole<T>(p.at(key))) return *v;
-  throw json_fields::Invalid(std::string(key) + ": expected an integer, got " + json_fields::describe(p.at(key)));
-}
-}  // namespace
-
 Result<SuiteOptions> options_from_plan(const json& p) {
   try {
     SuiteOptions o;
     o.scenario_paths = p.at("scenarios").get<std::vector<std::string>>();
     o.policy_paths = p.at("policies").get<std::vector<std::string>>();
     if (!p.at("rules").is_null()) o.rules_path = p.at("rules").get<std::string>();
-    o.first_seed = plan_integer<std::uint64_t>(p, "first_seed");
-    o.seeds = plan_integer<int>(p, "seeds");
+    o.first_seed = json_fields::whole_at<std::uint64_t>(p, "first_seed");
+    o.seeds = json_fields::whole_at<int>(p, "seeds");
     o.check_determinism = p.at("check_determinism").get<bool>();
     o.sets = p.at("sets").get<std::vector<std::string>>();
     for (const auto& v : p.at("variants")) {
@@ -466,7 +457,7 @@ Result<SuiteOptions> options_from_plan(const json& p) {
     }
     for (const auto& s : p.at("sweeps")) o.sweeps.emplace_back(s.at("path").get<std::string>(), s.at("values").get<std::vector<std::string>>());
     if (!p.at("slos").is_null()) o.slo_path = p.at("slos").get<std::string>();
-    if (!p.at("timeline_seed").is_null()) o.timeline_seed = plan_integer<std::uint64_t>(p, "timeline_seed");
+    if (!p.at("timeline_seed").is_null()) o.timeline_seed = json_fields::whole_at<std::uint64_t>(p, "timeline_seed");
     return Result<SuiteOptions>::ok(std::move(o));
   } catch (const json::exception& e) {
     return Result<SuiteOptions>::error(std::string("the shard's plan does not read back: ") + e.what());

@@ -185,15 +185,6 @@ std::optional<std::string> implausible_run(const json& r) {
   return std::nullopt;
 }
 
-namespace {
-// j[key] as a T, strictly (json_fields::whole): a float or an out-of-range count is an error.
-template <class T>
-T integer_at(const json& j, const char* key) {
-  if (const auto v = json_fields::whole<T>(j.at(key))) return *v;
-  throw json_fields::Invalid(std::string(key) + ": expected an integer, got " + json_fields::describe(j.at(key)));
-}
-}  // namespace
-
 Result<RunResult> run_from_json(const std::string& text, const std::string& scenario, const std::string& policy) {
   try {
     const json j = json::parse(text);
@@ -201,7 +192,7 @@ Result<RunResult> run_from_json(const std::string& text, const std::string& scen
     RunResult r;
     r.scenario = scenario;
     r.policy = policy;
-    r.seed = integer_at<std::uint64_t>(j, "seed");
+    r.seed = json_fields::whole_at<std::uint64_t>(j, "seed");
     r.outcome = j.at("outcome").get<std::string>();
     if (!j.at("runner").is_null()) r.runner = j.at("runner").get<std::string>();
     r.final_version = j.at("final_version").get<std::string>();
@@ -230,19 +221,19 @@ Result<RunResult> run_from_json(const std::string& text, const std::string& scen
     r.noticed_seconds = opt_double(j.at("noticed_seconds"));
     r.failover_seconds = opt_double(j.at("failover_seconds"));
     r.deploy_seconds = opt_double(j.at("deploy_seconds"));
-    r.attempts = integer_at<int>(j, "attempts");
+    r.attempts = json_fields::whole_at<int>(j, "attempts");
     r.invariants = j.at("invariants").get<std::map<std::string, bool>>();
     r.broken = j.at("broken_expectations").get<std::vector<std::string>>();
     r.expected_violations = j.at("known_violations").get<std::vector<std::string>>();
     r.had_fault = j.at("had_fault").get<bool>();
-    r.trace_hash = integer_at<std::uint64_t>(j, "trace_hash");
+    r.trace_hash = json_fields::whole_at<std::uint64_t>(j, "trace_hash");
     for (const auto& d : j.at("deploys")) {
       DeployResult x;
       x.version = d.at("version").get<std::string>();
       x.outcome = d.at("outcome").get<std::string>();
       x.diagnosis = d.at("diagnosis").get<std::string>();
       x.runner = d.at("runner").is_null() ? "" : d.at("runner").get<std::string>();
-      x.attempts = integer_at<int>(d, "attempts");
+      x.attempts = json_fields::whole_at<int>(d, "attempts");
       x.finished_seconds = opt_double(d.at("finished_seconds"));
       x.triggered_seconds = d.at("triggered_seconds").get<double>();
       x.source = d.value("source", std::string("schedule"));
@@ -250,7 +241,7 @@ Result<RunResult> run_from_json(const std::string& text, const std::string& scen
     }
     for (const auto& f : j.value("faults", json::array())) {
       FaultRecord x;
-      x.id = integer_at<int>(f, "id");
+      x.id = json_fields::whole_at<int>(f, "id");
       x.kind = f.at("kind").get<std::string>();
       x.what = f.at("what").get<std::string>();
       x.source = f.at("source").get<std::string>();
