@@ -35,7 +35,15 @@ class WorkflowImporter {
         note(kv.first, key + " is not modelled (ignored)");
       }
     }
-    if (!inputs_.empty()) wf["inputs"] = inputs_;
+    // workflow_dispatch with no inputs declares none: GitHub then refuses any input (422
+    // "Unexpected inputs provided"), and so does the fake API.
+    if (dispatchable_) {
+      wf["inputs"] = inputs_;
+    } else {
+      note(root["on"] ? root["on"] : root, std::string("on: no workflow_dispatch trigger: GitHub refuses a dispatch of this workflow ") +
+                                             "(422 \"Workflow does not have 'workflow_dispatch' trigger\"); failsim's deploy requests stand " +
+                                             "for the event that starts it, and the fake API's dispatch inputs are not checked");
+    }
     const std::string deploy = pick_deploy_job(root["jobs"]);
     out_.deploy_job = deploy;
     json jobs = json::array();
@@ -67,6 +75,7 @@ class WorkflowImporter {
       for (const auto& kv : on) {
         const std::string event = kv.first.as<std::string>();
         if (event == "workflow_dispatch") {
+          dispatchable_ = true;
           if (kv.second.IsMap() && kv.second["inputs"]) dispatch_inputs(kv.second["inputs"]);
         } else if (event == "push" || event == "pull_request") {
           const YAML::Node branches = kv.second.IsMap() ? kv.second["branches"] : YAML::Node();
@@ -80,7 +89,8 @@ class WorkflowImporter {
       }
     } else {
       for (const auto& e : scalars(file_, on, "an event name")) {
-        if (e != "workflow_dispatch") note(on, "on: " + e + " is not modelled; deploys are dispatched");
+        if (e == "workflow_dispatch") dispatchable_ = true;
+        else note(on, "on: " + e + " is not modelled; deploys are dispatched");
       }
     }
   }
@@ -335,6 +345,7 @@ class WorkflowImporter {
   const WorkflowImportOptions& o_;
   WorkflowImport out_;
   json inputs_ = json::object();
+  bool dispatchable_ = false;  // on: has workflow_dispatch
   std::string default_branch_ = "main";
   json deploy_labels_;
   bool gate_chooses_ = false;

@@ -34,6 +34,7 @@ test_packages=(
   curl jq      # the failsim serve test and the README examples call the live endpoints with them
   gh           # the GitHub CLI, pointed at failsim serve --tls in the real-client tests
   python3-jsonschema python3-yaml  # schema test; the Action test reads action.yml and the example workflows
+  python3-github  # PyGithub 1.55, a real client of the fake GitHub API (run with /usr/bin/python3)
 )
 case $mode in
   runtime) packages=("${runtime_packages[@]}") ;;

@@ -137,6 +137,24 @@ TEST_F(Import, WorkflowGivesTheSameGitHubPartAsThePaws360World) {
   EXPECT_EQ(x.jobs[1].needs, std::vector<std::string>{"build-and-push-images-production"});
   EXPECT_EQ(a.spec.github.lost_communication_delay, b.spec.github.lost_communication_delay);
   EXPECT_EQ(a.unconfirmed.size(), b.unconfirmed.size());
+  // `workflow_dispatch: {}` declares no input: any input is refused (422), as in the shipped world.
+  EXPECT_TRUE(x.inputs_declared);
+  EXPECT_TRUE(x.inputs.empty());
+  EXPECT_EQ(x.inputs_declared, y.inputs_declared);
+}
+
+// Without a workflow_dispatch trigger GitHub refuses dispatches: the import says so, at the `on:` line.
+TEST_F(Import, AWorkflowWithoutWorkflowDispatchIsNotedAndItsInputsUnchecked) {
+  std::ofstream(dir / "push.yml") << "name: Deploy\non:\n  push:\n    branches: [main]\njobs:\n  deploy:\n    runs-on: [self-hosted]\n"
+                                     "    steps: [{run: ./deploy.sh}]\n";
+  const auto r = failsim("import workflow '" + (dir / "push.yml").string() + "' --out '" + (dir / "w.json").string() + "'");
+  ASSERT_EQ(r.exit_code, 0) << r.out;
+  EXPECT_NE(r.out.find((dir / "push.yml").string() + ":3: on: no workflow_dispatch trigger: GitHub refuses a dispatch"),
+            std::string::npos)
+      << r.out;
+  const nlohmann::json fragment = nlohmann::json::parse(testing::read_file((dir / "w.json").string()));
+  ASSERT_EQ(fragment["github"]["workflows"].size(), 1u) << fragment.dump();
+  EXPECT_FALSE(fragment["github"]["workflows"][0].contains("inputs")) << "undeclared: the fake API does not check them";
 }
 
 TEST_F(Import, TheAsBuiltPolicyEqualsTheShippedOneInEveryFieldTheWorkflowDetermines) {

@@ -4,6 +4,7 @@
 // find the run by branch and event, paginate, cancel, re-run, the attempts) and Ajv
 // checks every response against GitHub's OpenAPI description (@octokit/openapi). The
 // world's state is checked after: the cancel cancelled, the re-run deployed on a runner.
+// PyGithub (Debian's python3-github) runs a release script's loop the same way.
 // The npm Toxiproxy client runs a game day on the control API (list, add, update by POST
 // and PATCH, remove, disable, reset), the world's Prometheus checked after each step.
 #include <gtest/gtest.h>
@@ -87,6 +88,8 @@ TEST_F(RealClients, OctokitDrivesTheFakeGitHubAndEveryResponseMatchesTheOpenApiD
   json seen = node("octokit_flow.mjs", out);
   ASSERT_TRUE(seen.is_object()) << out;
   ASSERT_TRUE(seen["ok"].get<bool>()) << out;
+  EXPECT_EQ(seen["seen"]["undeclared_inputs"], json::array({422, "Unexpected inputs provided: [\"version\"]"}))
+      << "PAWS360's ci.yml declares no input (workflow_dispatch: {})";
   EXPECT_EQ(seen["seen"]["head_branch"], "octokit/test");
   EXPECT_EQ(seen["seen"]["author"], "failsim");
   EXPECT_EQ(seen["seen"]["cancelled_conclusion"], "cancelled");
@@ -94,7 +97,8 @@ TEST_F(RealClients, OctokitDrivesTheFakeGitHubAndEveryResponseMatchesTheOpenApiD
   EXPECT_FALSE(seen["seen"]["rerun_runner"].get<std::string>().empty());
   // The job's steps, filled as the deploy happened.
   EXPECT_EQ(seen["seen"]["rerun_steps"],
-            json::array({"1 Set up job: success", "2 Deploy v7.7.7 (attempt 1): success", "3 Complete job: success"}));
+            json::array({"1 Set up job: success", "2 Deploy manual-1 (attempt 1): success", "3 Complete job: success"}))
+      << "no version input: the deploy is named after the dispatch";
   EXPECT_GE(seen["checked"].size(), 17u) << "operations validated against the OpenAPI description";
   // The repository, the user, a run's usage and artifacts (PyGithub's get_repo, get_user).
   EXPECT_EQ(seen["seen"]["repository"], json({{"full_name", "rmnanney/PAWS360"}, {"default_branch", "master"}})) << "PAWS360's world: master";
@@ -102,10 +106,48 @@ TEST_F(RealClients, OctokitDrivesTheFakeGitHubAndEveryResponseMatchesTheOpenApiD
   EXPECT_GT(seen["seen"]["run_duration_ms"].get<std::int64_t>(), 0) << "the run completed: its duration is known";
   EXPECT_EQ(seen["seen"]["run_artifacts"], 0);
   EXPECT_EQ(seen["seen"]["repo_artifacts"], 0);
-  // In the world: the dispatched v7.7.7 was cancelled, then its re-run deployed it.
+  // In the world: the dispatched manual-1 was cancelled, then its re-run deployed it.
   json results = stop_and_read_results();
   ASSERT_TRUE(results.is_object());
-  expect_cancelled_then_deployed(results, "v7.7.7");
+  expect_cancelled_then_deployed(results, "manual-1");
+}
+
+// PyGithub (Debian's python3-github 1.55, run by Debian's /usr/bin/python3) does what a
+// release script does: repository, user, runners, workflow by file, a dispatch with an
+// undeclared input (refused as GitHub refuses it), a dispatch, the run by branch and
+// event, cancel, re-run, timing, artifacts, the rate limit. The world deploys the re-run.
+TEST_F(RealClients, PyGithubDispatchesCancelsAndRerunsAndTheWorldDeploys) {
+  ASSERT_EQ(testing::run_command("/usr/bin/python3 -c 'import github'").exit_code, 0)
+      << "python3-github is missing: scripts/install-deps.sh installs it";
+  const auto r = testing::run_command("timeout 120 /usr/bin/python3 '" + kSource + "/tests/python/pygithub_flow.py' '" +
+                                      (dir_ / "out" / "endpoints.json").string() + "' 2>&1");
+  const auto last = r.out.rfind("\n{");
+  json flow = json::parse(r.out.substr(last == std::string::npos ? 0 : last + 1), nullptr, false);
+  ASSERT_TRUE(flow.is_object()) << r.out;
+  ASSERT_TRUE(flow["ok"].get<bool>()) << r.out;
+  const json& seen = flow["seen"];
+  EXPECT_EQ(seen["full_name"], "rmnanney/PAWS360");
+  EXPECT_EQ(seen["default_branch"], "master");
+  EXPECT_EQ(seen["user"], "failsim");
+  EXPECT_EQ(seen["runners"], json::array({"Serotonin-paws360", "dell-r640-01-runner"}));
+  EXPECT_EQ(seen["workflows"], json::array({".github/workflows/ci.yml"}));
+  EXPECT_EQ(seen["dispatch_with_test_id"], false);
+  EXPECT_EQ(seen["undeclared_inputs"], json::array({422, "Unexpected inputs provided: [\"test_id\"]"}))
+      << "what PAWS360's own test scripts would meet (as-built: ci.yml has no inputs)";
+  EXPECT_EQ(seen["dispatched"], true) << "204";
+  EXPECT_EQ(seen["head_branch"], "pygithub/test");
+  EXPECT_EQ(seen["event"], "workflow_dispatch");
+  EXPECT_EQ(seen["cancel"], true) << "202";
+  EXPECT_EQ(seen["cancelled_conclusion"], "cancelled");
+  EXPECT_EQ(seen["rerun"], true) << "201";
+  EXPECT_EQ(seen["rerun_conclusion"], "success");
+  EXPECT_FALSE(seen["rerun_runner"].get<std::string>().empty());
+  EXPECT_GT(seen["run_duration_ms"].get<std::int64_t>(), 0);
+  EXPECT_EQ(seen["repo_artifacts"], 0);
+  EXPECT_GT(seen["rate_limit_remaining"].get<std::int64_t>(), 0);
+  json results = stop_and_read_results();
+  ASSERT_TRUE(results.is_object());
+  expect_cancelled_then_deployed(results, "manual-1");
 }
 
 // Northwind's deploy workflow has two jobs: build (on the builder, about 3 minutes)
@@ -203,7 +245,11 @@ TEST_F(RealClientsTls, TheGitHubCliDispatchesCancelsAndRerunsOverHttps) {
         return j.is_object() && j["data"]["result"].size() == 1 && j["data"]["result"][0]["value"][1] == "2";
       },
       20s, 50ms));
-  auto run = gh("workflow run ci.yml" + repo + " --ref hotfix/gh -f version=v8.8.8");
+  // PAWS360's ci.yml declares no input: gh reports GitHub's refusal, then runs it plainly.
+  auto refused = gh("workflow run ci.yml" + repo + " --ref hotfix/gh -f version=v8.8.8");
+  EXPECT_EQ(refused.exit_code, 1);
+  EXPECT_NE(refused.out.find("HTTP 422: Unexpected inputs provided: [\"version\"]"), std::string::npos) << refused.out;
+  auto run = gh("workflow run ci.yml" + repo + " --ref hotfix/gh");
   ASSERT_EQ(run.exit_code, 0) << run.out;
   std::string id;
   ASSERT_TRUE(testing::wait_until(
@@ -225,10 +271,10 @@ TEST_F(RealClientsTls, TheGitHubCliDispatchesCancelsAndRerunsOverHttps) {
         return r.out == "2 completed success\n";
       },
       60s, 250ms));
-  // In the world: v8.8.8 was cancelled, then its re-run deployed it on a runner.
+  // In the world: manual-1 was cancelled, then its re-run deployed it on a runner.
   json results = stop_and_read_results();
   ASSERT_TRUE(results.is_object());
-  expect_cancelled_then_deployed(results, "v8.8.8");
+  expect_cancelled_then_deployed(results, "manual-1");
 }
 
 }  // namespace

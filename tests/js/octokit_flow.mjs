@@ -28,7 +28,14 @@ try {
     return q.data.result.length === 1 && q.data.result[0].value[1] === "2";
   });
   // Dispatch on a ref of its own, then find the run the usual way: by branch and event.
-  const dispatched = await octokit.rest.actions.createWorkflowDispatch({ owner, repo, workflow_id: file, ref: "octokit/test", inputs: { version: "v7.7.7" } });
+  // PAWS360's ci.yml has `workflow_dispatch: {}`: an input it does not declare is refused.
+  try {
+    await octokit.rest.actions.createWorkflowDispatch({ owner, repo, workflow_id: file, ref: "octokit/test", inputs: { version: "v7.7.7" } });
+    seen.undeclared_inputs = "accepted";
+  } catch (e) {
+    seen.undeclared_inputs = [e.status, e.response && e.response.data.message];
+  }
+  const dispatched = await octokit.rest.actions.createWorkflowDispatch({ owner, repo, workflow_id: file, ref: "octokit/test" });
   if (dispatched.status !== 204) throw new Error("dispatch answered " + dispatched.status);
   const run = await until("the dispatched run", async () => {
     const list = check("actions/list-workflow-runs", await octokit.rest.actions.listWorkflowRuns({ owner, repo, workflow_id: file, branch: "octokit/test", event: "workflow_dispatch" }));
