@@ -2,14 +2,18 @@
 
 #include <boost/asio.hpp>
 
+#include <algorithm>
 #include <array>
+#include <cctype>
 #include <deque>
 #include <future>
 #include <random>
 #include <set>
+#include <string_view>
 #include <thread>
 
 #include "fakes/http_server.h"
+#include "sim/network/network.h"
 
 namespace failsim::fakes {
 namespace {
@@ -18,7 +22,70 @@ namespace asio = boost::asio;
 using tcp = asio::ip::tcp;
 using boost::system::error_code;
 
-const std::set<std::string> kToxicTypes = {"latency", "bandwidth", "slow_close", "timeout", "reset_peer", "limit_data", "slicer"};
+const std::set<std::string> kToxicTypes = {"latency",    "bandwidth", "slow_close", "timeout",
+                                           "reset_peer", "limit_data", "slicer",     "http_status"};
+constexpr std::size_t kMaxRequestHead = 64 * 1024;        // longer headers: not framed, passed on
+constexpr std::int64_t kMaxFramedBody = 16 * 1024 * 1024;  // a larger body: not framed, passed on
+constexpr std::size_t kMaxToxicBody = 64 * 1024;
+
+bool iequals(std::string_view a, std::string_view b) {
+  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
+           return std::tolower(static_cast<unsigned char>(x)) == std::tolower(static_cast<unsigned char>(y));
+         });
+}
+
+// The length of the first HTTP/1.x request in `buf`: 0 when it is not complete yet,
+// nullopt when the bytes are not a request failsim frames (not HTTP/1.x, a chunked
+// body, an oversized head or body). `head_only`: it is a HEAD request.
+std::optional<std::size_t> request_length(const std::string& buf, bool& head_only) {
+  // A method is 1-16 capital letters and a space: anything else (a TLS hello) is not framed.
+  const auto sp = buf.find(' ');
+  const std::size_t method_end = sp == std::string::npos ? buf.size() : sp;
+  if (sp == 0 || method_end > 16 ||
+      !std::all_of(buf.begin(), buf.begin() + static_cast<std::ptrdiff_t>(method_end), [](char c) { return c >= 'A' && c <= 'Z'; })) {
+    return std::nullopt;
+  }
+  const auto end = buf.find("\r\n\r\n");
+  const auto line_end = buf.find("\r\n");
+  if (end == std::string::npos) {
+    if (buf.size() > kMaxRequestHead) return std::nullopt;
+    return 0;
+  }
+  const std::string_view line(buf.data(), line_end);
+  if (line.size() < 10 || line.substr(line.size() - 9, 7) != " HTTP/1") return std::nullopt;
+  head_only = line.substr(0, sp) == "HEAD";
+  std::int64_t body = 0;
+  std::size_t at = line_end + 2;
+  while (at < end) {
+    const auto eol = buf.find("\r\n", at);
+    const std::string_view header(buf.data() + at, eol - at);
+    at = eol + 2;
+    const auto colon = header.find(':');
+    if (colon == std::string_view::npos) continue;
+    const std::string_view name = header.substr(0, colon);
+    std::string_view value = header.substr(colon + 1);
+    while (!value.empty() && (value.front() == ' ' || value.front() == '\t')) value.remove_prefix(1);
+    while (!value.empty() && (value.back() == ' ' || value.back() == '\t')) value.remove_suffix(1);
+    if (iequals(name, "transfer-encoding")) return std::nullopt;
+    if (iequals(name, "content-length")) {
+      if (value.empty() || value.size() > 9 || !std::all_of(value.begin(), value.end(), [](char c) { return c >= '0' && c <= '9'; })) {
+        return std::nullopt;
+      }
+      body = std::stoll(std::string(value));
+      if (body > kMaxFramedBody) return std::nullopt;
+    }
+  }
+  const std::size_t total = end + 4 + static_cast<std::size_t>(body);
+  return buf.size() >= total ? total : 0;
+}
+
+std::string http_answer(const Toxic& t, int status, bool head_only) {
+  const std::string text = sim::http_status_text(status);
+  const std::string body = !t.body.empty() ? t.body
+                                           : "failsim http_status toxic \"" + t.name + "\": " + std::to_string(status) + " " + text + "\n";
+  return "HTTP/1.1 " + std::to_string(status) + " " + text + "\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: " +
+         std::to_string(body.size()) + "\r\nConnection: close\r\nX-Failsim-Toxic: " + t.name + "\r\n\r\n" + (head_only ? "" : body);
+}
 
 // Toxiproxy's slicer (toxics/slicer.go): offsets splitting [start, end) in about
 // halves, each moved by up to ±variation, until a piece is within `variation` of `average`.
@@ -71,7 +138,8 @@ const std::vector<std::string>* toxic_attributes(const std::string& type) {
   static const std::map<std::string, std::vector<std::string>> kToxicAttributes = {
       {"latency", {"latency", "jitter"}}, {"bandwidth", {"rate"}},     {"slow_close", {"delay"}},
       {"timeout", {"timeout"}},           {"reset_peer", {"timeout"}}, {"limit_data", {"bytes"}},
-      {"slicer", {"average_size", "size_variation", "delay"}}};
+      {"slicer", {"average_size", "size_variation", "delay"}},
+      {"http_status", {"status", "first", "after", "duration"}}};
   const auto it = kToxicAttributes.find(type);
   return it == kToxicAttributes.end() ? nullptr : &it->second;
 }
@@ -79,7 +147,7 @@ const std::vector<std::string>* toxic_attributes(const std::string& type) {
 Result<Toxic> validate_toxic(Toxic toxic) {
   if (kToxicTypes.count(toxic.type) == 0) {
     return Result<Toxic>::error("invalid toxic type: \"" + toxic.type +
-                                "\" (latency, bandwidth, slow_close, timeout, reset_peer, limit_data, slicer)");
+                                "\" (latency, bandwidth, slow_close, timeout, reset_peer, limit_data, slicer, http_status)");
   }
   if (toxic.stream != "upstream" && toxic.stream != "downstream") {
     return Result<Toxic>::error("stream must be \"upstream\" or \"downstream\", not \"" + toxic.stream + "\"");
@@ -95,7 +163,8 @@ Result<Toxic> validate_toxic(Toxic toxic) {
   // slow_close delay), a day of microseconds (slicer delay), a terabyte of bytes.
   static const std::map<std::string, std::int64_t> kMax = {
       {"latency", 86'400'000}, {"jitter", 86'400'000}, {"timeout", 86'400'000}, {"rate", 1'000'000'000'000},
-      {"bytes", 1'000'000'000'000}, {"average_size", 1'000'000'000}, {"size_variation", 1'000'000'000}};
+      {"bytes", 1'000'000'000'000}, {"average_size", 1'000'000'000}, {"size_variation", 1'000'000'000},
+      {"status", 599}, {"first", 1'000'000'000}, {"after", 86'400'000}, {"duration", 86'400'000}};
   for (const auto& [key, value] : toxic.attributes) {
     if (value < 0) return Result<Toxic>::error("attribute \"" + key + "\" must not be negative");
     const bool micro = toxic.type == "slicer" && key == "delay";
@@ -109,6 +178,16 @@ Result<Toxic> validate_toxic(Toxic toxic) {
   for (const auto& key : allowed) toxic.attributes.emplace(key, 0);
   if (toxic.type == "slicer" && toxic.attribute("average_size") <= 0) {
     return Result<Toxic>::error("attribute \"average_size\" of a slicer must be positive");
+  }
+  if (toxic.type == "http_status") {
+    const std::int64_t status = toxic.attribute("status");
+    if (status < 400 || *sim::http_status_text(static_cast<int>(status)) == '\0') {
+      return Result<Toxic>::error("attribute \"status\" of an http_status toxic must be a 4xx or 5xx status Go's net/http "
+                                  "names (e.g. 500, 502, 503, 429), got " + std::to_string(status));
+    }
+    if (toxic.body.size() > kMaxToxicBody) return Result<Toxic>::error("attribute \"body\" must be at most 65536 bytes");
+  } else {
+    toxic.body.clear();
   }
   if (toxic.name.empty()) toxic.name = toxic.type + "_" + toxic.stream;
   return Result<Toxic>::ok(std::move(toxic));
@@ -125,6 +204,30 @@ struct ChaosProxies::Impl {
     std::uint64_t generation = 0;  // bumps when the acceptor is replaced
     std::vector<std::weak_ptr<Session>> sessions;
     std::uint64_t connections = 0;
+    struct HttpToxicState {
+      std::chrono::steady_clock::time_point added;
+      std::int64_t seen = 0;  // requests seen while it acted
+    };
+    std::map<std::string, HttpToxicState> http_state;  // per http_status toxic
+    std::uint64_t http_answers = 0;
+    bool has_http_toxic() const {
+      return std::any_of(info.toxics.begin(), info.toxics.end(), [](const Toxic& t) { return t.type == "http_status"; });
+    }
+    // The http_status toxic that answers a request arriving now (counting it), or nullptr.
+    const Toxic* http_hit(std::mt19937_64& rng) {
+      const auto now = std::chrono::steady_clock::now();
+      for (const auto& t : info.toxics) {
+        if (t.type != "http_status") continue;
+        HttpToxicState& st = http_state[t.name];
+        const auto from = st.added + std::chrono::milliseconds(t.attribute("after"));
+        if (now < from) continue;
+        if (t.attribute("duration") > 0 && now >= from + std::chrono::milliseconds(t.attribute("duration"))) continue;
+        if (t.attribute("first") > 0 && st.seen >= t.attribute("first")) continue;
+        ++st.seen;
+        if (t.toxicity >= 1.0 || std::uniform_real_distribution<double>(0, 1)(rng) < t.toxicity) return &t;
+      }
+      return nullptr;
+    }
   };
 
   // One proxied connection: two pumps, client -> server ("upstream") and back.
@@ -168,11 +271,13 @@ struct ChaosProxies::Impl {
     Pump up;
     Pump down;
     std::map<std::string, bool> hit;  // toxicity draw per toxic name, once per connection
+    std::string request_buf;          // requests read but not passed on yet (http_status)
+    bool unframed = false;            // not HTTP/1.x requests: pass everything on
 
     std::vector<Toxic> active(bool upstream_dir) {
       std::vector<Toxic> out;
       for (const auto& t : proxy->info.toxics) {
-        if ((t.stream == "upstream") != upstream_dir) continue;
+        if ((t.stream == "upstream") != upstream_dir || t.type == "http_status") continue;
         auto it = hit.find(t.name);
         if (it == hit.end()) {
           const bool draw = t.toxicity >= 1.0 || std::uniform_real_distribution<double>(0, 1)(impl.rng) < t.toxicity;
@@ -258,14 +363,59 @@ struct ChaosProxies::Impl {
         enqueue(upstream_dir, Chunk{{}, std::max(p.last_due, now + std::chrono::milliseconds(delay_ms)), false, true});
         return;
       }
+      if (upstream_dir && !unframed && proxy->has_http_toxic()) {
+        request_buf.append(p.buf.data(), n);
+        while (!request_buf.empty()) {
+          bool head_only = false;
+          const auto length = request_length(request_buf, head_only);
+          if (!length) {  // not a request failsim frames: everything passes from here on
+            unframed = true;
+            break;
+          }
+          if (*length == 0) break;  // wait for the rest of it
+          if (const Toxic* t = proxy->http_hit(impl.rng)) {
+            ++proxy->http_answers;
+            const std::string answer = http_answer(*t, static_cast<int>(t->attribute("status")), head_only);
+            request_buf.clear();
+            enqueue(false, Chunk{std::vector<char>(answer.begin(), answer.end()), std::max(down.last_due, now), true, false});
+            return;  // nothing more is read or passed on: the connection closes after the answer
+          }
+          if (!forward(true, request_buf.data(), *length, toxics, now)) return;
+          request_buf.erase(0, *length);
+        }
+        if (unframed && !request_buf.empty()) {
+          const std::string rest = std::move(request_buf);
+          request_buf.clear();
+          if (!forward(true, rest.data(), rest.size(), toxics, now)) return;
+        }
+        resume(true);
+        return;
+      }
+      if (forward(upstream_dir, p.buf.data(), n, toxics, now)) resume(upstream_dir);
+    }
+
+    // Reads on unless too many chunks wait.
+    void resume(bool upstream_dir) {
+      Pump& p = upstream_dir ? up : down;
+      if (p.queue.size() < kMaxQueuedChunks) {
+        pump(upstream_dir);
+      } else {
+        p.paused = true;
+      }
+    }
+
+    // Puts n bytes read in one direction through that direction's toxics. false: nothing
+    // more passes (limit_data reached); a timeout toxic swallows them.
+    bool forward(bool upstream_dir, const char* data, std::size_t n, const std::vector<Toxic>& toxics,
+                 std::chrono::steady_clock::time_point now) {
+      Pump& p = upstream_dir ? up : down;
       std::chrono::microseconds latency{0}, transfer{0};
       std::size_t pass = n;
       bool close_after = false;
       for (const auto& t : toxics) {
         if (t.type == "timeout") {  // swallow the bytes, keep reading
           arm_close(t.attribute("timeout"));
-          pump(upstream_dir);
-          return;
+          return true;
         }
         if (t.type == "reset_peer") arm_reset(t.attribute("timeout"));
         if (t.type == "latency") {
@@ -299,20 +449,15 @@ struct ChaosProxies::Impl {
         std::size_t from = 0;
         for (std::size_t k = 0; k < ends.size(); ++k) {
           const bool last = k + 1 == ends.size();
-          enqueue(upstream_dir, Chunk{std::vector<char>(p.buf.data() + from, p.buf.data() + ends[k]),
+          enqueue(upstream_dir, Chunk{std::vector<char>(data + from, data + ends[k]),
                                       due + std::chrono::microseconds(slicer->attribute("delay") * static_cast<std::int64_t>(k)),
                                       last && close_after, false});
           from = ends[k];
         }
       } else {
-        enqueue(upstream_dir, Chunk{std::vector<char>(p.buf.data(), p.buf.data() + pass), due, close_after, false});
+        enqueue(upstream_dir, Chunk{std::vector<char>(data, data + pass), due, close_after, false});
       }
-      if (close_after) return;  // nothing more passes
-      if (p.queue.size() < kMaxQueuedChunks) {
-        pump(upstream_dir);
-      } else {
-        p.paused = true;
-      }
+      return !close_after;
     }
 
     void enqueue(bool upstream_dir, Chunk c) {
@@ -575,6 +720,7 @@ Result<Toxic> ChaosProxies::add_toxic(const std::string& proxy, Toxic toxic) {
       if (t.name == valid.value().name) return Result<Toxic>::error("toxic already exists");
     }
     toxics.push_back(valid.value());
+    if (valid.value().type == "http_status") it->second->http_state[valid.value().name] = {std::chrono::steady_clock::now(), 0};
     // Open connections feel standing toxics (timeout, reset_peer) at once.
     for (auto& w : it->second->sessions) {
       if (auto s = w.lock(); s && !s->closed) s->arm_standing_toxics();
@@ -584,7 +730,8 @@ Result<Toxic> ChaosProxies::add_toxic(const std::string& proxy, Toxic toxic) {
 }
 
 Result<Toxic> ChaosProxies::update_toxic(const std::string& proxy, const std::string& toxic, double toxicity,
-                                         const std::map<std::string, std::int64_t>& attributes) {
+                                         const std::map<std::string, std::int64_t>& attributes,
+                                         const std::optional<std::string>& body) {
   return impl_->run([&]() -> Result<Toxic> {
     const auto it = impl_->proxies.find(proxy);
     if (it == impl_->proxies.end()) return Result<Toxic>::error("proxy not found");
@@ -593,6 +740,7 @@ Result<Toxic> ChaosProxies::update_toxic(const std::string& proxy, const std::st
       Toxic changed = t;
       changed.toxicity = toxicity;
       for (const auto& [k, v] : attributes) changed.attributes[k] = v;
+      if (body) changed.body = *body;
       auto valid = validate_toxic(changed);
       if (!valid) return valid;
       t = valid.value();
@@ -610,6 +758,7 @@ Result<bool> ChaosProxies::remove_toxic(const std::string& proxy, const std::str
     const auto before = toxics.size();
     std::erase_if(toxics, [&](const Toxic& t) { return t.name == toxic; });
     if (toxics.size() == before) return Result<bool>::error("toxic not found");
+    it->second->http_state.erase(toxic);
     return Result<bool>::ok(true);
   });
 }
@@ -618,9 +767,17 @@ void ChaosProxies::reset() {
   impl_->run([&] {
     for (auto& [name, p] : impl_->proxies) {
       p->info.toxics.clear();
+      p->http_state.clear();
       if (!p->info.enabled && impl_->open(p)) p->info.enabled = true;
     }
     return true;
+  });
+}
+
+std::uint64_t ChaosProxies::http_answers(const std::string& name) const {
+  return impl_->run([&]() -> std::uint64_t {
+    const auto it = impl_->proxies.find(name);
+    return it == impl_->proxies.end() ? 0 : it->second->http_answers;
   });
 }
 

@@ -14,6 +14,18 @@
 //   limit_data bytes: the connection is closed once that many bytes passed
 //   slicer     average_size, size_variation (bytes), delay (us): each chunk is cut in
 //              pieces as Toxiproxy cuts them, sent `delay` microseconds apart
+//   http_status  failsim's HTTP-level toxic (Toxiproxy has none: Shopify/toxiproxy#50,
+//              #160, #404), made with any Toxiproxy client: status (a 4xx/5xx Go's
+//              net/http names; required), first (only the first N requests it sees; 0:
+//              every one), after (ms from the toxic's creation before it acts), duration
+//              (ms it acts for; 0: until removed), and one text attribute, body (default:
+//              a line naming the toxic). The proxy reads each request (headers and a
+//              Content-Length body) before passing it on; a request the toxic hits is not
+//              forwarded: the client gets `HTTP/1.1 <status> <text>` with the body and
+//              `Connection: close`, and the connection closes. Its toxicity is the chance
+//              per request (not per connection); the stream is not used (requests are read
+//              on the way up, the answer goes down). Bytes that are not an HTTP/1.x request
+//              (TLS, a chunked request body) pass untouched for the rest of the connection.
 // toxicity (0..1) is the chance a new connection is affected. A disabled proxy closes
 // its listener and every connection: clients get "connection refused".
 // Toxics added or removed at run time act on open connections from their next chunk.
@@ -39,6 +51,7 @@ struct Toxic {
   std::string stream = "downstream";
   double toxicity = 1.0;
   std::map<std::string, std::int64_t> attributes;
+  std::string body;  // http_status only: the answer's body ("" = the default line)
   std::int64_t attribute(const std::string& key) const {
     const auto it = attributes.find(key);
     return it == attributes.end() ? 0 : it->second;
@@ -76,7 +89,10 @@ class ChaosProxies {
   std::vector<ProxyInfo> list() const;
   Result<Toxic> add_toxic(const std::string& proxy, Toxic toxic);
   Result<Toxic> update_toxic(const std::string& proxy, const std::string& toxic, double toxicity,
-                             const std::map<std::string, std::int64_t>& attributes);
+                             const std::map<std::string, std::int64_t>& attributes,
+                             const std::optional<std::string>& body = std::nullopt);
+  // Requests answered by an http_status toxic so far on `name` (for tests).
+  std::uint64_t http_answers(const std::string& name) const;
   // "proxy not found" / "toxic not found" on failure.
   Result<bool> remove_toxic(const std::string& proxy, const std::string& toxic);
   // Enables every proxy and removes every toxic (Toxiproxy's POST /reset).

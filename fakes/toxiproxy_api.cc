@@ -12,6 +12,7 @@ using Json = nlohmann::ordered_json;
 Json toxic_json(const Toxic& t) {
   Json attrs = Json::object();
   for (const auto& [k, v] : t.attributes) attrs[k] = v;
+  if (t.type == "http_status") attrs["body"] = t.body;
   return Json{{"name", t.name}, {"type", t.type}, {"stream", t.stream}, {"toxicity", t.toxicity}, {"attributes", attrs}};
 }
 
@@ -80,6 +81,20 @@ std::optional<std::map<std::string, std::int64_t>> attributes_from(const nlohman
   return out;
 }
 
+// An http_status toxic's text attribute `body`: absent (nullopt in `out`) or a string.
+bool body_from(const nlohmann::json& j, const std::string& type, httplib::Response& res, std::optional<std::string>& out) {
+  if (type != "http_status" || !j.contains("attributes") || !j["attributes"].is_object()) return true;
+  const nlohmann::json& attrs = j["attributes"];
+  if (!attrs.contains("body") || attrs["body"].is_null()) return true;
+  if (!attrs["body"].is_string()) {
+    fail(res, "bad request body: json: cannot unmarshal " + std::string(attrs["body"].type_name()) +
+                  " into Go struct field .attributes.body of type string");
+    return false;
+  }
+  out = attrs["body"].get<std::string>();
+  return true;
+}
+
 std::optional<Toxic> toxic_from(const nlohmann::json& j, httplib::Response& res) {
   bool ok = true;
   Toxic t;
@@ -91,6 +106,9 @@ std::optional<Toxic> toxic_from(const nlohmann::json& j, httplib::Response& res)
   auto attrs = attributes_from(j, t.type, res);
   if (!attrs) return std::nullopt;
   t.attributes = *attrs;
+  std::optional<std::string> body;
+  if (!body_from(j, t.type, res, body)) return std::nullopt;
+  t.body = body.value_or("");
   return t;
 }
 
@@ -221,7 +239,9 @@ void install_toxiproxy_api(httplib::Server& server, ChaosProxies& proxies, std::
     if (!ok) return;
     auto attrs = attributes_from(*j, type, res);
     if (!attrs) return;
-    auto updated = proxies.update_toxic(req.matches[1], req.matches[2], toxicity, *attrs);
+    std::optional<std::string> body;
+    if (!body_from(*j, type, res, body)) return;
+    auto updated = proxies.update_toxic(req.matches[1], req.matches[2], toxicity, *attrs, body);
     if (!updated) return fail(res, updated.error());
     send(res, 200, toxic_json(updated.value()));
     changed(req.matches[1]);

@@ -14,7 +14,8 @@
 //   DELETE /proxies/{proxy}/toxics/{t}   204
 //   POST   /reset                        204: every proxy enabled, every toxic removed
 // proxy = {name, listen, upstream, enabled, toxics}; toxic = {name, type, stream,
-// toxicity, attributes}. Errors are Toxiproxy's {"error": "...", "status": N}: 400 bad
+// toxicity, attributes}. Besides Toxiproxy's types, http_status (fakes/chaos_proxy.h):
+// attributes status, first, after, duration (integers) and body (a string). Errors are Toxiproxy's {"error": "...", "status": N}: 400 bad
 // JSON or field, 404 proxy/toxic not found, 409 proxy/toxic already exists.
 // on_change(proxy) runs (on the HTTP thread) after every successful change made
 // through the API, so the live world can mirror hand-made faults into its model.

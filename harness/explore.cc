@@ -252,7 +252,8 @@ Schedule draw_schedule(const ExploreConfig& config, const Scenario& base, std::u
         f.disk = round_to(rng.uniform_real(10, 100), 1);
         break;
       case FaultSpec::Kind::kCancelRun: f.length = Duration(0); break;
-      case FaultSpec::Kind::kGitHubDegraded: continue;  // not among explore's kinds (kAllKinds)
+      case FaultSpec::Kind::kGitHubDegraded:
+      case FaultSpec::Kind::kHttpStatus: continue;  // not among explore's kinds (kAllKinds)
     }
     const bool can_flap = f.kind == FaultSpec::Kind::kPartition || f.kind == FaultSpec::Kind::kLoss ||
                           f.kind == FaultSpec::Kind::kLatency || f.kind == FaultSpec::Kind::kHostDown ||

@@ -48,6 +48,9 @@ std::string fault_text(const FaultSpec& f) {
     case FaultSpec::Kind::kHostDown: s += ": " + (f.runner.empty() ? f.to : f.runner); break;
     case FaultSpec::Kind::kCancelRun: break;
     case FaultSpec::Kind::kGitHubDegraded: s += ": GitHub API"; break;
+    case FaultSpec::Kind::kHttpStatus:
+      s += ": " + f.from + " -> " + f.to + (f.port != 0 ? ":" + std::to_string(f.port) : "") + " answered " + std::to_string(f.http_status);
+      break;
     default: s += ": " + f.runner; break;
   }
   if (f.flap_down > Duration(0)) s += ", flapping " + format_duration(f.flap_down) + " on / " + format_duration(f.flap_up) + " off";
@@ -58,7 +61,8 @@ std::string fault_target(const FaultSpec& f) {
   switch (f.kind) {
     case FaultSpec::Kind::kPartition:
     case FaultSpec::Kind::kLoss:
-    case FaultSpec::Kind::kLatency: return f.from + "->" + f.to + (f.port != 0 ? ":" + std::to_string(f.port) : "");
+    case FaultSpec::Kind::kLatency:
+    case FaultSpec::Kind::kHttpStatus: return f.from + "->" + f.to + (f.port != 0 ? ":" + std::to_string(f.port) : "");
     case FaultSpec::Kind::kHostDown: return f.runner.empty() ? f.to : f.runner;
     case FaultSpec::Kind::kCancelRun: return "newest run";
     case FaultSpec::Kind::kGitHubDegraded: return "github";

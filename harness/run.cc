@@ -442,6 +442,9 @@ void DeployDriver::run_queries(const std::vector<std::string>& queries) {
             (*outcomes)[i] = *r.response;
           } else if (r.status == sim::CallStatus::kTimeout) {
             (*outcomes)[i] = QueryOutcome::failed("Prometheus did not answer within 10s");
+          } else if (r.status == sim::CallStatus::kHttpError) {
+            (*outcomes)[i] = QueryOutcome::failed("Prometheus answered HTTP " + std::to_string(r.http_status) + " " +
+                                                  sim::http_status_text(r.http_status));
           } else {
             (*outcomes)[i] = QueryOutcome::failed("connection to Prometheus refused");
           }
@@ -647,6 +650,7 @@ int Run::apply_fault(const FaultSpec& f, const std::string& source) {
     if (faulted_runner_.empty() && !f.to.empty() && r->spec().host == f.to) faulted_runner_ = r->spec().runner_name;
   }
   const std::string what = std::string(to_string(f.kind)) + " " +
+                           (f.kind == FaultSpec::Kind::kHttpStatus ? std::to_string(f.http_status) + " " : "") +
                            (f.kind == FaultSpec::Kind::kGitHubDegraded ? describe_degradation(f.github)
                             : f.runner.empty() ? f.from + "->" + f.to + (f.port ? ":" + std::to_string(f.port) : "")
                                                : f.runner) +
@@ -673,11 +677,16 @@ int Run::apply_fault(const FaultSpec& f, const std::string& source) {
   switch (f.kind) {
     case FaultSpec::Kind::kPartition:
     case FaultSpec::Kind::kLoss:
-    case FaultSpec::Kind::kLatency: {
+    case FaultSpec::Kind::kLatency:
+    case FaultSpec::Kind::kHttpStatus: {
       sim::NetworkFault nf;
       nf.kind = f.kind == FaultSpec::Kind::kPartition ? sim::NetworkFault::Kind::kPartition
                 : f.kind == FaultSpec::Kind::kLoss    ? sim::NetworkFault::Kind::kLoss
-                                                      : sim::NetworkFault::Kind::kLatency;
+                : f.kind == FaultSpec::Kind::kLatency ? sim::NetworkFault::Kind::kLatency
+                                                      : sim::NetworkFault::Kind::kHttpStatus;
+      nf.http_status = f.http_status;
+      nf.http_probability = f.probability;
+      nf.http_first = f.http_first;
       nf.from = f.from;
       nf.to = f.to;
       nf.port = f.port;

@@ -7,6 +7,7 @@
 #include "harness/distribution_field.h"
 #include "harness/gameday_plan.h"
 #include "harness/text_file.h"
+#include "sim/network/network.h"
 #include "reports/results.h"
 
 namespace failsim::harness {
@@ -34,7 +35,11 @@ void check_fault_references(const Scenario& s, const FaultSpec& x, Fields& f) {
   }
   auto known_host = [&](const std::string& h) { return std::find(hosts.begin(), hosts.end(), h) != hosts.end(); };
   const bool network = x.kind == FaultSpec::Kind::kPartition || x.kind == FaultSpec::Kind::kLoss ||
-                       x.kind == FaultSpec::Kind::kLatency;
+                       x.kind == FaultSpec::Kind::kLatency || x.kind == FaultSpec::Kind::kHttpStatus;
+  if (x.kind == FaultSpec::Kind::kHttpStatus && x.to == "github") {
+    Fields::fail(f.at("to"), "an http_status fault on GitHub: use github_degraded, whose error_rate and status are "
+                             "GitHub's API answering 500, 502 or 503");
+  }
   if (network && x.from != "*" && !known_host(x.from)) {
     Fields::fail(f.at("from"), "no host named \"" + x.from + "\" in the world; hosts: " + join(hosts) + " (or \"*\")");
   }
@@ -141,7 +146,8 @@ FaultSpec read_fault(Fields& f, const Scenario& s, bool at_required) {
       {"latency", FaultSpec::Kind::kLatency},           {"host_down", FaultSpec::Kind::kHostDown},
       {"service_stop", FaultSpec::Kind::kServiceStop},  {"service_crash", FaultSpec::Kind::kServiceCrash},
       {"exporter_stop", FaultSpec::Kind::kExporterStop}, {"resources", FaultSpec::Kind::kResources},
-      {"cancel_run", FaultSpec::Kind::kCancelRun},       {"github_degraded", FaultSpec::Kind::kGitHubDegraded}};
+      {"cancel_run", FaultSpec::Kind::kCancelRun},       {"github_degraded", FaultSpec::Kind::kGitHubDegraded},
+      {"http_status", FaultSpec::Kind::kHttpStatus}};
   FaultSpec x;
   if (f.get("kind") == nullptr) Fields::fail(f.at("kind"), "missing required field");
   x.kind = f.choice("kind", kKinds, FaultSpec::Kind::kPartition);
@@ -181,6 +187,20 @@ FaultSpec read_fault(Fields& f, const Scenario& s, bool at_required) {
       x.disk = f.percent("disk_percent", 10);
       break;
     case FaultSpec::Kind::kCancelRun: break;
+    case FaultSpec::Kind::kHttpStatus:
+      x.from = f.text("from", std::string("*"));
+      x.to = f.text("to");
+      x.port = f.integer("port", 0, 0, 65535);
+      x.http_status = f.integer("status", 503, 400, 599);
+      if (*sim::http_status_text(x.http_status) == '\0') {
+        Fields::fail(f.at("status"), "expected a 4xx or 5xx status Go's net/http names (400-418, 421-426, 428, 429, 431, "
+                                     "451, 500-508, 510, 511), got " + std::to_string(x.http_status));
+      }
+      x.probability = f.probability("probability", 1.0);
+      x.http_first = f.integer("first", 0, 0, 1'000'000'000);
+      x.flap_down = f.duration("flap_down", Duration(0));
+      x.flap_up = f.duration("flap_up", Duration(0));
+      break;
     case FaultSpec::Kind::kGitHubDegraded: {
       sim::github::ApiDegradation& d = x.github;
       d.error_rate = f.probability("error_rate", 0.0);
@@ -374,6 +394,14 @@ nlohmann::ordered_json fault_to_json(const FaultSpec& f) {
       j["disk_percent"] = f.disk;
       break;
     case FaultSpec::Kind::kCancelRun: break;
+    case FaultSpec::Kind::kHttpStatus:
+      if (f.from != "*") j["from"] = f.from;
+      j["to"] = f.to;
+      if (f.port != 0) j["port"] = f.port;
+      j["status"] = f.http_status;
+      if (f.probability < 1.0) j["probability"] = f.probability;
+      if (f.http_first > 0) j["first"] = f.http_first;
+      break;
     case FaultSpec::Kind::kGitHubDegraded:
       if (f.github.error_rate > 0) j["error_rate"] = f.github.error_rate;
       if (f.github.status != 503) j["status"] = f.github.status;
@@ -401,6 +429,7 @@ const char* to_string(FaultSpec::Kind k) {
     case FaultSpec::Kind::kResources: return "resources";
     case FaultSpec::Kind::kCancelRun: return "cancel_run";
     case FaultSpec::Kind::kGitHubDegraded: return "github_degraded";
+    case FaultSpec::Kind::kHttpStatus: return "http_status";
   }
   return "?";
 }

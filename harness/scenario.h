@@ -37,6 +37,7 @@ struct FaultSpec {
     kResources,       // a runner's cpu/memory/disk levels change
     kCancelRun,       // the newest deploy run is cancelled through the API
     kGitHubDegraded,  // GitHub's API fails, slows, is rate-limited; job pickup slows
+    kHttpStatus,      // requests to to[:port] are answered an HTTP status (a scrape fails)
   };
   Kind kind = Kind::kPartition;
   Duration at{0};
@@ -52,6 +53,8 @@ struct FaultSpec {
   Duration flap_up{0};    // flap_down, off for flap_up, repeating within the fault's window
   double cpu = 0, memory = 0, disk = 0;
   sim::github::ApiDegradation github;  // kGitHubDegraded
+  int http_status = 503;                // kHttpStatus (its probability is `probability`)
+  std::int64_t http_first = 0;          // kHttpStatus: only the first N requests; 0: all
 };
 
 struct Expectations {

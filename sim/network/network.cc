@@ -7,8 +7,55 @@ const char* to_string(CallStatus s) {
     case CallStatus::kOk: return "ok";
     case CallStatus::kTimeout: return "timeout";
     case CallStatus::kRefused: return "refused";
+    case CallStatus::kHttpError: return "http_error";
   }
   return "?";
+}
+
+const char* http_status_text(int status) {
+  switch (status) {  // net/http/status.go, 4xx and 5xx
+    case 400: return "Bad Request";
+    case 401: return "Unauthorized";
+    case 402: return "Payment Required";
+    case 403: return "Forbidden";
+    case 404: return "Not Found";
+    case 405: return "Method Not Allowed";
+    case 406: return "Not Acceptable";
+    case 407: return "Proxy Authentication Required";
+    case 408: return "Request Timeout";
+    case 409: return "Conflict";
+    case 410: return "Gone";
+    case 411: return "Length Required";
+    case 412: return "Precondition Failed";
+    case 413: return "Request Entity Too Large";
+    case 414: return "Request URI Too Long";
+    case 415: return "Unsupported Media Type";
+    case 416: return "Requested Range Not Satisfiable";
+    case 417: return "Expectation Failed";
+    case 418: return "I'm a teapot";
+    case 421: return "Misdirected Request";
+    case 422: return "Unprocessable Entity";
+    case 423: return "Locked";
+    case 424: return "Failed Dependency";
+    case 425: return "Too Early";
+    case 426: return "Upgrade Required";
+    case 428: return "Precondition Required";
+    case 429: return "Too Many Requests";
+    case 431: return "Request Header Fields Too Large";
+    case 451: return "Unavailable For Legal Reasons";
+    case 500: return "Internal Server Error";
+    case 501: return "Not Implemented";
+    case 502: return "Bad Gateway";
+    case 503: return "Service Unavailable";
+    case 504: return "Gateway Timeout";
+    case 505: return "HTTP Version Not Supported";
+    case 506: return "Variant Also Negotiates";
+    case 507: return "Insufficient Storage";
+    case 508: return "Loop Detected";
+    case 510: return "Not Extended";
+    case 511: return "Network Authentication Required";
+    default: return "";
+  }
 }
 
 const std::pair<std::string, bool>* Network::find_host(std::string_view name) const {
@@ -76,6 +123,17 @@ Network::Route Network::route(const std::string& from, const std::string& to, in
     if (f.kind == NetworkFault::Kind::kLatency) latency += f.added_latency;
   }
   return Route{Fate::kDelivered, latency};
+}
+
+int Network::http_answer(const std::string& from, const std::string& to, int port) {
+  const TimePoint now = engine_.now();
+  for (auto& [id, f] : faults_) {
+    if (f.kind != NetworkFault::Kind::kHttpStatus || !applies(f, from, to, port) || !active(f, now)) continue;
+    if (f.http_first > 0 && f.http_seen >= f.http_first) continue;
+    ++f.http_seen;
+    if (f.http_probability >= 1.0 || rng_.bernoulli(f.http_probability)) return f.http_status;
+  }
+  return 0;
 }
 
 Network::Fate Network::peek(const std::string& from, const std::string& to, int port, const std::set<int>& ignore) const {

@@ -9,6 +9,11 @@
 //   an active loss fault    -> dropped with its probability (seeded draw)
 //   otherwise               -> delivered after the link latency plus any active
 //                             added-latency faults
+// A delivered request meets an active http_status fault on B:port before B's handler:
+// an HTTP-level fault in front of the service (live mode: a chaos proxy's http_status
+// toxic). Each request it sees counts; the first `http_first` of them (0: every one) are
+// answered `http_status` with probability `http_probability` (a draw only when below 1),
+// without reaching the handler. The caller gets kHttpError with that status.
 // A fault is directional (from -> to[:port]; from "*" is any host; port 0 is any
 // port), active from `start` for `length` (0: forever), and optionally flapping: within
 // its window it is active for `flap_down`, then inactive for `flap_up`, repeating.
@@ -43,7 +48,7 @@ namespace failsim::sim {
 enum class FaultMode { kDrop, kReject };
 
 struct NetworkFault {
-  enum class Kind { kPartition, kLoss, kLatency };
+  enum class Kind { kPartition, kLoss, kLatency, kHttpStatus };
   Kind kind = Kind::kPartition;
   std::string from = "*";  // a host name or "*"
   std::string to;          // a host name
@@ -51,20 +56,28 @@ struct NetworkFault {
   FaultMode mode = FaultMode::kDrop;  // kPartition
   double loss_probability = 0.0;      // kLoss
   Duration added_latency{0};          // kLatency
+  int http_status = 503;              // kHttpStatus: 400..599
+  double http_probability = 1.0;      // kHttpStatus: of each counted request
+  std::int64_t http_first = 0;        // kHttpStatus: only the first N requests it sees; 0: all
+  std::int64_t http_seen = 0;         // kHttpStatus: requests seen so far (state)
   TimePoint start{};
   Duration length{0};     // 0: until removed
   Duration flap_down{0};  // 0: no flapping
   Duration flap_up{0};
 };
 
-enum class CallStatus { kOk, kTimeout, kRefused };
+enum class CallStatus { kOk, kTimeout, kRefused, kHttpError };
 const char* to_string(CallStatus s);
+// Go's http.StatusText for a status (Prometheus's "server returned HTTP status 503
+// Service Unavailable"); "" for one it does not name.
+const char* http_status_text(int status);
 
 template <class Response>
 struct CallResult {
   CallStatus status;
   std::optional<Response> response;  // set when status == kOk
   Duration elapsed{0};
+  int http_status = 0;  // set when status == kHttpError
 };
 
 template <class Response>
@@ -100,6 +113,9 @@ class Network {
   // endpoints. An unknown `from` counts as up (a client outside the model).
   // `ignore`: fault ids to leave out (live mode's faults mirrored from hand-made toxics).
   Fate peek(const std::string& from, const std::string& to, int port, const std::set<int>& ignore = {}) const;
+  // The status an active http_status fault answers a request arriving now at to:port
+  // with (counts the request; draws only for a probability below 1); 0: none.
+  int http_answer(const std::string& from, const std::string& to, int port);
   // The latency active added-latency faults add to a message sent now (no draws).
   Duration peek_added_latency(const std::string& from, const std::string& to, int port,
                               const std::set<int>& ignore = {}) const;
@@ -151,14 +167,15 @@ void Network::request(const std::string& from, const std::string& to, int port, 
     std::optional<Response> response;
     bool finished = false;
     EventId timer;
+    int http_status = 0;
   };
   const TimePoint t0 = engine_.now();
-  auto call = std::make_shared<Call>(Call{from, to, port, t0, t0 + timeout, std::move(serve), std::move(done), {}, false, {}});
+  auto call = std::make_shared<Call>(Call{from, to, port, t0, t0 + timeout, std::move(serve), std::move(done), {}, false, {}, 0});
   auto finish = [this](Call& c, CallStatus status) {
     if (c.finished) return;
     c.finished = true;
     engine_.cancel(c.timer);
-    c.done(CallResult<Response>{status, std::move(c.response), engine_.now() - c.t0});
+    c.done(CallResult<Response>{status, std::move(c.response), engine_.now() - c.t0, c.http_status});
   };
   call->timer = engine_.schedule_at(call->deadline, [finish, call] { finish(*call, CallStatus::kTimeout); });
 
@@ -172,6 +189,13 @@ void Network::request(const std::string& from, const std::string& to, int port, 
   }
   if (t0 + out.latency >= call->deadline) return;
   engine_.schedule_after(out.latency, [this, finish, call] {
+    if (const int status = http_answer(call->from, call->to, call->port); status != 0) {
+      const Route back = route(call->to, call->from, call->port);
+      if (back.fate != Fate::kDelivered || engine_.now() + back.latency >= call->deadline) return;
+      call->http_status = status;
+      engine_.schedule_after(back.latency, [finish, call] { finish(*call, CallStatus::kHttpError); });
+      return;
+    }
     std::optional<Served<Response>> served = call->serve();
     const Route back = route(call->to, call->from, call->port);
     if (!served) {  // nothing listens: RST travels back

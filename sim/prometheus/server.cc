@@ -205,8 +205,10 @@ void PrometheusServer::finish_scrape(std::size_t loop_index, TimePoint started, 
   } else {
     h.health = "down";
     // Go's net/http error texts, as the targets API shows them.
-    h.last_error = r.status == CallStatus::kTimeout
-                       ? "context deadline exceeded"
+    // An answer other than 200 fails the scrape (scrape.go: "server returned HTTP status %s").
+    h.last_error = r.status == CallStatus::kTimeout ? "context deadline exceeded"
+                   : r.status == CallStatus::kHttpError
+                       ? "server returned HTTP status " + std::to_string(r.http_status) + " " + http_status_text(r.http_status)
                        : "Get \"http://" + h.instance + "/metrics\": dial tcp " + h.instance + ": connect: connection refused";
   }
   for (Series* s : loop.last_series) {

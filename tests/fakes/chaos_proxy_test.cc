@@ -5,6 +5,8 @@
 
 #include <gtest/gtest.h>
 
+#include <thread>
+
 #include "tests/harness/process.h"
 #include <nlohmann/json.hpp>
 
@@ -160,6 +162,105 @@ TEST_F(ChaosProxyTest, ToxicsAndAddressesAreValidated) {
   EXPECT_FALSE(proxies_.create("web", "127.0.0.1:0", "127.0.0.1:1"));  // exists
 }
 
+// failsim's http_status toxic: a request it hits is answered by the proxy (status, body,
+// Connection: close) and never reaches the server; `first` counts requests across
+// connections; a window that has not opened or has closed lets requests through.
+TEST_F(ChaosProxyTest, AnHttpStatusToxicAnswersRequestsInsteadOfTheServer) {
+  int served = 0;
+  upstream_.routes().Post("/echo", [&served](const httplib::Request& req, httplib::Response& res) {
+    ++served;
+    res.set_content(req.body, "text/plain");
+  });
+  Toxic t = toxic("http_status", "upstream", {{"status", 503}});
+  t.name = "unavailable";
+  ASSERT_TRUE(proxies_.add_toxic("web", t));
+  auto r = ping();
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 503);
+  EXPECT_EQ(r->body, "failsim http_status toxic \"unavailable\": 503 Service Unavailable\n");
+  EXPECT_EQ(r->get_header_value("X-Failsim-Toxic"), "unavailable");
+  EXPECT_EQ(r->get_header_value("Connection"), "close");
+  httplib::Client c("127.0.0.1", port_);
+  auto post = c.Post("/echo", std::string(100'000, 'x'), "text/plain");  // a body in many reads
+  ASSERT_TRUE(post);
+  EXPECT_EQ(post->status, 503);
+  EXPECT_EQ(served, 0) << "a request the toxic answers never reaches the server";
+  EXPECT_EQ(proxies_.http_answers("web"), 2u);
+  ASSERT_TRUE(proxies_.remove_toxic("web", "unavailable"));
+  post = c.Post("/echo", std::string(100'000, 'x'), "text/plain");
+  ASSERT_TRUE(post);
+  EXPECT_EQ(post->status, 200);
+  EXPECT_EQ(post->body.size(), 100'000u) << "the body passes whole once the toxic is gone";
+  EXPECT_EQ(served, 1);
+}
+
+TEST_F(ChaosProxyTest, HttpStatusFirstNCountsRequestsOnKeptAliveConnections) {
+  Toxic t = toxic("http_status", "downstream", {{"status", 502}, {"first", 2}});
+  t.body = "{\"message\": \"bad gateway\"}";
+  ASSERT_TRUE(proxies_.add_toxic("web", t));
+  httplib::Client c("127.0.0.1", port_);
+  c.set_keep_alive(true);
+  std::vector<int> statuses;
+  for (int i = 0; i < 4; ++i) {
+    auto r = c.Get("/ping");
+    statuses.push_back(r ? r->status : -1);
+    if (i == 0 && r) {
+      EXPECT_EQ(r->body, "{\"message\": \"bad gateway\"}");
+    }
+  }
+  EXPECT_EQ(statuses, (std::vector<int>{502, 502, 200, 200}));
+  // On one kept-alive connection, a request after some that passed is framed and hit too.
+  ASSERT_TRUE(proxies_.remove_toxic("web", "http_status_downstream"));
+  httplib::Client k("127.0.0.1", port_);
+  k.set_keep_alive(true);
+  ASSERT_EQ(k.Get("/ping")->status, 200);
+  ASSERT_TRUE(proxies_.add_toxic("web", toxic("http_status", "upstream", {{"status", 429}})));
+  auto r = k.Get("/ping");
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 429);
+  EXPECT_EQ(k.Get("/ping")->status, 429) << "the client reconnects after Connection: close and is answered again";
+}
+
+TEST_F(ChaosProxyTest, HttpStatusActsOnlyWithinItsWindowAndAtItsToxicity) {
+  ASSERT_TRUE(proxies_.add_toxic("web", toxic("http_status", "upstream", {{"status", 500}, {"after", 3'600'000}})));
+  EXPECT_EQ(ping()->status, 200) << "an hour before its window opens";
+  ASSERT_TRUE(proxies_.remove_toxic("web", "http_status_upstream"));
+  ASSERT_TRUE(proxies_.add_toxic("web", toxic("http_status", "upstream", {{"status", 500}, {"duration", 1}})));
+  std::this_thread::sleep_for(20ms);
+  EXPECT_EQ(ping()->status, 200) << "its 1 ms window has closed";
+  ASSERT_TRUE(proxies_.remove_toxic("web", "http_status_upstream"));
+  Toxic never = toxic("http_status", "upstream", {{"status", 500}});
+  never.toxicity = 0.0;
+  ASSERT_TRUE(proxies_.add_toxic("web", never));
+  for (int i = 0; i < 5; ++i) EXPECT_EQ(ping()->status, 200) << "toxicity 0";
+  EXPECT_EQ(proxies_.http_answers("web"), 0u);
+}
+
+TEST(HttpStatusToxic, StatusAndBodyAreValidated) {
+  auto with = [](std::int64_t status) {
+    Toxic t;
+    t.type = "http_status";
+    t.attributes = {{"status", status}};
+    return validate_toxic(t);
+  };
+  EXPECT_TRUE(with(503));
+  EXPECT_TRUE(with(429));
+  for (std::int64_t bad : {0, 200, 302, 399, 419, 599, 600}) {
+    auto r = with(bad);
+    ASSERT_FALSE(r) << bad;
+    EXPECT_NE(r.error().find("attribute \"status\""), std::string::npos) << r.error();
+  }
+  Toxic t;
+  t.type = "http_status";
+  t.attributes = {{"status", 503}};
+  t.body = std::string(65 * 1024, 'b');
+  EXPECT_FALSE(validate_toxic(t));
+  Toxic latency;
+  latency.type = "latency";
+  latency.body = "kept only by http_status";
+  EXPECT_EQ(validate_toxic(latency).value().body, "");
+}
+
 class ToxiproxyApiTest : public ChaosProxyTest {
  protected:
   void SetUp() override {
@@ -307,6 +408,30 @@ namespace {
 
 // Attribute bounds (issue 17): a bandwidth of 2^54 KB/s killed serve with SIGFPE and a
 // latency of INT64_MAX overflowed; both are refused (400 through the API) now.
+TEST_F(ToxiproxyApiTest, AnHttpStatusToxicTakesItsBodyAsATextAttribute) {
+  auto r = client_->Post("/proxies/web/toxics",
+                         json{{"type", "http_status"}, {"name", "gw"}, {"attributes", {{"status", 502}, {"body", "down for maintenance"}}}}.dump(),
+                         "application/json");
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 200) << r->body;
+  EXPECT_EQ(body(r), json::parse(R"({"name":"gw","type":"http_status","stream":"downstream","toxicity":1.0,)"
+                                 R"("attributes":{"after":0,"duration":0,"first":0,"status":502,"body":"down for maintenance"}})"));
+  auto answered = ping();
+  ASSERT_TRUE(answered);
+  EXPECT_EQ(answered->status, 502);
+  EXPECT_EQ(answered->body, "down for maintenance");
+  r = client_->Post("/proxies/web/toxics/gw", json{{"attributes", {{"body", "back soon"}, {"status", 503}}}}.dump(), "application/json");
+  ASSERT_TRUE(r);
+  EXPECT_EQ(body(r)["attributes"]["body"], "back soon");
+  EXPECT_EQ(ping()->body, "back soon");
+  r = client_->Post("/proxies/web/toxics/gw", json{{"attributes", {{"body", 5}}}}.dump(), "application/json");
+  EXPECT_EQ(r->status, 400);
+  EXPECT_EQ(body(r)["error"], "bad request body: json: cannot unmarshal number into Go struct field .attributes.body of type string");
+  r = client_->Post("/proxies/web/toxics", json{{"type", "http_status"}, {"attributes", {{"status", 200}}}}.dump(), "application/json");
+  EXPECT_EQ(r->status, 400);
+  EXPECT_NE(body(r)["error"].get<std::string>().find("4xx or 5xx"), std::string::npos);
+}
+
 TEST(ToxicBounds, AttributesOutsideTheirRangeAreRefused) {
   auto toxic = [](const std::string& type, std::map<std::string, std::int64_t> attributes) {
     Toxic t;
