@@ -18,6 +18,7 @@ namespace {
 
 constexpr const char* kPartitionToxic = "failsim_partition";
 constexpr const char* kLatencyToxic = "failsim_latency";
+constexpr const char* kHttpToxic = "failsim_http";
 constexpr const char* kOutsideClient = "failsim-client";  // a loopback client outside the model
 
 std::string exporter_proxy(const std::string& runner) { return "exporter-" + runner; }
@@ -166,14 +167,31 @@ std::string LiveWorld::url(const std::string& name) const {
   return "";
 }
 
-void LiveWorld::apply(const std::string& proxy, sim::Network::Fate fate, Duration added_latency) {
-  const Mirror want{fate != sim::Network::Fate::kRejected, fate == sim::Network::Fate::kDropped, to_us(added_latency) / 1000};
+void LiveWorld::apply(const std::string& proxy, sim::Network::Fate fate, Duration added_latency,
+                      std::pair<int, const sim::NetworkFault*> http) {
+  const Mirror want{fate != sim::Network::Fate::kRejected, fate == sim::Network::Fate::kDropped, to_us(added_latency) / 1000,
+                    http.first};
   auto it = applied_.find(proxy);
   if (it != applied_.end() && it->second.enabled == want.enabled && it->second.blackhole == want.blackhole &&
-      it->second.latency_ms == want.latency_ms) {
+      it->second.latency_ms == want.latency_ms && it->second.http_fault == want.http_fault) {
     return;
   }
   const Mirror had = it != applied_.end() ? it->second : Mirror{};
+  if (want.http_fault != had.http_fault) {
+    // The model's http_status fault, once, as a toxic: its own count of requests starts
+    // when it reaches the proxy (the requests the model's fault has seen are not real ones).
+    if (had.http_fault != 0) proxies_.remove_toxic(proxy, kHttpToxic);
+    if (want.http_fault != 0) {
+      const sim::NetworkFault& f = *http.second;
+      Toxic t;
+      t.name = kHttpToxic;
+      t.type = "http_status";
+      t.stream = "upstream";
+      t.toxicity = f.http_probability;
+      t.attributes = {{"status", f.http_status}, {"first", f.http_first}};
+      proxies_.add_toxic(proxy, t);
+    }
+  }
   if (want.latency_ms != had.latency_ms) {
     if (had.latency_ms > 0) proxies_.remove_toxic(proxy, kLatencyToxic);
     if (want.latency_ms > 0) {
@@ -222,10 +240,43 @@ void LiveWorld::refresh() {
     if (spec.exporter_port == 0) continue;
     sim::Network::Fate fate = net.peek(monitoring, spec.host, spec.exporter_port, manual);
     if (fate == sim::Network::Fate::kDelivered && !host->exporter_running()) fate = sim::Network::Fate::kRejected;
-    apply(exporter_proxy(spec.runner_name), fate, net.peek_added_latency(monitoring, spec.host, spec.exporter_port, manual));
+    apply(exporter_proxy(spec.runner_name), fate, net.peek_added_latency(monitoring, spec.host, spec.exporter_port, manual),
+          net.peek_http(monitoring, spec.host, spec.exporter_port, manual));
   }
-  apply("prometheus", net.peek(kOutsideClient, monitoring, world_.spec().prometheus_port, manual),
-        net.peek_added_latency(kOutsideClient, monitoring, world_.spec().prometheus_port, manual));
+  const int port = world_.spec().prometheus_port;
+  apply("prometheus", net.peek(kOutsideClient, monitoring, port, manual), net.peek_added_latency(kOutsideClient, monitoring, port, manual),
+        net.peek_http(kOutsideClient, monitoring, port, manual));
+}
+
+// A hand-made http_status toxic on the GitHub proxy (500, 502 or 503, the statuses the
+// model's degraded GitHub answers) degrades the model's GitHub: its error rate is the
+// toxic's toxicity, so the deploy tooling inside the model meets what real clients meet.
+void LiveWorld::mirror_manual_github() {
+  const auto info = proxies_.get("github");
+  if (!info) return;
+  std::optional<sim::github::ApiDegradation> want;
+  for (const auto& t : info->toxics) {
+    const std::int64_t status = t.attribute("status");
+    if (t.type != "http_status" || t.name == kHttpToxic || (status != 500 && status != 502 && status != 503)) continue;
+    sim::github::ApiDegradation d;
+    d.error_rate = t.toxicity;
+    d.status = static_cast<int>(status);
+    want = d;
+  }
+  if (github_manual_) {
+    world_.github().set_degradation(std::nullopt);
+    github_manual_ = false;
+    if (manual_listener_) manual_listener_({false, "", "github", "end github"});
+  }
+  if (want) {
+    world_.github().set_degradation(want);
+    github_manual_ = true;
+    if (manual_listener_) {
+      manual_listener_({true, "github_degraded", "github",
+                        "start github_degraded " + std::to_string(want->status) + " at " +
+                            std::to_string(static_cast<int>(want->error_rate * 100 + 0.5)) + " % (by hand, github)"});
+    }
+  }
 }
 
 // Hand-made toxics on an exporter's proxy become the model's faults on the scrapes of
@@ -233,6 +284,7 @@ void LiveWorld::refresh() {
 // proxy sees: a timeout toxic (blackhole) a dropped partition, a disabled proxy a
 // refused one, latency toxics (both streams, jitter at its mean) an added latency.
 void LiveWorld::mirror_manual(const std::string& proxy) {
+  if (proxy == "github") return mirror_manual_github();
   const std::string prefix = "exporter-";
   if (proxy.rfind(prefix, 0) != 0) return;
   const auto* host = world_.runner(proxy.substr(prefix.size()));
@@ -241,8 +293,13 @@ void LiveWorld::mirror_manual(const std::string& proxy) {
   bool blackhole = false;
   double pass_probability = 1.0;  // of a connection, through every partial timeout toxic
   Duration added{0};
+  std::vector<Toxic> answering;  // http_status toxics
   for (const auto& t : info->toxics) {  // failsim's own toxics are not hand-made
-    if (t.name == kPartitionToxic || t.name == kLatencyToxic) continue;
+    if (t.name == kPartitionToxic || t.name == kLatencyToxic || t.name == kHttpToxic) continue;
+    if (t.type == "http_status") {
+      answering.push_back(t);
+      continue;
+    }
     if (t.type == "timeout") {
       if (t.toxicity >= 1.0) blackhole = true;
       pass_probability *= 1.0 - t.toxicity;
@@ -287,6 +344,24 @@ void LiveWorld::mirror_manual(const std::string& proxy) {
     manual_faults_[proxy].push_back(world_.network().add_fault(f));
     const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(added).count();
     if (manual_listener_) manual_listener_({true, "latency", f.to, "start latency " + std::to_string(ms) + "ms " + where});
+  }
+  // An http_status toxic answers the model's scrapes as it answers real ones: its window
+  // (after, duration: wall-clock milliseconds from now) scaled to virtual time by the speed.
+  for (const auto& t : answering) {
+    sim::NetworkFault h = f;
+    h.kind = sim::NetworkFault::Kind::kHttpStatus;
+    h.http_status = static_cast<int>(t.attribute("status"));
+    h.http_probability = t.toxicity;
+    h.http_first = t.attribute("first");
+    const auto virtual_of = [this](std::int64_t wall_ms) {
+      return std::chrono::duration_cast<Duration>(std::chrono::duration<double, std::milli>(static_cast<double>(wall_ms) * loop_.speed()));
+    };
+    h.start = f.start + virtual_of(t.attribute("after"));
+    h.length = virtual_of(t.attribute("duration"));
+    manual_faults_[proxy].push_back(world_.network().add_fault(h));
+    if (manual_listener_) {
+      manual_listener_({true, "http_status", f.to, "start http_status " + std::to_string(h.http_status) + " " + where});
+    }
   }
   refresh();  // at once: no internal toxic outlives the hand-made one
 }

@@ -18,8 +18,9 @@
 // scrapes hang until the scraper's timeout; rejected (partition reject, exporter
 // stopped) -> the proxy disabled, so connections are refused; added-latency faults ->
 // a "failsim_latency" toxic on the requests (upstream), the fault's duration taken as
-// wall-clock time, since real clients time out in wall-clock time. The Prometheus proxy
-// mirrors the monitoring host the same way for clients outside the model.
+// wall-clock time, since real clients time out in wall-clock time; an http_status fault
+// -> a "failsim_http" http_status toxic with its status, probability and `first`. The
+// Prometheus proxy mirrors the monitoring host the same way for clients outside the model.
 // Faults made by hand through the control API on an exporter's proxy flow the other
 // way, until removed (on_manual_fault hears each):
 //   timeout (toxicity 1)     -> a drop partition Prometheus -> runner:port
@@ -32,6 +33,10 @@
 //                               the exporter's current answer gzip-compressed as
 //                               Prometheus asks for it, plus its headers; upstream,
 //                               a scrape request
+//   http_status S            -> an http_status fault: S, toxicity as its probability,
+//                               `first`, its window (after, duration) scaled by the speed
+//   http_status 500/502/503 on the "github" proxy -> the model's GitHub degraded (error
+//                               rate = toxicity, that status)
 // A latency or bandwidth toxic with toxicity < 1 has no model counterpart (the model's
 // latency faults hit every message) and is left out of the model.
 //
@@ -100,10 +105,13 @@ class LiveWorld {
     bool enabled = true;
     bool blackhole = false;
     std::int64_t latency_ms = 0;
+    int http_fault = 0;  // the model's http_status fault mirrored as a toxic (0: none)
   };
   void sync();
-  void apply(const std::string& proxy, sim::Network::Fate fate, Duration added_latency);
+  void apply(const std::string& proxy, sim::Network::Fate fate, Duration added_latency,
+             std::pair<int, const sim::NetworkFault*> http);
   void mirror_manual(const std::string& proxy);
+  void mirror_manual_github();
   Result<int> publish(const std::string& name, int upstream_port, int offset);
 
   sim::World& world_;
@@ -119,6 +127,7 @@ class LiveWorld {
   std::vector<Endpoint> endpoints_;
   std::map<std::string, Mirror> applied_;
   std::map<std::string, std::vector<int>> manual_faults_;  // proxy -> model fault ids mirrored from its hand-made toxics
+  bool github_manual_ = false;  // a hand-made http_status toxic on "github" degrades the model's GitHub
   std::set<int> manual_fault_ids() const;
   std::function<void(const ManualFault&)> manual_listener_;
   bool stopped_ = false;

@@ -26,14 +26,14 @@ reports::SloSet read_slos(const json& root, const std::string& source) {
   top.text("$schema", std::string());
   Fields clock(top.need("detection_clock"), "/detection_clock");
   set.clock_fault_kinds = clock.strings("fault_kinds");
-  static const std::set<std::string> kKinds = {"partition",    "loss",          "latency",       "host_down",  "service_stop",
-                                               "service_crash", "exporter_stop", "resources",     "cancel_run"};
+  static const std::set<std::string> kKinds = {"partition",     "loss",          "latency",   "host_down",  "service_stop",
+                                               "service_crash", "exporter_stop", "resources", "cancel_run", "http_status"};
   for (std::size_t i = 0; i < set.clock_fault_kinds.size(); ++i) {
     if (kKinds.count(set.clock_fault_kinds[i]) == 0) {
       Fields::fail("/detection_clock/fault_kinds/" + std::to_string(i),
                    "unknown fault kind \"" + set.clock_fault_kinds[i] +
                        "\"; expected one of partition, loss, latency, host_down, service_stop, service_crash, "
-                       "exporter_stop, resources, cancel_run");
+                       "exporter_stop, resources, cancel_run, http_status");
     }
   }
   clock.text("definition", std::string());

@@ -11,7 +11,7 @@ SloSet builtin_slos() {
   SloSet s;
   s.source = "built-in";
   s.clock_fault_kinds = {"partition",    "loss",          "latency",       "host_down",
-                         "service_stop", "service_crash", "exporter_stop", "resources"};
+                         "service_stop", "service_crash", "exporter_stop", "resources", "http_status"};
   s.slos = {
       {"SC-001", "deploy_success_rate", "deploy_success_rate", 0.95, 0, 0,
        "Of all runs, the fraction whose newest deploy request landed (outcome deployed)."},

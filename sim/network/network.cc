@@ -136,6 +136,17 @@ int Network::http_answer(const std::string& from, const std::string& to, int por
   return 0;
 }
 
+std::pair<int, const NetworkFault*> Network::peek_http(const std::string& from, const std::string& to, int port,
+                                                       const std::set<int>& ignore) const {
+  for (const auto& [id, f] : faults_) {
+    if (ignore.count(id) != 0 || f.kind != NetworkFault::Kind::kHttpStatus) continue;
+    if (!applies(f, from, to, port) || !active(f, engine_.now())) continue;
+    if (f.http_first > 0 && f.http_seen >= f.http_first) continue;
+    return {id, &f};
+  }
+  return {0, nullptr};
+}
+
 Network::Fate Network::peek(const std::string& from, const std::string& to, int port, const std::set<int>& ignore) const {
   if ((has_host(from) && !host_up(from)) || !host_up(to)) return Fate::kDropped;
   const TimePoint now = engine_.now();

@@ -116,6 +116,11 @@ class Network {
   // The status an active http_status fault answers a request arriving now at to:port
   // with (counts the request; draws only for a probability below 1); 0: none.
   int http_answer(const std::string& from, const std::string& to, int port);
+  // The first active http_status fault on to:port for a request from `from` sent now
+  // (no counting, no draws; one whose `first` requests are spent is left out), with its
+  // id; {0, nullptr}: none.
+  std::pair<int, const NetworkFault*> peek_http(const std::string& from, const std::string& to, int port,
+                                                const std::set<int>& ignore = {}) const;
   // The latency active added-latency faults add to a message sent now (no draws).
   Duration peek_added_latency(const std::string& from, const std::string& to, int port,
                               const std::set<int>& ignore = {}) const;

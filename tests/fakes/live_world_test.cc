@@ -352,19 +352,22 @@ struct HandMadeToxic {
   int scrape_timeout_ms = 250;
 };
 
+// Scrapes every second with a timeout of `timeout_ms`, of exporters that answer in 10 ms
+// (PAWS360's take about 300 ms, in the model and in live mode alike), so a 250 ms timeout
+// leaves room for a small toxic.
+sim::WorldSpec fast_scrape_world(int timeout_ms) {
+  sim::WorldSpec spec = testing::corrected_world(11);
+  for (auto& job : spec.scrape_configs) {
+    job.scrape_interval = std::chrono::seconds(1);
+    job.scrape_timeout = std::chrono::milliseconds(timeout_ms);
+  }
+  for (auto& r : spec.runners) r.collect_time = sim::Distribution::fixed(std::chrono::milliseconds(10));
+  return spec;
+}
+
 class HandMadeToxicTest : public LiveWorldTest, public ::testing::WithParamInterface<HandMadeToxic> {
  protected:
-  sim::WorldSpec world_spec() const override {
-    sim::WorldSpec spec = testing::corrected_world(11);
-    for (auto& job : spec.scrape_configs) {
-      job.scrape_interval = std::chrono::seconds(1);
-      job.scrape_timeout = std::chrono::milliseconds(GetParam().scrape_timeout_ms);
-    }
-    // Exporters that answer in 10 ms (PAWS360's take about 300 ms, in the model and
-    // in live mode alike), so a 250 ms timeout leaves room for a small toxic.
-    for (auto& r : spec.runners) r.collect_time = sim::Distribution::fixed(std::chrono::milliseconds(10));
-    return spec;
-  }
+  sim::WorldSpec world_spec() const override { return fast_scrape_world(GetParam().scrape_timeout_ms); }
 };
 
 TEST_P(HandMadeToxicTest, TheWorldsPrometheusAndARealOneAgreeOnTheTarget) {
@@ -411,6 +414,117 @@ TEST_P(HandMadeToxicTest, TheWorldsPrometheusAndARealOneAgreeOnTheTarget) {
   EXPECT_TRUE(testing::wait_until([&] { return fake_up() == "1"; }, 30s)) << "the world's Prometheus recovers";
   // Nothing of failsim's own is left on the proxy.
   EXPECT_EQ(json::parse(control.Get("/proxies/exporter-Serotonin-paws360")->body)["toxics"], json::array());
+}
+
+// failsim's http_status toxic, made with the unmodified npm Toxiproxy client on the
+// primary's exporter proxy: Debian's Prometheus scraping through the proxy and the world's
+// own Prometheus (the hand-made toxic mirrored into the model) both see the target down
+// with the same lastError, scrape.go's "server returned HTTP status 503 Service
+// Unavailable", and both recover when the client removes it. With `first: 3` each fails
+// exactly three scrapes: the proxy counts the real one's requests, the model its own.
+class HttpStatusToxicLive : public LiveWorldTest {
+ protected:
+  sim::WorldSpec world_spec() const override { return fast_scrape_world(900); }  // room for a loaded machine
+  void SetUp() override {
+    LiveWorldTest::SetUp();
+    ASSERT_TRUE(std::filesystem::exists(std::string(FAILSIM_SOURCE_DIR) + "/tests/node_modules/toxiproxy-node-client"))
+        << "tests/node_modules is missing: scripts/install-deps.sh installs it with npm ci";
+    target_ = exporter_target("Serotonin-paws360");
+    real_ = start_real_prometheus({target_}, "1s", "900ms");
+    ASSERT_TRUE(real_);
+    ASSERT_TRUE(testing::wait_until([&] { return real_target()["health"] == "up" && fake_target()["health"] == "up"; }, 30s));
+  }
+  json toxiproxy_client(const std::string& args) {
+    const auto r = testing::run_command("cd '" + std::string(FAILSIM_SOURCE_DIR) + "/tests/js' && timeout 60 node http_status_toxic.mjs '" +
+                                        world_->url("control") + "' exporter-Serotonin-paws360 " + args + " 2>&1");
+    EXPECT_EQ(r.exit_code, 0) << r.out;
+    const auto last = r.out.rfind("\n{");  // the script's one line, after anything node printed
+    const json j = json::parse(r.out.substr(last == std::string::npos ? 0 : last + 1), nullptr, false);
+    return j.is_object() ? j : json::object();
+  }
+  static json first_target(const httplib::Result& r) {
+    if (!r || r->status != 200) return json::object();
+    const json body = json::parse(r->body, nullptr, false);
+    if (!body.is_object() || body["data"]["activeTargets"].empty()) return json::object();
+    for (const auto& t : body["data"]["activeTargets"]) {
+      if (t["labels"]["instance"] == "serotonin:9102" || t["scrapeUrl"].get<std::string>().find("/metrics") != std::string::npos) return t;
+    }
+    return json::object();
+  }
+  json real_target() { return first_target(real_->Get("/api/v1/targets")); }
+  json fake_target() { return first_target(fetch(world_->url("prometheus") + "/api/v1/targets")); }
+  // Failed scrapes of the primary in the last `range`: count_over_time - sum_over_time of up.
+  static std::string failed_query(const std::string& selector, const std::string& range) {
+    return httplib::detail::encode_query_param("count_over_time(up" + selector + "[" + range + "]) - sum_over_time(up" + selector + "[" + range + "])");
+  }
+  static std::optional<std::string> scalar_of(const httplib::Result& r) {
+    if (!r || r->status != 200) return std::nullopt;
+    const json j = json::parse(r->body, nullptr, false);
+    if (!j.is_object() || j["data"]["result"].size() != 1) return std::nullopt;
+    return j["data"]["result"][0]["value"][1].get<std::string>();
+  }
+  std::string target_;
+  std::unique_ptr<httplib::Client> real_;
+};
+
+TEST_F(HttpStatusToxicLive, TheRealPrometheusAndTheWorldsSeeTheSame503AndRecover) {
+  const json added = toxiproxy_client("add maintenance 503");
+  EXPECT_EQ(added["type"], "http_status");
+  EXPECT_EQ(added["attributes"]["status"], 503);
+  const std::string message = "server returned HTTP status 503 Service Unavailable";
+  json real, fake;
+  EXPECT_TRUE(testing::wait_until([&] { return (real = real_target())["lastError"] == message; }, 30s)) << real.dump();
+  EXPECT_TRUE(testing::wait_until([&] { return (fake = fake_target())["lastError"] == message; }, 30s)) << fake.dump();
+  EXPECT_EQ(real["health"], "down");
+  EXPECT_EQ(fake["health"], "down");
+  EXPECT_EQ(toxiproxy_client("remove maintenance")["removed"], "maintenance");
+  EXPECT_TRUE(testing::wait_until([&] { return real_target()["health"] == "up"; }, 30s)) << "real Prometheus recovers";
+  EXPECT_TRUE(testing::wait_until([&] { return fake_target()["health"] == "up"; }, 30s)) << "the world's Prometheus recovers";
+  EXPECT_EQ(json::parse(fetch(world_->url("control") + "/proxies/exporter-Serotonin-paws360")->body)["toxics"], json::array())
+      << "nothing of failsim's own is left on the proxy";
+}
+
+// On the GitHub proxy a hand-made http_status of 502 degrades the model's GitHub (what the
+// deploy tooling inside the model calls): error rate = toxicity, that status; a 404 reaches
+// real clients only; removing the toxic ends the degradation.
+TEST_F(LiveWorldTest, AnHttpStatusToxicOnGitHubDegradesTheModelsGitHub) {
+  const auto [host, cport] = host_port(world_->url("control"));
+  httplib::Client control(host, cport);
+  auto degradation = [&] {
+    // call() answers nullopt if the loop has stopped: then no degradation is seen.
+    return on_engine([this] { return live_->world.github().degradation(); }).value_or(std::nullopt);
+  };
+  auto add = [&](int status, double toxicity) {
+    return control.Post("/proxies/github/toxics",
+                        json{{"name", "gw"}, {"type", "http_status"}, {"toxicity", toxicity}, {"attributes", {{"status", status}}}}.dump(),
+                        "application/json");
+  };
+  ASSERT_EQ(add(502, 0.25)->status, 200);
+  ASSERT_TRUE(testing::wait_until([&] { return degradation().has_value(); }, 10s));
+  EXPECT_EQ(degradation()->status, 502);
+  EXPECT_EQ(degradation()->error_rate, 0.25);
+  ASSERT_EQ(control.Delete("/proxies/github/toxics/gw")->status, 204);
+  EXPECT_TRUE(testing::wait_until([&] { return !degradation().has_value(); }, 10s));
+  ASSERT_EQ(add(404, 1.0)->status, 200);
+  auto answered = fetch(world_->url("github") + "/repos/rmnanney/PAWS360/actions/runners");
+  ASSERT_TRUE(answered);
+  EXPECT_EQ(answered->get_header_value("X-Failsim-Toxic"), "gw") << "the proxy answered, not the fake";
+  std::this_thread::sleep_for(200ms);
+  EXPECT_FALSE(degradation().has_value()) << "the model's GitHub answers only 500, 502 or 503 when degraded";
+}
+
+TEST_F(HttpStatusToxicLive, FirstThreeFailsExactlyThreeScrapesOfEach) {
+  toxiproxy_client("add flaky 502 3");
+  // The real one scrapes every wall second, the world's every virtual second (10 a wall
+  // second): wait until each has scraped well past its three answered requests.
+  std::this_thread::sleep_for(7s);
+  const auto real_failed = scalar_of(real_->Get("/api/v1/query?query=" + failed_query("{instance=\"" + target_ + "\"}", "5m")));
+  const auto fake_failed =
+      scalar_of(fetch(world_->url("prometheus") + "/api/v1/query?query=" + failed_query("{instance=\"serotonin:9102\"}", "5m")));
+  EXPECT_EQ(real_failed, std::optional<std::string>("3")) << "Debian's Prometheus";
+  EXPECT_EQ(fake_failed, std::optional<std::string>("3")) << "the world's Prometheus";
+  EXPECT_EQ(real_target()["health"], "up");
+  EXPECT_EQ(fake_target()["health"], "up");
 }
 
 // The exporter's answer is about 430 bytes gzip-compressed plus 150 of headers: at

@@ -117,6 +117,61 @@ TEST(ShippedScenarios, PartitionDetectionTimeMatchesTheArithmetic) {
   }
 }
 
+// The Serotonin incident with an HTTP-level fault instead of the drop: from 5m serotonin's
+// exporter is answered 503 (an http_status fault, e.g. a proxy in front of it). Each scrape
+// fails at once (a round trip, not the 10 s timeout), so its up = 0 is visible at 5m + o +
+// 2 ms and the first evaluation after it is 5m15s for every phase o (< 14.998 s):
+// RunnerScrapeDown fires at 7m15s (135 s after the fault), the notification 30 s later.
+// The gate sees serotonin down and deploys on dell; the as-built rule never fires.
+TEST(ShippedScenarios, AnExporterAnswered503IsDetectedSoonerThanADroppedOne) {
+  Loaded gated = load("serotonin-exporter-partition", "health-gated-failover");
+  ASSERT_EQ(gated.scenario.faults.size(), 1u);
+  auto f = parse_fault(R"({"kind": "http_status", "at": "5m", "from": "monitoring", "to": "serotonin", "port": 9102,
+                           "status": 503})",
+                       "test", gated.scenario);
+  ASSERT_TRUE(f) << f.error();
+  gated.scenario.faults = {f.value()};
+  Loaded built = load("serotonin-exporter-partition", "paws360-as-built");
+  built.scenario.faults = gated.scenario.faults;
+  for (std::uint64_t seed = 1; seed <= 10; ++seed) {
+    const RunResult g = run(gated, seed);
+    ASSERT_TRUE(g.firing_seconds.has_value()) << "seed " << seed;
+    EXPECT_EQ(*g.firing_seconds, 135.0) << "seed " << seed;
+    EXPECT_EQ(g.detection_seconds, std::optional<double>(165.0)) << "seed " << seed;
+    EXPECT_EQ(g.outcome, "deployed");
+    ASSERT_FALSE(g.deploys.empty());
+    EXPECT_EQ(g.deploys.back().runner, "dell-r640-01-runner");
+    ASSERT_EQ(g.faults.size(), 1u);
+    EXPECT_EQ(g.faults[0].what, "http_status 503 monitoring->serotonin:9102");
+    const RunResult b = run(built, seed);
+    EXPECT_FALSE(b.firing_seconds.has_value()) << "runner_status == 0 never fires: the series vanish";
+  }
+}
+
+TEST(ScenarioFile, HttpStatusFaultsAreCheckedAndWrittenBack) {
+  const Loaded l = load("serotonin-exporter-partition", "health-gated-failover");
+  auto ok = parse_fault(R"({"kind": "http_status", "at": "1m", "for": "5m", "to": "serotonin", "port": 9102, "status": 429,
+                            "probability": 0.5, "first": 7})",
+                        "test", l.scenario);
+  ASSERT_TRUE(ok) << ok.error();
+  EXPECT_EQ(fault_to_json(ok.value()).dump(),
+            R"({"kind":"http_status","at":"1m","for":"5m","to":"serotonin","port":9102,"status":429,"probability":0.5,"first":7})");
+  const std::vector<std::pair<std::string, std::string>> bad = {
+      {R"({"kind": "http_status", "to": "serotonin", "status": 200})", "/status"},
+      {R"({"kind": "http_status", "to": "serotonin", "status": 599})", "/status: expected a 4xx or 5xx status Go's net/http names"},
+      {R"({"kind": "http_status", "to": "github", "status": 502})", "/to: an http_status fault on GitHub: use github_degraded"},
+      {R"({"kind": "http_status", "to": "nowhere"})", "/to: no host named \"nowhere\""},
+      {R"({"kind": "http_status", "to": "serotonin", "port": 9999})", "/port: nothing listens on serotonin:9999"},
+      {R"({"kind": "http_status", "to": "serotonin", "first": -1})", "/first"},
+      {R"({"kind": "http_status", "to": "serotonin", "probability": 2})", "/probability"},
+  };
+  for (const auto& [text, error] : bad) {
+    auto r = parse_fault(text, "test", l.scenario);
+    ASSERT_FALSE(r) << text;
+    EXPECT_NE(r.error().find(error), std::string::npos) << text << ": " << r.error();
+  }
+}
+
 // The detection chain of the exporter partition, step by step, against the arithmetic:
 // the first scrape of serotonin that starts after the fault (at 5m + its phase o)
 // fails; its up = 0 sample (stamped at the scrape's start) is visible when it times

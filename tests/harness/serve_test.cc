@@ -159,7 +159,10 @@ TEST(ServeCommand, ServesRestCallsWithTheTokenStopsOnSigintAndWritesReportsWitho
         return j.is_object() && j["data"]["result"].size() == 1 && j["data"]["result"][0]["value"][1] == "2";
       },
       20s, 50ms));
+  // PAWS360's ci.yml declares no input (workflow_dispatch: {}): a version input is refused.
   r = curl("-X POST" + auth + "-d '{\"ref\":\"hotfix/1\",\"inputs\":{\"version\":\"v9.9.9\"}}' " + api + "/workflows/ci.yml/dispatches");
+  EXPECT_EQ(status_of(r), "422") << r.out;
+  r = curl("-X POST" + auth + "-d '{\"ref\":\"hotfix/1\"}' " + api + "/workflows/ci.yml/dispatches");
   EXPECT_EQ(status_of(r), "204") << r.out;
   r = curl(std::string(ep["endpoints"]["control"]) + "/proxies");
   EXPECT_EQ(status_of(r), "200");
@@ -184,7 +187,8 @@ TEST(ServeCommand, ServesRestCallsWithTheTokenStopsOnSigintAndWritesReportsWitho
   EXPECT_NE(log.find("github-token"), std::string::npos);
   const std::string results = testing::read_file((dir / "out" / "results.json").string());
   ASSERT_FALSE(results.empty());
-  EXPECT_NE(results.find("v9.9.9"), std::string::npos);  // the hand-made deploy is in the report
+  EXPECT_NE(results.find("\"manual-1\""), std::string::npos);  // the hand-made deploy is in the report
+  EXPECT_EQ(results.find("v9.9.9"), std::string::npos) << "the refused dispatch made no deploy";
   for (const char* f : {"results.json", "junit.xml", "summary.md", "report.html", "endpoints.json"}) {
     EXPECT_EQ(testing::read_file((dir / "out" / f).string()).find(token), std::string::npos) << f;
   }

@@ -162,6 +162,38 @@ TEST_F(PrometheusModel, ExporterPartitionMakesUpZeroAndTheSeriesVanishAndOnlyThe
   EXPECT_TRUE(prometheus->rule_errors().empty());
 }
 
+// An exporter answered 503 by an HTTP-level fault (a chaos proxy's http_status toxic): the
+// scrape fails at once, not at its timeout; up is 0, the series go stale, and the target's
+// lastError is scrape.go's "server returned HTTP status %s" (Prometheus 2.42: any status
+// but 200 fails a scrape). `first` answers only the first N scrapes it sees.
+TEST_F(PrometheusModel, AScrapeAnsweredAnHttpErrorStatusFailsAtOnceWithPrometheussMessage) {
+  configure(true);
+  NetworkFault answered;
+  answered.kind = NetworkFault::Kind::kHttpStatus;
+  answered.from = "monitoring";
+  answered.to = "serotonin";
+  answered.port = 9102;
+  answered.http_status = 503;
+  answered.http_first = 3;
+  answered.start = TimePoint(minutes(2));
+  network.add_fault(answered);
+  const Duration first_failed = minutes(2) + prometheus->targets()[0].offset;
+  engine.run_until(TimePoint(first_failed + milliseconds(2)));  // the round trip, no service time
+  EXPECT_TRUE(instant("runner_status{hostname=\"Serotonin\"}").empty()) << "stale at once: the exporter never answered";
+  EXPECT_EQ(instant("up{instance=\"serotonin:9102\"}")[0].value, 0);
+  EXPECT_EQ(instant("scrape_duration_seconds{instance=\"serotonin:9102\"}")[0].value, 0.002);
+  EXPECT_EQ(prometheus->targets()[0].health, "down");
+  EXPECT_EQ(prometheus->targets()[0].last_error, "server returned HTTP status 503 Service Unavailable");
+  engine.run_until(TimePoint(minutes(10)));
+  // Three failed scrapes (2m+offset, +15 s, +30 s), then the exporter answers again.
+  EXPECT_EQ(prometheus->targets()[0].health, "up");
+  auto failed = prometheus->query("count_over_time((up{instance=\"serotonin:9102\"} == 0)[10m:15s])");
+  ASSERT_TRUE(failed.has_value());
+  ASSERT_EQ(std::get<Vector>(failed.value()).size(), 1u);
+  EXPECT_EQ(std::get<Vector>(failed.value())[0].value, 3);
+  EXPECT_EQ(prometheus->targets()[1].health, "up") << "dell is untouched";
+}
+
 TEST_F(PrometheusModel, TimeoutLongerThanIntervalIsRejected) {
   ScrapeConfig sc;
   sc.job = "x";
