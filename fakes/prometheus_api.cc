@@ -207,7 +207,6 @@ ApiReply render_targets(const prom::PrometheusServer& prometheus, const httplib:
   Json data;
   data["activeTargets"] = Json::array();
   data["droppedTargets"] = Json::array();
-  data["droppedTargetCounts"] = Json::object();
   if (!active) return success(std::move(data));
   for (const auto& t : prometheus.targets()) {
     if (!pool.empty() && pool != t.job) continue;
@@ -216,6 +215,9 @@ ApiReply render_targets(const prom::PrometheusServer& prometheus, const httplib:
     prom::set_label(discovered, "__address__", t.instance);
     prom::set_label(discovered, "__metrics_path__", "/metrics");
     prom::set_label(discovered, "__scheme__", "http");
+    // 2.42 keeps the job's interval and timeout among the discovered labels (scrape/target.go).
+    prom::set_label(discovered, "__scrape_interval__", format_duration(t.interval));
+    prom::set_label(discovered, "__scrape_timeout__", format_duration(t.timeout));
     prom::set_label(discovered, "job", t.job);
     j["discoveredLabels"] = metric_json(discovered);
     j["labels"] = metric_json(t.labels);
@@ -229,7 +231,6 @@ ApiReply render_targets(const prom::PrometheusServer& prometheus, const httplib:
     j["scrapeInterval"] = format_duration(t.interval);
     j["scrapeTimeout"] = format_duration(t.timeout);
     data["activeTargets"].push_back(j);
-    data["droppedTargetCounts"][t.job] = 0;
   }
   return success(std::move(data));
 }

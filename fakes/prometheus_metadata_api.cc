@@ -238,7 +238,9 @@ ApiReply render_targets_metadata(const prom::PrometheusServer& prometheus, const
     }
     for (const auto& name : names) {
       if (data.size() >= limit) break;
-      PromJson entry{{"target", labels_json(t.labels)}, {"metric", name}};
+      // 2.42 names the metric only when none was asked for (api.go: `metric,omitempty`).
+      PromJson entry{{"target", labels_json(t.labels)}};
+      if (metric.empty()) entry["metric"] = name;
       // Held in a local: items() of a temporary dangles before the loop body runs (the
       // segfault of every targets/metadata call once a target had been scraped).
       const PromJson metadata = metric_metadata(name);
