@@ -489,6 +489,44 @@ TEST_F(HttpStatusToxicLive, TheRealPrometheusAndTheWorldsSeeTheSame503AndRecover
 // On the GitHub proxy a hand-made http_status of 502 degrades the model's GitHub (what the
 // deploy tooling inside the model calls): error rate = toxicity, that status; a 404 reaches
 // real clients only; removing the toxic ends the degradation.
+// The model's own http_status fault (a scenario's or the game-day API's) reaches real
+// clients: the exporter's proxy answers its status while it lasts, and only then.
+TEST_F(LiveWorldTest, AModelHttpStatusFaultIsAnsweredByTheExportersProxy) {
+  const std::string exporter = world_->url("exporter-Serotonin-paws360");
+  const int id = on_engine([this] {
+    sim::NetworkFault f;
+    f.kind = sim::NetworkFault::Kind::kHttpStatus;
+    f.from = live_->world.spec().prometheus.host;
+    f.to = "serotonin";
+    f.port = 9102;
+    f.http_status = 502;
+    f.start = live_->world.engine().now();
+    return live_->world.network().add_fault(f);
+  }).value_or(0);
+  ASSERT_NE(id, 0);
+  std::string toxic;
+  ASSERT_TRUE(testing::wait_until(
+      [&] {
+        auto r = fetch(exporter);
+        if (!r || r->status != 502) return false;
+        toxic = r->get_header_value("X-Failsim-Toxic");
+        return true;
+      },
+      10s));
+  EXPECT_EQ(toxic, "failsim_http");
+  on_engine([this, id] {
+    live_->world.network().remove_fault(id);
+    return true;
+  });
+  EXPECT_TRUE(testing::wait_until(
+      [&] {
+        auto r = fetch(exporter);
+        return r && r->status == 200;
+      },
+      10s));
+  EXPECT_EQ(json::parse(fetch(world_->url("control") + "/proxies/exporter-Serotonin-paws360")->body)["toxics"], json::array());
+}
+
 TEST_F(LiveWorldTest, AnHttpStatusToxicOnGitHubDegradesTheModelsGitHub) {
   const auto [host, cport] = host_port(world_->url("control"));
   httplib::Client control(host, cport);
