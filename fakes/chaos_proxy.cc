@@ -34,51 +34,6 @@ bool iequals(std::string_view a, std::string_view b) {
          });
 }
 
-// The length of the first HTTP/1.x request in `buf`: 0 when it is not complete yet,
-// nullopt when the bytes are not a request failsim frames (not HTTP/1.x, a chunked
-// body, an oversized head or body). `head_only`: it is a HEAD request.
-std::optional<std::size_t> request_length(const std::string& buf, bool& head_only) {
-  // A method is 1-16 capital letters and a space: anything else (a TLS hello) is not framed.
-  const auto sp = buf.find(' ');
-  const std::size_t method_end = sp == std::string::npos ? buf.size() : sp;
-  if (sp == 0 || method_end > 16 ||
-      !std::all_of(buf.begin(), buf.begin() + static_cast<std::ptrdiff_t>(method_end), [](char c) { return c >= 'A' && c <= 'Z'; })) {
-    return std::nullopt;
-  }
-  const auto end = buf.find("\r\n\r\n");
-  const auto line_end = buf.find("\r\n");
-  if (end == std::string::npos) {
-    if (buf.size() > kMaxRequestHead) return std::nullopt;
-    return 0;
-  }
-  const std::string_view line(buf.data(), line_end);
-  if (line.size() < 10 || line.substr(line.size() - 9, 7) != " HTTP/1") return std::nullopt;
-  head_only = line.substr(0, sp) == "HEAD";
-  std::int64_t body = 0;
-  std::size_t at = line_end + 2;
-  while (at < end) {
-    const auto eol = buf.find("\r\n", at);
-    const std::string_view header(buf.data() + at, eol - at);
-    at = eol + 2;
-    const auto colon = header.find(':');
-    if (colon == std::string_view::npos) continue;
-    const std::string_view name = header.substr(0, colon);
-    std::string_view value = header.substr(colon + 1);
-    while (!value.empty() && (value.front() == ' ' || value.front() == '\t')) value.remove_prefix(1);
-    while (!value.empty() && (value.back() == ' ' || value.back() == '\t')) value.remove_suffix(1);
-    if (iequals(name, "transfer-encoding")) return std::nullopt;
-    if (iequals(name, "content-length")) {
-      if (value.empty() || value.size() > 9 || !std::all_of(value.begin(), value.end(), [](char c) { return c >= '0' && c <= '9'; })) {
-        return std::nullopt;
-      }
-      body = std::stoll(std::string(value));
-      if (body > kMaxFramedBody) return std::nullopt;
-    }
-  }
-  const std::size_t total = end + 4 + static_cast<std::size_t>(body);
-  return buf.size() >= total ? total : 0;
-}
-
 std::string http_answer(const Toxic& t, int status, bool head_only) {
   const std::string text = sim::http_status_text(status);
   const std::string body = !t.body.empty() ? t.body
@@ -133,6 +88,48 @@ std::string endpoint_text(const tcp::endpoint& ep) {
 }
 
 }  // namespace
+
+std::optional<std::size_t> http_request_length(const std::string& buf, bool& head_only) {
+  // A method is 1-16 capital letters and a space: anything else (a TLS hello) is not framed.
+  const auto sp = buf.find(' ');
+  const std::size_t method_end = sp == std::string::npos ? buf.size() : sp;
+  if (sp == 0 || method_end > 16 ||
+      !std::all_of(buf.begin(), buf.begin() + static_cast<std::ptrdiff_t>(method_end), [](char c) { return c >= 'A' && c <= 'Z'; })) {
+    return std::nullopt;
+  }
+  const auto end = buf.find("\r\n\r\n");
+  const auto line_end = buf.find("\r\n");
+  if (end == std::string::npos) {
+    if (buf.size() > kMaxRequestHead) return std::nullopt;
+    return 0;
+  }
+  const std::string_view line(buf.data(), line_end);
+  if (line.size() < 10 || line.substr(line.size() - 9, 7) != " HTTP/1") return std::nullopt;
+  head_only = line.substr(0, sp) == "HEAD";
+  std::int64_t body = 0;
+  std::size_t at = line_end + 2;
+  while (at < end) {
+    const auto eol = buf.find("\r\n", at);
+    const std::string_view header(buf.data() + at, eol - at);
+    at = eol + 2;
+    const auto colon = header.find(':');
+    if (colon == std::string_view::npos) continue;
+    const std::string_view name = header.substr(0, colon);
+    std::string_view value = header.substr(colon + 1);
+    while (!value.empty() && (value.front() == ' ' || value.front() == '\t')) value.remove_prefix(1);
+    while (!value.empty() && (value.back() == ' ' || value.back() == '\t')) value.remove_suffix(1);
+    if (iequals(name, "transfer-encoding")) return std::nullopt;
+    if (iequals(name, "content-length")) {
+      if (value.empty() || value.size() > 9 || !std::all_of(value.begin(), value.end(), [](char c) { return c >= '0' && c <= '9'; })) {
+        return std::nullopt;
+      }
+      body = std::stoll(std::string(value));
+      if (body > kMaxFramedBody) return std::nullopt;
+    }
+  }
+  const std::size_t total = end + 4 + static_cast<std::size_t>(body);
+  return buf.size() >= total ? total : 0;
+}
 
 const std::vector<std::string>* toxic_attributes(const std::string& type) {
   static const std::map<std::string, std::vector<std::string>> kToxicAttributes = {
@@ -367,7 +364,7 @@ struct ChaosProxies::Impl {
         request_buf.append(p.buf.data(), n);
         while (!request_buf.empty()) {
           bool head_only = false;
-          const auto length = request_length(request_buf, head_only);
+          const auto length = http_request_length(request_buf, head_only);
           if (!length) {  // not a request failsim frames: everything passes from here on
             unframed = true;
             break;

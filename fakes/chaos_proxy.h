@@ -66,6 +66,13 @@ struct ProxyInfo {
   std::vector<Toxic> toxics;
 };
 
+// The length of the first HTTP/1.x request in `buf` (request line, headers and a
+// Content-Length body), as a proxy with an http_status toxic frames a client's bytes:
+// 0 when it is not complete yet; nullopt when the bytes are not a request it frames (not
+// HTTP/1.x, a chunked body, headers over 64 KiB, a body over 16 MiB), which then pass
+// untouched. `head_only`: it is a HEAD request (its answer has no body).
+std::optional<std::size_t> http_request_length(const std::string& buf, bool& head_only);
+
 // The attributes a toxic type has (nullptr: no such type).
 const std::vector<std::string>* toxic_attributes(const std::string& type);
 // Checks a toxic (type, stream, toxicity), drops attributes its type does not have

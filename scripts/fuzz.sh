@@ -14,7 +14,7 @@ elif [[ ${1:-} =~ ^[0-9]+$ ]]; then
   limit=(-runs="$1"); shift
 fi
 targets=("$@")
-[[ ${#targets[@]} -gt 0 ]] || targets=(duration promql policy rule_file world slo scenario query_response http plan import_prometheus import_workflow results cli_strings)
+[[ ${#targets[@]} -gt 0 ]] || targets=(duration promql policy rule_file world slo scenario query_response http plan import_prometheus import_workflow results cli_strings proxy_framing)
 command -v clang++ >/dev/null || { echo "fuzz: clang++ is missing (apt-get install clang)" >&2; exit 2; }
 cmake --preset fuzz >/dev/null
 cmake --build --preset fuzz -j "$(nproc)" --target $(printf 'failsim_fuzz_%s ' "${targets[@]}")
@@ -41,6 +41,7 @@ for t in "${targets[@]}"; do
   [[ $t == promql ]] && max_len=8192   # room for 256 levels of nesting and more
   [[ $t == http ]] && max_len=16384
   [[ $t == cli_strings ]] && max_len=256
+  [[ $t == proxy_framing ]] && max_len=16384
   echo "== fuzz $t (${limit[*]}, -max_len=$max_len)"
   ./build/fuzz/fuzz/failsim_fuzz_"$t" "${limit[@]}" -max_len="$max_len" -timeout=10 -rss_limit_mb=2048 \
     -artifact_prefix=build/fuzz/findings/"$t"- -print_final_stats=1 "$work/$t" 2>&1 | tee "build/fuzz/$t.log" |

@@ -236,6 +236,27 @@ TEST_F(ChaosProxyTest, HttpStatusActsOnlyWithinItsWindowAndAtItsToxicity) {
   EXPECT_EQ(proxies_.http_answers("web"), 0u);
 }
 
+TEST(HttpStatusToxic, RequestsAreFramedByTheirHeadersAndContentLength) {
+  bool head = false;
+  const std::string get = "GET /metrics HTTP/1.1\r\nHost: x\r\n\r\n";
+  EXPECT_EQ(http_request_length(get + "GET /next", head), get.size());
+  EXPECT_FALSE(head);
+  EXPECT_EQ(http_request_length(get.substr(0, 20), head), 0u) << "incomplete: wait for more";
+  EXPECT_EQ(http_request_length("GE", head), 0u);
+  const std::string post = "POST /d HTTP/1.1\r\nContent-Length:  5 \r\n\r\nhello";
+  EXPECT_EQ(http_request_length(post, head), post.size());
+  EXPECT_EQ(http_request_length(post.substr(0, post.size() - 1), head), 0u) << "the body is part of the request";
+  EXPECT_EQ(http_request_length("HEAD / HTTP/1.0\r\n\r\n", head), 19u);
+  EXPECT_TRUE(head);
+  for (const std::string& bad : {std::string("\x16\x03\x01\x02\x00", 5), std::string("get / HTTP/1.1\r\n\r\n"),
+                                std::string("GET / SPDY/3\r\n\r\n"), std::string("POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n"),
+                                std::string("POST / HTTP/1.1\r\nContent-Length: 1e3\r\n\r\n"),
+                                std::string("POST / HTTP/1.1\r\nContent-Length: 99999999\r\n\r\n"), std::string(" GET / HTTP/1.1\r\n\r\n"),
+                                "GET /" + std::string(70 * 1024, 'a')}) {
+    EXPECT_FALSE(http_request_length(bad, head).has_value()) << bad.substr(0, 60);
+  }
+}
+
 TEST(HttpStatusToxic, StatusAndBodyAreValidated) {
   auto with = [](std::int64_t status) {
     Toxic t;
