@@ -305,6 +305,12 @@ Result<bool> write_all_or_nothing(const std::vector<std::pair<std::string, std::
       discard();
       return Result<bool>::error(path + ": is a directory; nothing was written");
     }
+    // A device, FIFO or socket would be replaced by the rename below (`--trace /dev/full`
+    // turned the device into a file): refused, as inputs are.
+    if (const auto st = std::filesystem::status(path, ec); !ec && std::filesystem::exists(st) && !std::filesystem::is_regular_file(st)) {
+      discard();
+      return Result<bool>::error(path + ": is not a regular file (a device, FIFO or socket); failsim writes regular files; nothing was written");
+    }
     const std::string tmp = path + ".tmp";
     temps.push_back(tmp);
     std::ofstream out(tmp, std::ios::binary | std::ios::trunc);

@@ -152,6 +152,19 @@ TEST_F(HostileSurfaces, OnlyRegularFilesAreReadAndRuleFilesMustBeRuleFiles) {
   expect_exit2("import prometheus '" + with_rules("/dev/zero") + "'", "is a path on the server outside /etc/prometheus");
 }
 
+// `replay --trace /dev/full` renamed its temporary file over the device: /dev/full became
+// a regular file. Outputs, like inputs, must be regular files; the FIFO stays a FIFO.
+TEST_F(HostileSurfaces, OutputsThatAreNotRegularFilesAreRefusedAndLeftAlone) {
+  const fs::path fifo = dir / "out.fifo";
+  ASSERT_EQ(::mkfifo(fifo.c_str(), 0600), 0);
+  expect_exit2("replay '" + healthy + "' --seed 1 --trace '" + fifo.string() + "'", "is not a regular file (a device, FIFO or socket)");
+  EXPECT_TRUE(fs::is_fifo(fifo)) << "the FIFO was replaced";
+  EXPECT_FALSE(fs::exists(dir / "out.fifo.tmp")) << "nothing was left behind";
+  const auto r = failsim("import prometheus '" + acme("prometheus.yml") + "' --out '" + fifo.string() + "'");
+  EXPECT_EQ(r.exit_code, 2) << r.out;
+  EXPECT_TRUE(fs::is_fifo(fifo));
+}
+
 // 100,000 static targets took 430 s (a linear search per target).
 TEST_F(HostileSurfaces, ManyTargetsImportInLinearTime) {
   std::string targets;
