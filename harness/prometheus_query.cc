@@ -25,6 +25,40 @@ Result<PrometheusEndpoint> parse_prometheus_url(const std::string& url) {
   if (e.scheme_host_port.size() == scheme_end + 3) {
     return Result<PrometheusEndpoint>::error("--prometheus \"" + url + "\": no host");
   }
+  // host[:port]: a name or IPv4 address, or a bracketed IPv6 one; a port of 1-65535.
+  const std::string authority = e.scheme_host_port.substr(scheme_end + 3);
+  std::string host = authority, port;
+  if (!authority.empty() && authority.front() == '[') {
+    const auto close = authority.find(']');
+    if (close == std::string::npos || close == 1) {
+      return Result<PrometheusEndpoint>::error("--prometheus \"" + url + "\": an IPv6 host is [ADDRESS], e.g. http://[::1]:9090");
+    }
+    host = authority.substr(1, close - 1);
+    const std::string rest = authority.substr(close + 1);
+    if (!rest.empty() && rest.front() != ':') return Result<PrometheusEndpoint>::error("--prometheus \"" + url + "\": expected :PORT after ]");
+    if (!rest.empty()) port = rest.substr(1);
+    if (host.find_first_not_of("0123456789abcdefABCDEF:.") != std::string::npos) {
+      return Result<PrometheusEndpoint>::error("--prometheus \"" + url + "\": \"" + host + "\" is not an IPv6 address");
+    }
+  } else {
+    const auto colon = authority.rfind(':');
+    if (colon != std::string::npos) {
+      host = authority.substr(0, colon);
+      port = authority.substr(colon + 1);
+    }
+    const bool name_ok = !host.empty() && host.find_first_not_of("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-_") ==
+                                              std::string::npos;
+    if (!name_ok) {
+      return Result<PrometheusEndpoint>::error("--prometheus \"" + url + "\": \"" + host +
+                                               "\" is not a host name or address (credentials in the URL are not supported)");
+    }
+  }
+  if (authority.find(':', authority.front() == '[' ? authority.find(']') : 0) != std::string::npos) {
+    const bool digits = !port.empty() && port.size() <= 5 && port.find_first_not_of("0123456789") == std::string::npos;
+    if (!digits || std::stoi(port) < 1 || std::stoi(port) > 65535) {
+      return Result<PrometheusEndpoint>::error("--prometheus \"" + url + "\": port \"" + port + "\" is not 1-65535");
+    }
+  }
   if (path_start != std::string::npos) {
     e.path_prefix = url.substr(path_start);
     while (!e.path_prefix.empty() && e.path_prefix.back() == '/') e.path_prefix.pop_back();

@@ -247,6 +247,21 @@ TEST(GateCommand, UnreachablePrometheusIsAQueryErrorAndBadInputExitsTwo) {
   EXPECT_NE(r.out.find("invalid duration \"5\""), std::string::npos) << r.out;
   r = run_command("'" FAILSIM_BINARY "' gate --prometheus http://127.0.0.1:1 2>&1");
   EXPECT_EQ(r.exit_code, 2) << "missing --policy is a usage error";
+  // A malformed address is refused before anything is asked (it read as "connection refused").
+  for (const auto& [url, message] : std::vector<std::pair<std::string, std::string>>{
+           {"http://[::1", "an IPv6 host is [ADDRESS]"},
+           {"http://127.0.0.1:99999", "port \"99999\" is not 1-65535"},
+           {"http://127.0.0.1:abc", "port \"abc\" is not 1-65535"},
+           {"http://user:secret@127.0.0.1:9090", "credentials in the URL are not supported"},
+           {"http://exa mple:9090", "is not a host name or address"}}) {
+    r = run_command("'" FAILSIM_BINARY "' gate --policy '" + policy + "' --prometheus '" + url + "' 2>&1");
+    EXPECT_EQ(r.exit_code, 2) << url << "\n" << r.out;
+    EXPECT_NE(r.out.find(message), std::string::npos) << url << "\n" << r.out;
+  }
+  for (const char* ok : {"http://[::1]:1", "http://localhost:1/prefix/"}) {
+    r = run_command("'" FAILSIM_BINARY "' gate --policy '" + policy + "' --prometheus '" + ok + "' --timeout 1s 2>&1");
+    EXPECT_EQ(r.exit_code, 1) << ok << ": a well-formed address is asked (and refuses)\n" << r.out;
+  }
 }
 
 }  // namespace
