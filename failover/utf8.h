@@ -5,6 +5,9 @@
 //    well-formed sequence (RFC 3629: no overlongs, no surrogates, nothing above U+10FFFF),
 //    or nullopt when the whole text is valid.
 //  - utf8_error: "line L, byte B is not UTF-8 (0xNN)" for a text, or nullopt.
+//  - control_char_error: for a one-line name printed in reports and terminals (a deploy
+//    version), "byte B is a control character (0xNN)" for the first C0 byte or DEL (an
+//    escape sequence would reach the reader's terminal), or nullopt.
 // Pure functions: no allocation but the message.
 #pragma once
 
@@ -57,6 +60,18 @@ inline std::optional<std::string> utf8_error(std::string_view s) {
   char hex[8];
   std::snprintf(hex, sizeof(hex), "0x%02X", static_cast<unsigned>(static_cast<std::uint8_t>(s[*at])));
   return "line " + std::to_string(line) + ", byte " + std::to_string(*at + 1) + " is not UTF-8 (" + hex + ")";
+}
+
+inline std::optional<std::string> control_char_error(std::string_view s) {
+  for (std::size_t i = 0; i < s.size(); ++i) {
+    const auto c = static_cast<std::uint8_t>(s[i]);
+    if (c < 0x20 || c == 0x7F) {
+      char hex[8];
+      std::snprintf(hex, sizeof hex, "0x%02X", c);
+      return "byte " + std::to_string(i + 1) + " is a control character (" + hex + ")";
+    }
+  }
+  return std::nullopt;
 }
 
 }  // namespace failsim

@@ -1,5 +1,7 @@
 #include "harness/gameday_api.h"
 
+#include "failover/utf8.h"
+
 #include <nlohmann/json.hpp>
 
 #include <string>
@@ -64,6 +66,9 @@ void add_gameday_routes(fakes::HttpServer& server, fakes::LiveLoop& loop, LiveCo
       }
       if (!value.is_string() || value.get<std::string>().empty()) {
         return reply(res, 400, {{"error", "POST /api/deploys: /" + key + ": expected a non-empty string"}});
+      }
+      if (const auto bad = control_char_error(value.get<std::string>())) {
+        return reply(res, 400, {{"error", "POST /api/deploys: /" + key + ": " + *bad}});
       }
     }
     if (!body.contains("version")) return reply(res, 400, {{"error", "POST /api/deploys: /version: missing required field"}});

@@ -4,6 +4,7 @@
 #include <filesystem>
 
 #include "failover/json_fields.h"
+#include "failover/utf8.h"
 #include "harness/distribution_field.h"
 #include "harness/gameday_plan.h"
 #include "harness/text_file.h"
@@ -275,6 +276,9 @@ Scenario read_scenario(const json& root, const std::string& source, const std::v
   for (std::size_t i = 0; i < deploys.size(); ++i) {
     Fields f(deploys[i], "/workload/deploys/" + std::to_string(i));
     s.deploys.push_back(DeployTrigger{f.duration("at"), f.text("version")});
+    if (const auto bad = control_char_error(s.deploys.back().version)) {
+      Fields::fail("/workload/deploys/" + std::to_string(i) + "/version", "a version is printed in every report: " + *bad);
+    }
     f.finish();
   }
   s.deploy_step = read_distribution(w, "deploy_step", s.deploy_step);
@@ -284,6 +288,9 @@ Scenario read_scenario(const json& root, const std::string& source, const std::v
     Fields::fail("/workload/attempt_failure_probability", "expected a number in [0, 1]");
   }
   s.world.production_version = w.text("initial_version", s.world.production_version);
+  if (const auto bad = control_char_error(s.world.production_version)) {
+    Fields::fail("/workload/initial_version", "a version is printed in every report: " + *bad);
+  }
   w.finish();
   if (const json* faults = top.get("faults")) {
     if (!faults->is_array()) Fields::fail("/faults", "expected an array of faults");

@@ -93,6 +93,14 @@ TEST_F(HostileSurfaces, FaultFieldsOutOfRangeAreRefused) {
                "/faults/0/for: a fault lasts more than 0s");
   expect_exit2("validate '" + with_fault("flap.json", R"({"kind": "host_down", "at": "1m", "runner": "Serotonin-paws360", "flap_down": "1us", "flap_up": "1us"})") + "'",
                "/faults/0/flap_down: a flap shorter than 1s");
+  // A version is printed in every report and on the terminal: an escape sequence is refused.
+  json s = json::parse(base);
+  s["world"] = src + "/worlds/paws360.json";
+  s["policy"] = src + "/scenarios/policies/paws360-as-built.json";
+  s.erase("slo_file");
+  s["workload"]["deploys"][0]["version"] = "v1\u001b[2J";
+  expect_exit2("validate '" + write("esc.json", s.dump()) + "'",
+               "/workload/deploys/0/version: a version is printed in every report: byte 3 is a control character (0x1B)");
 }
 
 // A workflow with no job crashed the importer; a port that is not a number threw.
