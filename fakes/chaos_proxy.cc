@@ -353,6 +353,11 @@ struct ChaosProxies::Impl {
           close();
           return;
         }
+        if (upstream_dir && !request_buf.empty()) {  // an unfinished request the client gave up on: pass it on
+          const std::string rest = std::move(request_buf);
+          request_buf.clear();
+          if (!forward(true, rest.data(), rest.size(), toxics, now)) return;
+        }
         std::int64_t delay_ms = 0;
         for (const auto& t : toxics) {
           if (t.type == "slow_close") delay_ms += t.attribute("delay");
@@ -360,7 +365,9 @@ struct ChaosProxies::Impl {
         enqueue(upstream_dir, Chunk{{}, std::max(p.last_due, now + std::chrono::milliseconds(delay_ms)), false, true});
         return;
       }
-      if (upstream_dir && !unframed && proxy->has_http_toxic()) {
+      // Framed while an http_status toxic is there, and until bytes it held are passed on
+      // (a toxic removed mid-request must not lose them).
+      if (upstream_dir && !unframed && (proxy->has_http_toxic() || !request_buf.empty())) {
         request_buf.append(p.buf.data(), n);
         while (!request_buf.empty()) {
           bool head_only = false;

@@ -13,6 +13,7 @@
 #include "fakes/http_server.h"
 #include "fakes/toxiproxy_api.h"
 #include "tests/fakes/live_fixture.h"
+#include "tests/fakes/raw_connection.h"
 
 namespace failsim::fakes {
 namespace {
@@ -219,6 +220,22 @@ TEST_F(ChaosProxyTest, HttpStatusFirstNCountsRequestsOnKeptAliveConnections) {
   ASSERT_TRUE(r);
   EXPECT_EQ(r->status, 429);
   EXPECT_EQ(k.Get("/ping")->status, 429) << "the client reconnects after Connection: close and is answered again";
+}
+
+// A request the proxy held (half of it read) when the toxic was removed reaches the
+// server whole: no byte a client sent is lost to the framing.
+TEST_F(ChaosProxyTest, BytesHeldForFramingAreNotLostWhenTheToxicGoes) {
+  upstream_.routes().Post("/echo", [](const httplib::Request& req, httplib::Response& res) { res.set_content(req.body, "text/plain"); });
+  ASSERT_TRUE(proxies_.add_toxic("web", toxic("http_status", "upstream", {{"status", 503}, {"after", 3'600'000}})));
+  testing::RawConnection c(port_);
+  ASSERT_TRUE(c.connected());
+  ASSERT_TRUE(c.send("POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 10\r\n\r\nhello"));
+  std::this_thread::sleep_for(100ms);  // held: the request is not complete
+  ASSERT_TRUE(proxies_.remove_toxic("web", "http_status_upstream"));
+  ASSERT_TRUE(c.send("world"));
+  const std::string answer = c.read_until("helloworld", 3s);
+  EXPECT_NE(answer.find("HTTP/1.1 200"), std::string::npos) << answer;
+  EXPECT_NE(answer.find("helloworld"), std::string::npos) << answer;
 }
 
 TEST_F(ChaosProxyTest, HttpStatusActsOnlyWithinItsWindowAndAtItsToxicity) {
