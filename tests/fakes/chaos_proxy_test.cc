@@ -470,6 +470,26 @@ TEST_F(ToxiproxyApiTest, AnHttpStatusToxicTakesItsBodyAsATextAttribute) {
   EXPECT_NE(body(r)["error"].get<std::string>().find("4xx or 5xx"), std::string::npos);
 }
 
+// docs/live-mode.md's http_status example, as written there, through the control API.
+TEST_F(ToxiproxyApiTest, TheDocumentedHttpStatusExampleWorksAsWritten) {
+  const std::string doc = testing::read_file(std::string(FAILSIM_SOURCE_DIR) + "/docs/live-mode.md");
+  const auto section = doc.find("### HTTP-level faults");
+  ASSERT_NE(section, std::string::npos);
+  const auto start = doc.find("```json\n", section);
+  ASSERT_NE(start, std::string::npos);
+  const auto end = doc.find("```", start + 8);
+  const std::string example = doc.substr(start + 8, end - start - 8);
+  auto r = client_->Post("/proxies/web/toxics", example, "application/json");
+  ASSERT_TRUE(r);
+  ASSERT_EQ(r->status, 200) << r->body;
+  const json documented = json::parse(example);
+  EXPECT_EQ(body(r)["attributes"], documented["attributes"]);
+  auto answered = ping();
+  ASSERT_TRUE(answered);
+  EXPECT_EQ(answered->status, documented["attributes"]["status"].get<int>());
+  EXPECT_EQ(answered->body, documented["attributes"]["body"].get<std::string>());
+}
+
 TEST(ToxicBounds, AttributesOutsideTheirRangeAreRefused) {
   auto toxic = [](const std::string& type, std::map<std::string, std::int64_t> attributes) {
     Toxic t;
