@@ -74,14 +74,18 @@ TEST(GameDayApi, AHandFaultIsAFaultOfTheRunAndTheReportAfterwardsIsRight) {
     answers.push_back(call(*control, "POST", "/proxies/exporter-dell-r640-01-runner/toxics",
                            R"({"name": "gd", "type": "latency", "attributes": {"latency": 1}})"));
     answers.push_back(call(*control, "DELETE", "/proxies/exporter-dell-r640-01-runner/toxics/gd"));
+    // A version with an escape sequence (every summary prints it to a terminal) is refused.
+    answers.push_back(call(c, "POST", "/api/deploys", R"({"version": "v1\u001b[2J"})"));
   });
   std::ostringstream out, err;
   const ServeOutcome live = run_serve(o, out, err);
   client.join();
   ASSERT_TRUE(live.result.has_value()) << err.str();
-  ASSERT_EQ(answers.size(), 10u) << out.str();
+  ASSERT_EQ(answers.size(), 11u) << out.str();
   EXPECT_EQ(answers[8].status, 200);
   EXPECT_EQ(answers[9].status, 204);
+  EXPECT_EQ(answers[10].status, 400);
+  EXPECT_EQ(answers[10].body["error"], "POST /api/deploys: /version: byte 3 is a control character (0x1B)");
   // The API's answers.
   EXPECT_EQ(answers[0].status, 400);
   EXPECT_NE(answers[0].body["error"].get<std::string>().find("POST /api/faults: /to: no host named \"nowhere\""), std::string::npos)
