@@ -90,6 +90,10 @@ class LiveWorldTest : public ::testing::Test {
                                            << "\nscrape_configs:\n  - job_name: github-runner-health\n"
                                               "    honor_labels: true\n    static_configs:\n      - targets: ["
                                            << list << "]\n";
+    return launch_real_prometheus(2s);
+  }
+  // Debian's Prometheus on DIR/prometheus.yml, on a free loopback port; a client for its API.
+  std::unique_ptr<httplib::Client> launch_real_prometheus(std::chrono::milliseconds read_timeout) {
     const int port = testing::free_loopback_port();
     prometheus_ = std::make_unique<testing::ChildProcess>(
         std::vector<std::string>{"/usr/bin/prometheus", "--config.file=" + (dir_ / "prometheus.yml").string(),
@@ -99,7 +103,7 @@ class LiveWorldTest : public ::testing::Test {
     if (!prometheus_->started()) return nullptr;
     auto prom = std::make_unique<httplib::Client>("127.0.0.1", port);
     prom->set_connection_timeout(1s);
-    prom->set_read_timeout(2s);
+    prom->set_read_timeout(read_timeout);
     return prom;
   }
   std::string exporter_target(const std::string& runner) {
@@ -441,12 +445,12 @@ class HttpStatusToxicLive : public LiveWorldTest {
                                         world_->url("control") + "' exporter-Serotonin-paws360 " + args + " 2>&1");
     EXPECT_EQ(r.exit_code, 0) << r.out;
     const auto last = r.out.rfind("\n{");  // the script's one line, after anything node printed
-    const json j = json::parse(r.out.substr(last == std::string::npos ? 0 : last + 1), nullptr, false);
+    json j = json::parse(r.out.substr(last == std::string::npos ? 0 : last + 1), nullptr, false);
     return j.is_object() ? j : json::object();
   }
   static json first_target(const httplib::Result& r) {
     if (!r || r->status != 200) return json::object();
-    const json body = json::parse(r->body, nullptr, false);
+    json body = json::parse(r->body, nullptr, false);
     if (!body.is_object() || body["data"]["activeTargets"].empty()) return json::object();
     for (const auto& t : body["data"]["activeTargets"]) {
       if (t["labels"]["instance"] == "serotonin:9102" || t["scrapeUrl"].get<std::string>().find("/metrics") != std::string::npos) return t;
@@ -461,7 +465,7 @@ class HttpStatusToxicLive : public LiveWorldTest {
   }
   static std::optional<std::string> scalar_of(const httplib::Result& r) {
     if (!r || r->status != 200) return std::nullopt;
-    const json j = json::parse(r->body, nullptr, false);
+    json j = json::parse(r->body, nullptr, false);
     if (!j.is_object() || j["data"]["result"].size() != 1) return std::nullopt;
     return j["data"]["result"][0]["value"][1].get<std::string>();
   }
@@ -470,7 +474,7 @@ class HttpStatusToxicLive : public LiveWorldTest {
 };
 
 TEST_F(HttpStatusToxicLive, TheRealPrometheusAndTheWorldsSeeTheSame503AndRecover) {
-  const json added = toxiproxy_client("add maintenance 503");
+  json added = toxiproxy_client("add maintenance 503");
   EXPECT_EQ(added["type"], "http_status");
   EXPECT_EQ(added["attributes"]["status"], 503);
   const std::string message = "server returned HTTP status 503 Service Unavailable";
@@ -619,7 +623,7 @@ class GrafanaDifferential : public WallClockLiveWorldTest {
   // Debian's Prometheus with the world's scrape config: each target through its proxy,
   // with the world's target labels (instance included, so series are named alike).
   std::unique_ptr<httplib::Client> start_twin() {
-    const json targets = json::parse(fetch(world_->url("prometheus") + "/api/v1/targets")->body);
+    json targets = json::parse(fetch(world_->url("prometheus") + "/api/v1/targets")->body);
     const auto& job = live_->world.spec().scrape_configs.at(0);
     std::string statics;
     for (const auto& t : targets["data"]["activeTargets"]) {
@@ -634,7 +638,7 @@ class GrafanaDifferential : public WallClockLiveWorldTest {
     }
     // The world's rule files, as its Prometheus lists them.
     std::set<std::string> rule_files;
-    const json rules_api = json::parse(fetch(world_->url("prometheus") + "/api/v1/rules")->body);  // held: the loop walks into it
+    json rules_api = json::parse(fetch(world_->url("prometheus") + "/api/v1/rules")->body);  // held: the loop walks into it
     for (const auto& g : rules_api["data"]["groups"]) rule_files.insert(g["file"].get<std::string>());
     std::string rules = rule_files.empty() ? "" : "rule_files:\n";
     for (const auto& f : rule_files) rules += "  - " + f + "\n";
@@ -642,16 +646,7 @@ class GrafanaDifferential : public WallClockLiveWorldTest {
     std::ofstream(dir_ / "prometheus.yml") << "global:\n  scrape_interval: 1s\n  scrape_timeout: 1s\n  evaluation_interval: 1s\n" << rules
                                            << "scrape_configs:\n  - job_name: " << job.job << "\n    honor_labels: "
                                            << (job.honor_labels ? "true" : "false") << "\n    static_configs:\n" << statics;
-    const int port = testing::free_loopback_port();
-    prometheus_ = std::make_unique<testing::ChildProcess>(
-        std::vector<std::string>{"/usr/bin/prometheus", "--config.file=" + (dir_ / "prometheus.yml").string(),
-                                 "--storage.tsdb.path=" + (dir_ / "tsdb").string(), "--web.listen-address=127.0.0.1:" + std::to_string(port)},
-        (dir_ / "prometheus.log").string());
-    if (!prometheus_->started()) return nullptr;
-    auto c = std::make_unique<httplib::Client>("127.0.0.1", port);
-    c->set_connection_timeout(1s);
-    c->set_read_timeout(5s);
-    return c;
+    return launch_real_prometheus(5s);
   }
   // Keys and value types; an array by its first element; objects keyed by data (metric
   // names in metadata) are compared by key too, which the same exporters make equal.
@@ -681,7 +676,7 @@ TEST_F(GrafanaDifferential, EveryCallGetsTheSameStatusShapeAndTimingFreeData) {
   auto evaluated = [&] {
     auto r = real->Get("/api/v1/rules");
     if (!r || r->status != 200) return false;
-    const json j = json::parse(r->body, nullptr, false);
+    json j = json::parse(r->body, nullptr, false);
     if (!j.is_object() || j["data"]["groups"].empty()) return false;
     for (const auto& g : j["data"]["groups"]) {
       if (g["lastEvaluation"].get<std::string>().rfind("0001", 0) == 0) return false;
