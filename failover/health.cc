@@ -33,8 +33,9 @@ void replace_all(std::string& s, std::string_view from, std::string_view to) {
 }  // namespace
 
 std::string fill_placeholders(std::string_view query_template, const Candidate& candidate,
-                              std::string_view hostname) {
+                              std::string_view hostname, std::string_view runner) {
   std::string q(query_template);
+  replace_all(q, "${runner}", runner.empty() ? std::string_view(candidate.name) : runner);
   replace_all(q, "${hostname}", hostname);
   replace_all(q, "${instance}", candidate.instance);
   replace_all(q, "${name}", candidate.name);
@@ -42,14 +43,20 @@ std::string fill_placeholders(std::string_view query_template, const Candidate& 
 }
 
 std::vector<PlannedCheck> plan_checks(const Policy& policy, const Candidate& candidate,
-                                      std::string_view hostname) {
+                                      std::string_view hostname, std::string_view runner) {
   std::vector<PlannedCheck> plan;
-  for (const auto& c : policy.preflight) {
-    plan.push_back({"preflight", &c, fill_placeholders(c.query, candidate, hostname)});
-  }
-  for (const auto& c : policy.gate) {
-    plan.push_back({"gate", &c, fill_placeholders(c.query, candidate, hostname)});
-  }
+  const std::string about(runner.empty() ? std::string_view(candidate.name) : runner);
+  auto add = [&](const char* stage, const HealthCheck& c) {
+    PlannedCheck p{stage, &c, {}, {}, about};
+    if (c.is_command()) {
+      for (const auto& arg : c.command) p.argv.push_back(fill_placeholders(arg, candidate, hostname, about));
+    } else {
+      p.query = fill_placeholders(c.query, candidate, hostname, about);
+    }
+    plan.push_back(std::move(p));
+  };
+  for (const auto& c : policy.preflight) add("preflight", c);
+  for (const auto& c : policy.gate) add("gate", c);
   return plan;
 }
 
@@ -65,20 +72,23 @@ Assessment assess(const Candidate& candidate, const std::vector<PlannedCheck>& p
     std::string what;
     switch (o.kind) {
       case QueryOutcome::Kind::kValue:
-        if (satisfies(o.value, c.op, c.threshold)) {
+        if (c.is_command()) {
+          r.verdict = o.value == 0 ? Verdict::kPass : c.on_mismatch;
+          if (o.value != 0) what = "exited " + number(o.value) + (o.error.empty() ? "" : " (" + o.error + ")");
+        } else if (satisfies(o.value, c.op, c.threshold)) {
           r.verdict = Verdict::kPass;
         } else {
           r.verdict = c.on_mismatch;
           what = "value " + number(o.value) + ", expected " + to_string(c.op) + " " + number(c.threshold);
         }
         break;
-      case QueryOutcome::Kind::kEmpty:
+      case QueryOutcome::Kind::kEmpty:  // never for a command
         r.verdict = c.on_empty;
         what = "no series matched (the target may be down, its series stale, or the labels wrong)";
         break;
       case QueryOutcome::Kind::kError:
         r.verdict = c.on_error;
-        what = "query failed (" + o.error + ")";
+        what = (c.is_command() ? "command failed (" : "query failed (") + o.error + ")";
         break;
     }
     if (r.verdict != Verdict::kPass || !what.empty()) {

@@ -27,7 +27,9 @@ namespace failsim::failover {
 struct PlannedCheck {
   std::string stage;  // "preflight" or "gate"
   const HealthCheck* check = nullptr;
-  std::string query;  // with placeholders filled in
+  std::string query;  // with placeholders filled in ("" for a command check)
+  std::vector<std::string> argv;  // a command check's, with placeholders filled in
+  std::string runner;             // the runner it is about (RUNNER_NAME of a command)
 };
 
 struct CheckResult {
@@ -49,8 +51,10 @@ struct Assessment {
 
 // `hostname` is the candidate's hostname, or for an in-job gate the hostname of the
 // runner the job landed on.
+// `runner` is the runner the checks are about: "" for the candidate's own (its name),
+// or for an in-job gate the runner the job landed on.
 std::vector<PlannedCheck> plan_checks(const Policy& policy, const Candidate& candidate,
-                                      std::string_view hostname);
+                                      std::string_view hostname, std::string_view runner = "");
 
 // REQUIRES: outcomes.size() == plan.size().
 Assessment assess(const Candidate& candidate, const std::vector<PlannedCheck>& plan,
@@ -58,6 +62,6 @@ Assessment assess(const Candidate& candidate, const std::vector<PlannedCheck>& p
 
 // Fills ${hostname}, ${instance} and ${name} in a query template.
 std::string fill_placeholders(std::string_view query_template, const Candidate& candidate,
-                              std::string_view hostname);
+                              std::string_view hostname, std::string_view runner = "");
 
 }  // namespace failsim::failover

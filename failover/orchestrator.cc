@@ -65,7 +65,10 @@ std::vector<Action> DeployOrchestrator::gate_candidates(TimePoint now) {
     if (!c.authorized_for_prod || tried_[i]) continue;
     gated_.push_back(i);
     plans_.push_back(plan_checks(policy_, c, c.hostname.value_or(std::string())));
-    for (const auto& p : plans_.back()) q.queries.push_back(p.query);
+    for (const auto& p : plans_.back()) {
+      q.queries.push_back(p.query);
+      q.checks.push_back(p);
+    }
   }
   state_ = State::kGating;
   note(now, Decision::Kind::kGate,
@@ -158,11 +161,14 @@ std::vector<Action> DeployOrchestrator::on_job_assigned(TimePoint now, const std
   hostname_ = hostname;
   note(now, Decision::Kind::kAssigned, "deploy job running on " + runner + " (host " + hostname + ")");
   if (policy_.placement == GatePlacement::kInJob) {
-    plans_ = {plan_checks(policy_, policy_.candidates[current_candidate_], hostname)};
+    plans_ = {plan_checks(policy_, policy_.candidates[current_candidate_], hostname, runner)};
     if (!plans_[0].empty()) {
       state_ = State::kInJobChecks;
       Action q = make(Action::Kind::kRunQueries);
-      for (const auto& p : plans_[0]) q.queries.push_back(p.query);
+      for (const auto& p : plans_[0]) {
+        q.queries.push_back(p.query);
+        q.checks.push_back(p);
+      }
       return {std::move(q)};
     }
   }

@@ -10,7 +10,8 @@
 // a draw in with each attempt result, used for jitter) or performs I/O.
 //
 // Protocol (what the caller answers to each action):
-//   kRunQueries        -> on_query_results(now, outcomes in the same order)
+//   kRunQueries        -> on_query_results(now, outcomes in the same order); a check
+//                         with argv is a command (failover/policy.h HealthCheck)
 //   kDispatch          -> on_job_assigned(now, runner, hostname), then later
 //                         on_job_ended(now, JobEnd) if the job dies under the deploy
 //   kRunAttempt        -> on_attempt_result(now, result, u)
@@ -66,7 +67,8 @@ struct Action {
     kDone
   };
   Kind kind;
-  std::vector<std::string> queries;  // kRunQueries
+  std::vector<std::string> queries;  // kRunQueries ("" for a command check)
+  std::vector<PlannedCheck> checks;  // kRunQueries: the same checks, whole (commands have argv)
   std::vector<std::string> labels;   // kDispatch
   std::size_t candidate = 0;         // kDispatch: index into policy.candidates
   int attempt = 0;                   // kRunAttempt: 1-based

@@ -24,6 +24,21 @@ const std::map<std::string, CompareOp> kOps = {{"==", CompareOp::kEq}, {"!=", Co
                                                {"<", CompareOp::kLt},  {"<=", CompareOp::kLe},
                                                {">", CompareOp::kGt},  {">=", CompareOp::kGe}};
 
+// Placeholders are filled from the candidate being assessed; any other is a typo that
+// would reach Prometheus (or the command) verbatim. Commands may also use ${runner}.
+void check_placeholders(const std::string& text, const std::string& pointer, bool command) {
+  for (auto open = text.find("${"); open != std::string::npos; open = text.find("${", open + 2)) {
+    const auto close = text.find('}', open);
+    const std::string name = close == std::string::npos ? text.substr(open + 2) : text.substr(open + 2, close - open - 2);
+    const bool known = name == "hostname" || name == "instance" || name == "name" || (command && name == "runner");
+    if (close == std::string::npos || !known) {
+      Fields::fail(pointer, "unknown placeholder ${" + name + (close == std::string::npos ? "" : "}") +
+                                (command ? "; a command may use ${runner}, ${hostname}, ${instance} and ${name}"
+                                         : "; a query may use ${hostname}, ${instance} and ${name} (the candidate's fields)"));
+    }
+  }
+}
+
 std::vector<HealthCheck> read_checks(Fields& parent, const std::string& key) {
   std::vector<HealthCheck> checks;
   const json* list = parent.get(key);
@@ -35,18 +50,32 @@ std::vector<HealthCheck> read_checks(Fields& parent, const std::string& key) {
     HealthCheck c;
     c.name = f.text("name");
     if (!names.insert(c.name).second) Fields::fail(f.at("name"), "duplicate check name \"" + c.name + "\"");
+    // A check is a PromQL query or a command (the team's own script, run inside the
+    // simulation with virtual time frozen, or by `failsim gate` in production).
+    if (f.get("command") != nullptr) {
+      if (f.get("query") != nullptr) Fields::fail(f.at("command"), "a check has a \"query\" or a \"command\", not both");
+      c.command = f.strings("command");
+      if (c.command.empty() || c.command[0].empty()) {
+        Fields::fail(f.at("command"), "expected an argv array whose first element names the program, e.g. [\"bash\", \"check.sh\", \"${runner}\"]");
+      }
+      for (std::size_t k = 0; k < c.command.size(); ++k) {
+        check_placeholders(c.command[k], f.at("command") + "/" + std::to_string(k), true);
+      }
+      c.timeout = f.duration("timeout", std::chrono::seconds(30));
+      if (c.timeout <= Duration(0) || c.timeout > std::chrono::hours(1)) Fields::fail(f.at("timeout"), "expected a duration in (0, 1h]");
+      c.takes = f.duration("takes", std::chrono::seconds(2));
+      if (c.takes < Duration(0) || c.takes > std::chrono::hours(1)) Fields::fail(f.at("takes"), "expected a duration in [0, 1h]");
+      c.op = CompareOp::kEq;  // exit status 0 passes
+      c.threshold = 0;
+      c.on_mismatch = f.choice("on_failure", kVerdicts, Verdict::kFail);
+      c.on_error = f.choice("on_error", kVerdicts, Verdict::kFail);
+      f.finish();
+      checks.push_back(std::move(c));
+      continue;
+    }
     c.query = f.text("query");
     if (c.query.empty()) Fields::fail(f.at("query"), "expected a PromQL expression, got \"\"");
-    // Placeholders are filled from the candidate being assessed; any other is a typo
-    // that would reach Prometheus verbatim.
-    for (auto open = c.query.find("${"); open != std::string::npos; open = c.query.find("${", open + 2)) {
-      const auto close = c.query.find('}', open);
-      const std::string name = close == std::string::npos ? c.query.substr(open + 2) : c.query.substr(open + 2, close - open - 2);
-      if (close == std::string::npos || (name != "hostname" && name != "instance" && name != "name")) {
-        Fields::fail(f.at("query"), "unknown placeholder ${" + name + (close == std::string::npos ? "" : "}") +
-                                        "; a query may use ${hostname}, ${instance} and ${name} (the candidate's fields)");
-      }
-    }
+    check_placeholders(c.query, f.at("query"), false);
     c.op = f.choice("pass_if", kOps, CompareOp::kEq);
     c.threshold = f.number("threshold", 1.0);
     c.on_mismatch = f.choice("on_mismatch", kVerdicts, Verdict::kFail);

@@ -23,11 +23,20 @@ enum class Verdict { kPass, kWarn, kFail, kIgnore };
 
 enum class CompareOp { kEq, kNe, kLt, kLe, kGt, kGe };
 
-// One query of a health stage. `query` may use ${hostname}, ${instance} and ${name},
-// filled from the candidate being assessed.
+// One check of a health stage: a PromQL query, or a command (the team's own script).
+// `query` may use ${hostname}, ${instance} and ${name}, filled from the candidate being
+// assessed; a command's arguments may also use ${runner} (the runner it is about).
+// A command passes when it exits 0; any other exit is `on_mismatch` (the file's
+// "on_failure"); one that cannot start or runs past `timeout` (wall clock) is
+// `on_error`. In a simulation it runs with virtual time frozen and then costs `takes`
+// of virtual time (docs/command-checks.md).
 struct HealthCheck {
   std::string name;
-  std::string query;
+  std::string query;                 // empty for a command check
+  std::vector<std::string> command;  // argv; empty for a query check
+  Duration timeout = std::chrono::seconds(30);  // command only: wall-clock limit
+  Duration takes = std::chrono::seconds(2);     // command only: virtual time it costs
+  bool is_command() const { return !command.empty(); }
   CompareOp op = CompareOp::kEq;  // the value passes when `value op threshold`
   double threshold = 1.0;
   Verdict on_mismatch = Verdict::kFail;  // a value that does not satisfy op
@@ -70,6 +79,9 @@ enum class Rollback { kNone, kPreviousVersion };
 
 struct Policy {
   std::string name;
+  // The folder of the file it was read from (the caller sets it): a command check's
+  // relative file arguments resolve there. "": the working directory.
+  std::string base_dir;
   std::string description;
   std::string rule_file;  // the alert rules this deploy logic is deployed with
   GatePlacement placement = GatePlacement::kBeforeDispatch;

@@ -9,6 +9,9 @@
 //    its series went stale, or the labels do not match).
 //  - kError: no usable answer: Prometheus unreachable, timeout, HTTP error, a
 //    {"status":"error"} body or malformed JSON. `error` says which, in plain words.
+// A command check (failover/policy.h) reduces the same way: kValue with its exit status
+// as the value and `error` the last line it printed (for the reason); kError when it
+// could not start or ran past its timeout.
 #pragma once
 
 #include <cstddef>

@@ -191,7 +191,8 @@ HttpServer::HttpServer(const HttpServerLimits& limits, const std::optional<TlsFi
   server_->set_keep_alive_max_count(100000);  // Go's servers have no cap; cpp-httplib's is 5
   const std::size_t max_connections = limits.max_connections;
   server_->new_task_queue = [max_connections] { return new ConnectionThreads(max_connections); };
-  server_->set_logger([this](const httplib::Request& req, const httplib::Response&) {
+  server_->set_logger([this](const httplib::Request& req, const httplib::Response& res) {
+    if (answer_hook_ && !t_over_capacity) answer_hook_(req, res);
     if (t_over_capacity) {  // answered 503: the connection ends here (its next read sees EOF)
       for_each_connection(port_, [&req](int fd, int peer) {
         if (peer == req.remote_port) ::shutdown(fd, SHUT_RD);

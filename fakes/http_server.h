@@ -31,6 +31,7 @@
 #include <chrono>
 #include <condition_variable>
 #include <cstddef>
+#include <functional>
 #include <map>
 #include <mutex>
 #include <memory>
@@ -77,6 +78,8 @@ class HttpServer {
   // "http://127.0.0.1:PORT" ("https://" with TLS)
   std::string url() const;
   bool tls() const { return tls_; }
+  // Before start(): `hook` hears every answered request, on the thread that answered it.
+  void on_answer(std::function<void(const httplib::Request&, const httplib::Response&)> hook) { answer_hook_ = std::move(hook); }
 
  private:
   void watch();  // the watchdog's loop
@@ -94,6 +97,7 @@ class HttpServer {
   std::string host_;
   std::string prefix_;
   int port_ = 0;
+  std::function<void(const httplib::Request&, const httplib::Response&)> answer_hook_;
 };
 
 // Loopback addresses only (127.0.0.0/8, ::1, "localhost").

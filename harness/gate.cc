@@ -3,6 +3,8 @@
 #include <nlohmann/json.hpp>
 #include <unistd.h>
 
+#include <cstdlib>
+#include <filesystem>
 #include <fstream>
 #include <ostream>
 #include <sstream>
@@ -10,6 +12,8 @@
 #include "failover/health.h"
 #include "failover/policy.h"
 #include "failover/selection.h"
+#include "harness/command_exec.h"
+#include "harness/inputs.h"
 #include "harness/prometheus_query.h"
 
 namespace failsim::harness {
@@ -23,7 +27,13 @@ std::string local_hostname() {
 
 nlohmann::json check_json(const std::string& candidate, const failover::PlannedCheck& check,
                           const failover::QueryOutcome& o) {
-  nlohmann::json j{{"candidate", candidate}, {"stage", check.stage}, {"query", check.query}};
+  nlohmann::json j{{"candidate", candidate}, {"stage", check.stage}};
+  if (check.argv.empty()) {
+    j["query"] = check.query;
+  } else {
+    j["name"] = check.check->name;
+    j["command"] = check.argv;
+  }
   switch (o.kind) {
     case failover::QueryOutcome::Kind::kValue:
       j["result"] = "value";
@@ -54,7 +64,24 @@ int run_gate(const GateOptions& options, std::ostream& out, std::ostream& err) {
     err << "failsim gate: " << parsed.error() << "\n";
     return 2;
   }
-  const failover::Policy& policy = parsed.value();
+  failover::Policy policy = parsed.value();
+  policy.base_dir = std::filesystem::path(options.policy_path).parent_path().string();
+  if (!options.command.empty()) {
+    failover::HealthCheck c;
+    c.name = "command";
+    c.command = options.command;
+    c.threshold = 0;
+    policy.gate.push_back(std::move(c));
+  }
+  for (const auto* stage : {&policy.preflight, &policy.gate}) {
+    for (const auto& c : *stage) {
+      if (!c.is_command()) continue;
+      if (auto missing = missing_program(c.command, policy.base_dir)) {
+        err << "failsim gate: " << options.policy_path << ": check " << c.name << ": command argument " << *missing << "\n";
+        return 2;
+      }
+    }
+  }
   const auto endpoint = parse_prometheus_url(options.prometheus_url);
   if (!endpoint) {
     err << "failsim gate: " << endpoint.error() << "\n";
@@ -79,6 +106,21 @@ int run_gate(const GateOptions& options, std::ostream& out, std::ostream& err) {
       // the same timeout: reuse that answer, so the gate takes one timeout, not N.
       if (unreachable) {
         outcomes.push_back(*unreachable);
+        continue;
+      }
+      if (!check.argv.empty()) {
+        CommandSpec cmd;
+        cmd.argv = resolve_relative_files(check.argv, policy.base_dir);
+        cmd.timeout = check.check->timeout;
+        cmd.env = {{"PROMETHEUS_URL", options.prometheus_url}, {"RUNNER_NAME", check.runner}};
+        for (const char* name : {"GITHUB_API_URL", "GITHUB_TOKEN", "GITHUB_REPOSITORY"}) {
+          if (const char* v = std::getenv(name)) cmd.env.emplace_back(name, v);
+        }
+        const CommandResult result = run_command(cmd);
+        for (const auto& stream : {result.out, result.err}) {
+          if (!stream.empty()) err << check.check->name << " (" << c.name << "): " << stream << (stream.back() == '\n' ? "" : "\n");
+        }
+        outcomes.push_back(command_outcome(result));
         continue;
       }
       const InstantQuery answer = query_instant(endpoint.value(), check.query, options.timeout);

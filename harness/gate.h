@@ -1,10 +1,14 @@
 // `failsim gate`: the production health gate. Runs the policy's PromQL checks against
 // a live Prometheus, assesses each candidate, selects a target and reports it.
 //
+// A policy's command checks run here as child processes (harness/command_exec.h), as
+// they run inside a simulation (harness/command_checks.h).
+//
 // Output contract (stdout, one JSON object):
 //   {"target": "<runner name>" | null, "labels": [...],
-//    "checks": [{"candidate", "stage", "query", "result": "value"|"empty"|"error",
-//                "value"?, "series"?, "error"?}],   every query the gate ran, in order
+//    "checks": [{"candidate", "stage", "query" | "command", "result": "value"|"empty"|"error",
+//                "value"?, "series"?, "error"?}],   every check the gate ran, in order
+//                (a command's value is its exit status, its error its last line)
 //    "candidates": [{"name", "authorized", "healthy", "reasons": [...], "warnings": [...]}],
 //    "policy": "<name>"}
 // Exit status: 0 a target was chosen; 1 none is healthy (every candidate's reasons on
@@ -19,6 +23,7 @@
 #include <iosfwd>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "failover/time.h"
 
@@ -30,6 +35,11 @@ struct GateOptions {
   Duration timeout = std::chrono::seconds(5);
   std::optional<std::string> hostname;      // in-job placement only
   std::optional<std::string> github_output;  // path of the GITHUB_OUTPUT file
+  // --command ARG...: one more gate check, this command (a policy check with only a
+  // name and a command). Commands run with PROMETHEUS_URL set to prometheus_url,
+  // RUNNER_NAME to the candidate's runner, and GITHUB_API_URL, GITHUB_TOKEN and
+  // GITHUB_REPOSITORY passed on from this process's environment.
+  std::vector<std::string> command;
 };
 
 int run_gate(const GateOptions& options, std::ostream& out, std::ostream& err);

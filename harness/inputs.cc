@@ -1,7 +1,10 @@
 #include "harness/inputs.h"
 
+#include <unistd.h>
+
 #include <algorithm>
 #include <filesystem>
+#include <optional>
 #include <set>
 
 #include <nlohmann/json.hpp>
@@ -49,10 +52,14 @@ Result<failover::Policy> load_policy_file(const std::string& path, const std::st
   }
   const auto text = read_input_file(path);
   if (!text) return R::error(path + ": cannot read the policy file (named by " + referenced_by + "): " + text.error());
-  return parse_with_overrides<failover::Policy>(text.value(), path, "policy", overrides,
-                                                [](const std::string& t, const std::string& src) {
-                                                  return failover::parse_policy(t, src);
-                                                });
+  auto policy = parse_with_overrides<failover::Policy>(text.value(), path, "policy", overrides,
+                                                       [](const std::string& t, const std::string& src) {
+                                                         return failover::parse_policy(t, src);
+                                                       });
+  if (!policy) return policy;
+  failover::Policy p = std::move(policy).value();
+  p.base_dir = std::filesystem::path(path).parent_path().string();
+  return R::ok(std::move(p));
 }
 
 Result<std::vector<sim::prometheus::RuleGroupSpec>> load_rules_for(const Scenario& scenario,
@@ -193,11 +200,44 @@ Result<bool> check_candidates_runnable(const Scenario& scenario, const failover:
   return R::ok(true);
 }
 
+// A command whose program (argv[0] on PATH, or a path) or script (an interpreter's first
+// argument that names a file) does not exist: "0: nosuch: not found on PATH".
+std::optional<std::string> missing_program(const std::vector<std::string>& argv, const std::string& base_dir) {
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  const std::string& program = argv[0];
+  if (program.find('/') == std::string::npos) {
+    bool found = false;
+    for (const char* dir : {"/usr/local/bin/", "/usr/bin/", "/bin/"}) found = found || access((dir + program).c_str(), X_OK) == 0;
+    if (!found) return "0: " + program + ": not found on PATH (/usr/local/bin:/usr/bin:/bin)";
+  } else if (!fs::is_regular_file(fs::path(program).is_absolute() ? fs::path(program) : fs::path(base_dir) / program, ec)) {
+    return "0: " + program + ": no such file (relative paths are read from the policy's folder" +
+           (base_dir.empty() ? std::string(")") : ", " + base_dir + ")");
+  }
+  static const std::set<std::string> interpreters = {"bash", "sh", "dash", "python3", "python", "perl", "node"};
+  if (argv.size() > 1 && interpreters.count(fs::path(program).filename().string()) > 0) {
+    const std::string& script = argv[1];
+    const bool looks_like_file = script.find('$') == std::string::npos && script[0] != '-' &&
+                                 (script.find('/') != std::string::npos || fs::path(script).has_extension());
+    if (looks_like_file && !fs::is_regular_file(fs::path(script).is_absolute() ? fs::path(script) : fs::path(base_dir) / script, ec)) {
+      return "1: " + script + ": no such file (relative paths are read from the policy's folder" +
+             (base_dir.empty() ? std::string(")") : ", " + base_dir + ")");
+    }
+  }
+  return std::nullopt;
+}
+
 Result<bool> check_policy_queries(const failover::Policy& policy, const std::string& policy_path) {
   using R = Result<bool>;
   const failover::Candidate sample{"runner", std::string("host"), "host:9100", {}, true};
   auto check_queries = [&](const std::vector<failover::HealthCheck>& checks, const std::string& pointer) -> R {
     for (std::size_t i = 0; i < checks.size(); ++i) {
+      if (checks[i].is_command()) {
+        if (auto missing = missing_program(checks[i].command, policy.base_dir)) {
+          return R::error(policy_path + ": " + pointer + "/" + std::to_string(i) + "/command/" + *missing);
+        }
+        continue;
+      }
       const std::string q = failover::fill_placeholders(checks[i].query, sample, "host");
       auto parsed = sim::prometheus::parse_promql(q);
       if (!parsed) {

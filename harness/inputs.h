@@ -27,6 +27,10 @@ struct LoadedRun {
 // A policy file; `referenced_by` ("scenarios/x.json: /policy") says who named it.
 // Every health-check query of the policy (its placeholders filled with sample values)
 // parses as PromQL; the error names the file, the JSON pointer and the parse error.
+// A command check's program or script that does not exist, as "INDEX: ARG: why"
+// (INDEX the argv index); nullopt when both exist. Relative paths: from base_dir.
+std::optional<std::string> missing_program(const std::vector<std::string>& argv, const std::string& base_dir);
+
 Result<bool> check_policy_queries(const failover::Policy& policy, const std::string& policy_path);
 
 Result<failover::Policy> load_policy_file(const std::string& path, const std::string& referenced_by,

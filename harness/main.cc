@@ -12,6 +12,7 @@
 #include "failover/utf8.h"
 #include "harness/demo.h"
 #include "harness/explore.h"
+#include "harness/command_checks.h"
 #include "harness/gate.h"
 #include "harness/import_command.h"
 #include "harness/inputs.h"
@@ -195,6 +196,10 @@ int run_main(int argc, char** argv) {
       ->capture_default_str();
   gate->add_option("--hostname", gate_options.hostname,
                    "Hostname for an in-job gate (default: this machine's hostname)");
+  gate->add_option("--command", gate_options.command,
+                   "ARG...: one more gate check, this command (exit 0 passes); ${runner}, ${hostname}, ${instance} and "
+                   "${name} are filled per candidate")
+      ->expected(1, -1);
 
   failsim::harness::RunCommandOptions run_options;
   failsim::harness::SuiteOptions& suite = run_options.suite;
@@ -205,7 +210,10 @@ int run_main(int argc, char** argv) {
   run->add_option("--seed", suite.first_seed, "First seed")->capture_default_str()->check(kSeed);
   run->add_option("--jobs", suite.jobs, "Threads (default: all cores)")->check(CLI::Range(0, 256));
   run->add_option("--out", suite.out_dir, "Output directory")->capture_default_str();
-  run->add_flag("--check-determinism", suite.check_determinism, "Run each seed twice and compare the trace hashes");
+  run->add_flag("--check-determinism", suite.check_determinism,
+                "Run each seed twice and compare the traces (every command check runs as a process); name the first difference");
+  bool no_reuse = false;
+  run->add_flag("--no-reuse", no_reuse, "Run every command check as a process (no reuse of an earlier call's outcome)");
   run->add_option("--set", run_options.suite.sets,
                   "PATH=VALUE: change a world, scenario, policy or rule field for this run (repeatable)");
   run->add_option("--variant", run_options.variant_args,
@@ -419,6 +427,7 @@ int run_main(int argc, char** argv) {
       run_options.suite.shard = shard.value();
     }
     run_options.suite.progress = isatty(STDERR_FILENO) != 0;
+    if (no_reuse) failsim::harness::set_command_memo(false);
     return failsim::harness::run_command(run_options, std::cout, std::cerr);
   }
   if (*explore) {

@@ -8,6 +8,7 @@
 
 #include "failover/duration.h"
 #include "failover/orchestrator.h"
+#include "harness/command_checks.h"
 #include "sim/world.h"
 
 namespace failsim::harness {
@@ -21,6 +22,8 @@ using sim::Rng;
 namespace {
 
 const char* kGateHost = "github-hosted";  // where a before-dispatch gate runs
+// GITHUB_TOKEN of a command check when the scenario names no secret of its own.
+const char* kCommandToken = "ghp_failsimCommandCheckToken0000000000";
 
 // "errors 50 % (HTTP 503), +2s, rate limit spent, pickup +2m"
 std::string describe_degradation(const sim::github::ApiDegradation& d) {
@@ -77,7 +80,8 @@ class DeployDriver {
   }
 
  private:
-  void run_queries(const std::vector<std::string>& queries);
+  // The gate's checks: queries over the modelled network, commands with time frozen.
+  void run_queries(const std::vector<failover::PlannedCheck>& checks);
   void run_attempt(const Action& a);
   // The dispatch REST call, now: refused by a degraded GitHub, or a new run.
   void send_dispatch(const sim::github::WorkflowSpec& wf, const std::string& dispatch_ref, std::size_t label_count);
@@ -153,6 +157,15 @@ class Run final : public LiveControl {
   Rng& jitter_rng() { return jitter_rng_; }
   Rng& steps_rng() { return steps_rng_; }
   Rng& api_rng() { return api_rng_; }
+  // The policy's command checks (started at the first one).
+  CommandChecks& commands() {
+    if (!commands_) {
+      const Scenario& sc = *in_.scenario;
+      commands_ = std::make_unique<CommandChecks>(world_, sc.world_file, sc.secret.empty() ? kCommandToken : sc.secret,
+                                                  CommandCheckOptions{in_.policy->base_dir, command_memo()});
+    }
+    return *commands_;
+  }
   void trace(const std::string& category, const std::string& name, const std::string& detail) override {
     result_.trace.push_back(TraceEvent{to_us(world_.engine().now()), category, name, detail});
   }
@@ -254,6 +267,7 @@ class Run final : public LiveControl {
   Rng jitter_rng_;
   Rng steps_rng_;
   Rng api_rng_;  // a degraded GitHub API's refusals (github_degraded error_rate)
+  std::unique_ptr<CommandChecks> commands_;  // destroyed before world_ (declared after it)
   std::vector<std::unique_ptr<DeployDriver>> drivers_;
   std::map<std::int64_t, DeployDriver*> by_job_;
   std::map<std::int64_t, DeployDriver*> by_run_;
@@ -323,7 +337,7 @@ void DeployDriver::execute(std::vector<Action> actions) {
   sim::World& w = run_.world();
   for (const Action& a : actions) {
     switch (a.kind) {
-      case Action::Kind::kRunQueries: run_queries(a.queries); break;
+      case Action::Kind::kRunQueries: run_queries(a.checks); break;
       case Action::Kind::kDispatch: {
         // The world's deploy workflow, with the deploy job sent where the policy says; a
         // policy that sets the job's concurrency or timeout overrides the workflow's.
@@ -409,12 +423,17 @@ void DeployDriver::execute(std::vector<Action> actions) {
   }
 }
 
-void DeployDriver::run_queries(const std::vector<std::string>& queries) {
+void DeployDriver::run_queries(const std::vector<failover::PlannedCheck>& checks) {
   sim::World& w = run_.world();
   const std::string from = host_.empty() ? kGateHost : host_;
   if (!host_.empty()) w.github().begin_step(job_id, "Health gate");  // in the job, on its runner
-  auto outcomes = std::make_shared<std::vector<QueryOutcome>>(queries.size());
-  auto remaining = std::make_shared<std::size_t>(queries.size());
+  auto outcomes = std::make_shared<std::vector<QueryOutcome>>(checks.size());
+  auto remaining = std::make_shared<std::size_t>(checks.size());
+  auto deliver = [this, outcomes, remaining] {
+    if (--*remaining == 0) execute(orchestrator_.on_query_results(run_.world().engine().now(), *outcomes));
+  };
+  std::vector<std::string> queries;
+  for (const auto& c : checks) queries.push_back(c.query);
   // Live: `failsim gate` asks the fake Prometheus over HTTP, now, with virtual time
   // frozen; its answers travel the modelled network in place of the model's own.
   std::shared_ptr<const GateAnswers> live;
@@ -425,7 +444,15 @@ void DeployDriver::run_queries(const std::vector<std::string>& queries) {
     live = std::make_shared<const GateAnswers>(hooks->gate(host != nullptr ? host->spec().hostname : ""));
     run_.trace("gate", "failsim gate", live->verdict);
   }
-  for (std::size_t i = 0; i < queries.size(); ++i) {
+  for (std::size_t i = 0; i < checks.size(); ++i) {
+    if (!checks[i].argv.empty()) {
+      // The team's command, now, with virtual time frozen; its verdict after `takes`.
+      const auto answer = run_.commands().run(checks[i], from);
+      run_.trace("gate", "command", answer.trace);
+      (*outcomes)[i] = answer.outcome;
+      w.engine().schedule_after(checks[i].check->takes, deliver);
+      continue;
+    }
     const std::string q = queries[i];
     w.network().request<QueryOutcome>(
         from, w.spec().prometheus.host, w.spec().prometheus_port, std::chrono::seconds(10),
@@ -437,7 +464,7 @@ void DeployDriver::run_queries(const std::vector<std::string>& queries) {
           }
           return sim::Served<QueryOutcome>{to_outcome(run_.world().prometheus().query(q)), std::chrono::milliseconds(5)};
         },
-        [this, i, outcomes, remaining](const sim::CallResult<QueryOutcome>& r) {
+        [i, outcomes, deliver](const sim::CallResult<QueryOutcome>& r) {
           if (r.status == sim::CallStatus::kOk) {
             (*outcomes)[i] = *r.response;
           } else if (r.status == sim::CallStatus::kTimeout) {
@@ -448,7 +475,7 @@ void DeployDriver::run_queries(const std::vector<std::string>& queries) {
           } else {
             (*outcomes)[i] = QueryOutcome::failed("connection to Prometheus refused");
           }
-          if (--*remaining == 0) execute(orchestrator_.on_query_results(run_.world().engine().now(), *outcomes));
+          deliver();
         });
   }
 }

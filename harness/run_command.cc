@@ -12,6 +12,7 @@
 #include <nlohmann/json.hpp>
 
 #include "harness/ci_output.h"
+#include "harness/command_checks.h"
 #include "harness/overrides.h"
 #include "harness/scenario.h"
 #include "harness/text_file.h"
@@ -102,6 +103,10 @@ int write_and_report(const reports::SuiteReport& report, const SuiteOptions& sui
   out << runs << " runs; reports in " << suite.out_dir << "/ (results.json, junit.xml, summary.md, report.html"
       << (suite.sweeps.empty() ? "" : ", sweep.md, sweep.svg") << (compared ? ", compare.md, compare.json, compare.html" : "")
       << ")\n";
+  if (const CommandStats cs = command_stats(); cs.calls > 0) {
+    out << "command checks: " << cs.calls << " calls, " << cs.started << " run as processes, " << (cs.calls - cs.started)
+        << " reused (the same reads of Prometheus got the same answers; --check-determinism runs every call)\n";
+  }
   if (compared && !compared->failures.empty()) {
     for (const auto& f : compared->failures) {
       err << command << ": worse than allowed: " << f << "\n";

@@ -16,6 +16,7 @@
 #include <thread>
 
 #include "failover/duration.h"
+#include "harness/github_config.h"
 #include "fakes/live_loop.h"
 #include "harness/control_room.h"
 #include "harness/gameday_api.h"
@@ -185,22 +186,12 @@ ServeOutcome run_serve(const ServeOptions& options, std::ostream& out, std::ostr
     fakes::LiveOptions lo;
     lo.listen = options.listen;
     lo.port_base = options.port_base;
-    lo.github.token = token;
+    // The fake GitHub serves the world's repository and deploy workflow.
+    lo.github = github_api_config(run.scenario.world_file, token);
     if (options.tls) {
       auto files = fakes::write_self_signed_cert((std::filesystem::path(options.out_dir) / "tls").string());
       if (!files) return Result<bool>::error(files.error());
       lo.github_tls = files.value();
-    }
-    // The fake GitHub serves the world's repository and deploy workflow.
-    const WorldFile& wf = run.scenario.world_file;
-    lo.github.owner = wf.repository.substr(0, wf.repository.find('/'));
-    lo.github.repo = wf.repository.substr(wf.repository.find('/') + 1);
-    lo.github.workflow_file = wf.deploy_workflow;
-    lo.github.default_branch = wf.default_branch;
-    lo.github.workflow_name = wf.deploy_workflow_spec().name;
-    if (wf.deploy_workflow_spec().inputs_declared) lo.github.inputs = wf.deploy_workflow_spec().inputs;
-    for (const auto& job : wf.deploy_workflow_spec().jobs) {
-      if (job.name == wf.deploy_job) lo.github.default_runs_on = job.runs_on;
     }
     // A REST dispatch of the deploy workflow is a deploy request, like a scheduled one.
     auto dispatch = [&session, &control](const std::string& ref, const nlohmann::json& inputs) {

@@ -13,6 +13,7 @@
 
 #include "failover/json_fields.h"
 #include "failover/policy.h"
+#include "harness/command_checks.h"
 #include "harness/inputs.h"
 #include "harness/run.h"
 #include "harness/overrides.h"
@@ -22,6 +23,24 @@
 
 namespace failsim::harness {
 namespace {
+
+// Where two traces of one seed part: "; first difference at event 41 (12m30s after
+// the first, gate command): \"gate team-gate on rack1-a: exit 0\" vs \"... exit 1\"".
+std::string first_difference(const std::vector<TraceEvent>& a, const std::vector<TraceEvent>& b) {
+  const std::size_t n = std::min(a.size(), b.size());
+  for (std::size_t k = 0; k <= n; ++k) {
+    if (k == n) {
+      if (a.size() == b.size()) return "";
+      return "; one trace has " + std::to_string(a.size()) + " events, the other " + std::to_string(b.size());
+    }
+    if (a[k].t_us == b[k].t_us && a[k].category == b[k].category && a[k].name == b[k].name && a[k].detail == b[k].detail) continue;
+    const auto& e = a[k];
+    return "; first difference at event " + std::to_string(k + 1) + " (" + format_duration(Duration(e.t_us - a.front().t_us)) +
+           " after the first, " + e.category +
+           " " + e.name + "): \"" + e.detail + "\" vs \"" + b[k].detail + "\"";
+  }
+  return "";
+}
 
 using nlohmann::json;
 
@@ -645,6 +664,9 @@ Result<reports::SuiteReport> run_suite_seeds(const SuiteOptions& o, std::ostream
     in.clock_fault_kinds = &j.slos->clock_fault_kinds;
     return in;
   };
+  // Every command runs for real when determinism is checked: reuse would hide a
+  // command that reads the clock (harness/command_checks.h).
+  if (o.check_determinism) set_command_memo(false);
   auto worker = [&] {
     for (std::size_t i = next++; i < total; i = next++) {
       const Job& j = jobs[i / seeds];
@@ -656,7 +678,8 @@ Result<reports::SuiteReport> run_suite_seeds(const SuiteOptions& o, std::ostream
         if (again.trace_hash != results[i].trace_hash) {
           results[i].invariants["deterministic"] = false;
           results[i].broken.push_back("the same seed produced a different trace (hash " + std::to_string(results[i].trace_hash) +
-                                      " vs " + std::to_string(again.trace_hash) + ")");
+                                      " vs " + std::to_string(again.trace_hash) + ")" +
+                                      first_difference(results[i].trace, again.trace));
         } else {
           results[i].invariants["deterministic"] = true;
         }

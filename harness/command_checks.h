@@ -1,0 +1,88 @@
+// The policy's command checks inside a simulated run (issue: "the team's own gate
+// script, run inside the simulation").
+//
+// At the first command of a run that must run (see reuse below), the fake GitHub REST API and the fake Prometheus HTTP
+// API start on loopback (ephemeral ports, one pair per run, so runs on several threads
+// never share them) over the run's own world. Each command then runs as a child
+// process (harness/command_exec.h) while the engine is held at that instant: the
+// engine thread serves the APIs' requests from the world as it is now (time() is the
+// virtual now) and nothing else moves until the command ends. The caller delivers the
+// outcome after the check's `takes` of virtual time.
+//
+// The command's environment: PROMETHEUS_URL, GITHUB_API_URL, GITHUB_TOKEN,
+// GITHUB_REPOSITORY, RUNNER_NAME. Where the network model says the checking host cannot
+// reach Prometheus now, PROMETHEUS_URL points where the model says: a port that
+// refuses (a reject partition) or one that accepts and never answers (a drop: the
+// script waits for its own timeout, in wall-clock time). Added latency and http_status
+// faults on that path, and faults between the checking host and GitHub, are not
+// applied to commands (docs/command-checks.md says so).
+//
+// What a command printed goes to the trace as written, except: the APIs' URLs read
+// $PROMETHEUS_URL / $GITHUB_API_URL (their ports differ from run to run) and the token
+// reads ***. So a deterministic script gives a byte-identical trace on any thread count.
+//
+// Reuse (on unless options.memo is false): a command is a function of its argv, its
+// environment, its files and the answers it gets. A command whose every request was a
+// read of the Prometheus API is remembered as the tree of its requests and the answers
+// it got; a later call with the same argv and files replays those reads against the
+// world now and, if every answer is the same (ignoring the evaluation timestamp a
+// query answer carries, which is the virtual now), reuses the outcome without starting
+// a process. A request to GitHub, or any other, is never replayed: such a command always
+// runs. Reads have no side effects, so reuse never changes the world; it assumes the
+// command is deterministic and does not act on the evaluation timestamp, which
+// `failsim run --check-determinism` (reuse off) verifies.
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "failover/health.h"
+#include "failover/query.h"
+#include "harness/world_file.h"
+#include "sim/world.h"
+
+namespace failsim::harness {
+
+struct CommandCheckOptions {
+  std::string base_dir;  // the policy file's folder: relative script paths resolve there
+  bool memo = true;
+};
+
+// Counts across the process (for the CLI's summary line): calls, processes started.
+struct CommandStats {
+  std::uint64_t calls = 0;
+  std::uint64_t started = 0;
+};
+CommandStats command_stats();
+// Reuse on or off for every run in this process (`--no-reuse`, `--check-determinism`).
+void set_command_memo(bool on);
+bool command_memo();
+
+class CommandChecks {
+ public:
+  // `token`: what GITHUB_TOKEN holds (never written anywhere: output shows ***).
+  CommandChecks(sim::World& world, const WorldFile& world_file, std::string token, CommandCheckOptions options);
+  ~CommandChecks();
+  CommandChecks(const CommandChecks&) = delete;
+  CommandChecks& operator=(const CommandChecks&) = delete;
+
+  struct Answer {
+    failover::QueryOutcome outcome;
+    std::string trace;  // "exit 1; stdout: ...; stderr: ..." (bounded, normalised)
+  };
+  // Engine thread. Runs the check's command now, seen from host `from`.
+  Answer run(const failover::PlannedCheck& check, const std::string& from);
+
+ private:
+  struct Servers;
+  // Starts the APIs (once); false, with start_error_ set, when they cannot start.
+  bool start_servers();
+  sim::World& world_;
+  const WorldFile& world_file_;
+  std::string token_;
+  CommandCheckOptions options_;
+  std::unique_ptr<Servers> servers_;
+  std::string start_error_;
+};
+
+}  // namespace failsim::harness
