@@ -234,14 +234,9 @@ bool CommandChecks::start_servers() {
   return servers_ != nullptr;
 }
 
-CommandChecks::Answer CommandChecks::run(const failover::PlannedCheck& check, const std::string& from) {
+CommandChecks::Answer CommandChecks::run(const failover::PlannedCheck& check, Reach reach_now) {
   ++g_calls;
-  // Where the model says this host's requests to Prometheus go now.
-  const auto& spec = world_.spec();
-  const auto fate = world_.network().peek(from, spec.prometheus.host, spec.prometheus_port);
-  const std::string reach = fate == sim::Network::Fate::kDelivered ? "delivered"
-                            : fate == sim::Network::Fate::kDropped ? "dropped"
-                                                                   : "rejected";
+  const std::string reach = reach_now == Reach::kDelivered ? "delivered" : reach_now == Reach::kDropped ? "dropped" : "rejected";
   CommandSpec cmd;
   cmd.argv = resolve_relative_files(check.argv, options_.base_dir);
   cmd.timeout = check.check->timeout;
@@ -298,9 +293,9 @@ CommandChecks::Answer CommandChecks::run(const failover::PlannedCheck& check, co
               what + "not run: " + start_error_};
     }
     Servers& s = *servers_;
-    cmd.env = {{"PROMETHEUS_URL", fate == sim::Network::Fate::kDelivered ? s.prometheus.url()
-                                  : fate == sim::Network::Fate::kDropped ? s.blackhole_url
-                                                                         : s.refusing_url},
+    cmd.env = {{"PROMETHEUS_URL", reach_now == Reach::kDelivered ? s.prometheus.url()
+                                  : reach_now == Reach::kDropped   ? s.blackhole_url
+                                                                   : s.refusing_url},
                {"GITHUB_API_URL", s.github.url()},
                {"GITHUB_TOKEN", token_},
                {"GITHUB_REPOSITORY", world_file_.repository},

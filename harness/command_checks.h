@@ -11,11 +11,10 @@
 //
 // The command's environment: PROMETHEUS_URL, GITHUB_API_URL, GITHUB_TOKEN,
 // GITHUB_REPOSITORY, RUNNER_NAME. Where the network model says the checking host cannot
-// reach Prometheus now, PROMETHEUS_URL points where the model says: a port that
-// refuses (a reject partition) or one that accepts and never answers (a drop: the
-// script waits for its own timeout, in wall-clock time). Added latency and http_status
-// faults on that path, and faults between the checking host and GitHub, are not
-// applied to commands (docs/command-checks.md says so).
+// reach Prometheus, PROMETHEUS_URL points where the model says: a port that refuses
+// (a reject partition) or one that accepts and never answers (a drop: the script waits
+// for its own timeout, in wall-clock time). Faults between the checking host and GitHub
+// are not applied to commands (docs/command-checks.md says so).
 //
 // What a command printed goes to the trace as written, except: the APIs' URLs read
 // $PROMETHEUS_URL / $GITHUB_API_URL (their ports differ from run to run) and the token
@@ -70,8 +69,12 @@ class CommandChecks {
     failover::QueryOutcome outcome;
     std::string trace;  // "exit 1; stdout: ...; stderr: ..." (bounded, normalised)
   };
-  // Engine thread. Runs the check's command now, seen from host `from`.
-  Answer run(const failover::PlannedCheck& check, const std::string& from);
+  // Whether the checking host's requests reach Prometheus (the caller asks the network
+  // model): kDropped points PROMETHEUS_URL at a port that accepts and never answers,
+  // kRejected at one that refuses.
+  enum class Reach { kDelivered, kDropped, kRejected };
+  // Engine thread. Runs the check's command now.
+  Answer run(const failover::PlannedCheck& check, Reach reach);
 
  private:
   struct Servers;

@@ -50,10 +50,11 @@ std::string printable(const std::string& raw) {
   return out;
 }
 
-// Keeps the last `max` bytes of a stream, starting at a line or character boundary.
+// Keeps the last bytes of a stream while it is read: more than `max`, so that
+// finish_tail still sees (and marks) the cut.
 void keep_tail(std::string& s, std::size_t max) {
   if (s.size() <= 2 * max) return;  // trimmed lazily, in chunks
-  s.erase(0, s.size() - max);
+  s.erase(0, s.size() - max - 1);
 }
 
 std::string finish_tail(std::string s, std::size_t max) {

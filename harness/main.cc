@@ -114,7 +114,7 @@ int validate_command(const std::vector<std::string>& files) {
       }
     } else if (text.find("\"policy_version\"") != std::string::npos) {
       kind = "policy";
-      auto r = failsim::failover::parse_policy(text, f);
+      auto r = failsim::harness::load_policy_file(f, f, {});
       if (!r) {
         error = r.error();
       } else if (auto q = failsim::harness::check_policy_queries(r.value(), f); !q) {

@@ -82,6 +82,7 @@ class DeployDriver {
  private:
   // The gate's checks: queries over the modelled network, commands with time frozen.
   void run_queries(const std::vector<failover::PlannedCheck>& checks);
+  void run_command_check(const failover::PlannedCheck& check, const std::string& from, std::function<void(QueryOutcome)> done);
   void run_attempt(const Action& a);
   // The dispatch REST call, now: refused by a degraded GitHub, or a new run.
   void send_dispatch(const sim::github::WorkflowSpec& wf, const std::string& dispatch_ref, std::size_t label_count);
@@ -446,11 +447,10 @@ void DeployDriver::run_queries(const std::vector<failover::PlannedCheck>& checks
   }
   for (std::size_t i = 0; i < checks.size(); ++i) {
     if (!checks[i].argv.empty()) {
-      // The team's command, now, with virtual time frozen; its verdict after `takes`.
-      const auto answer = run_.commands().run(checks[i], from);
-      run_.trace("gate", "command", answer.trace);
-      (*outcomes)[i] = answer.outcome;
-      w.engine().schedule_after(checks[i].check->takes, deliver);
+      run_command_check(checks[i], from, [this, i, outcomes, deliver, takes = checks[i].check->takes](QueryOutcome o) {
+        (*outcomes)[i] = std::move(o);
+        run_.world().engine().schedule_after(takes, deliver);
+      });
       continue;
     }
     const std::string q = queries[i];
@@ -478,6 +478,39 @@ void DeployDriver::run_queries(const std::vector<failover::PlannedCheck>& checks
           deliver();
         });
   }
+}
+
+// The team's command (harness/command_checks.h). Its first request to Prometheus travels
+// the modelled network as a query would (the same latency, faults and draws): where it
+// arrives, the command runs there and then, with virtual time frozen, against the
+// world's APIs; where the model drops or rejects it, the command runs when the caller
+// would learn so, against an address that never answers or refuses. Its verdict
+// counts `takes` after that (the caller schedules it).
+void DeployDriver::run_command_check(const failover::PlannedCheck& check, const std::string& from,
+                                     std::function<void(QueryOutcome)> done) {
+  sim::World& w = run_.world();
+  auto run = [this, check](CommandChecks::Reach reach) {
+    auto answer = run_.commands().run(check, reach);
+    run_.trace("gate", "command", answer.trace);
+    return answer.outcome;
+  };
+  w.network().request<QueryOutcome>(
+      from, w.spec().prometheus.host, w.spec().prometheus_port, std::chrono::seconds(10),
+      [run]() -> std::optional<sim::Served<QueryOutcome>> {
+        return sim::Served<QueryOutcome>{run(CommandChecks::Reach::kDelivered), std::chrono::milliseconds(5)};
+      },
+      [run, done](const sim::CallResult<QueryOutcome>& r) {
+        switch (r.status) {
+          case sim::CallStatus::kOk: done(*r.response); break;
+          case sim::CallStatus::kTimeout: done(run(CommandChecks::Reach::kDropped)); break;
+          case sim::CallStatus::kHttpError:
+            done(QueryOutcome::failed("Prometheus answered HTTP " + std::to_string(r.http_status) + " " +
+                                      sim::http_status_text(r.http_status) +
+                                      "; the command was not run (http_status faults are not applied to commands)"));
+            break;
+          default: done(run(CommandChecks::Reach::kRejected)); break;
+        }
+      });
 }
 
 void DeployDriver::job_started(std::int64_t id, const std::string& runner) {

@@ -35,9 +35,16 @@ std::string first_difference(const std::vector<TraceEvent>& a, const std::vector
     }
     if (a[k].t_us == b[k].t_us && a[k].category == b[k].category && a[k].name == b[k].name && a[k].detail == b[k].detail) continue;
     const auto& e = a[k];
-    return "; first difference at event " + std::to_string(k + 1) + " (" + format_duration(Duration(e.t_us - a.front().t_us)) +
-           " after the first, " + e.category +
-           " " + e.name + "): \"" + e.detail + "\" vs \"" + b[k].detail + "\"";
+    auto one_line = [](std::string text) {  // a summary line stays one line
+      for (std::size_t p = text.find('\n'); p != std::string::npos; p = text.find('\n', p)) text.replace(p, 1, " ⏎ ");
+      if (text.size() <= 240) return text;
+      std::size_t cut = 240;
+      while (cut > 0 && (static_cast<unsigned char>(text[cut]) & 0xC0) == 0x80) --cut;  // a whole character
+      return text.substr(0, cut) + "…";
+    };
+    return "; first difference at event " + std::to_string(k + 1) + " (" +
+           format_duration(Duration((e.t_us - a.front().t_us) / 1000000 * 1000000)) + " after the first, " + e.category + " " +
+           e.name + "): \"" + one_line(e.detail) + "\" vs \"" + one_line(b[k].detail) + "\"";
   }
   return "";
 }
