@@ -13,6 +13,7 @@
 #include <ctime>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -223,6 +224,91 @@ TEST_F(GateAgainstRealPrometheus, ChoosesPrimaryThenFailsOverAsThePrimaryDegrade
   EXPECT_NE(g.stderr_text.find("no healthy runner authorized for production"), std::string::npos) << g.stderr_text;
   EXPECT_NE(g.stderr_text.find("primary-runner:"), std::string::npos);
   EXPECT_NE(g.stderr_text.find("secondary-runner:"), std::string::npos);
+}
+
+// The team's own gate script (examples/team-gate) run by `failsim gate --command`
+// against this real Prometheus gives, in each state of the primary, the exit status it
+// gives inside the simulation in the same state: healthy, runner service stopped
+// (runner_status 0) and exporter unreachable (its series gone). The buggy script and
+// its one-line fix differ only in the last state, in both places.
+TEST_F(GateAgainstRealPrometheus, ATeamScriptGivesTheSameVerdictHereAsInTheSimulation) {
+  const std::string src = FAILSIM_SOURCE_DIR;
+  const std::string examples = src + "/examples/team-gate/";
+  // The simulated states: the shipped scenarios, run under the example's policies.
+  auto scenario = [&](const std::string& name, const std::string& from) {
+    nlohmann::json s = nlohmann::json::parse(testing::read_file(from));
+    s["world"] = src + "/worlds/paws360.json";
+    s["slo_file"] = src + "/scenarios/slos/success-criteria.json";
+    s["expect"] = nlohmann::json{{"*", nlohmann::json::object()}};
+    std::ofstream(dir_ / (name + ".json")) << s.dump(2);
+    return (dir_ / (name + ".json")).string();
+  };
+  const std::map<std::string, std::string> states = {
+      {"healthy", scenario("healthy", src + "/scenarios/healthy-primary.json")},
+      {"service-stopped", scenario("service-stopped", src + "/scenarios/failover.json")},
+      {"exporter-unreachable", scenario("unreachable", examples + "exporter-partition.json")}};
+  // The primary's exit status in the simulation: the first gate of seed 1.
+  auto simulated = [&](const std::string& state, const std::string& policy) {
+    const std::string trace = (dir_ / "trace.json").string();
+    const auto r = run_command("'" FAILSIM_BINARY "' replay '" + states.at(state) + "' --policy '" + examples + policy +
+                               "' --seed 1 --trace '" + trace + "' 2>&1");
+    const std::string text = testing::read_file(trace);
+    const std::string mark = "gate team-gate on Serotonin-paws360: exit ";
+    const auto at = text.find(mark);
+    EXPECT_NE(at, std::string::npos) << state << " " << policy << ": " << r.out;
+    return at == std::string::npos ? -1 : text[at + mark.size()] - '0';
+  };
+  // The same script here, through `failsim gate --command`; the primary's check.
+  auto real = [&](const std::string& script) {
+    const auto r = run_command("'" FAILSIM_BINARY "' gate --policy '" + (dir_ / "policy.json").string() +
+                               "' --prometheus http://127.0.0.1:" + std::to_string(prometheus_port_) + " --command bash '" +
+                               examples + script + "' '${hostname}' 2>/dev/null");
+    const auto report = nlohmann::json::parse(r.out, nullptr, false);
+    if (!report.is_object()) return -1;
+    for (const auto& c : report["checks"]) {
+      if (c.value("candidate", "") == "primary-runner" && c.contains("command")) return static_cast<int>(c.value("value", -1.0));
+    }
+    return -1;
+  };
+  // Waits (bounded) until Prometheus's view of the primary is `want`: "1", "0" or "" (no series).
+  auto prometheus_sees = [&](const std::string& want) {
+    httplib::Client client("127.0.0.1", prometheus_port_);
+    return wait_until(
+        [&] {
+          auto res = client.Get("/api/v1/query?query=runner_status%7Bhostname%3D%22primary-host%22%7D");
+          if (!res || res->status != 200) return false;
+          const auto j = nlohmann::json::parse(res->body, nullptr, false);
+          if (!j.is_object()) return false;
+          const auto& result = j["data"]["result"];
+          return want.empty() ? result.empty() : (!result.empty() && result[0]["value"][1] == want);
+        },
+        30s, 250ms);
+  };
+  struct Expected {
+    const char* state;
+    int buggy;
+    int fixed;
+  };
+  const Expected expected[] = {{"healthy", 0, 0}, {"service-stopped", 1, 1}, {"exporter-unreachable", 0, 1}};
+  for (const auto& e : expected) {
+    if (std::string(e.state) == "healthy") {
+      ASSERT_TRUE(prometheus_sees("1"));
+    }
+    if (std::string(e.state) == "service-stopped") {
+      primary_->set_active(false);
+      ASSERT_TRUE(prometheus_sees("0"));
+    }
+    if (std::string(e.state) == "exporter-unreachable") {
+      primary_->stop();
+      ASSERT_TRUE(prometheus_sees(""));
+    }
+    const int real_buggy = real("check-runner.sh");
+    const int real_fixed = real("check-runner-fixed.sh");
+    EXPECT_EQ(real_buggy, simulated(e.state, "policy.json")) << e.state;
+    EXPECT_EQ(real_fixed, simulated(e.state, "policy-fixed.json")) << e.state;
+    EXPECT_EQ(real_buggy, e.buggy) << e.state;
+    EXPECT_EQ(real_fixed, e.fixed) << e.state;
+  }
 }
 
 TEST(GateCommand, UnreachablePrometheusIsAQueryErrorAndBadInputExitsTwo) {
