@@ -132,9 +132,11 @@ void set_command_memo(bool on) { g_memo = on; }
 bool command_memo() { return g_memo.load(); }
 
 struct CommandChecks::Servers {
-  explicit Servers(sim::Engine& engine) : loop(engine, 1.0) {}
+  Servers(sim::Engine& engine, fakes::LiveLoop* shared)
+      : own_loop(shared == nullptr ? std::make_unique<fakes::LiveLoop>(engine, 1.0) : nullptr),
+        loop(shared == nullptr ? *own_loop : *shared) {}
   ~Servers() {
-    loop.stop();
+    if (own_loop) own_loop->stop();
     github.stop();
     prometheus.stop();
     if (blackhole_fd >= 0) close(blackhole_fd);
@@ -166,7 +168,8 @@ struct CommandChecks::Servers {
     recorded.push_back(std::move(e));
   }
 
-  fakes::LiveLoop loop;
+  std::unique_ptr<fakes::LiveLoop> own_loop;
+  fakes::LiveLoop& loop;
   fakes::HttpServer github;
   fakes::HttpServer prometheus;
   int blackhole_fd = -1;  // listens, never accepts: a dropped path
@@ -208,7 +211,7 @@ CommandChecks::~CommandChecks() = default;
 bool CommandChecks::start_servers() {
   if (servers_) return true;
   if (!start_error_.empty()) return false;
-  auto s = std::make_unique<Servers>(world_.engine());
+  auto s = std::make_unique<Servers>(world_.engine(), options_.loop);
   s->github.accept_path_prefix("/api/v3");
   fakes::install_github_api(s->github.routes(), s->loop, world_.github(), github_api_config(world_file_, token_));
   fakes::install_prometheus_api(s->prometheus.routes(), s->loop, world_.prometheus(), world_.spec().start);

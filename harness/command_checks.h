@@ -37,6 +37,7 @@
 
 #include "failover/health.h"
 #include "failover/query.h"
+#include "fakes/live_loop.h"
 #include "harness/world_file.h"
 #include "sim/world.h"
 
@@ -45,6 +46,10 @@ namespace failsim::harness {
 struct CommandCheckOptions {
   std::string base_dir;  // the policy file's folder: relative script paths resolve there
   bool memo = true;
+  // Live mode (`failsim serve`): the session's loop, so that a command holds the whole
+  // live world (its clients wait, and the wall-clock pacing resumes from the instant
+  // the command began). null: a loop of its own (a simulated run).
+  fakes::LiveLoop* loop = nullptr;
 };
 
 // Counts across the process (for the CLI's summary line): calls, processes started.

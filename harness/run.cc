@@ -163,7 +163,8 @@ class Run final : public LiveControl {
     if (!commands_) {
       const Scenario& sc = *in_.scenario;
       commands_ = std::make_unique<CommandChecks>(world_, sc.world_file, sc.secret.empty() ? kCommandToken : sc.secret,
-                                                  CommandCheckOptions{in_.policy->base_dir, command_memo()});
+                                                  CommandCheckOptions{in_.policy->base_dir, command_memo(),
+                                                                      in_.live != nullptr ? in_.live->loop : nullptr});
     }
     return *commands_;
   }
@@ -439,7 +440,10 @@ void DeployDriver::run_queries(const std::vector<failover::PlannedCheck>& checks
   // frozen; its answers travel the modelled network in place of the model's own.
   std::shared_ptr<const GateAnswers> live;
   const LiveHooks* hooks = run_.inputs().live;
-  if (hooks != nullptr && hooks->gate &&
+  // A policy with command checks is not asked through `failsim gate` as well: its
+  // commands already run against the world's APIs (run_command_check).
+  const bool has_commands = std::any_of(checks.begin(), checks.end(), [](const auto& c) { return !c.argv.empty(); });
+  if (hooks != nullptr && hooks->gate && !has_commands &&
       w.network().peek(from, w.spec().prometheus.host, w.spec().prometheus_port) == sim::Network::Fate::kDelivered) {
     const auto* host = host_.empty() ? nullptr : w.runner(runner_);
     live = std::make_shared<const GateAnswers>(hooks->gate(host != nullptr ? host->spec().hostname : ""));

@@ -15,6 +15,7 @@
 #include "failover/policy.h"
 #include "failover/query.h"
 #include "failover/result.h"
+#include "fakes/live_loop.h"
 #include "harness/scenario.h"
 #include "reports/results.h"
 #include "sim/prometheus/rules.h"
@@ -94,6 +95,8 @@ struct LiveHooks {
   std::function<GateAnswers(const std::string& hostname)> gate;
   // After the schedule ended (or was stopped), before the results are measured.
   std::function<void()> finished;
+  // The live loop (set by `started`): a command check holds it while it runs.
+  fakes::LiveLoop* loop = nullptr;
 };
 
 struct RunInputs {

@@ -183,6 +183,7 @@ ServeOutcome run_serve(const ServeOptions& options, std::ostream& out, std::ostr
       control.trace("run", "warm_start", "ran " + format_duration(warm_ahead) + " ahead before the APIs opened");
     }
     session.loop = std::make_unique<fakes::LiveLoop>(control.world().engine(), options.speed);
+    hooks.loop = session.loop.get();
     fakes::LiveOptions lo;
     lo.listen = options.listen;
     lo.port_base = options.port_base;

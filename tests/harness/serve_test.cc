@@ -126,6 +126,37 @@ INSTANTIATE_TEST_SUITE_P(SeedScenarios, LiveMatchesSimulated, ::testing::ValuesI
                            return name;
                          });
 
+// A team's gate script (examples/team-gate) in a live run: the whole live world holds
+// while it runs, and the run is the simulated run, trace and all (the command's lines
+// name no port, so they match too).
+TEST(LiveCommandChecks, ATeamGateScriptRunsLiveExactlyAsInTheSimulation) {
+  const std::string scenario = source("examples/team-gate/exporter-partition.json");
+  const std::string policy = source("examples/team-gate/policy-fixed.json");
+  auto loaded = load_run(scenario, policy, "");
+  ASSERT_TRUE(loaded) << loaded.error();
+  const RunInputs in{&loaded.value().scenario, &loaded.value().policy, &loaded.value().rules};
+  const reports::RunResult simulated = run_scenario(in, 3);
+
+  ServeOptions o;
+  o.scenario_path = scenario;
+  o.policy_path = policy;
+  o.seed = 3;
+  o.speed = 3000;
+  o.out_dir = temp_dir("team-gate").string();
+  std::ostringstream out, err;
+  const ServeOutcome live = run_serve(o, out, err);
+  ASSERT_TRUE(live.result.has_value()) << err.str();
+  const reports::RunResult& r = *live.result;
+  EXPECT_EQ(r.outcome, "deployed");
+  EXPECT_EQ(r.runner, "dell-r640-01-runner");
+  EXPECT_EQ(r.deploy_seconds, simulated.deploy_seconds);
+  int commands = 0;
+  for (const auto& e : r.trace) commands += e.category == "gate" && e.name == "command" ? 1 : 0;
+  EXPECT_EQ(commands, 2) << "one per candidate";
+  EXPECT_EQ(reports::hash_trace(r.trace), simulated.trace_hash) << "the command lines included";
+  std::filesystem::remove_all(o.out_dir);
+}
+
 // ---- the command --------------------------------------------------------------------
 
 TEST(ServeCommand, ServesRestCallsWithTheTokenStopsOnSigintAndWritesReportsWithoutIt) {
