@@ -319,6 +319,16 @@ int import_workflow_command(const ImportWorkflowArgs& a, std::ostream& out, std:
       return 2;
     }
     out << "wrote the as-built policy " << a.policy_out << "\n";
+    for (const auto& [path, text] : w.gate_scripts) {
+      const fs::path script = fs::path(a.policy_out).parent_path() / path;
+      std::error_code ec;
+      fs::create_directories(script.parent_path(), ec);
+      if (auto r = write_atomically(script.string(), text); !r) {
+        err << "failsim import workflow: " << r.error() << "\n";
+        return 2;
+      }
+      out << "wrote the gate step script " << script.string() << " (a command check of the policy)\n";
+    }
   }
   if (!a.scenario_out.empty()) {
     const std::string initial = doc["production"].value("initial_version", "v0.0.0");

@@ -44,6 +44,7 @@ class WorkflowImporter {
                                              "(422 \"Workflow does not have 'workflow_dispatch' trigger\"); failsim's deploy requests stand " +
                                              "for the event that starts it, and the fake API's dispatch inputs are not checked");
     }
+    if (root["env"] && root["env"].IsMap()) workflow_env_ = root["env"];
     const std::string deploy = pick_deploy_job(root["jobs"]);
     out_.deploy_job = deploy;
     json jobs = json::array();
@@ -199,6 +200,7 @@ class WorkflowImporter {
         // Steps are the deploy itself (modelled by production's steps); the rest does not change timing.
         if (key == "steps" && id == deploy) steps_ = kv.second;
         if (key == "steps") job_steps_[id] = kv.second;
+        if (key == "env") job_env_[id] = kv.second;
       } else {
         note(kv.first, "jobs." + id + "." + key + " is not modelled (ignored)");
       }
@@ -275,14 +277,16 @@ class WorkflowImporter {
     if (gate_chooses_) {  // the gate job(s) the deploy job needs
       for (const auto& up : deploy_job.value("needs", json::array())) {
         const std::string upstream = up.get<std::string>();
-        GateSteps s = read_gate_steps(job_steps_[upstream], file_, upstream);
+        GateSteps s = read_gate_steps(job_steps_[upstream], file_, upstream, {workflow_env_, job_env_[upstream]});
         for (auto& c : s.checks) steps.checks.push_back(std::move(c));
         for (auto& n : s.notes) steps.notes.push_back(std::move(n));
+        for (auto& f : s.scripts) steps.scripts.push_back(std::move(f));
         steps.unreadable += s.unreadable;
       }
     } else {
-      steps = read_gate_steps(steps_, file_, id);
+      steps = read_gate_steps(steps_, file_, id, {workflow_env_, job_env_[id]});
     }
+    out_.gate_scripts = steps.scripts;
     for (auto& n : steps.notes) out_.notes.push_back(std::move(n));
     p["gate"] = {{"placement", gate_chooses_ ? "before-dispatch" : "in-job"}, {"checks", steps.checks}};
     if (steps.checks.empty()) {
@@ -351,6 +355,8 @@ class WorkflowImporter {
   bool gate_chooses_ = false;
   YAML::Node steps_;
   std::map<std::string, YAML::Node> job_steps_;
+  std::map<std::string, YAML::Node> job_env_;  // jobs.<id>.env
+  YAML::Node workflow_env_;                     // the workflow's env
 };
 
 }  // namespace

@@ -43,6 +43,9 @@ struct WorkflowImport {
   nlohmann::json hosted_runners = nlohmann::json::array();
   std::string deploy_job;
   std::vector<ImportNote> notes;
+  // The gate steps failsim cannot read, as scripts its command checks run: (path
+  // relative to the policy file, text). Written beside the policy.
+  std::vector<std::pair<std::string, std::string>> gate_scripts;
 };
 
 Result<WorkflowImport> import_workflow(const std::string& yaml_text, const std::string& file,

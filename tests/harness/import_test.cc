@@ -262,6 +262,54 @@ TEST_F(Import, MalformedFilesExit2AndWriteNothing) {
 namespace failsim {
 namespace {
 
+// A gate step failsim cannot read (its decision is in a script of the repository) runs
+// as a command check: the importer writes the step as a script beside the policy, with
+// the runner's hostname, the repository as its working directory and the workflow's
+// Prometheus address turned into the world's, each said in a note; the imported world
+// then runs the team's script at each gate, and deploys where it says.
+TEST_F(Import, AGateStepItCannotReadRunsAsACommandCheck) {
+  const auto repo = dir / "repo";
+  std::filesystem::create_directories(repo / ".github" / "workflows");
+  std::filesystem::create_directories(repo / "scripts");
+  std::ofstream(repo / ".github" / "workflows" / "deploy.yml")
+      << "name: Deploy\non: workflow_dispatch\nenv:\n  PROM: http://prometheus.internal:9090\n"
+         "jobs:\n  deploy:\n    environment: production\n    runs-on: [self-hosted, production]\n    steps:\n"
+         "      - name: Health gate\n        run: ./scripts/gate.sh \"$(hostname)\" ${{ runner.name }}\n"
+         "      - run: ./deploy.sh\n";
+  std::ofstream(repo / "scripts" / "gate.sh")
+      << "#!/usr/bin/env bash\n"
+         "v=$(curl -s \"$PROM/api/v1/query\" --data-urlencode \"query=runner_status{hostname=\\\"$1\\\"}\" |\n"
+         "  python3 -c 'import json,sys; r=json.load(sys.stdin)[\"data\"][\"result\"]; print(r[0][\"value\"][1] if r else \"\")')\n"
+         "echo \"$2 on $1: runner_status=${v:-none}\"\n"
+         "[ \"$v\" = 1 ]\n";
+  std::filesystem::permissions(repo / "scripts" / "gate.sh", std::filesystem::perms::owner_all, std::filesystem::perm_options::add);
+  const std::string world = (dir / "world.json").string();
+  auto r = failsim("import prometheus '" + kFixtures + "paws360-prometheus.yml' --runners-from github-runner-health "
+                   "--runner-label production --out '" + world + "'");
+  ASSERT_EQ(r.exit_code, 0) << r.out;
+  r = failsim("import workflow '" + (repo / ".github" / "workflows" / "deploy.yml").string() + "' --out '" + world +
+              "' --policy-out '" + (dir / "p.json").string() + "' --scenario-out '" + (dir / "s.json").string() + "'");
+  ASSERT_EQ(r.exit_code, 0) << r.out;
+  EXPECT_NE(r.out.find("deploy.yml:10: step \"Health gate\" of job deploy looks like a health check, but no Prometheus query "
+                       "failsim recognises"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("it runs as it is, as command check health_gate (gate-steps/health_gate.sh beside the policy)"),
+            std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("${{ runner.name }} -> ${RUNNER_NAME}"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("env PROM (http://prometheus.internal:9090) -> $PROMETHEUS_URL (guessed"), std::string::npos) << r.out;
+  const auto policy = nlohmann::json::parse(testing::read_file((dir / "p.json").string()));
+  ASSERT_EQ(policy["gate"]["checks"].size(), 1u);
+  EXPECT_EQ(policy["gate"]["checks"][0]["command"], nlohmann::json({"bash", "gate-steps/health_gate.sh", "${hostname}"}));
+  const std::string script = testing::read_file((dir / "gate-steps" / "health_gate.sh").string());
+  EXPECT_NE(script.find("./scripts/gate.sh \"$(hostname)\" ${RUNNER_NAME}"), std::string::npos) << script;
+  // The world runs the team's script at the gate, on the runner the job landed on.
+  r = failsim("replay '" + (dir / "s.json").string() + "' --seed 1 --trace '" + (dir / "t.json").string() + "'");
+  EXPECT_EQ(r.exit_code, 0) << r.out;
+  EXPECT_NE(r.out.find("outcome: deployed"), std::string::npos) << r.out;
+  const std::string trace = testing::read_file((dir / "t.json").string());
+  EXPECT_NE(trace.find("gate health_gate on "), std::string::npos) << trace;
+  EXPECT_NE(trace.find(": runner_status=1"), std::string::npos) << "the script read the world's Prometheus: " << trace;
+}
+
 // A job on GitHub's own runners (ubuntu-latest) becomes a runner on host github-hosted
 // without an exporter, so the imported world runs: the build runs there, then the deploy.
 TEST_F(Import, GitHubHostedJobsGetARunnerAndTheWorldRuns) {
