@@ -124,10 +124,21 @@ std::string file_text(const std::string& path) {
 }
 
 std::atomic<bool> g_memo{true};
+thread_local bool t_uncounted = false;
+std::mutex g_verdicts_mutex;
+std::map<CommandStats::Verdict, std::uint64_t> g_verdicts;
 
 }  // namespace
 
-CommandStats command_stats() { return CommandStats{g_calls.load(), g_started.load()}; }
+UncountedCommands::UncountedCommands() : was_(t_uncounted) { t_uncounted = true; }
+UncountedCommands::~UncountedCommands() { t_uncounted = was_; }
+
+CommandStats command_stats() {
+  CommandStats s{g_calls.load(), g_started.load(), {}};
+  std::lock_guard<std::mutex> lock(g_verdicts_mutex);
+  s.verdicts = g_verdicts;
+  return s;
+}
 void set_command_memo(bool on) { g_memo = on; }
 bool command_memo() { return g_memo.load(); }
 
@@ -238,7 +249,7 @@ bool CommandChecks::start_servers() {
 }
 
 CommandChecks::Answer CommandChecks::run(const failover::PlannedCheck& check, Reach reach_now) {
-  ++g_calls;
+  if (!t_uncounted) ++g_calls;
   const std::string reach = reach_now == Reach::kDelivered ? "delivered" : reach_now == Reach::kDropped ? "dropped" : "rejected";
   CommandSpec cmd;
   cmd.argv = resolve_relative_files(check.argv, options_.base_dir);
@@ -303,7 +314,7 @@ CommandChecks::Answer CommandChecks::run(const failover::PlannedCheck& check, Re
                {"GITHUB_TOKEN", token_},
                {"GITHUB_REPOSITORY", world_file_.repository},
                {"RUNNER_NAME", check.runner}};
-    ++g_started;
+    if (!t_uncounted) ++g_started;
     {
       std::lock_guard<std::mutex> lock(s.mutex);
       s.recording = true;
@@ -371,6 +382,11 @@ CommandChecks::Answer CommandChecks::run(const failover::PlannedCheck& check, Re
   if (!result.out.empty()) a.trace += " | stdout: " + tail(result.out);
   if (!result.err.empty()) a.trace += " | stderr: " + tail(result.err);
   a.outcome = command_outcome(result);
+  if (!t_uncounted) {
+    std::lock_guard<std::mutex> lock(g_verdicts_mutex);
+    ++g_verdicts[CommandStats::Verdict{options_.policy, check.check->name + " on " + check.runner, result.describe(),
+                                       result.last_line()}];
+  }
   return a;
 }
 

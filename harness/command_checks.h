@@ -32,7 +32,9 @@
 // `failsim run --check-determinism` (reuse off) verifies.
 #pragma once
 
+#include <map>
 #include <memory>
+#include <tuple>
 #include <string>
 
 #include "failover/health.h"
@@ -44,6 +46,7 @@
 namespace failsim::harness {
 
 struct CommandCheckOptions {
+  std::string policy;    // its name, for the counts
   std::string base_dir;  // the policy file's folder: relative script paths resolve there
   bool memo = true;
   // Live mode (`failsim serve`): the session's loop, so that a command holds the whole
@@ -52,12 +55,35 @@ struct CommandCheckOptions {
   fakes::LiveLoop* loop = nullptr;
 };
 
-// Counts across the process (for the CLI's summary line): calls, processes started.
+// Counts across the process (for the CLI's summary): calls, processes started, and
+// how many calls each (policy, check, runner) ended how, with the last line printed.
 struct CommandStats {
   std::uint64_t calls = 0;
   std::uint64_t started = 0;
+  struct Verdict {
+    std::string policy;
+    std::string check;   // "team-gate on Serotonin-paws360"
+    std::string result;  // "exit 0"
+    std::string last_line;
+    bool operator<(const Verdict& o) const {
+      return std::tie(policy, check, result, last_line) < std::tie(o.policy, o.check, o.result, o.last_line);
+    }
+  };
+  std::map<Verdict, std::uint64_t> verdicts;
 };
 CommandStats command_stats();
+// While one lives, command calls on this thread are not counted (a run repeated for its
+// trace, or to check determinism, is not more calls).
+class UncountedCommands {
+ public:
+  UncountedCommands();
+  ~UncountedCommands();
+  UncountedCommands(const UncountedCommands&) = delete;
+  UncountedCommands& operator=(const UncountedCommands&) = delete;
+
+ private:
+  bool was_;
+};
 // Reuse on or off for every run in this process (`--no-reuse`, `--check-determinism`).
 void set_command_memo(bool on);
 bool command_memo();

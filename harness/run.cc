@@ -163,7 +163,7 @@ class Run final : public LiveControl {
     if (!commands_) {
       const Scenario& sc = *in_.scenario;
       commands_ = std::make_unique<CommandChecks>(world_, sc.world_file, sc.secret.empty() ? kCommandToken : sc.secret,
-                                                  CommandCheckOptions{in_.policy->base_dir, command_memo(),
+                                                  CommandCheckOptions{in_.policy->name, in_.policy->base_dir, command_memo(),
                                                                       in_.live != nullptr ? in_.live->loop : nullptr});
     }
     return *commands_;

@@ -106,6 +106,21 @@ int write_and_report(const reports::SuiteReport& report, const SuiteOptions& sui
   if (const CommandStats cs = command_stats(); cs.calls > 0) {
     out << "command checks: " << cs.calls << " calls, " << cs.started << " run as processes, " << (cs.calls - cs.started)
         << " reused (the same reads of Prometheus got the same answers; --check-determinism runs every call)\n";
+    // What each one said, most frequent first within its check (at most 30 lines).
+    std::vector<std::pair<CommandStats::Verdict, std::uint64_t>> rows(cs.verdicts.begin(), cs.verdicts.end());
+    std::stable_sort(rows.begin(), rows.end(), [](const auto& a, const auto& b) {
+      if (a.first.policy != b.first.policy || a.first.check != b.first.check) return a.first < b.first;
+      return a.second > b.second;
+    });
+    std::size_t shown = 0;
+    for (const auto& [v, n] : rows) {
+      if (++shown > 30) {
+        out << "  ... " << rows.size() - 30 << " more\n";
+        break;
+      }
+      out << "  " << v.policy << ": " << v.check << ": " << v.result << " x" << n
+          << (v.last_line.empty() ? "" : " \"" + v.last_line + "\"") << "\n";
+    }
   }
   if (compared && !compared->failures.empty()) {
     for (const auto& f : compared->failures) {

@@ -681,6 +681,7 @@ Result<reports::SuiteReport> run_suite_seeds(const SuiteOptions& o, std::ostream
       const RunInputs in = inputs_of(j);
       results[i] = run_scenario(in, seed);
       if (o.check_determinism) {
+        const UncountedCommands uncounted;
         const RunResult again = run_scenario(in, seed);
         if (again.trace_hash != results[i].trace_hash) {
           results[i].invariants["deterministic"] = false;
@@ -766,6 +767,7 @@ Result<reports::SuiteReport> run_suite_seeds(const SuiteOptions& o, std::ostream
     // The timeline the report shows (the picked, first failing or first seed): re-run it
     // for its trace; the run is a pure function of its inputs, so nothing else changes.
     if (const RunResult* shown = reports::timeline_run(sr); shown != nullptr) {
+      const UncountedCommands uncounted;
       RunResult again = run_scenario(inputs_of(j), shown->seed);
       for (auto& r : sr.runs) {
         if (r.seed == shown->seed) r.trace = std::move(again.trace);

@@ -10,6 +10,7 @@
 #include <string>
 
 #include "failover/duration.h"
+#include "failover/health.h"
 #include "tests/failover/policy_files.h"
 
 namespace failsim::failover {
@@ -108,6 +109,77 @@ TEST(PolicyErrors, NameTheFieldAndWhatWasExpected) {
     ASSERT_FALSE(parsed.has_value()) << "accepted: " << c.to;
     EXPECT_NE(parsed.error().find(c.message), std::string::npos) << "got: " << parsed.error();
     EXPECT_EQ(parsed.error().rfind("p.json: /", 0), 0u) << parsed.error();
+  }
+}
+
+// A check may be a command (the team's own script): argv with placeholders, a wall-clock
+// timeout and the virtual time it costs; exit 0 passes, another exit is on_failure,
+// no exit (timeout, cannot start) is on_error.
+TEST(CommandChecks, ParseWithDefaultsAndPlanWithPlaceholdersFilled) {
+  std::string text = read_shipped_policy("health-gated-failover.json");
+  const std::string from = R"("checks": [)";
+  const auto pos = text.find(from);
+  ASSERT_NE(pos, std::string::npos);
+  text.insert(pos + from.size(), R"({"name": "team-gate", "command": ["bash", "check.sh", "${runner}", "${hostname}:${instance}"],
+                                    "on_failure": "warn"},
+                                   {"name": "slow", "command": ["true"], "timeout": "5s", "takes": "0s"},)");
+  const auto parsed = parse_policy(text, "p.json");
+  ASSERT_TRUE(parsed.has_value()) << parsed.error();
+  const Policy& p = parsed.value();
+  const HealthCheck& team = p.gate[0];
+  EXPECT_TRUE(team.is_command());
+  EXPECT_TRUE(team.query.empty());
+  EXPECT_EQ(team.timeout, seconds(30)) << "the default";
+  EXPECT_EQ(team.takes, seconds(2)) << "the default";
+  EXPECT_EQ(team.on_mismatch, Verdict::kWarn);
+  EXPECT_EQ(team.on_error, Verdict::kFail);
+  EXPECT_EQ(p.gate[1].timeout, seconds(5));
+  EXPECT_EQ(p.gate[1].takes, seconds(0));
+  EXPECT_FALSE(p.gate[2].is_command());
+  const auto plan = plan_checks(p, p.candidates[1], "dell-r640-01");
+  EXPECT_EQ(plan[0].argv, (std::vector<std::string>{"bash", "check.sh", "dell-r640-01-runner", "dell-r640-01:dell-r640-01:9101"}));
+  EXPECT_EQ(plan[0].runner, "dell-r640-01-runner");
+  EXPECT_TRUE(plan[0].query.empty());
+  // In a job, the runner is the one the job landed on.
+  EXPECT_EQ(plan_checks(p, p.candidates[0], "dell-r640-01", "dell-r640-01-runner")[0].argv[2], "dell-r640-01-runner");
+  // Exit 0 passes; exit 1 is on_failure (warn here); a timeout is on_error.
+  auto outcome = [](double exit, const std::string& last) {
+    auto o = QueryOutcome::of_value(exit);
+    o.error = last;
+    return o;
+  };
+  const std::vector<PlannedCheck> two(plan.begin(), plan.begin() + 2);
+  auto a = assess(p.candidates[1], two, {outcome(0, ""), outcome(0, "")});
+  EXPECT_TRUE(a.healthy);
+  a = assess(p.candidates[1], two, {outcome(1, "runner down"), outcome(0, "")});
+  EXPECT_TRUE(a.healthy) << "on_failure warn";
+  ASSERT_EQ(a.warnings.size(), 1u);
+  EXPECT_EQ(a.warnings[0], "gate team-gate: exited 1 (runner down) -> warn");
+  a = assess(p.candidates[1], two, {outcome(0, ""), QueryOutcome::failed("ran past its timeout and was killed")});
+  EXPECT_FALSE(a.healthy);
+  EXPECT_EQ(a.reasons[0], "gate slow: command failed (ran past its timeout and was killed) -> fail");
+}
+
+TEST(CommandChecks, BadCommandsNameTheField) {
+  const std::string good = read_shipped_policy("health-gated-failover.json");
+  const std::string from = R"("checks": [)";
+  const std::pair<std::string, std::string> cases[] = {
+      {R"({"name": "x", "command": []},)", "p.json: /gate/checks/0/command: expected a non-empty array of strings"},
+      {R"({"name": "x", "command": "bash check.sh"},)", "p.json: /gate/checks/0/command: expected a non-empty array of strings"},
+      {R"({"name": "x", "command": ["bash", ""]},)", "p.json: /gate/checks/0/command/1: expected a non-empty string"},
+      {R"({"name": "x", "command": ["bash", "${host}"]},)", "p.json: /gate/checks/0/command/1: unknown placeholder ${host}"},
+      {R"({"name": "x", "command": ["true"], "query": "up"},)", "a check has a \"query\" or a \"command\", not both"},
+      {R"({"name": "x", "command": ["true"], "timeout": "0s"},)", "p.json: /gate/checks/0/timeout: expected a duration in (0, 1h]"},
+      {R"({"name": "x", "command": ["true"], "takes": "2h"},)", "p.json: /gate/checks/0/takes: expected a duration in [0, 1h]"},
+      {R"({"name": "x", "command": ["true"], "pass_if": "=="},)", "p.json: /gate/checks/0/pass_if: unknown field"},
+      {R"({"name": "x", "query": "up", "takes": "2s"},)", "p.json: /gate/checks/0/takes: unknown field"},
+  };
+  for (const auto& [check, message] : cases) {
+    std::string text = good;
+    text.insert(text.find(from) + from.size(), check);
+    const auto parsed = parse_policy(text, "p.json");
+    ASSERT_FALSE(parsed.has_value()) << "accepted: " << check;
+    EXPECT_NE(parsed.error().find(message), std::string::npos) << "got: " << parsed.error();
   }
 }
 
