@@ -27,6 +27,17 @@
 #include "harness/github_config.h"
 
 namespace failsim::harness {
+
+// One request a command made and the answer it got, as the reuse tree keys them.
+struct Exchange {
+  bool replayable = false;  // a read of the Prometheus API (replay() answers it)
+  std::string method;
+  std::string path;
+  httplib::Params params;
+  std::string request_key;
+  std::string reply_key;
+};
+
 namespace {
 
 constexpr const char* kNowMark = "\x01now\x01";  // output never holds \x01 (command_exec.h)
@@ -40,15 +51,6 @@ void replace_all(std::string& s, const std::string& from, const std::string& to)
   for (std::size_t pos = s.find(from); pos != std::string::npos; pos = s.find(from, pos + to.size())) s.replace(pos, from.size(), to);
 }
 
-// One request a command made and the answer it got, as the reuse tree keys them.
-struct Exchange {
-  bool replayable = false;  // a read of the Prometheus API (replay() answers it)
-  std::string method;
-  std::string path;
-  httplib::Params params;
-  std::string request_key;
-  std::string reply_key;
-};
 
 // The evaluation timestamp of an instant query's answer ("[1733600123.456,") is the
 // virtual now; the key leaves it out.
@@ -105,10 +107,15 @@ struct MemoNode {
   std::map<std::string, std::unique_ptr<MemoNode>> next;
 };
 
+// A bound on what is remembered (each node holds an answer, a few hundred bytes): past
+// it, what is known is still reused, and new calls run without being remembered.
+constexpr std::size_t kMaxMemoNodes = 200000;
+
 struct Memo {
   std::mutex mutex;
   std::map<std::string, std::unique_ptr<MemoNode>> roots;
   std::set<std::string> unusable;  // keys whose command did two different things on the same answers
+  std::size_t nodes = 0;
 };
 
 Memo& memo() {
@@ -248,146 +255,173 @@ bool CommandChecks::start_servers() {
   return servers_ != nullptr;
 }
 
-CommandChecks::Answer CommandChecks::run(const failover::PlannedCheck& check, Reach reach_now) {
-  if (!t_uncounted) ++g_calls;
-  const std::string reach = reach_now == Reach::kDelivered ? "delivered" : reach_now == Reach::kDropped ? "dropped" : "rejected";
-  CommandSpec cmd;
-  cmd.argv = resolve_relative_files(check.argv, options_.base_dir);
-  cmd.timeout = check.check->timeout;
-  const std::string now_text = nlohmann::json(static_cast<double>(to_us(world_.engine().now()) / 1000) / 1000.0).dump();
+namespace {
 
-  // The reuse key: what the command is (argv, the files it names, its environment but
-  // the ports) and whether Prometheus is reachable.
-  std::string key = reach + "\n" + check.runner + "\n" + world_file_.repository;
-  for (const auto& a : cmd.argv) {
-    key += "\n" + a;
-    std::error_code ec;
-    if (std::filesystem::is_regular_file(a, ec)) key += "\n" + file_text(a);
-  }
-
-  CommandResult result;
-  bool reused = false;
+// The outcome a call with this key had when every read replays to the same answer now;
+// false when none is known (or the world answers differently somewhere).
+bool reuse(const std::string& key, sim::World& world, const std::string& now_text, CommandResult& result) {
   Memo& m = memo();
-  if (options_.memo) {
-    MemoNode* node = nullptr;
-    {
-      std::lock_guard<std::mutex> lock(m.mutex);
-      if (m.unusable.count(key) == 0) {
-        const auto it = m.roots.find(key);
-        if (it != m.roots.end()) node = it->second.get();
-      }
-    }
-    // Replay the reads against the world now; nodes are never removed, so a pointer
-    // stays good outside the lock.
-    while (node != nullptr) {
-      Exchange request;
-      {
-        std::lock_guard<std::mutex> lock(m.mutex);
-        if (node->terminal) {
-          result = node->result;
-          reused = true;
-          break;
-        }
-        request = node->request;
-      }
-      const std::optional<std::string> answer = replay(request, world_, now_text);
-      if (!answer) break;
-      std::lock_guard<std::mutex> lock(m.mutex);
-      const auto child = node->next.find(*answer);
-      node = child == node->next.end() ? nullptr : child->second.get();
-    }
+  MemoNode* node = nullptr;
+  {
+    std::lock_guard<std::mutex> lock(m.mutex);
+    if (m.unusable.count(key) > 0) return false;
+    const auto it = m.roots.find(key);
+    if (it == m.roots.end()) return false;
+    node = it->second.get();
   }
-  const std::string what = check.stage + " " + check.check->name + " on " + check.runner + ": ";
-  if (reused) {
-    replace_all(result.out, kNowMark, now_text);
-    replace_all(result.err, kNowMark, now_text);
-  } else {
-    if (!start_servers()) {
-      return {failover::QueryOutcome::failed("the fake APIs for commands could not start (" + start_error_ + ")"),
-              what + "not run: " + start_error_};
-    }
-    Servers& s = *servers_;
-    cmd.env = {{"PROMETHEUS_URL", reach_now == Reach::kDelivered ? s.prometheus.url()
-                                  : reach_now == Reach::kDropped   ? s.blackhole_url
-                                                                   : s.refusing_url},
-               {"GITHUB_API_URL", s.github.url()},
-               {"GITHUB_TOKEN", token_},
-               {"GITHUB_REPOSITORY", world_file_.repository},
-               {"RUNNER_NAME", check.runner}};
-    if (!t_uncounted) ++g_started;
+  // Nodes are never removed, so a pointer stays good outside the lock.
+  for (;;) {
+    Exchange request;
     {
-      std::lock_guard<std::mutex> lock(s.mutex);
-      s.recording = true;
-      s.recorded.clear();
-      s.now_text = now_text;
-    }
-    s.frozen([&] { result = run_command(cmd); });
-    std::vector<Exchange> transcript;
-    {
-      std::lock_guard<std::mutex> lock(s.mutex);
-      s.recording = false;
-      transcript.swap(s.recorded);
-    }
-    // What it printed, the same on every run: the ports and the token never show.
-    for (std::string* text : {&result.out, &result.err}) {
-      replace_all(*text, token_, "***");
-      replace_all(*text, s.prometheus.url(), "$PROMETHEUS_URL");
-      replace_all(*text, s.blackhole_url, "$PROMETHEUS_URL");
-      replace_all(*text, s.refusing_url, "$PROMETHEUS_URL");
-      replace_all(*text, s.github.url(), "$GITHUB_API_URL");
-    }
-    bool memorable = options_.memo && result.kind == CommandResult::Kind::kExited;
-    for (const auto& e : transcript) memorable = memorable && e.replayable;
-    if (memorable) {
-      CommandResult stored = result;
-      replace_all(stored.out, now_text, kNowMark);
-      replace_all(stored.err, now_text, kNowMark);
       std::lock_guard<std::mutex> lock(m.mutex);
-      auto& root = m.roots[key];
-      if (!root) root = std::make_unique<MemoNode>();
-      MemoNode* node = root.get();
-      bool conflict = false;
-      for (const auto& e : transcript) {
-        if (node->terminal || (!node->request.request_key.empty() && node->request.request_key != e.request_key)) {
-          conflict = true;
-          break;
-        }
-        node->request = e;
-        auto& child = node->next[e.reply_key];
-        if (!child) child = std::make_unique<MemoNode>();
-        node = child.get();
+      if (node->terminal) {
+        result = node->result;
+        replace_all(result.out, kNowMark, now_text);
+        replace_all(result.err, kNowMark, now_text);
+        return true;
       }
-      if (!conflict && !node->request.request_key.empty()) conflict = true;
-      if (!conflict && node->terminal && (node->result.exit_status != stored.exit_status || node->result.out != stored.out ||
-                                          node->result.err != stored.err)) {
-        conflict = true;
-      }
-      if (conflict) {
-        m.unusable.insert(key);
-      } else {
-        node->terminal = true;
-        node->result = std::move(stored);
-      }
+      request = node->request;
     }
+    const std::optional<std::string> answer = replay(request, world, now_text);
+    if (!answer) return false;
+    std::lock_guard<std::mutex> lock(m.mutex);
+    const auto child = node->next.find(*answer);
+    if (child == node->next.end()) return false;
+    node = child->second.get();
   }
+}
 
+// Remembers what a call did (its reads and answers, then its result). A call that did
+// something else on the same answers marks its key unusable: it is not deterministic.
+void remember(const std::string& key, const std::vector<Exchange>& transcript, CommandResult result, const std::string& now_text) {
+  if (result.kind != CommandResult::Kind::kExited) return;
+  for (const auto& e : transcript) {
+    if (!e.replayable) return;
+  }
+  replace_all(result.out, now_text, kNowMark);
+  replace_all(result.err, now_text, kNowMark);
+  Memo& m = memo();
+  std::lock_guard<std::mutex> lock(m.mutex);
+  if (m.nodes + transcript.size() + 1 > kMaxMemoNodes) return;
+  auto& root = m.roots[key];
+  if (!root) {
+    root = std::make_unique<MemoNode>();
+    ++m.nodes;
+  }
+  MemoNode* node = root.get();
+  for (const auto& e : transcript) {
+    if (node->terminal || (!node->request.request_key.empty() && node->request.request_key != e.request_key)) {
+      m.unusable.insert(key);
+      return;
+    }
+    node->request = e;
+    auto& child = node->next[e.reply_key];
+    if (!child) {
+      child = std::make_unique<MemoNode>();
+      ++m.nodes;
+    }
+    node = child.get();
+  }
+  const bool differs = !node->request.request_key.empty() ||
+                       (node->terminal && (node->result.exit_status != result.exit_status || node->result.out != result.out ||
+                                           node->result.err != result.err));
+  if (differs) {
+    m.unusable.insert(key);
+    return;
+  }
+  node->terminal = true;
+  node->result = std::move(result);
+}
+
+// The trace line of a call: what it is about, how it ended, the tail of each stream.
+std::string trace_line(const failover::PlannedCheck& check, const CommandResult& result) {
   auto tail = [](const std::string& text) {
     if (text.size() <= kTraceBytes) return text;
     std::size_t cut = text.size() - kTraceBytes;
     while (cut < text.size() && (static_cast<unsigned char>(text[cut]) & 0xC0) == 0x80) ++cut;
     return "…" + text.substr(cut);
   };
-  Answer a;
-  a.trace = what + result.describe();
-  if (!result.out.empty()) a.trace += " | stdout: " + tail(result.out);
-  if (!result.err.empty()) a.trace += " | stderr: " + tail(result.err);
-  a.outcome = command_outcome(result);
+  std::string line = check.stage + " " + check.check->name + " on " + check.runner + ": " + result.describe();
+  if (!result.out.empty()) line += " | stdout: " + tail(result.out);
+  if (!result.err.empty()) line += " | stderr: " + tail(result.err);
+  return line;
+}
+
+// The reuse key: what the command is (argv, the files it names, its environment but the
+// ports) and whether Prometheus is reachable.
+std::string reuse_key(const std::vector<std::string>& argv, const std::string& reach, const std::string& runner,
+                      const std::string& repository) {
+  std::string key = reach + "\n" + runner + "\n" + repository;
+  for (const auto& a : argv) {
+    key += "\n" + a;
+    std::error_code ec;
+    if (std::filesystem::is_regular_file(a, ec)) key += "\n" + file_text(a);
+  }
+  return key;
+}
+
+}  // namespace
+
+CommandResult CommandChecks::execute(const CommandSpec& spec, const std::string& runner, Reach reach,
+                                     const std::string& now_text, std::vector<Exchange>& transcript) {
+  Servers& s = *servers_;
+  CommandSpec cmd = spec;
+  cmd.env = {{"PROMETHEUS_URL", reach == Reach::kDelivered ? s.prometheus.url()
+                                : reach == Reach::kDropped   ? s.blackhole_url
+                                                             : s.refusing_url},
+             {"GITHUB_API_URL", s.github.url()},
+             {"GITHUB_TOKEN", token_},
+             {"GITHUB_REPOSITORY", world_file_.repository},
+             {"RUNNER_NAME", runner}};
+  {
+    std::lock_guard<std::mutex> lock(s.mutex);
+    s.recording = true;
+    s.recorded.clear();
+    s.now_text = now_text;
+  }
+  CommandResult result;
+  s.frozen([&] { result = run_command(cmd); });
+  {
+    std::lock_guard<std::mutex> lock(s.mutex);
+    s.recording = false;
+    transcript.swap(s.recorded);
+  }
+  // What it printed, the same on every run: the ports and the token never show.
+  for (std::string* text : {&result.out, &result.err}) {
+    replace_all(*text, token_, "***");
+    replace_all(*text, s.prometheus.url(), "$PROMETHEUS_URL");
+    replace_all(*text, s.blackhole_url, "$PROMETHEUS_URL");
+    replace_all(*text, s.refusing_url, "$PROMETHEUS_URL");
+    replace_all(*text, s.github.url(), "$GITHUB_API_URL");
+  }
+  return result;
+}
+
+CommandChecks::Answer CommandChecks::run(const failover::PlannedCheck& check, Reach reach) {
+  if (!t_uncounted) ++g_calls;
+  CommandSpec cmd;
+  cmd.argv = resolve_relative_files(check.argv, options_.base_dir);
+  cmd.timeout = check.check->timeout;
+  const std::string now_text = nlohmann::json(static_cast<double>(to_us(world_.engine().now()) / 1000) / 1000.0).dump();
+  const std::string key = reuse_key(cmd.argv, reach == Reach::kDelivered ? "delivered" : reach == Reach::kDropped ? "dropped" : "rejected",
+                                    check.runner, world_file_.repository);
+  CommandResult result;
+  if (!options_.memo || !reuse(key, world_, now_text, result)) {
+    if (!start_servers()) {
+      return {failover::QueryOutcome::failed("the fake APIs for commands could not start (" + start_error_ + ")"),
+              check.stage + " " + check.check->name + " on " + check.runner + ": not run: " + start_error_};
+    }
+    if (!t_uncounted) ++g_started;
+    std::vector<Exchange> transcript;
+    result = execute(cmd, check.runner, reach, now_text, transcript);
+    if (options_.memo) remember(key, transcript, result, now_text);
+  }
   if (!t_uncounted) {
     std::lock_guard<std::mutex> lock(g_verdicts_mutex);
     ++g_verdicts[CommandStats::Verdict{options_.policy, check.check->name + " on " + check.runner, result.describe(),
                                        result.last_line()}];
   }
-  return a;
+  return {command_outcome(result), trace_line(check, result)};
 }
 
 }  // namespace failsim::harness

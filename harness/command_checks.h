@@ -40,10 +40,13 @@
 #include "failover/health.h"
 #include "failover/query.h"
 #include "fakes/live_loop.h"
+#include "harness/command_exec.h"
 #include "harness/world_file.h"
 #include "sim/world.h"
 
 namespace failsim::harness {
+
+struct Exchange;  // a request a command made and its answer (command_checks.cc)
 
 struct CommandCheckOptions {
   std::string policy;    // its name, for the counts
@@ -111,6 +114,9 @@ class CommandChecks {
   struct Servers;
   // Starts the APIs (once); false, with start_error_ set, when they cannot start.
   bool start_servers();
+  // Runs the command with time frozen; `transcript` gets the API requests it made.
+  CommandResult execute(const CommandSpec& spec, const std::string& runner, Reach reach, const std::string& now_text,
+                        std::vector<Exchange>& transcript);
   sim::World& world_;
   const WorldFile& world_file_;
   std::string token_;

@@ -10,6 +10,7 @@
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
+#include <thread>
 
 #include "failover/duration.h"
 
@@ -227,7 +228,18 @@ CommandResult run_command(const CommandSpec& spec) {
   for (auto& f : fds) {
     if (f.fd >= 0) close(f.fd);
   }
-  kill(-pid, SIGKILL);  // the group: anything it left behind
+  // Both streams ended: the command may still be exiting (coreutils close stdout before
+  // they exit). Wait for it, up to the deadline; only then kill what is left.
+  while (!reaped && !timed_out) {
+    if (waitpid(pid, &status, WNOHANG) == pid) {
+      reaped = true;
+    } else if (std::chrono::steady_clock::now() >= deadline) {
+      timed_out = true;
+    } else {
+      std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    }
+  }
+  kill(-pid, SIGKILL);  // the group: anything it left behind (or all of it, past the deadline)
   if (!reaped) waitpid(pid, &status, 0);
   fs::remove_all(scratch);
   r.out = finish_tail(std::move(out), spec.max_output_bytes);

@@ -58,7 +58,7 @@ TEST(CommandExec, RunsInAScratchDirectoryWithOnlyTheEnvironmentGiven) {
   const auto r = sh("pwd; echo \"home=$HOME leak=${FAILSIM_SHOULD_NOT_LEAK:-none} url=$PROMETHEUS_URL\"; touch here", std::chrono::seconds(10),
                     {{"PROMETHEUS_URL", "http://x"}});
   ::unsetenv("FAILSIM_SHOULD_NOT_LEAK");
-  ASSERT_EQ(r.exit_status, 0) << r.err;
+  ASSERT_EQ(r.exit_status, 0) << r.describe() << " " << r.error << " " << r.err;
   const std::string dir = r.out.substr(0, r.out.find('\n'));
   EXPECT_EQ(dir.rfind("/tmp/failsim-command-", 0), 0u) << dir;
   EXPECT_NE(r.out.find("home=" + dir + " leak=none url=http://x"), std::string::npos) << r.out;
