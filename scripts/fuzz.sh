@@ -24,14 +24,14 @@ for t in "${targets[@]}"; do
   rm -rf "${work:?}/$t"
   mkdir -p "$work/$t"
   case $t in  # the first corpus: fuzz/corpus/NAME, or the shipped files the target reads
-    policy) src=(scenarios/policies/*.json) ;;
+    policy) src=(scenarios/policies/*.json examples/team-gate/policy.json) ;;
     rule_file) src=(scenarios/rules/*.yml) ;;
     world) src=(worlds/*.json) ;;
     slo) src=(scenarios/slos/*.json) ;;
     scenario) src=(scenarios/*.json) ;;
     plan) src=(scenarios/gamedays/*.json) ;;
     import_prometheus) src=(tests/harness/import/acme/prometheus.yml tests/harness/import/paws360-prometheus.yml tests/harness/import/k8s/prometheus.yml) ;;
-    import_workflow) src=(tests/harness/import/acme/deploy.yml tests/harness/import/paws360-ci.yml examples/workflows/*.yml) ;;
+    import_workflow) src=(tests/harness/import/acme/deploy.yml tests/harness/import/paws360-ci.yml examples/workflows/*.yml fuzz/corpus/workflow/*.yml) ;;
     *) src=(fuzz/corpus/"$t"/*) ;;
   esac
   i=0  # numbered: two seeds may share a file name (prometheus.yml)
