@@ -99,6 +99,10 @@ std::vector<Action> DeployOrchestrator::dispatch(TimePoint now, std::size_t cand
 std::vector<Action> DeployOrchestrator::on_query_results(TimePoint now, const std::vector<QueryOutcome>& outcomes) {
   std::size_t expected = 0;
   for (const auto& p : plans_) expected += p.size();
+  if (state_ == State::kSelecting && outcomes.size() == 1) {
+    selection_ = select_by_command(policy_, assessments_, tried_, outcomes[0]);
+    return select(now);
+  }
   if ((state_ != State::kGating && state_ != State::kInJobChecks) || outcomes.size() != expected) {
     return ignored(now, "query results (" + std::to_string(outcomes.size()) + " for " +
                             std::to_string(expected) + " queries)");
@@ -136,7 +140,20 @@ std::vector<Action> DeployOrchestrator::on_query_results(TimePoint now, const st
          a.healthy ? a.warnings : a.reasons);
     if (!a.healthy) noticed(now);
   }
+  if (policy_.select) {  // the team's selection command chooses
+    assessments_ = std::move(assessments);
+    plans_ = {{plan_selection(policy_, assessments_, tried_)}};
+    state_ = State::kSelecting;
+    Action q = make(Action::Kind::kRunQueries);
+    q.queries.push_back("");
+    q.checks.push_back(plans_[0][0]);
+    return {std::move(q)};
+  }
   selection_ = select_target(policy_, assessments, tried_);
+  return select(now);
+}
+
+std::vector<Action> DeployOrchestrator::select(TimePoint now) {
   note(now, Decision::Kind::kSelect, selection_->diagnosis);
   if (!selection_->target) {
     return give_up(now, dispatches_ == 0 ? "fail fast: " + selection_->diagnosis : selection_->diagnosis);
@@ -268,7 +285,7 @@ std::vector<Action> DeployOrchestrator::on_post_check(TimePoint now, bool health
 }
 
 std::vector<Action> DeployOrchestrator::on_job_ended(TimePoint now, JobEnd why) {
-  if (state_ == State::kIdle || state_ == State::kGating || state_ == State::kRollingBack ||
+  if (state_ == State::kIdle || state_ == State::kGating || state_ == State::kSelecting || state_ == State::kRollingBack ||
       state_ == State::kDone) {
     return ignored(now, std::string("job ended (") + to_string(why) + ")");
   }
@@ -287,7 +304,7 @@ std::vector<Action> DeployOrchestrator::on_job_ended(TimePoint now, JobEnd why) 
 }
 
 std::vector<Action> DeployOrchestrator::on_upstream_ended(TimePoint now, JobEnd why, const std::string& upstream) {
-  if (state_ == State::kIdle || state_ == State::kGating || state_ == State::kRollingBack ||
+  if (state_ == State::kIdle || state_ == State::kGating || state_ == State::kSelecting || state_ == State::kRollingBack ||
       state_ == State::kDone || !runner_.empty()) {
     return ignored(now, "upstream job " + upstream + " ended (" + to_string(why) + ")");
   }
@@ -378,6 +395,7 @@ std::string DeployOrchestrator::waiting_for() const {
   switch (state_) {
     case State::kIdle: return "not started";
     case State::kGating: return "waiting for the health gate's query results";
+    case State::kSelecting: return "waiting for the selection command " + policy_.select->name;
     case State::kAwaitAssign: {
       std::string out = "dispatch " + std::to_string(dispatches_) + " sent (candidate " +
                         (current_candidate_ < policy_.candidates.size() ? policy_.candidates[current_candidate_].name

@@ -29,7 +29,9 @@
 //                    the assigned runner, keyed by its hostname; a failed stage fails
 //                    the job. This is PAWS360 as built.
 //   before-dispatch: assess all authorized candidates first and dispatch to the chosen
-//                    one; fail fast when none is healthy.
+//                    one; fail fast when none is healthy. With a selection command
+//                    (policy.select), a second kRunQueries runs it after the checks,
+//                    and what it prints chooses (failover/selection.h select_by_command).
 #pragma once
 
 #include <optional>
@@ -156,6 +158,7 @@ class DeployOrchestrator {
   enum class State {
     kIdle,
     kGating,          // before-dispatch: waiting for all candidates' query results
+    kSelecting,       // before-dispatch: waiting for the policy's selection command
     kAwaitAssign,     // dispatched, waiting for a runner
     kInJobChecks,     // in-job: waiting for preflight + gate results on the runner
     kAttempting,      // a deploy attempt is running
@@ -166,6 +169,8 @@ class DeployOrchestrator {
   };
 
   std::vector<Action> gate_candidates(TimePoint now);
+  // selection_ is made: dispatch to its target, or give up.
+  std::vector<Action> select(TimePoint now);
   std::vector<Action> dispatch(TimePoint now, std::size_t candidate);
   std::vector<Action> run_attempt(TimePoint now);
   // The deploy on the current dispatch failed: re-dispatch if allowed, else give up.
@@ -189,6 +194,7 @@ class DeployOrchestrator {
   std::vector<std::size_t> gated_;          // candidates queried in the current gate
   std::vector<std::vector<PlannedCheck>> plans_;  // their planned checks
   std::optional<Selection> selection_;
+  std::vector<std::optional<Assessment>> assessments_;  // of the current gate (for a selection command)
   std::size_t current_candidate_ = 0;
   std::string runner_;
   std::string hostname_;

@@ -26,17 +26,39 @@ const std::map<std::string, CompareOp> kOps = {{"==", CompareOp::kEq}, {"!=", Co
 
 // Placeholders are filled from the candidate being assessed; any other is a typo that
 // would reach Prometheus (or the command) verbatim. Commands may also use ${runner}.
-void check_placeholders(const std::string& text, const std::string& pointer, bool command) {
+// `kind`: 0 a query, 1 a check's command, 2 the selection command.
+void check_placeholders(const std::string& text, const std::string& pointer, int kind) {
   for (auto open = text.find("${"); open != std::string::npos; open = text.find("${", open + 2)) {
     const auto close = text.find('}', open);
     const std::string name = close == std::string::npos ? text.substr(open + 2) : text.substr(open + 2, close - open - 2);
-    const bool known = name == "hostname" || name == "instance" || name == "name" || (command && name == "runner");
+    const bool known = kind == 2 ? (name == "candidates" || name == "healthy")
+                                 : name == "hostname" || name == "instance" || name == "name" || (kind == 1 && name == "runner");
     if (close == std::string::npos || !known) {
       Fields::fail(pointer, "unknown placeholder ${" + name + (close == std::string::npos ? "" : "}") +
-                                (command ? "; a command may use ${runner}, ${hostname}, ${instance} and ${name}"
-                                         : "; a query may use ${hostname}, ${instance} and ${name} (the candidate's fields)"));
+                                (kind == 2   ? "; a selection command may use ${candidates} and ${healthy}"
+                                 : kind == 1 ? "; a command may use ${runner}, ${hostname}, ${instance} and ${name}"
+                                             : "; a query may use ${hostname}, ${instance} and ${name} (the candidate's fields)"));
     }
   }
+}
+
+// The command of a check (or of the selection): argv, timeout, takes, verdicts.
+void read_command(Fields& f, HealthCheck& c, bool selection) {
+  c.command = f.strings("command");  // non-empty, and no element is ""
+  for (std::size_t k = 0; k < c.command.size(); ++k) {
+    check_placeholders(c.command[k], f.at("command") + "/" + std::to_string(k), selection ? 2 : 1);
+  }
+  c.timeout = f.duration("timeout", std::chrono::seconds(30));
+  if (c.timeout <= Duration(0) || c.timeout > std::chrono::hours(1)) Fields::fail(f.at("timeout"), "expected a duration in (0, 1h]");
+  c.takes = f.duration("takes", std::chrono::seconds(2));
+  if (c.takes < Duration(0) || c.takes > std::chrono::hours(1)) Fields::fail(f.at("takes"), "expected a duration in [0, 1h]");
+  c.op = CompareOp::kEq;  // exit status 0 passes
+  c.threshold = 0;
+  if (!selection) {
+    c.on_mismatch = f.choice("on_failure", kVerdicts, Verdict::kFail);
+    c.on_error = f.choice("on_error", kVerdicts, Verdict::kFail);
+  }
+  f.finish();
 }
 
 std::vector<HealthCheck> read_checks(Fields& parent, const std::string& key) {
@@ -54,28 +76,13 @@ std::vector<HealthCheck> read_checks(Fields& parent, const std::string& key) {
     // simulation with virtual time frozen, or by `failsim gate` in production).
     if (f.get("command") != nullptr) {
       if (f.get("query") != nullptr) Fields::fail(f.at("command"), "a check has a \"query\" or a \"command\", not both");
-      c.command = f.strings("command");
-      if (c.command.empty() || c.command[0].empty()) {
-        Fields::fail(f.at("command"), "expected an argv array whose first element names the program, e.g. [\"bash\", \"check.sh\", \"${runner}\"]");
-      }
-      for (std::size_t k = 0; k < c.command.size(); ++k) {
-        check_placeholders(c.command[k], f.at("command") + "/" + std::to_string(k), true);
-      }
-      c.timeout = f.duration("timeout", std::chrono::seconds(30));
-      if (c.timeout <= Duration(0) || c.timeout > std::chrono::hours(1)) Fields::fail(f.at("timeout"), "expected a duration in (0, 1h]");
-      c.takes = f.duration("takes", std::chrono::seconds(2));
-      if (c.takes < Duration(0) || c.takes > std::chrono::hours(1)) Fields::fail(f.at("takes"), "expected a duration in [0, 1h]");
-      c.op = CompareOp::kEq;  // exit status 0 passes
-      c.threshold = 0;
-      c.on_mismatch = f.choice("on_failure", kVerdicts, Verdict::kFail);
-      c.on_error = f.choice("on_error", kVerdicts, Verdict::kFail);
-      f.finish();
+      read_command(f, c, false);
       checks.push_back(std::move(c));
       continue;
     }
     c.query = f.text("query");
     if (c.query.empty()) Fields::fail(f.at("query"), "expected a PromQL expression, got \"\"");
-    check_placeholders(c.query, f.at("query"), false);
+    check_placeholders(c.query, f.at("query"), 0);
     c.op = f.choice("pass_if", kOps, CompareOp::kEq);
     c.threshold = f.number("threshold", 1.0);
     c.on_mismatch = f.choice("on_mismatch", kVerdicts, Verdict::kFail);
@@ -139,6 +146,18 @@ Policy read_policy(const json& root) {
                             GatePlacement::kBeforeDispatch);
   p.preflight = read_checks(gate, "preflight");
   p.gate = read_checks(gate, "checks");
+  if (gate.get("select") != nullptr) {
+    if (!gate.get("select")->is_object()) Fields::fail(gate.at("select"), "expected an object with a \"command\"");
+    Fields f(*gate.get("select"), gate.at("select"));
+    HealthCheck c;
+    c.name = f.text("name", std::string("select"));
+    (void)f.need("command");
+    read_command(f, c, true);
+    if (p.placement != GatePlacement::kBeforeDispatch) {
+      Fields::fail(gate.at("select"), "a selection command needs \"placement\": \"before-dispatch\" (in a job, GitHub has chosen)");
+    }
+    p.select = std::move(c);
+  }
   gate.finish();
 
   const json& list = top.need("candidates");

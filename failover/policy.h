@@ -88,6 +88,9 @@ struct Policy {
   std::vector<Candidate> candidates;
   std::vector<HealthCheck> preflight;  // run first; as built, a separate step
   std::vector<HealthCheck> gate;       // the health gate proper
+  // The team's own selection (before-dispatch only): a command run once per gate, after
+  // the checks, whose stdout names the target (failover/selection.h select_by_command).
+  std::optional<HealthCheck> select;
   // GitHub job settings of the deploy job.
   std::string concurrency_group;
   bool cancel_in_progress = false;

@@ -25,10 +25,11 @@ struct QueryOutcome {
   double value = 0.0;
   std::size_t samples = 0;
   std::string error;
+  std::string output;  // a command's stdout (bounded): what a selection command printed
 
-  static QueryOutcome of_value(double v, std::size_t n = 1) { return {Kind::kValue, v, n, {}}; }
-  static QueryOutcome empty() { return {Kind::kEmpty, 0.0, 0, {}}; }
-  static QueryOutcome failed(std::string why) { return {Kind::kError, 0.0, 0, std::move(why)}; }
+  static QueryOutcome of_value(double v, std::size_t n = 1) { return {Kind::kValue, v, n, {}, {}}; }
+  static QueryOutcome empty() { return {Kind::kEmpty, 0.0, 0, {}, {}}; }
+  static QueryOutcome failed(std::string why) { return {Kind::kError, 0.0, 0, std::move(why), {}}; }
 };
 
 }  // namespace failsim::failover

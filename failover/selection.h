@@ -38,4 +38,19 @@ struct Selection {
 Selection select_target(const Policy& policy, const std::vector<std::optional<Assessment>>& assessments,
                         const std::vector<bool>& excluded = {});
 
+// The team's selection command (policy.select), planned after the checks: ${candidates}
+// is the authorized candidates not excluded, ${healthy} those the checks found healthy,
+// each one argument of names separated by spaces (in policy order).
+// REQUIRES: policy.select.
+PlannedCheck plan_selection(const Policy& policy, const std::vector<std::optional<Assessment>>& assessments,
+                            const std::vector<bool>& excluded = {});
+
+// What a selection command chose. It chooses when it exits 0 and the first non-empty
+// line of its stdout names a candidate it was offered (${candidates}): that one, even if
+// the checks found it unhealthy (the team's logic decides; the diagnosis says so).
+// Anything else chooses nobody, and the diagnosis says why (its exit, or the name it
+// printed and the names it was offered).
+Selection select_by_command(const Policy& policy, const std::vector<std::optional<Assessment>>& assessments,
+                            const std::vector<bool>& excluded, const QueryOutcome& command);
+
 }  // namespace failsim::failover

@@ -333,6 +333,11 @@ void remember(const std::string& key, const std::vector<Exchange>& transcript, C
   node->result = std::move(result);
 }
 
+// "gate team-gate on Serotonin-paws360"; a selection is about no one runner: "select pick".
+std::string about(const failover::PlannedCheck& check) {
+  return check.stage + " " + check.check->name + (check.runner.empty() ? "" : " on " + check.runner);
+}
+
 // The trace line of a call: what it is about, how it ended, the tail of each stream.
 std::string trace_line(const failover::PlannedCheck& check, const CommandResult& result) {
   auto tail = [](const std::string& text) {
@@ -341,7 +346,7 @@ std::string trace_line(const failover::PlannedCheck& check, const CommandResult&
     while (cut < text.size() && (static_cast<unsigned char>(text[cut]) & 0xC0) == 0x80) ++cut;
     return "…" + text.substr(cut);
   };
-  std::string line = check.stage + " " + check.check->name + " on " + check.runner + ": " + result.describe();
+  std::string line = about(check) + ": " + result.describe();
   if (!result.out.empty()) line += " | stdout: " + tail(result.out);
   if (!result.err.empty()) line += " | stderr: " + tail(result.err);
   return line;
@@ -409,7 +414,7 @@ CommandChecks::Answer CommandChecks::run(const failover::PlannedCheck& check, Re
   if (!options_.memo || !reuse(key, world_, now_text, result)) {
     if (!start_servers()) {
       return {failover::QueryOutcome::failed("the fake APIs for commands could not start (" + start_error_ + ")"),
-              check.stage + " " + check.check->name + " on " + check.runner + ": not run: " + start_error_};
+              about(check) + ": not run: " + start_error_};
     }
     if (!t_uncounted) ++g_started;
     std::vector<Exchange> transcript;
@@ -418,7 +423,7 @@ CommandChecks::Answer CommandChecks::run(const failover::PlannedCheck& check, Re
   }
   if (!t_uncounted) {
     std::lock_guard<std::mutex> lock(g_verdicts_mutex);
-    ++g_verdicts[CommandStats::Verdict{options_.policy, check.check->name + " on " + check.runner, result.describe(),
+    ++g_verdicts[CommandStats::Verdict{options_.policy, about(check).substr(check.stage.size() + 1), result.describe(),
                                        result.last_line()}];
   }
   return {command_outcome(result), trace_line(check, result)};

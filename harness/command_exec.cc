@@ -105,6 +105,7 @@ failover::QueryOutcome command_outcome(const CommandResult& result) {
   if (result.kind == CommandResult::Kind::kExited) {
     auto o = failover::QueryOutcome::of_value(result.exit_status);
     o.error = last;
+    o.output = result.out;
     return o;
   }
   return failover::QueryOutcome::failed(result.describe() + (last.empty() ? "" : ": " + last));

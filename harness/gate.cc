@@ -27,12 +27,13 @@ std::string local_hostname() {
 
 nlohmann::json check_json(const std::string& candidate, const failover::PlannedCheck& check,
                           const failover::QueryOutcome& o) {
-  nlohmann::json j{{"candidate", candidate}, {"stage", check.stage}};
+  nlohmann::json j{{"candidate", candidate.empty() ? nlohmann::json(nullptr) : nlohmann::json(candidate)}, {"stage", check.stage}};
   if (check.argv.empty()) {
     j["query"] = check.query;
   } else {
     j["name"] = check.check->name;
     j["command"] = check.argv;
+    if (!o.output.empty()) j["output"] = o.output;
   }
   switch (o.kind) {
     case failover::QueryOutcome::Kind::kValue:
@@ -47,6 +48,28 @@ nlohmann::json check_json(const std::string& candidate, const failover::PlannedC
       break;
   }
   return j;
+}
+
+// A command check (or the selection command) as the gate runs it: PROMETHEUS_URL is
+// --prometheus; GitHub's variables come from this process's environment. What it
+// printed goes to stderr, named.
+CommandResult run_check_command(const failover::PlannedCheck& check, const failover::Policy& policy, const GateOptions& options,
+                                std::ostream& err) {
+  CommandSpec cmd;
+  cmd.argv = resolve_relative_files(check.argv, policy.base_dir);
+  cmd.timeout = check.check->timeout;
+  cmd.env = {{"PROMETHEUS_URL", options.prometheus_url}, {"RUNNER_NAME", check.runner}};
+  for (const char* name : {"GITHUB_API_URL", "GITHUB_TOKEN", "GITHUB_REPOSITORY"}) {
+    if (const char* v = std::getenv(name)) cmd.env.emplace_back(name, v);
+  }
+  const CommandResult result = run_command(cmd);
+  for (const auto& stream : {result.out, result.err}) {
+    if (!stream.empty()) {
+      err << check.check->name << (check.runner.empty() ? "" : " (" + check.runner + ")") << ": " << stream
+          << (stream.back() == '\n' ? "" : "\n");
+    }
+  }
+  return result;
 }
 
 }  // namespace
@@ -73,8 +96,11 @@ int run_gate(const GateOptions& options, std::ostream& out, std::ostream& err) {
     c.threshold = 0;
     policy.gate.push_back(std::move(c));
   }
-  for (const auto* stage : {&policy.preflight, &policy.gate}) {
-    for (const auto& c : *stage) {
+  std::vector<failover::HealthCheck> commands = policy.preflight;
+  commands.insert(commands.end(), policy.gate.begin(), policy.gate.end());
+  if (policy.select) commands.push_back(*policy.select);
+  {
+    for (const auto& c : commands) {
       if (!c.is_command()) continue;
       if (auto missing = missing_program(c.command, policy.base_dir)) {
         err << "failsim gate: " << options.policy_path << ": check " << c.name << ": command argument " << *missing << "\n";
@@ -109,18 +135,7 @@ int run_gate(const GateOptions& options, std::ostream& out, std::ostream& err) {
         continue;
       }
       if (!check.argv.empty()) {
-        CommandSpec cmd;
-        cmd.argv = resolve_relative_files(check.argv, policy.base_dir);
-        cmd.timeout = check.check->timeout;
-        cmd.env = {{"PROMETHEUS_URL", options.prometheus_url}, {"RUNNER_NAME", check.runner}};
-        for (const char* name : {"GITHUB_API_URL", "GITHUB_TOKEN", "GITHUB_REPOSITORY"}) {
-          if (const char* v = std::getenv(name)) cmd.env.emplace_back(name, v);
-        }
-        const CommandResult result = run_command(cmd);
-        for (const auto& stream : {result.out, result.err}) {
-          if (!stream.empty()) err << check.check->name << " (" << c.name << "): " << stream << (stream.back() == '\n' ? "" : "\n");
-        }
-        outcomes.push_back(command_outcome(result));
+        outcomes.push_back(command_outcome(run_check_command(check, policy, options, err)));
         continue;
       }
       const InstantQuery answer = query_instant(endpoint.value(), check.query, options.timeout);
@@ -132,7 +147,13 @@ int run_gate(const GateOptions& options, std::ostream& out, std::ostream& err) {
     }
     assessments[i] = failover::assess(c, plan, outcomes);
   }
-  const failover::Selection sel = failover::select_target(policy, assessments);
+  failover::Selection sel = failover::select_target(policy, assessments);
+  if (policy.select) {  // the team's selection command chooses
+    const failover::PlannedCheck pick = failover::plan_selection(policy, assessments);
+    const failover::QueryOutcome chose = command_outcome(run_check_command(pick, policy, options, err));
+    checks.push_back(check_json("", pick, chose));
+    sel = failover::select_by_command(policy, assessments, {}, chose);
+  }
 
   nlohmann::json report;
   report["policy"] = policy.name;

@@ -1,14 +1,16 @@
 // `failsim gate`: the production health gate. Runs the policy's PromQL checks against
 // a live Prometheus, assesses each candidate, selects a target and reports it.
 //
-// A policy's command checks run here as child processes (harness/command_exec.h), as
-// they run inside a simulation (harness/command_checks.h).
+// A policy's command checks, and its selection command (which then chooses the target:
+// failover/selection.h select_by_command), run here as child processes
+// (harness/command_exec.h), as they run inside a simulation (harness/command_checks.h).
 //
 // Output contract (stdout, one JSON object):
 //   {"target": "<runner name>" | null, "labels": [...],
 //    "checks": [{"candidate", "stage", "query" | "command", "result": "value"|"empty"|"error",
 //                "value"?, "series"?, "error"?}],   every check the gate ran, in order
-//                (a command's value is its exit status, its error its last line)
+//                (a command's value is its exit status, its error its last line, its
+//                output its stdout; the selection command's candidate is null)
 //    "candidates": [{"name", "authorized", "healthy", "reasons": [...], "warnings": [...]}],
 //    "policy": "<name>"}
 // Exit status: 0 a target was chosen; 1 none is healthy (every candidate's reasons on

@@ -365,5 +365,64 @@ TEST_F(AsBuilt, LostRunnerIsNotRedispatched) {
   EXPECT_NE(o.diagnosis().find("lost communication"), std::string::npos);
 }
 
+// The team's selection command (policy.select): after the checks, one more kRunQueries
+// runs it with the candidates it may choose; the first line it prints chooses, even a
+// candidate the checks found unhealthy (said so); an exit other than 0, or a name it was
+// not offered, chooses nobody and the deploy fails fast, saying why.
+TEST_F(Gated, ASelectionCommandChoosesTheTarget) {
+  policy.select = HealthCheck{};
+  policy.select->name = "pick";
+  policy.select->command = {"bash", "pick.sh", "${candidates}", "${healthy}"};
+  auto command = [](int exit, const std::string& out) {
+    auto q = Q::of_value(exit);
+    q.output = out;
+    q.error = "last line";
+    return q;
+  };
+  {
+    DeployOrchestrator o(policy, "v2", "v1");
+    auto a = o.start(at(0));
+    a = o.on_query_results(at(1), concat(scrape_down5(), healthy5()));
+    ASSERT_EQ(a.size(), 1u);
+    ASSERT_EQ(a[0].kind, K::kRunQueries);
+    ASSERT_EQ(a[0].checks.size(), 1u);
+    EXPECT_EQ(a[0].checks[0].stage, "select");
+    EXPECT_EQ(a[0].checks[0].argv,
+              (std::vector<std::string>{"bash", "pick.sh", "Serotonin-paws360 dell-r640-01-runner", "dell-r640-01-runner"}));
+    EXPECT_EQ(o.waiting_for(), "waiting for the selection command pick");
+    a = o.on_query_results(at(3), {command(0, "\n  Serotonin-paws360  \nignored\n")});
+    ASSERT_EQ(a.size(), 1u);
+    ASSERT_EQ(a[0].kind, K::kDispatch);
+    EXPECT_EQ(a[0].labels, (std::vector<std::string>{"self-hosted", "production", "serotonin"}));
+    EXPECT_TRUE(log_has(o, Decision::Kind::kSelect, "target Serotonin-paws360 (chosen by the selection command pick); the checks "
+                                                    "found it unhealthy: gate up: value 0"));
+  }
+  {
+    DeployOrchestrator o(policy, "v2", "v1");
+    o.start(at(0));
+    o.on_query_results(at(1), concat(healthy5(), healthy5()));
+    auto a = o.on_query_results(at(3), {command(3, "")});
+    EXPECT_EQ(o.outcome(), Outcome::kFailed);
+    EXPECT_NE(o.diagnosis().find("fail fast: the selection command pick chose nobody: exited 3 (last line)"), std::string::npos)
+        << o.diagnosis();
+  }
+  {
+    DeployOrchestrator o(policy, "v2", "v1");
+    o.start(at(0));
+    o.on_query_results(at(1), concat(healthy5(), healthy5()));
+    o.on_query_results(at(3), {command(0, "rack9\n")});
+    EXPECT_EQ(o.outcome(), Outcome::kFailed);
+    EXPECT_NE(o.diagnosis().find("it printed \"rack9\", not one of the candidates it was offered (Serotonin-paws360, "
+                                 "dell-r640-01-runner)"), std::string::npos) << o.diagnosis();
+  }
+  {
+    DeployOrchestrator o(policy, "v2", "v1");
+    o.start(at(0));
+    o.on_query_results(at(1), concat(healthy5(), healthy5()));
+    o.on_query_results(at(3), {Q::failed("ran past its timeout and was killed")});
+    EXPECT_NE(o.diagnosis().find("chose nobody: ran past its timeout and was killed"), std::string::npos) << o.diagnosis();
+  }
+}
+
 }  // namespace
 }  // namespace failsim::failover

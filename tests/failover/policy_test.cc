@@ -183,6 +183,37 @@ TEST(CommandChecks, BadCommandsNameTheField) {
   }
 }
 
+TEST(CommandChecks, ASelectionCommandIsReadAndChecked) {
+  const std::string good = read_shipped_policy("health-gated-failover.json");
+  const std::string from = R"("placement": "before-dispatch",)";
+  std::string text = good;
+  text.insert(text.find(from) + from.size(), R"("select": {"command": ["bash", "pick.sh", "${candidates}"], "takes": "1s"},)");
+  const auto parsed = parse_policy(text, "p.json");
+  ASSERT_TRUE(parsed.has_value()) << parsed.error();
+  ASSERT_TRUE(parsed.value().select.has_value());
+  EXPECT_EQ(parsed.value().select->name, "select") << "the default name";
+  EXPECT_EQ(parsed.value().select->takes, seconds(1));
+  const std::pair<std::string, std::string> bad[] = {
+      {R"("select": {"command": ["pick.sh", "${runner}"]},)", "p.json: /gate/select/command/1: unknown placeholder ${runner}; a selection command may use ${candidates} and ${healthy}"},
+      {R"("select": {"name": "pick"},)", "p.json: /gate/select/command: missing required field"},
+      {R"("select": {"command": ["x"], "on_failure": "warn"},)", "p.json: /gate/select/on_failure: unknown field"},
+      {R"("select": ["x"],)", "p.json: /gate/select: expected an object"},
+  };
+  for (const auto& [field, message] : bad) {
+    std::string t = good;
+    t.insert(t.find(from) + from.size(), field);
+    const auto r = parse_policy(t, "p.json");
+    ASSERT_FALSE(r.has_value()) << field;
+    EXPECT_NE(r.error().find(message), std::string::npos) << r.error();
+  }
+  std::string in_job = read_shipped_policy("paws360-as-built.json");
+  const std::string job_from = R"("placement": "in-job",)";
+  in_job.insert(in_job.find(job_from) + job_from.size(), R"("select": {"command": ["x"]},)");
+  const auto r = parse_policy(in_job, "p.json");
+  ASSERT_FALSE(r.has_value());
+  EXPECT_NE(r.error().find("/gate/select: a selection command needs \"placement\": \"before-dispatch\""), std::string::npos) << r.error();
+}
+
 TEST(PolicyErrors, SyntaxErrorNamesLineAndColumn) {
   const auto parsed = parse_policy("{\n  \"name\": \"x\",\n  \"gate\": {,}\n}", "bad.json");
   ASSERT_FALSE(parsed.has_value());

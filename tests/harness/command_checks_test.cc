@@ -200,6 +200,29 @@ TEST_F(CommandChecksTest, APolicyWithAMissingScriptOrABadCommandIsRefusedNamingT
   EXPECT_NE(r.out.find("/gate/checks/0/command/0: no-such-program-here: not found on PATH"), std::string::npos) << r.out;
 }
 
+// The team's selection script (examples/team-gate/select-runner.sh: the first candidate
+// GitHub lists as online) chooses the target: the partitioned primary is still online to
+// GitHub, so it is chosen; a primary whose runner service stopped is offline, so the
+// secondary is. The script asked the world's GitHub API, with the token, inside the run.
+TEST_F(CommandChecksTest, ATeamSelectionScriptChoosesTheTargetFromTheWorldsGitHub) {
+  std::filesystem::copy_file(src + "/examples/team-gate/select-runner.sh", dir / "select-runner.sh");
+  json p = json::parse(testing::read_file(src + "/examples/team-gate/policy-select.json"));
+  p["rule_file"] = base["rule_file"];
+  write("select.json", p.dump(2));
+  json stopped = json::parse(testing::read_file(src + "/scenarios/failover.json"));
+  stopped["world"] = src + "/worlds/paws360.json";
+  stopped["slo_file"] = src + "/scenarios/slos/success-criteria.json";
+  stopped["expect"] = json{{"*", json::object()}};
+  write("stopped.json", stopped.dump(2));
+  for (const auto& [scenario, runner] : {std::make_pair(std::string("scenario.json"), std::string("Serotonin-paws360")),
+                                         std::make_pair(std::string("stopped.json"), std::string("dell-r640-01-runner"))}) {
+    const auto r = failsim("replay " + out(scenario) + " --policy " + out("select.json") + " --seed 2 --trace " + out("t.json"));
+    EXPECT_EQ(r.exit_code, 0) << r.out;
+    EXPECT_NE(r.out.find("target " + runner + " (chosen by the selection command select-runner)"), std::string::npos) << r.out;
+    EXPECT_NE(r.out.find("select select-runner: exit 0 | stdout: " + runner), std::string::npos) << r.out;
+  }
+}
+
 // The docs' console examples of command checks (the README's walkthrough and
 // docs/command-checks.md), run as written: every line they show is in what the command
 // prints now. How many calls started a process depends on which thread got there first,
