@@ -199,6 +199,7 @@ CommandResult run_command(const CommandSpec& spec) {
   bool timed_out = false;
   int status = 0;
   bool reaped = false;
+  std::chrono::steady_clock::time_point reaped_at{};
   char buf[4096];
   while (open_streams > 0) {
     const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
@@ -206,9 +207,13 @@ CommandResult run_command(const CommandSpec& spec) {
       timed_out = true;
       break;
     }
-    // Once the child itself has exited, a grandchild holding the pipes open is not
-    // waited for beyond what is already written.
-    if (!reaped && waitpid(pid, &status, WNOHANG) == pid) reaped = true;
+    // Once the child itself has exited, a process it left holding the pipes open is not
+    // waited for beyond what is already written (and 100 ms of what it goes on writing).
+    if (!reaped && waitpid(pid, &status, WNOHANG) == pid) {
+      reaped = true;
+      reaped_at = std::chrono::steady_clock::now();
+    }
+    if (reaped && std::chrono::steady_clock::now() - reaped_at > std::chrono::milliseconds(100)) break;
     const int n = poll(fds, 2, reaped ? 0 : static_cast<int>(std::min<std::int64_t>(left.count(), 50)));
     if (n < 0 && errno != EINTR) break;
     if (n == 0 && reaped) break;

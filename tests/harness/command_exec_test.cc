@@ -45,6 +45,18 @@ TEST(CommandExec, ATimeoutKillsTheWholeGroupPromptly) {
   EXPECT_NE(command_outcome(r).error.find("ran past its timeout"), std::string::npos);
 }
 
+// A process left behind that goes on writing to the pipes (in a session of its own, so
+// out of the group's reach) does not keep the call open: the command's own exit ends it.
+TEST(CommandExec, AWriterLeftBehindDoesNotHoldTheCall) {
+  const auto started = std::chrono::steady_clock::now();
+  const auto r = sh("setsid bash -c 'for i in $(seq 1 50); do echo more; sleep 0.1; done' & echo started; exit 4",
+                    std::chrono::seconds(20));
+  EXPECT_LT(std::chrono::steady_clock::now() - started, std::chrono::seconds(3));
+  EXPECT_EQ(r.kind, CommandResult::Kind::kExited);
+  EXPECT_EQ(r.exit_status, 4);
+  EXPECT_EQ(r.out.rfind("started\n", 0), 0u) << r.out;
+}
+
 TEST(CommandExec, OutputIsBoundedToItsTailAndPrintable) {
   const auto r = sh("for i in $(seq 1 200); do echo line $i; done; printf 'bell\\a\\xff end\\n'", std::chrono::seconds(10), {}, 64);
   EXPECT_LE(r.out.size(), 64u + 8u);
