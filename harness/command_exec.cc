@@ -172,7 +172,8 @@ CommandResult run_command(const CommandSpec& spec) {
   std::string program = args[0];
   if (program.find('/') == std::string::npos) {
     for (const char* dir : {"/usr/local/bin/", "/usr/bin/", "/bin/"}) {
-      if (access((dir + program).c_str(), X_OK) == 0) {
+      std::error_code ec;
+      if (fs::is_regular_file(dir + program, ec) && access((dir + program).c_str(), X_OK) == 0) {
         program = dir + program;
         break;
       }

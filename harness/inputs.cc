@@ -206,9 +206,12 @@ std::optional<std::string> missing_program(const std::vector<std::string>& argv,
   namespace fs = std::filesystem;
   std::error_code ec;
   const std::string& program = argv[0];
+  if (program.empty()) return "0: the program is empty";
   if (program.find('/') == std::string::npos) {
     bool found = false;
-    for (const char* dir : {"/usr/local/bin/", "/usr/bin/", "/bin/"}) found = found || access((dir + program).c_str(), X_OK) == 0;
+    for (const char* dir : {"/usr/local/bin/", "/usr/bin/", "/bin/"}) {
+      found = found || (fs::is_regular_file(dir + program, ec) && access((dir + program).c_str(), X_OK) == 0);
+    }
     if (!found) return "0: " + program + ": not found on PATH (/usr/local/bin:/usr/bin:/bin)";
   } else if (!fs::is_regular_file(fs::path(program).is_absolute() ? fs::path(program) : fs::path(base_dir) / program, ec)) {
     return "0: " + program + ": no such file (relative paths are read from the policy's folder" +

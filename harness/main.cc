@@ -198,8 +198,10 @@ int run_main(int argc, char** argv) {
                    "Hostname for an in-job gate (default: this machine's hostname)");
   gate->add_option("--command", gate_options.command,
                    "ARG...: one more gate check, this command (exit 0 passes); ${runner}, ${hostname}, ${instance} and "
-                   "${name} are filled per candidate")
+                   "${name} are filled per candidate. Arguments that begin with - go after -- instead")
       ->expected(1, -1);
+  std::vector<std::string> gate_command_after_dashes;
+  gate->add_option("command", gate_command_after_dashes, "-- ARG...: the same as --command ARG..., for any arguments");
 
   failsim::harness::RunCommandOptions run_options;
   failsim::harness::SuiteOptions& suite = run_options.suite;
@@ -505,6 +507,13 @@ int run_main(int argc, char** argv) {
       return 2;
     }
     gate_options.timeout = timeout.value();
+    if (!gate_command_after_dashes.empty()) {
+      if (!gate_options.command.empty()) {
+        std::cerr << "failsim gate: give the command once: --command ARG... or -- ARG...\n";
+        return 2;
+      }
+      gate_options.command = gate_command_after_dashes;
+    }
     if (const char* gh = std::getenv("GITHUB_OUTPUT"); gh != nullptr && *gh != '\0') gate_options.github_output = gh;
     return failsim::harness::run_gate(gate_options, std::cout, std::cerr);
   }

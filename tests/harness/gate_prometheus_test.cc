@@ -311,6 +311,23 @@ TEST_F(GateAgainstRealPrometheus, ATeamScriptGivesTheSameVerdictHereAsInTheSimul
   }
 }
 
+// --command (or -- ARG..., for arguments that begin with -): a program that is not
+// there, or none, is a usage error naming it (exit 2), before anything runs; a command
+// that exits non-zero fails its candidate (exit 1).
+TEST(GateCommand, ABadCommandExitsTwoAndAFailingOneFailsTheGate) {
+  const std::string policy = std::string(FAILSIM_SOURCE_DIR) + "/examples/team-gate/policy-fixed.json";
+  const std::string gate = "'" FAILSIM_BINARY "' gate --policy '" + policy + "' --prometheus http://127.0.0.1:1 --timeout 1s";
+  auto r = run_command(gate + " --command '' 2>&1");
+  EXPECT_EQ(r.exit_code, 2) << r.out;
+  EXPECT_NE(r.out.find("check command: command argument 0: the program is empty"), std::string::npos) << r.out;
+  r = run_command(gate + " --command no-such-program-here 2>&1");
+  EXPECT_EQ(r.exit_code, 2) << r.out;
+  EXPECT_NE(r.out.find("no-such-program-here: not found on PATH"), std::string::npos) << r.out;
+  r = run_command(gate + " -- bash -c 'echo \"$RUNNER_NAME: no\"; exit 3' 2>&1");
+  EXPECT_EQ(r.exit_code, 1) << r.out;
+  EXPECT_NE(r.out.find("gate command: exited 3 (dell-r640-01-runner: no) -> fail"), std::string::npos) << r.out;
+}
+
 TEST(GateCommand, UnreachablePrometheusIsAQueryErrorAndBadInputExitsTwo) {
   const std::string policy = std::string(FAILSIM_SOURCE_DIR) + "/scenarios/policies/health-gated-failover.json";
   const int closed_port = testing::free_loopback_port();
