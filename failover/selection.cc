@@ -67,7 +67,7 @@ std::string names(const Policy& policy, const std::vector<std::size_t>& which, c
   return out;
 }
 
-void replace_all(std::string& s, std::string_view from, std::string_view to) {
+void substitute_all(std::string& s, std::string_view from, std::string_view to) {
   for (std::size_t pos = s.find(from); pos != std::string::npos; pos = s.find(from, pos + to.size())) s.replace(pos, from.size(), to);
 }
 
@@ -80,8 +80,8 @@ PlannedCheck plan_selection(const Policy& policy, const std::vector<std::optiona
   const std::string all = names(policy, offered(policy, assessments, excluded, false), " ");
   const std::string healthy = names(policy, offered(policy, assessments, excluded, true), " ");
   for (std::string arg : policy.select->command) {
-    replace_all(arg, "${candidates}", all);
-    replace_all(arg, "${healthy}", healthy);
+    substitute_all(arg, "${candidates}", all);
+    substitute_all(arg, "${healthy}", healthy);
     p.argv.push_back(std::move(arg));
   }
   return p;

@@ -46,7 +46,7 @@ constexpr std::size_t kTraceBytes = 600;          // of each stream, in the trac
 std::atomic<std::uint64_t> g_calls{0};
 std::atomic<std::uint64_t> g_started{0};
 
-void replace_all(std::string& s, const std::string& from, const std::string& to) {
+void replace_every(std::string& s, const std::string& from, const std::string& to) {
   if (from.empty()) return;
   for (std::size_t pos = s.find(from); pos != std::string::npos; pos = s.find(from, pos + to.size())) s.replace(pos, from.size(), to);
 }
@@ -55,7 +55,7 @@ void replace_all(std::string& s, const std::string& from, const std::string& to)
 // The evaluation timestamp of an instant query's answer ("[1733600123.456,") is the
 // virtual now; the key leaves it out.
 std::string reply_key(int status, const std::string& content_type, std::string body, const std::string& now_text) {
-  replace_all(body, "[" + now_text + ",", std::string("[") + kNowMark + ",");
+  replace_every(body, "[" + now_text + ",", std::string("[") + kNowMark + ",");
   return std::to_string(status) + "\n" + content_type + "\n" + body;
 }
 
@@ -276,8 +276,8 @@ bool reuse(const std::string& key, sim::World& world, const std::string& now_tex
       std::lock_guard<std::mutex> lock(m.mutex);
       if (node->terminal) {
         result = node->result;
-        replace_all(result.out, kNowMark, now_text);
-        replace_all(result.err, kNowMark, now_text);
+        replace_every(result.out, kNowMark, now_text);
+        replace_every(result.err, kNowMark, now_text);
         return true;
       }
       request = node->request;
@@ -298,8 +298,8 @@ void remember(const std::string& key, const std::vector<Exchange>& transcript, C
   for (const auto& e : transcript) {
     if (!e.replayable) return;
   }
-  replace_all(result.out, now_text, kNowMark);
-  replace_all(result.err, now_text, kNowMark);
+  replace_every(result.out, now_text, kNowMark);
+  replace_every(result.err, now_text, kNowMark);
   Memo& m = memo();
   std::lock_guard<std::mutex> lock(m.mutex);
   if (m.nodes + transcript.size() + 1 > kMaxMemoNodes) return;
@@ -393,11 +393,11 @@ CommandResult CommandChecks::execute(const CommandSpec& spec, const std::string&
   }
   // What it printed, the same on every run: the ports and the token never show.
   for (std::string* text : {&result.out, &result.err}) {
-    replace_all(*text, token_, "***");
-    replace_all(*text, s.prometheus.url(), "$PROMETHEUS_URL");
-    replace_all(*text, s.blackhole_url, "$PROMETHEUS_URL");
-    replace_all(*text, s.refusing_url, "$PROMETHEUS_URL");
-    replace_all(*text, s.github.url(), "$GITHUB_API_URL");
+    replace_every(*text, token_, "***");
+    replace_every(*text, s.prometheus.url(), "$PROMETHEUS_URL");
+    replace_every(*text, s.blackhole_url, "$PROMETHEUS_URL");
+    replace_every(*text, s.refusing_url, "$PROMETHEUS_URL");
+    replace_every(*text, s.github.url(), "$GITHUB_API_URL");
   }
   return result;
 }
