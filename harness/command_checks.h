@@ -1,13 +1,14 @@
-// The policy's command checks inside a simulated run (issue: "the team's own gate
-// script, run inside the simulation").
+// A policy's command checks (and its selection command) inside a simulated run: the
+// team's own script, run with virtual time frozen (docs/command-checks.md).
 //
-// At the first command of a run that must run (see reuse below), the fake GitHub REST API and the fake Prometheus HTTP
-// API start on loopback (ephemeral ports, one pair per run, so runs on several threads
-// never share them) over the run's own world. Each command then runs as a child
-// process (harness/command_exec.h) while the engine is held at that instant: the
-// engine thread serves the APIs' requests from the world as it is now (time() is the
-// virtual now) and nothing else moves until the command ends. The caller delivers the
-// outcome after the check's `takes` of virtual time.
+// At the first command of a run that must run (see reuse below), the fake GitHub REST
+// API and the fake Prometheus HTTP API start on loopback (ephemeral ports, one pair per
+// run, so runs on several threads never share them) over the run's own world. Each
+// command then runs as a child process (harness/command_exec.h) while the engine is held
+// at that instant: the engine thread serves the APIs' requests from the world as it is
+// now (time() is the virtual now) and nothing else moves until the command ends. The
+// caller (harness/run.cc) sends the check's request over the modelled network first and
+// delivers the outcome `takes` of virtual time after its round trip.
 //
 // The command's environment: PROMETHEUS_URL, GITHUB_API_URL, GITHUB_TOKEN,
 // GITHUB_REPOSITORY, RUNNER_NAME. Where the network model says the checking host cannot
@@ -24,18 +25,18 @@
 // environment, its files and the answers it gets. A command whose every request was a
 // read of the Prometheus API is remembered as the tree of its requests and the answers
 // it got; a later call with the same argv and files replays those reads against the
-// world now and, if every answer is the same (ignoring the evaluation timestamp a
-// query answer carries, which is the virtual now), reuses the outcome without starting
-// a process. A request to GitHub, or any other, is never replayed: such a command always
-// runs. Reads have no side effects, so reuse never changes the world; it assumes the
-// command is deterministic and does not act on the evaluation timestamp, which
-// `failsim run --check-determinism` (reuse off) verifies.
+// world now and, if every answer is the same (ignoring the evaluation timestamp a query
+// answer carries, which is the virtual now), reuses the outcome without starting a
+// process. A request to GitHub, or any other, is never replayed: such a command always
+// runs. Reads have no side effects, so reuse never changes the world. It assumes the
+// command is deterministic, which `failsim run --check-determinism` (reuse off) checks,
+// and that it does not act on the evaluation timestamp, which the run's summary says.
 #pragma once
 
 #include <map>
 #include <memory>
-#include <tuple>
 #include <string>
+#include <tuple>
 
 #include "failover/health.h"
 #include "failover/query.h"
