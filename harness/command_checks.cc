@@ -352,17 +352,15 @@ std::string trace_line(const failover::PlannedCheck& check, const CommandResult&
   return line;
 }
 
-// The reuse key: what the command is (argv, the files it names, its environment but the
-// ports) and whether Prometheus is reachable.
-std::string reuse_key(const std::vector<std::string>& argv, const std::string& reach, const std::string& runner,
-                      const std::string& repository) {
-  std::string key = reach + "\n" + runner + "\n" + repository;
+// What a command is, for the reuse key: its argv and the contents of the files it names.
+std::string command_identity(const std::vector<std::string>& argv) {
+  std::string id;
   for (const auto& a : argv) {
-    key += "\n" + a;
+    id += "\n" + a;
     std::error_code ec;
-    if (std::filesystem::is_regular_file(a, ec)) key += "\n" + file_text(a);
+    if (std::filesystem::is_regular_file(a, ec)) id += "\n" + file_text(a);
   }
-  return key;
+  return id;
 }
 
 }  // namespace
@@ -408,8 +406,12 @@ CommandChecks::Answer CommandChecks::run(const failover::PlannedCheck& check, Re
   cmd.argv = resolve_relative_files(check.argv, options_.base_dir);
   cmd.timeout = check.check->timeout;
   const std::string now_text = nlohmann::json(static_cast<double>(to_us(world_.engine().now()) / 1000) / 1000.0).dump();
-  const std::string key = reuse_key(cmd.argv, reach == Reach::kDelivered ? "delivered" : reach == Reach::kDropped ? "dropped" : "rejected",
-                                    check.runner, world_file_.repository);
+  // The reuse key: what the command is (its files read once a run), its environment
+  // but the ports, and whether Prometheus is reachable.
+  auto& identity = identities_[cmd.argv];
+  if (identity.empty()) identity = command_identity(cmd.argv);
+  const std::string key = std::string(reach == Reach::kDelivered ? "delivered" : reach == Reach::kDropped ? "dropped" : "rejected") +
+                          "\n" + check.runner + "\n" + world_file_.repository + identity;
   CommandResult result;
   if (!options_.memo || !reuse(key, world_, now_text, result)) {
     if (!start_servers()) {

@@ -37,6 +37,7 @@
 #include <memory>
 #include <string>
 #include <tuple>
+#include <vector>
 
 #include "failover/health.h"
 #include "failover/query.h"
@@ -123,6 +124,7 @@ class CommandChecks {
   std::string token_;
   CommandCheckOptions options_;
   std::unique_ptr<Servers> servers_;
+  std::map<std::vector<std::string>, std::string> identities_;  // argv -> argv and its files' contents
   std::string start_error_;
 };
 

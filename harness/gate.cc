@@ -99,13 +99,11 @@ int run_gate(const GateOptions& options, std::ostream& out, std::ostream& err) {
   std::vector<failover::HealthCheck> commands = policy.preflight;
   commands.insert(commands.end(), policy.gate.begin(), policy.gate.end());
   if (policy.select) commands.push_back(*policy.select);
-  {
-    for (const auto& c : commands) {
-      if (!c.is_command()) continue;
-      if (auto missing = missing_program(c.command, policy.base_dir)) {
-        err << "failsim gate: " << options.policy_path << ": check " << c.name << ": command argument " << *missing << "\n";
-        return 2;
-      }
+  for (const auto& c : commands) {
+    if (!c.is_command()) continue;
+    if (auto missing = missing_program(c.command, policy.base_dir)) {
+      err << "failsim gate: " << options.policy_path << ": check " << c.name << ": command argument " << *missing << "\n";
+      return 2;
     }
   }
   const auto endpoint = parse_prometheus_url(options.prometheus_url);

@@ -434,8 +434,6 @@ void DeployDriver::run_queries(const std::vector<failover::PlannedCheck>& checks
   auto deliver = [this, outcomes, remaining] {
     if (--*remaining == 0) execute(orchestrator_.on_query_results(run_.world().engine().now(), *outcomes));
   };
-  std::vector<std::string> queries;
-  for (const auto& c : checks) queries.push_back(c.query);
   // Live: `failsim gate` asks the fake Prometheus over HTTP, now, with virtual time
   // frozen; its answers travel the modelled network in place of the model's own.
   std::shared_ptr<const GateAnswers> live;
@@ -457,7 +455,7 @@ void DeployDriver::run_queries(const std::vector<failover::PlannedCheck>& checks
       });
       continue;
     }
-    const std::string q = queries[i];
+    const std::string q = checks[i].query;
     w.network().request<QueryOutcome>(
         from, w.spec().prometheus.host, w.spec().prometheus_port, std::chrono::seconds(10),
         [this, q, live]() -> std::optional<sim::Served<QueryOutcome>> {

@@ -253,12 +253,12 @@ TEST(ControlRoom, StateClockRunsEventsAndAlertmanagerOnNorthwind) {
   EXPECT_EQ(s["runners"][2]["role"], "") << "the builder is no candidate";
   EXPECT_EQ(s["runners"][0]["exporter"], "running");
   // GitHub's own runner has no exporter to list (the trial saw one "running").
-  for (const auto& r : s["runners"]) {
+  for (auto& r : s["runners"]) {
     if (r.value("host", "") == "github-hosted") {
       EXPECT_EQ(r.value("exporter", ""), "none") << r;
     }
   }
-  for (const auto& t : s["targets"]) EXPECT_EQ(t["health"], "up") << "warm start: every target scraped; " << t;
+  for (auto& t : s["targets"]) EXPECT_EQ(t["health"], "up") << "warm start: every target scraped; " << t;
   // The clock.
   EXPECT_EQ(a["pause"].status, 200);
   EXPECT_EQ(a["pause"].body["paused"], true);
@@ -280,7 +280,7 @@ TEST(ControlRoom, StateClockRunsEventsAndAlertmanagerOnNorthwind) {
   ASSERT_FALSE(firing_state["notifications"].empty()) << "the exporter_stop alert was never notified";
   ASSERT_EQ(a["am_alerts"].status, 200);
   ASSERT_FALSE(a["am_alerts"].body.empty()) << a["am_alerts"].body;
-  for (const auto& alert : a["am_alerts"].body) {
+  for (auto& alert : a["am_alerts"].body) {
     EXPECT_EQ(alert["status"]["state"], "active");
     EXPECT_EQ(alert["labels"]["instance"], "rack1-a:9200") << alert;
     EXPECT_EQ(alert["fingerprint"].get<std::string>().size(), 16u);

@@ -31,7 +31,7 @@ using testing::kSource;
 void expect_cancelled_then_deployed(json& results, const std::string& version) {
   json& deploys = results["scenarios"][0]["runs"][0]["deploys"];
   int cancelled = 0, deployed = 0;
-  for (const auto& d : deploys) {
+  for (auto& d : deploys) {
     if (d["version"] != version) continue;
     cancelled += d["outcome"] == "cancelled" ? 1 : 0;
     deployed += d["outcome"] == "deployed" && !d["runner"].is_null() ? 1 : 0;
@@ -189,7 +189,7 @@ TEST_F(RealClientsMultiJob, OctokitSeesTheRunInProgressWhileItsBuildJobRunsAndDe
   ASSERT_TRUE(results.is_object());
   json& deploys = results["scenarios"][0]["runs"][0]["deploys"];
   bool landed = false;
-  for (const auto& d : deploys) landed = landed || (d["version"] == "2.8.0" && d["outcome"] == "deployed");
+  for (auto& d : deploys) landed = landed || (d["version"] == "2.8.0" && d["outcome"] == "deployed");
   EXPECT_TRUE(landed) << deploys.dump();
 }
 
