@@ -2,7 +2,7 @@
 // host's scrapes of the primary's exporter are dropped) under three gates:
 //   builtin            the health-gated policy's own PromQL checks;
 //   command            examples/team-gate's bash + curl + jq script as a command check,
-//                      with reuse (harness/command_checks.h): a call whose Prometheus
+//                      with reuse (harness/runs/command_checks.h): a call whose Prometheus
 //                      reads get the answers an earlier call got starts no process;
 //   command_every_call the same script started for every call (--no-reuse), the cost
 //                      of a process and a loopback round trip per call.
@@ -14,10 +14,10 @@
 #include <filesystem>
 #include <string>
 
-#include "harness/command_checks.h"
-#include "harness/inputs.h"
-#include "harness/run.h"
-#include "harness/scenario.h"
+#include "harness/runs/command_checks.h"
+#include "harness/inputs/inputs.h"
+#include "harness/runs/run.h"
+#include "harness/inputs/scenario.h"
 
 namespace {
 

@@ -5,7 +5,7 @@
 //  - BM_HttpRoundTrip/direct and /proxied: one small GET to a loopback HTTP server,
 //    straight and through a chaos proxy without toxics; the difference of the two
 //    times is what the proxy adds per request.
-#include "harness/world_file.h"
+#include "harness/inputs/world_file.h"
 #include <benchmark/benchmark.h>
 #include <httplib.h>
 

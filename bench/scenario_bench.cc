@@ -8,8 +8,8 @@
 #include <string>
 
 #include "failover/policy.h"
-#include "harness/run.h"
-#include "harness/scenario.h"
+#include "harness/runs/run.h"
+#include "harness/inputs/scenario.h"
 
 namespace {
 

@@ -8,7 +8,7 @@
 
 #include <string>
 
-#include "harness/world_file.h"
+#include "harness/inputs/world_file.h"
 #include "sim/prometheus/rules.h"
 #include "sim/world.h"
 

@@ -7,9 +7,9 @@
 
 #include <string>
 
-#include "harness/import_prometheus.h"
-#include "harness/text_file.h"
-#include "harness/world_file.h"
+#include "harness/inputs/import/import_prometheus.h"
+#include "harness/inputs/text_file.h"
+#include "harness/inputs/world_file.h"
 
 namespace {
 

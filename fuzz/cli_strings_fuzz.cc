@@ -6,7 +6,7 @@
 
 #include "failover/duration.h"
 #include "fakes/wire_format.h"
-#include "harness/overrides.h"
+#include "harness/inputs/overrides.h"
 #include "reports/compare.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {

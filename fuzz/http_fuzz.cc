@@ -28,7 +28,7 @@
 #include "fakes/prometheus_api.h"
 #include "fakes/prometheus_metadata_api.h"
 #include "fakes/toxiproxy_api.h"
-#include "harness/world_file.h"
+#include "harness/inputs/world_file.h"
 #include "sim/world.h"
 
 namespace {

@@ -4,7 +4,7 @@
 #include <cstdint>
 #include <string>
 
-#include "harness/import_workflow.h"
+#include "harness/inputs/import/import_workflow.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   (void)failsim::harness::import_workflow(std::string(reinterpret_cast<const char*>(data), size), "deploy.yml", {});

@@ -5,7 +5,7 @@
 #include <cstdint>
 #include <string>
 
-#include "harness/gameday_plan.h"
+#include "harness/inputs/gameday_plan.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   (void)failsim::harness::parse_plan(std::string(reinterpret_cast<const char*>(data), size),

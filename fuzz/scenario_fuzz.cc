@@ -5,7 +5,7 @@
 #include <cstdint>
 #include <string>
 
-#include "harness/scenario.h"
+#include "harness/inputs/scenario.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   (void)failsim::harness::parse_scenario(std::string(reinterpret_cast<const char*>(data), size),

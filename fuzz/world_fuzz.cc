@@ -4,7 +4,7 @@
 #include <cstdint>
 #include <string>
 
-#include "harness/world_file.h"
+#include "harness/inputs/world_file.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   (void)failsim::harness::parse_world(std::string(reinterpret_cast<const char*>(data), size), "fuzz.json");

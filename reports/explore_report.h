@@ -1,4 +1,4 @@
-// The report of one `failsim explore` (harness/explore.h) as plain data, and its two
+// The report of one `failsim explore` (harness/runs/explore.h) as plain data, and its two
 // human-readable forms: explore.md and a self-contained explore.html (no scripts, no
 // external resources). Both say the same: oracles, findings by oracle and minimal shape
 // (each with its violation, minimal schedule, replay command and timeline), coverage.
@@ -37,7 +37,7 @@ struct ExploreReport {
   std::size_t policies = 0;
   std::vector<std::pair<std::string, std::string>> oracles;  // name, statement ("" for invariants)
   std::vector<ExploreFinding> findings;
-  std::vector<std::string> excluded;  // what no fault targeted, and why (harness/explore.h explore_exclusions)
+  std::vector<std::string> excluded;  // what no fault targeted, and why (harness/runs/explore.h explore_exclusions)
   std::vector<ExploreCount> fault_coverage;  // kind x target
   std::vector<ExploreCount> state_coverage;  // model states reached
 };

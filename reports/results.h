@@ -59,7 +59,7 @@ struct DetectionChain {
   std::optional<double> resolved_notified_seconds;
 };
 
-// One checkpoint of a game-day plan (harness/checkpoint.h), judged after the run: whether
+// One checkpoint of a game-day plan (harness/inputs/checkpoint.h), judged after the run: whether
 // it held and when it was met (seconds after the run's start).
 struct CheckpointResult {
   std::string name;

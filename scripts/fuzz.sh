@@ -30,8 +30,8 @@ for t in "${targets[@]}"; do
     slo) src=(scenarios/slos/*.json) ;;
     scenario) src=(scenarios/*.json) ;;
     plan) src=(scenarios/gamedays/*.json) ;;
-    import_prometheus) src=(tests/harness/import/acme/prometheus.yml tests/harness/import/paws360-prometheus.yml tests/harness/import/k8s/prometheus.yml) ;;
-    import_workflow) src=(tests/harness/import/acme/deploy.yml tests/harness/import/paws360-ci.yml examples/workflows/*.yml fuzz/corpus/workflow/*.yml) ;;
+    import_prometheus) src=(tests/harness/inputs/import/acme/prometheus.yml tests/harness/inputs/import/paws360-prometheus.yml tests/harness/inputs/import/k8s/prometheus.yml) ;;
+    import_workflow) src=(tests/harness/inputs/import/acme/deploy.yml tests/harness/inputs/import/paws360-ci.yml examples/workflows/*.yml fuzz/corpus/workflow/*.yml) ;;
     *) src=(fuzz/corpus/"$t"/*) ;;
   esac
   i=0  # numbered: two seeds may share a file name (prometheus.yml)

@@ -1,7 +1,7 @@
 // World: every model of the simulation wired together on one engine, from one seed:
 // the network, GitHub, the runner hosts with their exporters, the monitoring host's
 // Prometheus (scraping the exporters, evaluating the rules) and production.
-// WorldSpec is plain data, built from a world file (harness/world_file.h); nothing here
+// WorldSpec is plain data, built from a world file (harness/inputs/world_file.h); nothing here
 // names a team's hosts, runners or ports.
 //
 // Each component draws from its own named stream of the run's seed (sim/random.h), so

@@ -6,7 +6,7 @@
 
 #include <string>
 
-#include "harness/world_file.h"
+#include "harness/inputs/world_file.h"
 #include "sim/world.h"
 
 namespace failsim::testing {

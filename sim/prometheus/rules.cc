@@ -399,7 +399,7 @@ Result<std::vector<RuleGroupSpec>> load_rule_file(const std::string& path) {
   }
   std::ifstream in(path, std::ios::binary);
   if (!in) return Result<std::vector<RuleGroupSpec>>::error(path + ": cannot read the rule file");
-  // At most 16 MiB (failsim's input limit, harness/text_file.h): /dev/zero cannot exhaust memory.
+  // At most 16 MiB (failsim's input limit, harness/inputs/text_file.h): /dev/zero cannot exhaust memory.
   constexpr std::size_t kMaxBytes = 16u << 20;
   std::string text(kMaxBytes + 1, '\0');
   in.read(text.data(), static_cast<std::streamsize>(text.size()));
