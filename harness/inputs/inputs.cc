@@ -21,7 +21,8 @@ namespace {
 using json_fields::join;
 
 // Names of the policies beside a scenario's own policy file: the policies its
-// expectations may be written for.
+// expectations may be written for. The files are looked at, not inputs of the run
+// (read_unrecorded_file): a trace.json written beside them stays writable.
 std::vector<std::string> sibling_policy_names(const Scenario& s) {
   std::vector<std::string> names;
   std::error_code ec;
@@ -32,9 +33,9 @@ std::vector<std::string> sibling_policy_names(const Scenario& s) {
   }
   std::sort(files.begin(), files.end());
   for (const auto& f : files) {
-    const auto text = read_text_file(f.string());
+    const auto text = read_unrecorded_file(f.string());
     if (!text) continue;
-    const auto j = nlohmann::json::parse(*text, nullptr, false);
+    const auto j = nlohmann::json::parse(text.value(), nullptr, false);
     if (j.is_object() && j.contains("policy_version") && j.contains("name") && j["name"].is_string()) {
       names.push_back(j["name"].get<std::string>());
     }

@@ -51,16 +51,34 @@ Result<std::string> read_from_disk(const std::string& path) {
 DocumentScope::DocumentScope() : outer_(current_scope) { current_scope = this; }
 DocumentScope::~DocumentScope() { current_scope = outer_; }
 
+namespace {
+
+// The text of `path`, from the scope's memory after the first read; `record`: the path
+// is one of the command's documents (recorded once, in the order first recorded).
+Result<std::string> read_through(DocumentScope::Texts& texts, std::vector<std::string>& paths, const std::string& path,
+                                 bool record) {
+  const std::string key = document_key(path);
+  auto it = texts.find(key);
+  if (it == texts.end()) it = texts.emplace(key, std::make_pair(read_from_disk(path), false)).first;
+  if (record && !it->second.second) {
+    it->second.second = true;
+    paths.push_back(path);
+  }
+  return it->second.first;
+}
+
+}  // namespace
+
 Result<std::string> read_input_file(const std::string& path) {
   DocumentScope* scope = current_scope;
   if (scope == nullptr) return read_from_disk(path);
-  const std::string key = document_key(path);
-  auto it = scope->texts_.find(key);
-  if (it == scope->texts_.end()) {
-    it = scope->texts_.emplace(key, read_from_disk(path)).first;
-    scope->paths_.push_back(path);
-  }
-  return it->second;
+  return read_through(scope->texts_, scope->paths_, path, true);
+}
+
+Result<std::string> read_unrecorded_file(const std::string& path) {
+  DocumentScope* scope = current_scope;
+  if (scope == nullptr) return read_from_disk(path);
+  return read_through(scope->texts_, scope->paths_, path, false);
 }
 
 std::size_t input_reads(const std::string& path) {

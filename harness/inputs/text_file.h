@@ -22,6 +22,7 @@
 #include <optional>
 #include <map>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "failover/result.h"
@@ -32,6 +33,11 @@ namespace failsim::harness {
 inline constexpr std::size_t kMaxInputBytes = 16u << 20;
 
 Result<std::string> read_input_file(const std::string& path);
+// The same read, for a file looked at that is not a document of the command (the JSON
+// files beside a run's scenarios or policies, scanned for names): served once from a
+// DocumentScope like any file, but not recorded among its paths (so not an input the
+// command's outputs are checked against).
+Result<std::string> read_unrecorded_file(const std::string& path);
 
 inline bool path_exists(const std::string& path) {
   std::error_code ec;
@@ -51,17 +57,20 @@ inline std::optional<std::string> read_text_file(const std::string& path) {
 
 class DocumentScope {
  public:
+  using Texts = std::map<std::string, std::pair<Result<std::string>, bool>>;  // by canonical path: text, recorded
+
   DocumentScope();
   ~DocumentScope();
   DocumentScope(const DocumentScope&) = delete;
   DocumentScope& operator=(const DocumentScope&) = delete;
-  // Every path read while the scope was alive, as first given, in the order read.
+  // Every document read while the scope was alive, as first given, in the order read.
   const std::vector<std::string>& paths() const { return paths_; }
 
  private:
   friend Result<std::string> read_input_file(const std::string& path);
+  friend Result<std::string> read_unrecorded_file(const std::string& path);
   DocumentScope* outer_;
-  std::map<std::string, Result<std::string>> texts_;  // by canonical path
+  Texts texts_;
   std::vector<std::string> paths_;
 };
 

@@ -39,8 +39,11 @@ Expectations overlay(const Expectations* base, const Expectations& over) {
 }
 
 // Names of the scenarios in the folders of the run's scenario files: the scenarios a
-// policy file's expectations may be written for.
-std::vector<std::string> scenario_names_beside(const std::vector<std::string>& scenario_paths) {
+// policy file's expectations may be written for. The run's own scenarios by the names
+// they were loaded with; the other JSON files read past the plan's DocumentScope (looked
+// at, not inputs of the run: a trace.json written beside the scenarios stays writable).
+std::vector<std::string> scenario_names_beside(const std::vector<std::string>& scenario_paths,
+                                               const std::vector<Scenario>& loaded) {
   std::vector<std::string> names;
   std::vector<std::filesystem::path> dirs;
   for (const auto& p : scenario_paths) {
@@ -55,9 +58,17 @@ std::vector<std::string> scenario_names_beside(const std::vector<std::string>& s
     }
     std::sort(files.begin(), files.end());
     for (const auto& f : files) {
-      const auto text = read_text_file(f.string());
+      const auto own = std::find_if(loaded.begin(), loaded.end(), [&](const Scenario& s) {
+        std::error_code same_ec;
+        return std::filesystem::equivalent(s.file, f, same_ec);
+      });
+      if (own != loaded.end()) {
+        names.push_back(own->name);
+        continue;
+      }
+      const auto text = read_unrecorded_file(f.string());
       if (!text) continue;
-      const json j = json::parse(*text, nullptr, false);
+      const json j = json::parse(text.value(), nullptr, false);
       if (j.is_object() && j.contains("scenario_version") && j.contains("name") && j["name"].is_string()) {
         names.push_back(j["name"].get<std::string>());
       }
@@ -162,7 +173,7 @@ Result<bool> check_policy_expect_keys(const SuiteOptions& o, const VariantDocume
   for (const auto& [key, e] : own) {
     const bool in_run = std::any_of(d.scenarios.begin(), d.scenarios.end(), [&key = key](const auto& s) { return s.name == key; });
     if (key == "*" || in_run) continue;
-    const auto beside = scenario_names_beside(o.scenario_paths);
+    const auto beside = scenario_names_beside(o.scenario_paths, d.scenarios);
     if (std::find(beside.begin(), beside.end(), key) == beside.end()) {
       return Result<bool>::error(policy_path + ": /expect/" + key + ": names no scenario (scenarios: " + join(beside) +
                                  "; or \"*\" for every scenario): a typo here would leave expectations unchecked");

@@ -21,7 +21,7 @@
 //     no __address__ is an error, a port is added when missing (80 for http, 443 for
 //     https), __meta_* labels go, and instance defaults to __address__.
 // Checked against Debian's Prometheus 2.42 (tests/sim/prometheus/relabel_test.cc, and
-// the differential test tests/harness/relabel_differential_test.cc).
+// the differential test tests/harness/runs/relabel_differential_test.cc).
 #pragma once
 
 #include <cstdint>

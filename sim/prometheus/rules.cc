@@ -247,7 +247,7 @@ Result<bool> RuleGroup::eval(SeriesStore& store, std::int64_t t_ms, const EvalOp
   // time.Now() once that evaluation has finished: strictly after its timestamp. The
   // model says 1 ms after. It matters: a restored activeAt + `for` that would land on
   // an evaluation slot lands just past it, and the alert fires one interval later
-  // (pinned against a real 2.42 in tests/harness/prometheus_restart_test.cc).
+  // (pinned against a real 2.42 in tests/harness/runs/prometheus_restart_test.cc).
   if (evals_until_restore_ > 0 && --evals_until_restore_ == 0) {
     for (auto& rule : alerting_) rule.restore_for_state(store, t_ms + kRestoreAfterEvalMs, grace_ms_, tolerance_ms_);
   }

@@ -2,7 +2,7 @@
 // evaluations within their interval, computed exactly as Prometheus computes them, so
 // that failsim's first scrape of a target and first evaluation of a group fall where a
 // real Prometheus's would (tests/sim/prometheus/schedule_test.cc pins the hashes;
-// tests/harness/prometheus_schedule_test.cc checks a real 2.42 on loopback).
+// tests/harness/runs/prometheus_schedule_test.cc checks a real 2.42 on loopback).
 //
 // Scrape phase (prometheus v2.42.0 scrape/target.go Target.offset and Target.hash,
 // scrape/manager.go Manager.setJitterSeed):

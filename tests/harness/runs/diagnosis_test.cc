@@ -145,7 +145,7 @@ TEST(Diagnosis, ADeployThatLandedWhileGitHubFailedTheJobIsItsOwnOutcome) {
 }
 
 // Prometheus 2.42 loses a pending alert with its process: the first evaluation after the
-// restart makes a new one (rules/manager.go; tests/harness/prometheus_restart_test.cc pins
+// restart makes a new one (rules/manager.go; tests/harness/runs/prometheus_restart_test.cc pins
 // the restart against the real server). The trace shows the drop, and the detection
 // chain's pending is the new one, so pending -> firing is the rule's `for`, not more.
 TEST(Diagnosis, APrometheusRestartDropsThePendingAlert) {

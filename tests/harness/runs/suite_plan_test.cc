@@ -91,5 +91,23 @@ TEST_F(SuitePlanTest, ThePlanListsWhatItReadAndTheRowsItWillRun) {
   EXPECT_EQ(p.policy_of(p.rows[1]).name, "health-gated-failover");
 }
 
+// The JSON files beside the scenarios and policies are looked at for names, not read as
+// the run's inputs: a trace written among them by one replay is overwritten by the next
+// (it used to be refused as "one of the run's inputs").
+TEST_F(SuitePlanTest, AReplayOverwritesItsTraceBesideTheScenarioAndPolicies) {
+  ReplayCommandOptions o;
+  o.scenario = at("scenarios/serotonin-exporter-partition.json");
+  o.trace = at("scenarios/policies/trace.json");
+  o.seed = 1;
+  for (int round = 0; round < 2; ++round) {
+    std::ostringstream out, err;
+    EXPECT_EQ(replay_command(o, out, err), 0) << "round " << round << ": " << err.str();
+  }
+  SuiteOptions s = options().suite;
+  auto plan = plan_suite(s);
+  ASSERT_TRUE(plan) << plan.error();
+  for (const auto& input : plan.value().inputs) EXPECT_EQ(input.find("trace.json"), std::string::npos) << input;
+}
+
 }  // namespace
 }  // namespace failsim::harness

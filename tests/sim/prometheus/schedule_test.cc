@@ -1,7 +1,7 @@
 // Prometheus 2.42's scrape and evaluation phases (sim/prometheus/schedule.h): the hash
 // functions against their published test vectors, Prometheus's duration and label-set
 // printing, and the slot arithmetic. The whole chain is checked against a real
-// Prometheus in tests/harness/prometheus_schedule_test.cc.
+// Prometheus in tests/harness/runs/prometheus_schedule_test.cc.
 #include "sim/prometheus/schedule.h"
 
 #include <gtest/gtest.h>
