@@ -5,19 +5,25 @@ line it shows must still be printed.
 A console example is a fenced block whose info string is `console`. In it, a line that
 starts with "$ " is a command (a trailing backslash continues it on the next line); any
 other non-empty line is output the command before it printed; a line "..." stands for
-output left out. The commands of one block run in order in one bash, in a scratch
-directory that holds symlinks to the checkout's top-level folders (so `scenarios/...`
-works and outputs land in the scratch directory), with `failsim` on PATH being the build
-under test. A command ending in " &" runs in the background and is stopped when the
-block ends. Each command's output (stdout and stderr) is kept; each shown line must
-appear in the output of its command (or, for background commands, by the block's end).
+output left out. The console examples of one file run in order in one bash, as a reader
+following along would type them (a variable, a `cd` or a background server carries on
+to the next example), in a scratch directory that holds symlinks to the checkout's
+top-level folders (so `scenarios/...` works and outputs land in the scratch directory),
+with `failsim` on PATH being the build under test. A command ending in " &" runs in the
+background and is stopped (SIGINT) when the file ends. Each command's output (stdout and
+stderr) is kept; each shown line must appear in the output of its command (for a
+background command, by the end of the file).
 
-Before comparing, both sides are normalised: the scratch directory's path reads ".",
+Before comparing, both sides are normalised: the scratch directory's and the checkout's
+paths read ".",
 loopback ports read PORT, numbers with three or more decimals (wall-clock seconds) read
 N.N, and the counts of a command-check summary read N. Nothing else is loosened.
 
-Usage: doc_examples.py SOURCE_DIR FAILSIM_BINARY [FILE...]   (default: README.md docs/*.md)
-Exit 0 when every block passes; 1 with each mismatch named by file:line.
+Usage: doc_examples.py [--show] SOURCE_DIR FAILSIM_BINARY [FILE...]   (default: README.md docs/*.md)
+--show prints what each command printed (normalised), to write or refresh an example.
+Exit 0 when every block passes; 1 with each mismatch named by file:line. A command
+("$ ...") shown in a fenced block of another language is itself a failure: every command
+the docs show is run.
 """
 import glob
 import os
@@ -27,24 +33,28 @@ import subprocess
 import sys
 import tempfile
 
-BLOCK_TIMEOUT_S = 900
+FILE_TIMEOUT_S = 900
 
 
 def blocks_of(path):
-    """(start line, [(line number, text)]) of each console block."""
-    out, cur, start = [], None, 0
+    """(start line, [(line number, text)]) of each console block, and the line numbers of
+    commands ("$ ...") shown in other fenced blocks, which would go untested."""
+    out, cur, start, lang, stray = [], None, 0, None, []
     with open(path, encoding="utf-8") as f:
         for n, line in enumerate(f, 1):
             line = line.rstrip("\n")
-            if cur is None:
-                if line.strip() == "```console":
-                    cur, start = [], n
+            if lang is None:
+                if line.strip().startswith("```"):
+                    lang, cur, start = line.strip()[3:], [], n
             elif line.strip() == "```":
-                out.append((start, cur))
-                cur = None
-            else:
+                if lang == "console":
+                    out.append((start, cur))
+                lang = None
+            elif lang == "console":
                 cur.append((n, line))
-    return out
+            elif line.startswith("$ "):
+                stray.append(n)
+    return out, stray
 
 
 def parse(block):
@@ -68,12 +78,17 @@ def parse(block):
     return [(n, cmd, cmd.rstrip().endswith(" &"), expected) for n, cmd, expected in steps]
 
 
-def normalise(text, work):
+def normalise(text, work, src=""):
     text = text.replace(os.path.realpath(work), ".").replace(work, ".")
+    if src:
+        text = text.replace(src, ".")
     text = re.sub(r"127\.0\.0\.1:\d+", "127.0.0.1:PORT", text)
     text = re.sub(r"\b\d+\.\d{3,}\b", "N.N", text)
     text = re.sub(r"\d+ calls, \d+ run as processes, \d+ reused", "N calls, N run as processes, N reused", text)
     return text
+
+
+SHOW = False
 
 
 def run_block(src, binary, doc, start, steps):
@@ -99,36 +114,53 @@ def run_block(src, binary, doc, start, steps):
         env.pop("GITHUB_STEP_SUMMARY", None)
         env.pop("GITHUB_OUTPUT", None)
         try:
-            subprocess.run(["bash", "-c", "\n".join(script)], cwd=work, env=env, timeout=BLOCK_TIMEOUT_S,
+            subprocess.run(["bash", "-c", "\n".join(script)], cwd=work, env=env, timeout=FILE_TIMEOUT_S,
                            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         except subprocess.TimeoutExpired:
-            return [f"{doc}:{start}: the block did not finish within {BLOCK_TIMEOUT_S} s"]
+            return [f"{doc}:{start}: its examples did not finish within {FILE_TIMEOUT_S} s"]
         failures = []
-        for i, (n, cmd, background, expected) in enumerate(steps):
+        outputs = []
+        for i in range(len(steps)):
             with open(os.path.join(work, f".out{i}"), encoding="utf-8", errors="replace") as f:
-                printed = normalise(f.read(), work)
+                outputs.append(normalise(f.read(), work, src))
+        for i, (n, cmd, background, expected) in enumerate(steps):
+            # What the reader saw after typing the command: its own output, and whatever
+            # the background commands started before it printed.
+            printed = outputs[i] + "".join(outputs[k] for k in range(i) if steps[k][2])
+            if SHOW:
+                print(f"--- {doc}:{n}: $ {cmd}\n{outputs[i]}")
             for line_no, line in expected:
-                if normalise(line, work) not in printed:
+                if normalise(line, work, src) not in printed:
                     failures.append(f"{doc}:{line_no}: `{cmd.splitlines()[0]}` no longer prints:\n    {line}\n"
-                                    f"  it printed:\n" + "\n".join("    " + l for l in printed.splitlines()[:60]))
+                                    f"  it printed:\n" + "\n".join("    " + l for l in outputs[i].splitlines()[:60]))
         return failures
     finally:
         shutil.rmtree(work, ignore_errors=True)
 
 
 def main():
-    src, binary = os.path.realpath(sys.argv[1]), os.path.realpath(sys.argv[2])
-    files = sys.argv[3:] or ["README.md"] + sorted(os.path.relpath(p, src) for p in glob.glob(os.path.join(src, "docs", "*.md")))
+    global SHOW
+    args = sys.argv[1:]
+    if args and args[0] == "--show":
+        SHOW, args = True, args[1:]
+    src, binary = os.path.realpath(args[0]), os.path.realpath(args[1])
+    files = args[2:] or ["README.md"] + sorted(os.path.relpath(p, src) for p in glob.glob(os.path.join(src, "docs", "*.md")))
     failures, blocks, commands = [], 0, 0
     for doc in files:
-        for start, block in blocks_of(os.path.join(src, doc)):
-            steps = parse(block)
-            if not steps:
+        steps = []
+        found, stray = blocks_of(os.path.join(src, doc))
+        for n in stray:
+            failures.append(f"{doc}:{n}: a command outside a console block (it would never be run): show it in a ```console block")
+        for start, block in found:
+            these = parse(block)
+            if not these:
                 failures.append(f"{doc}:{start}: a console block without a command")
                 continue
             blocks += 1
+            steps += these
+        if steps:
             commands += len(steps)
-            failures += run_block(src, binary, doc, start, steps)
+            failures += run_block(src, binary, doc, steps[0][0], steps)
     for f in failures:
         print("FAIL " + f)
     print(f"doc examples: {blocks} blocks, {commands} commands in {len(files)} files; {len(failures)} failure(s)")
