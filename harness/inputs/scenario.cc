@@ -141,6 +141,37 @@ void check_run_length(Duration run_length) {
   }
 }
 
+// An http_status fault's fields: which requests get which answer.
+void read_http_status_fault(Fields& f, FaultSpec& x) {
+  x.from = f.text("from", std::string("*"));
+  x.to = f.text("to");
+  x.port = f.integer("port", 0, 0, 65535);
+  x.http_status = f.integer("status", 503, 400, 599);
+  if (*sim::http_status_text(x.http_status) == '\0') {
+    Fields::fail(f.at("status"), "expected a 4xx or 5xx status Go's net/http names (400-418, 421-426, 428, 429, 431, "
+                                 "451, 500-508, 510, 511), got " + std::to_string(x.http_status));
+  }
+  x.probability = f.probability("probability", 1.0);
+  x.http_first = f.integer("first", 0, 0, 1'000'000'000);
+  x.flap_down = f.duration("flap_down", Duration(0));
+  x.flap_up = f.duration("flap_up", Duration(0));
+}
+
+// A github_degraded fault's fields: what the degraded GitHub API does.
+void read_github_degraded_fault(Fields& f, FaultSpec& x) {
+  sim::github::ApiDegradation& d = x.github;
+  d.error_rate = f.probability("error_rate", 0.0);
+  d.status = f.integer("status", 503, 500, 503);
+  if (d.status == 501) Fields::fail(f.at("status"), "expected 500, 502 or 503 (what GitHub answers when degraded)");
+  d.added_latency = f.duration("added_latency", Duration(0));
+  d.rate_limited = f.flag("rate_limited", false);
+  d.pickup_delay = f.duration("pickup_delay", Duration(0));
+  if (d.error_rate == 0 && d.added_latency == Duration(0) && !d.rate_limited && d.pickup_delay == Duration(0)) {
+    Fields::fail(f.at("error_rate"), "a github_degraded fault needs at least one of error_rate, added_latency, "
+                                     "rate_limited, pickup_delay");
+  }
+}
+
 FaultSpec read_fault(Fields& f, const Scenario& s, bool at_required) {
   static const std::map<std::string, FaultSpec::Kind> kKinds = {
       {"partition", FaultSpec::Kind::kPartition},       {"loss", FaultSpec::Kind::kLoss},
@@ -189,33 +220,11 @@ FaultSpec read_fault(Fields& f, const Scenario& s, bool at_required) {
       break;
     case FaultSpec::Kind::kCancelRun: break;
     case FaultSpec::Kind::kHttpStatus:
-      x.from = f.text("from", std::string("*"));
-      x.to = f.text("to");
-      x.port = f.integer("port", 0, 0, 65535);
-      x.http_status = f.integer("status", 503, 400, 599);
-      if (*sim::http_status_text(x.http_status) == '\0') {
-        Fields::fail(f.at("status"), "expected a 4xx or 5xx status Go's net/http names (400-418, 421-426, 428, 429, 431, "
-                                     "451, 500-508, 510, 511), got " + std::to_string(x.http_status));
-      }
-      x.probability = f.probability("probability", 1.0);
-      x.http_first = f.integer("first", 0, 0, 1'000'000'000);
-      x.flap_down = f.duration("flap_down", Duration(0));
-      x.flap_up = f.duration("flap_up", Duration(0));
+      read_http_status_fault(f, x);
       break;
-    case FaultSpec::Kind::kGitHubDegraded: {
-      sim::github::ApiDegradation& d = x.github;
-      d.error_rate = f.probability("error_rate", 0.0);
-      d.status = f.integer("status", 503, 500, 503);
-      if (d.status == 501) Fields::fail(f.at("status"), "expected 500, 502 or 503 (what GitHub answers when degraded)");
-      d.added_latency = f.duration("added_latency", Duration(0));
-      d.rate_limited = f.flag("rate_limited", false);
-      d.pickup_delay = f.duration("pickup_delay", Duration(0));
-      if (d.error_rate == 0 && d.added_latency == Duration(0) && !d.rate_limited && d.pickup_delay == Duration(0)) {
-        Fields::fail(f.at("error_rate"), "a github_degraded fault needs at least one of error_rate, added_latency, "
-                                         "rate_limited, pickup_delay");
-      }
+    case FaultSpec::Kind::kGitHubDegraded:
+      read_github_degraded_fault(f, x);
       break;
-    }
   }
   if (x.kind == FaultSpec::Kind::kHostDown || x.kind == FaultSpec::Kind::kServiceStop ||
       x.kind == FaultSpec::Kind::kServiceCrash || x.kind == FaultSpec::Kind::kExporterStop) {
@@ -239,6 +248,65 @@ FaultSpec read_fault(Fields& f, const Scenario& s, bool at_required) {
 }
 
 namespace {
+
+// /workload: the deploy triggers and the production overrides of the world's.
+void read_workload(Fields& top, Scenario& s) {
+  const json& workload = top.need("workload");
+  Fields w(workload, "/workload");
+  const json& deploys = w.need("deploys");
+  if (!deploys.is_array() || deploys.empty()) Fields::fail("/workload/deploys", "expected a non-empty array of deploy triggers");
+  if (deploys.size() > kMaxScheduled) Fields::fail("/workload/deploys", "more than " + std::to_string(kMaxScheduled) + " deploys");
+  for (std::size_t i = 0; i < deploys.size(); ++i) {
+    Fields f(deploys[i], "/workload/deploys/" + std::to_string(i));
+    s.deploys.push_back(DeployTrigger{f.duration("at"), f.text("version")});
+    if (const auto bad = control_char_error(s.deploys.back().version)) {
+      Fields::fail("/workload/deploys/" + std::to_string(i) + "/version", "a version is printed in every report: " + *bad);
+    }
+    f.finish();
+  }
+  s.deploy_step = read_distribution(w, "deploy_step", s.deploy_step);
+  s.rollback_time = read_distribution(w, "rollback_time", s.rollback_time);
+  s.attempt_failure_probability = w.number("attempt_failure_probability", s.attempt_failure_probability);
+  if (s.attempt_failure_probability < 0 || s.attempt_failure_probability > 1) {
+    Fields::fail("/workload/attempt_failure_probability", "expected a number in [0, 1]");
+  }
+  s.world.production_version = w.text("initial_version", s.world.production_version);
+  if (const auto bad = control_char_error(s.world.production_version)) {
+    Fields::fail("/workload/initial_version", "a version is printed in every report: " + *bad);
+  }
+  w.finish();
+}
+
+// Every deploy and fault starts before the run ends.
+void check_within_run(const Scenario& s) {
+  for (std::size_t i = 0; i < s.deploys.size(); ++i) {
+    if (s.deploys[i].at >= s.run_length) {
+      Fields::fail("/workload/deploys/" + std::to_string(i) + "/at",
+                   "the deploy at " + format_duration(s.deploys[i].at) + " comes after the run ends (run_length " +
+                       format_duration(s.run_length) + ")");
+    }
+  }
+  for (std::size_t i = 0; i < s.faults.size(); ++i) {
+    if (s.faults[i].at >= s.run_length) {
+      Fields::fail("/faults/" + std::to_string(i) + "/at", "the fault at " + format_duration(s.faults[i].at) +
+                                                               " starts after the run ends (run_length " +
+                                                               format_duration(s.run_length) + ")");
+    }
+  }
+}
+
+// /secret: a token that must never appear in any output.
+void read_secret(Fields& top, Scenario& s) {
+  s.secret = top.text("secret", std::string());
+  // Redaction replaces the secret's text in every output, so it must not be ordinary
+  // text ("1" would take every digit) nor contain characters JSON, XML or HTML escape
+  // (the escaped form would slip past the scan): 8 or more of A-Z a-z 0-9 _ - . ~ + / =.
+  if (!s.secret.empty() && (s.secret.size() < 8 || s.secret.find_first_not_of("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+                                                                               "0123456789_-.~+/=") != std::string::npos)) {
+    Fields::fail("/secret", "a secret must be at least 8 characters of A-Z a-z 0-9 _ - . ~ + / = (like a GitHub token), "
+                            "so that redacting it cannot change other text");
+  }
+}
 
 Scenario read_scenario(const json& root, const std::string& source, const std::vector<Override>& overrides) {
   Fields top(root, "");
@@ -268,30 +336,7 @@ Scenario read_scenario(const json& root, const std::string& source, const std::v
   s.deploy_step = s.world_file.deploy_step;
   s.rollback_time = s.world_file.rollback_time;
   s.attempt_failure_probability = s.world_file.attempt_failure_probability;
-  const json& workload = top.need("workload");
-  Fields w(workload, "/workload");
-  const json& deploys = w.need("deploys");
-  if (!deploys.is_array() || deploys.empty()) Fields::fail("/workload/deploys", "expected a non-empty array of deploy triggers");
-  if (deploys.size() > kMaxScheduled) Fields::fail("/workload/deploys", "more than " + std::to_string(kMaxScheduled) + " deploys");
-  for (std::size_t i = 0; i < deploys.size(); ++i) {
-    Fields f(deploys[i], "/workload/deploys/" + std::to_string(i));
-    s.deploys.push_back(DeployTrigger{f.duration("at"), f.text("version")});
-    if (const auto bad = control_char_error(s.deploys.back().version)) {
-      Fields::fail("/workload/deploys/" + std::to_string(i) + "/version", "a version is printed in every report: " + *bad);
-    }
-    f.finish();
-  }
-  s.deploy_step = read_distribution(w, "deploy_step", s.deploy_step);
-  s.rollback_time = read_distribution(w, "rollback_time", s.rollback_time);
-  s.attempt_failure_probability = w.number("attempt_failure_probability", s.attempt_failure_probability);
-  if (s.attempt_failure_probability < 0 || s.attempt_failure_probability > 1) {
-    Fields::fail("/workload/attempt_failure_probability", "expected a number in [0, 1]");
-  }
-  s.world.production_version = w.text("initial_version", s.world.production_version);
-  if (const auto bad = control_char_error(s.world.production_version)) {
-    Fields::fail("/workload/initial_version", "a version is printed in every report: " + *bad);
-  }
-  w.finish();
+  read_workload(top, s);
   if (const json* faults = top.get("faults")) {
     if (!faults->is_array()) Fields::fail("/faults", "expected an array of faults");
     if (faults->size() > kMaxScheduled) Fields::fail("/faults", "more than " + std::to_string(kMaxScheduled) + " faults");
@@ -302,29 +347,8 @@ Scenario read_scenario(const json& root, const std::string& source, const std::v
   }
   s.run_length = top.duration("run_length", s.run_length);
   check_run_length(s.run_length);
-  for (std::size_t i = 0; i < s.deploys.size(); ++i) {
-    if (s.deploys[i].at >= s.run_length) {
-      Fields::fail("/workload/deploys/" + std::to_string(i) + "/at",
-                   "the deploy at " + format_duration(s.deploys[i].at) + " comes after the run ends (run_length " +
-                       format_duration(s.run_length) + ")");
-    }
-  }
-  for (std::size_t i = 0; i < s.faults.size(); ++i) {
-    if (s.faults[i].at >= s.run_length) {
-      Fields::fail("/faults/" + std::to_string(i) + "/at", "the fault at " + format_duration(s.faults[i].at) +
-                                                               " starts after the run ends (run_length " +
-                                                               format_duration(s.run_length) + ")");
-    }
-  }
-  s.secret = top.text("secret", std::string());
-  // Redaction replaces the secret's text in every output, so it must not be ordinary
-  // text ("1" would take every digit) nor contain characters JSON, XML or HTML escape
-  // (the escaped form would slip past the scan): 8 or more of A-Z a-z 0-9 _ - . ~ + / =.
-  if (!s.secret.empty() && (s.secret.size() < 8 || s.secret.find_first_not_of("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
-                                                                               "0123456789_-.~+/=") != std::string::npos)) {
-    Fields::fail("/secret", "a secret must be at least 8 characters of A-Z a-z 0-9 _ - . ~ + / = (like a GitHub token), "
-                            "so that redacting it cannot change other text");
-  }
+  check_within_run(s);
+  read_secret(top, s);
   if (top.get("slo_file") != nullptr) {
     s.slo_file = (dir / top.text("slo_file")).lexically_normal().string();
     if (!path_exists(*s.slo_file)) Fields::fail("/slo_file", "SLO file " + *s.slo_file + " does not exist");

@@ -277,29 +277,14 @@ sim::runner::RunnerHostSpec read_runner(Fields& f) {
   return r;
 }
 
-WorldFile read_world(const json& root, const std::string& source) {
-  Fields top(root, "");
-  WorldFile w;
-  w.file = source;
-  if (top.integer("world_version", 0, 1, 1) != 1) Fields::fail("/world_version", "missing required field (1)");
-  w.name = top.text("name");
-  w.description = top.text("description", std::string());
-  top.text("$schema", std::string());
-  const std::filesystem::path dir = std::filesystem::path(source).parent_path();
-  sim::WorldSpec& spec = w.spec;
-  if (top.get("hosts") != nullptr) spec.hosts = top.strings("hosts");
-  if (const json* n = top.get("network")) {
-    Fields f(*n, "/network");
-    spec.lan_latency = read_distribution(f, "lan_latency", spec.lan_latency);
-    f.finish();
-  }
-  const json& runners = top.need("runners");
-  if (!runners.is_array() || runners.empty()) Fields::fail("/runners", "expected a non-empty array of runners");
-  // Sets beside the lists, so a world of thousands of runners or targets loads in linear time.
-  std::set<std::string> hosts(spec.hosts.begin(), spec.hosts.end());
+// /runners and /exporters: every runner (unique names, one exporter per host:port) and
+// the plain exporters; their hosts join the world's (`hosts`: the set beside the list).
+void read_runners(Fields& top, sim::WorldSpec& spec, std::set<std::string>& hosts) {
   auto add_host = [&spec, &hosts](const std::string& h) {
     if (hosts.insert(h).second) spec.hosts.push_back(h);
   };
+  const json& runners = top.need("runners");
+  if (!runners.is_array() || runners.empty()) Fields::fail("/runners", "expected a non-empty array of runners");
   std::set<std::string> names;
   std::map<std::pair<std::string, int>, std::string> exporter_of;  // host:port -> runner
   for (std::size_t i = 0; i < runners.size(); ++i) {
@@ -328,103 +313,142 @@ WorldFile read_world(const json& root, const std::string& source) {
       add_host(host);
     }
   }
+}
+
+// /github/environments: wait timers, reviewers and branch rules.
+void read_environments(Fields& g, sim::WorldSpec& spec) {
+  if (const json* envs = g.get("environments")) {
+    if (!envs->is_object()) Fields::fail("/github/environments", "expected an object of environments by name");
+    for (const auto& [name, value] : envs->items()) {
+      Fields e(value, "/github/environments/" + name);
+      sim::github::EnvironmentSpec env;
+      env.wait_timer = e.duration("wait_timer", Duration(0));
+      if (env.wait_timer > sim::github::kEnvironmentApprovalLimit) {
+        Fields::fail(e.at("wait_timer"), "GitHub's wait timer is at most 30 days (43200 minutes)");
+      }
+      if (const json* rv = e.get("required_reviewers")) {
+        if (!rv->is_array()) Fields::fail(e.at("required_reviewers"), "expected the reviewers' names (a list)");
+        env.required_reviewers = !rv->empty();
+      }
+      if (e.get("approval_after") != nullptr) env.approval_after = e.duration("approval_after");
+      if (e.get("branches") != nullptr) env.branches = e.strings("branches");
+      e.finish();
+      spec.environments[name] = env;
+    }
+  }
+}
+
+// The deploy job's environment lets a deploy through, and every job of the deploy
+// workflow has a runner: else no deploy would ever start, which is an error naming why.
+void check_deploy_workflow(const WorldFile& w, const sim::github::WorkflowSpec* deploy) {
+  const sim::WorldSpec& spec = w.spec;
+  // The deploy job's environment must be able to let a deploy through.
+  for (const auto& job : deploy->jobs) {
+    const auto env = job.environment.empty() ? spec.environments.end() : spec.environments.find(job.environment);
+    if (env == spec.environments.end()) continue;
+    const std::string at = "/github/environments/" + env->first;
+    if (env->second.required_reviewers && !env->second.approval_after) {
+      Fields::fail(at + "/approval_after",
+                   "job " + job.name + " deploys to environment " + env->first + ", which needs a reviewer's approval; "
+                   "nobody approves in a simulation, so every deploy would wait 30 days and fail: say how long your "
+                   "reviewers take (approval_after, e.g. \"10m\"; failsim import github --approval-after)");
+    }
+    const auto& allowed = env->second.branches;
+    if (!allowed.empty() && std::find(allowed.begin(), allowed.end(), w.default_branch) == allowed.end()) {
+      Fields::fail(at + "/branches", "environment " + env->first + " allows deploys from [" + join(allowed) +
+                                         "] only, and deploys are dispatched on the default branch " + w.default_branch +
+                                         ": every deploy would fail (set /github/default_branch or the branches)");
+    }
+  }
+  // Every job of the deploy workflow, the deploy job too, must have a runner, or no
+  // deploy ever starts (a policy may send the deploy job elsewhere: checked per scenario).
+  for (std::size_t i = 0; i < deploy->jobs.size(); ++i) {
+    const auto& job = deploy->jobs[i];
+    const std::string why = why_no_runner(job.runs_on, job.runs_on_group, spec.runners);
+    if (!why.empty()) {
+      std::vector<std::string> offered;
+      for (const auto& r : spec.runners) offered.push_back(r.runner_name + " [" + join(r.labels) + "] in " + r.runner_group);
+      Fields::fail("/github/workflows/" + std::to_string(deploy - w.workflows.data()) + "/jobs/" + std::to_string(i),
+                   "job " + job.name + ": " + why + ", so no deploy would ever start; runners: " + join(offered, "; ") +
+                       " (a runner's GitHub labels: failsim import github; a GitHub-hosted runner is a runner on "
+                       "host github-hosted without an exporter)");
+    }
+  }
+}
+
+// /github: the repository, branch, timings, environments, workflows and the deploy job.
+void read_github(Fields& g, WorldFile& w) {
+  sim::WorldSpec& spec = w.spec;
+  w.repository = g.text("repository");
+  if (w.repository.find('/') == std::string::npos || w.repository.front() == '/' || w.repository.back() == '/') {
+    Fields::fail("/github/repository", "expected owner/name, got \"" + w.repository + "\"");
+  }
+  w.default_branch = g.text("default_branch", w.default_branch);
+  if (const json* t = g.get("timings")) {
+    Fields f(*t, "/github/timings");
+    spec.github = read_timings(f, w);
+  } else {
+    json empty = json::object();
+    Fields f(empty, "/github/timings");
+    spec.github = read_timings(f, w);
+  }
+  read_environments(g, spec);
+  const json& workflows = g.need("workflows");
+  if (!workflows.is_array() || workflows.empty()) Fields::fail("/github/workflows", "expected a non-empty array of workflows");
+  for (std::size_t i = 0; i < workflows.size(); ++i) {
+    Fields f(workflows[i], "/github/workflows/" + std::to_string(i));
+    w.workflows.push_back(read_workflow(f, w));
+    f.finish();
+  }
+  Fields d(g.need("deploy"), "/github/deploy");
+  w.deploy_workflow = d.text("workflow");
+  w.deploy_job = d.text("job");
+  d.finish();
+  std::vector<std::string> files;
+  const sim::github::WorkflowSpec* deploy = nullptr;
+  for (const auto& wf : w.workflows) {
+    files.push_back(wf.file);
+    if (wf.file == w.deploy_workflow) deploy = &wf;
+  }
+  if (deploy == nullptr) Fields::fail("/github/deploy/workflow", "no workflow \"" + w.deploy_workflow + "\"; workflows: " + join(files));
+  std::vector<std::string> jobs;
+  bool found = false;
+  for (const auto& j : deploy->jobs) {
+    jobs.push_back(j.name);
+    found = found || j.name == w.deploy_job;
+  }
+  if (!found) Fields::fail("/github/deploy/job", "no job \"" + w.deploy_job + "\" in " + w.deploy_workflow + "; jobs: " + join(jobs));
+  check_deploy_workflow(w, deploy);
+}
+
+WorldFile read_world(const json& root, const std::string& source) {
+  Fields top(root, "");
+  WorldFile w;
+  w.file = source;
+  if (top.integer("world_version", 0, 1, 1) != 1) Fields::fail("/world_version", "missing required field (1)");
+  w.name = top.text("name");
+  w.description = top.text("description", std::string());
+  top.text("$schema", std::string());
+  const std::filesystem::path dir = std::filesystem::path(source).parent_path();
+  sim::WorldSpec& spec = w.spec;
+  if (top.get("hosts") != nullptr) spec.hosts = top.strings("hosts");
+  if (const json* n = top.get("network")) {
+    Fields f(*n, "/network");
+    spec.lan_latency = read_distribution(f, "lan_latency", spec.lan_latency);
+    f.finish();
+  }
+  // Sets beside the lists, so a world of thousands of runners or targets loads in linear time.
+  std::set<std::string> hosts(spec.hosts.begin(), spec.hosts.end());
+  read_runners(top, spec, hosts);
   {
     Fields p(top.need("prometheus"), "/prometheus");
     read_prometheus(p, w, dir);
     p.finish();
-    add_host(spec.prometheus.host);
+    if (hosts.insert(spec.prometheus.host).second) spec.hosts.push_back(spec.prometheus.host);
   }
   {
     Fields g(top.need("github"), "/github");
-    w.repository = g.text("repository");
-    if (w.repository.find('/') == std::string::npos || w.repository.front() == '/' || w.repository.back() == '/') {
-      Fields::fail("/github/repository", "expected owner/name, got \"" + w.repository + "\"");
-    }
-    w.default_branch = g.text("default_branch", w.default_branch);
-    if (const json* t = g.get("timings")) {
-      Fields f(*t, "/github/timings");
-      spec.github = read_timings(f, w);
-    } else {
-      json empty = json::object();
-      Fields f(empty, "/github/timings");
-      spec.github = read_timings(f, w);
-    }
-    if (const json* envs = g.get("environments")) {
-      if (!envs->is_object()) Fields::fail("/github/environments", "expected an object of environments by name");
-      for (const auto& [name, value] : envs->items()) {
-        Fields e(value, "/github/environments/" + name);
-        sim::github::EnvironmentSpec env;
-        env.wait_timer = e.duration("wait_timer", Duration(0));
-        if (env.wait_timer > sim::github::kEnvironmentApprovalLimit) {
-          Fields::fail(e.at("wait_timer"), "GitHub's wait timer is at most 30 days (43200 minutes)");
-        }
-        if (const json* rv = e.get("required_reviewers")) {
-          if (!rv->is_array()) Fields::fail(e.at("required_reviewers"), "expected the reviewers' names (a list)");
-          env.required_reviewers = !rv->empty();
-        }
-        if (e.get("approval_after") != nullptr) env.approval_after = e.duration("approval_after");
-        if (e.get("branches") != nullptr) env.branches = e.strings("branches");
-        e.finish();
-        spec.environments[name] = env;
-      }
-    }
-    const json& workflows = g.need("workflows");
-    if (!workflows.is_array() || workflows.empty()) Fields::fail("/github/workflows", "expected a non-empty array of workflows");
-    for (std::size_t i = 0; i < workflows.size(); ++i) {
-      Fields f(workflows[i], "/github/workflows/" + std::to_string(i));
-      w.workflows.push_back(read_workflow(f, w));
-      f.finish();
-    }
-    Fields d(g.need("deploy"), "/github/deploy");
-    w.deploy_workflow = d.text("workflow");
-    w.deploy_job = d.text("job");
-    d.finish();
-    std::vector<std::string> files;
-    const sim::github::WorkflowSpec* deploy = nullptr;
-    for (const auto& wf : w.workflows) {
-      files.push_back(wf.file);
-      if (wf.file == w.deploy_workflow) deploy = &wf;
-    }
-    if (deploy == nullptr) Fields::fail("/github/deploy/workflow", "no workflow \"" + w.deploy_workflow + "\"; workflows: " + join(files));
-    std::vector<std::string> jobs;
-    bool found = false;
-    for (const auto& j : deploy->jobs) {
-      jobs.push_back(j.name);
-      found = found || j.name == w.deploy_job;
-    }
-    if (!found) Fields::fail("/github/deploy/job", "no job \"" + w.deploy_job + "\" in " + w.deploy_workflow + "; jobs: " + join(jobs));
-    // The deploy job's environment must be able to let a deploy through.
-    for (const auto& job : deploy->jobs) {
-      const auto env = job.environment.empty() ? spec.environments.end() : spec.environments.find(job.environment);
-      if (env == spec.environments.end()) continue;
-      const std::string at = "/github/environments/" + env->first;
-      if (env->second.required_reviewers && !env->second.approval_after) {
-        Fields::fail(at + "/approval_after",
-                     "job " + job.name + " deploys to environment " + env->first + ", which needs a reviewer's approval; "
-                     "nobody approves in a simulation, so every deploy would wait 30 days and fail: say how long your "
-                     "reviewers take (approval_after, e.g. \"10m\"; failsim import github --approval-after)");
-      }
-      const auto& allowed = env->second.branches;
-      if (!allowed.empty() && std::find(allowed.begin(), allowed.end(), w.default_branch) == allowed.end()) {
-        Fields::fail(at + "/branches", "environment " + env->first + " allows deploys from [" + join(allowed) +
-                                           "] only, and deploys are dispatched on the default branch " + w.default_branch +
-                                           ": every deploy would fail (set /github/default_branch or the branches)");
-      }
-    }
-    // Every job of the deploy workflow, the deploy job too, must have a runner, or no
-    // deploy ever starts (a policy may send the deploy job elsewhere: checked per scenario).
-    for (std::size_t i = 0; i < deploy->jobs.size(); ++i) {
-      const auto& job = deploy->jobs[i];
-      const std::string why = why_no_runner(job.runs_on, job.runs_on_group, spec.runners);
-      if (!why.empty()) {
-        std::vector<std::string> offered;
-        for (const auto& r : spec.runners) offered.push_back(r.runner_name + " [" + join(r.labels) + "] in " + r.runner_group);
-        Fields::fail("/github/workflows/" + std::to_string(deploy - w.workflows.data()) + "/jobs/" + std::to_string(i),
-                     "job " + job.name + ": " + why + ", so no deploy would ever start; runners: " + join(offered, "; ") +
-                         " (a runner's GitHub labels: failsim import github; a GitHub-hosted runner is a runner on "
-                         "host github-hosted without an exporter)");
-      }
-    }
+    read_github(g, w);
     g.finish();
   }
   {

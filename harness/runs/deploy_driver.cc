@@ -36,43 +36,45 @@ void DeployDriver::send_dispatch(const sim::github::WorkflowSpec& wf, const std:
                                        std::to_string(run_id.value()));
 }
 
+// The dispatch: the world's deploy workflow, with the deploy job sent where the policy
+// says; a policy that sets the job's concurrency or timeout overrides the workflow's. A
+// degraded GitHub API answers the call later (github_degraded's added_latency).
+void DeployDriver::dispatch(const Action& a) {
+  sim::World& w = run_.world();
+  const WorldFile& world = run_.inputs().scenario->world_file;
+  sim::github::WorkflowSpec wf = world.deploy_workflow_spec();
+  const auto& policy = *run_.inputs().policy;
+  for (auto& job : wf.jobs) {
+    if (job.name != world.deploy_job) continue;
+    job.runs_on = a.labels;
+    if (!policy.concurrency_group.empty()) {
+      job.concurrency = sim::github::ConcurrencySpec{policy.concurrency_group, policy.cancel_in_progress, false};
+    }
+    if (policy.timeout_minutes) job.timeout_minutes = policy.timeout_minutes;
+  }
+  const std::string dispatch_ref = ref.empty() ? "refs/heads/" + world.default_branch : ref;
+  runner_.clear();
+  job_id = 0;
+  const auto& degraded = w.github().degradation();
+  const Duration latency = degraded ? degraded->added_latency : Duration(0);
+  if (latency > Duration(0)) {
+    const int dispatch_no = orchestrator_.dispatches();
+    w.engine().schedule_after(latency, [this, wf, dispatch_ref, dispatch_no, n = a.labels.size()] {
+      if (orchestrator_.dispatches() == dispatch_no && orchestrator_.outcome() == failover::Outcome::kPending) {
+        send_dispatch(wf, dispatch_ref, n);
+      }
+    });
+  } else {
+    send_dispatch(wf, dispatch_ref, a.labels.size());
+  }
+}
+
 void DeployDriver::execute(std::vector<Action> actions) {
   sim::World& w = run_.world();
   for (const Action& a : actions) {
     switch (a.kind) {
       case Action::Kind::kRunQueries: run_queries(a.checks); break;
-      case Action::Kind::kDispatch: {
-        // The world's deploy workflow, with the deploy job sent where the policy says; a
-        // policy that sets the job's concurrency or timeout overrides the workflow's.
-        const WorldFile& world = run_.inputs().scenario->world_file;
-        sim::github::WorkflowSpec wf = world.deploy_workflow_spec();
-        const auto& policy = *run_.inputs().policy;
-        for (auto& job : wf.jobs) {
-          if (job.name != world.deploy_job) continue;
-          job.runs_on = a.labels;
-          if (!policy.concurrency_group.empty()) {
-            job.concurrency = sim::github::ConcurrencySpec{policy.concurrency_group, policy.cancel_in_progress, false};
-          }
-          if (policy.timeout_minutes) job.timeout_minutes = policy.timeout_minutes;
-        }
-        const std::string dispatch_ref = ref.empty() ? "refs/heads/" + world.default_branch : ref;
-        runner_.clear();
-        job_id = 0;
-        // A degraded GitHub API answers the dispatch call later (github_degraded's added_latency).
-        const auto& degraded = w.github().degradation();
-        const Duration latency = degraded ? degraded->added_latency : Duration(0);
-        if (latency > Duration(0)) {
-          const int dispatch_no = orchestrator_.dispatches();
-          w.engine().schedule_after(latency, [this, wf, dispatch_ref, dispatch_no, n = a.labels.size()] {
-            if (orchestrator_.dispatches() == dispatch_no && orchestrator_.outcome() == failover::Outcome::kPending) {
-              send_dispatch(wf, dispatch_ref, n);
-            }
-          });
-        } else {
-          send_dispatch(wf, dispatch_ref, a.labels.size());
-        }
-        break;
-      }
+      case Action::Kind::kDispatch: dispatch(a); break;
       case Action::Kind::kRunAttempt: run_attempt(a); break;
       case Action::Kind::kWaitUntil: {
         w.engine().schedule_at(a.wake_at, [this] { execute(orchestrator_.on_timer(run_.world().engine().now())); });

@@ -15,6 +15,34 @@ bool Run::starts_clock(const std::string& kind) const {
   return std::find(clock.begin(), clock.end(), kind) != clock.end();
 }
 
+namespace {
+
+// A network fault of the model from a scenario's partition, loss, latency or http_status
+// fault starting at `start`.
+sim::NetworkFault network_fault(const FaultSpec& f, TimePoint start) {
+  sim::NetworkFault nf;
+  nf.kind = f.kind == FaultSpec::Kind::kPartition ? sim::NetworkFault::Kind::kPartition
+            : f.kind == FaultSpec::Kind::kLoss    ? sim::NetworkFault::Kind::kLoss
+            : f.kind == FaultSpec::Kind::kLatency ? sim::NetworkFault::Kind::kLatency
+                                                  : sim::NetworkFault::Kind::kHttpStatus;
+  nf.http_status = f.http_status;
+  nf.http_probability = f.probability;
+  nf.http_first = f.http_first;
+  nf.from = f.from;
+  nf.to = f.to;
+  nf.port = f.port;
+  nf.mode = f.mode;
+  nf.loss_probability = f.probability;
+  nf.added_latency = f.added_latency;
+  nf.start = start;
+  nf.length = f.length;
+  nf.flap_down = f.flap_down;
+  nf.flap_up = f.flap_up;
+  return nf;
+}
+
+}  // namespace
+
 int Run::apply_fault(const FaultSpec& f, const std::string& source) {
   const TimePoint start = world_.spec().start + f.at;
   const bool starts = starts_clock(to_string(f.kind));
@@ -53,25 +81,7 @@ int Run::apply_fault(const FaultSpec& f, const std::string& source) {
     case FaultSpec::Kind::kLoss:
     case FaultSpec::Kind::kLatency:
     case FaultSpec::Kind::kHttpStatus: {
-      sim::NetworkFault nf;
-      nf.kind = f.kind == FaultSpec::Kind::kPartition ? sim::NetworkFault::Kind::kPartition
-                : f.kind == FaultSpec::Kind::kLoss    ? sim::NetworkFault::Kind::kLoss
-                : f.kind == FaultSpec::Kind::kLatency ? sim::NetworkFault::Kind::kLatency
-                                                      : sim::NetworkFault::Kind::kHttpStatus;
-      nf.http_status = f.http_status;
-      nf.http_probability = f.probability;
-      nf.http_first = f.http_first;
-      nf.from = f.from;
-      nf.to = f.to;
-      nf.port = f.port;
-      nf.mode = f.mode;
-      nf.loss_probability = f.probability;
-      nf.added_latency = f.added_latency;
-      nf.start = start;
-      nf.length = f.length;
-      nf.flap_down = f.flap_down;
-      nf.flap_up = f.flap_up;
-      handle.network_id = world_.network().add_fault(nf);
+      handle.network_id = world_.network().add_fault(network_fault(f, start));
       world_.engine().schedule_at(start, [this, what] { trace("fault", "start", what); });
       break;
     }

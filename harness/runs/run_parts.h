@@ -96,6 +96,7 @@ class DeployDriver {
   void run_queries(const std::vector<failover::PlannedCheck>& checks);
   void run_command_check(const failover::PlannedCheck& check, const std::string& from, std::function<void(QueryOutcome)> done);
   void run_attempt(const Action& a);
+  void dispatch(const Action& a);
   // The dispatch REST call, now: refused by a degraded GitHub, or a new run.
   void send_dispatch(const sim::github::WorkflowSpec& wf, const std::string& dispatch_ref, std::size_t label_count);
   void attempt_step(std::uint64_t attempt_token, std::size_t step);

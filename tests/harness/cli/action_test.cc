@@ -118,7 +118,7 @@ TEST_F(ActionTest, ShardsRunAndMergeThroughTheAction) {
   EXPECT_EQ(testing::read_file((dir / "merged" / "results.json").string()), testing::read_file((dir / "full" / "results.json").string()));
 }
 
-// The README's and each example workflow's `with:` blocks exactly as written (only a
+// docs/ci.md's and each example workflow's `with:` blocks exactly as written (only a
 // seed count above 40 is scaled down to 40, to keep the test short: the with blocks'
 // inputs, globs and shard arithmetic are what is tested, not the seed count), through the
 // action's steps, in a workspace laid out as the examples say: the scenarios in
@@ -133,7 +133,7 @@ TEST_F(ActionTest, TheDocumentedWithBlocksRunAsWritten) {
   const auto base = testing::run_command("cd '" + dir.string() + "' && '" FAILSIM_BINARY
                                          "' run failsim/scenarios/*.json --seeds 40 --out failsim/baseline 2>&1");
   ASSERT_LE(base.exit_code, 1) << base.out;
-  const auto listed = testing::run_command("cd '" + src + "' && python3 tests/harness/run_action.py withs README.md examples/workflows/*.yml");
+  const auto listed = testing::run_command("cd '" + src + "' && python3 tests/harness/run_action.py withs docs/ci.md examples/workflows/*.yml");
   const json blocks = json::parse(listed.out, nullptr, false);
   ASSERT_TRUE(blocks.is_array()) << listed.out;
   ASSERT_EQ(blocks.size(), 4u) << blocks.dump(2);
@@ -182,7 +182,7 @@ TEST_F(ActionTest, TheDocumentedWithBlocksRunAsWritten) {
   EXPECT_EQ(merged["outputs"]["runs"], std::to_string(scenarios * 40)) << merged["stdout"];
   EXPECT_EQ(testing::read_file((dir / merges[0]["out"].get<std::string>() / "results.json").string()),
             testing::read_file((dir / "failsim" / "baseline" / "results.json").string()));
-  EXPECT_EQ(ran, 6) << "the README's block, four shards, the pull request's block";
+  EXPECT_EQ(ran, 6) << "docs/ci.md's block, four shards, the pull request's block";
 }
 
 // A glob that matches nothing, or a one-file input given two, is an error naming the
