@@ -73,7 +73,8 @@ Result<std::vector<VariantSpec>> load_variants_file(const std::string& path);
 // "PATH=V1,V2,V3".
 Result<std::pair<std::string, std::vector<std::string>>> parse_sweep_arg(const std::string& text);
 
-// Loads and validates every input first: a bad file stops everything before any run.
+// plan_suite then run_plan (harness/runs/suite_plan.h): every input is loaded and
+// checked first, once, so a bad file stops everything before any run.
 Result<reports::SuiteReport> run_suite(const SuiteOptions& options, std::ostream& progress);
 
 }  // namespace failsim::harness
