@@ -20,29 +20,6 @@ namespace {
 
 using json_fields::join;
 
-// Names of the policies beside a scenario's own policy file: the policies its
-// expectations may be written for. The files are looked at, not inputs of the run
-// (read_unrecorded_file): a trace.json written beside them stays writable.
-std::vector<std::string> sibling_policy_names(const Scenario& s) {
-  std::vector<std::string> names;
-  std::error_code ec;
-  const auto dir = std::filesystem::path(s.policy_path).parent_path();
-  std::vector<std::filesystem::path> files;
-  for (const auto& entry : std::filesystem::directory_iterator(dir.empty() ? "." : dir, ec)) {
-    if (entry.path().extension() == ".json") files.push_back(entry.path());
-  }
-  std::sort(files.begin(), files.end());
-  for (const auto& f : files) {
-    const auto text = read_unrecorded_file(f.string());
-    if (!text) continue;
-    const auto j = nlohmann::json::parse(text.value(), nullptr, false);
-    if (j.is_object() && j.contains("policy_version") && j.contains("name") && j["name"].is_string()) {
-      names.push_back(j["name"].get<std::string>());
-    }
-  }
-  return names;
-}
-
 }  // namespace
 
 Result<failover::Policy> load_policy_file(const std::string& path, const std::string& referenced_by,
@@ -233,6 +210,25 @@ std::optional<std::string> missing_program(const std::vector<std::string>& argv,
   return std::nullopt;
 }
 
+std::vector<std::string> document_names_in(const std::filesystem::path& dir, const char* version_key) {
+  std::vector<std::string> names;
+  std::error_code ec;
+  std::vector<std::filesystem::path> files;
+  for (const auto& entry : std::filesystem::directory_iterator(dir.empty() ? "." : dir, ec)) {
+    if (entry.path().extension() == ".json") files.push_back(entry.path());
+  }
+  std::sort(files.begin(), files.end());
+  for (const auto& f : files) {
+    const auto text = read_unrecorded_file(f.string());
+    if (!text) continue;
+    const auto j = nlohmann::json::parse(text.value(), nullptr, false);
+    if (j.is_object() && j.contains(version_key) && j.contains("name") && j["name"].is_string()) {
+      names.push_back(j["name"].get<std::string>());
+    }
+  }
+  return names;
+}
+
 Result<bool> check_policy_queries(const failover::Policy& policy, const std::string& policy_path) {
   using R = Result<bool>;
   const failover::Candidate sample{"runner", std::string("host"), "host:9100", {}, true};
@@ -261,7 +257,7 @@ Result<bool> check_expect_keys(const Scenario& scenario, const std::vector<std::
                                const std::vector<std::string>& covered) {
   using R = Result<bool>;
   if (scenario.expect.empty()) return R::ok(true);
-  const std::vector<std::string> known_names = sibling_policy_names(scenario);
+  const std::vector<std::string> known_names = document_names_in(std::filesystem::path(scenario.policy_path).parent_path(), "policy_version");
   auto has = [](const std::vector<std::string>& v, const std::string& x) { return std::find(v.begin(), v.end(), x) != v.end(); };
   for (const auto& [key, e] : scenario.expect) {
     if (key == "*" || has(policy_names, key) || has(known_names, key)) continue;

@@ -5,6 +5,7 @@
 // the resolved path and the file that referenced it, and the valid choices.
 #pragma once
 
+#include <filesystem>
 #include <map>
 #include <optional>
 #include <string>
@@ -30,6 +31,12 @@ struct LoadedRun {
 // A command check's program or script that does not exist, as "INDEX: ARG: why"
 // (INDEX the argv index); nullopt when both exist. Relative paths: from base_dir.
 std::optional<std::string> missing_program(const std::vector<std::string>& argv, const std::string& base_dir);
+
+// The names of the documents of one kind (those with `version_key`, e.g.
+// "policy_version") among the JSON files of `dir`, in file-name order: the policies or
+// scenarios an `expect` key may name. The files are looked at, not inputs of the command
+// (read_unrecorded_file): a trace.json written among them stays writable.
+std::vector<std::string> document_names_in(const std::filesystem::path& dir, const char* version_key);
 
 Result<bool> check_policy_queries(const failover::Policy& policy, const std::string& policy_path);
 

@@ -39,40 +39,15 @@ Expectations overlay(const Expectations* base, const Expectations& over) {
 }
 
 // Names of the scenarios in the folders of the run's scenario files: the scenarios a
-// policy file's expectations may be written for. The run's own scenarios by the names
-// they were loaded with; the other JSON files read past the plan's DocumentScope (looked
-// at, not inputs of the run: a trace.json written beside the scenarios stays writable).
-std::vector<std::string> scenario_names_beside(const std::vector<std::string>& scenario_paths,
-                                               const std::vector<Scenario>& loaded) {
+// policy file's expectations may be written for.
+std::vector<std::string> scenario_names_beside(const std::vector<std::string>& scenario_paths) {
   std::vector<std::string> names;
   std::vector<std::filesystem::path> dirs;
   for (const auto& p : scenario_paths) {
     const auto d = std::filesystem::path(p).parent_path();
-    if (std::find(dirs.begin(), dirs.end(), d) == dirs.end()) dirs.push_back(d);
-  }
-  for (const auto& d : dirs) {
-    std::error_code ec;
-    std::vector<std::filesystem::path> files;
-    for (const auto& entry : std::filesystem::directory_iterator(d.empty() ? "." : d, ec)) {
-      if (entry.path().extension() == ".json") files.push_back(entry.path());
-    }
-    std::sort(files.begin(), files.end());
-    for (const auto& f : files) {
-      const auto own = std::find_if(loaded.begin(), loaded.end(), [&](const Scenario& s) {
-        std::error_code same_ec;
-        return std::filesystem::equivalent(s.file, f, same_ec);
-      });
-      if (own != loaded.end()) {
-        names.push_back(own->name);
-        continue;
-      }
-      const auto text = read_unrecorded_file(f.string());
-      if (!text) continue;
-      const json j = json::parse(text.value(), nullptr, false);
-      if (j.is_object() && j.contains("scenario_version") && j.contains("name") && j["name"].is_string()) {
-        names.push_back(j["name"].get<std::string>());
-      }
-    }
+    if (std::find(dirs.begin(), dirs.end(), d) != dirs.end()) continue;
+    dirs.push_back(d);
+    for (auto& name : document_names_in(d, "scenario_version")) names.push_back(std::move(name));
   }
   return names;
 }
@@ -173,7 +148,7 @@ Result<bool> check_policy_expect_keys(const SuiteOptions& o, const VariantDocume
   for (const auto& [key, e] : own) {
     const bool in_run = std::any_of(d.scenarios.begin(), d.scenarios.end(), [&key = key](const auto& s) { return s.name == key; });
     if (key == "*" || in_run) continue;
-    const auto beside = scenario_names_beside(o.scenario_paths, d.scenarios);
+    const auto beside = scenario_names_beside(o.scenario_paths);
     if (std::find(beside.begin(), beside.end(), key) == beside.end()) {
       return Result<bool>::error(policy_path + ": /expect/" + key + ": names no scenario (scenarios: " + join(beside) +
                                  "; or \"*\" for every scenario): a typo here would leave expectations unchecked");

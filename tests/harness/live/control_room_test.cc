@@ -91,7 +91,7 @@ TEST(ControlRoom, ChromiumInjectsAPartitionByAClickAndWatchesTheFailover) {
   EXPECT_EQ(seen["github_fault"], true);
   // The failover logic's decisions reached the timeline with their reasons.
   bool refused_primary = false;
-  for (const auto& d : seen["timeline_decisions"]) {
+  for (auto& d : seen["timeline_decisions"]) {  // non-const: a missing key reads as null
     const std::string line = d.get<std::string>();
     if (line.find("Serotonin-paws360 is unhealthy") != std::string::npos && line.find("gate up: value 0") != std::string::npos) {
       refused_primary = true;

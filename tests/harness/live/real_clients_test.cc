@@ -169,7 +169,7 @@ TEST_F(RealClientsMultiJob, OctokitSeesTheRunInProgressWhileItsBuildJobRunsAndDe
   EXPECT_TRUE(saw("run=in_progress build=in_progress deploy=absent") || saw("run=in_progress build=in_progress deploy=queued"))
       << states.dump();
   EXPECT_EQ(states.back(), "run=success build=success deploy=success") << states.dump();
-  for (const auto& s : states) {  // the run never completes before its deploy job
+  for (auto& s : states) {  // the run never completes before its deploy job
     const std::string state = s.get<std::string>();
     if (state.rfind("run=success", 0) == 0) {
       EXPECT_NE(state.find("deploy=success"), std::string::npos) << state;
