@@ -25,7 +25,21 @@ struct Sample {
   std::size_t n = 0;
   std::size_t deployed = 0, fired = 0, violated = 0;
   std::vector<double> detection, deploy, attempts;
+  std::vector<double> false_pages_per_week;  // per run that kept an alert ledger
 };
+
+// A run's false pages (every rule, every route) per simulated week, from its alert
+// ledger; none without one.
+std::optional<double> false_pages_per_week_of(const json& r) {
+  if (!r.contains("alert_ledger") || !r["alert_ledger"].is_object()) return std::nullopt;
+  const json& l = r["alert_ledger"];
+  if (!l.contains("run_seconds") || !l["run_seconds"].is_number() || !(l["run_seconds"].get<double>() > 0)) return std::nullopt;
+  std::size_t false_pages = 0;
+  for (const auto& p : l.value("pages", json::array())) {
+    if (p.is_object() && p.value("true_page", true) == false) ++false_pages;
+  }
+  return static_cast<double>(false_pages) / (l["run_seconds"].get<double>() / (7 * 24 * 3600.0));
+}
 
 std::string key_of(const Sample& s) { return s.scenario + " / " + s.policy + (s.variant.empty() ? "" : " · " + s.variant); }
 
@@ -73,6 +87,7 @@ Result<std::vector<Sample>> read_samples(const std::string& text, const std::str
       }
       if (r.contains("deploy_seconds") && r["deploy_seconds"].is_number()) x.deploy.push_back(r["deploy_seconds"].get<double>());
       x.attempts.push_back(r.value("attempts", 0));
+      if (const auto per_week = false_pages_per_week_of(r)) x.false_pages_per_week.push_back(*per_week);
       bool violated = false;
       const json known = r.value("known_violations", json::array());
       if (r.contains("invariants") && r["invariants"].is_object()) {
@@ -188,7 +203,8 @@ std::string verdict_mark(const std::string& v) {
 const std::vector<std::pair<std::string, bool>>& compare_metrics() {
   static const std::vector<std::pair<std::string, bool>> kMetrics = {
       {"deploy_success", true}, {"alert_fired", true},   {"detection_p50", false}, {"detection_p95", false},
-      {"deploy_p50", false},    {"deploy_p95", false},   {"attempts_mean", false}, {"invariant_violations", false}};
+      {"deploy_p50", false},    {"deploy_p95", false},   {"attempts_mean", false}, {"invariant_violations", false},
+      {"false_pages_per_week", false}};
   return kMetrics;
 }
 
@@ -200,6 +216,17 @@ Result<std::vector<Tolerance>> parse_fail_on(const std::string& text) {
     const auto comma = text.find(',', start);
     const std::string item = text.substr(start, comma == std::string::npos ? std::string::npos : comma - start);
     start = comma == std::string::npos ? text.size() + 1 : comma + 1;
+    if (item.rfind("coverage", 0) == 0) {
+      // coverage<N%: a floor on the suite's alert coverage.
+      const std::string rest = item.substr(8);
+      char* end = nullptr;
+      const double pct = rest.size() >= 3 && rest[0] == '<' && rest.back() == '%' ? std::strtod(rest.c_str() + 1, &end) : -1;
+      if (end != rest.c_str() + rest.size() - 1 || !(pct >= 0 && pct <= 100) || rest.find_first_of("nNiIxX") != std::string::npos) {
+        return R::error("--fail-on " + item + ": expected coverage<N% with N a percentage (e.g. coverage<90%)");
+      }
+      out.push_back(Tolerance{"coverage", pct / 100.0, item, true});
+      continue;
+    }
     const auto colon = item.find(':');
     const std::string metric = item.substr(0, colon);
     const auto known = std::find_if(compare_metrics().begin(), compare_metrics().end(), [&](const auto& m) { return m.first == metric; });
@@ -215,11 +242,11 @@ Result<std::vector<Tolerance>> parse_fail_on(const std::string& text) {
       return R::error("--fail-on " + item + ": a worse " + metric + " is " + (higher ? "lower" : "higher") +
                       "; write the tolerance with " + std::string(1, want) + " (e.g. " + metric + ":" + want +
                       (metric == "deploy_success" || metric == "alert_fired" || metric == "invariant_violations" ? "1%" :
-                       metric == "attempts_mean" ? "0.5" : "30s") + ")");
+                       metric == "attempts_mean" || metric == "false_pages_per_week" ? "0.5" : "30s") + ")");
     }
     amount = amount.substr(1);
     const bool is_rate = metric == "deploy_success" || metric == "alert_fired" || metric == "invariant_violations";
-    const bool is_time = metric.find("_p") != std::string::npos;
+    const bool is_time = metric.ends_with("_p50") || metric.ends_with("_p95");
     double value = 0;
     bool ok = !amount.empty();
     if (is_rate) {
@@ -317,6 +344,9 @@ Result<CompareReport> compare_results(const std::string& base_json, const std::s
     row.metrics.push_back(sampled("deploy_p95", "seconds", b->deploy, n.deploy, {0.95}, o, seed_key));
     row.metrics.push_back(sampled("attempts_mean", "count", b->attempts, n.attempts, {0}, o, seed_key));
     row.metrics.push_back(rate("invariant_violations", b->violated, b->n, n.violated, n.n, false));
+    if (!b->false_pages_per_week.empty() || !n.false_pages_per_week.empty()) {
+      row.metrics.push_back(sampled("false_pages_per_week", "count", b->false_pages_per_week, n.false_pages_per_week, {0}, o, seed_key));
+    }
     for (const auto& t : o.fail_on) {
       for (const auto& m : row.metrics) {
         if (m.metric != t.metric || m.verdict != "worse" || !m.diff) continue;

@@ -36,10 +36,13 @@ struct CompareRow {
 
 // A --fail-on entry: fail when `metric` got worse by more than `amount` (in its unit:
 // seconds, a fraction for rates, a count).
+// `coverage<90%` is a floor instead: fail when the suite's alert coverage
+// (reports/alert_ledger.h) is below `amount` (a fraction); it needs no baseline.
 struct Tolerance {
   std::string metric;
   double amount = 0;
   std::string text;
+  bool floor = false;
 };
 
 struct CompareOptions {
@@ -59,7 +62,7 @@ struct CompareReport {
 // The metrics compare knows, in display order, and whether higher is better.
 const std::vector<std::pair<std::string, bool>>& compare_metrics();
 
-// "detection_p95:+30s,deploy_success:-1%"
+// "detection_p95:+30s,deploy_success:-1%,false_pages_per_week:+0.5,coverage<90%"
 Result<std::vector<Tolerance>> parse_fail_on(const std::string& text);
 
 Result<CompareReport> compare_results(const std::string& base_json, const std::string& base_source,

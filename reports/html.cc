@@ -9,6 +9,7 @@
 
 #include "reports/escape.h"
 #include "reports/report.h"
+#include "reports/alert_report.h"
 #include "reports/format.h"
 #include "reports/svg.h"
 
@@ -334,6 +335,7 @@ std::string html_report(const SuiteReport& suite) {
   if (!suite.sweep_paths.empty()) {
     out += "<section id=\"sweep\"><h2>Sweep</h2>\n" + sweep_svg(suite) + "</section>\n";
   }
+  out += alerts_html(suite);
   for (const auto& name : names) {
     std::vector<const ScenarioReport*> rows;
     for (const auto& s : suite.scenarios) {

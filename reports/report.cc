@@ -1,5 +1,7 @@
 #include "reports/report.h"
 
+#include "reports/alert_report.h"
+
 #include "failover/json_fields.h"
 #include "reports/escape.h"
 #include "reports/format.h"
@@ -146,6 +148,7 @@ json run_json(const RunResult& r) {
   }
   j["faults"] = json::array();
   for (const auto& f : r.faults) j["faults"].push_back(fault_record_json(f));
+  if (r.alert_ledger) j["alert_ledger"] = ledger_json(*r.alert_ledger);
   if (!r.scorecard.empty()) {
     j["scorecard"] = json::array();
     for (const auto& c : r.scorecard) {
@@ -249,6 +252,7 @@ Result<RunResult> run_from_json(const std::string& text, const std::string& scen
       x.end_seconds = opt_double(f.at("end_seconds"));
       r.faults.push_back(std::move(x));
     }
+    if (j.contains("alert_ledger")) r.alert_ledger = ledger_from_json(j.at("alert_ledger"));
     for (const auto& c : j.value("scorecard", json::array())) {
       CheckpointResult x;
       x.name = c.at("name").get<std::string>();
@@ -407,8 +411,10 @@ std::string results_json(const SuiteReport& suite) {
                           {"note", v.note}};
     }
     js["aggregate"] = agg;
+    if (const json alerts = alerts_json(s); !alerts.empty()) js["alerts"] = alerts;
     root["scenarios"].push_back(js);
   }
+  if (const auto ledgers = ledger_runs(suite); !ledgers.empty()) root["coverage"] = coverage_json(coverage(ledgers));
   return root.dump(2) + "\n";
 }
 
@@ -534,6 +540,7 @@ std::string summary_md(const SuiteReport& suite) {
     for (const auto& line : failure_lines(s)) out += "  - " + line + "\n";
   }
   if (suite.compare_markdown) out += "\n" + *suite.compare_markdown;
+  out += alerts_markdown(suite) + tradeoff_markdown(suite);
   out += "\nDeployed: runs whose newest deploy request landed, with a Wilson 95 % interval (a deploy that reached "
          "production while GitHub failed its job is deployed_job_failed, not deployed). Deploy time: that request's "
          "trigger to production running its version (landed runs only). Detection: from the fault the first alert is "

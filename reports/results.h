@@ -8,6 +8,8 @@
 #include <string>
 #include <vector>
 
+#include "reports/alert_ledger.h"
+
 namespace failsim::reports {
 
 struct TraceEvent {
@@ -99,6 +101,8 @@ struct RunResult {
   bool had_fault = false;              // the scenario injected a fault
   std::vector<std::string> expected_violations;  // known defects: violations reported, tolerated
   std::vector<std::string> failed_properties;    // names of the expectations' properties that did not hold
+  // Outages, pages and their verdicts (a scenario with_background, or `failsim alerts`).
+  std::optional<AlertLedger> alert_ledger;
   bool passed() const;
 };
 

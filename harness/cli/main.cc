@@ -48,6 +48,7 @@ int run_main(int argc, char** argv) {
   commands.push_back(cli::add_schedule(app));
   for (auto& s : cli::add_live(app)) commands.push_back(std::move(s));
   commands.push_back(cli::add_explore(app));
+  commands.push_back(cli::add_alerts(app));
   if (!known_command(app, argc, argv)) return 2;
   try {
     app.parse(argc, argv);

@@ -349,6 +349,7 @@ Scenario read_scenario(const json& root, const std::string& source, const std::v
   check_run_length(s.run_length);
   check_within_run(s);
   read_secret(top, s);
+  s.with_background = top.flag("with_background", false);
   if (top.get("slo_file") != nullptr) {
     s.slo_file = (dir / top.text("slo_file")).lexically_normal().string();
     if (!path_exists(*s.slo_file)) Fields::fail("/slo_file", "SLO file " + *s.slo_file + " does not exist");

@@ -101,6 +101,9 @@ struct Scenario {
   double attempt_failure_probability = 0.0;
   Duration run_length = std::chrono::hours(3);  // above 0 and at most kMaxRunLength
   std::string secret;  // a token that must never appear in any output
+  // Lay out the world's background (harness/inputs/background.h) over the whole run,
+  // run to run_length, and keep the alert ledger (reports/alert_ledger.h).
+  bool with_background = false;
   std::map<std::string, Expectations> expect;  // by policy name; "*" for every policy
   std::optional<std::string> slo_file;          // resolved path; none: the built-in SC-001..SC-004
   std::optional<std::vector<std::string>> slos; // SLO ids in scope; none: every SLO that applies

@@ -463,6 +463,7 @@ WorldFile read_world(const json& root, const std::string& source) {
     }
     p.finish();
   }
+  w.background = read_background(top);
   top.finish();
   return w;
 }

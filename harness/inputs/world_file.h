@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "failover/result.h"
+#include "harness/inputs/background.h"
 #include "harness/inputs/overrides.h"
 #include "sim/distribution.h"
 #include "sim/world.h"
@@ -55,6 +56,7 @@ struct WorldFile {
   sim::Distribution rollback_time = sim::Distribution::fixed(std::chrono::seconds(60));
   double attempt_failure_probability = 0.0;
   std::vector<UnconfirmedParameter> unconfirmed;
+  Background background;  // /background: normal life, laid out in runs that ask for it
 
   const sim::github::WorkflowSpec& deploy_workflow_spec() const;
   // "instance" -> runner name, for every scrape target that is a runner's exporter.

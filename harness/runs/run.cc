@@ -97,6 +97,7 @@ RunResult Run::execute() {
     return result_;
   }
   if (judges_properties()) watch_runners();
+  if (keeps_ledger()) start_ledger();
   world_.prometheus().on_alert_change([this](const sim::prometheus::AlertChange& c) { on_alert_change(c); });
   world_.prometheus().on_target_health([this](const sim::prometheus::TargetHealth& h) {
     if (h.health == "down") failed_scrapes_[h.instance].push_back(h.last_scrape);
@@ -104,6 +105,7 @@ RunResult Run::execute() {
   });
   world_.github().on_job_event([this](const sim::github::JobEvent& e) { on_job_event(e); });
   for (const auto& f : sc.faults) apply_fault(f);
+  if (sc.with_background) lay_out_background();
   std::string previous = sc.world.production_version;
   for (std::size_t i = 0; i < sc.deploys.size(); ++i) {
     drivers_.push_back(std::make_unique<DeployDriver>(*this, i, *in_.policy, sc.deploys[i].version, previous));
@@ -162,7 +164,7 @@ void Run::run_until_told() {
       all_done = all_done && d->settled(world_.github());
       if (d->done_at) last_done = std::max(last_done, *d->done_at);
     }
-    if (!in_.run_to_end && in_.scenario->checkpoints.empty() && all_done &&
+    if (!in_.run_to_end && !sc.with_background && in_.scenario->checkpoints.empty() && all_done &&
         world_.engine().now() >= std::max({quiet_after, hand_quiet_after_, last_done + std::chrono::minutes(5)})) {
       break;
     }
@@ -171,14 +173,21 @@ void Run::run_until_told() {
 
 // Properties watch every runner: which labels name it, sampled from the start.
 void Run::watch_runners() {
+  label_runners();
+  for (const auto& r : world_.runners()) {
+    const auto& spec = r->spec();
+    seen_.runners.push_back(PropertyObservations::Runner{spec.runner_name, spec.authorized_for_prod == "true", {}, {}});
+  }
+  sample_ground_truth();
+}
+
+void Run::label_runners() {
   for (std::size_t i = 0; i < world_.runners().size(); ++i) {
     const auto& spec = world_.runners()[i]->spec();
-    seen_.runners.push_back(PropertyObservations::Runner{spec.runner_name, spec.authorized_for_prod == "true", {}, {}});
     runner_of_label_["runner_name=" + spec.runner_name] = i;
     runner_of_label_["hostname=" + spec.hostname] = i;
     if (spec.exporter_port != 0) runner_of_label_["instance=" + spec.host + ":" + std::to_string(spec.exporter_port)] = i;
   }
-  sample_ground_truth();
 }
 
 // An alert changed state: the properties' firing intervals, the trace, the first alert
@@ -187,11 +196,7 @@ void Run::on_alert_change(const sim::prometheus::AlertChange& c) {
   if (!seen_.runners.empty()) {
     const auto key = std::make_pair(c.alertname, sim::prometheus::to_string(c.labels));
     if (c.to == sim::prometheus::AlertState::kFiring) {
-      std::size_t runner = SIZE_MAX;
-      for (const char* label : {"instance", "hostname", "runner_name"}) {
-        const auto r = runner_of_label_.find(std::string(label) + "=" + std::string(sim::prometheus::label_value(c.labels, label)));
-        if (r != runner_of_label_.end() && runner == SIZE_MAX) runner = r->second;
-      }
+      const std::size_t runner = runner_about(c.labels);
       if (runner != SIZE_MAX) firing_since_[key] = {c.at, runner};
     } else if (c.from == sim::prometheus::AlertState::kFiring) {
       const auto it = firing_since_.find(key);
@@ -202,6 +207,7 @@ void Run::on_alert_change(const sim::prometheus::AlertChange& c) {
       }
     }
   }
+  ledger_alert_change(c);
   trace("alert", c.alertname, std::string(sim::prometheus::to_string(c.from)) + "->" + sim::prometheus::to_string(c.to) +
                                   " " + std::string(sim::prometheus::label_value(c.labels, "instance")));
   if (c.to == sim::prometheus::AlertState::kFiring && fault_start_ && c.at >= *fault_start_ && !first_alert_) {
@@ -414,6 +420,7 @@ void Run::judge_checkpoints_now() {
 }
 
 void Run::finish_result() {
+  finish_ledger();
   const TimePoint run_start = world_.spec().start;
   auto seconds_since = [](TimePoint from, TimePoint to) { return to_seconds(to - from); };
   for (std::size_t i = 0; i < drivers_.size(); ++i) {

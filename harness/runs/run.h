@@ -114,6 +114,9 @@ struct RunInputs {
   // run without a workload: requests come from clients). A game-day plan always runs to
   // its run_length: its checkpoints may be about anything until then.
   bool run_to_end = false;
+  // Keep the alert ledger (reports/alert_ledger.h) even when the scenario has no
+  // background: `failsim alerts`.
+  bool keep_ledger = false;
 };
 
 // The expectations a run of `scenario` under the policy named `policy_name` checks.

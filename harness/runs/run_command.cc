@@ -17,6 +17,7 @@
 #include "harness/inputs/scenario.h"
 #include "harness/inputs/text_file.h"
 #include "harness/runs/suite_plan.h"
+#include "reports/alert_report.h"
 #include "reports/compare.h"
 
 namespace failsim::harness {
@@ -63,11 +64,19 @@ Result<bool> write_compare(const reports::CompareReport& c, const std::string& d
   return Result<bool>::ok(true);
 }
 
+std::string redact(std::string text, const std::vector<std::string>& secrets) {
+  for (const auto& secret : secrets) {
+    if (secret.empty()) continue;
+    for (auto pos = text.find(secret); pos != std::string::npos; pos = text.find(secret, pos)) text.replace(pos, secret.size(), "***");
+  }
+  return text;
+}
+
 // Writes a suite's reports (and sweep and compare files), prints the summary, the CI
 // output, and returns the exit code: the tail `failsim run` and `failsim merge` share.
 int write_and_report(const reports::SuiteReport& report, const SuitePlan& plan,
                      const std::optional<reports::CompareReport>& compared, const std::string& command,
-                     std::ostream& out, std::ostream& err) {
+                     std::ostream& out, std::ostream& err, const ReportView& view = {}) {
   auto fail = [&err, &command](const std::string& what) {
     err << command << ": " << what << "\n";
     return 2;
@@ -79,9 +88,12 @@ int write_and_report(const reports::SuiteReport& report, const SuitePlan& plan,
   if (compared) {
     if (auto w = write_compare(*compared, suite.out_dir); !w) return fail(w.error());
   }
+  const bool tradeoff = !suite.sweeps.empty() && !reports::ledger_runs(report).empty();
   if (!suite.sweeps.empty()) {
-    for (const auto& [name, text] : std::vector<std::pair<std::string, std::string>>{
-             {"sweep.md", reports::sweep_markdown(report)}, {"sweep.svg", reports::sweep_svg(report)}}) {
+    std::vector<std::pair<std::string, std::string>> files = {
+        {"sweep.md", reports::sweep_markdown(report) + reports::tradeoff_markdown(report)}, {"sweep.svg", reports::sweep_svg(report)}};
+    if (tradeoff) files.emplace_back("tradeoff.svg", reports::tradeoff_svg(report));
+    for (const auto& [name, text] : files) {
       auto w = write_atomically((std::filesystem::path(suite.out_dir) / name).string(), text);
       if (!w) return fail(w.error());
     }
@@ -94,13 +106,33 @@ int write_and_report(const reports::SuiteReport& report, const SuitePlan& plan,
   }
   const CiEnvironment ci = CiEnvironment::from_process();
   // Print the summary as written (secrets redacted), never the in-memory one.
-  out << group_begin(ci, "failsim summary")
-      << read_text_file((std::filesystem::path(suite.out_dir) / "summary.md").string()).value_or("") << "\n"
-      << group_end(ci);
-  if (!suite.sweeps.empty()) out << reports::sweep_markdown(report) << "\n";
+  if (view.alerts_only) {
+    // `failsim alerts`: the alert section (and the trade-off of a sweep) alone.
+    out << redact(reports::alerts_markdown(report) + reports::tradeoff_markdown(report), secrets) << "\n";
+  } else {
+    out << group_begin(ci, "failsim summary")
+        << read_text_file((std::filesystem::path(suite.out_dir) / "summary.md").string()).value_or("") << "\n"
+        << group_end(ci);
+    if (!suite.sweeps.empty()) out << reports::sweep_markdown(report) << "\n";
+  }
   out << runs << " runs; reports in " << suite.out_dir << "/ (results.json, junit.xml, summary.md, report.html"
-      << (suite.sweeps.empty() ? "" : ", sweep.md, sweep.svg") << (compared ? ", compare.md, compare.json, compare.html" : "")
-      << ")\n";
+      << (suite.sweeps.empty() ? "" : ", sweep.md, sweep.svg") << (tradeoff ? ", tradeoff.svg" : "")
+      << (compared ? ", compare.md, compare.json, compare.html" : "") << ")\n";
+  if (view.coverage_floor) {
+    const auto ledgers = reports::ledger_runs(report);
+    const reports::Coverage c = reports::coverage(ledgers);
+    if (ledgers.empty()) {
+      err << command << ": --fail-on coverage: no run kept an alert ledger (use failsim alerts, or scenarios with_background)\n";
+      ok = false;
+    } else if (c.percent + 1e-9 < 100.0 * *view.coverage_floor) {
+      char buf[64];
+      std::snprintf(buf, sizeof buf, "%.1f %%", c.percent);
+      err << command << ": worse than allowed: coverage " << buf << " is below --fail-on " << view.coverage_text;
+      for (const auto& n : c.never) err << "; " << n;
+      err << "\n";
+      ok = false;
+    }
+  }
   if (const CommandStats cs = command_stats(); cs.calls > 0) {
     out << "command checks: " << cs.calls << " calls, " << cs.started << " run as processes, " << (cs.calls - cs.started)
         << " reused (the same reads of Prometheus got the same answers; --check-determinism runs every call)\n";
@@ -127,12 +159,7 @@ int write_and_report(const reports::SuiteReport& report, const SuitePlan& plan,
     }
     ok = false;
   }
-  std::string annotations = github_annotations(report, ci);
-  for (const auto& secret : secrets) {
-    if (secret.empty()) continue;
-    for (auto pos = annotations.find(secret); pos != std::string::npos; pos = annotations.find(secret, pos)) annotations.replace(pos, secret.size(), "***");
-  }
-  out << annotations;
+  out << redact(github_annotations(report, ci), secrets);
   if (auto w = write_github_files(report, suite.out_dir, ok, ci); !w) return fail(w.error());
   return ok ? 0 : 1;
 }
@@ -143,7 +170,7 @@ int write_and_report(const reports::SuiteReport& report, const SuitePlan& plan,
 Result<bool> check_outputs(const SuitePlan& plan, std::vector<std::string> inputs) {
   inputs.insert(inputs.end(), plan.inputs.begin(), plan.inputs.end());
   std::vector<std::string> outputs;
-  for (const char* name : {"results.json", "junit.xml", "summary.md", "report.html", "sweep.md", "sweep.svg", "compare.md",
+  for (const char* name : {"results.json", "junit.xml", "summary.md", "report.html", "sweep.md", "sweep.svg", "tradeoff.svg", "compare.md",
                            "compare.json", "compare.html"}) {
     outputs.push_back((std::filesystem::path(plan.options.out_dir) / name).string());
   }
@@ -154,8 +181,8 @@ Result<bool> check_outputs(const SuitePlan& plan, std::vector<std::string> input
 
 int run_command(RunCommandOptions o, std::ostream& out, std::ostream& err) {
   SuiteOptions& suite = o.suite;
-  auto fail = [&err](const std::string& what) {
-    err << "failsim run: " << what << "\n";
+  auto fail = [&err, &o](const std::string& what) {
+    err << o.view.command << ": " << what << "\n";
     return 2;
   };
   if (auto once = refuse_repeated_sets(suite.sets); !once) return fail(once.error());
@@ -190,7 +217,20 @@ int run_command(RunCommandOptions o, std::ostream& out, std::ostream& err) {
   }
   auto tol = tolerances(o.fail_on);
   if (!tol) return fail(tol.error());
-  if (o.fail_on && !o.baseline) return fail("--fail-on needs --baseline (a results.json to compare with)");
+  ReportView view = o.view;
+  std::vector<reports::Tolerance> against_baseline;
+  for (const auto& t : tol.value()) {
+    if (t.floor) {
+      view.coverage_floor = t.amount;
+      view.coverage_text = t.text;
+    } else {
+      against_baseline.push_back(t);
+    }
+  }
+  if (view.coverage_floor) suite.keep_ledger = true;
+  if (!against_baseline.empty() && !o.baseline) {
+    return fail("--fail-on " + against_baseline.front().text + " needs --baseline (a results.json to compare with)");
+  }
   std::optional<std::string> baseline_text;
   if (o.baseline) {
     baseline_text = read_text_file(*o.baseline);
@@ -211,7 +251,7 @@ int run_command(RunCommandOptions o, std::ostream& out, std::ostream& err) {
   if (baseline_text) {
     reports::CompareOptions co;
     co.resamples = o.bootstrap;
-    co.fail_on = tol.value();
+    co.fail_on = against_baseline;
     auto c = reports::compare_results(*baseline_text, *o.baseline, reports::results_json(report),
                                       (std::filesystem::path(suite.out_dir) / "results.json").string(), co);
     if (!c) return fail(c.error());
@@ -219,7 +259,7 @@ int run_command(RunCommandOptions o, std::ostream& out, std::ostream& err) {
     report.compare_markdown = reports::compare_markdown(*compared);
     report.compare_html = reports::compare_html_section(*compared);
   }
-  return write_and_report(report, plan.value(), compared, "failsim run", out, err);
+  return write_and_report(report, plan.value(), compared, view.command, out, err, view);
 }
 
 int merge_command(const MergeCommandOptions& o, std::ostream& out, std::ostream& err) {

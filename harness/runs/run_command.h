@@ -14,6 +14,14 @@
 
 namespace failsim::harness {
 
+// What `failsim run` prints, and the gates on the suite as a whole.
+struct ReportView {
+  std::string command = "failsim run";  // in messages
+  bool alerts_only = false;             // `failsim alerts`: print the alert section, not the summary
+  std::optional<double> coverage_floor;  // --fail-on coverage<90%: a fraction
+  std::string coverage_text;
+};
+
 struct RunCommandOptions {
   SuiteOptions suite;
   std::vector<std::string> variant_args;  // --variant NAME[:PATH=VALUE], repeatable; same NAME accumulates
@@ -22,6 +30,7 @@ struct RunCommandOptions {
   std::optional<std::string> baseline;    // a results.json
   std::optional<std::string> fail_on;     // "detection_p95:+30s,deploy_success:-1%"
   int bootstrap = 2000;
+  ReportView view;
 };
 
 int run_command(RunCommandOptions options, std::ostream& out, std::ostream& err);

@@ -45,24 +45,26 @@ sim::NetworkFault network_fault(const FaultSpec& f, TimePoint start) {
 
 int Run::apply_fault(const FaultSpec& f, const std::string& source) {
   const TimePoint start = world_.spec().start + f.at;
-  const bool starts = starts_clock(to_string(f.kind));
+  // Normal life (source "background KIND") is not what a detection is measured from.
+  const bool background = source.rfind("background", 0) == 0;
+  const bool starts = !background && starts_clock(to_string(f.kind));
   if (starts && (!fault_start_ || start < *fault_start_)) fault_start_ = start;
-  if (!f.runner.empty() && f.runner != "$deploy" && faulted_runner_.empty()) faulted_runner_ = f.runner;
+  if (!background && !f.runner.empty() && f.runner != "$deploy" && faulted_runner_.empty()) faulted_runner_ = f.runner;
   for (const auto& r : world_.runners()) {
-    if (faulted_runner_.empty() && !f.to.empty() && r->spec().host == f.to) faulted_runner_ = r->spec().runner_name;
+    if (!background && faulted_runner_.empty() && !f.to.empty() && r->spec().host == f.to) faulted_runner_ = r->spec().runner_name;
   }
   const std::string what = std::string(to_string(f.kind)) + " " +
                            (f.kind == FaultSpec::Kind::kHttpStatus ? std::to_string(f.http_status) + " " : "") +
                            (f.kind == FaultSpec::Kind::kGitHubDegraded ? describe_degradation(f.github)
                             : f.runner.empty() ? f.from + "->" + f.to + (f.port ? ":" + std::to_string(f.port) : "")
                                                : f.runner) +
-                           (source == "hand" ? " (by hand)" : "");
+                           (source == "hand" ? " (by hand)" : background ? " (" + source + ")" : "");
   const int id = static_cast<int>(result_.faults.size()) + 1;
   reports::FaultRecord record;
   record.id = id;
   record.kind = to_string(f.kind);
   record.what = what;
-  record.source = source;
+  record.source = background ? "background" : source;
   record.start_seconds = to_seconds(f.at);
   if (f.kind == FaultSpec::Kind::kCancelRun) record.end_seconds = record.start_seconds;
   if (f.length > Duration(0)) record.end_seconds = to_seconds(f.at + f.length);
@@ -82,7 +84,11 @@ int Run::apply_fault(const FaultSpec& f, const std::string& source) {
     case FaultSpec::Kind::kLatency:
     case FaultSpec::Kind::kHttpStatus: {
       handle.network_id = world_.network().add_fault(network_fault(f, start));
-      world_.engine().schedule_at(start, [this, what] { trace("fault", "start", what); });
+      world_.engine().schedule_at(start, [this, what] {
+        trace("fault", "start", what);
+        check_outages();
+      });
+      if (ledger_ && f.length > Duration(0)) world_.engine().schedule_at(start + f.length, [this] { check_outages(); });
       break;
     }
     default: {
@@ -90,11 +96,11 @@ int Run::apply_fault(const FaultSpec& f, const std::string& source) {
       auto target = std::make_shared<std::string>();
       handle.target = target;
       std::shared_ptr<const bool> ended = handle.ended;
-      world_.engine().schedule_at(start, [this, f, what, target, ended] {
+      world_.engine().schedule_at(start, [this, f, what, target, ended, background] {
         trace("fault", "start", what);
         *target = f.runner.empty() ? "" : resolve_runner(f.runner);
         auto* host = target->empty() ? nullptr : world_.runner(*target);
-        if (host != nullptr && faulted_runner_.empty()) faulted_runner_ = host->spec().runner_name;
+        if (host != nullptr && faulted_runner_.empty() && !background) faulted_runner_ = host->spec().runner_name;
         if (host == nullptr && !f.runner.empty()) {
           trace("fault", "skipped", "no runner to apply it to");
           return;
@@ -194,7 +200,14 @@ void Run::set_runner_fault(const FaultSpec& f, sim::runner::RunnerHost* host, bo
       break;
     case FaultSpec::Kind::kExporterStop: host->set_exporter_running(!on); break;
     case FaultSpec::Kind::kResources:
-      if (on) host->set_resources(f.cpu, f.memory, f.disk);
+      if (on) {
+        host->set_resources(f.cpu, f.memory, f.disk);
+      } else {
+        // A resources fault with a length ends: the runner is back at the world's levels.
+        for (const auto& r : in_.scenario->world.runners) {
+          if (r.runner_name == host->spec().runner_name) host->set_resources(r.cpu_percent, r.memory_percent, r.disk_percent);
+        }
+      }
       break;
     case FaultSpec::Kind::kGitHubDegraded:
       world_.github().set_degradation(on ? std::optional<sim::github::ApiDegradation>(f.github) : std::nullopt);
@@ -210,6 +223,7 @@ void Run::set_runner_fault(const FaultSpec& f, sim::runner::RunnerHost* host, bo
     }
     default: break;
   }
+  check_outages();
 }
 
 // A flapping runner fault: off for flap_up, on for flap_down, ... until its window ends

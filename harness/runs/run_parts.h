@@ -271,6 +271,20 @@ class Run final : public LiveControl {
     return e != nullptr && !e->properties.empty();
   }
   void sample_ground_truth();
+  // The alert ledger and the background (harness/runs/run_ledger.cc).
+  bool keeps_ledger() const;
+  void lay_out_background();
+  void start_ledger();
+  void check_outages_every();
+  // After anything that may change whether a runner can take a job.
+  void check_outages();
+  void close_outage(std::size_t runner, TimePoint end);
+  void ledger_alert_change(const sim::prometheus::AlertChange& c);
+  void finish_ledger();
+  // The runner an alert's instance, hostname or runner_name label names; SIZE_MAX: none.
+  std::size_t runner_about(const sim::prometheus::Labels& labels) const;
+  reports::Page page_of(TimePoint at, const sim::prometheus::Labels& labels, const std::string& route);
+  void label_runners();
   // A runner's state by ground truth now (PropertyObservations::Runner::samples' letters).
   // `why`, when given, says it in words ("down to Prometheus: its exporter was unreachable ...").
   char ground_truth(const sim::runner::RunnerHost& r, std::string* why = nullptr);
@@ -321,6 +335,14 @@ class Run final : public LiveControl {
   std::map<int, FaultHandle> fault_handles_;
   std::map<std::string, std::vector<int>> open_proxy_faults_;  // host -> its open proxy fault records
   TimePoint hand_quiet_after_{};                   // 10 minutes after the last hand fault
+  struct LedgerRunner {
+    std::optional<TimePoint> unable_since;  // cannot take or finish a job since
+    std::string why;
+  };
+  std::optional<reports::AlertLedger> ledger_;  // kept while the run goes; moved into result_
+  std::vector<LedgerRunner> ledger_runners_;
+  std::map<std::pair<std::string, std::string>, TimePoint> pending_since_;  // (alertname, labels) -> pending since
+  std::map<std::string, double> rule_for_seconds_;                          // alertname -> its `for`
   void record_detection_chain(TimePoint run_start);
   friend class DeployDriver;
 };

@@ -187,6 +187,7 @@ json plan_json(const SuiteOptions& o) {
   p["first_seed"] = o.first_seed;
   p["seeds"] = o.seeds;
   p["check_determinism"] = o.check_determinism;
+  if (o.keep_ledger) p["keep_ledger"] = true;
   p["sets"] = o.sets;
   p["variants"] = json::array();
   for (const auto& v : o.variants) p["variants"].push_back({{"name", v.name}, {"sets", v.sets}, {"expect", v.expect}, {"file", v.file}});
@@ -206,6 +207,7 @@ Result<SuiteOptions> options_from_plan(const json& p) {
     o.first_seed = json_fields::whole_at<std::uint64_t>(p, "first_seed");
     o.seeds = json_fields::whole_at<int>(p, "seeds");
     o.check_determinism = p.at("check_determinism").get<bool>();
+    o.keep_ledger = p.value("keep_ledger", false);
     o.sets = p.at("sets").get<std::vector<std::string>>();
     for (const auto& v : p.at("variants")) {
       VariantSpec spec;

@@ -56,6 +56,7 @@ struct SuiteOptions {
   std::optional<std::string> slo_path;           // --slos: overrides every scenario's slo_file
   std::optional<std::uint64_t> timeline_seed;    // --timeline-seed
   std::optional<ShardSpec> shard;                // --shard: run only this block of the seeds
+  bool keep_ledger = false;  // every run keeps the alert ledger (`failsim alerts`)
   // `failsim merge`: the runs of every row (in the order the plan makes rows), read from
   // the shards; nothing is run but each row's timeline seed (for its trace).
   const std::vector<std::vector<reports::RunResult>>* given_runs = nullptr;

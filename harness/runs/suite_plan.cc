@@ -299,6 +299,7 @@ RunInputs SuitePlan::inputs_of(const PlannedRow& row) const {
   RunInputs in{&scenario_of(row), &policy_of(row), &row.rules};
   in.expect = row.expect ? &*row.expect : nullptr;
   in.clock_fault_kinds = &slos_of(row).clock_fault_kinds;
+  in.keep_ledger = options.keep_ledger;
   return in;
 }
 
