@@ -24,6 +24,7 @@ Subcommand add_demo(CLI::App& app);
 Subcommand add_gate(CLI::App& app);
 Subcommand add_run(CLI::App& app);
 Subcommand add_alerts(CLI::App& app);
+Subcommand add_export(CLI::App& app);  // export promtool
 Subcommand add_merge(CLI::App& app);
 Subcommand add_compare(CLI::App& app);
 Subcommand add_validate(CLI::App& app);

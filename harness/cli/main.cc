@@ -49,6 +49,7 @@ int run_main(int argc, char** argv) {
   for (auto& s : cli::add_live(app)) commands.push_back(std::move(s));
   commands.push_back(cli::add_explore(app));
   commands.push_back(cli::add_alerts(app));
+  commands.push_back(cli::add_export(app));
   if (!known_command(app, argc, argv)) return 2;
   try {
     app.parse(argc, argv);

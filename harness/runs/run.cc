@@ -98,6 +98,7 @@ RunResult Run::execute() {
   }
   if (judges_properties()) watch_runners();
   if (keeps_ledger()) start_ledger();
+  if (in_.watch) in_.watch(world_);
   world_.prometheus().on_alert_change([this](const sim::prometheus::AlertChange& c) { on_alert_change(c); });
   world_.prometheus().on_target_health([this](const sim::prometheus::TargetHealth& h) {
     if (h.health == "down") failed_scrapes_[h.instance].push_back(h.last_scrape);

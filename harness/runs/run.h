@@ -117,6 +117,9 @@ struct RunInputs {
   // Keep the alert ledger (reports/alert_ledger.h) even when the scenario has no
   // background: `failsim alerts`.
   bool keep_ledger = false;
+  // Called once the world has started (before any fault or deploy), to watch it:
+  // `failsim export promtool` records every rule evaluation's inputs. Must not change it.
+  std::function<void(sim::World&)> watch;
 };
 
 // The expectations a run of `scenario` under the policy named `policy_name` checks.

@@ -300,6 +300,7 @@ Result<std::vector<RuleGroupSpec>> parse_rule_file(const std::string& yaml_text,
     for (const auto& g : groups) {
       RuleGroupSpec spec;
       spec.file = source;
+      spec.source = source;
       for (const auto& kv : g) {
         const std::string key = kv.first.as<std::string>();
         if (key != "name" && key != "interval" && key != "rules" && key != "limit") {

@@ -57,7 +57,8 @@ struct RuleSpec {
 
 struct RuleGroupSpec {
   std::string name;
-  std::string file;
+  std::string file;    // as the world's Prometheus loads it (sets the evaluation phase)
+  std::string source;  // where failsim read it from
   std::int64_t interval_ms = 60'000;  // global evaluation_interval default: 1m
   bool interval_set = false;          // the file gave `interval:` (else the global one applies)
   std::vector<RuleSpec> rules;

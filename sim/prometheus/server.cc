@@ -245,6 +245,7 @@ void PrometheusServer::evaluate(std::size_t group_index) {
   const TimePoint now = engine_.now();
   if (!network_.host_up(config_.host)) {  // the monitoring host is down: nothing evaluates
     down_since_eval_[group_index] = true;
+    for (const auto& l : eval_listeners_) l(group_index, now, false);
     engine_.schedule_after(Duration(group.spec().interval_ms * 1000), [this, group_index] { evaluate(group_index); });
     return;
   }
@@ -304,6 +305,7 @@ void PrometheusServer::evaluate(std::size_t group_index) {
     before.clear();
     for (const auto& [labels, alert] : after) before.emplace_back(labels, alert.state);
   }
+  for (const auto& l : eval_listeners_) l(group_index, now, true);
   engine_.schedule_after(Duration(group.spec().interval_ms * 1000), [this, group_index] { evaluate(group_index); });
 }
 

@@ -176,6 +176,13 @@ class PrometheusServer {
   void on_alert_change(std::function<void(const AlertChange&)> listener) { listeners_.push_back(std::move(listener)); }
   // Called when a target's health changes (unknown/up -> down, down -> up).
   void on_target_health(std::function<void(const TargetHealth&)> listener) { health_listeners_.push_back(std::move(listener)); }
+  // Called at each evaluation slot of a rule group, after it evaluated (`ran`; its alerts
+  // are in their new states), or when it could not (the monitoring host was down: `ran`
+  // false). The scraped series then hold what the evaluation saw: failsim export
+  // promtool reads the inputs at these instants.
+  void on_evaluated(std::function<void(std::size_t group_index, TimePoint at, bool ran)> listener) {
+    eval_listeners_.push_back(std::move(listener));
+  }
   // Rule evaluation errors so far (e.g. many-to-many matching), newest last.
   const std::vector<std::string>& rule_errors() const { return rule_errors_; }
 
@@ -219,6 +226,7 @@ class PrometheusServer {
   std::vector<std::vector<std::vector<std::pair<Labels, AlertState>>>> last_states_;
   std::vector<std::function<void(const AlertChange&)>> listeners_;
   std::vector<std::function<void(const TargetHealth&)>> health_listeners_;
+  std::vector<std::function<void(std::size_t, TimePoint, bool)>> eval_listeners_;
   std::vector<std::string> rule_errors_;
 };
 
