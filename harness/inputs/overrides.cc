@@ -16,6 +16,7 @@ const std::map<std::string, std::string>& owners() {
   static const std::map<std::string, std::string> kOwners = {
       {"world_version", "world"},  {"hosts", "world"},       {"network", "world"},      {"runners", "world"},
       {"exporters", "world"},      {"prometheus", "world"},  {"github", "world"},       {"production", "world"},
+      {"background", "world"},     {"with_background", "scenario"},
       {"scenario_version", "scenario"}, {"workload", "scenario"}, {"faults", "scenario"}, {"run_length", "scenario"},
       {"expect", "scenario"},      {"secret", "scenario"},   {"slos", "scenario"},      {"slo_file", "scenario"},
       {"policy_version", "policy"}, {"gate", "policy"},      {"candidates", "policy"},  {"job", "policy"},

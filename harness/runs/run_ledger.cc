@@ -5,6 +5,9 @@
 #include <set>
 
 #include "harness/runs/run_parts.h"
+#include "failover/health.h"
+#include "sim/prometheus/promql_parser.h"
+#include "sim/prometheus/promql_reach.h"
 
 namespace failsim::harness::run_detail {
 
@@ -22,6 +25,32 @@ struct BackgroundTarget {
 };
 
 }  // namespace
+
+Duration Run::sample_horizon(const RunInputs& in, const sim::WorldSpec& spec) {
+  if (in.live != nullptr) return Duration(0);
+  std::int64_t reach = 0;
+  auto take = [&reach](const sim::prometheus::Node& expr) {
+    const auto r = sim::prometheus::reach_ms(expr);
+    if (r) reach = std::max(reach, *r);
+    return r.has_value();
+  };
+  for (const auto& g : spec.rules) {
+    for (const auto& r : g.rules) {
+      if (r.expr == nullptr || !take(*r.expr)) return Duration(0);
+    }
+  }
+  const failover::Candidate sample{"runner", std::string("host"), "host:9100", {}, true};
+  for (const auto* checks : {&in.policy->preflight, &in.policy->gate}) {
+    for (const auto& c : *checks) {
+      if (c.is_command()) return Duration(0);  // it may ask the API for any range
+      const auto parsed = sim::prometheus::parse_promql(failover::fill_placeholders(c.query, sample, "host"));
+      if (!parsed || !take(*parsed.value())) return Duration(0);
+    }
+  }
+  // Kept: the lookback and the furthest reach, with room; forgotten once an hour at most.
+  const Duration needed = Duration((spec.prometheus.query.lookback_ms + reach) * 1000) + std::chrono::minutes(10);
+  return std::max<Duration>(needed, std::chrono::hours(1));
+}
 
 bool Run::keeps_ledger() const { return in_.keep_ledger || in_.scenario->with_background; }
 

@@ -119,10 +119,16 @@ class Run final : public LiveControl {
         jitter_rng_(Rng::stream(seed, "failover/jitter")), steps_rng_(Rng::stream(seed, "harness/steps")),
         api_rng_(Rng::stream(seed, "github/api")) {}
 
+  // How long the world's Prometheus must keep samples for every read this run can make
+  // (the rules' and the gate's queries; run_ledger.cc); 0: all of them (live mode, a
+  // command check that may ask anything, an @ modifier).
+  static Duration sample_horizon(const RunInputs& in, const sim::WorldSpec& spec);
+
   static sim::WorldSpec make_spec(const RunInputs& in, std::uint64_t seed) {
     sim::WorldSpec spec = in.scenario->world;
     spec.seed = seed;
     spec.rules = *in.rules;
+    spec.prometheus.sample_horizon = sample_horizon(in, spec);
     // A policy that names its candidates' runs-on labels comes with runners that carry
     // them (the intended design gives every runner a unique custom label).
     for (const auto& c : in.policy->candidates) {

@@ -87,7 +87,26 @@ void Network::set_link_latency(const std::string& from, const std::string& to, D
 int Network::add_fault(NetworkFault fault) {
   const int id = next_fault_id_++;
   faults_.emplace(id, std::move(fault));
+  live_dirty_ = true;
   return id;
+}
+
+const std::vector<std::pair<int, NetworkFault*>>& Network::live(TimePoint now) const {
+  if (!live_dirty_ && now >= live_from_ && now < live_until_) return live_;
+  live_.clear();
+  live_from_ = now;
+  live_until_ = TimePoint::max();
+  for (auto& [id, f] : const_cast<std::map<int, NetworkFault>&>(faults_)) {
+    const bool ends = f.length > Duration(0);
+    if (now < f.start) {
+      live_until_ = std::min(live_until_, f.start);
+    } else if (!ends || now < f.start + f.length) {
+      live_.emplace_back(id, &f);
+      if (ends) live_until_ = std::min(live_until_, f.start + f.length);
+    }
+  }
+  live_dirty_ = false;
+  return live_;
 }
 
 bool Network::active(const NetworkFault& f, TimePoint now) const {
@@ -110,13 +129,15 @@ Network::Route Network::route(const std::string& from, const std::string& to, in
   const auto link = latency_.find(LinkLess::View(from, to));
   Duration latency = (link != latency_.end() ? link->second : default_latency_).sample(rng_);
   if (!host_up(from) || !host_up(to)) return Route{Fate::kDropped, latency};
-  for (const auto& [id, f] : faults_) {
-    if (f.kind != NetworkFault::Kind::kPartition || !applies(f, from, to, port) || !active(f, now)) continue;
+  for (const auto& [id, fault] : live(now)) {
+    const NetworkFault& f = *fault;
+    if (f.kind != NetworkFault::Kind::kPartition || !active(f, now) || !applies(f, from, to, port)) continue;
     // A rejection costs the round trip of the RST.
     return Route{f.mode == FaultMode::kDrop ? Fate::kDropped : Fate::kRejected, latency + latency};
   }
-  for (const auto& [id, f] : faults_) {
-    if (!applies(f, from, to, port) || !active(f, now)) continue;
+  for (const auto& [id, fault] : live(now)) {
+    const NetworkFault& f = *fault;
+    if (!active(f, now) || !applies(f, from, to, port)) continue;
     if (f.kind == NetworkFault::Kind::kLoss && rng_.bernoulli(f.loss_probability)) {
       return Route{Fate::kDropped, latency};
     }
@@ -127,8 +148,9 @@ Network::Route Network::route(const std::string& from, const std::string& to, in
 
 int Network::http_answer(const std::string& from, const std::string& to, int port) {
   const TimePoint now = engine_.now();
-  for (auto& [id, f] : faults_) {
-    if (f.kind != NetworkFault::Kind::kHttpStatus || !applies(f, from, to, port) || !active(f, now)) continue;
+  for (const auto& [id, fault] : live(now)) {
+    NetworkFault& f = *fault;
+    if (f.kind != NetworkFault::Kind::kHttpStatus || !active(f, now) || !applies(f, from, to, port)) continue;
     if (f.http_first > 0 && f.http_seen >= f.http_first) continue;
     ++f.http_seen;
     if (f.http_probability >= 1.0 || rng_.bernoulli(f.http_probability)) return f.http_status;
@@ -138,9 +160,10 @@ int Network::http_answer(const std::string& from, const std::string& to, int por
 
 std::pair<int, const NetworkFault*> Network::peek_http(const std::string& from, const std::string& to, int port,
                                                        const std::set<int>& ignore) const {
-  for (const auto& [id, f] : faults_) {
+  for (const auto& [id, fault] : live(engine_.now())) {
+    const NetworkFault& f = *fault;
     if (ignore.count(id) != 0 || f.kind != NetworkFault::Kind::kHttpStatus) continue;
-    if (!applies(f, from, to, port) || !active(f, engine_.now())) continue;
+    if (!active(f, engine_.now()) || !applies(f, from, to, port)) continue;
     if (f.http_first > 0 && f.http_seen >= f.http_first) continue;
     return {id, &f};
   }
@@ -150,9 +173,10 @@ std::pair<int, const NetworkFault*> Network::peek_http(const std::string& from, 
 Network::Fate Network::peek(const std::string& from, const std::string& to, int port, const std::set<int>& ignore) const {
   if ((has_host(from) && !host_up(from)) || !host_up(to)) return Fate::kDropped;
   const TimePoint now = engine_.now();
-  for (const auto& [id, f] : faults_) {
+  for (const auto& [id, fault] : live(now)) {
+    const NetworkFault& f = *fault;
     if (ignore.count(id) != 0) continue;
-    if (f.kind != NetworkFault::Kind::kPartition || !applies(f, from, to, port) || !active(f, now)) continue;
+    if (f.kind != NetworkFault::Kind::kPartition || !active(f, now) || !applies(f, from, to, port)) continue;
     return f.mode == FaultMode::kDrop ? Fate::kDropped : Fate::kRejected;
   }
   return Fate::kDelivered;
@@ -161,9 +185,10 @@ Network::Fate Network::peek(const std::string& from, const std::string& to, int 
 Duration Network::peek_added_latency(const std::string& from, const std::string& to, int port,
                                      const std::set<int>& ignore) const {
   Duration added{0};
-  for (const auto& [id, f] : faults_) {
+  for (const auto& [id, fault] : live(engine_.now())) {
+    const NetworkFault& f = *fault;
     if (ignore.count(id) != 0) continue;
-    if (f.kind == NetworkFault::Kind::kLatency && applies(f, from, to, port) && active(f, engine_.now())) {
+    if (f.kind == NetworkFault::Kind::kLatency && active(f, engine_.now()) && applies(f, from, to, port)) {
       added += f.added_latency;
     }
   }

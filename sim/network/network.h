@@ -99,7 +99,10 @@ class Network {
   void set_default_latency(Distribution latency) { default_latency_ = latency; }
 
   int add_fault(NetworkFault fault);
-  void remove_fault(int id) { faults_.erase(id); }
+  void remove_fault(int id) {
+    faults_.erase(id);
+    live_dirty_ = true;
+  }
 
   enum class Fate { kDelivered, kDropped, kRejected };
   struct Route {
@@ -155,6 +158,14 @@ class Network {
   Distribution default_latency_ = Distribution::fixed(std::chrono::microseconds(500));
   std::map<int, NetworkFault> faults_;
   int next_fault_id_ = 1;
+  // The faults whose window holds `now` (started, not over), in id order: what every
+  // message checks. Rebuilt when a fault is added or removed, or `now` passes the next
+  // start or end of any fault, so a long run with many short faults laid out ahead
+  // (a week's background) does not scan them all per message.
+  const std::vector<std::pair<int, NetworkFault*>>& live(TimePoint now) const;
+  mutable std::vector<std::pair<int, NetworkFault*>> live_;
+  mutable TimePoint live_from_{}, live_until_{};
+  mutable bool live_dirty_ = true;
 };
 
 template <class Response, class Serve, class Done>
@@ -171,49 +182,56 @@ void Network::request(const std::string& from, const std::string& to, int port, 
     Done done;
     std::optional<Response> response;
     bool finished = false;
-    EventId timer;
     int http_status = 0;
   };
   const TimePoint t0 = engine_.now();
-  auto call = std::make_shared<Call>(Call{from, to, port, t0, t0 + timeout, std::move(serve), std::move(done), {}, false, {}, 0});
-  auto finish = [this](Call& c, CallStatus status) {
+  auto call = std::make_shared<Call>(Call{from, to, port, t0, t0 + timeout, std::move(serve), std::move(done), {}, false, 0});
+  // No captures of their own (static), so each event below holds only `this` and the
+  // call: inline in the engine's slot, no allocation per event.
+  static constexpr auto finish = [](Network& net, Call& c, CallStatus status) {
     if (c.finished) return;
     c.finished = true;
-    engine_.cancel(c.timer);
-    c.done(CallResult<Response>{status, std::move(c.response), engine_.now() - c.t0, c.http_status});
+    c.done(CallResult<Response>{status, std::move(c.response), net.engine_.now() - c.t0, c.http_status});
   };
-  call->timer = engine_.schedule_at(call->deadline, [finish, call] { finish(*call, CallStatus::kTimeout); });
+  // The caller learns nothing before its deadline: the timeout answers then. Scheduled
+  // only on the paths that end so (never to be cancelled), which keeps a long run's
+  // queue free of the dead timers of every request that was answered.
+  static constexpr auto time_out = [](Network& net, const std::shared_ptr<Call>& c) {
+    net.engine_.schedule_at(c->deadline, [&net, c] { finish(net, *c, CallStatus::kTimeout); });
+  };
 
   const Route out = route(from, to, port);
-  if (out.fate == Fate::kDropped) return;  // the timer answers
+  if (out.fate == Fate::kDropped) return time_out(*this, call);
   if (out.fate == Fate::kRejected) {
     if (t0 + out.latency < call->deadline) {
-      engine_.schedule_after(out.latency, [finish, call] { finish(*call, CallStatus::kRefused); });
+      engine_.schedule_after(out.latency, [this, call] { finish(*this, *call, CallStatus::kRefused); });
+      return;
     }
-    return;
+    return time_out(*this, call);
   }
-  if (t0 + out.latency >= call->deadline) return;
-  engine_.schedule_after(out.latency, [this, finish, call] {
+  if (t0 + out.latency >= call->deadline) return time_out(*this, call);
+  engine_.schedule_after(out.latency, [this, call] {
     if (const int status = http_answer(call->from, call->to, call->port); status != 0) {
       const Route back = route(call->to, call->from, call->port);
-      if (back.fate != Fate::kDelivered || engine_.now() + back.latency >= call->deadline) return;
+      if (back.fate != Fate::kDelivered || engine_.now() + back.latency >= call->deadline) return time_out(*this, call);
       call->http_status = status;
-      engine_.schedule_after(back.latency, [finish, call] { finish(*call, CallStatus::kHttpError); });
+      engine_.schedule_after(back.latency, [this, call] { finish(*this, *call, CallStatus::kHttpError); });
       return;
     }
     std::optional<Served<Response>> served = call->serve();
     const Route back = route(call->to, call->from, call->port);
     if (!served) {  // nothing listens: RST travels back
       if (back.fate == Fate::kDelivered && engine_.now() + back.latency < call->deadline) {
-        engine_.schedule_after(back.latency, [finish, call] { finish(*call, CallStatus::kRefused); });
+        engine_.schedule_after(back.latency, [this, call] { finish(*this, *call, CallStatus::kRefused); });
+        return;
       }
-      return;
+      return time_out(*this, call);
     }
-    if (back.fate != Fate::kDelivered) return;
+    if (back.fate != Fate::kDelivered) return time_out(*this, call);
     const Duration total = served->service_time + back.latency;
-    if (engine_.now() + total >= call->deadline) return;
+    if (engine_.now() + total >= call->deadline) return time_out(*this, call);
     call->response = std::move(served->response);
-    engine_.schedule_after(total, [finish, call] { finish(*call, CallStatus::kOk); });
+    engine_.schedule_after(total, [this, call] { finish(*this, *call, CallStatus::kOk); });
   });
 }
 

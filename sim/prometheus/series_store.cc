@@ -5,14 +5,49 @@
 
 namespace failsim::sim::prometheus {
 
+namespace {
+
+// Emptied sample vectors of stores gone, kept for their capacity (per thread: stores
+// are built and dropped by one thread). Bounded in bytes of capacity held.
+constexpr std::size_t kPoolMaxBytes = std::size_t{256} << 20;
+
+struct SamplePool {
+  std::vector<std::vector<Sample>> free;
+  std::size_t bytes = 0;
+};
+
+SamplePool& pool() {
+  thread_local SamplePool p;
+  return p;
+}
+
+}  // namespace
+
 SeriesStore::SeriesStore() {
   static std::atomic<std::uint64_t> next_id{1};
   id_ = next_id.fetch_add(1, std::memory_order_relaxed);
 }
 
+SeriesStore::~SeriesStore() {
+  SamplePool& p = pool();
+  for (auto& [labels, samples] : series_) {
+    const std::size_t bytes = samples.capacity() * sizeof(Sample);
+    if (bytes == 0 || p.bytes + bytes > kPoolMaxBytes) continue;
+    samples.clear();
+    p.bytes += bytes;
+    p.free.push_back(std::move(samples));
+  }
+}
+
 std::vector<Sample>& SeriesStore::series_for(const Labels& labels) {
   return *by_identity_.get(nullptr, labels, [this](const Labels& l) {
     const auto [it, fresh] = series_.try_emplace(l);
+    if (fresh && !pool().free.empty()) {
+      SamplePool& p = pool();
+      p.bytes -= p.free.back().capacity() * sizeof(Sample);
+      it->second = std::move(p.free.back());
+      p.free.pop_back();
+    }
     if (fresh) {
       auto& named = by_name_[std::string(label_value(l, kMetricName))];
       const Entry* entry = &*it;
@@ -28,6 +63,15 @@ const std::vector<const SeriesStore::Entry*>& SeriesStore::series_named(std::str
   static const std::vector<const Entry*> kNone;
   const auto it = by_name_.find(name);
   return it == by_name_.end() ? kNone : it->second;
+}
+
+void SeriesStore::forget_before(std::int64_t cut_ms) {
+  for (auto& [labels, samples] : series_) {
+    if (samples.size() < 2) continue;
+    auto keep = std::lower_bound(samples.begin(), samples.end() - 1, cut_ms,
+                                 [](const Sample& s, std::int64_t t) { return s.t_ms < t; });
+    samples.erase(samples.begin(), keep);
+  }
 }
 
 bool SeriesStore::append(const Labels& labels, std::int64_t t_ms, double value) {

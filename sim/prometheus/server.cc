@@ -124,6 +124,12 @@ void PrometheusServer::start() {
   for (std::size_t g = 0; g < groups_.size(); ++g) {
     engine_.schedule_at(first_evaluation(g, now), [this, g] { evaluate(g); });
   }
+  if (config_.sample_horizon > Duration(0)) engine_.schedule_after(config_.sample_horizon, [this] { forget_old_samples(); });
+}
+
+void PrometheusServer::forget_old_samples() {
+  store_.forget_before(to_ms(engine_.now() - config_.sample_horizon));
+  engine_.schedule_after(config_.sample_horizon, [this] { forget_old_samples(); });
 }
 
 TimePoint PrometheusServer::first_evaluation(std::size_t group_index, TimePoint start) const {

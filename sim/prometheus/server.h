@@ -123,6 +123,12 @@ struct PrometheusConfig {
   // --rules.alert.resend-delay, default 1m: a firing alert is sent again at the first
   // evaluation this long after its last send (only Alertmanager's updatedAt/endsAt show it).
   Duration resend_delay = std::chrono::minutes(1);
+  // Samples older than this are forgotten, every horizon (0: kept for the whole run,
+  // as a Prometheus within its 15d retention keeps them). A simulated run with no
+  // reader but its rules and its gate's queries sets it beyond what they can read
+  // (harness/runs/run.cc), which makes a long run's store small; live mode, whose API
+  // may read any range, never does.
+  Duration sample_horizon{0};
 };
 
 struct TargetHealth {
@@ -207,6 +213,7 @@ class PrometheusServer {
   void scrape(std::size_t loop_index);
   void finish_scrape(std::size_t loop_index, TimePoint started, const CallResult<Exposition>& result);
   void evaluate(std::size_t group_index);
+  void forget_old_samples();
   TimePoint first_evaluation(std::size_t group_index, TimePoint start) const;
   Labels final_labels(const Loop& loop, const Labels& exported) const;
 
