@@ -128,6 +128,14 @@ class Network {
   Duration peek_added_latency(const std::string& from, const std::string& to, int port,
                               const std::set<int>& ignore = {}) const;
 
+  // A `done` for a caller that wants no answer (a runner's poll): the request travels
+  // and is served as any other, with the same draws, but no event is scheduled for the
+  // reply or the timeout, which nobody would see.
+  struct IgnoreReply {
+    template <class R>
+    void operator()(const CallResult<R>&) const {}
+  };
+
   // Sends a request; see the header comment. `serve` (() -> std::optional<Served<
   // Response>>) runs at the destination; done(const CallResult<Response>&) runs once.
   template <class Response, class Serve, class Done>
@@ -188,6 +196,7 @@ void Network::request(const std::string& from, const std::string& to, int port, 
   auto call = std::make_shared<Call>(Call{from, to, port, t0, t0 + timeout, std::move(serve), std::move(done), {}, false, 0});
   // No captures of their own (static), so each event below holds only `this` and the
   // call: inline in the engine's slot, no allocation per event.
+  constexpr bool replies = !std::is_same_v<Done, IgnoreReply>;
   static constexpr auto finish = [](Network& net, Call& c, CallStatus status) {
     if (c.finished) return;
     c.finished = true;
@@ -197,14 +206,14 @@ void Network::request(const std::string& from, const std::string& to, int port, 
   // only on the paths that end so (never to be cancelled), which keeps a long run's
   // queue free of the dead timers of every request that was answered.
   static constexpr auto time_out = [](Network& net, const std::shared_ptr<Call>& c) {
-    net.engine_.schedule_at(c->deadline, [&net, c] { finish(net, *c, CallStatus::kTimeout); });
+    if constexpr (replies) net.engine_.schedule_at(c->deadline, [&net, c] { finish(net, *c, CallStatus::kTimeout); });
   };
 
   const Route out = route(from, to, port);
   if (out.fate == Fate::kDropped) return time_out(*this, call);
   if (out.fate == Fate::kRejected) {
     if (t0 + out.latency < call->deadline) {
-      engine_.schedule_after(out.latency, [this, call] { finish(*this, *call, CallStatus::kRefused); });
+      if constexpr (replies) engine_.schedule_after(out.latency, [this, call] { finish(*this, *call, CallStatus::kRefused); });
       return;
     }
     return time_out(*this, call);
@@ -215,14 +224,14 @@ void Network::request(const std::string& from, const std::string& to, int port, 
       const Route back = route(call->to, call->from, call->port);
       if (back.fate != Fate::kDelivered || engine_.now() + back.latency >= call->deadline) return time_out(*this, call);
       call->http_status = status;
-      engine_.schedule_after(back.latency, [this, call] { finish(*this, *call, CallStatus::kHttpError); });
+      if constexpr (replies) engine_.schedule_after(back.latency, [this, call] { finish(*this, *call, CallStatus::kHttpError); });
       return;
     }
     std::optional<Served<Response>> served = call->serve();
     const Route back = route(call->to, call->from, call->port);
     if (!served) {  // nothing listens: RST travels back
       if (back.fate == Fate::kDelivered && engine_.now() + back.latency < call->deadline) {
-        engine_.schedule_after(back.latency, [this, call] { finish(*this, *call, CallStatus::kRefused); });
+        if constexpr (replies) engine_.schedule_after(back.latency, [this, call] { finish(*this, *call, CallStatus::kRefused); });
         return;
       }
       return time_out(*this, call);
@@ -231,7 +240,7 @@ void Network::request(const std::string& from, const std::string& to, int port, 
     const Duration total = served->service_time + back.latency;
     if (engine_.now() + total >= call->deadline) return time_out(*this, call);
     call->response = std::move(served->response);
-    engine_.schedule_after(total, [this, call] { finish(*this, *call, CallStatus::kOk); });
+    if constexpr (replies) engine_.schedule_after(total, [this, call] { finish(*this, *call, CallStatus::kOk); });
   });
 }
 

@@ -48,7 +48,7 @@ void RunnerHost::call_github(std::function<void()> at_github) {
         at_github();
         return Served<bool>{true, Duration(0)};
       },
-      [](const CallResult<bool>&) {});
+      Network::IgnoreReply{});
 }
 
 void RunnerHost::start_service() {
