@@ -197,7 +197,7 @@ void Network::request(const std::string& from, const std::string& to, int port, 
   // No captures of their own (static), so each event below holds only `this` and the
   // call: inline in the engine's slot, no allocation per event.
   constexpr bool replies = !std::is_same_v<Done, IgnoreReply>;
-  static constexpr auto finish = [](Network& net, Call& c, CallStatus status) {
+  [[maybe_unused]] static constexpr auto finish = [](Network& net, Call& c, CallStatus status) {
     if (c.finished) return;
     c.finished = true;
     c.done(CallResult<Response>{status, std::move(c.response), net.engine_.now() - c.t0, c.http_status});
