@@ -60,7 +60,7 @@ void BM_WorldSimulatedHour(benchmark::State& state) {
 }
 BENCHMARK(BM_WorldSimulatedHour)->Unit(benchmark::kMillisecond);
 
-// One simulated week of scenarios/northwind/quiet-week.json (issue 32): the three-runner
+// One simulated week of scenarios/quiet-weeks/northwind.json (issue 32): the three-runner
 // world with the background on (about 60 background faults a week), a deploy a working
 // day under northwind-gated, the world's rules, every run keeping its alert ledger: what
 // `failsim alerts` pays per seed. Issue 32 asks for at most 40 ms a week on one core;
@@ -68,7 +68,7 @@ BENCHMARK(BM_WorldSimulatedHour)->Unit(benchmark::kMillisecond);
 // the time of 1,000,000 engine events).
 void BM_WorldSimulatedWeek(benchmark::State& state) {
   const std::string dir = std::string(FAILSIM_SOURCE_DIR) + "/scenarios/";
-  auto scenario = failsim::harness::load_scenario(dir + "northwind/quiet-week.json");
+  auto scenario = failsim::harness::load_scenario(dir + "quiet-weeks/northwind.json");
   if (!scenario) {
     state.SkipWithError(scenario.error().c_str());
     return;

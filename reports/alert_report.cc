@@ -12,9 +12,10 @@ namespace failsim::reports {
 
 namespace {
 
+// A rate per week: two decimals, three below 0.1 (a false page a year is 0.019).
 std::string rate_text(double v) {
   char buf[32];
-  std::snprintf(buf, sizeof buf, "%.2f", v);
+  std::snprintf(buf, sizeof buf, v < 0.1 ? "%.3f" : "%.2f", v);
   return buf;
 }
 

@@ -2,9 +2,11 @@
 # The main job: installs what is missing, builds (release), runs the shipped scenario
 # suites over 200 seeds each: PAWS360's world under both PAWS360 policies (reports in
 # out/), then the second world, worlds/northwind.json, under both of its policies
-# (reports in out/northwind/), printing each summary; then the engine benchmark.
-# Exit status: the worse of the two `failsim run`s (0 all expectations hold, 1 some
-# failed, 2 bad input).
+# (reports in out/northwind/), printing each summary; then alert quality over 1,000 quiet
+# weeks of each world (failsim alerts, reports in out/alerts/); then the engine benchmark
+# beside a simulated week's.
+# Exit status: the worst of the three commands (0 all expectations hold, 1 some failed,
+# 2 bad input).
 #
 # --installed: on a machine with failsim installed (failsim_VERSION_amd64.deb) and only
 # the runtime libraries (install-deps.sh --runtime): no build, no benchmark; the
@@ -36,9 +38,14 @@ nw_status=0
   --policy scenarios/policies/northwind-in-job.json \
   --seeds 200 --out out/northwind || nw_status=$?
 if [[ $nw_status -gt $status ]]; then status=$nw_status; fi
+echo
+echo "== Alert quality: 1,000 quiet weeks of each world (docs/alerts.md) =="
+alerts_status=0
+"$failsim" alerts scenarios/quiet-weeks/*.json --seeds 1000 --out out/alerts || alerts_status=$?
+if [[ $alerts_status -gt $status ]]; then status=$alerts_status; fi
 if [[ -n $bench ]]; then
   echo
-  echo "== Engine benchmark: hold model, events/s (items_per_second) =="
-  "$bench" --benchmark_filter='Hold/1000$'
+  echo "== Benchmarks: the engine's hold model (events/s, items_per_second) and a simulated week =="
+  "$bench" --benchmark_filter='Hold/1000$|WorldSimulatedWeek'
 fi
 exit "$status"

@@ -27,9 +27,9 @@ TEST(Schemas, ShippedWorldsAndScenariosValidate) {
   auto r = check("worlds/world.schema.json", "'" + kSource + "/worlds/paws360.json' '" + kSource + "/worlds/northwind.json'");
   EXPECT_EQ(r.exit_code, 0) << r.out;
   EXPECT_NE(r.out.find("checked 2 files, 0 errors"), std::string::npos) << r.out;
-  r = check("scenarios/schema/scenario.schema.json", "'" + kSource + "/scenarios/'*.json '" + kSource + "/scenarios/northwind/'*.json");
+  r = check("scenarios/schema/scenario.schema.json", "'" + kSource + "/scenarios/'*.json '" + kSource + "/scenarios/northwind/'*.json '" + kSource + "/scenarios/quiet-weeks/'*.json");
   EXPECT_EQ(r.exit_code, 0) << r.out;
-  EXPECT_NE(r.out.find("checked 14 files, 0 errors"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("checked 16 files, 0 errors"), std::string::npos) << r.out;
   r = check("scenarios/schema/gameday-plan.schema.json", "'" + kSource + "/scenarios/gamedays/'*.json");
   EXPECT_EQ(r.exit_code, 0) << r.out;
   EXPECT_NE(r.out.find("checked 2 files, 0 errors"), std::string::npos) << r.out;

@@ -70,7 +70,7 @@ TEST_F(AlertQualityTest, DetectionOfOneOutageWorkedOutByHand) {
 // Over the same quiet weeks (the background does not depend on the rules), a longer
 // `for` can only page less, and later.
 TEST_F(AlertQualityTest, ASweepOfForTradesDetectionForFalsePages) {
-  const auto r = failsim("alerts scenarios/northwind/quiet-week.json --seeds 3 --out " + out("sweep") +
+  const auto r = failsim("alerts scenarios/quiet-weeks/northwind.json --seeds 3 --out " + out("sweep") +
                          " --sweep 'rules.*.for=0s,1m,3m'");
   ASSERT_EQ(r.exit_code, 0) << r.out;
   EXPECT_NE(r.out.find("## Trade-off: detection against false pages"), std::string::npos) << r.out;
@@ -103,7 +103,7 @@ TEST_F(AlertQualityTest, ASweepOfForTradesDetectionForFalsePages) {
 
 TEST_F(AlertQualityTest, TheBackgroundDrawsFromStreamsOfItsOwn) {
   auto background_starts = [&](const std::string& sets, const std::string& kind) {
-    const auto r = failsim("replay scenarios/northwind/quiet-week.json --seed 4 --trace " + out("trace.json") + sets);
+    const auto r = failsim("replay scenarios/quiet-weeks/northwind.json --seed 4 --trace " + out("trace.json") + sets);
     EXPECT_NE(r.exit_code, 2) << r.out;
     std::ifstream in(dir / "trace.json");
     json trace = json::parse(in);  // kept: a range-for over a temporary's member dangles
@@ -143,7 +143,7 @@ TEST_F(AlertQualityTest, CoverageGates) {
 // `failsim run` keeps the ledger of a scenario with a background and reports it; compare
 // gates on false pages per week.
 TEST_F(AlertQualityTest, RunReportsAlertsAndCompareGatesFalsePages) {
-  auto r = failsim("run scenarios/northwind/quiet-week.json --seeds 2 --out " + out("base"));
+  auto r = failsim("run scenarios/quiet-weeks/northwind.json --seeds 2 --out " + out("base"));
   ASSERT_EQ(r.exit_code, 0) << r.out;
   EXPECT_NE(r.out.find("## Alerts"), std::string::npos) << r.out;
   json base = results("base");
@@ -153,7 +153,7 @@ TEST_F(AlertQualityTest, RunReportsAlertsAndCompareGatesFalsePages) {
   std::stringstream page;
   page << html.rdbuf();
   EXPECT_NE(page.str().find("<section id=\"alerts\"><h2>Alerts</h2>"), std::string::npos);
-  r = failsim("run scenarios/northwind/quiet-week.json --seeds 2 --out " + out("noisy") + " --set 'rules.*.for=0s'");
+  r = failsim("run scenarios/quiet-weeks/northwind.json --seeds 2 --out " + out("noisy") + " --set 'rules.*.for=0s'");
   ASSERT_EQ(r.exit_code, 0) << r.out;
   r = failsim("compare " + out("base/results.json") + " " + out("noisy/results.json") + " --fail-on false_pages_per_week:+0.5");
   EXPECT_EQ(r.exit_code, 1) << r.out;
