@@ -261,7 +261,7 @@ std::string tradeoff_svg(const SuiteReport& suite) {
   }
   const double ystep = svg::duration_step(max_y, 5);
   max_y = ystep * std::ceil(max_y / ystep);
-  const double width = 640, height = 360 + 18 * static_cast<double>(series.size());
+  const double width = 640, height = 374 + 18 * static_cast<double>(series.size());
   const double left = 70, right = width - 20, top = 30, bottom = 320;
   auto px = [&](double v) { return left + (right - left) * v / max_x; };
   auto py = [&](double v) { return bottom - (bottom - top) * v / max_y; };
@@ -280,10 +280,16 @@ std::string tradeoff_svg(const SuiteReport& suite) {
     out += "<text x=\"" + num(px(v)) + "\" y=\"" + num(bottom + 15) + "\" font-size=\"10\" text-anchor=\"middle\" fill=\"#444\">" +
            rate_text(v) + "</text>\n";
   }
+  out += "<text x=\"" + num((left + right) / 2) + "\" y=\"" + num(bottom + 30) +
+         "\" font-size=\"11\" text-anchor=\"middle\" fill=\"#444\">false pages per week</text>\n";
   for (std::size_t si = 0; si < series.size(); ++si) {
     std::string path;
+    std::string never;  // sweep points that caught no outage: no detection to plot
     for (const auto& p : series[si].second) {
-      if (!p.a.detection_p95) continue;
+      if (!p.a.detection_p95) {
+        never += (never.empty() ? "" : ", ") + p.label;
+        continue;
+      }
       const double x = px(p.a.false_pages_per_week), y = py(*p.a.detection_p95);
       path += (path.empty() ? "M" : " L") + num(x) + "," + num(y);
       out += "<line x1=\"" + num(px(p.a.false_pages_per_week_ci.low)) + "\" x2=\"" + num(px(p.a.false_pages_per_week_ci.high)) +
@@ -296,10 +302,11 @@ std::string tradeoff_svg(const SuiteReport& suite) {
              num(x + 6) + "\" y=\"" + num(y - 6) + "\" font-size=\"10\">" + xml_escape(p.label) + "</text>\n";
     }
     out += "<path d=\"" + path + "\" fill=\"none\" stroke=\"" + svg::colour(si) + "\" stroke-width=\"1.5\"" + svg::dash(si) + "/>\n";
-    const double ly = bottom + 36 + 18 * static_cast<double>(si);
+    const double ly = bottom + 50 + 18 * static_cast<double>(si);
     out += "<line x1=\"" + num(left) + "\" x2=\"" + num(left + 24) + "\" y1=\"" + num(ly - 4) + "\" y2=\"" + num(ly - 4) +
            "\" stroke=\"" + svg::colour(si) + "\" stroke-width=\"2.5\"" + svg::dash(si) + "/><text x=\"" + num(left + 30) +
-           "\" y=\"" + num(ly) + "\" font-size=\"11\">" + xml_escape(series[si].first) + "</text>\n";
+           "\" y=\"" + num(ly) + "\" font-size=\"11\">" + xml_escape(series[si].first + (never.empty() ? "" : " (caught no outage: " + never + ")")) +
+           "</text>\n";
   }
   return out + "</svg>\n";
 }
