@@ -66,7 +66,7 @@ nlohmann::json ledger_json(const AlertLedger& l) {
   json j = {{"run_seconds", l.run_seconds}, {"rules", l.rules}, {"routes", l.routes},
             {"outages", json::array()}, {"pages", json::array()},
             {"pending_never_fired_seconds", l.pending_never_fired_seconds}, {"reached", l.reached},
-            {"background", l.background}};
+            {"background", l.background}, {"inhibitions", l.inhibitions}};
   for (const auto& o : l.outages) {
     j["outages"].push_back({{"runner", o.runner}, {"start_seconds", o.start_seconds}, {"end_seconds", o.end_seconds}, {"why", o.why}});
   }
@@ -100,6 +100,7 @@ AlertLedger ledger_from_json(const nlohmann::json& j) {
   l.pending_never_fired_seconds = j.at("pending_never_fired_seconds").get<std::map<std::string, double>>();
   l.reached = j.at("reached").get<std::map<std::string, std::string>>();
   l.background = j.at("background").get<std::map<std::string, std::size_t>>();
+  if (j.contains("inhibitions")) l.inhibitions = j.at("inhibitions").get<std::map<std::string, std::size_t>>();
   return l;
 }
 
@@ -204,6 +205,7 @@ Coverage coverage(const std::vector<LedgerRun>& runs) {
     const AlertLedger& l = *run.ledger;
     for (const auto& rule : l.rules) c.rules.emplace(rule, "never");
     for (const auto& route : l.routes) c.routes.emplace(route, false);
+    for (const auto& [rule, n] : l.inhibitions) c.inhibitions[rule] += n;
     for (const auto& [rule, state] : l.reached) {
       auto& mine = c.rules[rule];
       if (mine.empty() || kRank.at(state) > kRank.at(mine)) mine = state;
@@ -227,7 +229,14 @@ Coverage coverage(const std::vector<LedgerRun>& runs) {
       c.never.push_back("route " + route + " was never notified");
     }
   }
-  const std::size_t all = c.rules.size() + c.routes.size();
+  for (const auto& [rule, n] : c.inhibitions) {
+    if (n > 0) {
+      ++covered;
+    } else {
+      c.never.push_back("inhibit rule " + rule + " never muted an alert");
+    }
+  }
+  const std::size_t all = c.rules.size() + c.routes.size() + c.inhibitions.size();
   c.percent = all == 0 ? 100 : 100.0 * static_cast<double>(covered) / static_cast<double>(all);
   return c;
 }

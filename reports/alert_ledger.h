@@ -51,6 +51,9 @@ struct AlertLedger {
   std::map<std::string, double> pending_never_fired_seconds;  // by rule: pending spells that ended inactive
   std::map<std::string, std::string> reached;                 // by rule: "pending", "fired" or "resolved" (furthest)
   std::map<std::string, std::size_t> background;              // background events laid out, by kind
+  // The Alertmanager's inhibit rules ("source -> target, equal [...]"), and how many
+  // firing alerts each kept out of notifications.
+  std::map<std::string, std::size_t> inhibitions;
 };
 
 // As results.json keeps it per run, and back (throws nlohmann::json's exceptions on a
@@ -89,10 +92,12 @@ std::vector<AlertStats> alert_stats(const std::vector<LedgerRun>& runs, int resa
 Interval poisson_interval(std::size_t count);
 
 // Coverage across runs: which rules went pending / fired / resolved, which routes were
-// notified. percent = (rules that fired + routes notified) / (rules + routes).
+// notified, which inhibit rules muted an alert. percent = (rules that fired + routes
+// notified + inhibit rules that muted) / (rules + routes + inhibit rules).
 struct Coverage {
   std::map<std::string, std::string> rules;   // rule -> furthest state: never, pending, fired, resolved
   std::map<std::string, bool> routes;         // receiver -> notified at least once
+  std::map<std::string, std::size_t> inhibitions;  // inhibit rule -> alerts it muted
   double percent = 100;
   std::vector<std::string> never;             // "rule X never fired", "route Y never notified"
 };

@@ -78,6 +78,13 @@ std::string coverage_text(const Coverage& c) {
   return buf;
 }
 
+// "2 rules and 1 routes fired or were notified" (and inhibit rules, where there are some).
+std::string coverage_of(const Coverage& c) {
+  std::string out = std::to_string(c.rules.size()) + " rules and " + std::to_string(c.routes.size()) + " routes";
+  if (!c.inhibitions.empty()) out += " and " + std::to_string(c.inhibitions.size()) + " inhibit rules";
+  return out + (c.inhibitions.empty() ? " fired or were notified" : " fired, were notified or muted an alert");
+}
+
 }  // namespace
 
 std::vector<LedgerRun> ledger_runs(const ScenarioReport& s) {
@@ -137,8 +144,7 @@ std::string alerts_markdown(const SuiteReport& suite) {
     out += "\n";
   }
   const Coverage c = coverage(all);
-  out += "**Coverage: " + coverage_text(c) + "** of " + std::to_string(c.rules.size()) + " rules and " +
-         std::to_string(c.routes.size()) + " routes fired or were notified.";
+  out += "**Coverage: " + coverage_text(c) + "** of " + coverage_of(c) + ".";
   for (const auto& n : c.never) out += "\n- " + n;
   out += "\n\nAn outage: a runner unable to take or finish a job (host or service down, GitHub unreachable) for longer "
          "than the world's background min_outage. A page: an alert newly firing in an Alertmanager notification, per "
@@ -174,7 +180,7 @@ nlohmann::json alerts_json(const ScenarioReport& s) {
 }
 
 nlohmann::json coverage_json(const Coverage& c) {
-  return {{"percent", c.percent}, {"rules", c.rules}, {"routes", c.routes}, {"never", c.never}};
+  return {{"percent", c.percent}, {"rules", c.rules}, {"routes", c.routes}, {"inhibitions", c.inhibitions}, {"never", c.never}};
 }
 
 std::string alerts_html(const SuiteReport& suite) {
@@ -195,8 +201,7 @@ std::string alerts_html(const SuiteReport& suite) {
     out += "</table>\n";
   }
   const Coverage c = coverage(all);
-  out += "<p><strong>Coverage: " + xml_escape(coverage_text(c)) + "</strong> of " + std::to_string(c.rules.size()) +
-         " rules and " + std::to_string(c.routes.size()) + " routes fired or were notified.</p>\n";
+  out += "<p><strong>Coverage: " + xml_escape(coverage_text(c)) + "</strong> of " + xml_escape(coverage_of(c)) + ".</p>\n";
   if (!c.never.empty()) {
     out += "<ul>";
     for (const auto& n : c.never) out += "<li>" + xml_escape(n) + "</li>";

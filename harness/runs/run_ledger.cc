@@ -241,6 +241,20 @@ void Run::finish_ledger() {
       before = n.firing;
     }
   }
+  if (const auto* am = world_.alertmanager()) {
+    const auto& rules = am->config().inhibit_rules;
+    for (std::size_t i = 0; i < rules.size(); ++i) {
+      std::string name = std::to_string(i + 1) + ": ";
+      for (const auto& m : rules[i].source) name += sim::prometheus::to_string(m) + " ";
+      name += "->";
+      for (const auto& m : rules[i].target) name += " " + sim::prometheus::to_string(m);
+      if (!rules[i].equal.empty()) {
+        name += ", equal";
+        for (const auto& e : rules[i].equal) name += " " + e;
+      }
+      ledger_->inhibitions[name] = i < am->inhibitions().size() ? am->inhibitions()[i] : 0;
+    }
+  }
   ledger_->run_seconds = to_seconds(now - world_.spec().start);
   std::sort(ledger_->outages.begin(), ledger_->outages.end(),
             [](const reports::Outage& a, const reports::Outage& b) { return std::tie(a.start_seconds, a.runner) < std::tie(b.start_seconds, b.runner); });

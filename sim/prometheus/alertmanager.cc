@@ -215,21 +215,28 @@ std::vector<std::string> Alertmanager::silenced_by(const Labels& labels, TimePoi
   return ids;
 }
 
+bool Alertmanager::inhibits(const InhibitRule& rule, const Labels& labels, std::vector<Labels>* sources) const {
+  if (!all_match(rule.target, labels)) return false;
+  const bool self_source = all_match(rule.source, labels);
+  bool any = false;
+  for (const auto& held : held_) {
+    const Labels& held_labels = held.first;  // a plain reference: clang 14 cannot capture a structured binding
+    if (!all_match(rule.source, held_labels)) continue;
+    if (self_source && all_match(rule.target, held_labels)) continue;  // two-sided matches do not inhibit
+    const bool equal = std::all_of(rule.equal.begin(), rule.equal.end(), [&](const std::string& name) {
+      return label_value(held_labels, name) == label_value(labels, name);
+    });
+    if (!equal) continue;
+    any = true;
+    if (sources == nullptr) return true;
+    if (std::find(sources->begin(), sources->end(), held_labels) == sources->end()) sources->push_back(held_labels);
+  }
+  return any;
+}
+
 std::vector<Labels> Alertmanager::inhibited_by(const Labels& labels) const {
   std::vector<Labels> sources;
-  for (const auto& rule : config_.inhibit_rules) {
-    if (!all_match(rule.target, labels)) continue;
-    const bool self_source = all_match(rule.source, labels);
-    for (const auto& held : held_) {
-      const Labels& held_labels = held.first;  // a plain reference: clang 14 cannot capture a structured binding
-      if (!all_match(rule.source, held_labels)) continue;
-      if (self_source && all_match(rule.target, held_labels)) continue;  // two-sided matches do not inhibit
-      const bool equal = std::all_of(rule.equal.begin(), rule.equal.end(), [&](const std::string& name) {
-        return label_value(held_labels, name) == label_value(labels, name);
-      });
-      if (equal && std::find(sources.begin(), sources.end(), held_labels) == sources.end()) sources.push_back(held_labels);
-    }
-  }
+  for (const auto& rule : config_.inhibit_rules) inhibits(rule, labels, &sources);
   return sources;
 }
 
@@ -273,7 +280,12 @@ void Alertmanager::flush(const GroupKey& key) {
   if ((g.changed || repeat_due) && (!g.firing.empty() || !g.resolved.empty())) {
     Notification n{now, r.receiver, key.labels, {}, {}};
     for (const auto& [labels, present] : g.firing) {
-      if (!muted(labels, now)) n.firing.push_back(labels);
+      if (!muted(labels, now)) {
+        n.firing.push_back(labels);
+        continue;
+      }
+      inhibitions_.resize(config_.inhibit_rules.size());
+      for (std::size_t i = 0; i < config_.inhibit_rules.size(); ++i) inhibitions_[i] += inhibits(config_.inhibit_rules[i], labels) ? 1 : 0;
     }
     for (const auto& labels : g.resolved) {
       if (!muted(labels, now)) n.resolved.push_back(labels);

@@ -147,6 +147,9 @@ class Alertmanager {
   // The ids of the silences muting the alert now, and the alerts inhibiting it.
   std::vector<std::string> silenced_by(const Labels& labels, TimePoint now) const;
   std::vector<Labels> inhibited_by(const Labels& labels) const;
+  // Per inhibit rule (config order): how many firing alerts it kept out of notifications
+  // (the alert ledger's coverage, reports/alert_ledger.h).
+  const std::vector<std::size_t>& inhibitions() const { return inhibitions_; }
 
  private:
   struct GroupKey {
@@ -172,6 +175,10 @@ class Alertmanager {
   std::vector<FlatRoute> routes_;
   std::map<GroupKey, Group> groups_;
   std::map<Labels, Held> held_;
+  std::vector<std::size_t> inhibitions_;  // by inhibit rule
+  // Whether inhibit rule `rule` mutes an alert with these labels now (the held alerts
+  // that do it added to `sources`, when given).
+  bool inhibits(const InhibitRule& rule, const Labels& labels, std::vector<Labels>* sources = nullptr) const;
   std::vector<Notification> notifications_;
   std::vector<SilenceRecord> made_silences_;
 };

@@ -11,9 +11,15 @@ namespace {
 // are built and dropped by one thread). Bounded in bytes of capacity held.
 constexpr std::size_t kPoolMaxBytes = std::size_t{256} << 20;
 
+// Set when this thread's pool is destroyed (at thread or program exit): a store that
+// outlives it (a static world) then frees its storage as usual. Trivially destructible,
+// so it can be read after the pool is gone.
+thread_local bool pool_gone = false;
+
 struct SamplePool {
   std::vector<std::vector<Sample>> free;
   std::size_t bytes = 0;
+  ~SamplePool() { pool_gone = true; }
 };
 
 SamplePool& pool() {
@@ -29,6 +35,7 @@ SeriesStore::SeriesStore() {
 }
 
 SeriesStore::~SeriesStore() {
+  if (pool_gone) return;
   SamplePool& p = pool();
   for (auto& [labels, samples] : series_) {
     const std::size_t bytes = samples.capacity() * sizeof(Sample);
@@ -42,7 +49,7 @@ SeriesStore::~SeriesStore() {
 std::vector<Sample>& SeriesStore::series_for(const Labels& labels) {
   return *by_identity_.get(nullptr, labels, [this](const Labels& l) {
     const auto [it, fresh] = series_.try_emplace(l);
-    if (fresh && !pool().free.empty()) {
+    if (fresh && !pool_gone && !pool().free.empty()) {
       SamplePool& p = pool();
       p.bytes -= p.free.back().capacity() * sizeof(Sample);
       it->second = std::move(p.free.back());

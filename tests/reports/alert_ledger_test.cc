@@ -107,6 +107,19 @@ TEST(AlertLedgerTest, CoverageCountsRulesThatFiredAndRoutesNotified) {
   EXPECT_EQ(c.never[2], "route slack was never notified");
 }
 
+TEST(AlertLedgerTest, CoverageCountsInhibitRulesThatMutedAnAlert) {
+  AlertLedger one, two;
+  one.rules = two.rules = {"A"};
+  one.reached = {{"A", "fired"}};
+  one.inhibitions = {{"1: severity=\"critical\" -> severity=\"warning\", equal instance", 0}, {"2: x=\"y\" -> z=\"w\"", 0}};
+  two.inhibitions = {{"1: severity=\"critical\" -> severity=\"warning\", equal instance", 2}, {"2: x=\"y\" -> z=\"w\"", 0}};
+  const Coverage c = coverage({{&one, 1}, {&two, 2}});
+  EXPECT_NEAR(c.percent, 200.0 / 3, 1e-9);  // A fired, inhibit rule 1 muted: 2 of 3
+  EXPECT_EQ(c.inhibitions.at("1: severity=\"critical\" -> severity=\"warning\", equal instance"), 2u);
+  ASSERT_EQ(c.never.size(), 1u);
+  EXPECT_EQ(c.never[0], "inhibit rule 2: x=\"y\" -> z=\"w\" never muted an alert");
+}
+
 TEST(AlertLedgerTest, ResultsJsonRoundTrip) {
   AlertLedger l;
   l.run_seconds = 3600;
@@ -117,6 +130,7 @@ TEST(AlertLedgerTest, ResultsJsonRoundTrip) {
   l.pending_never_fired_seconds = {{"Down", 30}};
   l.reached = {{"Down", "fired"}};
   l.background = {{"slow_scrape", 3}};
+  l.inhibitions = {{"1: a=\"b\" -> c=\"d\"", 4}};
   classify_pages(l);
   const AlertLedger back = ledger_from_json(ledger_json(l));
   EXPECT_EQ(ledger_json(back), ledger_json(l));

@@ -51,5 +51,38 @@ TEST(Alertmanager, ResolutionIsNotifiedAtTheNextTick) {
   EXPECT_EQ(am.notifications()[1].resolved.size(), 1u);
 }
 
+// An inhibit rule keeps a warning about an instance out while a critical alert about the
+// same instance fires (Alertmanager's inhibit_rules); the model counts, per rule, the
+// firing alerts it kept out of notifications (the alert ledger's coverage).
+TEST(Alertmanager, CountsTheAlertsEachInhibitRuleMuted) {
+  Engine engine;
+  AlertmanagerConfig config;
+  config.group_by = {"alertname", "instance"};
+  config.inhibit_rules = {{{parse_am_matcher("severity=\"critical\"").value()}, {parse_am_matcher("severity=\"warning\"").value()}, {"instance"}},
+                          {{parse_am_matcher("severity=\"page\"").value()}, {parse_am_matcher("severity=\"ticket\"").value()}, {}}};
+  Alertmanager am(engine, config);
+  auto alert = [](const std::string& name, const std::string& severity, const std::string& instance) {
+    return make_labels({{"alertname", name}, {"instance", instance}, {"severity", severity}});
+  };
+  engine.schedule_at(TimePoint(seconds(0)), [&] {
+    am.receive(AlertChange{engine.now(), "Down", alert("Down", "critical", "a"), AlertState::kPending, AlertState::kFiring});
+    am.receive(AlertChange{engine.now(), "Slow", alert("Slow", "warning", "a"), AlertState::kPending, AlertState::kFiring});
+    am.receive(AlertChange{engine.now(), "Slow", alert("Slow", "warning", "b"), AlertState::kPending, AlertState::kFiring});
+  });
+  engine.run_until(TimePoint(minutes(1)));
+  std::size_t slow_b = 0, slow_a = 0;
+  for (const auto& n : am.notifications()) {
+    for (const auto& l : n.firing) {
+      slow_a += l == alert("Slow", "warning", "a") ? 1 : 0;
+      slow_b += l == alert("Slow", "warning", "b") ? 1 : 0;
+    }
+  }
+  EXPECT_EQ(slow_a, 0u) << "inhibited by Down on the same instance";
+  EXPECT_EQ(slow_b, 1u) << "another instance: not inhibited";
+  ASSERT_EQ(am.inhibitions().size(), 2u);
+  EXPECT_EQ(am.inhibitions()[0], 1u);
+  EXPECT_EQ(am.inhibitions()[1], 0u);
+}
+
 }  // namespace
 }  // namespace failsim::sim::prometheus
